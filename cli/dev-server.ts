@@ -1,0 +1,235 @@
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { ensureTemporalCli } from './temporal-binary';
+import { findFreePort, isPortFree, namespaceAnswers } from './ports';
+
+/**
+ * The local Temporal dev server that `star run` uses when no TEMPORAL_ADDRESS is given.
+ * Its state lives in one folder (`.state/` of the project by default): the SQLite database, so a
+ * stopped experiment resumes; a small JSON file naming the running server, so the next `star run`
+ * reuses it instead of opening the same database twice; and its log.
+ */
+
+export interface DevServerOptions {
+  /** Folder for temporal.db, dev-server.json and dev-server.log. */
+  stateDir: string;
+  /** gRPC port; default 7233 when free, else any free port. */
+  port?: number;
+  /** Web UI port; default gRPC port + 1000 when free, else any free port. */
+  uiPort?: number;
+  /** Turn the Web UI off (tests). */
+  headless?: boolean;
+  /** Seconds to wait for the server to answer. */
+  readyTimeoutSeconds?: number;
+}
+
+export interface DevServer {
+  address: string;
+  namespace: string;
+  /** Web UI address, absent when headless. */
+  uiUrl?: string;
+  pid: number;
+  /** True when an already-running server of ours was found and reused. */
+  reused: boolean;
+  logFile: string;
+  /** Stops the server (its whole process group) and waits until it has exited. */
+  stop(): Promise<void>;
+}
+
+const serverRecordSchema = z.object({
+  pid: z.number().int().positive(),
+  port: z.number().int().positive(),
+  uiPort: z.number().int().positive().optional(),
+  dbFile: z.string(),
+  startedAt: z.string(),
+});
+type ServerRecord = z.infer<typeof serverRecordSchema>;
+
+const NAMESPACE = 'default';
+
+export function devServerFiles(stateDir: string) {
+  const dir = resolve(stateDir);
+  return {
+    dir,
+    db: join(dir, 'temporal.db'),
+    record: join(dir, 'dev-server.json'),
+    log: join(dir, 'dev-server.log'),
+  };
+}
+
+/** The server recorded in `stateDir`, if its process is still alive (it may not answer yet). */
+export function readServerRecord(stateDir: string): ServerRecord | undefined {
+  const files = devServerFiles(stateDir);
+  if (!existsSync(files.record)) return undefined;
+  let parsed: ServerRecord;
+  try {
+    parsed = serverRecordSchema.parse(JSON.parse(readFileSync(files.record, 'utf8')));
+  } catch {
+    return undefined; // a half-written or foreign file: treat as no server
+  }
+  return processAlive(parsed.pid) && looksLikeTemporal(parsed.pid) ? parsed : undefined;
+}
+
+/** Guards against a recycled pid: the recorded process must still be the temporal binary. */
+function looksLikeTemporal(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('start-dev');
+  } catch {
+    return true; // no /proc (macOS): the port check that follows decides
+  }
+}
+
+/**
+ * Reuses the dev server of `stateDir` if its port answers, otherwise starts one on the same
+ * database and waits until its default namespace answers.
+ */
+export async function startOrReuseDevServer(options: DevServerOptions): Promise<DevServer> {
+  const files = devServerFiles(options.stateDir);
+  const timeoutMs = (options.readyTimeoutSeconds ?? 90) * 1000;
+  mkdirSync(files.dir, { recursive: true });
+
+  const running = readServerRecord(options.stateDir);
+  if (running) {
+    const address = `127.0.0.1:${running.port}`;
+    // A server that was just started by another `star run` may still be opening its database.
+    await waitUntilReady(address, running.pid, files.log, timeoutMs);
+    return handleFor(running, files.log, true);
+  }
+
+  const temporal = ensureTemporalCli();
+  const port = options.port ?? (await preferredPort(7233));
+  const uiPort = options.headless ? undefined : (options.uiPort ?? (await preferredPort(port + 1000)));
+  const args = ['server', 'start-dev', '--db-filename', files.db, '--port', String(port), '--ip', '127.0.0.1'];
+  if (uiPort === undefined) args.push('--headless');
+  else args.push('--ui-port', String(uiPort));
+  // The dev server otherwise picks random ports for these, which can collide with ports we chose.
+  args.push('--http-port', String(await findFreePort()), '--metrics-port', String(await findFreePort()));
+  args.push('--log-level', 'warn');
+
+  const logFd = openSync(files.log, 'a');
+  writeFileSync(logFd, `\n--- ${new Date().toISOString()} ${temporal} ${args.join(' ')}\n`);
+  // detached: its own process group, so the terminal's Ctrl-C reaches only us and we stop it
+  // after the worker has drained, not before.
+  const child = spawn(temporal, args, { detached: true, stdio: ['ignore', logFd, logFd] });
+  closeSync(logFd);
+  child.unref();
+  if (child.pid === undefined) throw new Error(`could not start ${temporal}; see ${files.log}`);
+
+  const record: ServerRecord = { pid: child.pid, port, uiPort, dbFile: files.db, startedAt: new Date().toISOString() };
+  writeFileSync(files.record, JSON.stringify(record, null, 2) + '\n');
+  try {
+    await waitUntilReady(`127.0.0.1:${port}`, child.pid, files.log, timeoutMs);
+  } catch (err) {
+    await stopProcessGroup(child.pid);
+    rmSync(files.record, { force: true });
+    throw err;
+  }
+  return handleFor(record, files.log, false);
+}
+
+/** Stops the dev server recorded in `stateDir`; returns false when none was running. */
+export async function stopDevServer(stateDir: string): Promise<boolean> {
+  const running = readServerRecord(stateDir);
+  rmSync(devServerFiles(stateDir).record, { force: true });
+  if (!running) return false;
+  await stopProcessGroup(running.pid);
+  return true;
+}
+
+function handleFor(record: ServerRecord, logFile: string, reused: boolean): DevServer {
+  return {
+    address: `127.0.0.1:${record.port}`,
+    namespace: NAMESPACE,
+    uiUrl: record.uiPort === undefined ? undefined : `http://localhost:${record.uiPort}`,
+    pid: record.pid,
+    reused,
+    logFile,
+    stop: async () => {
+      await stopProcessGroup(record.pid);
+      const files = devServerFiles(join(record.dbFile, '..'));
+      const current = readRecordFile(files.record);
+      if (current?.pid === record.pid) rmSync(files.record, { force: true });
+    },
+  };
+}
+
+function readRecordFile(path: string): ServerRecord | undefined {
+  try {
+    return serverRecordSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
+  } catch {
+    return undefined;
+  }
+}
+
+async function preferredPort(port: number): Promise<number> {
+  return (await isPortFree(port)) ? port : findFreePort();
+}
+
+async function waitUntilReady(address: string, pid: number, logFile: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await namespaceAnswers(address, NAMESPACE)) return;
+    if (!processAlive(pid)) {
+      throw new Error(`the Temporal dev server (pid ${pid}) exited before it answered on ${address}; its log:\n${tail(logFile, 20)}`);
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`the Temporal dev server (pid ${pid}) did not answer on ${address} within ${timeoutMs / 1000}s; see ${logFile}`);
+    }
+    await sleep(250);
+  }
+}
+
+/** SIGTERM to the process group, SIGKILL if it is still there after 10 s. */
+async function stopProcessGroup(pid: number): Promise<void> {
+  signalGroup(pid, 'SIGTERM');
+  const deadline = Date.now() + 10_000;
+  while (processAlive(pid)) {
+    if (Date.now() > deadline) {
+      signalGroup(pid, 'SIGKILL');
+      break;
+    }
+    await sleep(100);
+  }
+  while (processAlive(pid)) await sleep(50);
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A zombie (exited, not yet reaped by its parent) still accepts signal 0.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/\) Z /.test(stat);
+  } catch {
+    return true; // no /proc (macOS): trust kill(0)
+  }
+}
+
+function tail(path: string, lines: number): string {
+  try {
+    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((done) => setTimeout(done, ms));
+}

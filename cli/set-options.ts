@@ -1,0 +1,65 @@
+import { UsageError } from './errors';
+import { closestNames } from './suggest';
+
+/**
+ * `--set key=value` overrides. Keys are the input's option names in camelCase (the reference's
+ * names: `--set steadyGrow=true --set startSteps=40`); nested settings use dots (`model.layers=2`).
+ * Values are JSON when they parse as JSON (`true`, `40`, `1.2`, `[1,2]`, `"40"`), else the raw string.
+ */
+export interface Assignment {
+  path: string[];
+  value: unknown;
+}
+
+export function parseAssignment(text: string): Assignment {
+  const eq = text.indexOf('=');
+  if (eq <= 0) {
+    throw new UsageError(`--set ${text}: expected key=value, e.g. --set nIters=6`);
+  }
+  const key = text.slice(0, eq).trim();
+  const raw = text.slice(eq + 1);
+  const path = key.split('.');
+  if (path.some((part) => part === '')) throw new UsageError(`--set ${text}: "${key}" has an empty part`);
+  return { path, value: parseValue(raw) };
+}
+
+export function parseValue(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/**
+ * Checks every assignment's key against `validKeys` (dotted paths) and reports all unknown keys at
+ * once, each with the closest valid names.
+ */
+export function checkKeys(assignments: Assignment[], validKeys: readonly string[]): void {
+  const known = new Set(validKeys);
+  const problems: string[] = [];
+  for (const { path } of assignments) {
+    const key = path.join('.');
+    if (known.has(key)) continue;
+    const near = closestNames(key, validKeys);
+    problems.push(near.length > 0 ? `unknown option "${key}"; did you mean ${near.map((n) => `"${n}"`).join(', ')}?` : `unknown option "${key}"`);
+  }
+  if (problems.length > 0) {
+    throw new UsageError(`${problems.join('\n')}\n(\`star plan\` lists every option with its value.)`);
+  }
+}
+
+/** A copy of `base` with every assignment applied (later ones win); nested objects are created as needed. */
+export function applyAssignments(base: Record<string, unknown>, assignments: Assignment[]): Record<string, unknown> {
+  const result = structuredClone(base);
+  for (const { path, value } of assignments) {
+    let node: Record<string, unknown> = result;
+    for (const part of path.slice(0, -1)) {
+      const next = node[part];
+      if (typeof next !== 'object' || next === null || Array.isArray(next)) node[part] = {};
+      node = node[part] as Record<string, unknown>;
+    }
+    node[path[path.length - 1]] = value;
+  }
+  return result;
+}
