@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs everything the project needs on a fresh machine: node packages, the Temporal CLI (which
+# carries the dev server), the other tools the tests use (each scripts/install-*.sh), and the Python
+# dev requirements (requirements-dev.txt, if present) into .tools/python.
+# Usage: scripts/setup.sh [--ci]   (--ci installs node packages with `npm ci`, exactly as locked)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+step() { printf '\n== %s\n' "$*" >&2; }
+
+if [ "${1:-}" = "--ci" ]; then
+  step "npm ci"
+  npm ci
+else
+  step "npm install"
+  npm install
+fi
+
+step "Temporal CLI"
+temporal=$(bash scripts/install-temporal.sh)
+"$temporal" --version >&2
+
+for installer in scripts/install-*.sh; do
+  [ "$installer" = scripts/install-temporal.sh ] && continue
+  step "$installer"
+  bash "$installer" >&2
+done
+
+if [ -f requirements-dev.txt ] && grep -qvE '^[[:space:]]*(#|$)' requirements-dev.txt; then
+  step "Python dev requirements -> .tools/python"
+  PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check \
+    --target .tools/python --upgrade -r requirements-dev.txt >&2
+fi
+
+step "setup done"
