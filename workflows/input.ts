@@ -1,0 +1,221 @@
+/**
+ * The experiment input: every option of the reference's `iteration_train.py` (PIPELINE.md's table,
+ * camelCase, same defaults) plus what a durable, sharded run needs. Pure zod, so the workflow sandbox,
+ * the CLI and the worker all validate with the same code.
+ *
+ * `ExperimentInput` is the written form (what a user, `--set` or `temporal workflow start` gives);
+ * `ExperimentOptions` is the normalised form the code uses (defaults filled, digit ranges expanded).
+ */
+import { z } from 'zod';
+
+/** Workflow IDs are experiment names; they also become folder and file names in storage. */
+export const EXPERIMENT_NAME = /^[A-Za-z0-9_-]+$/;
+/** Host names become task queue names (`star-host-{host}`). */
+const HOST_NAME = /^[A-Za-z0-9_.-]+$/;
+
+export const TASKS = ['commonsenseqa', 'gsm', 'arithmetic'] as const;
+export type TaskName = (typeof TASKS)[number];
+
+/** The reference trainer, as issue 5 names it: `{config}` and `{base_model}` are filled per iteration. */
+export const DEFAULT_COMMAND_TEMPLATE = 'python3 device_train.py --config {config} --tune-model-path={base_model}';
+
+// `--set` and the Temporal CLI give strings; booleans and numbers are accepted in either form.
+const flag = (fallback: boolean) =>
+  z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean()).default(fallback);
+const num = (schema: z.ZodNumber) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : v), schema);
+const int = (min: number) => num(z.number().int().min(min));
+const probability = num(z.number().min(0).max(1));
+
+/** Digit counts: `[1,2,3]`, `"1-5"` or `"1,3,5"`; sorted and unique. */
+const digitList = z.preprocess(
+  (v) => {
+    if (typeof v !== 'string') return v;
+    const range = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(v);
+    if (range) {
+      const [lo, hi] = [Number(range[1]), Number(range[2])];
+      return hi >= lo && hi - lo < 64 ? Array.from({ length: hi - lo + 1 }, (_, k) => lo + k) : v;
+    }
+    if (v.trim() === '') return [];
+    return v.split(',').map((part) => (/^\s*\d+\s*$/.test(part) ? Number(part) : part));
+  },
+  z
+    .array(z.number().int().min(1).max(40))
+    .transform((digits) => [...new Set(digits)].sort((a, b) => a - b)),
+);
+
+const arithmeticSchema = z.strictObject({
+  /** Operand digit counts of the train problems (the reference trains on 1–5). */
+  trainDigits: digitList.default([1, 2, 3, 4, 5]),
+  /** Digit counts evaluated on the dev split (per-digit accuracy is the headline table). */
+  devDigits: digitList.default([1, 2, 3, 4, 5]),
+  /** Out-of-distribution digit counts added to the dev split (the reference keeps 6+ for this). */
+  oodDigits: digitList.default([]),
+  /** Generated train problems per digit count. */
+  trainPerDigit: int(1).default(2000),
+  /** Generated dev problems per digit count (in-distribution and OOD alike). */
+  devPerDigit: int(1).default(100),
+});
+
+const inputSchema = z
+  .strictObject({
+    experiment: z.string().regex(EXPERIMENT_NAME, 'letters, digits, "_" and "-" only (it is the workflow ID and a folder name)'),
+    task: z.enum(TASKS).default('commonsenseqa'),
+    /** Folder with `{split}_rand_split.jsonl` and the prompt files; arithmetic generates its own when absent. */
+    datasetDir: z.string().min(1).optional(),
+    /** Where everything the experiment writes lives: a local folder, `file:///abs` or `gs://bucket/prefix`. */
+    storageRoot: z.string().min(1).default('runs'),
+    seed: int(0).default(0),
+
+    // The reference's options (PIPELINE.md), camelCase, same defaults.
+    nIters: int(2).default(64),
+    nTrainSamples: int(1).default(10000),
+    rationalize: flag(false),
+    pRationalization: probability.default(1.0),
+    pShowHintSave: probability.default(0),
+    direct: flag(false),
+    noPrompt: flag(false),
+    fewShotTrain: flag(false),
+    genLength: int(1).default(96),
+    gradientAccumulationSteps: int(1).default(8),
+    sequenceCount: int(1).default(10),
+    baseModelLocation: z.string().min(1).default('gs://checkpoint-bucket/step_383500/'),
+    copyN: int(0).default(0),
+    skipEval: flag(false),
+    dryRun: flag(false),
+    steadyGrow: flag(false),
+    exponentialGrow: flag(false),
+    startSteps: num(z.number().positive()).default(40),
+    addSteps: num(z.number().min(0)).default(20),
+    growSteps: num(z.number().positive()).default(1.2),
+    baseEpochs: num(z.number().positive()).default(1.0),
+    addEpochs: num(z.number().min(0)).default(0.2),
+
+    // Sampling and evaluation.
+    /** Cap on dev examples evaluated each iteration (all of them when absent). */
+    nDevSamples: int(1).optional(),
+    temperature: num(z.number().min(0)).default(0.01),
+    topP: num(z.number().gt(0).max(1)).default(0.9),
+
+    /** The base trainer config JSON (the reference's `configs/qa_base.json`); each iteration's config copies it. */
+    baseConfig: z.string().min(1).default('configs/qa_base.json'),
+
+    // Spreading the work (issue 5).
+    /** Generation and eval each run as this many parallel activities. */
+    shards: int(1).default(1),
+    trainer: z.enum(['embedded', 'command']).default('embedded'),
+    /** Hosts of the `command` trainer; each runs `trainOnHost` on task queue `star-host-{host}`. */
+    hosts: z.array(z.string().regex(HOST_NAME, 'letters, digits, ".", "_" and "-" only (it names a task queue)')).default([]),
+    commandTemplate: z.string().min(1).default(DEFAULT_COMMAND_TEMPLATE),
+    /** Heartbeat timeout of every activity; a crashed worker's activity is retried elsewhere after it. */
+    heartbeatTimeoutSeconds: int(1).default(120),
+
+    arithmetic: arithmeticSchema.default(() => arithmeticSchema.parse({})),
+  })
+  // Runs even when single fields failed (`when`), so one pass lists every problem; it therefore reads
+  // the fields defensively.
+  .superRefine((value, ctx) => {
+    const hosts = Array.isArray(value.hosts) ? value.hosts : [];
+    if (value.steadyGrow === true && value.exponentialGrow === true) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['exponentialGrow'],
+        input: value.exponentialGrow,
+        message: 'steadyGrow and exponentialGrow are both on: choose one growth rule (or neither, for the epoch rule)',
+      });
+    }
+    if (value.task !== 'arithmetic' && !value.datasetDir) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['datasetDir'],
+        input: value.datasetDir,
+        message: `task ${value.task} needs datasetDir: the folder holding train_rand_split.jsonl, dev_rand_split.jsonl and the prompt files`,
+      });
+    }
+    if (value.trainer === 'command' && hosts.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['hosts'],
+        input: value.hosts,
+        message: 'trainer "command" needs at least one host, e.g. hosts: ["tpu-0"] (each runs workers/host.ts)',
+      });
+    }
+    if (new Set(hosts).size !== hosts.length) {
+      ctx.addIssue({ code: 'custom', path: ['hosts'], input: value.hosts, message: 'host names must be unique' });
+    }
+  }, { when: (payload) => payload.value !== null && typeof payload.value === 'object' });
+
+export const experimentInputSchema = inputSchema;
+export type ExperimentInput = z.input<typeof inputSchema>;
+export type ExperimentOptions = z.output<typeof inputSchema>;
+
+/** One thing wrong with an input, in the words a person fixes it with. */
+export interface InputProblem {
+  field: string;
+  value: unknown;
+  expected: string;
+}
+
+export type ParseResult =
+  | { ok: true; options: ExperimentOptions }
+  | { ok: false; problems: InputProblem[]; message: string };
+
+/** Validates an input; on failure lists every problem (field, value, expected) and a printable message. */
+export function parseExperimentInput(raw: unknown): ParseResult {
+  const result = inputSchema.safeParse(raw, { reportInput: true });
+  if (result.success) return { ok: true, options: result.data };
+  const problems: InputProblem[] = [];
+  const issues: z.core.$ZodIssue[] = [];
+  for (const issue of result.error.issues) {
+    // One problem per unknown option, named by the option itself.
+    const split: z.core.$ZodIssue[] =
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((key) => ({ ...issue, keys: [key], path: [...issue.path, key] }))
+        : [issue];
+    for (const one of split) {
+      const field = one.path.length > 0 ? one.path.map(String).join('.') : '(input)';
+      const value = one.code === 'unrecognized_keys' ? valueAt(raw, one.path) : 'input' in one ? one.input : valueAt(raw, one.path);
+      const expected = describeIssue(one);
+      problems.push({ field, value, expected });
+      issues.push({ ...one, message: `${expected} (got ${show(value)})` });
+    }
+  }
+  const message = z.prettifyError(new z.ZodError(issues));
+  return { ok: false, problems, message };
+}
+
+/** Like `parseExperimentInput`, but throws an `InvalidExperimentInputError` listing the problems. */
+export function parseExperimentInputOrThrow(raw: unknown): ExperimentOptions {
+  const result = parseExperimentInput(raw);
+  if (!result.ok) throw new InvalidExperimentInputError(result.problems, result.message);
+  return result.options;
+}
+
+export class InvalidExperimentInputError extends Error {
+  override readonly name = 'InvalidExperimentInputError';
+  constructor(readonly problems: InputProblem[], readonly details: string) {
+    super(`invalid experiment input (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${details}`);
+  }
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') {
+    return `no such option (options are the reference's names in camelCase, e.g. nIters, steadyGrow)`;
+  }
+  return issue.message;
+}
+
+function valueAt(raw: unknown, path: PropertyKey[]): unknown {
+  let cur: unknown = raw;
+  for (const key of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[key];
+  }
+  return cur;
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
