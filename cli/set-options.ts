@@ -8,6 +8,8 @@ import { closestNames } from './suggest';
  */
 export interface Assignment {
   path: string[];
+  /** The text after `=`, kept so a string option given `--set experiment=2024` stays a string. */
+  raw: string;
   value: unknown;
 }
 
@@ -20,7 +22,7 @@ export function parseAssignment(text: string): Assignment {
   const raw = text.slice(eq + 1);
   const path = key.split('.');
   if (path.some((part) => part === '')) throw new UsageError(`--set ${text}: "${key}" has an empty part`);
-  return { path, value: parseValue(raw) };
+  return { path, raw, value: parseValue(raw) };
 }
 
 export function parseValue(raw: string): unknown {
@@ -47,6 +49,14 @@ export function checkKeys(assignments: Assignment[], validKeys: readonly string[
   if (problems.length > 0) {
     throw new UsageError(`${problems.join('\n')}\n(\`star plan\` lists every option with its value.)`);
   }
+}
+
+/** Options whose type is a string (or a choice of strings) take the text as written, never its JSON reading. */
+export function keepTextForStringOptions(assignments: Assignment[], kinds: ReadonlyMap<string, string>): Assignment[] {
+  return assignments.map((a) => {
+    const kind = kinds.get(a.path.join('.'));
+    return (kind === 'string' || kind === 'enum') && typeof a.value !== 'string' ? { ...a, value: a.raw } : a;
+  });
 }
 
 /** A copy of `base` with every assignment applied (later ones win); nested objects are created as needed. */

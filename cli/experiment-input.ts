@@ -1,0 +1,121 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { parseExperimentInput, type ExperimentOptions } from '../workflows/input';
+import { InvalidInputError, UsageError } from './errors';
+import { optionCatalog } from './option-catalog';
+import { applyAssignments, checkKeys, keepTextForStringOptions, parseAssignment } from './set-options';
+import { closestNames } from './suggest';
+
+/**
+ * Turns `--preset NAME | --input FILE` plus `--set key=value ...` into a validated experiment input.
+ * A preset is a file `configs/presets/NAME.json` holding a plain input object, the same shape
+ * `temporal workflow start --input-file` takes. String values may name environment variables as
+ * `${NAME}` (presets use this for folders only the user knows, e.g. `${STAR_DATA_DIR}`).
+ */
+export const DEFAULT_PRESET = 'arithmetic-demo';
+export const PRESETS_DIR = join(__dirname, '..', 'configs', 'presets');
+
+export interface InputSelection {
+  preset?: string;
+  input?: string;
+  sets?: string[];
+}
+
+export interface ResolvedInput {
+  /** "preset arithmetic-demo" or "input ./experiment.json", for messages. */
+  source: string;
+  /** The written form after --set and ${VAR} expansion: what is sent to the workflow. */
+  input: Record<string, unknown>;
+  /** The validated, normalised form (defaults filled). */
+  options: ExperimentOptions;
+}
+
+export function listPresets(dir = PRESETS_DIR): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.json'))
+    .map((name) => basename(name, '.json'))
+    .sort();
+}
+
+export function resolveExperimentInput(selection: InputSelection, env: Record<string, string | undefined> = process.env): ResolvedInput {
+  if (selection.preset && selection.input) {
+    throw new UsageError('give either --preset NAME or --input FILE, not both');
+  }
+  const { source, written } = selection.input ? readInputFile(selection.input) : readPreset(selection.preset ?? DEFAULT_PRESET);
+
+  const catalog = optionCatalog();
+  const assignments = (selection.sets ?? []).map(parseAssignment);
+  checkKeys(
+    assignments,
+    catalog.map((entry) => entry.key),
+  );
+  const kinds = new Map(catalog.map((entry) => [entry.key, entry.kind]));
+  const withSets = applyAssignments(written, keepTextForStringOptions(assignments, kinds));
+
+  const unsetVariables: string[] = [];
+  const input = expandVariables(withSets, env, [], unsetVariables) as Record<string, unknown>;
+
+  const parsed = parseExperimentInput(input);
+  const problems = [...unsetVariables];
+  if (!parsed.ok) {
+    for (const p of parsed.problems) problems.push(`${p.field}: ${p.expected} (got ${show(p.value)})`);
+  }
+  if (problems.length > 0 || !parsed.ok) {
+    const given = assignments.length > 0 ? `${source} with ${(selection.sets ?? []).map((s) => `--set ${s}`).join(' ')}` : source;
+    throw new InvalidInputError(given, problems);
+  }
+  return { source, input, options: parsed.options };
+}
+
+function readPreset(name: string): { source: string; written: Record<string, unknown> } {
+  const path = join(PRESETS_DIR, `${name}.json`);
+  if (!/^[A-Za-z0-9_-]+$/.test(name) || !existsSync(path)) {
+    const presets = listPresets();
+    const near = closestNames(name, presets);
+    const hint = near.length > 0 ? ` Did you mean ${near.join(', ')}?` : '';
+    throw new UsageError(`no preset named "${name}".${hint} Presets: ${presets.join(', ') || '(none)'} (files in ${PRESETS_DIR}).`);
+  }
+  return { source: `preset ${name}`, written: readJsonObject(path) };
+}
+
+function readInputFile(file: string): { source: string; written: Record<string, unknown> } {
+  const path = resolve(file);
+  if (!existsSync(path)) throw new UsageError(`--input ${file}: no such file`);
+  return { source: `input ${file}`, written: readJsonObject(path) };
+}
+
+function readJsonObject(path: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UsageError(`${path} must hold one JSON object (the experiment input), not ${Array.isArray(value) ? 'an array' : typeof value}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function expandVariables(value: unknown, env: Record<string, string | undefined>, path: string[], unset: string[]): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => {
+      const found = env[name];
+      if (found !== undefined && found !== '') return found;
+      unset.push(`${path.join('.')}: "${value}" uses the environment variable ${name}, which is not set; set it, or give the value with --set ${path.join('.')}=...`);
+      return whole;
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, i) => expandVariables(item, env, [...path, String(i)], unset));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandVariables(v, env, [...path, k], unset)]));
+  }
+  return value;
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
