@@ -1,0 +1,142 @@
+import { dirname, isAbsolute, posix } from 'node:path';
+import { readBytes, readText, schemeOf, writeBytes } from '../storage';
+import { mulberry32, shuffleInPlace } from './prng';
+import { splitSavedText } from './saved-text';
+import { frameRecords, readTfRecords } from './tfrecord';
+import { encodeInt64Example, parseTextExample } from './tf-example';
+import type { Tokenizer } from './tokenizer';
+
+/** The reference's `seq` (chunks are `seq + 1` = 1537 tokens) and its converter's default seed. */
+export const DEFAULT_RECORD_SEQ = 1536;
+export const DEFAULT_RECORD_SEED = 10;
+
+/**
+ * Tokenizes example documents (text without `<|endoftext|>`), appending the end-of-text id to each,
+ * into one stream of ids.
+ */
+export function tokenizeExamples(docs: readonly string[], tokenizer: Tokenizer): Int32Array {
+  const parts = docs.map((doc) => tokenizer.encode(doc));
+  const out = new Int32Array(parts.reduce((sum, ids) => sum + ids.length + 1, 0));
+  let offset = 0;
+  for (const ids of parts) {
+    out.set(ids, offset);
+    offset += ids.length;
+    out[offset++] = tokenizer.eotId;
+  }
+  return out;
+}
+
+/**
+ * Cuts the token stream into chunks of `seq + 1` tokens; the trailing remainder shorter than a chunk
+ * is dropped (PIPELINE.md). The reference converter also drops the last chunk when the stream length
+ * is an exact multiple of `seq + 1`; we keep that full chunk.
+ */
+export function packChunks(tokens: Int32Array, seq: number): { chunks: Int32Array[]; droppedTokens: number } {
+  if (!Number.isInteger(seq) || seq < 1) throw new RangeError(`seq ${seq} must be a positive integer`);
+  const size = seq + 1;
+  const count = Math.floor(tokens.length / size);
+  const chunks: Int32Array[] = [];
+  for (let k = 0; k < count; k += 1) chunks.push(tokens.subarray(k * size, (k + 1) * size));
+  return { chunks, droppedTokens: tokens.length - count * size };
+}
+
+export interface WriteRecordsInput {
+  /** Kept example texts (each may end with `<|endoftext|>`); or give `textFileUris`. */
+  texts?: readonly string[];
+  /** Saved text files (examples joined by `\n\n`, each ending in `<|endoftext|>`). */
+  textFileUris?: readonly string[];
+  tokenizer: Tokenizer;
+  seq?: number;
+  seed?: number;
+  /** Keep file, example and chunk order (no shuffles); files are then read in sorted order. */
+  preserveOrder?: boolean;
+  /** Writes `{prefix}.tfrecords` and `{prefix}.index`. */
+  outputPrefixUri: string;
+}
+
+export interface WriteRecordsResult {
+  recordUris: string[];
+  indexUri: string;
+  exampleCount: number;
+  tokenCount: number;
+  chunkCount: number;
+  droppedTokens: number;
+  tokenizer: string;
+}
+
+export class RecordsInputError extends Error {
+  override readonly name = 'RecordsInputError';
+}
+
+/**
+ * The documents as the reference converter sees them, in its order: files shuffled (sorted with
+ * preserveOrder), split on `<|endoftext|>` without our `\n\n` separator, empty pieces dropped, then
+ * documents shuffled. One Mulberry32 stream seeded with `seed` drives all three shuffles
+ * (files, documents, chunks), in that order.
+ */
+async function collectDocs(input: WriteRecordsInput, next: () => number): Promise<string[]> {
+  if ((input.texts === undefined) === (input.textFileUris === undefined)) {
+    throw new RecordsInputError('give exactly one of texts or textFileUris to writeRecords');
+  }
+  let docs: string[];
+  if (input.texts) {
+    docs = input.texts.flatMap((text) => splitSavedText(text));
+  } else {
+    const uris = [...(input.textFileUris as readonly string[])];
+    if (input.preserveOrder) uris.sort();
+    else shuffleInPlace(uris, next);
+    docs = [];
+    for (const uri of uris) docs.push(...splitSavedText(await readText(uri)));
+  }
+  if (!input.preserveOrder) shuffleInPlace(docs, next);
+  return docs;
+}
+
+/** How a record file is named inside the index: a local path for local files (what TensorFlow reads), else the URI. */
+function indexEntry(recordUri: string): string {
+  return recordUri.startsWith('file://') ? new URL(recordUri).pathname : recordUri;
+}
+
+/** Tokenizes, packs, shuffles and writes the records and their index (mesh-transformer-jax format). */
+export async function writeRecords(input: WriteRecordsInput): Promise<WriteRecordsResult> {
+  const seq = input.seq ?? DEFAULT_RECORD_SEQ;
+  const next = mulberry32(input.seed ?? DEFAULT_RECORD_SEED);
+  const docs = await collectDocs(input, next);
+  const tokens = tokenizeExamples(docs, input.tokenizer);
+  const { chunks, droppedTokens } = packChunks(tokens, seq);
+  if (!input.preserveOrder) shuffleInPlace(chunks, next);
+  const recordUri = `${input.outputPrefixUri}.tfrecords`;
+  const indexUri = `${input.outputPrefixUri}.index`;
+  await writeBytes(recordUri, frameRecords(chunks.map((chunk) => encodeInt64Example('text', chunk))));
+  await writeBytes(indexUri, `${indexEntry(recordUri)}\n`);
+  return {
+    recordUris: [recordUri],
+    indexUri,
+    exampleCount: docs.length,
+    tokenCount: tokens.length,
+    chunkCount: chunks.length,
+    droppedTokens,
+    tokenizer: input.tokenizer.name,
+  };
+}
+
+/** The record file URIs an index names; relative lines are resolved against the index's folder. */
+export async function readIndexEntries(indexUri: string): Promise<string[]> {
+  const lines = (await readText(indexUri)).split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  return lines.map((line) => {
+    if (line.startsWith('gs://') || line.startsWith('file://') || isAbsolute(line)) return line;
+    if (schemeOf(indexUri) === 'gs') return posix.join(posix.dirname(indexUri.replace(/^gs:\/\//, '')), line).replace(/^/, 'gs://');
+    const base = indexUri.startsWith('file://') ? new URL(indexUri).pathname : indexUri;
+    return posix.join(dirname(base), line);
+  });
+}
+
+/** Reads every record file of an index (CRCs verified) and returns the token chunks in file order. */
+export async function readRecordsIndex(indexUri: string): Promise<Int32Array[]> {
+  const chunks: Int32Array[] = [];
+  for (const uri of await readIndexEntries(indexUri)) {
+    const records = readTfRecords(await readBytes(uri), uri);
+    records.forEach((record, k) => chunks.push(parseTextExample(record, `${uri} record ${k}`)));
+  }
+  return chunks;
+}
