@@ -12,6 +12,8 @@ export interface GcsEmulator {
   readonly bucket: string;
   /** `gs://BUCKET` */
   readonly rootUri: string;
+  /** The emulator's process id (also its process group id). */
+  readonly pid: number;
   /** Creates another (empty) bucket. */
   createBucket(name: string): Promise<void>;
   stop(): Promise<void>;
@@ -143,6 +145,7 @@ export async function startGcsEmulator(bucket = 'star-test'): Promise<GcsEmulato
     endpoint,
     bucket,
     rootUri: `gs://${bucket}`,
+    pid: child.pid as number,
     createBucket: (name) => createBucketAt(endpoint, name),
     async stop() {
       process.removeListener('exit', onExit);
