@@ -49,8 +49,8 @@ export interface IterationLayout {
   recordFolder: string;
   /** The kept text of this iteration's generation: `{exp}_{i-1}/{exp}_{i-1}.txt`. */
   keptText: string;
-  /** TFRecords of the record folder: `{exp}_{i-1}.tfrecords` (a folder of record files). */
-  records: string;
+  /** Prefix of the record folder's TFRecords: `{exp}_{i-1}` → `{exp}_{i-1}.tfrecords`. */
+  recordsPrefix: string;
   /** The training set: `{exp}/{exp}_{i}.index` (one record file per line). */
   index: string;
   /** `configs/{exp}_{i}.json` */
@@ -81,7 +81,7 @@ export function iterationLayout(root: string, exp: string, iteration: number): I
     name,
     recordFolder: join(dir, 'records', prev),
     keptText: join(dir, 'records', prev, `${prev}.txt`),
-    records: join(dir, 'records', `${prev}.tfrecords`),
+    recordsPrefix: join(dir, 'records', prev),
     index: join(dir, `${name}.index`),
     config: join(dir, 'configs', `${name}.json`),
     modelDir: join(dir, 'models', name),

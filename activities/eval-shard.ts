@@ -1,0 +1,60 @@
+/**
+ * One shard of an iteration's eval pass (dev split, the model just trained): plain prompt, no hints,
+ * nothing saved; writes the per-class tally to its output URI, then its manifest.
+ */
+import { mergeCounts, type ClassCounts } from '../core/accuracy';
+import { runEvalPass } from '../core/rationale-selection';
+import { writeJson } from '../storage';
+import { doneUriOf } from '../workflows/layout';
+import { runChunks } from './chunks';
+import type { ActivityDeps } from './deps';
+import { shardExamples } from './examples';
+import { asActivity } from './failures';
+import { inputKey, once } from './manifest';
+import { embeddedSampler } from './sampler';
+import type { EvalShardResult, ShardInput } from './types';
+
+export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<EvalShardResult> {
+  return asActivity(`eval shard ${input.shard} of ${input.shards} (iteration ${input.iteration})`, async () => {
+    const o = input.options;
+    const key = inputKey({
+      step: 'eval',
+      task: o.task,
+      datasetDir: input.datasetDir,
+      arithmetic: o.task === 'arithmetic' ? o.arithmetic : undefined,
+      seed: o.seed,
+      nDevSamples: o.nDevSamples,
+      direct: o.direct,
+      noPrompt: o.noPrompt,
+      genLength: o.genLength,
+      temperature: o.temperature,
+      topP: o.topP,
+      checkpointUri: input.checkpointUri,
+      shard: input.shard,
+      shards: input.shards,
+    });
+    return once(doneUriOf(input.outputUri), key, async () => {
+      const { task, examples } = await shardExamples(o, input.datasetDir, 'dev', input.iteration, input.shard, input.shards);
+      const fewShot = o.noPrompt ? [] : await task.loadFewShot(input.datasetDir, { answerKey: false, direct: o.direct });
+      const { model, release } = await deps.models.acquire(input.checkpointUri);
+      let parts: ClassCounts[];
+      try {
+        const sample = embeddedSampler(model, o, deps.sampleBatchSize);
+        parts = await runChunks({
+          dir: input.outputUri.replace(/\.json$/, '.chunks'),
+          key,
+          total: examples.length,
+          chunkSize: deps.chunkSize,
+          progress: { pass: 'eval', shard: input.shard, shards: input.shards },
+          run: (start, end, onProgress) =>
+            runEvalPass({ task, examples: examples.slice(start, end), fewShot, sample, options: { direct: o.direct, noPrompt: o.noPrompt, seed: o.seed }, onProgress }),
+        });
+      } finally {
+        release();
+      }
+      const tally = mergeCounts(parts);
+      await writeJson(input.outputUri, tally);
+      return { outputUri: input.outputUri, tally };
+    });
+  });
+}

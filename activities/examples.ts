@@ -1,0 +1,64 @@
+/**
+ * Which examples a pass sees, and which of them a shard takes. The selection depends only on the
+ * seed, the iteration and the dataset, never on the shard count; shards take contiguous slices of it,
+ * so merging the shards' kept examples by position gives the same list for any K.
+ */
+import type { Example, Split, Task } from '../core/example';
+import { keyedSeed, seededShuffle } from '../core/prng';
+import { createArithmeticTask, getTask } from '../core/tasks';
+import type { ExperimentOptions } from '../workflows/input';
+
+/** The task, with arithmetic's generated splits configured from the input. */
+export function taskFor(options: ExperimentOptions, split: Split): Task {
+  if (options.task !== 'arithmetic') return getTask(options.task);
+  const a = options.arithmetic;
+  return createArithmeticTask({
+    trainDigits: a.trainDigits,
+    devDigits: [...new Set([...a.devDigits, ...a.oodDigits])].sort((x, y) => x - y),
+    countPerDigit: split === 'train' ? a.trainPerDigit : a.devPerDigit,
+    seed: options.seed,
+  });
+}
+
+/**
+ * Train: up to nTrainSamples examples of the shuffled train split, reshuffled every iteration (the
+ * reference shuffles the train set on each generation run). Dev: the whole dev split, or a seeded
+ * subset of nDevSamples (the same subset every iteration, so accuracies compare).
+ */
+export function selectExamples(options: ExperimentOptions, split: Split, iteration: number, all: readonly Example[]): Example[] {
+  if (split === 'train') {
+    const order = seededShuffle(all, keyedSeed(options.seed, 'train-sample', String(iteration)));
+    return order.slice(0, Math.min(options.nTrainSamples, order.length));
+  }
+  if (options.nDevSamples === undefined || options.nDevSamples >= all.length) return [...all];
+  return seededShuffle(all, keyedSeed(options.seed, 'dev-sample', 'all')).slice(0, options.nDevSamples);
+}
+
+/** Shard k of K: the contiguous slice [floor(k n / K), floor((k+1) n / K)). */
+export function shardSlice<T>(items: readonly T[], shard: number, shards: number): { items: T[]; firstIndex: number } {
+  const start = Math.floor((shard * items.length) / shards);
+  const end = Math.floor(((shard + 1) * items.length) / shards);
+  return { items: items.slice(start, end), firstIndex: start };
+}
+
+export interface ShardExamples {
+  task: Task;
+  examples: Example[];
+  firstIndex: number;
+  /** Examples of the whole pass (all shards). */
+  passSize: number;
+}
+
+export async function shardExamples(
+  options: ExperimentOptions,
+  datasetDir: string,
+  split: Split,
+  iteration: number,
+  shard: number,
+  shards: number,
+): Promise<ShardExamples> {
+  const task = taskFor(options, split);
+  const selected = selectExamples(options, split, iteration, await task.loadSplit(datasetDir, split));
+  const { items, firstIndex } = shardSlice(selected, shard, shards);
+  return { task, examples: items, firstIndex, passSize: selected.length };
+}

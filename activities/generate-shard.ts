@@ -1,0 +1,106 @@
+/**
+ * One shard of an iteration's generation pass (train split, the model of iteration i-1): samples a
+ * rationale per example, keeps the correct ones, retries failures with a hint when rationalization is
+ * on. Writes `{kept, counts}` to its output URI, then its manifest.
+ */
+import type { ClassCounts } from '../core/accuracy';
+import { mergeGenerationResults, runGenerationPass, type GenerationResult } from '../core/rationale-selection';
+import { noPromptForGeneration } from '../core/prompt';
+import { writeJson } from '../storage';
+import { doneUriOf } from '../workflows/layout';
+import { runChunks } from './chunks';
+import type { ActivityDeps } from './deps';
+import { shardExamples } from './examples';
+import { asActivity } from './failures';
+import { inputKey, once } from './manifest';
+import { embeddedSampler } from './sampler';
+import type { GenerateShardResult, GenerationCounts, ShardInput } from './types';
+
+export function generationSettings(input: ShardInput) {
+  const o = input.options;
+  return {
+    task: o.task,
+    datasetDir: input.datasetDir,
+    arithmetic: o.task === 'arithmetic' ? o.arithmetic : undefined,
+    seed: o.seed,
+    iteration: input.iteration,
+    nTrainSamples: o.nTrainSamples,
+    rationalize: o.rationalize,
+    pRationalization: o.pRationalization,
+    pShowHintSave: o.pShowHintSave,
+    direct: o.direct,
+    noPrompt: noPromptForGeneration(o.noPrompt, input.iteration),
+    fewShotTrain: o.fewShotTrain,
+    genLength: o.genLength,
+    temperature: o.temperature,
+    topP: o.topP,
+    checkpointUri: input.checkpointUri,
+  };
+}
+
+export async function generateShard(deps: ActivityDeps, input: ShardInput): Promise<GenerateShardResult> {
+  return asActivity(`generation shard ${input.shard} of ${input.shards} (iteration ${input.iteration})`, async () => {
+    const settings = generationSettings(input);
+    const key = inputKey({ step: 'generate', ...settings, shard: input.shard, shards: input.shards });
+    const result = await once(doneUriOf(input.outputUri), key, async () => {
+      const { options } = input;
+      const { task, examples, firstIndex } = await shardExamples(options, input.datasetDir, 'train', input.iteration, input.shard, input.shards);
+      const fewShot = {
+        plain: settings.noPrompt ? [] : await task.loadFewShot(input.datasetDir, { answerKey: false, direct: options.direct }),
+        answerKey: options.rationalize && !settings.noPrompt ? await task.loadFewShot(input.datasetDir, { answerKey: true, direct: options.direct }) : [],
+      };
+      const { model, release } = await deps.models.acquire(input.checkpointUri);
+      let parts: GenerationResult[];
+      try {
+        const sample = embeddedSampler(model, options, deps.sampleBatchSize);
+        parts = await runChunks({
+          dir: input.outputUri.replace(/\.json$/, '.chunks'),
+          key,
+          total: examples.length,
+          chunkSize: deps.chunkSize,
+          progress: { pass: 'generate', shard: input.shard, shards: input.shards },
+          run: (start, end, onProgress) =>
+            runGenerationPass({
+              task,
+              examples: examples.slice(start, end),
+              fewShot,
+              sample,
+              options: {
+                rationalize: options.rationalize,
+                pRationalization: options.pRationalization,
+                pShowHintSave: options.pShowHintSave,
+                direct: options.direct,
+                noPrompt: settings.noPrompt,
+                fewShotTrain: options.fewShotTrain,
+                seed: options.seed,
+              },
+              firstIndex: firstIndex + start,
+              // Both passes report here; the hinted pass counts past the plain one.
+              onProgress: (done) => onProgress(Math.min(done, end - start)),
+            }),
+        });
+      } finally {
+        release();
+      }
+      const merged = mergeGenerationResults(parts);
+      await writeJson(input.outputUri, merged);
+      return { outputUri: input.outputUri, counts: generationCounts(merged.counts, merged.kept.length) };
+    });
+    return result;
+  });
+}
+
+/** The workflow's summary of core's per-class counts (`{cls}_r` classes are the hinted retries). */
+export function generationCounts(counts: ClassCounts, kept: number): GenerationCounts {
+  const out: GenerationCounts = { attempted: 0, correct: 0, hinted: 0, rationalized: 0, kept };
+  for (const [cls, c] of Object.entries(counts)) {
+    if (cls.endsWith('_r')) {
+      out.hinted += c.total;
+      out.rationalized += c.correct;
+    } else {
+      out.attempted += c.total;
+      out.correct += c.correct;
+    }
+  }
+  return out;
+}

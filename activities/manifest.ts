@@ -1,0 +1,65 @@
+/**
+ * Completion manifests make every activity idempotent: outputs go to deterministic URIs, then the
+ * manifest (`….done.json`) is written LAST, so its presence means the outputs are complete. A re-run
+ * (a retry, a reset, a second run of the same experiment) that finds it returns the stored result
+ * without redoing the work — provided it was made from the same inputs.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { exists, readJson, writeJson } from '../storage';
+import type { Manifest } from './types';
+import { badInput } from './failures';
+
+const manifestSchema = z.object({
+  inputKey: z.string(),
+  completedAt: z.string(),
+  seconds: z.number(),
+  result: z.unknown(),
+});
+
+/** A stable digest of an activity's relevant inputs (object keys sorted). */
+export function inputKey(value: unknown): string {
+  return createHash('sha256').update(stableJson(value)).digest('hex').slice(0, 32);
+}
+
+export function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The stored manifest, if the step already completed with these inputs. */
+export async function readManifest<T>(uri: string, key: string): Promise<Manifest<T> | undefined> {
+  if (!(await exists(uri))) return undefined;
+  const parsed = manifestSchema.safeParse(await readJson(uri).catch(() => undefined));
+  // A manifest that cannot be read is treated as absent: the step simply runs again.
+  if (!parsed.success) return undefined;
+  if (parsed.data.inputKey !== key) {
+    throw badInput(
+      `${uri} records a completed step made from different inputs (settings changed since, or another experiment wrote here). ` +
+        'Use a new experiment name, or delete that iteration\'s files to redo it with the new settings.',
+    );
+  }
+  return parsed.data as Manifest<T>;
+}
+
+export async function writeManifest<T>(uri: string, key: string, startedAt: number, result: T): Promise<Manifest<T>> {
+  const manifest: Manifest<T> = { inputKey: key, completedAt: new Date().toISOString(), seconds: (Date.now() - startedAt) / 1000, result };
+  await writeJson(uri, manifest);
+  return manifest;
+}
+
+/** Runs `work` unless its manifest already exists; writes the manifest after the work's outputs. */
+export async function once<T>(manifestUri: string, key: string, work: () => Promise<T>): Promise<T> {
+  const done = await readManifest<T>(manifestUri, key);
+  if (done) return done.result;
+  const startedAt = Date.now();
+  const result = await work();
+  await writeManifest(manifestUri, key, startedAt, result);
+  return result;
+}

@@ -1,0 +1,32 @@
+/** Sums the eval shards' tallies into the iteration's accuracy per class (and overall). */
+import { mergeCounts, type ClassCounts } from '../core/accuracy';
+import { readJson, writeJson } from '../storage';
+import type { ClassAccuracy } from '../workflows/metrics';
+import type { ActivityDeps } from './deps';
+import { asActivity } from './failures';
+import { inputKey, once } from './manifest';
+import { heartbeat } from './progress';
+import type { MergeEvalInput, MergeEvalResult } from './types';
+
+export async function mergeEval(_deps: ActivityDeps, input: MergeEvalInput): Promise<MergeEvalResult> {
+  return asActivity(`merging the eval shards (iteration ${input.iteration})`, async () => {
+    const key = inputKey({ step: 'merge-eval', shardUris: input.shardUris, summaryUri: input.summaryUri });
+    return once(input.manifestUri, key, async () => {
+      heartbeat({ kind: 'step', doing: 'merging eval shards' });
+      const parts: ClassCounts[] = [];
+      for (const uri of input.shardUris) parts.push(await readJson<ClassCounts>(uri));
+      const counts = mergeCounts(parts);
+      const accuracy: Record<string, ClassAccuracy> = {};
+      let correct = 0;
+      let total = 0;
+      for (const [cls, c] of Object.entries(counts)) {
+        accuracy[cls] = { correct: c.correct, total: c.total, accuracy: c.total === 0 ? 0 : c.correct / c.total };
+        correct += c.correct;
+        total += c.total;
+      }
+      const overallAccuracy = total === 0 ? 0 : correct / total;
+      await writeJson(input.summaryUri, { iteration: input.iteration, accuracy, overallAccuracy });
+      return { summaryUri: input.summaryUri, accuracy, overallAccuracy };
+    });
+  });
+}

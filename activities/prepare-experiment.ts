@@ -1,0 +1,50 @@
+/**
+ * Before iteration 1: resolves the storage root (so every worker writes to the same absolute place),
+ * records the resolved input, and checks what the first steps need — the dataset and the base
+ * checkpoint — so a typo fails in seconds, not after an hour of generation. The base trainer config is
+ * read by the config step, as the reference's gen_config reads it.
+ */
+import { exists, joinUri, normaliseRoot, writeJson } from '../storage';
+import { readManifest as readCheckpointManifest } from '../model';
+import { experimentLayout } from '../workflows/layout';
+import type { ActivityDeps } from './deps';
+import { taskFor } from './examples';
+import { asActivity, badInput } from './failures';
+import { heartbeat } from './progress';
+import type { PrepareExperimentInput, PreparedExperiment } from './types';
+
+export async function prepareExperiment(_deps: ActivityDeps, input: PrepareExperimentInput): Promise<PreparedExperiment> {
+  return asActivity('preparing the experiment', async () => {
+    const { options } = input;
+    heartbeat({ kind: 'step', doing: 'checking the dataset and base model' });
+    const root = normaliseRoot(options.storageRoot);
+    const datasetDir = options.datasetDir ? normaliseRoot(options.datasetDir) : '';
+    const layout = experimentLayout(root, options.experiment);
+
+    if (options.trainer === 'embedded') await checkCheckpoint(options.baseModelLocation, 'baseModelLocation');
+    const train = await taskFor(options, 'train').loadSplit(datasetDir, 'train');
+    const dev = options.skipEval ? [] : await taskFor(options, 'dev').loadSplit(datasetDir, 'dev');
+    if (train.length === 0) throw badInput(`the ${options.task} train split has no examples (dataset ${datasetDir || 'generated'})`);
+
+    await writeJson(layout.inputJson, options);
+    return {
+      root,
+      baseConfigUri: normaliseRoot(options.baseConfig),
+      datasetDir,
+      trainExamples: train.length,
+      devExamples: dev.length,
+    };
+  });
+}
+
+/** A checkpoint directory is complete when its manifest exists (manifests are written last). */
+export async function checkCheckpoint(uri: string, field: string): Promise<void> {
+  if (!(await exists(joinUri(uri, 'manifest.json')))) {
+    throw badInput(`${field} ${uri} is not a checkpoint: ${joinUri(uri, 'manifest.json')} does not exist. Point ${field} at a step_N folder written by the embedded trainer (or model/train-cli.ts).`);
+  }
+  try {
+    await readCheckpointManifest(uri);
+  } catch (err) {
+    throw badInput(`${field} ${uri}: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Heartbeat details: the fine-grained progress of a running activity. A client reads them from
+ * `describe()` (pending activities), see workers/activity-progress.ts; a retried attempt reads its
+ * predecessor's from `activityInfo().heartbeatDetails`.
+ */
+import { Context } from '@temporalio/activity';
+
+export interface ExamplesProgress {
+  kind: 'examples';
+  /** generate | eval */
+  pass: string;
+  shard: number;
+  shards: number;
+  done: number;
+  total: number;
+}
+
+export interface TrainingProgress {
+  kind: 'training';
+  step: number;
+  totalSteps: number;
+  loss?: number;
+}
+
+export interface StepProgress {
+  kind: 'step';
+  /** What the activity is doing now, e.g. "tokenizing". */
+  doing: string;
+}
+
+export type ActivityProgress = ExamplesProgress | TrainingProgress | StepProgress;
+
+/** Heartbeats when running inside an activity; a no-op when called from plain code (tests, scripts). */
+export function heartbeat(progress: ActivityProgress): void {
+  const ctx = currentContext();
+  ctx?.heartbeat(progress);
+}
+
+/** The previous attempt's last heartbeat, if this is a retry. */
+export function previousProgress<T extends ActivityProgress>(kind: T['kind']): T | undefined {
+  const details = currentContext()?.info.heartbeatDetails as ActivityProgress | undefined;
+  return details && details.kind === kind ? (details as T) : undefined;
+}
+
+/** Raises the cancellation if the workflow asked this activity to stop (seen on the last heartbeat). */
+export function throwIfCancelled(): void {
+  const signal = currentContext()?.cancellationSignal;
+  if (signal?.aborted) throw signal.reason ?? new Error('activity cancelled');
+}
+
+export function cancellationSignal(): AbortSignal | undefined {
+  return currentContext()?.cancellationSignal;
+}
+
+function currentContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The embedded trainer: fine-tunes THE BASE MODEL (never the previous iteration's) on the iteration's
+ * records for total_steps, writing `models/{exp}_{i}/step_{N}`. Trainer settings come from the
+ * iteration config (lr, warmup_steps, ckpt_every, per_replica_batch, gradient_accumulation_steps).
+ * A retried attempt continues from the newest checkpoint there (model/train resumes by itself).
+ */
+import { CancelledFailure } from '@temporalio/common';
+import { keyedSeed } from '../core/prng';
+import { train } from '../model';
+import { readJson } from '../storage';
+import { checkpointUri } from '../workflows/layout';
+import type { ActivityDeps } from './deps';
+import { asActivity, badInput } from './failures';
+import { inputKey, once } from './manifest';
+import { checkCheckpoint } from './prepare-experiment';
+import { cancellationSignal, heartbeat } from './progress';
+import type { TrainModelInput, TrainModelResult } from './types';
+
+interface TrainerConfig {
+  lr?: number;
+  warmup_steps?: number;
+  ckpt_every?: number;
+  per_replica_batch?: number;
+  gradient_accumulation_steps?: number;
+}
+
+export async function trainModel(_deps: ActivityDeps, input: TrainModelInput): Promise<TrainModelResult> {
+  return asActivity(`training iteration ${input.iteration}`, async () => {
+    const key = inputKey({ step: 'train', config: input.configUri, index: input.indexUri, base: input.baseCheckpointUri, modelDir: input.modelDir, totalSteps: input.totalSteps });
+    return once(input.manifestUri, key, async () => {
+      if (input.records === 0) {
+        throw badInput(
+          `iteration ${input.iteration} has no training records: the kept examples make fewer tokens than one chunk (seq + 1). ` +
+            'Keep more examples (nTrainSamples, rationalize) or use a model with a shorter seq.',
+        );
+      }
+      await checkCheckpoint(input.baseCheckpointUri, 'baseModelLocation');
+      const config = await readJson<TrainerConfig>(input.configUri);
+      const settings = {
+        lr: positive(config.lr, 'lr', input.configUri, true),
+        warmupSteps: Math.floor(positive(config.warmup_steps ?? 0, 'warmup_steps', input.configUri, true)),
+        checkpointEvery: Math.max(1, Math.floor(positive(config.ckpt_every ?? input.totalSteps, 'ckpt_every', input.configUri))),
+        batchSize: Math.floor(positive(config.per_replica_batch ?? 1, 'per_replica_batch', input.configUri)),
+        gradientAccumulationSteps: Math.floor(positive(config.gradient_accumulation_steps ?? input.options.gradientAccumulationSteps, 'gradient_accumulation_steps', input.configUri)),
+      };
+      const signal = cancellationSignal();
+      heartbeat({ kind: 'training', step: 0, totalSteps: input.totalSteps });
+      let result;
+      try {
+        result = await train({
+          baseCheckpointUri: input.baseCheckpointUri,
+          recordsIndexUri: input.indexUri,
+          totalSteps: input.totalSteps,
+          outputDirUri: input.modelDir,
+          ...settings,
+          seed: keyedSeed(input.options.seed, 'train', String(input.iteration)),
+          signal,
+          onProgress: (step, loss) => heartbeat({ kind: 'training', step, totalSteps: input.totalSteps, loss }),
+        });
+      } catch (err) {
+        if (signal?.aborted) throw new CancelledFailure(`training of iteration ${input.iteration} cancelled`);
+        throw err;
+      }
+      const loss = Number.isFinite(result.loss) ? result.loss : undefined;
+      return { checkpointUri: result.checkpointUri || checkpointUri(input.modelDir, result.step), step: result.step, loss };
+    });
+  });
+}
+
+function positive(value: unknown, field: string, uri: string, zeroAllowed = false): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!zeroAllowed && value === 0)) {
+    throw badInput(`${uri}: ${field} is ${JSON.stringify(value)}; it must be a ${zeroAllowed ? 'non-negative' : 'positive'} number`);
+  }
+  return value;
+}

@@ -1,0 +1,196 @@
+/**
+ * What the workflow and the activities exchange: URIs and small summaries, never data. The workflow
+ * imports these as types only.
+ */
+import type { ExperimentOptions } from '../workflows/input';
+import type { ClassAccuracy } from '../workflows/metrics';
+
+/** Counts of a generation pass (one shard or merged). */
+export interface GenerationCounts {
+  /** Examples sampled. */
+  attempted: number;
+  /** Answered correctly without a hint. */
+  correct: number;
+  /** Failures retried with the answer as a hint. */
+  hinted: number;
+  /** Hinted retries that reached the correct answer (kept, saved hint-free unless pShowHintSave). */
+  rationalized: number;
+  /** Examples kept: correct + rationalized. */
+  kept: number;
+}
+
+/** Per-class tallies of an eval pass; `{cls}_r` classes count rationalized attempts. */
+export type ClassTally = Record<string, { correct: number; total: number }>;
+
+/** Every activity's output ends with its completion manifest, written last. */
+export interface Manifest<T> {
+  /** Stable digest of the inputs that produced it: a manifest of other inputs is not reused. */
+  inputKey: string;
+  completedAt: string;
+  seconds: number;
+  result: T;
+}
+
+export interface PrepareExperimentInput {
+  options: ExperimentOptions;
+}
+export interface PreparedExperiment {
+  /** The storage root, normalised (absolute `file://` or `gs://`), so every worker resolves the same place. */
+  root: string;
+  /** The experiment's copy of the base trainer config (`configs/base.json`). */
+  baseConfigUri: string;
+  /** The dataset folder every shard reads (generated problems for arithmetic). */
+  datasetDir: string;
+  trainExamples: number;
+  devExamples: number;
+}
+
+/** One shard of a generation or eval pass. */
+export interface ShardInput {
+  options: ExperimentOptions;
+  datasetDir: string;
+  iteration: number;
+  shard: number;
+  shards: number;
+  /** The model that samples. */
+  checkpointUri: string;
+  /** Where the shard writes its output (its manifest goes next to it). */
+  outputUri: string;
+}
+
+export interface GenerateShardResult {
+  outputUri: string;
+  counts: GenerationCounts;
+}
+
+export interface MergeGenerationInput {
+  options: ExperimentOptions;
+  iteration: number;
+  shardUris: string[];
+  /** The kept text (`{exp}_{i-1}.txt` in the record folder), `\n\n`-separated examples. */
+  keptTextUri: string;
+  manifestUri: string;
+}
+export interface MergeGenerationResult {
+  keptTextUri: string;
+  counts: GenerationCounts;
+}
+
+export interface WriteRecordsInput {
+  options: ExperimentOptions;
+  iteration: number;
+  /** Every text file here becomes records (the kept text and any copyN files). */
+  recordFolder: string;
+  /** The records are `{recordsPrefix}.tfrecords` (the reference's `{record_folder}.tfrecords`). */
+  recordsPrefix: string;
+  /** The trainer config in force (its `seq` sizes the chunks for the command trainer). */
+  trainerConfigUri: string;
+  indexUri: string;
+  manifestUri: string;
+}
+export interface WriteRecordsResult {
+  indexUri: string;
+  /** Examples in the record folder (`\n\n`-separated), what the epoch rule counts. */
+  examples: number;
+  records: number;
+  tokens: number;
+  /** Name of the tokenizer the ids belong to (the training model's). */
+  tokenizer: string;
+}
+
+export interface WriteConfigInput {
+  options: ExperimentOptions;
+  iteration: number;
+  /** The previous iteration's config (the experiment's base config for iteration 1). */
+  previousConfigUri: string;
+  configUri: string;
+  manifestUri: string;
+  /** Examples counted for the epoch rule. */
+  examples: number;
+  indexUri: string;
+  modelDir: string;
+  /** The next iteration's kept text (the reference's `target_save`). */
+  targetSave: string;
+}
+export interface WriteConfigResult {
+  configUri: string;
+  totalSteps: number;
+}
+
+export interface TrainModelInput {
+  options: ExperimentOptions;
+  iteration: number;
+  configUri: string;
+  indexUri: string;
+  /** Every iteration fine-tunes the base model, not the previous iteration's. */
+  baseCheckpointUri: string;
+  modelDir: string;
+  totalSteps: number;
+  /** Chunks in the records: 0 means nothing to train on. */
+  records: number;
+  manifestUri: string;
+}
+export interface TrainModelResult {
+  checkpointUri: string;
+  step: number;
+  loss?: number;
+}
+
+/**
+ * The per-host training hook of issue 5: `workers/host.ts` registers an activity of this name on task
+ * queue `star-host-{host}`; the workflow starts one per host, all at once.
+ */
+export const TRAIN_ON_HOST = 'trainOnHost';
+export const hostTaskQueue = (host: string) => `star-host-${host}`;
+export interface TrainOnHostInput {
+  host: string;
+  hostIndex: number;
+  hostCount: number;
+  iteration: number;
+  configUri: string;
+  baseCheckpointUri: string;
+  commandTemplate: string;
+  totalSteps: number;
+  modelDir: string;
+  /** Where the host writes the command's output. */
+  logUri: string;
+}
+export interface TrainOnHostResult {
+  host: string;
+  /** The final checkpoint (`step_{totalSteps}`), when this host saves it. */
+  checkpointUri?: string;
+  step: number;
+}
+
+export interface EvalShardResult {
+  outputUri: string;
+  tally: ClassTally;
+}
+
+export interface MergeEvalInput {
+  iteration: number;
+  shardUris: string[];
+  summaryUri: string;
+  manifestUri: string;
+}
+export interface MergeEvalResult {
+  summaryUri: string;
+  accuracy: Record<string, ClassAccuracy>;
+  overallAccuracy: number;
+}
+
+export interface CopyRecordsInput {
+  iteration: number;
+  fromFolder: string;
+  toFolder: string;
+  copyN: number;
+  manifestUri: string;
+}
+export interface CopyRecordsResult {
+  copied: string[];
+}
+
+export interface RecordMetricsInput {
+  metricsUri: string;
+  row: unknown;
+}

@@ -1,0 +1,50 @@
+/**
+ * The iteration's trainer config (`configs/{exp}_{i}.json`): a copy of the previous iteration's config
+ * (the base config for iteration 1) with the fields the reference's gen_config sets — model_dir,
+ * train_set, target_save, total_steps from the growth rule, name, p_rationalization,
+ * gradient_accumulation_steps. A rule giving 0 steps fails here, non-retryably, saying what to change.
+ */
+import { totalSteps } from '../core/step-growth';
+import { exists, readJson, writeJson } from '../storage';
+import { growthSettings } from '../workflows/plan';
+import type { ActivityDeps } from './deps';
+import { asActivity, badInput } from './failures';
+import { inputKey, once } from './manifest';
+import { heartbeat } from './progress';
+import type { WriteConfigInput, WriteConfigResult } from './types';
+
+export async function writeIterationConfig(_deps: ActivityDeps, input: WriteConfigInput): Promise<WriteConfigResult> {
+  return asActivity(`writing the config of iteration ${input.iteration}`, async () => {
+    const { options, iteration } = input;
+    const growth = growthSettings(options);
+    const key = inputKey({ step: 'config', previous: input.previousConfigUri, growth, iteration, examples: input.examples, configUri: input.configUri });
+    return once(input.manifestUri, key, async () => {
+      heartbeat({ kind: 'step', doing: 'writing the config' });
+      if (!(await exists(input.previousConfigUri))) {
+        throw badInput(
+          iteration === 1
+            ? `the base trainer config ${input.previousConfigUri} does not exist: set baseConfig to a JSON file like configs/qa_base.json`
+            : `the previous iteration's config ${input.previousConfigUri} does not exist`,
+        );
+      }
+      const previous = await readJson<unknown>(input.previousConfigUri).catch((err: Error) => {
+        throw badInput(`${input.previousConfigUri} is not valid JSON: ${err.message}`);
+      });
+      if (!previous || typeof previous !== 'object' || Array.isArray(previous)) throw badInput(`${input.previousConfigUri} must hold a JSON object`);
+      const steps = totalSteps(growth, iteration, input.examples);
+      const name = `${options.experiment}_${iteration}`;
+      const config = {
+        ...(previous as Record<string, unknown>),
+        model_dir: input.modelDir,
+        train_set: input.indexUri,
+        target_save: input.targetSave,
+        total_steps: steps,
+        name,
+        p_rationalization: options.pRationalization,
+        gradient_accumulation_steps: options.gradientAccumulationSteps,
+      };
+      await writeJson(input.configUri, config);
+      return { configUri: input.configUri, totalSteps: steps };
+    });
+  });
+}

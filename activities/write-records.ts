@@ -1,0 +1,53 @@
+/**
+ * Tokenizes the record folder's text files (the kept text plus any copyN files) with the tokenizer of
+ * the model that trains — the embedded base model's own vocabulary, or GPT-2 BPE for the reference
+ * trainer — into TFRecords, and writes the iteration's index file (`{exp}_{i}.index`).
+ */
+import { gpt2Tokenizer } from '../core/gpt2-tokenizer';
+import { DEFAULT_RECORD_SEQ, writeRecords as writeTfRecords } from '../core/records';
+import type { Tokenizer } from '../core/tokenizer';
+import { readManifest as readCheckpointManifest, tokenizerByName } from '../model';
+import { exists, list, readJson, readText, writeBytes } from '../storage';
+import type { ActivityDeps } from './deps';
+import { asActivity, badInput } from './failures';
+import { inputKey, once } from './manifest';
+import { checkCheckpoint } from './prepare-experiment';
+import { heartbeat } from './progress';
+import type { WriteRecordsInput, WriteRecordsResult } from './types';
+
+export async function writeRecords(_deps: ActivityDeps, input: WriteRecordsInput): Promise<WriteRecordsResult> {
+  return asActivity(`writing the records (iteration ${input.iteration})`, async () => {
+    const textFiles = (await list(input.recordFolder)).filter((uri) => uri.endsWith('.txt'));
+    if (textFiles.length === 0) throw badInput(`${input.recordFolder} holds no .txt files; the generation step should have written one`);
+    const trainer = await trainerTokenizer(input);
+    const key = inputKey({ step: 'records', textFiles, prefix: input.recordsPrefix, index: input.indexUri, tokenizer: trainer.tokenizer.name, seq: trainer.seq });
+    return once(input.manifestUri, key, async () => {
+      heartbeat({ kind: 'step', doing: `tokenizing ${textFiles.length} text file(s) with ${trainer.tokenizer.name}` });
+      const written = await writeTfRecords({ textFileUris: textFiles, tokenizer: trainer.tokenizer, seq: trainer.seq, outputPrefixUri: input.recordsPrefix });
+      // The reference names the training set `{exp}/{exp}_{i}.index`; its line is the record file.
+      await writeBytes(input.indexUri, await readText(written.indexUri));
+      return {
+        indexUri: input.indexUri,
+        examples: written.exampleCount,
+        records: written.chunkCount,
+        tokens: written.tokenCount,
+        tokenizer: written.tokenizer,
+      };
+    });
+  });
+}
+
+async function trainerTokenizer(input: WriteRecordsInput): Promise<{ tokenizer: Tokenizer; seq: number }> {
+  const { options } = input;
+  if (options.trainer === 'embedded') {
+    await checkCheckpoint(options.baseModelLocation, 'baseModelLocation');
+    const manifest = await readCheckpointManifest(options.baseModelLocation);
+    const seq = Number((manifest.config as { seq?: unknown }).seq);
+    if (!Number.isInteger(seq) || seq < 1) throw badInput(`${options.baseModelLocation}: its manifest's config has no valid seq`);
+    return { tokenizer: tokenizerByName(manifest.tokenizer), seq };
+  }
+  if (!(await exists(input.trainerConfigUri))) throw badInput(`trainer config ${input.trainerConfigUri} does not exist (set baseConfig)`);
+  const config = await readJson<{ seq?: unknown }>(input.trainerConfigUri);
+  const seq = typeof config.seq === 'number' && Number.isInteger(config.seq) && config.seq > 0 ? config.seq : DEFAULT_RECORD_SEQ;
+  return { tokenizer: gpt2Tokenizer, seq };
+}

@@ -1,0 +1,205 @@
+/**
+ * One STaR iteration, as the reference's loop body: generate (train split, model i-1) → merge →
+ * records → config with grown steps → train from the base model → eval (dev split) → copyN.
+ * It decides what runs and where outputs go; the activities do the work.
+ */
+import { ActivityFailure, ApplicationFailure, isCancellation } from '@temporalio/workflow';
+import type { PreparedExperiment } from '../activities/types';
+import type { StarActivities } from './activity-proxies';
+import type { ExperimentOptions } from './input';
+import { iterationLayout, join } from './layout';
+import type { Phase, PhaseProgress } from './messages';
+import type { IterationMetrics } from './metrics';
+import { allOrCancel } from './parallel';
+import { trainOnHosts } from './train-on-hosts';
+
+/** What the workflow tells the progress query; the iteration updates it as it goes. */
+export interface LiveProgress {
+  phase: Phase;
+  phaseProgress: PhaseProgress;
+  totalSteps?: number;
+}
+
+export interface IterationRequest {
+  options: ExperimentOptions;
+  prepared: PreparedExperiment;
+  iteration: number;
+  /** The model that generates: iteration i-1's (the base model for iteration 1). */
+  generatingCheckpointUri: string;
+  /** The previous iteration's config (the experiment's base config for iteration 1). */
+  previousConfigUri: string;
+  acts: StarActivities;
+  live: LiveProgress;
+}
+
+export interface IterationOutcome {
+  metrics: IterationMetrics;
+  configUri: string;
+}
+
+export async function runIteration(request: IterationRequest): Promise<IterationOutcome> {
+  const { options, prepared, iteration, acts, live } = request;
+  const exp = options.experiment;
+  const it = iterationLayout(prepared.root, exp, iteration);
+  const K = options.shards;
+  const seconds: IterationMetrics['seconds'] = {};
+  const timed = async <T>(phase: Phase, key: keyof IterationMetrics['seconds'], total: number, work: () => Promise<T>): Promise<T> => {
+    live.phase = phase;
+    live.phaseProgress = { done: 0, total };
+    const started = Date.now();
+    try {
+      return await work();
+    } catch (err) {
+      throw stepFailure(exp, iteration, phase, err);
+    } finally {
+      seconds[key] = (seconds[key] ?? 0) + (Date.now() - started) / 1000;
+    }
+  };
+  const oneDone = () => {
+    live.phaseProgress = { ...live.phaseProgress, done: live.phaseProgress.done + 1 };
+  };
+  const shardBase = { options, datasetDir: prepared.datasetDir, iteration, shards: K };
+
+  const generated = await timed('generating', 'generate', K, () =>
+    allOrCancel(
+      Array.from({ length: K }, (_, shard) => async () => {
+        const result = await acts.generateShard({
+          ...shardBase,
+          shard,
+          checkpointUri: request.generatingCheckpointUri,
+          outputUri: it.generateShard(shard, K),
+        });
+        oneDone();
+        return result;
+      }),
+    ),
+  );
+
+  const merged = await timed('merging', 'generate', 1, () =>
+    acts.mergeGeneration({
+      options,
+      iteration,
+      shardUris: generated.map((g) => g.outputUri),
+      keptTextUri: it.keptText,
+      manifestUri: it.done.generate,
+    }),
+  );
+
+  const records = await timed('records', 'records', 1, () =>
+    acts.writeRecords({
+      options,
+      iteration,
+      recordFolder: it.recordFolder,
+      recordsPrefix: it.recordsPrefix,
+      trainerConfigUri: request.previousConfigUri,
+      indexUri: it.index,
+      manifestUri: it.done.records,
+    }),
+  );
+
+  const config = await timed('config', 'config', 1, () =>
+    acts.writeIterationConfig({
+      options,
+      iteration,
+      previousConfigUri: request.previousConfigUri,
+      configUri: it.config,
+      manifestUri: it.done.config,
+      examples: records.examples,
+      indexUri: records.indexUri,
+      modelDir: it.modelDir,
+      targetSave: it.nextKeptText,
+    }),
+  );
+  live.totalSteps = config.totalSteps;
+
+  const trainTotal = options.trainer === 'command' ? options.hosts.length : 1;
+  const trained = await timed('training', 'train', trainTotal, async () => {
+    if (options.trainer === 'command') {
+      return trainOnHosts({
+        hosts: options.hosts,
+        heartbeatTimeoutSeconds: options.heartbeatTimeoutSeconds,
+        base: {
+          iteration,
+          configUri: config.configUri,
+          baseCheckpointUri: options.baseModelLocation,
+          commandTemplate: options.commandTemplate,
+          totalSteps: config.totalSteps,
+          modelDir: it.modelDir,
+        },
+        logUri: (host) => join(it.work, 'train', `${host}.log`),
+        onHostDone: oneDone,
+      });
+    }
+    const result = await acts.trainModel({
+      options,
+      iteration,
+      configUri: config.configUri,
+      indexUri: records.indexUri,
+      baseCheckpointUri: options.baseModelLocation,
+      modelDir: it.modelDir,
+      totalSteps: config.totalSteps,
+      records: records.records,
+      manifestUri: it.done.train,
+    });
+    oneDone();
+    return result;
+  });
+
+  let evaluation: { accuracy: IterationMetrics['accuracy']; overallAccuracy: number } | undefined;
+  if (!options.skipEval) {
+    evaluation = await timed('evaluating', 'eval', K, async () => {
+      const shards = await allOrCancel(
+        Array.from({ length: K }, (_, shard) => async () => {
+          const result = await acts.evalShard({ ...shardBase, shard, checkpointUri: trained.checkpointUri, outputUri: it.evalShard(shard, K) });
+          oneDone();
+          return result;
+        }),
+      );
+      return acts.mergeEval({ iteration, shardUris: shards.map((s) => s.outputUri), summaryUri: it.evalSummary, manifestUri: it.done.eval });
+    });
+  }
+
+  if (options.copyN > 0) {
+    await timed('copying', 'copy', 1, () =>
+      acts.copyRecords({ iteration, fromFolder: it.recordFolder, toFolder: it.nextRecordFolder, copyN: options.copyN, manifestUri: it.done.copy }),
+    );
+  }
+
+  const metrics: IterationMetrics = {
+    iteration,
+    attempted: merged.counts.attempted,
+    kept: merged.counts.kept,
+    rationalized: merged.counts.rationalized,
+    trainExamples: records.examples,
+    totalSteps: config.totalSteps,
+    loss: trained.loss,
+    checkpointUri: trained.checkpointUri,
+    accuracy: evaluation?.accuracy,
+    overallAccuracy: evaluation?.overallAccuracy,
+    seconds,
+  };
+  try {
+    await acts.recordMetrics({ metricsUri: it.metrics, row: metrics });
+  } catch (err) {
+    throw stepFailure(exp, iteration, live.phase, err);
+  }
+  return { metrics, configUri: config.configUri };
+}
+
+/**
+ * A failed step fails the run, naming the iteration and step, the cause, and the way back: fix the
+ * cause, then `star resume` resets the run to just before this step (completed steps are kept).
+ */
+function stepFailure(exp: string, iteration: number, phase: Phase, err: unknown): unknown {
+  if (isCancellation(err) || !(err instanceof ActivityFailure)) return err;
+  const cause = err.cause instanceof Error ? err.cause.message : String(err);
+  return ApplicationFailure.create({
+    nonRetryable: true,
+    type: 'StepFailed',
+    message:
+      `iteration ${iteration}, ${phase} (${err.activityType}) failed: ${cause}. ` +
+      `Fix the cause, then run \`star resume ${exp}\` to continue from this step.`,
+    cause: err,
+    details: [{ iteration, phase, activityType: err.activityType }],
+  });
+}

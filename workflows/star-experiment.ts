@@ -1,0 +1,150 @@
+/**
+ * `starExperiment`: the STaR outer loop as a durable workflow. Each run of it does one iteration and
+ * continues as new with a small state (iteration, URIs, metrics so far), so history stays short however
+ * many iterations run. Its workflow ID is the experiment name.
+ */
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { PreparedExperiment } from '../activities/types';
+import { activityProxies } from './activity-proxies';
+import { parseExperimentInput, type ExperimentInput, type ExperimentOptions } from './input';
+import { runIteration, type LiveProgress } from './iteration';
+import { progressQuery, setNItersUpdate, stopAfterIterationSignal, type ExperimentProgress } from './messages';
+import type { IterationMetrics } from './metrics';
+import { planExperiment, type ExperimentPlan } from './plan';
+
+/** What one run hands the next through continue-as-new: small, no data. */
+export interface CarriedState {
+  /** The iteration the next run performs. */
+  iteration: number;
+  prepared: PreparedExperiment;
+  /** The model of iteration `iteration - 1`, which generates next. */
+  checkpointUri: string;
+  /** The config of iteration `iteration - 1` (the experiment's base config before iteration 1). */
+  previousConfigUri: string;
+  metrics: IterationMetrics[];
+}
+
+export type ExperimentResult =
+  | { outcome: 'dry-run'; experiment: string; plan: ExperimentPlan }
+  | {
+      outcome: 'finished' | 'stopped';
+      experiment: string;
+      /** Iterations completed (the loop runs 1..nIters-1). */
+      iterations: number;
+      lastCheckpointUri: string;
+      metrics: IterationMetrics[];
+    };
+
+export async function starExperiment(input: ExperimentInput, carried?: CarriedState): Promise<ExperimentResult> {
+  const options = validate(input);
+  const exp = options.experiment;
+  if (options.dryRun) return { outcome: 'dry-run', experiment: exp, plan: planExperiment(options) };
+
+  let nIters = options.nIters;
+  let stopRequested = false;
+  const iteration = carried?.iteration ?? 1;
+  const metrics = carried?.metrics ?? [];
+  const live: LiveProgress = { phase: 'preparing', phaseProgress: { done: 0, total: 1 } };
+
+  setHandler(progressQuery, (): ExperimentProgress => ({
+    experiment: exp,
+    iteration,
+    nIters,
+    phase: live.phase,
+    phaseProgress: live.phaseProgress,
+    totalSteps: live.totalSteps,
+    stopRequested,
+    metrics,
+  }));
+  setHandler(stopAfterIterationSignal, () => {
+    stopRequested = true;
+  });
+  setHandler(
+    setNItersUpdate,
+    (value) => {
+      const previous = nIters;
+      nIters = value;
+      log.info('nIters changed', { previous, nIters });
+      return { previous, nIters };
+    },
+    {
+      validator: (value) => {
+        if (!Number.isInteger(value) || value < iteration + 1) {
+          throw new Error(
+            `nIters ${JSON.stringify(value)} would end the loop before iteration ${iteration}, which is running; ` +
+              `the loop runs iterations 1..nIters-1, so the smallest allowed value is ${iteration + 1}`,
+          );
+        }
+      },
+    },
+  );
+
+  const acts = activityProxies(options.heartbeatTimeoutSeconds);
+  const prepared = carried?.prepared ?? (await acts.prepareExperiment({ options }));
+
+  const outcome = await runIteration({
+    options,
+    prepared,
+    iteration,
+    generatingCheckpointUri: carried?.checkpointUri ?? options.baseModelLocation,
+    previousConfigUri: carried?.previousConfigUri ?? prepared.baseConfigUri,
+    acts,
+    live,
+  });
+  metrics.push(outcome.metrics);
+  log.info('iteration finished', { iteration, kept: outcome.metrics.kept, totalSteps: outcome.metrics.totalSteps, accuracy: outcome.metrics.overallAccuracy });
+
+  // Updates that arrived during the iteration must finish before this run hands over.
+  await condition(allHandlersFinished);
+  const finished = iteration + 1 >= nIters;
+  if (finished || stopRequested) {
+    live.phase = finished ? 'finished' : 'stopped';
+    return {
+      outcome: finished ? 'finished' : 'stopped',
+      experiment: exp,
+      iterations: iteration,
+      lastCheckpointUri: outcome.metrics.checkpointUri,
+      metrics,
+    };
+  }
+  const next: CarriedState = {
+    iteration: iteration + 1,
+    prepared,
+    checkpointUri: outcome.metrics.checkpointUri,
+    previousConfigUri: outcome.configUri,
+    metrics,
+  };
+  return continueAsNew<typeof starExperiment>({ ...options, nIters }, next);
+}
+
+/** Rejects a bad input before anything runs, listing every problem; the workflow ID must be the experiment. */
+function validate(input: ExperimentInput): ExperimentOptions {
+  const workflowId = workflowInfo().workflowId;
+  const raw: unknown =
+    input && typeof input === 'object' && !Array.isArray(input) && !('experiment' in input) ? { ...(input as object), experiment: workflowId } : input;
+  const parsed = parseExperimentInput(raw);
+  if (!parsed.ok) {
+    throw ApplicationFailure.create({
+      nonRetryable: true,
+      type: 'InvalidExperimentInput',
+      message: `invalid experiment input (${parsed.problems.length} problem${parsed.problems.length === 1 ? '' : 's'}):\n${parsed.message}`,
+      details: [parsed.problems],
+    });
+  }
+  if (parsed.options.experiment !== workflowId) {
+    throw ApplicationFailure.create({
+      nonRetryable: true,
+      type: 'InvalidExperimentInput',
+      message: `the workflow ID must be the experiment name: start it with --workflow-id ${parsed.options.experiment}, or set experiment to "${workflowId}"`,
+    });
+  }
+  return parsed.options;
+}

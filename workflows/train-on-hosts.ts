@@ -1,0 +1,58 @@
+/**
+ * The `command` trainer (issue 5): one `trainOnHost` activity per host, each on its host's own task
+ * queue, all at once. If one host fails, the others are cancelled and the whole step is retried, since
+ * a multi-host trainer cannot continue with a host missing.
+ */
+import { ActivityFailure, ApplicationFailure, isCancellation, log, proxyActivities } from '@temporalio/workflow';
+import {
+  TRAIN_ON_HOST,
+  hostTaskQueue,
+  type TrainModelResult,
+  type TrainOnHostInput,
+  type TrainOnHostResult,
+} from '../activities/types';
+import { HOST_TRAINING_LIMITS, hostRetry } from './activity-proxies';
+import { checkpointUri } from './layout';
+import { allOrCancel } from './parallel';
+
+type HostActivities = { [TRAIN_ON_HOST]: (input: TrainOnHostInput) => Promise<TrainOnHostResult> };
+
+export interface HostTrainingRequest {
+  hosts: string[];
+  heartbeatTimeoutSeconds: number;
+  base: Omit<TrainOnHostInput, 'host' | 'hostIndex' | 'hostCount' | 'logUri'>;
+  logUri: (host: string) => string;
+  onHostDone: () => void;
+}
+
+export async function trainOnHosts(request: HostTrainingRequest): Promise<TrainModelResult> {
+  const { hosts } = request;
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= HOST_TRAINING_LIMITS.wholeStepAttempts; attempt += 1) {
+    try {
+      const results = await allOrCancel(
+        hosts.map((host, hostIndex) => async () => {
+          const act = proxyActivities<HostActivities>({
+            taskQueue: hostTaskQueue(host),
+            startToCloseTimeout: HOST_TRAINING_LIMITS.startToCloseTimeout,
+            heartbeatTimeout: `${request.heartbeatTimeoutSeconds}s`,
+            retry: hostRetry(),
+          });
+          const result = await act[TRAIN_ON_HOST]({ ...request.base, host, hostIndex, hostCount: hosts.length, logUri: request.logUri(host) });
+          request.onHostDone();
+          return result;
+        }),
+      );
+      const step = Math.max(...results.map((r) => r.step));
+      const saved = results.find((r) => r.checkpointUri)?.checkpointUri;
+      return { checkpointUri: saved ?? checkpointUri(request.base.modelDir, request.base.totalSteps), step };
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      // Bad input (a missing config, a broken command template) fails the same way on every attempt.
+      if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable) throw err;
+      lastError = err;
+      log.warn('host training failed; retrying the whole step on every host', { attempt, error: String(err) });
+    }
+  }
+  throw lastError;
+}
