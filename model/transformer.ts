@@ -1,0 +1,154 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { ModelConfig } from './config';
+import { dense, layerNorm } from './ops';
+
+/** The model's weights as tensors, by the names of `weightSpecs`. */
+export type WeightTensors = Record<string, tf.Tensor>;
+
+const NEG = -1e9;
+
+/**
+ * Causal multi-head attention over a batch of equal-length sequences.
+ * qkv [B*T, 3D] (columns: all heads' q, then k, then v) -> [B*T, D].
+ * `keyBias` [B, 1, 1, T] adds -1e9 at left-padding positions (sampling); training has none.
+ */
+function attention(c: ModelConfig, qkv: tf.Tensor2D, batch: number, len: number, keyBias?: tf.Tensor): tf.Tensor2D {
+  const h = c.n_heads;
+  const dh = c.d_model / h;
+  const heads = tf.transpose(tf.reshape(qkv, [batch, len, 3 * h, dh]), [0, 2, 1, 3]); // [B, 3H, T, dh]
+  const [q, k, v] = tf.split(tf.reshape(heads, [batch, 3, h * len * dh]), 3, 1).map((t) => tf.reshape(t, [batch * h, len, dh]));
+  const scores = tf.matMul(tf.mul(q, 1 / Math.sqrt(dh)), k, false, true); // [B*H, T, T]
+  let bias: tf.Tensor = causalBias(len);
+  if (keyBias) bias = tf.add(bias, keyBias); // [B, 1, T, T]
+  const probs = tf.softmax(tf.reshape(tf.add(tf.reshape(scores, [batch, h, len, len]), bias), [batch * h, len, len]));
+  const out = tf.matMul(probs, v); // [B*H, T, dh]
+  return tf.reshape(tf.transpose(tf.reshape(out, [batch, h, len, dh]), [0, 2, 1, 3]), [batch * len, c.d_model]);
+}
+
+const causalCache = new Map<number, tf.Tensor2D>();
+function causalBias(len: number): tf.Tensor2D {
+  let bias = causalCache.get(len);
+  if (!bias || bias.isDisposed) {
+    const data = new Float32Array(len * len);
+    for (let i = 0; i < len; i++) for (let j = i + 1; j < len; j++) data[i * len + j] = NEG;
+    bias = tf.keep(tf.tensor2d(data, [len, len]));
+    causalCache.set(len, bias);
+  }
+  return bias;
+}
+
+function block(
+  c: ModelConfig,
+  w: WeightTensors,
+  l: number,
+  x: tf.Tensor2D,
+  attend: (qkv: tf.Tensor2D) => tf.Tensor2D,
+): tf.Tensor2D {
+  const p = `h${l}.`;
+  const a = layerNorm(x, w[`${p}ln1.g`] as tf.Tensor1D, w[`${p}ln1.b`] as tf.Tensor1D);
+  const qkv = dense(a, w[`${p}attn.wqkv`] as tf.Tensor2D, w[`${p}attn.bqkv`] as tf.Tensor1D);
+  x = tf.add(x, dense(attend(qkv), w[`${p}attn.wo`] as tf.Tensor2D, w[`${p}attn.bo`] as tf.Tensor1D));
+  const m = layerNorm(x, w[`${p}ln2.g`] as tf.Tensor1D, w[`${p}ln2.b`] as tf.Tensor1D);
+  const hidden = dense(m, w[`${p}mlp.w1`] as tf.Tensor2D, w[`${p}mlp.b1`] as tf.Tensor1D, true);
+  return tf.add(x, dense(hidden, w[`${p}mlp.w2`] as tf.Tensor2D, w[`${p}mlp.b2`] as tf.Tensor1D));
+}
+
+function head(w: WeightTensors, x: tf.Tensor2D): tf.Tensor2D {
+  return dense(layerNorm(x, w['lnf.g'] as tf.Tensor1D, w['lnf.b'] as tf.Tensor1D), w['head'] as tf.Tensor2D);
+}
+
+/**
+ * Training forward pass: ids [B, T] (int32) -> logits [B*T, V]. The token embedding is one-hot x table
+ * so its gradient is a plain matmul (the gradient of `gather` needs UnsortedSegmentSum, which the
+ * WebAssembly backend lacks).
+ */
+export function trainingLogits(c: ModelConfig, w: WeightTensors, ids: tf.Tensor2D): tf.Tensor2D {
+  const [batch, len] = ids.shape;
+  const tokens = dense(tf.oneHot(tf.reshape(ids, [-1]), c.n_vocab) as tf.Tensor2D, w['wte'] as tf.Tensor2D);
+  const positions = tf.slice(w['wpe'], [0, 0], [len, c.d_model]);
+  let x = tf.reshape(tf.add(tf.reshape(tokens, [batch, len, c.d_model]), positions), [batch * len, c.d_model]) as tf.Tensor2D;
+  for (let l = 0; l < c.layers; l++) x = block(c, w, l, x, (qkv) => attention(c, qkv, batch, len));
+  return head(w, x);
+}
+
+/** Per-layer key/value cache of a batch being decoded: [B*H, t, dh] each. */
+export interface KvCache {
+  keys: tf.Tensor3D[];
+  values: tf.Tensor3D[];
+  /** [B, 1, 1, t]: -1e9 at left-padding positions. */
+  keyBias: tf.Tensor4D;
+  length: number;
+}
+
+function embedAt(c: ModelConfig, w: WeightTensors, ids: tf.Tensor1D, positions: tf.Tensor1D): tf.Tensor2D {
+  return tf.add(tf.gather(w['wte'], ids), tf.gather(w['wpe'], positions)) as tf.Tensor2D;
+}
+
+/**
+ * Runs left-padded prompts ids [B, T] through the model, returning the logits of the last position
+ * [B, V] and the cache. `pad[b]` is the number of padding positions at the start of row b; positions
+ * count from the first real token.
+ */
+export function prefill(c: ModelConfig, w: WeightTensors, ids: Int32Array, batch: number, len: number, pad: number[]) {
+  const positions = new Int32Array(batch * len);
+  const biasData = new Float32Array(batch * len);
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < len; t++) {
+      positions[b * len + t] = Math.max(0, t - pad[b]);
+      if (t < pad[b]) biasData[b * len + t] = NEG;
+    }
+  }
+  const keyBias = tf.tensor4d(biasData, [batch, 1, 1, len]);
+  const h = c.n_heads;
+  const dh = c.d_model / h;
+  const keys: tf.Tensor3D[] = [];
+  const values: tf.Tensor3D[] = [];
+  let x = embedAt(c, w, tf.tensor1d(ids, 'int32'), tf.tensor1d(positions, 'int32'));
+  for (let l = 0; l < c.layers; l++) {
+    x = block(c, w, l, x, (qkv) => {
+      const heads = tf.transpose(tf.reshape(qkv, [batch, len, 3 * h, dh]), [0, 2, 1, 3]);
+      const [, k, v] = tf.split(tf.reshape(heads, [batch, 3, h * len * dh]), 3, 1).map((t) => tf.reshape(t, [batch * h, len, dh]));
+      keys.push(tf.keep(k) as tf.Tensor3D);
+      values.push(tf.keep(v) as tf.Tensor3D);
+      return attention(c, qkv, batch, len, keyBias);
+    });
+  }
+  const last = tf.reshape(tf.slice(tf.reshape(x, [batch, len, c.d_model]), [0, len - 1, 0], [batch, 1, c.d_model]), [batch, c.d_model]);
+  const cache: KvCache = { keys, values, keyBias: tf.keep(keyBias), length: len };
+  return { logits: head(w, last as tf.Tensor2D), cache };
+}
+
+/**
+ * One decoding step: the next token of every row, ids [B], at positions [B]. Appends to the cache
+ * (the old cache tensors are disposed) and returns logits [B, V].
+ */
+export function decodeStep(c: ModelConfig, w: WeightTensors, cache: KvCache, ids: Int32Array, positions: Int32Array): tf.Tensor2D {
+  const batch = ids.length;
+  const h = c.n_heads;
+  const dh = c.d_model / h;
+  const t = cache.length + 1;
+  const keyBias = tf.keep(tf.concat([cache.keyBias, tf.zeros([batch, 1, 1, 1])], 3));
+  cache.keyBias.dispose();
+  cache.keyBias = keyBias as tf.Tensor4D;
+  let x = embedAt(c, w, tf.tensor1d(ids, 'int32'), tf.tensor1d(positions, 'int32'));
+  for (let l = 0; l < c.layers; l++) {
+    x = block(c, w, l, x, (qkv) => {
+      const [q, k, v] = tf.split(tf.reshape(qkv, [batch, 3, h * dh]), 3, 1).map((part) => tf.reshape(part, [batch * h, 1, dh]));
+      const keys = tf.keep(tf.concat([cache.keys[l], k], 1)) as tf.Tensor3D;
+      const values = tf.keep(tf.concat([cache.values[l], v], 1)) as tf.Tensor3D;
+      cache.keys[l].dispose();
+      cache.values[l].dispose();
+      cache.keys[l] = keys;
+      cache.values[l] = values;
+      const scores = tf.reshape(tf.matMul(tf.mul(q, 1 / Math.sqrt(dh)), keys, false, true), [batch, h, 1, t]);
+      const probs = tf.softmax(tf.reshape(tf.add(scores, keyBias), [batch * h, 1, t]));
+      return tf.reshape(tf.matMul(probs, values), [batch, c.d_model]);
+    });
+  }
+  cache.length = t;
+  return head(w, x);
+}
+
+export function disposeCache(cache: KvCache): void {
+  tf.dispose([...cache.keys, ...cache.values, cache.keyBias]);
+}

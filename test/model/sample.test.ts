@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { END_OF_TEXT } from '../../core/tokenizer';
+import { arithmeticTokenizer, createModel, initBackend, loadModel, sample, sampleUncached, saveCheckpoint, train, type LoadedModel } from '../../model';
+import { TINY, packedChunks, scratchpadExample, tempDir } from './fixtures';
+
+describe('embedded model sampling', () => {
+  let model: LoadedModel;
+  const prompts = ['Input:\n2 9 + 5 7\nTarget:\n', 'Input:\n1 2 + 3 4\nTarget:\n<scratch>\n', 'Input:\n5 + 5\nTarget:\n', 'Input:\n', ''];
+
+  before(async () => {
+    await initBackend(() => {});
+    const tokenizer = arithmeticTokenizer();
+    const dir = tempDir();
+    await saveCheckpoint(createModel(TINY, { seed: 21 }), join(dir, 'base'), { step: 0 });
+    const texts = Array.from({ length: 40 }, (_, i) => scratchpadExample(10 + ((i * 7) % 90), 10 + ((i * 13) % 90)));
+    const result = await train({
+      baseCheckpointUri: join(dir, 'base'),
+      chunks: packedChunks(tokenizer, texts, TINY.seq + 1),
+      totalSteps: 25,
+      outputDirUri: join(dir, 'run'),
+      checkpointEvery: 25,
+      lr: 1e-2,
+      warmupSteps: 0,
+      batchSize: 8,
+      gradientAccumulationSteps: 1,
+      seed: 1,
+    });
+    model = await loadModel(result.checkpointUri);
+  });
+
+  it('decodes greedily the same with and without the key/value cache', async () => {
+    const requests = prompts.map((prompt, seed) => ({ prompt, seed }));
+    const opts = { genLength: 40, temperature: 0, topP: 1, batchSize: 3 };
+    const cached = await sample(model, requests, opts);
+    const uncached = await sampleUncached(model, requests, opts);
+    assert.deepEqual(cached, uncached);
+    assert.ok(cached.some((text) => text.length > 0));
+  });
+
+  it('gives a request the same text whatever shares its batch', async () => {
+    const requests = prompts.map((prompt, i) => ({ prompt, seed: 100 + i }));
+    const opts = { genLength: 30, temperature: 0.8, topP: 0.9 };
+    const together = await sample(model, requests, { ...opts, batchSize: 5 });
+    const alone = await Promise.all(requests.map(async (r) => (await sample(model, [r], { ...opts, batchSize: 1 }))[0]));
+    assert.deepEqual(together, alone);
+  });
+
+  it('repeats a seeded sample and varies with the seed', async () => {
+    const opts = { genLength: 30, temperature: 1.5, topP: 1 };
+    const a = await sample(model, [{ prompt: 'Input:\n', seed: 1 }], opts);
+    const b = await sample(model, [{ prompt: 'Input:\n', seed: 1 }], opts);
+    const others = await sample(model, [2, 3, 4, 5].map((seed) => ({ prompt: 'Input:\n', seed })), opts);
+    assert.deepEqual(a, b);
+    assert.ok(others.some((text) => text !== a[0]));
+  });
+
+  it('stops at end-of-text and ends the continuation with the literal', async () => {
+    const out = await sample(model, [{ prompt: 'Input:\n2 9 + 5 7\nTarget:\n', seed: 0 }], { genLength: 60, temperature: 0, topP: 1 });
+    const tokenizer = model.tokenizer;
+    const ids = tokenizer.encode(out[0]);
+    assert.ok(ids.length <= 60);
+    const eot = out[0].indexOf(END_OF_TEXT);
+    if (eot >= 0) assert.equal(eot, out[0].length - END_OF_TEXT.length);
+    else assert.equal(ids.length, 60);
+  });
+
+  it('left-truncates prompts longer than the context', async () => {
+    const long = 'Input:\n' + '1 '.repeat(200);
+    const [out] = await sample(model, [{ prompt: long, seed: 0 }], { genLength: 10, temperature: 0, topP: 1 });
+    assert.equal(typeof out, 'string');
+  });
+
+  it('reports progress as requests finish', async () => {
+    const seen: number[] = [];
+    await sample(model, prompts.map((prompt, seed) => ({ prompt, seed })), { genLength: 5, temperature: 0, topP: 1, batchSize: 2, onProgress: (n) => seen.push(n) });
+    assert.deepEqual(seen, [2, 4, 5]);
+  });
+});
