@@ -5,12 +5,12 @@ import { before, describe, it } from 'node:test';
 import { createModel, initBackend, loadModel, readManifest, saveCheckpoint } from '../../model';
 import { TINY, tempDir } from './fixtures';
 
-describe('embedded model checkpoints', () => {
+void describe('embedded model checkpoints', () => {
   before(async () => {
     await initBackend(() => {});
   });
 
-  it('round-trips weights, config, step and tokenizer', async () => {
+  void it('round-trips weights, config, step and tokenizer', async () => {
     const dir = join(tempDir(), 'ckpt');
     const model = createModel(TINY, { seed: 7 });
     await saveCheckpoint(model, dir, { step: 12 });
@@ -31,7 +31,7 @@ describe('embedded model checkpoints', () => {
     model.dispose();
   });
 
-  it('initialises the same weights from the same seed and different ones from another', () => {
+  void it('initialises the same weights from the same seed and different ones from another', () => {
     const a = createModel(TINY, { seed: 1 });
     const b = createModel(TINY, { seed: 1 });
     const c = createModel(TINY, { seed: 2 });
@@ -39,7 +39,7 @@ describe('embedded model checkpoints', () => {
     assert.notDeepEqual(a.weights[0].data, c.weights[0].data);
   });
 
-  it('names the missing manifest when the checkpoint URI is wrong', async () => {
+  void it('names the missing manifest when the checkpoint URI is wrong', async () => {
     const dir = join(tempDir(), 'nothing-here');
     await assert.rejects(loadModel(dir), (err: Error) => {
       assert.match(err.message, /no checkpoint at .*nothing-here: .*manifest\.json does not exist/);
@@ -47,14 +47,14 @@ describe('embedded model checkpoints', () => {
     });
   });
 
-  it('explains a malformed manifest field by field', async () => {
+  void it('explains a malformed manifest field by field', async () => {
     const dir = join(tempDir(), 'bad');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ format: 'star-embedded-checkpoint', version: 1, step: -1 }));
     await assert.rejects(loadModel(dir), /manifest\.json is malformed:[\s\S]*step/);
   });
 
-  it('rejects a weights file that is too short', async () => {
+  void it('rejects a weights file that is too short', async () => {
     const dir = join(tempDir(), 'short');
     const model = createModel(TINY, { seed: 3 });
     await saveCheckpoint(model, dir, { step: 0 });
@@ -62,7 +62,7 @@ describe('embedded model checkpoints', () => {
     await assert.rejects(loadModel(dir), /does not fit the file/);
   });
 
-  it('rejects configs whose width does not split into the heads', () => {
+  void it('rejects configs whose width does not split into the heads', () => {
     assert.throws(() => createModel({ ...TINY, d_model: 30, n_heads: 4 }), /d_model 30 must be divisible by n_heads 4/);
   });
 });

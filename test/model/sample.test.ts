@@ -5,7 +5,7 @@ import { END_OF_TEXT } from '../../core/tokenizer';
 import { arithmeticTokenizer, createModel, initBackend, loadModel, sample, sampleUncached, saveCheckpoint, train, type LoadedModel } from '../../model';
 import { TINY, packedChunks, scratchpadExample, tempDir } from './fixtures';
 
-describe('embedded model sampling', () => {
+void describe('embedded model sampling', () => {
   let model: LoadedModel;
   const prompts = ['Input:\n2 9 + 5 7\nTarget:\n', 'Input:\n1 2 + 3 4\nTarget:\n<scratch>\n', 'Input:\n5 + 5\nTarget:\n', 'Input:\n', ''];
 
@@ -30,7 +30,7 @@ describe('embedded model sampling', () => {
     model = await loadModel(result.checkpointUri);
   });
 
-  it('decodes greedily the same with and without the key/value cache', async () => {
+  void it('decodes greedily the same with and without the key/value cache', async () => {
     const requests = prompts.map((prompt, seed) => ({ prompt, seed }));
     const opts = { genLength: 40, temperature: 0, topP: 1, batchSize: 3 };
     const cached = await sample(model, requests, opts);
@@ -39,7 +39,7 @@ describe('embedded model sampling', () => {
     assert.ok(cached.some((text) => text.length > 0));
   });
 
-  it('gives a request the same text whatever shares its batch', async () => {
+  void it('gives a request the same text whatever shares its batch', async () => {
     const requests = prompts.map((prompt, i) => ({ prompt, seed: 100 + i }));
     const opts = { genLength: 30, temperature: 0.8, topP: 0.9 };
     const together = await sample(model, requests, { ...opts, batchSize: 5 });
@@ -47,7 +47,7 @@ describe('embedded model sampling', () => {
     assert.deepEqual(together, alone);
   });
 
-  it('repeats a seeded sample and varies with the seed', async () => {
+  void it('repeats a seeded sample and varies with the seed', async () => {
     const opts = { genLength: 30, temperature: 1.5, topP: 1 };
     const a = await sample(model, [{ prompt: 'Input:\n', seed: 1 }], opts);
     const b = await sample(model, [{ prompt: 'Input:\n', seed: 1 }], opts);
@@ -56,7 +56,7 @@ describe('embedded model sampling', () => {
     assert.ok(others.some((text) => text !== a[0]));
   });
 
-  it('stops at end-of-text and ends the continuation with the literal', async () => {
+  void it('stops at end-of-text and ends the continuation with the literal', async () => {
     const out = await sample(model, [{ prompt: 'Input:\n2 9 + 5 7\nTarget:\n', seed: 0 }], { genLength: 60, temperature: 0, topP: 1 });
     const tokenizer = model.tokenizer;
     const ids = tokenizer.encode(out[0]);
@@ -66,13 +66,13 @@ describe('embedded model sampling', () => {
     else assert.equal(ids.length, 60);
   });
 
-  it('left-truncates prompts longer than the context', async () => {
+  void it('left-truncates prompts longer than the context', async () => {
     const long = 'Input:\n' + '1 '.repeat(200);
     const [out] = await sample(model, [{ prompt: long, seed: 0 }], { genLength: 10, temperature: 0, topP: 1 });
     assert.equal(typeof out, 'string');
   });
 
-  it('reports progress as requests finish', async () => {
+  void it('reports progress as requests finish', async () => {
     const seen: number[] = [];
     await sample(model, prompts.map((prompt, seed) => ({ prompt, seed })), { genLength: 5, temperature: 0, topP: 1, batchSize: 2, onProgress: (n) => seen.push(n) });
     assert.deepEqual(seen, [2, 4, 5]);

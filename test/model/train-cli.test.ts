@@ -24,7 +24,7 @@ function coreWriteRecords(): WriteRecords | undefined {
   }
 }
 
-describe('train-cli', () => {
+void describe('train-cli', () => {
   const dir = tempDir('train-cli-');
   const base = join(dir, 'base');
   const configPath = join(dir, 'iter.json');
@@ -36,13 +36,13 @@ describe('train-cli', () => {
     writeFileSync(configPath, JSON.stringify(config));
   });
 
-  it('exits 2 naming the missing base checkpoint', () => {
+  void it('exits 2 naming the missing base checkpoint', () => {
     const r = runCli(['--config', configPath, '--tune-model-path', join(dir, 'no-such-checkpoint')]);
     assert.equal(r.status, 2);
     assert.match(r.stderr, /--tune-model-path: no checkpoint at .*no-such-checkpoint/);
   });
 
-  it('exits 2 naming the invalid config field', () => {
+  void it('exits 2 naming the invalid config field', () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ ...config, lr: 'fast' }));
     const r = runCli(['--config', bad, '--tune-model-path', base]);
@@ -50,13 +50,13 @@ describe('train-cli', () => {
     assert.match(r.stderr, /invalid[\s\S]*lr/);
   });
 
-  it('exits 2 without --config', () => {
+  void it('exits 2 without --config', () => {
     const r = runCli(['--tune-model-path', base]);
     assert.equal(r.status, 2);
     assert.match(r.stderr, /--config is required/);
   });
 
-  it('trains from a records index and prints step lines and the checkpoint', async (t) => {
+  void it('trains from a records index and prints step lines and the checkpoint', async (t) => {
     const writeRecords = coreWriteRecords();
     if (!writeRecords) return t.skip('core/records (writeRecords) is not in this checkout yet');
     const tokenizer = arithmeticTokenizer();

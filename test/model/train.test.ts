@@ -4,7 +4,7 @@ import { before, describe, it } from 'node:test';
 import { arithmeticTokenizer, createModel, initBackend, loadModel, newestCheckpoint, saveCheckpoint, train, type TrainOptions } from '../../model';
 import { TINY, packedChunks, scratchpadExample, tempDir } from './fixtures';
 
-describe('embedded model training', () => {
+void describe('embedded model training', () => {
   const tokenizer = arithmeticTokenizer();
   const texts = Array.from({ length: 60 }, (_, i) => scratchpadExample(10 + ((i * 37) % 90), 10 + ((i * 53) % 90)));
   const chunks = packedChunks(tokenizer, texts, TINY.seq + 1);
@@ -30,7 +30,7 @@ describe('embedded model training', () => {
     ...overrides,
   });
 
-  it('lowers the answer loss on a small scratchpad corpus', async () => {
+  void it('lowers the answer loss on a small scratchpad corpus', async () => {
     const losses: number[] = [];
     const result = await train(options(join(tempDir(), 'fall'), { totalSteps: 40, checkpointEvery: 40, lr: 1e-2, onProgress: (_s, l) => void losses.push(l) }));
     const first = losses.slice(0, 3).reduce((a, b) => a + b) / 3;
@@ -39,7 +39,7 @@ describe('embedded model training', () => {
     assert.ok(last < first * 0.6, `loss went from ${first.toFixed(3)} to ${last.toFixed(3)}`);
   });
 
-  it('checkpoints every K steps and at the end, as step_N folders', async () => {
+  void it('checkpoints every K steps and at the end, as step_N folders', async () => {
     const out = join(tempDir(), 'every');
     const result = await train(options(out, { totalSteps: 7, checkpointEvery: 3 }));
     assert.equal(result.checkpointUri, join(out, 'step_7'));
@@ -47,7 +47,7 @@ describe('embedded model training', () => {
     assert.equal((await newestCheckpoint(out))?.step, 7);
   });
 
-  it('reaches the same weights after an interruption as without one', async () => {
+  void it('reaches the same weights after an interruption as without one', async () => {
     const straight = join(tempDir(), 'straight');
     const full = await train(options(straight));
     const broken = join(tempDir(), 'broken');
@@ -65,22 +65,22 @@ describe('embedded model training', () => {
     a.weights.forEach((w, i) => assert.deepEqual(b.weights[i].data, w.data, `weights ${w.name} differ`));
   });
 
-  it('refuses to resume with a different data seed', async () => {
+  void it('refuses to resume with a different data seed', async () => {
     const out = join(tempDir(), 'seed');
     await train(options(out, { totalSteps: 3 }));
     await assert.rejects(train(options(out, { seed: 6 })), /cannot resume from .*step_3: it was trained with seed=5 but this run has seed=6/);
   });
 
-  it('rejects zero total steps with a clear message', async () => {
+  void it('rejects zero total steps with a clear message', async () => {
     await assert.rejects(train(options(join(tempDir(), 'zero'), { totalSteps: 0 })), /totalSteps is 0/);
   });
 
-  it('rejects chunks longer than the context', async () => {
+  void it('rejects chunks longer than the context', async () => {
     const long = packedChunks(tokenizer, texts, TINY.seq + 2);
     await assert.rejects(train(options(join(tempDir(), 'long'), { chunks: long })), /chunks of 2\.\.65/);
   });
 
-  it('names a missing base checkpoint', async () => {
+  void it('names a missing base checkpoint', async () => {
     await assert.rejects(train(options(join(tempDir(), 'nobase'), { baseCheckpointUri: join(tempDir(), 'missing') })), /no checkpoint at .*missing/);
   });
 });

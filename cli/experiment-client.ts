@@ -1,0 +1,148 @@
+import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { progressQuery, type ExperimentProgress } from '../workflows/messages';
+import type { ExperimentOptions } from '../workflows/input';
+import { connectClient, describeTarget, temporalTargetFromEnv, type TemporalTarget } from './connection';
+import { readServerRecord } from './dev-server';
+import { UsageError } from './errors';
+import { stateDir } from './state-dir';
+
+/** The task queue the experiment workflow and its activities run on. */
+export const EXPERIMENT_TASK_QUEUE = process.env.STAR_TASK_QUEUE || 'star';
+/** The workflow type, as `temporal workflow start --type` names it. */
+export const WORKFLOW_TYPE = 'starExperiment';
+
+/**
+ * The cluster a command that needs a running service talks to: TEMPORAL_ADDRESS if set, else the
+ * local dev server of `star run` / `star server start` if one is up.
+ */
+export function resolveTarget(): TemporalTarget {
+  const fromEnv = temporalTargetFromEnv();
+  if (fromEnv) return fromEnv;
+  const local = readServerRecord(stateDir());
+  if (local) return { address: `127.0.0.1:${local.port}`, namespace: process.env.TEMPORAL_NAMESPACE || 'default' };
+  throw new UsageError(
+    'no Temporal service: set TEMPORAL_ADDRESS (and TEMPORAL_NAMESPACE, TLS or API key as needed), ' +
+      'or start the local dev server with `star server start` (`star run` starts one by itself).',
+  );
+}
+
+export function describeWhere(target: TemporalTarget): string {
+  return describeTarget(target);
+}
+
+export type ExperimentState =
+  | { kind: 'absent' }
+  | { kind: 'running'; runId: string; startTime: Date }
+  | { kind: 'completed'; runId: string; closeTime?: Date }
+  | { kind: 'failed' | 'terminated' | 'canceled' | 'timed-out'; runId: string; closeTime?: Date; reason: string };
+
+/** What the server knows of the experiment's latest run. */
+export async function experimentState(client: Client, experiment: string): Promise<ExperimentState> {
+  const handle = client.workflow.getHandle(experiment);
+  let description;
+  try {
+    description = await handle.describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return { kind: 'absent' };
+    throw err;
+  }
+  const runId = description.runId;
+  const closeTime = description.closeTime ?? undefined;
+  switch (description.status.name) {
+    case 'RUNNING':
+    case 'CONTINUED_AS_NEW': // describe() of the latest run never says this; kept for completeness
+      return { kind: 'running', runId, startTime: description.startTime };
+    case 'COMPLETED':
+      return { kind: 'completed', runId, closeTime };
+    case 'FAILED':
+      return { kind: 'failed', runId, closeTime, reason: await failureReason(handle) };
+    case 'TERMINATED':
+      return { kind: 'terminated', runId, closeTime, reason: 'terminated' };
+    case 'CANCELLED':
+      return { kind: 'canceled', runId, closeTime, reason: 'canceled' };
+    case 'TIMED_OUT':
+      return { kind: 'timed-out', runId, closeTime, reason: 'timed out' };
+    default:
+      return { kind: 'failed', runId, closeTime, reason: `status ${description.status.name}` };
+  }
+}
+
+async function failureReason(handle: WorkflowHandle): Promise<string> {
+  try {
+    await handle.result();
+    return 'failed';
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) {
+      let cause: Error | undefined = err.cause;
+      const messages: string[] = [];
+      while (cause) {
+        if (cause.message) messages.push(cause.message);
+        cause = (cause as { cause?: Error }).cause;
+      }
+      return messages.join(': ') || err.message;
+    }
+    return (err as Error).message;
+  }
+}
+
+/**
+ * Starts the experiment, or returns the running one with that name (`attached: true`). A name
+ * whose last run is closed is not reused: completed experiments keep their results, failed ones
+ * are resumed with `star resume`.
+ */
+export async function startOrAttach(
+  client: Client,
+  options: ExperimentOptions,
+  taskQueue = EXPERIMENT_TASK_QUEUE,
+): Promise<{ handle: WorkflowHandle; attached: boolean; state: ExperimentState }> {
+  const state = await experimentState(client, options.experiment);
+  if (state.kind === 'running') return { handle: client.workflow.getHandle(options.experiment), attached: true, state };
+  if (state.kind !== 'absent') return { handle: client.workflow.getHandle(options.experiment), attached: false, state };
+  const handle = await client.workflow.start(WORKFLOW_TYPE, {
+    taskQueue,
+    workflowId: options.experiment,
+    args: [options],
+    // If another `star start` raced us to it, watch that one instead of failing.
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+  });
+  return { handle, attached: false, state: { kind: 'running', runId: handle.firstExecutionRunId, startTime: new Date() } };
+}
+
+/** The `progress` query, or undefined when no worker answers within `timeoutMs`. */
+export async function queryProgress(client: Client, experiment: string, timeoutMs = 5000): Promise<ExperimentProgress | undefined> {
+  try {
+    return await client.connection.withDeadline(Date.now() + timeoutMs, () =>
+      client.workflow.getHandle(experiment).query(progressQuery),
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+/** A line that tells what to do about a closed experiment. */
+export function closedStateAdvice(experiment: string, state: ExperimentState): string {
+  switch (state.kind) {
+    case 'completed':
+      return `Experiment ${experiment} has completed${state.closeTime ? ` (${state.closeTime.toISOString()})` : ''}. ` +
+        `\`star status ${experiment}\` shows its metrics; to run again, pick a new name: --set experiment=NEW_NAME`;
+    case 'failed':
+      return `Experiment ${experiment} failed: ${state.reason}\nFix the cause, then \`star resume ${experiment}\` continues from just before the failed step.`;
+    case 'terminated':
+    case 'canceled':
+    case 'timed-out':
+      return `Experiment ${experiment} was ${state.reason}. \`star resume ${experiment}\` continues it from just before its last step; or pick a new name: --set experiment=NEW_NAME`;
+    default:
+      return '';
+  }
+}
+
+/** Runs `work` with a client of `target` and closes its connection afterwards. */
+export async function withClient<T>(target: TemporalTarget, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = await connectClient(target);
+  try {
+    return await work(client);
+  } finally {
+    await client.connection.close();
+  }
+}

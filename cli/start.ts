@@ -1,0 +1,35 @@
+import { inputFlags, noPositionals, parseCommandArgs } from './args';
+import { closedStateAdvice, describeWhere, EXPERIMENT_TASK_QUEUE, resolveTarget, startOrAttach, withClient } from './experiment-client';
+import { resolveExperimentInput } from './experiment-input';
+
+const USAGE = 'star start [--preset NAME | --input FILE] [--set key=value ...] [--task-queue NAME]';
+
+/** Starts an experiment on the cluster and returns; workers elsewhere (`star worker`) run it. */
+export async function startCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, { ...inputFlags, 'task-queue': { type: 'string' } }, USAGE);
+  if (values.help) {
+    console.log(
+      `usage: ${USAGE}\n\nStarts the experiment (workflow ID = its name) on TEMPORAL_ADDRESS (or the local dev server of\n` +
+        '`star server start`) and returns. Run `star worker` somewhere to execute it; `star status <experiment>` to watch.',
+    );
+    return 0;
+  }
+  noPositionals(positionals, USAGE);
+  const { options, source } = resolveExperimentInput({ preset: values.preset, input: values.input, sets: values.set });
+  const target = resolveTarget();
+  const taskQueue = values['task-queue'] ?? EXPERIMENT_TASK_QUEUE;
+  return withClient(target, async (client) => {
+    const { attached, state } = await startOrAttach(client, options, taskQueue);
+    if (state.kind !== 'running') {
+      console.log(closedStateAdvice(options.experiment, state));
+      return state.kind === 'completed' ? 0 : 1;
+    }
+    console.log(
+      attached
+        ? `Experiment ${options.experiment} is already running on ${describeWhere(target)} (run ${state.runId}).`
+        : `Started experiment ${options.experiment} (${source}) on ${describeWhere(target)}, task queue ${taskQueue}.`,
+    );
+    console.log(`Watch it: star status ${options.experiment}   Stop it after this iteration: star stop ${options.experiment}`);
+    return 0;
+  });
+}

@@ -1,0 +1,77 @@
+import type { Client } from '@temporalio/client';
+import type { ExperimentProgress } from '../workflows/messages';
+import type { ExperimentResult } from '../workflows/star-experiment';
+import { onePositional, parseCommandArgs } from './args';
+import { closedStateAdvice, describeWhere, experimentState, queryProgress, resolveTarget, withClient, type ExperimentState } from './experiment-client';
+import { headline, metricsTable, phaseBars } from './progress-view';
+
+const USAGE = 'star status <experiment> [--json]';
+
+export interface StatusReport {
+  experiment: string;
+  state: ExperimentState['kind'];
+  runId?: string;
+  reason?: string;
+  /** The `progress` query's answer; absent when no worker answered. */
+  progress?: ExperimentProgress;
+}
+
+export async function statusCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } }, USAGE);
+  if (values.help) {
+    console.log(`usage: ${USAGE}\n\nShows the experiment's state, iteration, phase and metrics table (--json: the raw progress).`);
+    return 0;
+  }
+  const experiment = onePositional(positionals, 'experiment name', USAGE);
+  const target = resolveTarget();
+  return withClient(target, async (client) => {
+    const state = await experimentState(client, experiment);
+    if (state.kind === 'absent') {
+      if (values.json) console.log(JSON.stringify({ experiment, state: 'absent' }, null, 2));
+      else console.error(`No experiment named ${experiment} on ${describeWhere(target)}.`);
+      return 1;
+    }
+    const progress = (await queryProgress(client, experiment)) ?? (await progressFromResult(client, experiment, state));
+    const report: StatusReport = {
+      experiment,
+      state: state.kind,
+      runId: state.runId,
+      reason: 'reason' in state ? state.reason : undefined,
+      progress,
+    };
+    if (values.json) {
+      console.log(JSON.stringify(report, null, 2));
+      return 0;
+    }
+    console.log(`${experiment}: ${state.kind} (run ${state.runId}) on ${describeWhere(target)}`);
+    if (progress) {
+      console.log(headline(progress));
+      if (state.kind === 'running') console.log(phaseBars(progress).join('\n'));
+      const table = metricsTable(progress.metrics);
+      console.log(table.length > 0 ? `\n${table.join('\n')}` : '\nNo iteration has finished yet.');
+    } else if (state.kind === 'running') {
+      console.log('No worker answered the progress query: start one with `star worker` (or `star run`).');
+    }
+    const advice = closedStateAdvice(experiment, state);
+    if (advice && state.kind !== 'completed') console.log(`\n${advice}`);
+    return 0;
+  });
+}
+
+/** A completed experiment's metrics come from its result when no worker is there to answer queries. */
+async function progressFromResult(client: Client, experiment: string, state: ExperimentState): Promise<ExperimentProgress | undefined> {
+  if (state.kind !== 'completed') return undefined;
+  const result = (await client.workflow.getHandle(experiment).result()) as ExperimentResult;
+  if (result.outcome === 'dry-run') return undefined;
+  const last = result.metrics.at(-1);
+  return {
+    experiment,
+    iteration: last?.iteration ?? result.iterations,
+    nIters: result.iterations + 1,
+    phase: result.outcome,
+    phaseProgress: { done: 1, total: 1 },
+    totalSteps: last?.totalSteps,
+    stopRequested: result.outcome === 'stopped',
+    metrics: result.metrics,
+  };
+}

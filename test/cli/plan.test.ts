@@ -1,0 +1,64 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { runStar } from './run-star';
+
+interface PlanJson {
+  growthRule: string;
+  options: { nIters: number; startSteps: number };
+  iterations: { iteration: number; totalSteps: number | string }[];
+}
+
+function planJson(sets: string[]): PlanJson {
+  const run = runStar(['plan', '--json', ...sets.flatMap((s) => ['--set', s])]);
+  assert.equal(run.status, 0, run.stderr);
+  return JSON.parse(run.stdout) as PlanJson;
+}
+
+void describe('star plan', () => {
+  void it('grows steady steps by addSteps each iteration, for iterations 1..nIters-1', () => {
+    const plan = planJson(['steadyGrow=true', 'exponentialGrow=false', 'startSteps=40', 'addSteps=20', 'nIters=6']);
+    assert.equal(plan.growthRule, 'steady');
+    assert.deepEqual(plan.iterations.map((it) => it.iteration), [1, 2, 3, 4, 5]);
+    // int(40 + 20 * (i - 1))
+    assert.deepEqual(plan.iterations.map((it) => it.totalSteps), [40, 60, 80, 100, 120]);
+  });
+
+  void it('floors fractional steady steps as Python int() does', () => {
+    const plan = planJson(['steadyGrow=true', 'exponentialGrow=false', 'startSteps=10.5', 'addSteps=2.25', 'nIters=4']);
+    // 10.5, 12.75, 15.0
+    assert.deepEqual(plan.iterations.map((it) => it.totalSteps), [10, 12, 15]);
+  });
+
+  void it('grows exponential steps by growSteps each iteration (the paper\'s 40 steps, +20%)', () => {
+    const plan = planJson(['exponentialGrow=true', 'startSteps=40', 'growSteps=1.2', 'nIters=7']);
+    assert.equal(plan.growthRule, 'exponential');
+    // int(40 * 1.2 ** (i - 1)): 40, 48, 57.6, 69.12, 82.944, 99.5328
+    assert.deepEqual(plan.iterations.map((it) => it.totalSteps), [40, 48, 57, 69, 82, 99]);
+  });
+
+  void it('leaves epoch-rule steps as the formula, since they depend on the kept count', () => {
+    const plan = planJson(['exponentialGrow=false', 'steadyGrow=false', 'nIters=3', 'baseEpochs=1', 'addEpochs=0.5']);
+    assert.equal(plan.growthRule, 'epoch');
+    assert.equal(plan.iterations.length, 2);
+    for (const it of plan.iterations) assert.equal(typeof it.totalSteps, 'string');
+    assert.match(String(plan.iterations[1].totalSteps), /kept \* 1\.5 \/\/ 80/);
+  });
+
+  void it('prints the options and a total_steps table as text', () => {
+    const run = runStar(['plan', '--set', 'nIters=4', '--set', 'startSteps=50', '--set', 'growSteps=2']);
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /nIters\s+4/);
+    assert.match(run.stdout, /Growth rule: exponential/);
+    assert.match(run.stdout, /^\s+1\s+50\s/m);
+    assert.match(run.stdout, /^\s+3\s+200\s/m);
+    assert.match(run.stdout, /^\s+all\s+350$/m);
+  });
+
+  void it('exports the resolved input, which validates again as a plan input', () => {
+    const run = runStar(['plan', '--export', '--set', 'nIters=3']);
+    assert.equal(run.status, 0, run.stderr);
+    const exported = JSON.parse(run.stdout) as { nIters: number; experiment: string };
+    assert.equal(exported.nIters, 3);
+    assert.equal(exported.experiment, 'arithmetic-demo');
+  });
+});

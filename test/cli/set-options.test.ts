@@ -1,0 +1,139 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { applyAssignments, checkKeys, parseAssignment } from '../../cli/set-options';
+import { closestNames } from '../../cli/suggest';
+import { optionKeys } from '../../cli/option-catalog';
+import { resolveExperimentInput } from '../../cli/experiment-input';
+import { InvalidInputError, UsageError } from '../../cli/errors';
+
+void describe('--set key=value', () => {
+  void it('reads values as JSON when they parse as JSON', () => {
+    assert.deepEqual(parseAssignment('steadyGrow=true'), { path: ['steadyGrow'], raw: 'true', value: true });
+    assert.equal(parseAssignment('startSteps=40').value, 40);
+    assert.equal(parseAssignment('growSteps=1.5').value, 1.5);
+    assert.deepEqual(parseAssignment('hosts=["a","b"]').value, ['a', 'b']);
+  });
+
+  void it('keeps values that are not JSON as strings, "=" included', () => {
+    assert.equal(parseAssignment('storageRoot=gs://bucket/runs').value, 'gs://bucket/runs');
+    assert.equal(parseAssignment('commandTemplate=a --x=1').value, 'a --x=1');
+  });
+
+  void it('splits dotted keys into a path for nested settings', () => {
+    assert.deepEqual(parseAssignment('arithmetic.trainDigits=1-3').path, ['arithmetic', 'trainDigits']);
+  });
+
+  void it('rejects an assignment without a key', () => {
+    assert.throws(() => parseAssignment('nIters'), UsageError);
+    assert.throws(() => parseAssignment('=3'), UsageError);
+    assert.throws(() => parseAssignment('arithmetic..x=3'), UsageError);
+  });
+
+  void it('applies assignments to a copy, creating nested objects', () => {
+    const base = { nIters: 4, arithmetic: { devPerDigit: 5 } };
+    const out = applyAssignments(base, [parseAssignment('nIters=6'), parseAssignment('arithmetic.trainPerDigit=7'), parseAssignment('nIters=8')]);
+    assert.deepEqual(out, { nIters: 8, arithmetic: { devPerDigit: 5, trainPerDigit: 7 } });
+    assert.equal(base.nIters, 4);
+  });
+});
+
+void describe('option names and suggestions', () => {
+  void it('lists every reference option under its camelCase name, and nested ones dotted', () => {
+    const keys = optionKeys();
+    for (const name of ['nIters', 'nTrainSamples', 'rationalize', 'pRationalization', 'pShowHintSave', 'direct', 'noPrompt',
+      'fewShotTrain', 'genLength', 'gradientAccumulationSteps', 'sequenceCount', 'baseModelLocation', 'copyN', 'skipEval',
+      'dryRun', 'steadyGrow', 'exponentialGrow', 'startSteps', 'addSteps', 'growSteps', 'baseEpochs', 'addEpochs', 'task']) {
+      assert.ok(keys.includes(name), `${name} missing from ${keys.join(', ')}`);
+    }
+    assert.ok(keys.includes('arithmetic.trainDigits'));
+  });
+
+  void it('finds the camelCase name from the reference\'s snake_case name', () => {
+    assert.deepEqual(closestNames('n_iters', optionKeys()).slice(0, 1), ['nIters']);
+    assert.deepEqual(closestNames('p_show_hint_save', optionKeys()).slice(0, 1), ['pShowHintSave']);
+  });
+
+  void it('finds the intended name from a typo', () => {
+    assert.equal(closestNames('steadyGrw', optionKeys())[0], 'steadyGrow');
+    assert.equal(closestNames('startstep', optionKeys())[0], 'startSteps');
+  });
+
+  void it('suggests nothing for a name far from every option', () => {
+    assert.deepEqual(closestNames('zzzzqqqq', optionKeys()), []);
+  });
+
+  void it('reports every unknown key at once, each with its closest names', () => {
+    const err = catchError(() => checkKeys([parseAssignment('n_iters=3'), parseAssignment('nIters=3'), parseAssignment('rationalise=true')], optionKeys()));
+    assert.ok(err instanceof UsageError);
+    assert.match(err.message, /unknown option "n_iters"; did you mean "nIters"/);
+    assert.match(err.message, /unknown option "rationalise"; did you mean "rationalize"/);
+    assert.doesNotMatch(err.message, /unknown option "nIters"/);
+  });
+});
+
+void describe('resolving an input', () => {
+  void it('applies --set over the default preset', () => {
+    const { options, source } = resolveExperimentInput({ sets: ['steadyGrow=true', 'exponentialGrow=false', 'startSteps=40', 'nIters=6'] });
+    assert.equal(source, 'preset arithmetic-demo');
+    assert.equal(options.steadyGrow, true);
+    assert.equal(options.nIters, 6);
+  });
+
+  void it('keeps text for string options even when it reads as JSON', () => {
+    const { options } = resolveExperimentInput({ sets: ['experiment=2024', 'baseModelLocation=123'] });
+    assert.equal(options.experiment, '2024');
+    assert.equal(options.baseModelLocation, '123');
+  });
+
+  void it('fills ${VAR} in presets from the environment and says which variable is missing', () => {
+    const { options } = resolveExperimentInput({ preset: 'gsm-gptj' }, { STAR_DATA_DIR: '/data/star' });
+    assert.equal(options.datasetDir, '/data/star/gsm');
+    const err = catchError(() => resolveExperimentInput({ preset: 'gsm-gptj' }, {}));
+    assert.ok(err instanceof InvalidInputError);
+    assert.match(err.message, /datasetDir: "\$\{STAR_DATA_DIR\}\/gsm" uses the environment variable STAR_DATA_DIR/);
+  });
+
+  void it('lets --set replace a preset value that names an unset variable', () => {
+    const { options } = resolveExperimentInput({ preset: 'commonsenseqa-gptj', sets: ['datasetDir=/mine/csqa'] }, {});
+    assert.equal(options.datasetDir, '/mine/csqa');
+  });
+
+  void it('refuses --preset and --input together', () => {
+    assert.throws(() => resolveExperimentInput({ preset: 'arithmetic-demo', input: 'x.json' }), UsageError);
+  });
+
+  void it('suggests the closest preset for a mistyped name', () => {
+    assert.throws(() => resolveExperimentInput({ preset: 'arithmetic-dem' }), /no preset named "arithmetic-dem"\. Did you mean arithmetic-demo\?/);
+  });
+
+  void it('resolves every committed preset (given its environment) to a valid input', () => {
+    for (const preset of ['arithmetic-demo', 'commonsenseqa-gptj', 'gsm-gptj']) {
+      const { options } = resolveExperimentInput({ preset }, { STAR_DATA_DIR: '/data' });
+      assert.equal(options.experiment, preset);
+    }
+  });
+
+  void it('gives resolved options that validate again unchanged (they are what the workflow receives)', () => {
+    const first = resolveExperimentInput({ preset: 'arithmetic-demo' }).options;
+    const again = resolveExperimentInput({ input: writeTemp(first) }).options;
+    assert.deepEqual(again, first);
+  });
+});
+
+function catchError(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected an error');
+}
+
+function writeTemp(value: unknown): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'star-input-')), 'experiment.json');
+  writeFileSync(file, JSON.stringify(value));
+  return file;
+}
