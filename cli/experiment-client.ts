@@ -1,6 +1,7 @@
 import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { progressQuery, type ExperimentProgress } from '../workflows/messages';
 import type { ExperimentOptions } from '../workflows/input';
+import type { ExperimentResult } from '../workflows/star-experiment';
 import { connectClient, describeTarget, temporalTargetFromEnv, type TemporalTarget } from './connection';
 import { readServerRecord } from './dev-server';
 import { UsageError } from './errors';
@@ -85,28 +86,54 @@ async function failureReason(handle: WorkflowHandle): Promise<string> {
   }
 }
 
+export type StartMode =
+  /** a new experiment */
+  | 'started'
+  /** it was running already: watch it */
+  | 'attached'
+  /** it had completed (finished or stopped) with fewer iterations than asked: a new run goes on, reusing finished steps from storage */
+  | 'continued'
+  /** it is closed and nothing was started (completed with all iterations asked, failed, terminated) */
+  | 'closed';
+
+export interface StartOutcome {
+  handle: WorkflowHandle;
+  mode: StartMode;
+  state: ExperimentState;
+  /** Iterations a completed experiment had finished. */
+  completedIterations?: number;
+}
+
 /**
- * Starts the experiment, or returns the running one with that name (`attached: true`). A name
- * whose last run is closed is not reused: completed experiments keep their results, failed ones
- * are resumed with `star resume`.
+ * Starts the experiment, or returns the running one with that name. A completed experiment is run
+ * again only if more iterations are asked for than it finished (after `star stop`, or with a higher
+ * nIters): its activities find their completion manifests and return without redoing work. Failed
+ * experiments are left for `star resume`, which keeps their history.
  */
-export async function startOrAttach(
-  client: Client,
-  options: ExperimentOptions,
-  taskQueue = EXPERIMENT_TASK_QUEUE,
-): Promise<{ handle: WorkflowHandle; attached: boolean; state: ExperimentState }> {
-  const state = await experimentState(client, options.experiment);
-  if (state.kind === 'running') return { handle: client.workflow.getHandle(options.experiment), attached: true, state };
-  if (state.kind !== 'absent') return { handle: client.workflow.getHandle(options.experiment), attached: false, state };
+export async function startOrAttach(client: Client, options: ExperimentOptions, taskQueue = EXPERIMENT_TASK_QUEUE): Promise<StartOutcome> {
+  const experiment = options.experiment;
+  const state = await experimentState(client, experiment);
+  const existing = client.workflow.getHandle(experiment);
+  if (state.kind === 'running') return { handle: existing, mode: 'attached', state };
+  let completedIterations: number | undefined;
+  if (state.kind === 'completed') {
+    const result = (await existing.result()) as ExperimentResult;
+    completedIterations = result.outcome === 'dry-run' ? 0 : result.iterations;
+    if (result.outcome !== 'dry-run' && completedIterations >= options.nIters - 1) {
+      return { handle: existing, mode: 'closed', state, completedIterations };
+    }
+  } else if (state.kind !== 'absent') {
+    return { handle: existing, mode: 'closed', state };
+  }
   const handle = await client.workflow.start(WORKFLOW_TYPE, {
     taskQueue,
-    workflowId: options.experiment,
+    workflowId: experiment,
     args: [options],
-    // If another `star start` raced us to it, watch that one instead of failing.
+    // If another `star run` or `star start` raced us to it, watch that one instead of failing.
     workflowIdConflictPolicy: 'USE_EXISTING',
-    workflowIdReusePolicy: 'REJECT_DUPLICATE',
   });
-  return { handle, attached: false, state: { kind: 'running', runId: handle.firstExecutionRunId, startTime: new Date() } };
+  const running: ExperimentState = { kind: 'running', runId: handle.firstExecutionRunId, startTime: new Date() };
+  return { handle, mode: state.kind === 'completed' ? 'continued' : 'started', state: running, completedIterations };
 }
 
 /** The `progress` query, or undefined when no worker answers within `timeoutMs`. */
@@ -124,8 +151,11 @@ export async function queryProgress(client: Client, experiment: string, timeoutM
 export function closedStateAdvice(experiment: string, state: ExperimentState): string {
   switch (state.kind) {
     case 'completed':
-      return `Experiment ${experiment} has completed${state.closeTime ? ` (${state.closeTime.toISOString()})` : ''}. ` +
-        `\`star status ${experiment}\` shows its metrics; to run again, pick a new name: --set experiment=NEW_NAME`;
+      return (
+        `Experiment ${experiment} has completed${state.closeTime ? ` (${state.closeTime.toISOString()})` : ''}. ` +
+        `\`star status ${experiment}\` shows its metrics. To go on, ask for more iterations (--set nIters=N; finished steps ` +
+        'are reused from storage); to start over, pick a new name (--set experiment=NEW_NAME).'
+      );
     case 'failed':
       return `Experiment ${experiment} failed: ${state.reason}\nFix the cause, then \`star resume ${experiment}\` continues from just before the failed step.`;
     case 'terminated':

@@ -19,16 +19,15 @@ export async function startCommand(argv: string[]): Promise<number> {
   const target = resolveTarget();
   const taskQueue = values['task-queue'] ?? EXPERIMENT_TASK_QUEUE;
   return withClient(target, async (client) => {
-    const { attached, state } = await startOrAttach(client, options, taskQueue);
-    if (state.kind !== 'running') {
+    const { mode, state, completedIterations } = await startOrAttach(client, options, taskQueue);
+    if (mode === 'closed') {
       console.log(closedStateAdvice(options.experiment, state));
       return state.kind === 'completed' ? 0 : 1;
     }
-    console.log(
-      attached
-        ? `Experiment ${options.experiment} is already running on ${describeWhere(target)} (run ${state.runId}).`
-        : `Started experiment ${options.experiment} (${source}) on ${describeWhere(target)}, task queue ${taskQueue}.`,
-    );
+    const where = `on ${describeWhere(target)}, task queue ${taskQueue}`;
+    if (mode === 'attached') console.log(`Experiment ${options.experiment} is already running ${where} (run ${'runId' in state ? state.runId : '?'}).`);
+    else if (mode === 'continued') console.log(`Continuing experiment ${options.experiment} after its ${completedIterations} finished iterations, up to nIters ${options.nIters}, ${where}.`);
+    else console.log(`Started experiment ${options.experiment} (${source}) ${where}.`);
     console.log(`Watch it: star status ${options.experiment}   Stop it after this iteration: star stop ${options.experiment}`);
     return 0;
   });

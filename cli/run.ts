@@ -1,0 +1,241 @@
+import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { pendingActivityProgress } from '../workers/activity-progress';
+import type { ExperimentProgress } from '../workflows/messages';
+import type { ExperimentResult } from '../workflows/star-experiment';
+import { inputFlags, noPositionals, parseCommandArgs } from './args';
+import { connectClient, temporalTargetFromEnv } from './connection';
+import { startOrReuseDevServer, type DevServer } from './dev-server';
+import { closedStateAdvice, describeWhere, EXPERIMENT_TASK_QUEUE, queryProgress, startOrAttach } from './experiment-client';
+import { resolveExperimentInput } from './experiment-input';
+import { LiveView } from './live-view';
+import { clock, metricsTable, type ActivityDetail } from './progress-view';
+import { stateDir } from './state-dir';
+import { startWorker, type RunningWorker } from './worker';
+
+const USAGE = 'star run [--preset NAME | --input FILE] [--set key=value ...] [--headless] [--task-queue NAME]';
+const POLL_MS = 1000;
+
+const HELP = `usage: ${USAGE}
+
+Runs an experiment on this machine and shows its progress: a bar per phase of the running iteration
+and a table row per finished iteration (kept, rationalized, steps, dev accuracy per class).
+Without TEMPORAL_ADDRESS it starts a local Temporal dev server (state in .state/, Web UI on; --headless
+turns the UI off) or reuses the one already running; it starts a worker in this process and starts
+the experiment (workflow ID = experiment name) or attaches to it if it is running.
+Ctrl-C stops the worker and the dev server; the experiment stays resumable: run the same command again.
+
+  --preset NAME   a file in configs/presets/ (default arithmetic-demo)
+  --input FILE    an experiment input JSON file
+  --set k=v       override an option by its camelCase reference name (nIters, steadyGrow, ...)`;
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, { ...inputFlags, headless: { type: 'boolean' }, 'task-queue': { type: 'string' } }, USAGE);
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  noPositionals(positionals, USAGE);
+  const { options, source } = resolveExperimentInput({ preset: values.preset, input: values.input, sets: values.set });
+  const experiment = options.experiment;
+  const taskQueue = values['task-queue'] ?? EXPERIMENT_TASK_QUEUE;
+  const session = new RunSession();
+
+  try {
+    let target = temporalTargetFromEnv();
+    if (!target) {
+      console.log(`Starting the local Temporal dev server (state in ${stateDir()})...`);
+      session.server = await startOrReuseDevServer({ stateDir: stateDir(), headless: values.headless });
+      target = { address: session.server.address, namespace: session.server.namespace };
+      const how = session.server.reused ? 'Reusing the running' : 'Started the';
+      console.log(`${how} Temporal dev server at ${session.server.address} (pid ${session.server.pid}, log ${session.server.logFile}).`);
+      if (session.server.uiUrl) console.log(`Web UI: ${session.server.uiUrl}/namespaces/default/workflows/${experiment}`);
+    }
+    if (session.interrupted) return 130;
+
+    session.client = await connectClient(target);
+    const outcome = await startOrAttach(session.client, options, taskQueue);
+    if (outcome.mode === 'closed') {
+      console.log(closedStateAdvice(experiment, outcome.state));
+      if (outcome.state.kind === 'completed') await printFinalTable(outcome.handle);
+      return outcome.state.kind === 'completed' ? 0 : 1;
+    }
+    const where = `on ${describeWhere(target)}, task queue ${taskQueue}`;
+    if (outcome.mode === 'attached') {
+      console.log(`Experiment ${experiment} is already running ${where}: attaching (it keeps the options it was started with).`);
+    } else if (outcome.mode === 'continued') {
+      console.log(`Experiment ${experiment} had completed ${outcome.completedIterations} iterations; continuing up to nIters ${options.nIters} ${where} (finished steps are reused).`);
+    } else {
+      console.log(`Started experiment ${experiment} (${source}) ${where}.`);
+    }
+
+    console.log('Starting a worker in this process (Ctrl-C stops it; the experiment resumes with the next `star run`).');
+    session.worker = await startWorker(target, taskQueue);
+    if (session.interrupted) return 130;
+    return await watch(session, outcome.handle, experiment);
+  } finally {
+    await session.close();
+  }
+}
+
+/** What `star run` started, stopped in reverse order on the way out. */
+class RunSession {
+  server?: DevServer;
+  client?: Client;
+  worker?: RunningWorker;
+  interrupted = false;
+  private readonly interruptedPromise: Promise<void>;
+  private onInterrupt = () => {};
+  private readonly sigint = () => this.interrupt();
+
+  constructor() {
+    this.interruptedPromise = new Promise((done) => (this.onInterrupt = done));
+    process.on('SIGINT', this.sigint);
+    process.on('SIGTERM', this.sigint);
+  }
+
+  /** Resolves on the first Ctrl-C. */
+  get interruption(): Promise<void> {
+    return this.interruptedPromise;
+  }
+
+  private interrupt(): void {
+    if (this.interrupted) {
+      console.error('\nSecond Ctrl-C: exiting now. The experiment is safe on the server; `star run` again resumes it.');
+      process.exit(130);
+    }
+    this.interrupted = true;
+    console.error('\nCtrl-C: stopping the worker' + (this.server && !this.server.reused ? ' and the dev server' : '') + '... (Ctrl-C again to exit at once)');
+    this.worker?.worker.shutdown();
+    this.onInterrupt();
+  }
+
+  async close(): Promise<void> {
+    if (this.worker) {
+      if (this.worker.worker.getState() === 'RUNNING') this.worker.worker.shutdown();
+      await this.worker.done.catch((err: unknown) => console.error(`the worker stopped with an error: ${(err as Error).message}`));
+    }
+    await this.client?.connection.close().catch(() => undefined);
+    if (this.server) {
+      if (this.server.reused) {
+        console.log(`The dev server (pid ${this.server.pid}) was already running before this run; it stays up (\`star server stop\` stops it).`);
+      } else {
+        await this.server.stop();
+      }
+    }
+    process.off('SIGINT', this.sigint);
+    process.off('SIGTERM', this.sigint);
+  }
+}
+
+async function watch(session: RunSession, handle: WorkflowHandle, experiment: string): Promise<number> {
+  const client = session.client!;
+  const view = new LiveView();
+  const started = Date.now();
+  let settled: { ok: true; result: ExperimentResult } | { ok: false; error: unknown } | undefined;
+  const result = handle.result().then(
+    (value: ExperimentResult) => (settled = { ok: true, result: value }),
+    (error: unknown) => (settled = { ok: false, error }),
+  );
+  const workerDied = session.worker!.done.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  let workerError: unknown;
+  void workerDied.then((err) => (workerError = err));
+
+  let last: ExperimentProgress | undefined;
+  while (!settled && !session.interrupted && workerError === undefined) {
+    const progress = await queryProgress(client, experiment, 5000);
+    if (progress) {
+      last = progress;
+      view.update(progress, await activityDetail(client, experiment, progress));
+    }
+    await Promise.race([sleep(POLL_MS), result, session.interruption, workerDied]);
+  }
+  view.close();
+
+  if (session.interrupted) {
+    const where = last ? ` (iteration ${last.iteration}, ${last.phase})` : '';
+    console.log(`Stopped watching ${experiment}${where}; it is saved on the server. Run the same \`star run\` again to resume it.`);
+    return 130;
+  }
+  if (workerError !== undefined && !settled) {
+    console.error(`The worker stopped: ${(workerError as Error)?.message ?? String(workerError)}`);
+    return 1;
+  }
+  const final = settled!;
+  if (!final.ok) {
+    const reason = final.error instanceof WorkflowFailedError ? causeChain(final.error) : (final.error as Error).message;
+    console.error(`Experiment ${experiment} failed: ${reason}`);
+    console.error(`Fix the cause, then \`star resume ${experiment}\` continues from just before the failed step (completed steps are kept).`);
+    return 1;
+  }
+  const res = final.result;
+  if (res.outcome === 'dry-run') {
+    console.log(`Dry run of ${experiment}: nothing ran. Plan:\n${JSON.stringify(res.plan, null, 2)}`);
+    return 0;
+  }
+  console.log(`\nExperiment ${experiment} ${res.outcome} after ${res.iterations} iteration${res.iterations === 1 ? '' : 's'} in ${clock((Date.now() - started) / 1000)}.`);
+  const table = metricsTable(res.metrics);
+  if (table.length > 0) console.log(table.join('\n'));
+  console.log(`Last model: ${res.lastCheckpointUri}`);
+  return 0;
+}
+
+/** The running activities' heartbeats folded into one bar: shard fractions for passes, steps for training. */
+async function activityDetail(client: Client, experiment: string, progress: ExperimentProgress): Promise<ActivityDetail | undefined> {
+  let pending;
+  try {
+    pending = await pendingActivityProgress(client, experiment);
+  } catch {
+    return undefined;
+  }
+  const beats = pending.map((p) => p.progress).filter((p) => p !== undefined);
+  const retrying = pending.find((p) => p.attempt > 1 && p.lastFailure);
+  const retryNote = retrying ? ` (retry ${retrying.attempt}: ${retrying.lastFailure})` : '';
+  const training = beats.find((b) => b.kind === 'training');
+  if (training && training.kind === 'training') {
+    const loss = training.loss === undefined ? '' : ` loss ${training.loss.toFixed(3)}`;
+    return { done: training.step, total: training.totalSteps, text: `step ${training.step}/${training.totalSteps}${loss}${retryNote}` };
+  }
+  const passes = beats.filter((b) => b.kind === 'examples');
+  if (passes.length > 0) {
+    const shards = progress.phaseProgress.total;
+    let fraction = progress.phaseProgress.done;
+    let done = 0;
+    let total = 0;
+    for (const p of passes) {
+      if (p.kind !== 'examples') continue;
+      fraction += p.total > 0 ? p.done / p.total : 0;
+      done += p.done;
+      total += p.total;
+    }
+    const shardNote = shards > 1 ? ` in ${passes.length} running of ${shards} shards` : '';
+    return { done: fraction, total: Math.max(1, shards), text: `${done}/${total} examples${shardNote}${retryNote}` };
+  }
+  const step = beats.find((b) => b.kind === 'step');
+  if (step && step.kind === 'step') return { ...progress.phaseProgress, text: `${step.doing}${retryNote}` };
+  return retryNote ? { ...progress.phaseProgress, text: retryNote.trim() } : undefined;
+}
+
+async function printFinalTable(handle: WorkflowHandle): Promise<void> {
+  const result = (await handle.result()) as ExperimentResult;
+  if (result.outcome === 'dry-run') return;
+  const table = metricsTable(result.metrics);
+  if (table.length > 0) console.log(table.join('\n'));
+}
+
+function causeChain(err: Error): string {
+  const parts: string[] = [];
+  let cause: Error | undefined = (err as { cause?: Error }).cause;
+  while (cause) {
+    if (cause.message) parts.push(cause.message);
+    cause = (cause as { cause?: Error }).cause;
+  }
+  return parts.join(': ') || err.message;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((done) => setTimeout(done, ms));
+}
+
