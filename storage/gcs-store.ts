@@ -239,6 +239,7 @@ export class GcsStore implements Store {
     const out = new PassThrough();
     const source = file.createReadStream();
     source.on('error', (err) => {
+      if (out.destroyed) return; // the consumer already stopped reading
       this.fail(err, uri, bucket).catch((translated: Error) => out.destroy(translated));
     });
     // A consumer that stops early (destroys `out`) must not leave the download running.

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -12,7 +13,7 @@ export interface GcsEmulator {
   readonly bucket: string;
   /** `gs://BUCKET` */
   readonly rootUri: string;
-  /** The emulator's process id (also its process group id). */
+  /** The process group of the emulator (the id of its guard process, which leads the group). */
   readonly pid: number;
   /** Creates another (empty) bucket. */
   createBucket(name: string): Promise<void>;
@@ -63,8 +64,9 @@ async function createBucketAt(endpoint: string, name: string): Promise<void> {
   if (!response.ok) throw new Error(`emulator refused to create bucket ${name}: HTTP ${response.status} ${await response.text()}`);
 }
 
+/** Signals every process of the emulator's group (the guard may have exited while others remain). */
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  if (child.pid === undefined) return;
   try {
     process.kill(-child.pid, signal);
   } catch {
@@ -72,25 +74,63 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-async function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return true;
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
+/**
+ * Whether a live (not zombie) process of the group `pgid` is still there. Zombies are ignored: a
+ * process whose parent died is reaped by init whenever init gets to it, and it holds no port.
+ */
+export function groupAlive(pgid: number): boolean {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    // No /proc (macOS): ask the kernel, zombies included.
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  }
+  for (const pid of pids) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so split after the last ')'.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') return true;
+  }
+  return false;
+}
+
+async function waitForGroupExit(pgid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (groupAlive(pgid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
 }
 
 async function launch(binary: string, port: number): Promise<{ child: ChildProcess; endpoint: string }> {
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn(
-    binary,
-    ['-scheme', 'http', '-host', '127.0.0.1', '-port', String(port), '-backend', 'memory', '-external-url', endpoint, '-log-level', 'warn'],
-    // Own process group, so stop() can kill everything it started with one signal.
-    { detached: true, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const args = ['-scheme', 'http', '-host', '127.0.0.1', '-port', String(port), '-backend', 'memory', '-external-url', endpoint, '-log-level', 'warn'];
+  // The emulator runs under a small bash guard that leads its own process group. A reader on the guard's
+  // stdin pipe kills the emulator when that pipe closes: stop() closes it, and if this test process dies
+  // without stop() (even by SIGKILL) the kernel closes it, so no emulator outlives its test. The guard
+  // also waits for the emulator, so an early exit (a taken port) shows at once, and reaps both of its
+  // children before it exits. (fd 3 carries the pipe: background commands get /dev/null as stdin.)
+  const guard = [
+    'exec 3<&0',
+    '"$0" "$@" 3<&- & pid=$!',
+    '( read -r _ <&3; kill "$pid" 2>/dev/null ) & reader=$!',
+    'wait "$pid"; status=$?',
+    'kill "$reader" 2>/dev/null; wait',
+    'exit "$status"',
+  ].join('\n');
+  const child = spawn('bash', ['-c', guard, binary, ...args], { detached: true, stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-4000);
@@ -98,6 +138,7 @@ async function launch(binary: string, port: number): Promise<{ child: ChildProce
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
+      killGroup(child, 'SIGKILL');
       throw new Error(`fake-gcs-server exited (${child.exitCode ?? child.signalCode}) before it was ready: ${stderr.trim()}`);
     }
     try {
@@ -151,10 +192,11 @@ export async function startGcsEmulator(bucket = 'star-test'): Promise<GcsEmulato
       process.removeListener('exit', onExit);
       if (previous === undefined) delete process.env.STORAGE_EMULATOR_HOST;
       else process.env.STORAGE_EMULATOR_HOST = previous;
-      killGroup(child, 'SIGTERM');
-      if (!(await waitForExit(child, 5000))) {
+      const pgid = child.pid as number;
+      child.stdin?.end(); // the guard's reader kills the emulator, the guard reaps it and exits
+      if (!(await waitForGroupExit(pgid, 5000))) {
         killGroup(child, 'SIGKILL');
-        await waitForExit(child, 5000);
+        if (!(await waitForGroupExit(pgid, 5000))) throw new Error(`emulator process group ${pgid} survived SIGKILL`);
       }
     },
   };

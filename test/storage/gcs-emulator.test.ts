@@ -1,18 +1,21 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { gcsSkipReason, startGcsEmulator } from '../helpers/gcs-emulator';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { gcsSkipReason, groupAlive, startGcsEmulator } from '../helpers/gcs-emulator';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
+async function waitUntil(check: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
   }
+  return true;
 }
 
 void describe('the GCS emulator test helper', { skip: gcsSkipReason() }, () => {
-  void it('serves on a loopback port with the bucket created, and stop() ends its process and restores the environment', async () => {
+  void it('serves on a loopback port with the bucket created, and stop() ends its processes and restores the environment', async () => {
     const before = process.env.STORAGE_EMULATOR_HOST;
     const emulator = await startGcsEmulator('helper-check');
     try {
@@ -20,11 +23,11 @@ void describe('the GCS emulator test helper', { skip: gcsSkipReason() }, () => {
       assert.equal(process.env.STORAGE_EMULATOR_HOST, emulator.endpoint);
       const response = await fetch(`${emulator.endpoint}/storage/v1/b/helper-check`);
       assert.equal(response.status, 200);
-      assert.ok(alive(emulator.pid));
+      assert.ok(groupAlive(emulator.pid));
     } finally {
       await emulator.stop();
     }
-    assert.equal(alive(emulator.pid), false, 'the emulator process is left running');
+    assert.equal(groupAlive(emulator.pid), false, 'a process of the emulator is left running');
     assert.equal(process.env.STORAGE_EMULATOR_HOST, before);
   });
 
@@ -38,6 +41,25 @@ void describe('the GCS emulator test helper', { skip: gcsSkipReason() }, () => {
       await b.stop();
       await a.stop();
     }
-    assert.equal(alive(a.pid) || alive(b.pid), false);
+    assert.equal(groupAlive(a.pid) || groupAlive(b.pid), false);
+  });
+
+  void it('takes the emulator down when the test process is killed without stopping it', async () => {
+    const helper = join(__dirname, '..', 'helpers', 'gcs-emulator.ts');
+    const script = `require(${JSON.stringify(helper)}).startGcsEmulator('orphan-check').then((e) => console.log(e.pid + ' ' + e.endpoint)); setInterval(() => {}, 1000);`;
+    const owner = spawn(process.execPath, ['--import', 'tsx', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [line] = await Promise.race([
+      (async () => {
+        for await (const l of createInterface({ input: owner.stdout })) return [l];
+        return [''];
+      })(),
+      new Promise<string[]>((_, reject) => setTimeout(() => reject(new Error('the owner process never reported its emulator')), 60_000)),
+    ]);
+    const [pgidText, endpoint] = line.split(' ');
+    const pgid = Number(pgidText);
+    assert.ok(pgid > 0 && groupAlive(pgid), `owner reported ${line}`);
+    assert.equal((await fetch(`${endpoint}/storage/v1/b`)).status, 200);
+    owner.kill('SIGKILL');
+    assert.ok(await waitUntil(() => !groupAlive(pgid), 10_000), `emulator group ${pgid} outlived its SIGKILLed owner`);
   });
 });
