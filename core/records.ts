@@ -61,6 +61,8 @@ export interface WriteRecordsResult {
   tokenCount: number;
   chunkCount: number;
   droppedTokens: number;
+  /** Each record holds `seq + 1` tokens. */
+  seq: number;
   tokenizer: string;
 }
 
@@ -116,6 +118,7 @@ export async function writeRecords(input: WriteRecordsInput): Promise<WriteRecor
     tokenCount: tokens.length,
     chunkCount: chunks.length,
     droppedTokens,
+    seq,
     tokenizer: input.tokenizer.name,
   };
 }
