@@ -34,8 +34,8 @@ const DELETE_CONCURRENCY = 16;
  *   upload with `ifGenerationMatch`. That makes every upload idempotent, so the client library retries it
  *   on transient errors (it does not retry unconditioned uploads), and a retry can never overwrite a newer
  *   value written by someone else. If the precondition fails (HTTP 412), another writer committed a
- *   complete value between our read and our upload; our write is then ordered just before theirs (last
- *   writer wins, as with the local store's rename), so it counts as done and their value stays.
+ *   complete value between our read and our upload; our write is then ordered just before theirs, so it
+ *   counts as done and their value stays (one complete value wins, as with the local store's renames).
  * - Folder semantics like a local directory: `list(gs://b/runs/x)` returns every object under
  *   `runs/x/` (recursively, sorted, full URIs), never `runs/x2/...`; `exists` is true for an object or
  *   for a "folder" with objects under it; `remove` deletes an object and everything under it.
