@@ -12,11 +12,13 @@ export interface OptionEntry {
   kind: OptionKind;
 }
 
-// zod 4 keeps a schema's structure under `_zod.def`; wrappers (default, optional, preprocess pipes)
-// hold the schema they wrap in `innerType` or `out`.
+// zod 4 keeps a schema's structure under `_zod.def`; wrappers (default, optional) hold the schema
+// they wrap in `innerType`; pipes in `in` and `out`: `z.preprocess(fn, schema)` is a pipe from a
+// transform to the schema, `schema.transform(fn)` a pipe from the schema to a transform.
 interface Def {
   type: string;
   innerType?: Node;
+  in?: Node;
   out?: Node;
   shape?: Record<string, Node>;
 }
@@ -28,7 +30,7 @@ function unwrap(node: Node): Node {
   let current = node;
   for (;;) {
     const def = current._zod.def;
-    const inner = def.innerType ?? (def.type === 'pipe' ? def.out : undefined);
+    const inner = def.type === 'pipe' ? (def.in?._zod.def.type === 'transform' ? def.out : def.in) : def.innerType;
     if (!inner) return current;
     current = inner;
   }

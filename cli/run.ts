@@ -11,6 +11,8 @@ import { LiveView } from './live-view';
 import { clock, metricsTable, type ActivityDetail } from './progress-view';
 import { stateDir } from './state-dir';
 import { startWorker, type RunningWorker } from './worker';
+import { logWorkerToFile } from './worker-log';
+import { join } from 'node:path';
 
 const USAGE = 'star run [--preset NAME | --input FILE] [--set key=value ...] [--headless] [--task-queue NAME]';
 const POLL_MS = 1000;
@@ -68,7 +70,9 @@ export async function runCommand(argv: string[]): Promise<number> {
       console.log(`Started experiment ${experiment} (${source}) ${where}.`);
     }
 
-    console.log('Starting a worker in this process (Ctrl-C stops it; the experiment resumes with the next `star run`).');
+    const workerLog = join(stateDir(), 'worker.log');
+    logWorkerToFile(workerLog);
+    console.log(`Starting a worker in this process (log ${workerLog}). Ctrl-C stops it; the next \`star run\` resumes the experiment.`);
     session.worker = await startWorker(target, taskQueue);
     if (session.interrupted) return 130;
     return await watch(session, outcome.handle, experiment);
@@ -165,9 +169,11 @@ async function watch(session: RunSession, handle: WorkflowHandle, experiment: st
   }
   const final = settled!;
   if (!final.ok) {
-    const reason = final.error instanceof WorkflowFailedError ? causeChain(final.error) : (final.error as Error).message;
+    const reason = final.error instanceof WorkflowFailedError ? (final.error.cause?.message ?? final.error.message) : (final.error as Error).message;
     console.error(`Experiment ${experiment} failed: ${reason}`);
-    console.error(`Fix the cause, then \`star resume ${experiment}\` continues from just before the failed step (completed steps are kept).`);
+    if (!reason.includes('star resume')) {
+      console.error(`Fix the cause, then \`star resume ${experiment}\` continues from just before the failed step (completed steps are kept).`);
+    }
     return 1;
   }
   const res = final.result;
@@ -223,16 +229,6 @@ async function printFinalTable(handle: WorkflowHandle): Promise<void> {
   if (result.outcome === 'dry-run') return;
   const table = metricsTable(result.metrics);
   if (table.length > 0) console.log(table.join('\n'));
-}
-
-function causeChain(err: Error): string {
-  const parts: string[] = [];
-  let cause: Error | undefined = (err as { cause?: Error }).cause;
-  while (cause) {
-    if (cause.message) parts.push(cause.message);
-    cause = (cause as { cause?: Error }).cause;
-  }
-  return parts.join(': ') || err.message;
 }
 
 function sleep(ms: number): Promise<void> {

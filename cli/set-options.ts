@@ -51,11 +51,17 @@ export function checkKeys(assignments: Assignment[], validKeys: readonly string[
   }
 }
 
-/** Options whose type is a string (or a choice of strings) take the text as written, never its JSON reading. */
+/**
+ * Options whose type is a string (or a choice of strings) take the text as written, never its JSON
+ * reading (`experiment=2024`); list options given a single value get the text too, for the schema's
+ * own list syntax (`arithmetic.trainDigits=1` or `=1-5`).
+ */
 export function keepTextForStringOptions(assignments: Assignment[], kinds: ReadonlyMap<string, string>): Assignment[] {
   return assignments.map((a) => {
     const kind = kinds.get(a.path.join('.'));
-    return (kind === 'string' || kind === 'enum') && typeof a.value !== 'string' ? { ...a, value: a.raw } : a;
+    if ((kind === 'string' || kind === 'enum') && typeof a.value !== 'string') return { ...a, value: a.raw };
+    if (kind === 'array' && !Array.isArray(a.value)) return { ...a, value: a.raw };
+    return a;
   });
 }
 

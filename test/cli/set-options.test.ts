@@ -137,3 +137,11 @@ function writeTemp(value: unknown): string {
   writeFileSync(file, JSON.stringify(value));
   return file;
 }
+
+void describe('list options', () => {
+  void it('take a single number or a range as text, for the schema\'s list syntax', () => {
+    const { options } = resolveExperimentInput({ sets: ['arithmetic.trainDigits=3', 'arithmetic.devDigits=1-4'] });
+    assert.deepEqual(options.arithmetic.trainDigits, [3]);
+    assert.deepEqual(options.arithmetic.devDigits, [1, 2, 3, 4]);
+  });
+});
