@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { commonsenseQaTask, gsmFinalAnswer, gsmTask, type Example } from '../../core';
+import { commonsenseQaTask, gpt2EncodeUncached, gpt2Tokenizer, gsmFinalAnswer, gsmTask, type Example } from '../../core';
 import { REAL_DATA_DIR, realDataSkip } from './helpers';
 
 /** Splits a prompt example into its context (through the last `A:`) and the rationale after it. */
@@ -75,5 +75,13 @@ void describe('real splits in ../shared/data/star', { skip: realDataSkip }, () =
   void it('finds the reference\'s gsm direct answer-key prompt is CommonsenseQA text without #### lines (so it is not checked)', async () => {
     const direct = await gsmTask.loadFewShot(REAL_DATA_DIR, { answerKey: true, direct: true });
     assert.ok(direct.every((prompt) => !prompt.includes('####')));
+  });
+
+  void it('tokenizes both datasets exactly as js-tiktoken does, with the pre-token memo', async () => {
+    for (const task of [gsmTask, commonsenseQaTask]) {
+      const examples = await task.loadSplit(REAL_DATA_DIR, 'train');
+      const text = examples.map((e) => `${task.context(e, { hint: true })} ${e.solution ?? ''}<|endoftext|>`).join('\n\n');
+      assert.deepEqual(gpt2Tokenizer.encode(text), gpt2EncodeUncached(text), `${task.name} train split`);
+    }
   });
 });

@@ -6,6 +6,7 @@ import {
   crc32c,
   encodeInt64Example,
   frameRecords,
+  gpt2EncodeUncached,
   gpt2Tokenizer,
   maskedCrc32c,
   packChunks,
@@ -195,5 +196,20 @@ void describe('writing and reading records', () => {
 
   void it('refuses both or neither of texts and textFileUris', async () => {
     await assert.rejects(writeRecords({ tokenizer: charTokenizer, outputPrefixUri: path.join(tempDir(), 'x') }), /exactly one of texts or textFileUris/);
+  });
+});
+
+void describe('memoised GPT-2 encode', () => {
+  void it('equals js-tiktoken\'s own encode on whitespace, digits, unicode and repeats', () => {
+    const samples = [
+      'a  b   c\n\n\nd \n e\t\tf  ',
+      'Q: 12,345 + 6.78 = <<12345+6.78=12351.78>>12351.78\n#### 12351.78',
+      "it's they're we'll I'd 'quoted' ünïcödé ✓ 日本語 🙂\r\n",
+      '   leading and trailing   ',
+      'x<|endoftext|>y<|endoftext|><|endoftext|>\n\nz',
+    ];
+    for (const text of [...samples, samples.join(''), samples.join('')]) {
+      assert.deepEqual(gpt2Tokenizer.encode(text), gpt2EncodeUncached(text), JSON.stringify(text));
+    }
   });
 });
