@@ -131,21 +131,33 @@ class RunSession {
   }
 }
 
+type Settled = { ok: true; result: ExperimentResult } | { ok: false; error: unknown };
+
 async function watch(session: RunSession, handle: WorkflowHandle, experiment: string): Promise<number> {
+  // The result is a long poll that the client retries by itself: it must be abandoned before the
+  // connection closes, or a retry fires on the closed channel.
+  const stopWaiting = new AbortController();
+  try {
+    return await watchUntilDone(session, handle, experiment, stopWaiting.signal);
+  } finally {
+    stopWaiting.abort();
+  }
+}
+
+async function watchUntilDone(session: RunSession, handle: WorkflowHandle, experiment: string, signal: AbortSignal): Promise<number> {
   const client = session.client!;
   const view = new LiveView();
   const started = Date.now();
-  let settled: { ok: true; result: ExperimentResult } | { ok: false; error: unknown } | undefined;
-  const result = handle.result().then(
+  let settled: Settled | undefined;
+  const result = client.withAbortSignal(signal, () => handle.result()).then(
     (value: ExperimentResult) => (settled = { ok: true, result: value }),
     (error: unknown) => (settled = { ok: false, error }),
   );
+  let workerError: unknown;
   const workerDied = session.worker!.done.then(
     () => undefined,
-    (error: unknown) => error,
+    (error: unknown) => (workerError = error ?? new Error('the worker stopped')),
   );
-  let workerError: unknown;
-  void workerDied.then((err) => (workerError = err));
 
   let last: ExperimentProgress | undefined;
   while (!settled && !session.interrupted && workerError === undefined) {
@@ -163,11 +175,11 @@ async function watch(session: RunSession, handle: WorkflowHandle, experiment: st
     console.log(`Stopped watching ${experiment}${where}; it is saved on the server. Run the same \`star run\` again to resume it.`);
     return 130;
   }
-  if (workerError !== undefined && !settled) {
+  if (!settled) {
     console.error(`The worker stopped: ${(workerError as Error)?.message ?? String(workerError)}`);
     return 1;
   }
-  const final = settled!;
+  const final: Settled = settled;
   if (!final.ok) {
     const reason = final.error instanceof WorkflowFailedError ? (final.error.cause?.message ?? final.error.message) : (final.error as Error).message;
     console.error(`Experiment ${experiment} failed: ${reason}`);
