@@ -1,0 +1,99 @@
+/**
+ * A real Temporal dev server for tests (the `temporal` CLI's, never a mock), a workflow bundle built
+ * once per test process, and a worker of ours on a fresh task queue.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
+import { ensureTemporalCli } from '../../cli/temporal-binary';
+import { createWorker, WORKFLOWS_PATH } from '../../workers/main';
+import type { ActivityDeps } from '../../activities';
+
+export async function startDevServer(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path: ensureTemporalCli() }, ip: '127.0.0.1', log: { format: 'pretty', level: 'error' } },
+  });
+}
+
+let bundle: Promise<{ code: string }> | undefined;
+
+/** The workflows bundled once per test process (webpack takes seconds). */
+export function workflowBundle(): Promise<{ code: string }> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }).then(({ code }) => ({ code }));
+  return bundle;
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  taskQueue: string;
+  stop(): Promise<void>;
+}
+
+/** Starts one of our workers on a fresh task queue; `stop` shuts it down and waits. */
+export async function startWorker(env: TestWorkflowEnvironment, activityDeps?: Partial<ActivityDeps>): Promise<RunningWorker> {
+  const taskQueue = `test-${randomUUID()}`;
+  const worker = await createWorker({
+    connection: env.nativeConnection,
+    namespace: env.namespace,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activityDeps,
+    extra: { shutdownGraceTime: '1s' },
+  });
+  const running = worker.run();
+  return {
+    worker,
+    taskQueue,
+    stop: async () => {
+      worker.shutdown();
+      await running;
+    },
+  };
+}
+
+export function uniqueExperiment(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/** Every run of a workflow chain (continue-as-new), first to last, with its history. */
+type History = temporal.api.history.v1.IHistory;
+
+export async function historiesOf(client: Client, handle: WorkflowHandleWithFirstExecutionRunId): Promise<{ runId: string; history: History }[]> {
+  const out: { runId: string; history: History }[] = [];
+  let runId: string | undefined = handle.firstExecutionRunId;
+  while (runId) {
+    const history: History = await client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
+    out.push({ runId, history });
+    const events = history.events ?? [];
+    runId = events[events.length - 1]?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+  }
+  return out;
+}
+
+/**
+ * With STAR_CAPTURE_HISTORIES=1 (see test/histories/capture.ts), saves every run's history of a
+ * scenario as test/histories/{scenario}-{n}.json for the replay test.
+ */
+export async function captureHistories(client: Client, handle: WorkflowHandleWithFirstExecutionRunId, scenario: string): Promise<void> {
+  if (process.env.STAR_CAPTURE_HISTORIES !== '1') return;
+  const dir = join(__dirname, '..', 'histories');
+  mkdirSync(dir, { recursive: true });
+  const runs = await historiesOf(client, handle);
+  runs.forEach(({ history }, n) => {
+    writeFileSync(join(dir, `${scenario}-${n + 1}.json`), `${historyToJSON(history)}\n`);
+  });
+}
+
+const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+};

@@ -1,0 +1,83 @@
+/**
+ * starExperiment end to end on a real Temporal dev server and the embedded model: two STaR
+ * iterations with rationalization, checked by what they wrote.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { readRecordsIndex } from '../../core/records';
+import { countExamples } from '../../core/saved-text';
+import { normaliseRoot } from '../../storage';
+import { iterationLayout } from '../../workflows/layout';
+import { starExperiment } from '../../workflows/star-experiment';
+import { captureHistories, startDevServer, startWorker, uniqueExperiment, type RunningWorker } from '../helpers/temporal';
+import { scratchDir, tinyExperiment, writeBaseConfig } from './fixtures/experiment-input';
+import { tinyBaseModel } from './fixtures/tiny-model';
+
+describe('starExperiment on a dev server', { timeout: 240_000 }, () => {
+  let env: TestWorkflowEnvironment;
+  let worker: RunningWorker;
+  let root: string;
+  let baseModel: string;
+  let baseConfig: string;
+
+  before(async () => {
+    [env, baseModel] = await Promise.all([startDevServer(), tinyBaseModel()]);
+    worker = await startWorker(env);
+    root = scratchDir('e2e');
+    baseConfig = writeBaseConfig(root);
+  });
+  after(async () => {
+    await worker?.stop();
+    await env?.teardown();
+  });
+
+  it('runs two iterations with rationalization and writes records, grown configs, checkpoints and metrics', async () => {
+    const exp = uniqueExperiment('e2e');
+    const handle = await env.client.workflow.start(starExperiment, {
+      taskQueue: worker.taskQueue,
+      workflowId: exp,
+      args: [tinyExperiment(exp, root, baseModel, baseConfig)],
+    });
+    const result = await handle.result();
+    await captureHistories(env.client, handle, 'two-iterations');
+
+    assert.equal(result.outcome, 'finished');
+    if (result.outcome === 'dry-run') return;
+    assert.equal(result.iterations, 2);
+    assert.deepEqual(result.metrics.map((m) => m.iteration), [1, 2]);
+    assert.deepEqual(result.metrics.map((m) => m.totalSteps), [4, 6]);
+
+    const rootUri = normaliseRoot(root);
+    for (const row of result.metrics) {
+      const it = iterationLayout(rootUri, exp, row.iteration);
+      const path = (uri: string) => new URL(uri).pathname;
+      assert.ok(row.kept > 0, `iteration ${row.iteration} kept nothing`);
+      assert.equal(row.attempted, 12);
+      assert.equal(countExamples(readFileSync(path(it.keptText), 'utf8')), row.kept);
+
+      const chunks = await readRecordsIndex(it.index);
+      assert.ok(chunks.length > 0, 'the records are empty');
+      for (const chunk of chunks) assert.equal(chunk.length, 49, 'chunks are seq + 1 tokens of the model that trains');
+
+      const config = JSON.parse(readFileSync(path(it.config), 'utf8')) as Record<string, unknown>;
+      assert.equal(config.total_steps, row.totalSteps);
+      assert.equal(config.name, `${exp}_${row.iteration}`);
+      assert.equal(config.train_set, it.index);
+      assert.equal(config.target_save, it.nextKeptText);
+      assert.equal(config.lr, 0.001, 'the config copies the previous one');
+
+      assert.equal(row.checkpointUri, `${it.modelDir}/step_${row.totalSteps}`);
+      assert.ok(existsSync(join(path(row.checkpointUri), 'manifest.json')));
+      assert.ok(row.accuracy && Object.keys(row.accuracy).includes('1'), 'dev accuracy per digit count');
+      assert.equal(row.accuracy?.['1']?.total, 12);
+      assert.ok(existsSync(path(it.generateShard(0, 2))) && existsSync(path(it.generateShard(1, 2))), 'two generation shards');
+      assert.ok(existsSync(path(it.metrics)));
+    }
+    // Iteration 2 generated with iteration 1's model, and both trained from the base model.
+    const secondConfig = JSON.parse(readFileSync(new URL(iterationLayout(rootUri, exp, 2).config).pathname, 'utf8')) as Record<string, unknown>;
+    assert.equal(secondConfig.model_dir, iterationLayout(rootUri, exp, 2).modelDir);
+  });
+});

@@ -1,0 +1,85 @@
+/**
+ * The experiment worker: runs `starExperiment` and its activities on one task queue (default `star`).
+ * Development and tests load the workflows from source (`workflowsPath`); production loads a bundle
+ * prebuilt by `workers/build-bundle.ts` (STAR_WORKFLOW_BUNDLE), so a worker starts in a second and
+ * runs exactly the code that was built.
+ *
+ *   npx tsx workers/main.ts   (env: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS / TEMPORAL_API_KEY,
+ *                              STAR_TASK_QUEUE, STAR_WORKFLOW_BUNDLE)
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities';
+
+export const DEFAULT_TASK_QUEUE = 'star';
+export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+export interface StarWorkerOptions {
+  connection: NativeConnection;
+  namespace?: string;
+  taskQueue?: string;
+  /** A bundle from `workers/build-bundle.ts`; without it the workflows are bundled from source. */
+  workflowBundlePath?: string;
+  /** Bundle code already in memory (tests bundle once and start several workers). */
+  workflowBundle?: { code: string };
+  /** Shared activity dependencies (the model cache, chunk sizes). */
+  activityDeps?: Partial<ActivityDeps>;
+  /** Activities run at once; generation shards of one worker share its model and its cores. */
+  maxConcurrentActivityTaskExecutions?: number;
+  /** Extra worker options (tests: shutdownGraceTime, ...). */
+  extra?: Partial<WorkerOptions>;
+}
+
+export async function createWorker(options: StarWorkerOptions): Promise<Worker> {
+  const workflowSource = options.workflowBundle
+    ? { workflowBundle: options.workflowBundle }
+    : options.workflowBundlePath
+      ? { workflowBundle: { codePath: resolveBundle(options.workflowBundlePath) } }
+      : { workflowsPath: WORKFLOWS_PATH };
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace ?? 'default',
+    taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
+    ...workflowSource,
+    activities: createActivities(options.activityDeps),
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 4,
+    ...options.extra,
+  });
+}
+
+function resolveBundle(path: string): string {
+  const full = resolve(path);
+  if (!existsSync(full)) throw new Error(`workflow bundle ${full} does not exist; build it with \`npx tsx workers/build-bundle.ts ${path}\``);
+  return full;
+}
+
+/** Connection settings from the environment, as the `temporal` CLI reads them (see cli/connection.ts). */
+async function connectFromEnv(): Promise<{ connection: NativeConnection; namespace: string; describe: string }> {
+  // The CLI engineer's connection helper knows TLS and API keys; the worker reuses it.
+  const { temporalTargetFromEnv, connectWorker, describeTarget } = await import('../cli/connection');
+  const target = temporalTargetFromEnv() ?? { address: 'localhost:7233', namespace: process.env.TEMPORAL_NAMESPACE || 'default' };
+  return { connection: await connectWorker(target), namespace: target.namespace, describe: describeTarget(target) };
+}
+
+export async function main(): Promise<void> {
+  const { connection, namespace, describe } = await connectFromEnv();
+  const taskQueue = process.env.STAR_TASK_QUEUE || DEFAULT_TASK_QUEUE;
+  const worker = await createWorker({ connection, namespace, taskQueue, workflowBundlePath: process.env.STAR_WORKFLOW_BUNDLE || undefined });
+  console.error(`star worker on ${describe}, task queue ${taskQueue}`);
+  const stop = () => worker.shutdown();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    await worker.run();
+  } finally {
+    await connection.close();
+  }
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}
