@@ -21,3 +21,4 @@ export * from './tasks';
 export * from './tf-example';
 export * from './tfrecord';
 export * from './tokenizer';
+export * from './train-sample';

@@ -43,7 +43,8 @@ export function firstIterationConfig(base: BaseConfig, options: FirstConfigOptio
 }
 
 export interface IterationConfigOptions {
-  task: TaskName;
+  /** Needed for the default `target_save`; may be omitted when `targetSave` is given. */
+  task?: TaskName;
   experiment: string;
   iteration: number;
   totalSteps: number;
@@ -72,11 +73,14 @@ export function iterationConfig(previous: BaseConfig, options: IterationConfigOp
     throw new IterationConfigError(`total_steps ${options.totalSteps} of iteration ${iteration} must be a positive integer`);
   }
   const name = `${experiment}_${iteration}`;
+  if (options.targetSave === undefined && options.task === undefined) {
+    throw new IterationConfigError(`iteration ${iteration}: give the task (for target_save {task}/${experiment}/${name}/${name}.txt) or targetSave`);
+  }
   return {
     ...previous,
     model_dir: `strangeloop/${name}`,
     train_set: options.trainSet ?? trainSetName(experiment, iteration),
-    target_save: options.targetSave ?? targetSave(options.task, experiment, iteration),
+    target_save: options.targetSave ?? targetSave(options.task as TaskName, experiment, iteration),
     total_steps: options.totalSteps,
     name,
     p_rationalization: options.pRationalization,

@@ -45,6 +45,8 @@ export interface WriteRecordsInput {
   texts?: readonly string[];
   /** Saved text files (examples joined by `\n\n`, each ending in `<|endoftext|>`). */
   textFileUris?: readonly string[];
+  /** One saved text file (same as `textFileUris: [uri]`). */
+  textFileUri?: string;
   tokenizer: Tokenizer;
   seq?: number;
   seed?: number;
@@ -77,14 +79,13 @@ export class RecordsInputError extends Error {
  * (files, documents, chunks), in that order.
  */
 async function collectDocs(input: WriteRecordsInput, next: () => number): Promise<string[]> {
-  if ((input.texts === undefined) === (input.textFileUris === undefined)) {
-    throw new RecordsInputError('give exactly one of texts or textFileUris to writeRecords');
-  }
+  const given = [input.texts, input.textFileUris, input.textFileUri].filter((x) => x !== undefined).length;
+  if (given !== 1) throw new RecordsInputError('give exactly one of texts, textFileUris or textFileUri to writeRecords');
   let docs: string[];
   if (input.texts) {
     docs = input.texts.flatMap((text) => splitSavedText(text));
   } else {
-    const uris = [...(input.textFileUris as readonly string[])];
+    const uris = input.textFileUri !== undefined ? [input.textFileUri] : [...(input.textFileUris as readonly string[])];
     if (input.preserveOrder) uris.sort();
     else shuffleInPlace(uris, next);
     docs = [];

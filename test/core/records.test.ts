@@ -195,7 +195,7 @@ void describe('writing and reading records', () => {
   });
 
   void it('refuses both or neither of texts and textFileUris', async () => {
-    await assert.rejects(writeRecords({ tokenizer: charTokenizer, outputPrefixUri: path.join(tempDir(), 'x') }), /exactly one of texts or textFileUris/);
+    await assert.rejects(writeRecords({ tokenizer: charTokenizer, outputPrefixUri: path.join(tempDir(), 'x') }), /exactly one of texts, textFileUris or textFileUri/);
   });
 });
 
