@@ -101,6 +101,12 @@ export async function startOrReuseDevServer(options: DevServerOptions): Promise<
   const temporal = ensureTemporalCli();
   const port = options.port ?? (await preferredPort(7233));
   const uiPort = options.headless ? undefined : (options.uiPort ?? (await preferredPort(port + 1000)));
+  // Another server on the port would answer the readiness check in place of ours.
+  for (const [flag, wanted] of [['port', port], ['UI port', uiPort]] as const) {
+    if (wanted !== undefined && !(await isPortFree(wanted))) {
+      throw new Error(`cannot start the Temporal dev server: its ${flag} ${wanted} is in use by another process; free it or choose another port`);
+    }
+  }
   const args = ['server', 'start-dev', '--db-filename', files.db, '--port', String(port), '--ip', '127.0.0.1'];
   if (uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(uiPort));
