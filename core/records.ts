@@ -1,5 +1,5 @@
 import { dirname, isAbsolute, posix } from 'node:path';
-import { readBytes, readText, schemeOf, writeBytes } from '../storage';
+import { localPathOf, readBytes, readText, schemeOf, writeBytes } from '../storage';
 import { mulberry32, shuffleInPlace } from './prng';
 import { splitSavedText } from './saved-text';
 import { frameRecords, readTfRecords } from './tfrecord';
@@ -97,7 +97,7 @@ async function collectDocs(input: WriteRecordsInput, next: () => number): Promis
 
 /** How a record file is named inside the index: a local path for local files (what TensorFlow reads), else the URI. */
 function indexEntry(recordUri: string): string {
-  return recordUri.startsWith('file://') ? new URL(recordUri).pathname : recordUri;
+  return schemeOf(recordUri) === 'file' ? localPathOf(recordUri) : recordUri;
 }
 
 /** Tokenizes, packs, shuffles and writes the records and their index (mesh-transformer-jax format). */
@@ -124,15 +124,17 @@ export async function writeRecords(input: WriteRecordsInput): Promise<WriteRecor
   };
 }
 
-/** The record file URIs an index names; relative lines are resolved against the index's folder. */
+/** A record file named by an index line: absolute paths and URIs as they are, relative ones against the index's folder. */
+export function resolveIndexLine(indexUri: string, line: string): string {
+  if (line.startsWith('gs://') || line.startsWith('file://') || isAbsolute(line)) return line;
+  if (schemeOf(indexUri) === 'gs') return `gs://${posix.join(posix.dirname(indexUri.slice('gs://'.length)), line)}`;
+  return posix.join(dirname(localPathOf(indexUri)), line);
+}
+
+/** The record file URIs an index names, one per non-empty line. */
 export async function readIndexEntries(indexUri: string): Promise<string[]> {
   const lines = (await readText(indexUri)).split('\n').map((line) => line.trim()).filter((line) => line !== '');
-  return lines.map((line) => {
-    if (line.startsWith('gs://') || line.startsWith('file://') || isAbsolute(line)) return line;
-    if (schemeOf(indexUri) === 'gs') return posix.join(posix.dirname(indexUri.replace(/^gs:\/\//, '')), line).replace(/^/, 'gs://');
-    const base = indexUri.startsWith('file://') ? new URL(indexUri).pathname : indexUri;
-    return posix.join(dirname(base), line);
-  });
+  return lines.map((line) => resolveIndexLine(indexUri, line));
 }
 
 /** Reads every record file of an index (CRCs verified) and returns the token chunks in file order. */

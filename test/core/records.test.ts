@@ -14,6 +14,7 @@ import {
   readIndexEntries,
   readRecordsIndex,
   readTfRecords,
+  resolveIndexLine,
   splitSavedText,
   tokenizeExamples,
   tokenizerByName,
@@ -211,5 +212,13 @@ void describe('memoised GPT-2 encode', () => {
     for (const text of [...samples, samples.join(''), samples.join('')]) {
       assert.deepEqual(gpt2Tokenizer.encode(text), gpt2EncodeUncached(text), JSON.stringify(text));
     }
+  });
+});
+
+void describe('index entries', () => {
+  void it('resolves relative lines of a gs:// index against its folder', () => {
+    assert.equal(resolveIndexLine('gs://bucket/data/exp/exp_1.index', 'exp_0.tfrecords'), 'gs://bucket/data/exp/exp_0.tfrecords');
+    assert.equal(resolveIndexLine('gs://bucket/data/exp_1.index', 'gs://other/x.tfrecords'), 'gs://other/x.tfrecords');
+    assert.equal(resolveIndexLine('file:///runs/a%20b/e.index', 'e.tfrecords'), '/runs/a b/e.tfrecords');
   });
 });
