@@ -1,0 +1,32 @@
+/**
+ * The `trainOnHost` input, checked at the boundary: it comes from a workflow that another version of
+ * the code may have started, and a wrong field should be named rather than crash a trainer later.
+ */
+import { z } from 'zod';
+import type { TrainOnHostInput } from '../activities/types';
+
+export const trainOnHostInputSchema = z.object({
+  host: z.string().min(1),
+  hostIndex: z.number().int().nonnegative(),
+  hostCount: z.number().int().positive(),
+  iteration: z.number().int().nonnegative(),
+  configUri: z.string().min(1),
+  baseCheckpointUri: z.string().min(1),
+  commandTemplate: z.string().min(1),
+  totalSteps: z.number().int().positive(),
+  modelDir: z.string().min(1),
+  logUri: z.string().min(1),
+}) satisfies z.ZodType<TrainOnHostInput>;
+
+export class HostInputError extends Error {
+  override readonly name = 'HostInputError';
+}
+
+export function parseTrainOnHostInput(raw: unknown): TrainOnHostInput {
+  const parsed = trainOnHostInputSchema.safeParse(raw);
+  if (!parsed.success) throw new HostInputError(`trainOnHost input is invalid:\n${z.prettifyError(parsed.error)}`);
+  if (parsed.data.hostIndex >= parsed.data.hostCount) {
+    throw new HostInputError(`trainOnHost input is invalid: hostIndex ${parsed.data.hostIndex} is not below hostCount ${parsed.data.hostCount}`);
+  }
+  return parsed.data;
+}

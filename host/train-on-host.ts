@@ -1,0 +1,209 @@
+/**
+ * The `trainOnHost` activity: runs the iteration's training command on this host and reports its step.
+ *
+ * 1. A complete final checkpoint (`step_{total_steps}`) means an earlier attempt finished: return it.
+ * 2. Bad input (invalid fields, a missing config or base checkpoint, an unknown placeholder, a program
+ *    that is not installed) fails non-retryably, naming what to fix.
+ * 3. Otherwise the command runs as an argument vector in its own process group; its output goes to the
+ *    log URI; the step parsed from it is heartbeated.
+ * 4. Cancellation (the workflow's, or the worker shutting down) stops the whole group, then rethrows.
+ * 5. Exit status 2 (a usage error, for argparse and model/train-cli.ts alike) is bad input; any other
+ *    failure is retried, and a retry starts by checking for the final checkpoint again.
+ */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { asActivity } from '../activities/failures';
+import type { TrainingProgress } from '../activities/progress';
+import type { TrainOnHostInput, TrainOnHostResult } from '../activities/types';
+import { exists, localPathOf, schemeOf } from '../storage';
+import { CommandTemplateError, expandCommand, type CommandValues } from './command-template';
+import { completedCheckpoint, finalCheckpointUri } from './final-checkpoint';
+import { HostInputError, parseTrainOnHostInput } from './input';
+import { OutputLog } from './output-log';
+import { CommandNotFoundError, resolveProgram } from './resolve-command';
+import { RunningTrainerFile } from './running-trainer';
+import { StepTracker } from './step-parser';
+import { TrainerProcess, stopProcessGroup, type TrainerExit } from './trainer-process';
+
+export interface HostSettings {
+  /** The name this worker serves (`star-host-{host}`); an input for another host is refused. */
+  host: string;
+  /** Working directory of the command (where `device_train.py` is). */
+  workdir: string;
+  /** Where the note of the running trainer is kept (local disk). */
+  stateDir: string;
+  /** Between SIGTERM and SIGKILL when the trainer is stopped. */
+  killGraceMs: number;
+  /** How often the log is rewritten in the store while output arrives. */
+  logFlushMs: number;
+  env: NodeJS.ProcessEnv;
+  /** Operator messages (the worker's console). */
+  say: (message: string) => void;
+  /** Also print the trainer's output lines on the worker's console. */
+  echo: boolean;
+}
+
+/** Trainers running in this process, so a dying worker can take them down with it. */
+const running = new Set<TrainerProcess>();
+
+export function killRunningTrainers(): void {
+  for (const trainer of running) trainer.killNow();
+}
+
+export function trainOnHost(settings: HostSettings, raw: TrainOnHostInput): Promise<TrainOnHostResult> {
+  // Storage errors that retrying cannot fix (a missing bucket, no permission) fail at once.
+  return asActivity(`training on host ${settings.host}`, () => run(settings, raw));
+}
+
+async function run(settings: HostSettings, raw: TrainOnHostInput): Promise<TrainOnHostResult> {
+  const ctx = Context.current();
+  const input = checked(() => parseTrainOnHostInput(raw));
+  if (input.host !== settings.host) {
+    throw badInput(`this worker serves host ${settings.host} but was given the input of host ${input.host}; start \`workers/host.ts --host ${input.host}\` on that host`);
+  }
+  const { totalSteps, modelDir } = input;
+  const progress: TrainingProgress = { kind: 'training', step: 0, totalSteps };
+  ctx.heartbeat(progress);
+  const attempt = ctx.info.attempt;
+  const log = new OutputLog({ uri: input.logUri, flushMs: settings.logFlushMs, warn: settings.say });
+
+  const done = await completedCheckpoint(modelDir, totalSteps);
+  if (done) {
+    const checkpointUri = finalCheckpointUri(modelDir, totalSteps);
+    await log.open(`=== ${new Date().toISOString()} host ${input.host}, attempt ${attempt}: the final checkpoint ${checkpointUri} is complete (${done}); nothing to run`);
+    await log.close();
+    settings.say(`iteration ${input.iteration}: ${checkpointUri} is already complete; not training again`);
+    ctx.heartbeat({ ...progress, step: totalSteps });
+    return { host: input.host, checkpointUri, step: totalSteps };
+  }
+
+  await requireExists(input.configUri, 'the iteration config (configUri)');
+  await requireExists(input.baseCheckpointUri, 'the base checkpoint (baseCheckpointUri, the experiment option baseModelLocation)');
+  const argv = checked(() => expandCommand(input.commandTemplate, commandValues(input)));
+  const program = checked(() => resolveProgram(argv[0], settings.workdir, settings.env));
+
+  const note = new RunningTrainerFile(settings.stateDir, input.host);
+  const leftover = note.leftover();
+  if (leftover) {
+    settings.say(`stopping trainer process group ${leftover.pgid} (${leftover.program}, started ${leftover.startedAt}) left by an earlier worker`);
+    await stopProcessGroup(leftover.pgid, settings.killGraceMs);
+    note.clear();
+  }
+
+  await log.open(
+    `=== ${new Date().toISOString()} host ${input.host} (${input.hostIndex + 1} of ${input.hostCount}), iteration ${input.iteration}, attempt ${attempt}\n` +
+      `=== cwd ${settings.workdir}\n=== ${argv.map((a) => JSON.stringify(a)).join(' ')}`,
+  );
+  const steps = new StepTracker(totalSteps);
+  let trainer: TrainerProcess;
+  try {
+    trainer = await TrainerProcess.start({
+      argv: [program, ...argv.slice(1)],
+      cwd: settings.workdir,
+      env: settings.env,
+      onLine: (line) => {
+        log.append(line);
+        if (settings.echo) settings.say(`[${input.host}] ${line}`);
+        if (steps.see(line)) ctx.heartbeat({ ...progress, step: steps.step, loss: steps.loss });
+      },
+    });
+  } catch (err) {
+    log.append(`=== could not start ${program}: ${(err as Error).message}`);
+    await log.close();
+    throw badInput(`could not start the training command ${program}: ${(err as Error).message}`);
+  }
+  running.add(trainer);
+  note.record(trainer.pid, program);
+  settings.say(`iteration ${input.iteration}: started ${argv[0]} (process group ${trainer.pid}), output in ${input.logUri}`);
+
+  // Heartbeats also while the trainer is quiet (compiling, loading a 6B checkpoint), or the workflow
+  // would take the silence for a dead host. The SDK throttles them, so the interval can be short.
+  const every = Math.max(1000, Math.min(10_000, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3));
+  const beat = setInterval(() => ctx.heartbeat({ ...progress, step: steps.step, loss: steps.loss }), every);
+  let exit: TrainerExit;
+  try {
+    exit = await Promise.race([trainer.exited, ctx.cancelled]);
+  } catch (err) {
+    const reason = err instanceof CancelledFailure ? err.message : String(err);
+    log.append(`=== ${new Date().toISOString()} cancelled (${reason}): stopping process group ${trainer.pid}`);
+    settings.say(`iteration ${input.iteration}: cancelled (${reason}); stopping process group ${trainer.pid}`);
+    await trainer.stop(settings.killGraceMs);
+    log.append(`=== process group ${trainer.pid} stopped`);
+    throw err;
+  } finally {
+    clearInterval(beat);
+    if (!trainer.running) {
+      running.delete(trainer);
+      note.clear();
+    }
+    await log.close();
+  }
+  return finished(input, exit, steps, log);
+}
+
+async function finished(input: TrainOnHostInput, exit: TrainerExit, steps: StepTracker, log: OutputLog): Promise<TrainOnHostResult> {
+  const how = exit.signal ? `was killed by ${exit.signal}` : `exited with status ${exit.code}`;
+  const tail = log.lastLines(15).join('\n');
+  if (exit.code === 0) {
+    const checkpointUri = finalCheckpointUri(input.modelDir, input.totalSteps);
+    if (await completedCheckpoint(input.modelDir, input.totalSteps)) return { host: input.host, checkpointUri, step: input.totalSteps };
+    // In a multi-host run one host may write the checkpoint; the first host is the one that must see it.
+    if (input.hostIndex > 0) return { host: input.host, step: steps.step };
+    throw ApplicationFailure.create({
+      type: 'TrainerWroteNoCheckpoint',
+      message: `the training command exited with status 0 at step ${steps.step} but ${checkpointUri} is not complete (no manifest.json, no meta.json entry); see ${input.logUri}. Last output:\n${tail}`,
+    });
+  }
+  if (exit.code === 2) {
+    throw ApplicationFailure.create({
+      type: 'TrainerUsageError',
+      nonRetryable: true,
+      message: `the training command ${how} (a usage error: check the experiment option commandTemplate and the config ${input.configUri}); see ${input.logUri}. Last output:\n${tail}`,
+    });
+  }
+  throw ApplicationFailure.create({
+    type: 'TrainerFailed',
+    message: `the training command ${how} at step ${steps.step} of ${input.totalSteps}; see ${input.logUri}. Last output:\n${tail}`,
+  });
+}
+
+/** Placeholder values: local URIs become plain paths, because trainers take paths. */
+function commandValues(input: TrainOnHostInput): CommandValues {
+  return {
+    config: asArgument(input.configUri),
+    base_model: asArgument(input.baseCheckpointUri),
+    model_dir: asArgument(input.modelDir),
+    total_steps: input.totalSteps,
+    iteration: input.iteration,
+    host: input.host,
+    host_index: input.hostIndex,
+    host_count: input.hostCount,
+  };
+}
+
+function asArgument(uri: string): string {
+  return schemeOf(uri) === 'file' ? localPathOf(uri) : uri;
+}
+
+async function requireExists(uri: string, what: string): Promise<void> {
+  let found: boolean;
+  try {
+    found = await exists(uri.replace(/\/+$/, ''));
+  } catch (err) {
+    throw badInput(`cannot check ${what} ${uri}: ${(err as Error).message}`);
+  }
+  if (!found) throw badInput(`${what} ${uri} does not exist; it must be readable from host machines (use a gs:// storage root across machines)`);
+}
+
+function checked<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof HostInputError || err instanceof CommandTemplateError || err instanceof CommandNotFoundError) throw badInput(err.message);
+    throw err;
+  }
+}
+
+function badInput(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: 'HostBadInput', nonRetryable: true, message });
+}

@@ -1,0 +1,121 @@
+/**
+ * The host worker of per-host training (issue 5): started once on every training host (a TPU VM, a GPU
+ * machine) with that host's name, it serves only `trainOnHost` on task queue `star-host-{name}` and runs
+ * the experiment's training command there. See docs/hosts.md.
+ *
+ *   npx tsx workers/host.ts --host tpu-0 [--workdir DIR] [--kill-grace-seconds 30] [--state-dir DIR] [--quiet]
+ *   env: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY / TEMPORAL_TLS_* (as for the `temporal` CLI),
+ *        STORAGE_EMULATOR_HOST (tests), GOOGLE_APPLICATION_CREDENTIALS (gs:// off Google Cloud)
+ */
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { hostTaskQueue } from '../activities/types';
+import { connectWorker, describeTarget, temporalTargetFromEnv } from '../cli/connection';
+import { stateDir } from '../cli/state-dir';
+import { createHostActivities, killRunningTrainers, type HostSettings } from '../host';
+
+const HOST_NAME = /^[A-Za-z0-9_.-]+$/;
+
+const USAGE =
+  'usage: npx tsx workers/host.ts --host NAME [--workdir DIR] [--kill-grace-seconds N] [--state-dir DIR] [--quiet]\n' +
+  '  --host NAME              this host\'s name, as listed in the experiment option hosts (task queue star-host-NAME)\n' +
+  '  --workdir DIR            where the training command runs (e.g. the STaR checkout with device_train.py); default: here\n' +
+  '  --kill-grace-seconds N   between SIGTERM and SIGKILL when a trainer is stopped (default 30)\n' +
+  '  --state-dir DIR          local folder for the note of the running trainer (default $STAR_STATE_DIR or .state/)\n' +
+  '  --quiet                  do not copy the trainer\'s output to this console (it always goes to the store)';
+
+export class HostWorkerUsageError extends Error {
+  override readonly name = 'HostWorkerUsageError';
+}
+
+export interface HostWorkerArgs {
+  host: string;
+  workdir: string;
+  killGraceSeconds: number;
+  stateDir: string;
+  quiet: boolean;
+}
+
+export function parseHostWorkerArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): HostWorkerArgs {
+  let values;
+  try {
+    values = parseArgs({
+      args: argv,
+      options: {
+        host: { type: 'string' },
+        workdir: { type: 'string' },
+        'kill-grace-seconds': { type: 'string' },
+        'state-dir': { type: 'string' },
+        quiet: { type: 'boolean' },
+      },
+    }).values;
+  } catch (err) {
+    throw new HostWorkerUsageError(`${(err as Error).message}\n${USAGE}`);
+  }
+  const host = values.host ?? env.STAR_HOST;
+  if (!host) throw new HostWorkerUsageError(`--host is required (or STAR_HOST)\n${USAGE}`);
+  if (!HOST_NAME.test(host)) throw new HostWorkerUsageError(`--host ${JSON.stringify(host)}: use letters, digits, ".", "_" and "-" only (it names a task queue)`);
+  const grace = Number(values['kill-grace-seconds'] ?? 30);
+  if (!Number.isFinite(grace) || grace < 0) throw new HostWorkerUsageError(`--kill-grace-seconds must be a number of seconds >= 0, got ${values['kill-grace-seconds']}`);
+  return {
+    host,
+    workdir: resolve(values.workdir ?? process.cwd()),
+    killGraceSeconds: grace,
+    stateDir: resolve(values['state-dir'] ?? stateDir(env)),
+    quiet: values.quiet ?? false,
+  };
+}
+
+export function hostSettings(args: HostWorkerArgs, env: NodeJS.ProcessEnv = process.env): HostSettings {
+  return {
+    host: args.host,
+    workdir: args.workdir,
+    stateDir: args.stateDir,
+    killGraceMs: args.killGraceSeconds * 1000,
+    logFlushMs: 5000,
+    env,
+    say: (message) => console.log(`${new Date().toISOString()} ${message}`),
+    echo: !args.quiet,
+  };
+}
+
+/** A worker on `star-host-{host}` with only `trainOnHost`, one trainer at a time. */
+export function createHostWorker(connection: NativeConnection, namespace: string, settings: HostSettings): Promise<Worker> {
+  return Worker.create({
+    connection,
+    namespace,
+    taskQueue: hostTaskQueue(settings.host),
+    identity: `host ${settings.host} ${process.pid}@${hostname()}`,
+    activities: createHostActivities(settings),
+    // One host, one trainer: a second attempt waits in the queue instead of fighting for the accelerators.
+    maxConcurrentActivityTaskExecutions: 1,
+  });
+}
+
+export async function main(argv = process.argv.slice(2)): Promise<void> {
+  const args = parseHostWorkerArgs(argv);
+  const target = temporalTargetFromEnv() ?? { address: 'localhost:7233', namespace: process.env.TEMPORAL_NAMESPACE || 'default' };
+  const connection = await connectWorker(target);
+  const worker = await createHostWorker(connection, target.namespace, hostSettings(args));
+  // Whatever ends this process, no trainer it started is left running (SIGKILL is covered by the
+  // note in the state folder: the next attempt on this host stops the leftover first).
+  process.once('exit', killRunningTrainers);
+  const stop = () => worker.shutdown();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  console.log(`star host worker ${args.host} on ${describeTarget(target)}, task queue ${hostTaskQueue(args.host)}, workdir ${args.workdir}`);
+  try {
+    await worker.run();
+  } finally {
+    await connection.close();
+  }
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(err instanceof HostWorkerUsageError ? 2 : 1);
+  });
+}
