@@ -9,12 +9,19 @@ import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/
 import type { temporal } from '@temporalio/proto';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { ensureTemporalCli } from '../../cli/temporal-binary';
 import { createWorker, WORKFLOWS_PATH } from '../../workers/main';
 import type { ActivityDeps } from '../../activities';
 
+let runtimeInstalled = false;
+
 export async function startDevServer(): Promise<TestWorkflowEnvironment> {
+  // Workers log every state change at INFO; tests show warnings and errors only.
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
   return TestWorkflowEnvironment.createLocal({
     server: { executable: { type: 'existing-path', path: ensureTemporalCli() }, ip: '127.0.0.1', log: { format: 'pretty', level: 'error' } },
   });
