@@ -16,7 +16,7 @@ import { captureHistories, startDevServer, startWorker, uniqueExperiment, type R
 import { scratchDir, tinyExperiment, writeBaseConfig } from './fixtures/experiment-input';
 import { tinyBaseModel } from './fixtures/tiny-model';
 
-describe('starExperiment on a dev server', { timeout: 240_000 }, () => {
+void describe('starExperiment on a dev server', { timeout: 240_000 }, () => {
   let env: TestWorkflowEnvironment;
   let worker: RunningWorker;
   let root: string;
@@ -34,7 +34,7 @@ describe('starExperiment on a dev server', { timeout: 240_000 }, () => {
     await env?.teardown();
   });
 
-  it('runs two iterations with rationalization and writes records, grown configs, checkpoints and metrics', async () => {
+  void it('runs two iterations with rationalization and writes records, grown configs, checkpoints and metrics', async () => {
     const exp = uniqueExperiment('e2e');
     const handle = await env.client.workflow.start(starExperiment, {
       taskQueue: worker.taskQueue,

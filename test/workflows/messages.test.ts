@@ -15,7 +15,7 @@ import { captureHistories, startDevServer, startWorker, uniqueExperiment, type R
 import { scratchDir, tinyExperiment, writeBaseConfig } from './fixtures/experiment-input';
 import { tinyBaseModel } from './fixtures/tiny-model';
 
-describe('experiment messages', { timeout: 240_000 }, () => {
+void describe('experiment messages', { timeout: 240_000 }, () => {
   let env: TestWorkflowEnvironment;
   let worker: RunningWorker;
   let root: string;
@@ -40,7 +40,7 @@ describe('experiment messages', { timeout: 240_000 }, () => {
       args: [tinyExperiment(exp, root, baseModel, baseConfig, { shards: 1, ...overrides })],
     });
 
-  it('finishes the running iteration and completes when asked to stop', async () => {
+  void it('finishes the running iteration and completes when asked to stop', async () => {
     const exp = uniqueExperiment('stop');
     const handle = await start(exp, { nIters: 10 });
     await handle.signal(stopAfterIterationSignal);
@@ -56,7 +56,7 @@ describe('experiment messages', { timeout: 240_000 }, () => {
     assert.ok(result.metrics[0]?.accuracy, 'the stopped iteration was evaluated');
   });
 
-  it('rejects an nIters below the running iteration and applies a valid one', async () => {
+  void it('rejects an nIters below the running iteration and applies a valid one', async () => {
     const exp = uniqueExperiment('niters');
     const handle = await start(exp, { nIters: 10 });
     await assert.rejects(handle.executeUpdate(setNItersUpdate, { args: [1] }), (err: unknown) => {
@@ -72,7 +72,7 @@ describe('experiment messages', { timeout: 240_000 }, () => {
     if (result.outcome === 'finished') assert.equal(result.iterations, 1);
   });
 
-  it('fails at once, before any activity, listing every problem of an invalid input', async () => {
+  void it('fails at once, before any activity, listing every problem of an invalid input', async () => {
     const exp = uniqueExperiment('invalid');
     const handle = await env.client.workflow.start('starExperiment', {
       taskQueue: worker.taskQueue,
@@ -94,7 +94,7 @@ describe('experiment messages', { timeout: 240_000 }, () => {
     await captureHistories(env.client, handle, 'invalid-input');
   });
 
-  it('refuses a workflow ID that is not the experiment name', async () => {
+  void it('refuses a workflow ID that is not the experiment name', async () => {
     const handle = await env.client.workflow.start('starExperiment', {
       taskQueue: worker.taskQueue,
       workflowId: uniqueExperiment('other'),
@@ -107,7 +107,7 @@ describe('experiment messages', { timeout: 240_000 }, () => {
     });
   });
 
-  it('returns the plan of a dry run without running or writing anything', async () => {
+  void it('returns the plan of a dry run without running or writing anything', async () => {
     const exp = uniqueExperiment('dry');
     const handle = await start(exp, { dryRun: true, nIters: 4 });
     const result = await handle.result();
