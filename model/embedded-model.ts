@@ -9,8 +9,12 @@ import type { WeightTensors } from './transformer';
  * A transformer held on the host (Float32Arrays, the source of truth for checkpoints and the
  * optimizer) with its tensors created on the active tfjs backend when first needed.
  */
+let nextModelId = 1;
+
 export class EmbeddedModel {
   private tensorCache: WeightTensors | undefined;
+  private readonly id = nextModelId++;
+  private version = 0;
 
   constructor(
     readonly config: ModelConfig,
@@ -35,7 +39,13 @@ export class EmbeddedModel {
   /** Replaces the weights (same names and shapes); tensors are re-created on next use. */
   setWeights(weights: NamedWeight[]): void {
     this.hostWeights = weights;
+    this.version += 1;
     this.disposeTensors();
+  }
+
+  /** Changes whenever the weights do (worker threads reload on a new key). */
+  get versionKey(): string {
+    return `${process.pid}:${this.id}:${this.version}`;
   }
 
   tensors(): WeightTensors {

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { Tokenizer } from '../core/tokenizer';
 import type { ModelConfig } from './config';
+import { releaseAttentionMemory } from './attention';
 import { targetMask } from './loss-mask';
 import { maskedCrossEntropySum } from './ops';
 import { trainingLogits, type WeightTensors } from './transformer';
@@ -43,6 +44,7 @@ export function gradientSum(c: ModelConfig, tokenizer: Tokenizer, names: string[
     };
     return tf.valueAndGrads(f)(names.map((n) => w[n]));
   });
+  releaseAttentionMemory();
   const out: GradientSum = { grads: grads.map((g) => g.dataSync() as Float32Array), lossSum: value.dataSync()[0], tokens };
   tf.dispose([value, ...grads]);
   return out;

@@ -9,10 +9,44 @@ type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
  * unchanged (and correctly) on the cpu and tensorflow backends.
  */
 
+/**
+ * 'fast' uses the hand-written gradients below; 'plain' uses tfjs's built-in ones (transposed
+ * matmuls, autodiff layer norm), kept as the baseline the benchmark measures against.
+ */
+let mode: 'fast' | 'plain' = 'fast';
+export function setGradientMode(next: 'fast' | 'plain'): void {
+  mode = next;
+}
+export function gradientMode(): 'fast' | 'plain' {
+  return mode;
+}
+
 /** x @ w (+ b), then optional ReLU; x [N, K], w [K, M], b [M]. */
 export function dense(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D, relu = false): tf.Tensor2D {
+  if (mode === 'plain') {
+    const y = b ? tf.add(tf.matMul(x, w), b) : tf.matMul(x, w);
+    return (relu ? tf.relu(y) : y) as tf.Tensor2D;
+  }
   if (b) return (relu ? denseBiasRelu : denseBias)(x, w, b) as tf.Tensor2D;
   return matMulNoBias(x, w) as tf.Tensor2D;
+}
+
+/**
+ * Column sums of dy [N, M] as a matmul with a row of ones: `tf.sum(dy, 0)` takes a slow strided
+ * path on WebAssembly (~8x slower here).
+ */
+function columnSum(dy: tf.Tensor2D): tf.Tensor1D {
+  return tf.reshape(tf.matMul(tf.ones([1, dy.shape[0]]), dy), [dy.shape[1]]);
+}
+
+/**
+ * Gradient of x [N, K] @ w [K, M] with respect to w. Transposing a tall activation is the costly
+ * part (cache-unfriendly for wide rows), so the narrower of x and dy is transposed:
+ * dW = x^T dy, or dW = (dy^T x)^T when M < K.
+ */
+function weightGrad(x: tf.Tensor2D, dy: tf.Tensor2D): tf.Tensor2D {
+  if (dy.shape[1] < x.shape[1]) return tf.transpose(tf.matMul(tf.transpose(dy), x)) as tf.Tensor2D;
+  return tf.matMul(tf.transpose(x), dy);
 }
 
 const matMulNoBias = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, save: tf.GradSaveFunc) => {
@@ -21,7 +55,7 @@ const matMulNoBias = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, save: tf.Gr
     value: tf.matMul(x, w),
     gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
       const [sx, sw] = saved as tf.Tensor2D[];
-      return [tf.matMul(dy, tf.transpose(sw)), tf.matMul(tf.transpose(sx), dy)];
+      return [tf.matMul(dy, tf.transpose(sw)), weightGrad(sx, dy)];
     },
   };
 }) as unknown as CustomGradientFunc);
@@ -32,7 +66,7 @@ const denseBias = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D
     value: tf.fused.matMul({ a: x, b: w, bias: b }),
     gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
       const [sx, sw] = saved as tf.Tensor2D[];
-      return [tf.matMul(dy, tf.transpose(sw)), tf.matMul(tf.transpose(sx), dy), tf.sum(dy, 0)];
+      return [tf.matMul(dy, tf.transpose(sw)), weightGrad(sx, dy), columnSum(dy)];
     },
   };
 }) as unknown as CustomGradientFunc);
@@ -44,8 +78,8 @@ const denseBiasRelu = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tens
     value: y,
     gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
       const [sx, sw, sy] = saved as tf.Tensor2D[];
-      const dz = tf.mul(dy, tf.step(sy));
-      return [tf.matMul(dz, tf.transpose(sw)), tf.matMul(tf.transpose(sx), dz), tf.sum(dz, 0)];
+      const dz = tf.mul(dy, tf.step(sy)) as tf.Tensor2D;
+      return [tf.matMul(dz, tf.transpose(sw)), weightGrad(sx, dz), columnSum(dz)];
     },
   };
 }) as unknown as CustomGradientFunc);
@@ -53,7 +87,15 @@ const denseBiasRelu = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tens
 const LN_EPS = 1e-5;
 
 /** Layer normalisation over the last axis of x [N, D], with a hand-written gradient (fewer ops). */
-export const layerNorm = tf.customGrad(((x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+export function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D): tf.Tensor2D {
+  if (mode === 'plain') {
+    const { mean, variance } = tf.moments(x, 1, true);
+    return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, LN_EPS))), g), b) as tf.Tensor2D;
+  }
+  return layerNormFast(x, g, b);
+}
+
+const layerNormFast = tf.customGrad(((x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
   const mean = tf.mean(x, 1, true);
   const xc = tf.sub(x, mean);
   const variance = tf.mean(tf.square(xc), 1, true);
@@ -69,7 +111,7 @@ export const layerNorm = tf.customGrad(((x: tf.Tensor2D, g: tf.Tensor1D, b: tf.T
         srstd,
         tf.sub(tf.sub(dxhat, tf.mean(dxhat, 1, true)), tf.mul(sxhat, tf.mean(tf.mul(dxhat, sxhat), 1, true))),
       );
-      return [dx, tf.sum(tf.mul(dy, sxhat), 0), tf.sum(dy, 0)];
+      return [dx, columnSum(tf.mul(dy, sxhat) as tf.Tensor2D), columnSum(dy as tf.Tensor2D)];
     },
   };
 }) as unknown as CustomGradientFunc) as (

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { parallelSample, poolAvailable } from './compute-pool';
 import type { EmbeddedModel } from './embedded-model';
 import { mixSeed, Rng } from './rng';
 import { decodeStep, disposeCache, prefill, type KvCache } from './transformer';
@@ -30,7 +31,20 @@ export interface SampleOptions {
  * A continuation that ends at end-of-text ends with the literal `<|endoftext|>`.
  */
 export async function sample(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions): Promise<string[]> {
+  validateOptions(options);
+  if (requests.length >= 2 && poolAvailable()) return parallelSample(model, requests, options);
   return generate(model, requests, options, true);
+}
+
+/** `sample` on this thread only (what each worker thread runs). */
+export async function sampleInProcess(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions): Promise<string[]> {
+  return generate(model, requests, options, true);
+}
+
+function validateOptions(options: SampleOptions): void {
+  if (!Number.isInteger(options.genLength) || options.genLength < 1) throw new Error(`genLength must be a positive integer, got ${options.genLength}`);
+  if (!(options.temperature >= 0)) throw new Error(`temperature must be >= 0, got ${options.temperature}`);
+  if (!(options.topP > 0 && options.topP <= 1)) throw new Error(`topP must be in (0, 1], got ${options.topP}`);
 }
 
 /** The same generation re-running the whole sequence for every token (no cache): the reference for tests. */
@@ -40,9 +54,7 @@ export async function sampleUncached(model: EmbeddedModel, requests: SampleReque
 
 async function generate(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions, cached: boolean): Promise<string[]> {
   const { config: c, tokenizer } = model;
-  if (!Number.isInteger(options.genLength) || options.genLength < 1) throw new Error(`genLength must be a positive integer, got ${options.genLength}`);
-  if (!(options.temperature >= 0)) throw new Error(`temperature must be >= 0, got ${options.temperature}`);
-  if (!(options.topP > 0 && options.topP <= 1)) throw new Error(`topP must be in (0, 1], got ${options.topP}`);
+  validateOptions(options);
   const batchSize = Math.max(1, Math.floor(options.batchSize ?? 64));
   const maxPrompt = Math.max(1, c.seq - options.genLength);
   const prompts = requests.map((r) => {

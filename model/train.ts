@@ -3,6 +3,7 @@ import { adamUpdate, freshAdam } from './adam';
 import { loadModel, loadOptimizerState, readManifest, saveCheckpoint, type OptimizerState } from './checkpoint';
 import { initBackend } from './backend';
 import type { EmbeddedModel } from './embedded-model';
+import { parallelGradientSum, poolAvailable } from './compute-pool';
 import { gradientSum } from './gradients';
 import { mixSeed, Rng } from './rng';
 import { loadRecordChunks } from './records';
@@ -88,6 +89,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   checkChunks(chunks, model);
 
   const names = model.weights.map((w) => w.name);
+  // Worker threads share each micro-batch; the sum of their parts is added in a fixed order, so a
+  // run is reproducible for a given worker count (a different count changes float rounding only).
+  const parallel = options.batchSize >= 2 && poolAvailable();
   const order = new DataOrder(chunks.length, options.seed);
   let loss = Number.NaN;
   let checkpointUri = '';
@@ -100,7 +104,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       for (let a = 0; a < options.gradientAccumulationSteps; a++) {
         const first = (step * options.gradientAccumulationSteps + a) * options.batchSize;
         const rows = Array.from({ length: options.batchSize }, (_, r) => chunks[order.at(first + r)]);
-        const part = gradientSum(model.config, model.tokenizer, names, model.tensors(), rows);
+        const part = parallel ? await parallelGradientSum(model, rows) : gradientSum(model.config, model.tokenizer, names, model.tensors(), rows);
         part.grads.forEach((g, p) => {
           const s = sums[p];
           for (let i = 0; i < g.length; i++) s[i] += g[i];

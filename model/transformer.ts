@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from './config';
-import { dense, layerNorm } from './ops';
+import { attentionForward, causalAttention } from './attention';
+import { dense, gradientMode, layerNorm } from './ops';
 
 /** The model's weights as tensors, by the names of `weightSpecs`. */
 export type WeightTensors = Record<string, tf.Tensor>;
@@ -67,7 +68,9 @@ export function trainingLogits(c: ModelConfig, w: WeightTensors, ids: tf.Tensor2
   const tokens = dense(tf.oneHot(tf.reshape(ids, [-1]), c.n_vocab) as tf.Tensor2D, w['wte'] as tf.Tensor2D);
   const positions = tf.slice(w['wpe'], [0, 0], [len, c.d_model]);
   let x = tf.reshape(tf.add(tf.reshape(tokens, [batch, len, c.d_model]), positions), [batch * len, c.d_model]) as tf.Tensor2D;
-  for (let l = 0; l < c.layers; l++) x = block(c, w, l, x, (qkv) => attention(c, qkv, batch, len));
+  const shape = { batch, len, heads: c.n_heads, dModel: c.d_model };
+  const attend = gradientMode() === 'plain' ? (qkv: tf.Tensor2D) => attention(c, qkv, batch, len) : (qkv: tf.Tensor2D) => causalAttention(qkv, shape);
+  for (let l = 0; l < c.layers; l++) x = block(c, w, l, x, attend);
   return head(w, x);
 }
 
@@ -110,7 +113,8 @@ export function prefill(c: ModelConfig, w: WeightTensors, ids: Int32Array, batch
       const [, k, v] = tf.split(tf.reshape(heads, [batch, 3, h * len * dh]), 3, 1).map((t) => tf.reshape(t, [batch * h, len, dh]));
       keys.push(tf.keep(k) as tf.Tensor3D);
       values.push(tf.keep(v) as tf.Tensor3D);
-      return attention(c, qkv, batch, len, keyBias);
+      if (gradientMode() === 'plain') return attention(c, qkv, batch, len, keyBias);
+      return attentionForward(qkv, { batch, len, heads: h, dModel: c.d_model }, pad);
     });
   }
   const last = tf.reshape(tf.slice(tf.reshape(x, [batch, len, c.d_model]), [0, len - 1, 0], [batch, 1, c.d_model]), [batch, c.d_model]);
