@@ -70,7 +70,10 @@ export function uniqueExperiment(prefix: string): string {
 /** Every run of a workflow chain (continue-as-new), first to last, with its history. */
 type History = temporal.api.history.v1.IHistory;
 
-export async function historiesOf(client: Client, handle: WorkflowHandleWithFirstExecutionRunId): Promise<{ runId: string; history: History }[]> {
+/** A started workflow: its ID and the run to start from (a reset's new run, for instance). */
+export type RunRef = Pick<WorkflowHandleWithFirstExecutionRunId, 'workflowId' | 'firstExecutionRunId'>;
+
+export async function historiesOf(client: Client, handle: RunRef): Promise<{ runId: string; history: History }[]> {
   const out: { runId: string; history: History }[] = [];
   let runId: string | undefined = handle.firstExecutionRunId;
   while (runId) {
@@ -86,7 +89,7 @@ export async function historiesOf(client: Client, handle: WorkflowHandleWithFirs
  * With STAR_CAPTURE_HISTORIES=1 (see test/histories/capture.ts), saves every run's history of a
  * scenario as test/histories/{scenario}-{n}.json for the replay test.
  */
-export async function captureHistories(client: Client, handle: WorkflowHandleWithFirstExecutionRunId, scenario: string): Promise<void> {
+export async function captureHistories(client: Client, handle: RunRef, scenario: string): Promise<void> {
   if (process.env.STAR_CAPTURE_HISTORIES !== '1') return;
   const dir = join(__dirname, '..', 'histories');
   mkdirSync(dir, { recursive: true });

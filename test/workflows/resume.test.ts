@@ -1,0 +1,82 @@
+/**
+ * Fail, fix, resume: a missing base config fails iteration 1's config step non-retryably; after the
+ * file is restored, resetting the run to just before that step completes the experiment without
+ * redoing the steps before it (their completion manifests are untouched).
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, renameSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { normaliseRoot } from '../../storage';
+import { resetToFailedStep } from '../../workers/reset';
+import { doneUriOf, iterationLayout } from '../../workflows/layout';
+import { starExperiment } from '../../workflows/star-experiment';
+import { captureHistories, startDevServer, startWorker, uniqueExperiment, type RunningWorker } from '../helpers/temporal';
+import { scratchDir, tinyExperiment, writeBaseConfig } from './fixtures/experiment-input';
+import { tinyBaseModel } from './fixtures/tiny-model';
+
+void describe('resuming a failed experiment', { timeout: 240_000 }, () => {
+  let env: TestWorkflowEnvironment;
+  let worker: RunningWorker;
+  let root: string;
+  let baseModel: string;
+
+  before(async () => {
+    [env, baseModel] = await Promise.all([startDevServer(), tinyBaseModel()]);
+    worker = await startWorker(env);
+    root = scratchDir('resume');
+  });
+  after(async () => {
+    await worker?.stop();
+    await env?.teardown();
+  });
+
+  void it('resets to the failed step and completes without redoing the steps before it', async () => {
+    const exp = uniqueExperiment('resume');
+    const baseConfig = writeBaseConfig(root);
+    const hidden = `${baseConfig}.away`;
+    renameSync(baseConfig, hidden);
+
+    const handle = await env.client.workflow.start(starExperiment, {
+      taskQueue: worker.taskQueue,
+      workflowId: exp,
+      args: [tinyExperiment(exp, root, baseModel, baseConfig)],
+    });
+    await assert.rejects(handle.result(), (err: unknown) => {
+      assert.ok(err instanceof WorkflowFailedError);
+      assert.ok(err.cause instanceof ApplicationFailure);
+      assert.equal(err.cause.type, 'StepFailed');
+      assert.match(err.cause.message, /iteration 1, config \(writeIterationConfig\) failed: .*base trainer config .* does not exist/);
+      assert.match(err.cause.message, new RegExp(`star resume ${exp}`));
+      return true;
+    });
+
+    // What iteration 1 completed before failing, and when.
+    const it1 = iterationLayout(normaliseRoot(root), exp, 1);
+    const manifests = [doneUriOf(it1.generateShard(0, 2)), doneUriOf(it1.generateShard(1, 2)), it1.done.generate, it1.done.records];
+    const completedAt = () => manifests.map((uri) => (JSON.parse(readFileSync(new URL(uri), 'utf8')) as { completedAt: string }).completedAt);
+    const before = completedAt();
+
+    renameSync(hidden, baseConfig);
+    const reset = await resetToFailedStep(env.client, exp);
+    assert.equal(reset.failedActivity?.activityType, 'writeIterationConfig');
+    assert.notEqual(reset.newRunId, reset.failedRunId);
+
+    const result = await env.client.workflow.getHandle(exp).result();
+    assert.equal(result.outcome, 'finished');
+    if (result.outcome !== 'finished') return;
+    assert.equal(result.iterations, 2);
+    assert.deepEqual(completedAt(), before, 'generation and records were not redone');
+
+    // The reset run replayed the generation from history: it scheduled no generation shard of its own.
+    const resetRun = await env.client.workflow.getHandle(exp, reset.newRunId).fetchHistory();
+    const scheduledAfterReset = (resetRun.events ?? [])
+      .filter((e) => Number(e.eventId) > reset.eventId && e.activityTaskScheduledEventAttributes)
+      .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name);
+    assert.equal(scheduledAfterReset[0], 'writeIterationConfig');
+    assert.ok(!scheduledAfterReset.includes('generateShard'));
+    await captureHistories(env.client, { workflowId: exp, firstExecutionRunId: reset.newRunId }, 'resumed-after-reset');
+  });
+});
