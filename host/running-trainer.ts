@@ -6,9 +6,15 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { groupAlive } from './trainer-process';
+import { groupAlive, processStartTime } from './trainer-process';
 
-const noteSchema = z.object({ pgid: z.number().int().positive(), program: z.string(), startedAt: z.string() });
+const noteSchema = z.object({
+  pgid: z.number().int().positive(),
+  /** Start time of the group's leader, which tells it apart from a later process given the same id. */
+  leaderStart: z.number().optional(),
+  program: z.string(),
+  startedAt: z.string(),
+});
 type RunningTrainerNote = z.infer<typeof noteSchema>;
 
 export class RunningTrainerFile {
@@ -20,7 +26,7 @@ export class RunningTrainerFile {
 
   record(pgid: number, program: string): void {
     mkdirSync(join(this.path, '..'), { recursive: true });
-    const note: RunningTrainerNote = { pgid, program, startedAt: new Date().toISOString() };
+    const note: RunningTrainerNote = { pgid, leaderStart: processStartTime(pgid), program, startedAt: new Date().toISOString() };
     writeFileSync(this.path, JSON.stringify(note) + '\n');
   }
 
@@ -36,7 +42,7 @@ export class RunningTrainerFile {
     } catch {
       return undefined;
     }
-    if (!groupAlive(note.pgid) || !leaderLooksLike(note.pgid, note.program)) {
+    if (!groupAlive(note.pgid) || !sameLeader(note)) {
       this.clear();
       return undefined;
     }
@@ -44,14 +50,12 @@ export class RunningTrainerFile {
   }
 }
 
-/** Guards against a recycled process id: the group leader must still run the recorded program. */
-function leaderLooksLike(pgid: number, program: string): boolean {
-  try {
-    const argv = readFileSync(`/proc/${pgid}/cmdline`, 'utf8').split('\0');
-    const name = program.split('/').pop() ?? program;
-    return argv.some((arg) => arg === program || arg.endsWith(`/${name}`) || arg === name);
-  } catch {
-    // The leader exited but members of its group remain (or there is no /proc): the group is ours.
-    return true;
-  }
+/**
+ * Whether the live group `pgid` is still the recorded one. A group id cannot be reused while the group
+ * has members, so a group whose leader has exited is ours; a live leader must have the recorded start time.
+ */
+function sameLeader(note: RunningTrainerNote): boolean {
+  const start = processStartTime(note.pgid);
+  if (start === undefined || note.leaderStart === undefined) return true;
+  return start === note.leaderStart;
 }

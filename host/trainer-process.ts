@@ -146,6 +146,20 @@ export function groupMembers(pgid: number): number[] {
     .map(Number);
 }
 
+/**
+ * When process `pid` started (clock ticks since boot, /proc/PID/stat field 22): with the pid, it names
+ * one process for good, as pids are reused. Undefined when there is no such process (or no /proc).
+ */
+export function processStartTime(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after "(comm)" start at field 3 (state), so field 22 is index 19.
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  } catch {
+    return undefined;
+  }
+}
+
 function processStat(pid: string): { state: string; pgrp: number } | undefined {
   let stat: string;
   try {
