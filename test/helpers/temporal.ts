@@ -3,11 +3,11 @@
  * once per test process, and a worker of ours on a fresh task queue.
  */
 import { randomUUID } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { ensureTemporalCli } from '../../cli/temporal-binary';
@@ -16,12 +16,15 @@ import type { ActivityDeps } from '../../activities';
 
 let runtimeInstalled = false;
 
+/** Workers log every state change at INFO; tests show warnings and errors only. */
+export function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  runtimeInstalled = true;
+}
+
 export async function startDevServer(): Promise<TestWorkflowEnvironment> {
-  // Workers log every state change at INFO; tests show warnings and errors only.
-  if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-    runtimeInstalled = true;
-  }
+  installQuietRuntime();
   return TestWorkflowEnvironment.createLocal({
     server: { executable: { type: 'existing-path', path: ensureTemporalCli() }, ip: '127.0.0.1', log: { format: 'pretty', level: 'error' } },
   });
@@ -87,15 +90,22 @@ export async function historiesOf(client: Client, handle: RunRef): Promise<{ run
 
 /**
  * With STAR_CAPTURE_HISTORIES=1 (see test/histories/capture.ts), saves every run's history of a
- * scenario as test/histories/{scenario}-{n}.json for the replay test.
+ * scenario as test/histories/{scenario}-{n}.json for the replay test. The JSON comes from
+ * `temporal workflow show --output json`, the format every Temporal tool reads (the SDK's own
+ * historyToJSON trips over the two protobufjs versions installed here).
  */
-export async function captureHistories(client: Client, handle: RunRef, scenario: string): Promise<void> {
+export async function captureHistories(env: TestWorkflowEnvironment, handle: RunRef, scenario: string): Promise<void> {
   if (process.env.STAR_CAPTURE_HISTORIES !== '1') return;
   const dir = join(__dirname, '..', 'histories');
   mkdirSync(dir, { recursive: true });
-  const runs = await historiesOf(client, handle);
-  runs.forEach(({ history }, n) => {
-    writeFileSync(join(dir, `${scenario}-${n + 1}.json`), `${historyToJSON(history)}\n`);
+  const runs = await historiesOf(env.client, handle);
+  runs.forEach(({ runId }, n) => {
+    const json = execFileSync(
+      ensureTemporalCli(),
+      ['workflow', 'show', '--address', env.address, '--namespace', env.namespace ?? 'default', '--workflow-id', handle.workflowId, '--run-id', runId, '--output', 'json'],
+      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+    );
+    writeFileSync(join(dir, `${scenario}-${n + 1}.json`), json.endsWith('\n') ? json : `${json}\n`);
   });
 }
 

@@ -42,7 +42,7 @@ void describe('starExperiment on a dev server', { timeout: 240_000 }, () => {
       args: [tinyExperiment(exp, root, baseModel, baseConfig)],
     });
     const result = await handle.result();
-    await captureHistories(env.client, handle, 'two-iterations');
+    await captureHistories(env, handle, 'two-iterations');
 
     assert.equal(result.outcome, 'finished');
     assert.equal(result.iterations, 2);

@@ -48,7 +48,7 @@ void describe('experiment messages', { timeout: 240_000 }, () => {
     assert.equal(progress.stopRequested, true);
     assert.equal(progress.nIters, 10);
     const result = await handle.result();
-    await captureHistories(env.client, handle, 'stop-after-iteration');
+    await captureHistories(env, handle, 'stop-after-iteration');
     assert.equal(result.outcome, 'stopped');
     if (result.outcome !== 'stopped') return;
     assert.equal(result.iterations, 1);
@@ -67,7 +67,7 @@ void describe('experiment messages', { timeout: 240_000 }, () => {
     assert.deepEqual(await handle.executeUpdate(setNItersUpdate, { args: [2] }), { previous: 10, nIters: 2 });
     assert.equal((await handle.query(progressQuery)).nIters, 2);
     const result = await handle.result();
-    await captureHistories(env.client, handle, 'set-niters');
+    await captureHistories(env, handle, 'set-niters');
     assert.equal(result.outcome, 'finished');
     if (result.outcome === 'finished') assert.equal(result.iterations, 1);
   });
@@ -91,7 +91,7 @@ void describe('experiment messages', { timeout: 240_000 }, () => {
     });
     const history = await handle.fetchHistory();
     assert.equal(history.events?.some((e) => e.activityTaskScheduledEventAttributes), false, 'no activity ran');
-    await captureHistories(env.client, handle, 'invalid-input');
+    await captureHistories(env, handle, 'invalid-input');
   });
 
   void it('refuses a workflow ID that is not the experiment name', async () => {

@@ -77,6 +77,6 @@ void describe('resuming a failed experiment', { timeout: 240_000 }, () => {
       .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name);
     assert.equal(scheduledAfterReset[0], 'writeIterationConfig');
     assert.ok(!scheduledAfterReset.includes('generateShard'));
-    await captureHistories(env.client, { workflowId: exp, firstExecutionRunId: reset.newRunId }, 'resumed-after-reset');
+    await captureHistories(env, { workflowId: exp, firstExecutionRunId: reset.newRunId }, 'resumed-after-reset');
   });
 });

@@ -1,0 +1,20 @@
+/**
+ * Re-captures the replay fixtures: runs the workflow integration tests with STAR_CAPTURE_HISTORIES=1,
+ * which saves every run of their scenarios here as `{scenario}-{run}.json`. Commit the result after a
+ * deliberate change to the workflow's commands (and keep old histories if old runs must still replay).
+ *
+ *   npx tsx test/histories/capture.ts
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const dir = __dirname;
+for (const name of readdirSync(dir)) if (name.endsWith('.json')) rmSync(join(dir, name));
+const result = spawnSync(
+  process.execPath,
+  [join(dir, '..', '..', 'scripts', 'run-tests.js'), 'test/workflows/experiment', 'test/workflows/messages', 'test/workflows/resume'],
+  { stdio: 'inherit', env: { ...process.env, STAR_CAPTURE_HISTORIES: '1' } },
+);
+console.log(readdirSync(dir).filter((name) => name.endsWith('.json')).join('\n'));
+process.exit(result.status ?? 1);
