@@ -6,6 +6,7 @@
 import type { Example, Split, Task } from '../core/example';
 import { keyedSeed, seededShuffle } from '../core/prng';
 import { createArithmeticTask, getTask } from '../core/tasks';
+import { iterationSeed, selectTrainExamples } from '../core/train-sample';
 import type { ExperimentOptions } from '../workflows/input';
 
 /** The task, with arithmetic's generated splits configured from the input. */
@@ -21,15 +22,12 @@ export function taskFor(options: ExperimentOptions, split: Split): Task {
 }
 
 /**
- * Train: up to nTrainSamples examples of the shuffled train split, reshuffled every iteration (the
- * reference shuffles the train set on each generation run). Dev: the whole dev split, or a seeded
- * subset of nDevSamples (the same subset every iteration, so accuracies compare).
+ * Train: core's selection of nTrainSamples examples, drawn afresh every iteration (the reference
+ * shuffles the train set on each generation run). Dev: the whole dev split, or a seeded subset of
+ * nDevSamples (the same subset every iteration, so accuracies compare).
  */
 export function selectExamples(options: ExperimentOptions, split: Split, iteration: number, all: readonly Example[]): Example[] {
-  if (split === 'train') {
-    const order = seededShuffle(all, keyedSeed(options.seed, 'train-sample', String(iteration)));
-    return order.slice(0, Math.min(options.nTrainSamples, order.length));
-  }
+  if (split === 'train') return selectTrainExamples(all, options.nTrainSamples, iterationSeed(options.seed, iteration));
   if (options.nDevSamples === undefined || options.nDevSamples >= all.length) return [...all];
   return seededShuffle(all, keyedSeed(options.seed, 'dev-sample', 'all')).slice(0, options.nDevSamples);
 }

@@ -6,6 +6,7 @@
 import type { ClassCounts } from '../core/accuracy';
 import { mergeGenerationResults, runGenerationPass, type GenerationResult } from '../core/rationale-selection';
 import { noPromptForGeneration } from '../core/prompt';
+import { iterationSeed } from '../core/train-sample';
 import { writeJson } from '../storage';
 import { doneUriOf } from '../workflows/layout';
 import { runChunks } from './chunks';
@@ -72,7 +73,8 @@ export async function generateShard(deps: ActivityDeps, input: ShardInput): Prom
                 direct: options.direct,
                 noPrompt: settings.noPrompt,
                 fewShotTrain: options.fewShotTrain,
-                seed: options.seed,
+                // Each iteration draws its own samples and rationalization choices, keyed by example id.
+                seed: iterationSeed(options.seed, input.iteration),
               },
               firstIndex: firstIndex + start,
               // Both passes report here; the hinted pass counts past the plain one.
