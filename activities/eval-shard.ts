@@ -10,6 +10,7 @@ import { runChunks } from './chunks';
 import type { ActivityDeps } from './deps';
 import { shardExamples } from './examples';
 import { asActivity } from './failures';
+import { checkCheckpoint } from './prepare-experiment';
 import { inputKey, once } from './manifest';
 import { embeddedSampler } from './sampler';
 import type { EvalShardResult, ShardInput } from './types';
@@ -36,6 +37,7 @@ export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<
     return once(doneUriOf(input.outputUri), key, async () => {
       const { task, examples } = await shardExamples(o, input.datasetDir, 'dev', input.iteration, input.shard, input.shards);
       const fewShot = o.noPrompt ? [] : await task.loadFewShot(input.datasetDir, { answerKey: false, direct: o.direct });
+      await checkCheckpoint(input.checkpointUri, 'the sampling checkpoint');
       const { model, release } = await deps.models.acquire(input.checkpointUri);
       let parts: ClassCounts[];
       try {

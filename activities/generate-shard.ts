@@ -13,6 +13,7 @@ import { runChunks } from './chunks';
 import type { ActivityDeps } from './deps';
 import { shardExamples } from './examples';
 import { asActivity } from './failures';
+import { checkCheckpoint } from './prepare-experiment';
 import { inputKey, once } from './manifest';
 import { embeddedSampler } from './sampler';
 import type { GenerateShardResult, GenerationCounts, ShardInput } from './types';
@@ -50,6 +51,7 @@ export async function generateShard(deps: ActivityDeps, input: ShardInput): Prom
         plain: settings.noPrompt ? [] : await task.loadFewShot(input.datasetDir, { answerKey: false, direct: options.direct }),
         answerKey: options.rationalize && !settings.noPrompt ? await task.loadFewShot(input.datasetDir, { answerKey: true, direct: options.direct }) : [],
       };
+      await checkCheckpoint(input.checkpointUri, 'the sampling checkpoint');
       const { model, release } = await deps.models.acquire(input.checkpointUri);
       let parts: GenerationResult[];
       try {
