@@ -61,7 +61,7 @@ const inputSchema = z
   .strictObject({
     experiment: z.string().regex(EXPERIMENT_NAME, 'letters, digits, "_" and "-" only (it is the workflow ID and a folder name)'),
     task: z.enum(TASKS).default('commonsenseqa'),
-    /** Folder with `{split}_rand_split.jsonl` and the prompt files; arithmetic generates its own when absent. */
+    /** Folder holding `{task}/{split}_rand_split.jsonl` and `{task}/prompts*.txt`; arithmetic generates its problems. */
     datasetDir: z.string().min(1).optional(),
     /** Where everything the experiment writes lives: a local folder, `file:///abs` or `gs://bucket/prefix`. */
     storageRoot: z.string().min(1).default('runs'),
@@ -129,7 +129,7 @@ const inputSchema = z
         code: 'custom',
         path: ['datasetDir'],
         input: value.datasetDir,
-        message: `task ${value.task} needs datasetDir: the folder holding train_rand_split.jsonl, dev_rand_split.jsonl and the prompt files`,
+        message: `task ${value.task} needs datasetDir: the folder holding ${value.task}/train_rand_split.jsonl, ${value.task}/dev_rand_split.jsonl and the prompt files (e.g. /work/shared/data/star)`,
       });
     }
     if (value.trainer === 'command' && hosts.length === 0) {

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseExperimentInput } from '../../workflows/input';
+import { planExperiment } from '../../workflows/plan';
+
+void describe('experiment input', () => {
+  void it('fills every reference option with the reference default', () => {
+    const result = parseExperimentInput({ experiment: 'x', task: 'arithmetic' });
+    assert.ok(result.ok);
+    const o = result.options;
+    assert.deepEqual(
+      {
+        nIters: o.nIters, nTrainSamples: o.nTrainSamples, rationalize: o.rationalize, pRationalization: o.pRationalization,
+        pShowHintSave: o.pShowHintSave, direct: o.direct, noPrompt: o.noPrompt, fewShotTrain: o.fewShotTrain, genLength: o.genLength,
+        gradientAccumulationSteps: o.gradientAccumulationSteps, sequenceCount: o.sequenceCount, copyN: o.copyN, skipEval: o.skipEval,
+        dryRun: o.dryRun, steadyGrow: o.steadyGrow, exponentialGrow: o.exponentialGrow, startSteps: o.startSteps, addSteps: o.addSteps,
+        growSteps: o.growSteps, baseEpochs: o.baseEpochs, addEpochs: o.addEpochs, temperature: o.temperature, topP: o.topP,
+      },
+      {
+        nIters: 64, nTrainSamples: 10000, rationalize: false, pRationalization: 1, pShowHintSave: 0, direct: false, noPrompt: false,
+        fewShotTrain: false, genLength: 96, gradientAccumulationSteps: 8, sequenceCount: 10, copyN: 0, skipEval: false, dryRun: false,
+        steadyGrow: false, exponentialGrow: false, startSteps: 40, addSteps: 20, growSteps: 1.2, baseEpochs: 1, addEpochs: 0.2,
+        temperature: 0.01, topP: 0.9,
+      },
+    );
+    assert.deepEqual(o.arithmetic.trainDigits, [1, 2, 3, 4, 5]);
+    assert.equal(o.shards, 1);
+    assert.equal(o.trainer, 'embedded');
+  });
+
+  void it('accepts the string forms --set and the Temporal CLI give', () => {
+    const result = parseExperimentInput({ experiment: 'x', task: 'arithmetic', nIters: '6', steadyGrow: 'true', arithmetic: { trainDigits: '1-3', oodDigits: '6,8' } });
+    assert.ok(result.ok);
+    assert.equal(result.options.nIters, 6);
+    assert.equal(result.options.steadyGrow, true);
+    assert.deepEqual(result.options.arithmetic.trainDigits, [1, 2, 3]);
+    assert.deepEqual(result.options.arithmetic.oodDigits, [6, 8]);
+  });
+
+  void it('lists every problem with its field, value and expectation', () => {
+    const result = parseExperimentInput({ experiment: 'bad name', nIters: 1, steadyGrow: true, exponentialGrow: true, trainer: 'command', typo: 3 });
+    assert.equal(result.ok, false);
+    if (result.ok) return;
+    const byField = Object.fromEntries(result.problems.map((p) => [p.field, p]));
+    assert.deepEqual(Object.keys(byField).sort(), ['datasetDir', 'experiment', 'exponentialGrow', 'hosts', 'nIters', 'typo']);
+    assert.equal(byField.experiment?.value, 'bad name');
+    assert.equal(byField.nIters?.value, 1);
+    assert.match(byField.exponentialGrow?.expected ?? '', /choose one growth rule/);
+    assert.match(result.message, /→ at nIters/);
+    assert.match(result.message, /got "bad name"/);
+  });
+
+  void it('plans the steady rule\'s steps per iteration without running anything', () => {
+    const result = parseExperimentInput({ experiment: 'x', task: 'arithmetic', steadyGrow: true, nIters: 4 });
+    assert.ok(result.ok);
+    assert.deepEqual(planExperiment(result.options).iterations.map((p) => p.totalSteps), [40, 60, 80]);
+  });
+});
