@@ -37,6 +37,10 @@ const commands: Record<string, Command> = {
     summary: 'finish the running iteration cleanly, then complete the experiment',
     run: (argv) => load<typeof import('./stop')>('./stop').stopCommand(argv),
   },
+  extend: {
+    summary: 'change a running experiment\'s nIters (more or fewer iterations)',
+    run: (argv) => load<typeof import('./extend')>('./extend').extendCommand(argv),
+  },
   resume: {
     summary: 'resume a failed experiment from just before its failed step (after fixing the cause)',
     run: (argv) => load<typeof import('./resume')>('./resume').resumeCommand(argv),
