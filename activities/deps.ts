@@ -10,5 +10,9 @@ export interface ActivityDeps {
 }
 
 export function activityDeps(overrides: Partial<ActivityDeps> = {}): ActivityDeps {
-  return { models: overrides.models ?? new ModelCache(), chunkSize: overrides.chunkSize ?? 64, sampleBatchSize: overrides.sampleBatchSize ?? 64 };
+  return {
+    models: overrides.models ?? new ModelCache(),
+    chunkSize: overrides.chunkSize ?? 64,
+    sampleBatchSize: overrides.sampleBatchSize ?? 64,
+  };
 }

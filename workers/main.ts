@@ -5,7 +5,8 @@
  * runs exactly the code that was built.
  *
  *   npx tsx workers/main.ts   (env: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS / TEMPORAL_API_KEY,
- *                              STAR_TASK_QUEUE, STAR_WORKFLOW_BUNDLE)
+ *                              STAR_TASK_QUEUE, STAR_WORKFLOW_BUNDLE, STAR_MAX_CONCURRENT_ACTIVITIES,
+ *                              STAR_CHUNK_SIZE)
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -62,10 +63,25 @@ async function connectFromEnv(): Promise<{ connection: NativeConnection; namespa
   return { connection: await connectWorker(target), namespace: target.namespace, describe: describeTarget(target) };
 }
 
+function positiveIntFromEnv(name: string): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name}=${raw}: expected a positive integer`);
+  return value;
+}
+
 export async function main(): Promise<void> {
   const { connection, namespace, describe } = await connectFromEnv();
   const taskQueue = process.env.STAR_TASK_QUEUE || DEFAULT_TASK_QUEUE;
-  const worker = await createWorker({ connection, namespace, taskQueue, workflowBundlePath: process.env.STAR_WORKFLOW_BUNDLE || undefined });
+  const worker = await createWorker({
+    connection,
+    namespace,
+    taskQueue,
+    workflowBundlePath: process.env.STAR_WORKFLOW_BUNDLE || undefined,
+    maxConcurrentActivityTaskExecutions: positiveIntFromEnv('STAR_MAX_CONCURRENT_ACTIVITIES'),
+    activityDeps: { chunkSize: positiveIntFromEnv('STAR_CHUNK_SIZE') },
+  });
   console.error(`star worker on ${describe}, task queue ${taskQueue}`);
   const stop = () => worker.shutdown();
   process.once('SIGINT', stop);
