@@ -34,3 +34,6 @@ if [ -f requirements-dev.txt ] && grep -qvE '^[[:space:]]*(#|$)' requirements-de
 fi
 
 step "setup done"
+if [ -d .tools/python ]; then
+  echo "Python dev requirements are in .tools/python; tests find them with: export PYTHONPATH=$root/.tools/python" >&2
+fi
