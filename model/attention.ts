@@ -174,7 +174,7 @@ export function causalAttention(qkv: tf.Tensor2D, s: AttentionShape): tf.Tensor2
 }
 
 /** Forward only (sampling prefill), with left padding masked per row. */
-export function attentionForward(qkv: tf.Tensor2D, s: AttentionShape, pad?: number[]): tf.Tensor2D {
-  const { out } = forwardHost(qkv.dataSync() as Float32Array, s, false, pad);
+export function attentionForward(qkv: Float32Array, s: AttentionShape, pad?: number[]): tf.Tensor2D {
+  const { out } = forwardHost(qkv, s, false, pad);
   return tf.tensor2d(out, [s.batch * s.len, s.dModel]);
 }

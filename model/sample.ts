@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { parallelSample, poolAvailable } from './compute-pool';
 import type { EmbeddedModel } from './embedded-model';
 import { mixSeed, Rng } from './rng';
-import { decodeStep, disposeCache, prefill, type KvCache } from './transformer';
+import { selectRows } from './kv-cache';
+import { decodeStep, prefill, type KvCache } from './transformer';
 
 export interface SampleRequest {
   prompt: string;
@@ -94,44 +95,55 @@ function decodeBatch(
   const rngs = seeds.map((s) => new Rng(mixSeed(s, 0x5a4d)));
   const outputs: number[][] = prompts.map(() => []);
   const done = prompts.map(() => false);
-  let cache: KvCache | undefined;
-  try {
-    let logits = tf.tidy(() => {
-      const r = prefill(c, w, sliceColumns(tokens, batch, width, len), batch, len, pad);
-      if (cached) cache = r.cache;
-      else disposeCache(r.cache);
-      return r.logits;
-    });
+  if (!cached) {
+    // Reference path for tests: the whole sequence again for every token, no compaction.
+    let logits = tf.tidy(() => prefill(c, w, sliceColumns(tokens, batch, width, len), batch, len, pad).logits);
     for (let step = 0; ; step++) {
       const values = logits.dataSync() as Float32Array;
       logits.dispose();
-      const next = new Int32Array(batch);
       for (let b = 0; b < batch; b++) {
         if (done[b]) continue;
         const id = pickToken(values.subarray(b * c.n_vocab, (b + 1) * c.n_vocab), tokenizer.vocabSize, options, rngs[b]);
-        next[b] = id;
         outputs[b].push(id);
         tokens[b * width + len + step] = id;
-        const realLength = len + step + 1 - pad[b];
-        if (id === tokenizer.eotId || outputs[b].length >= options.genLength || realLength >= c.seq) done[b] = true;
+        if (id === tokenizer.eotId || outputs[b].length >= options.genLength || len + step + 1 - pad[b] >= c.seq) done[b] = true;
       }
       if (done.every(Boolean)) break;
       const t = len + step + 1;
-      if (cached) {
-        const positions = new Int32Array(batch);
-        for (let b = 0; b < batch; b++) positions[b] = Math.min(c.seq - 1, len + step - pad[b]);
-        const kv = cache!;
-        logits = tf.tidy(() => decodeStep(c, w, kv, next, positions));
-      } else {
-        logits = tf.tidy(() => {
-          const r = prefill(c, w, sliceColumns(tokens, batch, width, t), batch, t, pad);
-          disposeCache(r.cache);
-          return r.logits;
-        });
-      }
+      logits = tf.tidy(() => prefill(c, w, sliceColumns(tokens, batch, width, t), batch, t, pad).logits);
     }
-  } finally {
-    if (cache) disposeCache(cache);
+    return outputs;
+  }
+  let cache: KvCache | undefined;
+  let logits = tf.tidy(() => {
+    const r = prefill(c, w, sliceColumns(tokens, batch, width, len), batch, len, pad, width);
+    cache = r.cache;
+    return r.logits;
+  });
+  // Cache row i decodes request rows[i]; finished rows are dropped once a quarter of them is done.
+  let rows = prompts.map((_, b) => b);
+  for (let step = 0; ; step++) {
+    const values = logits.dataSync() as Float32Array;
+    logits.dispose();
+    const next = new Int32Array(rows.length);
+    rows.forEach((b, i) => {
+      if (done[b]) return;
+      const id = pickToken(values.subarray(i * c.n_vocab, (i + 1) * c.n_vocab), tokenizer.vocabSize, options, rngs[b]);
+      next[i] = id;
+      outputs[b].push(id);
+      if (id === tokenizer.eotId || outputs[b].length >= options.genLength || len + step + 1 - pad[b] >= c.seq) done[b] = true;
+    });
+    const active = rows.map((b, i) => (done[b] ? -1 : i)).filter((i) => i >= 0);
+    if (active.length === 0) break;
+    let feed = next;
+    if (active.length <= 0.75 * rows.length) {
+      cache = selectRows(cache!, active);
+      feed = Int32Array.from(active, (i) => next[i]);
+      rows = active.map((i) => rows[i]);
+    }
+    const positions = Int32Array.from(rows, (b) => Math.min(c.seq - 1, len + step - pad[b]));
+    const kv = cache!;
+    logits = tf.tidy(() => decodeStep(c, w, kv, feed, positions));
   }
   return outputs;
 }
@@ -142,31 +154,34 @@ function sliceColumns(tokens: Int32Array, batch: number, width: number, len: num
   return out;
 }
 
-/** Greedy at temperature 0; otherwise nucleus (top-p) sampling at the temperature, in float64. */
+/**
+ * Greedy at temperature 0; otherwise nucleus (top-p) sampling at the temperature, in float64: the
+ * most likely tokens are taken (highest first, ties by id) until their mass reaches topP, then one
+ * is drawn in proportion. The nucleus is found by repeated selection rather than a full sort: at
+ * STaR's near-greedy settings (temperature 0.01, top-p 0.9) it is one or two tokens.
+ */
 export function pickToken(logits: Float32Array, vocabSize: number, options: Pick<SampleOptions, 'temperature' | 'topP'>, rng: Rng): number {
   let best = 0;
   for (let i = 1; i < vocabSize; i++) if (logits[i] > logits[best]) best = i;
   if (options.temperature === 0) return best;
   const max = logits[best];
-  const ids: number[] = [];
-  const probs: number[] = [];
+  const probs = new Float64Array(vocabSize);
   let total = 0;
-  for (let i = 0; i < vocabSize; i++) {
-    const p = Math.exp((logits[i] - max) / options.temperature);
-    if (p > 0) {
-      ids.push(i);
-      probs.push(p);
-      total += p;
-    }
-  }
-  const ranked = ids.map((id, k) => ({ id, p: probs[k] / total })).sort((a, b) => b.p - a.p || a.id - b.id);
-  let keep = 0;
+  for (let i = 0; i < vocabSize; i++) total += probs[i] = Math.exp((logits[i] - max) / options.temperature);
+  const nucleus: number[] = [];
   let mass = 0;
-  while (keep < ranked.length && (keep === 0 || mass < options.topP)) mass += ranked[keep++].p;
-  let u = rng.next() * mass;
-  for (let k = 0; k < keep; k++) {
-    u -= ranked[k].p;
-    if (u < 0) return ranked[k].id;
+  while (nucleus.length === 0 || mass < options.topP) {
+    let pick = -1;
+    for (let i = 0; i < vocabSize; i++) if (probs[i] > 0 && (pick < 0 || probs[i] > probs[pick])) pick = i;
+    if (pick < 0) break;
+    nucleus.push(pick);
+    mass += probs[pick] / total;
+    probs[pick] = -probs[pick]; // taken; restored below
   }
-  return ranked[keep - 1].id;
+  let u = rng.next() * mass;
+  for (const id of nucleus) {
+    u -= -probs[id] / total;
+    if (u < 0) return id;
+  }
+  return nucleus[nucleus.length - 1];
 }

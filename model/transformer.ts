@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from './config';
 import { attentionForward, causalAttention } from './attention';
+import { attendCached, createCache, storeKeysValues, type KvCache } from './kv-cache';
+
+export type { KvCache } from './kv-cache';
 import { dense, gradientMode, layerNorm } from './ops';
 
 /** The model's weights as tensors, by the names of `weightSpecs`. */
@@ -74,85 +77,51 @@ export function trainingLogits(c: ModelConfig, w: WeightTensors, ids: tf.Tensor2
   return head(w, x);
 }
 
-/** Per-layer key/value cache of a batch being decoded: [B*H, t, dh] each. */
-export interface KvCache {
-  keys: tf.Tensor3D[];
-  values: tf.Tensor3D[];
-  /** [B, 1, 1, t]: -1e9 at left-padding positions. */
-  keyBias: tf.Tensor4D;
-  length: number;
+function embedAt(w: WeightTensors, ids: Int32Array, positions: Int32Array): tf.Tensor2D {
+  return tf.add(tf.gather(w['wte'], tf.tensor1d(ids, 'int32')), tf.gather(w['wpe'], tf.tensor1d(positions, 'int32'))) as tf.Tensor2D;
 }
 
-function embedAt(c: ModelConfig, w: WeightTensors, ids: tf.Tensor1D, positions: tf.Tensor1D): tf.Tensor2D {
-  return tf.add(tf.gather(w['wte'], ids), tf.gather(w['wpe'], positions)) as tf.Tensor2D;
-}
+/**
+ * Prompts up to this length attend on the host (cheap for short prompts); longer ones use the
+ * per-(sequence, head) 2-D matmuls of `attentionForward` (fast for long ones).
+ */
+const HOST_PREFILL_MAX_LEN = 64;
 
 /**
  * Runs left-padded prompts ids [B, T] through the model, returning the logits of the last position
- * [B, V] and the cache. `pad[b]` is the number of padding positions at the start of row b; positions
- * count from the first real token.
+ * [B, V] and a cache with room for `capacity` positions. `pad[b]` is the number of padding
+ * positions at the start of row b; positions count from the first real token.
  */
-export function prefill(c: ModelConfig, w: WeightTensors, ids: Int32Array, batch: number, len: number, pad: number[]) {
+export function prefill(c: ModelConfig, w: WeightTensors, ids: Int32Array, batch: number, len: number, pad: number[], capacity = len) {
   const positions = new Int32Array(batch * len);
-  const biasData = new Float32Array(batch * len);
-  for (let b = 0; b < batch; b++) {
-    for (let t = 0; t < len; t++) {
-      positions[b * len + t] = Math.max(0, t - pad[b]);
-      if (t < pad[b]) biasData[b * len + t] = NEG;
-    }
-  }
-  const keyBias = tf.tensor4d(biasData, [batch, 1, 1, len]);
-  const h = c.n_heads;
-  const dh = c.d_model / h;
-  const keys: tf.Tensor3D[] = [];
-  const values: tf.Tensor3D[] = [];
-  let x = embedAt(c, w, tf.tensor1d(ids, 'int32'), tf.tensor1d(positions, 'int32'));
+  for (let b = 0; b < batch; b++) for (let t = 0; t < len; t++) positions[b * len + t] = Math.max(0, t - pad[b]);
+  const cache = createCache(c.layers, batch, c.n_heads, c.d_model, capacity, pad);
+  let x = embedAt(w, ids, positions);
   for (let l = 0; l < c.layers; l++) {
     x = block(c, w, l, x, (qkv) => {
-      const heads = tf.transpose(tf.reshape(qkv, [batch, len, 3 * h, dh]), [0, 2, 1, 3]);
-      const [, k, v] = tf.split(tf.reshape(heads, [batch, 3, h * len * dh]), 3, 1).map((t) => tf.reshape(t, [batch * h, len, dh]));
-      keys.push(tf.keep(k) as tf.Tensor3D);
-      values.push(tf.keep(v) as tf.Tensor3D);
-      if (gradientMode() === 'plain') return attention(c, qkv, batch, len, keyBias);
-      return attentionForward(qkv, { batch, len, heads: h, dModel: c.d_model }, pad);
+      const host = qkv.dataSync() as Float32Array;
+      storeKeysValues(cache, l, host, len, 0);
+      if (len <= HOST_PREFILL_MAX_LEN) return tf.tensor2d(attendCached(cache, l, host, len, 0), [batch * len, c.d_model]);
+      return attentionForward(host, { batch, len, heads: c.n_heads, dModel: c.d_model }, pad);
     });
   }
+  cache.length = len;
   const last = tf.reshape(tf.slice(tf.reshape(x, [batch, len, c.d_model]), [0, len - 1, 0], [batch, 1, c.d_model]), [batch, c.d_model]);
-  const cache: KvCache = { keys, values, keyBias: tf.keep(keyBias), length: len };
   return { logits: head(w, last as tf.Tensor2D), cache };
 }
 
-/**
- * One decoding step: the next token of every row, ids [B], at positions [B]. Appends to the cache
- * (the old cache tensors are disposed) and returns logits [B, V].
- */
+/** One decoding step: the next token of every row, ids [B], at positions [B]; returns logits [B, V]. */
 export function decodeStep(c: ModelConfig, w: WeightTensors, cache: KvCache, ids: Int32Array, positions: Int32Array): tf.Tensor2D {
   const batch = ids.length;
-  const h = c.n_heads;
-  const dh = c.d_model / h;
-  const t = cache.length + 1;
-  const keyBias = tf.keep(tf.concat([cache.keyBias, tf.zeros([batch, 1, 1, 1])], 3));
-  cache.keyBias.dispose();
-  cache.keyBias = keyBias as tf.Tensor4D;
-  let x = embedAt(c, w, tf.tensor1d(ids, 'int32'), tf.tensor1d(positions, 'int32'));
+  const at = cache.length;
+  let x = embedAt(w, ids, positions);
   for (let l = 0; l < c.layers; l++) {
     x = block(c, w, l, x, (qkv) => {
-      const [q, k, v] = tf.split(tf.reshape(qkv, [batch, 3, h * dh]), 3, 1).map((part) => tf.reshape(part, [batch * h, 1, dh]));
-      const keys = tf.keep(tf.concat([cache.keys[l], k], 1)) as tf.Tensor3D;
-      const values = tf.keep(tf.concat([cache.values[l], v], 1)) as tf.Tensor3D;
-      cache.keys[l].dispose();
-      cache.values[l].dispose();
-      cache.keys[l] = keys;
-      cache.values[l] = values;
-      const scores = tf.reshape(tf.matMul(tf.mul(q, 1 / Math.sqrt(dh)), keys, false, true), [batch, h, 1, t]);
-      const probs = tf.softmax(tf.reshape(tf.add(scores, keyBias), [batch * h, 1, t]));
-      return tf.reshape(tf.matMul(probs, values), [batch, c.d_model]);
+      const host = qkv.dataSync() as Float32Array;
+      storeKeysValues(cache, l, host, 1, at);
+      return tf.tensor2d(attendCached(cache, l, host, 1, at), [batch, c.d_model]);
     });
   }
-  cache.length = t;
+  cache.length = at + 1;
   return head(w, x);
-}
-
-export function disposeCache(cache: KvCache): void {
-  tf.dispose([...cache.keys, ...cache.values, cache.keyBias]);
 }

@@ -45,6 +45,8 @@ void describe('embedded model sampling', () => {
     const together = await sample(model, requests, { ...opts, batchSize: 5 });
     const alone = await Promise.all(requests.map(async (r) => (await sample(model, [r], { ...opts, batchSize: 1 }))[0]));
     assert.deepEqual(together, alone);
+    // Rows finishing at different steps exercise dropping finished rows from the batch.
+    assert.ok(new Set(together.map((t) => t.length)).size > 1);
   });
 
   void it('repeats a seeded sample and varies with the seed', async () => {
