@@ -50,8 +50,8 @@ const commands: Record<string, Command> = {
     run: (argv) => load<typeof import('./plan')>('./plan').planCommand(argv),
   },
   records: {
-    summary: 'inspect training records (TFRecord files)',
-    run: (argv) => load<typeof import('./records-command')>('./records-command').recordsCommandEntry(argv),
+    summary: 'convert saved STaR text into training records (TFRecords) and an index, as the reference\'s converter',
+    run: (argv) => load<typeof import('./records')>('./records').recordsCommand(argv),
   },
   server: {
     summary: 'start, stop or show the local Temporal dev server that `star run` uses',
