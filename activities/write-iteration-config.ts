@@ -35,7 +35,7 @@ export async function writeIterationConfig(_deps: ActivityDeps, input: WriteConf
       const name = `${options.experiment}_${iteration}`;
       const config = {
         ...(previous as Record<string, unknown>),
-        model_dir: input.modelDir,
+        ...modelLocation(input.modelDir),
         train_set: input.indexUri,
         target_save: input.targetSave,
         total_steps: steps,
@@ -47,4 +47,15 @@ export async function writeIterationConfig(_deps: ActivityDeps, input: WriteConf
       return { configUri: input.configUri, totalSteps: steps };
     });
   });
+}
+
+/**
+ * Where the trainer saves: the reference's trainer writes to `gs://{bucket}/{model_dir}`, so on gs://
+ * the bucket and the path inside it are given apart; on a local root, model_dir is the folder's URI
+ * and bucket is emptied (a base config's bucket would point elsewhere).
+ */
+export function modelLocation(modelDir: string): { bucket: string; model_dir: string } {
+  const gs = /^gs:\/\/([^/]+)\/(.+)$/.exec(modelDir);
+  if (gs) return { bucket: gs[1] as string, model_dir: gs[2] as string };
+  return { bucket: '', model_dir: modelDir };
 }

@@ -7,7 +7,7 @@ import { gpt2Tokenizer } from '../core/gpt2-tokenizer';
 import { DEFAULT_RECORD_SEQ, writeRecords as writeTfRecords } from '../core/records';
 import type { Tokenizer } from '../core/tokenizer';
 import { readManifest as readCheckpointManifest, tokenizerByName } from '../model';
-import { exists, list, readJson, readText, writeBytes } from '../storage';
+import { exists, joinUri, list, readJson, readText, writeBytes } from '../storage';
 import type { ActivityDeps } from './deps';
 import { asActivity, badInput } from './failures';
 import { inputKey, once } from './manifest';
@@ -37,13 +37,19 @@ export async function writeRecords(_deps: ActivityDeps, input: WriteRecordsInput
   });
 }
 
+/**
+ * The tokenizer of the model that trains: an embedded checkpoint (it has a manifest) names its own,
+ * whichever trainer runs it (the embedded one, or its command-line entry on a host); anything else —
+ * the reference's GPT-J checkpoints — trains on GPT-2 BPE, chunked by the trainer config's `seq`.
+ */
 async function trainerTokenizer(input: WriteRecordsInput): Promise<{ tokenizer: Tokenizer; seq: number }> {
   const { options } = input;
-  if (options.trainer === 'embedded') {
-    await checkCheckpoint(options.baseModelLocation, 'baseModelLocation');
-    const manifest = await readCheckpointManifest(options.baseModelLocation);
+  const base = options.baseModelLocation;
+  if (options.trainer === 'embedded' || (await exists(joinUri(base, 'manifest.json')))) {
+    await checkCheckpoint(base, 'baseModelLocation');
+    const manifest = await readCheckpointManifest(base);
     const seq = Number((manifest.config as { seq?: unknown }).seq);
-    if (!Number.isInteger(seq) || seq < 1) throw badInput(`${options.baseModelLocation}: its manifest's config has no valid seq`);
+    if (!Number.isInteger(seq) || seq < 1) throw badInput(`${base}: its manifest's config has no valid seq`);
     return { tokenizer: tokenizerByName(manifest.tokenizer), seq };
   }
   if (!(await exists(input.trainerConfigUri))) throw badInput(`trainer config ${input.trainerConfigUri} does not exist (set baseConfig)`);

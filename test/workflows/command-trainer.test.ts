@@ -1,0 +1,74 @@
+/**
+ * The `command` trainer through the workflow: training runs as a command on a host worker (task queue
+ * `star-host-{host}`) — here the embedded trainer's own command-line entry, so the checkpoint it
+ * writes is real and the next iteration generates with it.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { normaliseRoot } from '../../storage';
+import { createHostWorker, hostSettings } from '../../workers/host';
+import { iterationLayout } from '../../workflows/layout';
+import { starExperiment } from '../../workflows/star-experiment';
+import { captureHistories, startDevServer, startWorker, uniqueExperiment, type RunningWorker } from '../helpers/temporal';
+import { scratchDir, tinyExperiment, writeBaseConfig } from './fixtures/experiment-input';
+import { tinyBaseModel } from './fixtures/tiny-model';
+
+const projectRoot = join(__dirname, '..', '..');
+
+void describe('starExperiment with the command trainer', { timeout: 240_000 }, () => {
+  let env: TestWorkflowEnvironment;
+  let worker: RunningWorker;
+  let host: Worker;
+  let hostRun: Promise<void>;
+  let baseModel: string;
+  const dir = scratchDir('command');
+
+  before(async () => {
+    [env, baseModel] = await Promise.all([startDevServer(), tinyBaseModel()]);
+    worker = await startWorker(env);
+    const settings = hostSettings({ host: `h0-${process.pid}`, workdir: projectRoot, killGraceSeconds: 5, stateDir: join(dir, 'host-state'), quiet: true });
+    host = await createHostWorker(env.nativeConnection, env.namespace ?? 'default', { ...settings, say: () => undefined });
+    hostRun = host.run();
+  });
+  after(async () => {
+    host?.shutdown();
+    await hostRun;
+    await worker?.stop();
+    await env?.teardown();
+  });
+
+  void it('trains each iteration on the host and generates the next with the checkpoint it wrote', async () => {
+    const exp = uniqueExperiment('command');
+    const hostName = `h0-${process.pid}`;
+    const handle = await env.client.workflow.start(starExperiment, {
+      taskQueue: worker.taskQueue,
+      workflowId: exp,
+      args: [
+        tinyExperiment(exp, join(dir, 'runs'), baseModel, writeBaseConfig(dir), {
+          shards: 1,
+          trainer: 'command',
+          hosts: [hostName],
+          commandTemplate: `${process.execPath} --import tsx model/train-cli.ts --config {config} --tune-model-path {base_model}`,
+        }),
+      ],
+    });
+    const result = await handle.result();
+    await captureHistories(env, handle, 'command-trainer');
+    assert.equal(result.outcome, 'finished');
+    assert.deepEqual(result.metrics.map((m) => m.totalSteps), [4, 6]);
+    const root = normaliseRoot(join(dir, 'runs'));
+    for (const row of result.metrics) {
+      const it = iterationLayout(root, exp, row.iteration);
+      assert.equal(row.checkpointUri, `${it.modelDir}/step_${row.totalSteps}`);
+      assert.ok(existsSync(join(new URL(row.checkpointUri).pathname, 'manifest.json')), 'the host trainer wrote the final checkpoint');
+      assert.ok(existsSync(join(new URL(it.work).pathname, 'train', `${hostName}.log`)), 'the host log is in the store');
+      const config = JSON.parse(readFileSync(new URL(it.config), 'utf8')) as Record<string, unknown>;
+      assert.equal(config.model_dir, it.modelDir);
+      assert.equal(config.bucket, '');
+    }
+  });
+});
