@@ -7,6 +7,7 @@ import { connectClient, temporalTargetFromEnv } from './connection';
 import { startOrReuseDevServer, type DevServer } from './dev-server';
 import { closedStateAdvice, describeWhere, EXPERIMENT_TASK_QUEUE, queryProgress, startOrAttach } from './experiment-client';
 import { resolveExperimentInput } from './experiment-input';
+import { checkLocalBaseModel } from './base-model-check';
 import { LiveView } from './live-view';
 import { clock, metricsTable, type ActivityDetail } from './progress-view';
 import { stateDir } from './state-dir';
@@ -39,6 +40,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   noPositionals(positionals, USAGE);
   const { options, source } = resolveExperimentInput({ preset: values.preset, input: values.input, sets: values.set });
   const experiment = options.experiment;
+  checkLocalBaseModel(options);
   const taskQueue = values['task-queue'] ?? EXPERIMENT_TASK_QUEUE;
   const session = new RunSession();
 
