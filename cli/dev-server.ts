@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ensureTemporalCli } from './temporal-binary';
@@ -23,6 +23,8 @@ export interface DevServerOptions {
   headless?: boolean;
   /** Seconds to wait for the server to answer. */
   readyTimeoutSeconds?: number;
+  /** Keep it running when its users release it (`star server start`). */
+  persistent?: boolean;
 }
 
 export interface DevServer {
@@ -36,6 +38,13 @@ export interface DevServer {
   logFile: string;
   /** Stops the server (its whole process group) and waits until it has exited. */
   stop(): Promise<void>;
+  /**
+   * Marks this process as using the server until `release()`, so two `star run`s can share it.
+   * `release()` stops it when no other live process uses it and it is not persistent; it returns
+   * whether it stopped it.
+   */
+  use(): void;
+  release(): Promise<boolean>;
 }
 
 const serverRecordSchema = z.object({
@@ -43,6 +52,7 @@ const serverRecordSchema = z.object({
   port: z.number().int().positive(),
   uiPort: z.number().int().positive().optional(),
   dbFile: z.string(),
+  persistent: z.boolean().optional(),
   startedAt: z.string(),
 });
 type ServerRecord = z.infer<typeof serverRecordSchema>;
@@ -56,6 +66,8 @@ export function devServerFiles(stateDir: string) {
     db: join(dir, 'temporal.db'),
     record: join(dir, 'dev-server.json'),
     log: join(dir, 'dev-server.log'),
+    /** One empty file per process using the server, named by its pid. */
+    users: join(dir, 'dev-server-users'),
   };
 }
 
@@ -95,6 +107,10 @@ export async function startOrReuseDevServer(options: DevServerOptions): Promise<
     const address = `127.0.0.1:${running.port}`;
     // A server that was just started by another `star run` may still be opening its database.
     await waitUntilReady(address, running.pid, files.log, timeoutMs);
+    if (options.persistent && !running.persistent) {
+      running.persistent = true;
+      writeFileSync(files.record, JSON.stringify(running, null, 2) + '\n');
+    }
     return handleFor(running, files.log, true);
   }
 
@@ -123,7 +139,7 @@ export async function startOrReuseDevServer(options: DevServerOptions): Promise<
   child.unref();
   if (child.pid === undefined) throw new Error(`could not start ${temporal}; see ${files.log}`);
 
-  const record: ServerRecord = { pid: child.pid, port, uiPort, dbFile: files.db, startedAt: new Date().toISOString() };
+  const record: ServerRecord = { pid: child.pid, port, uiPort, dbFile: files.db, startedAt: new Date().toISOString(), persistent: options.persistent };
   writeFileSync(files.record, JSON.stringify(record, null, 2) + '\n');
   try {
     await waitUntilReady(`127.0.0.1:${port}`, child.pid, files.log, timeoutMs);
@@ -139,12 +155,21 @@ export async function startOrReuseDevServer(options: DevServerOptions): Promise<
 export async function stopDevServer(stateDir: string): Promise<boolean> {
   const running = readServerRecord(stateDir);
   rmSync(devServerFiles(stateDir).record, { force: true });
+  rmSync(devServerFiles(stateDir).users, { recursive: true, force: true });
   if (!running) return false;
   await stopProcessGroup(running.pid);
   return true;
 }
 
 function handleFor(record: ServerRecord, logFile: string, reused: boolean): DevServer {
+  const files = devServerFiles(join(record.dbFile, '..'));
+  const myMark = join(files.users, String(process.pid));
+  const stop = async () => {
+    await stopProcessGroup(record.pid);
+    const current = readRecordFile(files.record);
+    if (current?.pid === record.pid) rmSync(files.record, { force: true });
+    rmSync(files.users, { recursive: true, force: true });
+  };
   return {
     address: `127.0.0.1:${record.port}`,
     namespace: NAMESPACE,
@@ -152,13 +177,37 @@ function handleFor(record: ServerRecord, logFile: string, reused: boolean): DevS
     pid: record.pid,
     reused,
     logFile,
-    stop: async () => {
-      await stopProcessGroup(record.pid);
-      const files = devServerFiles(join(record.dbFile, '..'));
-      const current = readRecordFile(files.record);
-      if (current?.pid === record.pid) rmSync(files.record, { force: true });
+    stop,
+    use: () => {
+      mkdirSync(files.users, { recursive: true });
+      writeFileSync(myMark, '');
+    },
+    release: async () => {
+      rmSync(myMark, { force: true });
+      const persistent = readRecordFile(files.record)?.persistent ?? record.persistent;
+      if (persistent || otherUsers(files.users).length > 0) return false;
+      await stop();
+      return true;
     },
   };
+}
+
+/** Live processes (other than this one) that marked themselves as users of the server. */
+function otherUsers(usersDir: string): number[] {
+  let names: string[];
+  try {
+    names = readdirSync(usersDir);
+  } catch {
+    return [];
+  }
+  return names
+    .map(Number)
+    .filter((pid) => Number.isInteger(pid) && pid !== process.pid)
+    .filter((pid) => {
+      if (processAlive(pid)) return true;
+      rmSync(join(usersDir, String(pid)), { force: true }); // left by a process that died
+      return false;
+    });
 }
 
 function readRecordFile(path: string): ServerRecord | undefined {

@@ -49,6 +49,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     if (!target) {
       console.log(`Starting the local Temporal dev server (state in ${stateDir()})...`);
       session.server = await startOrReuseDevServer({ stateDir: stateDir(), headless: values.headless });
+      session.server.use();
       target = { address: session.server.address, namespace: session.server.namespace };
       const how = session.server.reused ? 'Reusing the running' : 'Started the';
       console.log(`${how} Temporal dev server at ${session.server.address} (pid ${session.server.pid}, log ${session.server.logFile}).`);
@@ -110,7 +111,7 @@ class RunSession {
       process.exit(130);
     }
     this.interrupted = true;
-    console.error('\nCtrl-C: stopping the worker' + (this.server && !this.server.reused ? ' and the dev server' : '') + '... (Ctrl-C again to exit at once)');
+    console.error('\nCtrl-C: stopping the worker' + (this.server ? ' and the dev server' : '') + '... (Ctrl-C again to exit at once)');
     this.worker?.worker.shutdown();
     this.onInterrupt();
   }
@@ -121,12 +122,8 @@ class RunSession {
       await this.worker.done.catch((err: unknown) => console.error(`the worker stopped with an error: ${(err as Error).message}`));
     }
     await this.client?.connection.close().catch(() => undefined);
-    if (this.server) {
-      if (this.server.reused) {
-        console.log(`The dev server (pid ${this.server.pid}) was already running before this run; it stays up (\`star server stop\` stops it).`);
-      } else {
-        await this.server.stop();
-      }
+    if (this.server && !(await this.server.release())) {
+      console.log(`The dev server (pid ${this.server.pid}) stays up for its other users (\`star server stop\` stops it).`);
     }
     process.off('SIGINT', this.sigint);
     process.off('SIGTERM', this.sigint);

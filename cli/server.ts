@@ -29,10 +29,12 @@ export async function serverCommand(argv: string[]): Promise<number> {
         port: portValue(values.port, '--port'),
         uiPort: portValue(values['ui-port'], '--ui-port'),
         headless: values.headless,
+        persistent: true,
       });
       console.log(`${server.reused ? 'Reusing' : 'Started'} the Temporal dev server (pid ${server.pid}) at ${server.address}`);
       if (server.uiUrl) console.log(`Web UI: ${server.uiUrl}`);
       console.log(`Use it: export TEMPORAL_ADDRESS=${server.address}   (log: ${server.logFile})`);
+      console.log('It keeps running after `star run`s that use it end; `star server stop` stops it.');
       return 0;
     }
     case 'stop':

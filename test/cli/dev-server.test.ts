@@ -1,6 +1,6 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -60,6 +60,31 @@ void describe('the local Temporal dev server', () => {
     const status = await withClient(server.address, async (client) => (await client.workflow.getHandle('survives-restart').describe()).status.name);
     assert.equal(status, 'RUNNING');
     await withClient(server.address, (client) => client.workflow.getHandle('survives-restart').terminate('test done'));
+    await server.stop();
+  });
+
+  void it('stays up while another live process uses it, and stops when the last user releases it', async () => {
+    const server = await startOrReuseDevServer({ stateDir, port: await findFreePort(), headless: true });
+    server.use();
+    // Another `star run` using the server: any live process other than this one will do.
+    const otherMark = join(devServerFiles(stateDir).users, String(process.ppid));
+    writeFileSync(otherMark, ''); // use() made the folder
+    assert.equal(await server.release(), false);
+    assert.ok(processAlive(server.pid));
+    rmSync(otherMark);
+    server.use();
+    assert.equal(await server.release(), true);
+    assert.equal(processAlive(server.pid), false);
+    assert.equal(readServerRecord(stateDir), undefined);
+  });
+
+  void it('forgets users that died, and keeps a persistent server (`star server start`) running', async () => {
+    const server = await startOrReuseDevServer({ stateDir, port: await findFreePort(), headless: true, persistent: true });
+    mkdirSync(devServerFiles(stateDir).users, { recursive: true });
+    writeFileSync(join(devServerFiles(stateDir).users, '999999999'), ''); // no such process
+    server.use();
+    assert.equal(await server.release(), false);
+    assert.ok(processAlive(server.pid));
     await server.stop();
   });
 
