@@ -23,8 +23,8 @@ interface Run {
 /** Starts `star run`; `interruptWhen` sends SIGINT (Ctrl-C) once the output matches it. */
 function starRun(args: string[], stateDir: string, interruptWhen?: RegExp): Promise<Run> {
   return new Promise((done, fail) => {
-    const env = { ...process.env, STAR_STATE_DIR: stateDir };
-    delete env.TEMPORAL_ADDRESS;
+    const env: NodeJS.ProcessEnv = { ...process.env, STAR_STATE_DIR: stateDir };
+    delete env.TEMPORAL_ADDRESS; // its own dev server, whatever the shell says
     const child = spawn(process.execPath, [bin, 'run', '--headless', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let interrupted = false;
