@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { WorkerReply, WorkerRequest } from './compute-worker';
 import type { EmbeddedModel } from './embedded-model';
 import type { GradientSum } from './gradients';
-import type { SampleOptions, SampleRequest } from './sample';
+import type { SampleOptions, SampleRequest, SampleResult } from './sample';
 
 /**
  * Data parallelism over worker threads. tfjs keeps WebAssembly single-threaded under Node, so one
@@ -139,7 +139,7 @@ export async function parallelGradientSum(model: EmbeddedModel, rows: Int32Array
  * (at most `batchSize`, small enough that every worker gets one), which idle workers take in turn.
  * Each request's text depends only on its own seed, so the split does not change any output.
  */
-export async function parallelSample(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions): Promise<string[]> {
+export async function parallelSample(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions): Promise<SampleResult> {
   const ws = pool();
   const { onProgress, ...rest } = options;
   const lengths = requests.map((r) => model.tokenizer.encode(r.prompt).length);
@@ -150,17 +150,19 @@ export async function parallelSample(model: EmbeddedModel, requests: SampleReque
   const results = new Array<string>(requests.length);
   let next = 0;
   let done = 0;
+  let tokens = 0;
   await Promise.all(
     ws.map(async (w) => {
       while (next < batches.length) {
         const batch = batches[next++];
         await ensureLoaded(w, model);
-        const out = await w.call<string[]>({ kind: 'sample', requests: batch.map((i) => requests[i]), options: { ...rest, batchSize: size } });
-        batch.forEach((row, j) => (results[row] = out[j]));
+        const out = await w.call<SampleResult>({ kind: 'sample', requests: batch.map((i) => requests[i]), options: { ...rest, batchSize: size } });
+        batch.forEach((row, j) => (results[row] = out.texts[j]));
+        tokens += out.tokens;
         done += batch.length;
         onProgress?.(done);
       }
     }),
   );
-  return results;
+  return { texts: results, tokens };
 }

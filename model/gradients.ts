@@ -34,13 +34,12 @@ export function gradientSum(c: ModelConfig, tokenizer: Tokenizer, names: string[
   let tokens = 0;
   for (const m of mask) tokens += m;
   const { value, grads } = tf.tidy(() => {
-    const ids = tf.tensor2d(inputs, [rows.length, len], 'int32');
     const targetOneHot = tf.oneHot(tf.tensor1d(targets, 'int32'), c.n_vocab) as tf.Tensor2D;
     const maskT = tf.tensor1d(mask);
     const f = (...ws: tf.Tensor[]) => {
       const named: WeightTensors = {};
       names.forEach((n, i) => (named[n] = ws[i]));
-      return maskedCrossEntropySum(trainingLogits(c, named, ids), targetOneHot, maskT);
+      return maskedCrossEntropySum(trainingLogits(c, named, inputs, rows.length, len), targetOneHot, maskT);
     };
     return tf.valueAndGrads(f)(names.map((n) => w[n]));
   });

@@ -143,3 +143,28 @@ export function maskedCrossEntropySum(logits: tf.Tensor2D, targetsOneHot: tf.Ten
   }) as unknown as CustomGradientFunc);
   return f(logits) as tf.Scalar;
 }
+
+/**
+ * Token embedding rows of `table` [V, D] for `ids`. Forward is a gather; the gradient is a
+ * scatter-add done on the host in row order (deterministic). On WebAssembly the gradient of
+ * `tf.gather` needs UnsortedSegmentSum, which is missing, and the one-hot x table alternative
+ * costs two [N, V] x [V, D]-sized matmuls plus a transpose per step.
+ */
+export function embedTokens(ids: Int32Array, table: tf.Tensor2D): tf.Tensor2D {
+  if (mode === 'plain') return matMulNoBias(tf.oneHot(tf.tensor1d(ids, 'int32'), table.shape[0]), table) as tf.Tensor2D;
+  const [vocab, width] = table.shape;
+  const f = tf.customGrad(((t: tf.Tensor2D) => ({
+    value: tf.gather(t, tf.tensor1d(ids, 'int32')),
+    gradFunc: (dy: tf.Tensor2D) => {
+      const g = dy.dataSync() as Float32Array;
+      const out = new Float32Array(vocab * width);
+      for (let r = 0; r < ids.length; r++) {
+        const dst = ids[r] * width;
+        const src = r * width;
+        for (let j = 0; j < width; j++) out[dst + j] += g[src + j];
+      }
+      return [tf.tensor2d(out, [vocab, width])];
+    },
+  })) as unknown as CustomGradientFunc);
+  return f(table) as tf.Tensor2D;
+}

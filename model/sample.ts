@@ -32,13 +32,23 @@ export interface SampleOptions {
  * A continuation that ends at end-of-text ends with the literal `<|endoftext|>`.
  */
 export async function sample(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions): Promise<string[]> {
+  return (await sampleWithCount(model, requests, options)).texts;
+}
+
+/** The texts of `sample` and how many tokens were generated in all (benchmarks). */
+export interface SampleResult {
+  texts: string[];
+  tokens: number;
+}
+
+export async function sampleWithCount(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions): Promise<SampleResult> {
   validateOptions(options);
   if (requests.length >= 2 && poolAvailable()) return parallelSample(model, requests, options);
   return generate(model, requests, options, true);
 }
 
 /** `sample` on this thread only (what each worker thread runs). */
-export async function sampleInProcess(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions): Promise<string[]> {
+export async function sampleInProcess(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions): Promise<SampleResult> {
   return generate(model, requests, options, true);
 }
 
@@ -50,10 +60,10 @@ function validateOptions(options: SampleOptions): void {
 
 /** The same generation re-running the whole sequence for every token (no cache): the reference for tests. */
 export async function sampleUncached(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions): Promise<string[]> {
-  return generate(model, requests, options, false);
+  return (await generate(model, requests, options, false)).texts;
 }
 
-async function generate(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions, cached: boolean): Promise<string[]> {
+async function generate(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions, cached: boolean): Promise<SampleResult> {
   const { config: c, tokenizer } = model;
   validateOptions(options);
   const batchSize = Math.max(1, Math.floor(options.batchSize ?? 64));
@@ -65,16 +75,18 @@ async function generate(model: EmbeddedModel, requests: SampleRequest[], options
   const order = requests.map((_, i) => i).sort((a, b) => prompts[a].length - prompts[b].length || a - b);
   const results = new Array<string>(requests.length);
   let finished = 0;
+  let tokens = 0;
   const w = model.tensors();
   for (let start = 0; start < order.length; start += batchSize) {
     const rows = order.slice(start, start + batchSize);
     const outputs = decodeBatch(model, w, rows.map((i) => prompts[i]), rows.map((i) => requests[i].seed), options, cached);
     rows.forEach((row, j) => (results[row] = tokenizer.decode(outputs[j])));
+    tokens += outputs.reduce((n, o) => n + o.length, 0);
     finished += rows.length;
     options.onProgress?.(finished);
     await new Promise((resolve) => setImmediate(resolve)); // let heartbeats and timers run between batches
   }
-  return results;
+  return { texts: results, tokens };
 }
 
 function decodeBatch(

@@ -4,7 +4,7 @@ import { attentionForward, causalAttention } from './attention';
 import { attendCached, createCache, storeKeysValues, type KvCache } from './kv-cache';
 
 export type { KvCache } from './kv-cache';
-import { dense, gradientMode, layerNorm } from './ops';
+import { dense, embedTokens, gradientMode, layerNorm } from './ops';
 
 /** The model's weights as tensors, by the names of `weightSpecs`. */
 export type WeightTensors = Record<string, tf.Tensor>;
@@ -61,14 +61,9 @@ function head(w: WeightTensors, x: tf.Tensor2D): tf.Tensor2D {
   return dense(layerNorm(x, w['lnf.g'] as tf.Tensor1D, w['lnf.b'] as tf.Tensor1D), w['head'] as tf.Tensor2D);
 }
 
-/**
- * Training forward pass: ids [B, T] (int32) -> logits [B*T, V]. The token embedding is one-hot x table
- * so its gradient is a plain matmul (the gradient of `gather` needs UnsortedSegmentSum, which the
- * WebAssembly backend lacks).
- */
-export function trainingLogits(c: ModelConfig, w: WeightTensors, ids: tf.Tensor2D): tf.Tensor2D {
-  const [batch, len] = ids.shape;
-  const tokens = dense(tf.oneHot(tf.reshape(ids, [-1]), c.n_vocab) as tf.Tensor2D, w['wte'] as tf.Tensor2D);
+/** Training forward pass: ids [B*T] (rows of T) -> logits [B*T, V]. */
+export function trainingLogits(c: ModelConfig, w: WeightTensors, ids: Int32Array, batch: number, len: number): tf.Tensor2D {
+  const tokens = embedTokens(ids, w['wte'] as tf.Tensor2D);
   const positions = tf.slice(w['wpe'], [0, 0], [len, c.d_model]);
   let x = tf.reshape(tf.add(tf.reshape(tokens, [batch, len, c.d_model]), positions), [batch * len, c.d_model]) as tf.Tensor2D;
   const shape = { batch, len, heads: c.n_heads, dModel: c.d_model };

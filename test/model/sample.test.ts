@@ -77,6 +77,8 @@ void describe('embedded model sampling', () => {
   void it('reports progress as requests finish', async () => {
     const seen: number[] = [];
     await sample(model, prompts.map((prompt, seed) => ({ prompt, seed })), { genLength: 5, temperature: 0, topP: 1, batchSize: 2, onProgress: (n) => seen.push(n) });
-    assert.deepEqual(seen, [2, 4, 5]);
+    // Batches of at most 2 may finish in any order across worker threads; counts only grow.
+    assert.equal(seen.at(-1), 5);
+    seen.forEach((n, i) => assert.ok(n - (seen[i - 1] ?? 0) >= 1 && n - (seen[i - 1] ?? 0) <= 2, `progress ${seen.join(', ')}`));
   });
 });
