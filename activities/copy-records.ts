@@ -6,14 +6,13 @@ import { list, readBytes, writeBytes } from '../storage';
 import type { ActivityDeps } from './deps';
 import { asActivity } from './failures';
 import { inputKey, once } from './manifest';
-import { heartbeat } from './progress';
+import { whileHeartbeating } from './progress';
 import type { CopyRecordsInput, CopyRecordsResult } from './types';
 
 export async function copyRecords(_deps: ActivityDeps, input: CopyRecordsInput): Promise<CopyRecordsResult> {
   return asActivity(`copying records (iteration ${input.iteration})`, async () => {
     const key = inputKey({ step: 'copy', ...input });
-    return once(input.manifestUri, key, async () => {
-      heartbeat({ kind: 'step', doing: `copying the last ${input.copyN} record file(s)` });
+    return once(input.manifestUri, key, () => whileHeartbeating(`copying the last ${input.copyN} record file(s)`, async () => {
       const files = (await list(input.fromFolder)).filter((uri) => uri.endsWith('.txt')).sort((a, b) => iterationOf(a) - iterationOf(b));
       const chosen = files.slice(-input.copyN);
       const copied: string[] = [];
@@ -24,7 +23,7 @@ export async function copyRecords(_deps: ActivityDeps, input: CopyRecordsInput):
         copied.push(target);
       }
       return { copied };
-    });
+    }));
   });
 }
 

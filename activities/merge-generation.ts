@@ -10,14 +10,13 @@ import type { ActivityDeps } from './deps';
 import { asActivity, badInput } from './failures';
 import { generationCounts } from './generate-shard';
 import { inputKey, once } from './manifest';
-import { heartbeat } from './progress';
+import { whileHeartbeating } from './progress';
 import type { MergeGenerationInput, MergeGenerationResult } from './types';
 
 export async function mergeGeneration(_deps: ActivityDeps, input: MergeGenerationInput): Promise<MergeGenerationResult> {
   return asActivity(`merging the generation shards (iteration ${input.iteration})`, async () => {
     const key = inputKey({ step: 'merge-generation', shardUris: input.shardUris, keptTextUri: input.keptTextUri });
-    return once(input.manifestUri, key, async () => {
-      heartbeat({ kind: 'step', doing: 'merging shards' });
+    return once(input.manifestUri, key, () => whileHeartbeating('merging shards', async () => {
       const parts: GenerationResult[] = [];
       for (const uri of input.shardUris) {
         const part = await readJson<GenerationResult>(uri);
@@ -29,6 +28,6 @@ export async function mergeGeneration(_deps: ActivityDeps, input: MergeGeneratio
       const merged = mergeGenerationResults(parts);
       await writeBytes(input.keptTextUri, joinSavedExamples(merged.kept.map((k) => k.text)));
       return { keptTextUri: input.keptTextUri, counts: generationCounts(merged.counts, merged.kept.length) };
-    });
+    }));
   });
 }

@@ -10,13 +10,12 @@ import { experimentLayout } from '../workflows/layout';
 import type { ActivityDeps } from './deps';
 import { taskFor } from './examples';
 import { asActivity, badInput } from './failures';
-import { heartbeat } from './progress';
+import { whileHeartbeating } from './progress';
 import type { PrepareExperimentInput, PreparedExperiment } from './types';
 
 export async function prepareExperiment(_deps: ActivityDeps, input: PrepareExperimentInput): Promise<PreparedExperiment> {
-  return asActivity('preparing the experiment', async () => {
+  return asActivity('preparing the experiment', () => whileHeartbeating('checking the dataset and base model', async () => {
     const { options } = input;
-    heartbeat({ kind: 'step', doing: 'checking the dataset and base model' });
     const root = normaliseRoot(options.storageRoot);
     const datasetDir = options.datasetDir ? normaliseRoot(options.datasetDir) : '';
     const layout = experimentLayout(root, options.experiment);
@@ -34,7 +33,7 @@ export async function prepareExperiment(_deps: ActivityDeps, input: PrepareExper
       trainExamples: train.length,
       devExamples: dev.length,
     };
-  });
+  }));
 }
 
 /** A checkpoint directory is complete when its manifest exists (manifests are written last). */

@@ -59,3 +59,18 @@ function currentContext(): Context | undefined {
     return undefined;
   }
 }
+
+/**
+ * Heartbeats `{kind: 'step', doing}` every few seconds while `work` runs, for steps without finer
+ * progress (merging, tokenizing, copying): a live worker keeps its attempt, a dead one loses it after
+ * the heartbeat timeout.
+ */
+export async function whileHeartbeating<T>(doing: string, work: () => Promise<T>, everyMs = 10_000): Promise<T> {
+  heartbeat({ kind: 'step', doing });
+  const timer = setInterval(() => heartbeat({ kind: 'step', doing }), everyMs);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}

@@ -12,7 +12,7 @@ import type { ActivityDeps } from './deps';
 import { asActivity, badInput } from './failures';
 import { inputKey, once } from './manifest';
 import { checkCheckpoint } from './prepare-experiment';
-import { heartbeat } from './progress';
+import { whileHeartbeating } from './progress';
 import type { WriteRecordsInput, WriteRecordsResult } from './types';
 
 export async function writeRecords(_deps: ActivityDeps, input: WriteRecordsInput): Promise<WriteRecordsResult> {
@@ -21,8 +21,7 @@ export async function writeRecords(_deps: ActivityDeps, input: WriteRecordsInput
     if (textFiles.length === 0) throw badInput(`${input.recordFolder} holds no .txt files; the generation step should have written one`);
     const trainer = await trainerTokenizer(input);
     const key = inputKey({ step: 'records', textFiles, prefix: input.recordsPrefix, index: input.indexUri, tokenizer: trainer.tokenizer.name, seq: trainer.seq });
-    return once(input.manifestUri, key, async () => {
-      heartbeat({ kind: 'step', doing: `tokenizing ${textFiles.length} text file(s) with ${trainer.tokenizer.name}` });
+    return once(input.manifestUri, key, () => whileHeartbeating(`tokenizing ${textFiles.length} text file(s) with ${trainer.tokenizer.name}`, async () => {
       const written = await writeTfRecords({ textFileUris: textFiles, tokenizer: trainer.tokenizer, seq: trainer.seq, outputPrefixUri: input.recordsPrefix });
       // The reference names the training set `{exp}/{exp}_{i}.index`; its line is the record file.
       await writeBytes(input.indexUri, await readText(written.indexUri));
@@ -33,7 +32,7 @@ export async function writeRecords(_deps: ActivityDeps, input: WriteRecordsInput
         tokens: written.tokenCount,
         tokenizer: written.tokenizer,
       };
-    });
+    }));
   });
 }
 
