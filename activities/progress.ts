@@ -1,7 +1,8 @@
 /**
  * Heartbeat details: the fine-grained progress of a running activity. A client reads them from
- * `describe()` (pending activities), see workers/activity-progress.ts; a retried attempt reads its
- * predecessor's from `activityInfo().heartbeatDetails`.
+ * `describe()` (pending activities), see workers/activity-progress.ts. A retried attempt resumes from
+ * what the previous one saved (chunk files, checkpoints), which unlike heartbeat details survives a
+ * lost heartbeat and is visible to any worker.
  */
 import { Context } from '@temporalio/activity';
 
@@ -34,12 +35,6 @@ export type ActivityProgress = ExamplesProgress | TrainingProgress | StepProgres
 export function heartbeat(progress: ActivityProgress): void {
   const ctx = currentContext();
   ctx?.heartbeat(progress);
-}
-
-/** The previous attempt's last heartbeat, if this is a retry. */
-export function previousProgress<T extends ActivityProgress>(kind: T['kind']): T | undefined {
-  const details = currentContext()?.info.heartbeatDetails as ActivityProgress | undefined;
-  return details && details.kind === kind ? (details as T) : undefined;
 }
 
 /** Raises the cancellation if the workflow asked this activity to stop (seen on the last heartbeat). */
