@@ -1,19 +1,20 @@
-import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { pendingActivityProgress } from '../workers/activity-progress';
+import { join } from 'node:path';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { ExperimentProgress } from '../workflows/messages';
 import type { ExperimentResult } from '../workflows/star-experiment';
 import { inputFlags, noPositionals, parseCommandArgs } from './args';
 import { connectClient, temporalTargetFromEnv } from './connection';
-import { startOrReuseDevServer, type DevServer } from './dev-server';
+import { activityDetail } from './activity-detail';
+import { startOrReuseDevServer } from './dev-server';
 import { closedStateAdvice, describeWhere, EXPERIMENT_TASK_QUEUE, queryProgress, startOrAttach } from './experiment-client';
 import { resolveExperimentInput } from './experiment-input';
 import { checkLocalBaseModel } from './base-model-check';
 import { LiveView } from './live-view';
-import { clock, metricsTable, type ActivityDetail } from './progress-view';
+import { clock, metricsTable } from './progress-view';
+import { RunSession } from './run-session';
 import { stateDir } from './state-dir';
-import { startWorker, type RunningWorker } from './worker';
+import { startWorker } from './worker';
 import { logWorkerToFile } from './worker-log';
-import { join } from 'node:path';
 
 const USAGE = 'star run [--preset NAME | --input FILE] [--set key=value ...] [--headless] [--task-queue NAME]';
 const POLL_MS = 1000;
@@ -84,52 +85,6 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
 }
 
-/** What `star run` started, stopped in reverse order on the way out. */
-class RunSession {
-  server?: DevServer;
-  client?: Client;
-  worker?: RunningWorker;
-  interrupted = false;
-  private readonly interruptedPromise: Promise<void>;
-  private onInterrupt = () => {};
-  private readonly sigint = () => this.interrupt();
-
-  constructor() {
-    this.interruptedPromise = new Promise((done) => (this.onInterrupt = done));
-    process.on('SIGINT', this.sigint);
-    process.on('SIGTERM', this.sigint);
-  }
-
-  /** Resolves on the first Ctrl-C. */
-  get interruption(): Promise<void> {
-    return this.interruptedPromise;
-  }
-
-  private interrupt(): void {
-    if (this.interrupted) {
-      console.error('\nSecond Ctrl-C: exiting now. The experiment is safe on the server; `star run` again resumes it.');
-      process.exit(130);
-    }
-    this.interrupted = true;
-    console.error('\nCtrl-C: stopping the worker' + (this.server ? ' and the dev server' : '') + '... (Ctrl-C again to exit at once)');
-    this.worker?.worker.shutdown();
-    this.onInterrupt();
-  }
-
-  async close(): Promise<void> {
-    if (this.worker) {
-      if (this.worker.worker.getState() === 'RUNNING') this.worker.worker.shutdown();
-      await this.worker.done.catch((err: unknown) => console.error(`the worker stopped with an error: ${(err as Error).message}`));
-    }
-    await this.client?.connection.close().catch(() => undefined);
-    if (this.server && !(await this.server.release())) {
-      console.log(`The dev server (pid ${this.server.pid}) stays up for its other users (\`star server stop\` stops it).`);
-    }
-    process.off('SIGINT', this.sigint);
-    process.off('SIGTERM', this.sigint);
-  }
-}
-
 type Settled = { ok: true; result: ExperimentResult } | { ok: false; error: unknown };
 
 async function watch(session: RunSession, handle: WorkflowHandle, experiment: string): Promise<number> {
@@ -197,42 +152,6 @@ async function watchUntilDone(session: RunSession, handle: WorkflowHandle, exper
   if (table.length > 0) console.log(table.join('\n'));
   console.log(`Last model: ${res.lastCheckpointUri}`);
   return 0;
-}
-
-/** The running activities' heartbeats folded into one bar: shard fractions for passes, steps for training. */
-async function activityDetail(client: Client, experiment: string, progress: ExperimentProgress): Promise<ActivityDetail | undefined> {
-  let pending;
-  try {
-    pending = await pendingActivityProgress(client, experiment);
-  } catch {
-    return undefined;
-  }
-  const beats = pending.map((p) => p.progress).filter((p) => p !== undefined);
-  const retrying = pending.find((p) => p.attempt > 1 && p.lastFailure);
-  const retryNote = retrying ? ` (retry ${retrying.attempt}: ${retrying.lastFailure})` : '';
-  const training = beats.find((b) => b.kind === 'training');
-  if (training && training.kind === 'training') {
-    const loss = training.loss === undefined ? '' : ` loss ${training.loss.toFixed(3)}`;
-    return { done: training.step, total: training.totalSteps, text: `step ${training.step}/${training.totalSteps}${loss}${retryNote}` };
-  }
-  const passes = beats.filter((b) => b.kind === 'examples');
-  if (passes.length > 0) {
-    const shards = progress.phaseProgress.total;
-    let fraction = progress.phaseProgress.done;
-    let done = 0;
-    let total = 0;
-    for (const p of passes) {
-      if (p.kind !== 'examples') continue;
-      fraction += p.total > 0 ? p.done / p.total : 0;
-      done += p.done;
-      total += p.total;
-    }
-    const shardNote = shards > 1 ? ` in ${passes.length} running of ${shards} shards` : '';
-    return { done: fraction, total: Math.max(1, shards), text: `${done}/${total} examples${shardNote}${retryNote}` };
-  }
-  const step = beats.find((b) => b.kind === 'step');
-  if (step && step.kind === 'step') return { ...progress.phaseProgress, text: `${step.doing}${retryNote}` };
-  return retryNote ? { ...progress.phaseProgress, text: retryNote.trim() } : undefined;
 }
 
 async function printFinalTable(handle: WorkflowHandle): Promise<void> {
