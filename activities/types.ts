@@ -193,4 +193,6 @@ export interface CopyRecordsResult {
 export interface RecordMetricsInput {
   metricsUri: string;
   row: unknown;
+  /** The experiment's one-line-per-iteration log (`result_logs/{exp}.txt`). */
+  logUri?: string;
 }

@@ -7,7 +7,7 @@ import { ActivityFailure, ApplicationFailure, isCancellation } from '@temporalio
 import type { PreparedExperiment } from '../activities/types';
 import type { StarActivities } from './activity-proxies';
 import type { ExperimentOptions } from './input';
-import { iterationLayout, join } from './layout';
+import { experimentLayout, iterationLayout, join } from './layout';
 import type { Phase, PhaseProgress } from './messages';
 import type { IterationMetrics } from './metrics';
 import { allOrCancel } from './parallel';
@@ -179,7 +179,7 @@ export async function runIteration(request: IterationRequest): Promise<Iteration
     seconds,
   };
   try {
-    await acts.recordMetrics({ metricsUri: it.metrics, row: metrics });
+    await acts.recordMetrics({ metricsUri: it.metrics, row: metrics, logUri: experimentLayout(prepared.root, exp).resultLog });
   } catch (err) {
     throw stepFailure(exp, iteration, live.phase, err);
   }

@@ -27,8 +27,10 @@ export interface ExperimentLayout {
   baseConfig: string;
   /** Generated arithmetic problems (when the task has no dataset folder). */
   datasetDir: string;
-  /** The reference's `result_logs/{exp}.txt`: one JSON line per finished iteration. */
+  /** Per-iteration metrics rows (`metrics/{exp}_{i}.json`). */
   metricsDir: string;
+  /** The reference's `result_logs/{exp}.txt`: one line per finished iteration. */
+  resultLog: string;
 }
 
 export function experimentLayout(root: string, exp: string): ExperimentLayout {
@@ -39,6 +41,7 @@ export function experimentLayout(root: string, exp: string): ExperimentLayout {
     baseConfig: join(dir, 'configs', 'base.json'),
     datasetDir: join(dir, 'dataset'),
     metricsDir: join(dir, 'metrics'),
+    resultLog: join(dir, 'result_logs', `${exp}.txt`),
   };
 }
 

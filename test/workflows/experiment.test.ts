@@ -10,7 +10,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { readRecordsIndex } from '../../core/records';
 import { countExamples } from '../../core/saved-text';
 import { normaliseRoot } from '../../storage';
-import { iterationLayout } from '../../workflows/layout';
+import { experimentLayout, iterationLayout } from '../../workflows/layout';
 import { starExperiment } from '../../workflows/star-experiment';
 import { captureHistories, startDevServer, startWorker, uniqueExperiment, type RunningWorker } from '../helpers/temporal';
 import { scratchDir, tinyExperiment, writeBaseConfig } from './fixtures/experiment-input';
@@ -75,6 +75,9 @@ void describe('starExperiment on a dev server', { timeout: 240_000 }, () => {
       assert.ok(existsSync(path(it.generateShard(0, 2))) && existsSync(path(it.generateShard(1, 2))), 'two generation shards');
       assert.ok(existsSync(path(it.metrics)));
     }
+    const log = readFileSync(new URL(experimentLayout(rootUri, exp).resultLog), 'utf8').trim().split('\n');
+    assert.deepEqual(log.map((line) => line.split(':')[0]), ['iteration 1', 'iteration 2']);
+    assert.match(log[0] ?? '', /kept=\d+ rationalized=\d+ .*total_steps=4 .*accuracy: 1=/);
     // Iteration 2 generated with iteration 1's model, and both trained from the base model.
     const secondConfig = JSON.parse(readFileSync(new URL(iterationLayout(rootUri, exp, 2).config).pathname, 'utf8')) as Record<string, unknown>;
     assert.equal(secondConfig.model_dir, iterationLayout(rootUri, exp, 2).modelDir);
