@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ensureTemporalCli } from './temporal-binary';
 import { findFreePort, isPortFree, namespaceAnswers } from './ports';
+import { processAlive, sleep, stopProcessGroup, tail } from './process-group';
 
 /**
  * The local Temporal dev server that `star run` uses when no TEMPORAL_ADDRESS is given.
@@ -234,57 +235,4 @@ async function waitUntilReady(address: string, pid: number, logFile: string, tim
     }
     await sleep(250);
   }
-}
-
-/** SIGTERM to the process group, SIGKILL if it is still there after 10 s. */
-async function stopProcessGroup(pid: number): Promise<void> {
-  signalGroup(pid, 'SIGTERM');
-  const deadline = Date.now() + 10_000;
-  while (processAlive(pid)) {
-    if (Date.now() > deadline) {
-      signalGroup(pid, 'SIGKILL');
-      break;
-    }
-    await sleep(100);
-  }
-  while (processAlive(pid)) await sleep(50);
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // already gone
-    }
-  }
-}
-
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  // A zombie (exited, not yet reaped by its parent) still accepts signal 0.
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/\) Z /.test(stat);
-  } catch {
-    return true; // no /proc (macOS): trust kill(0)
-  }
-}
-
-function tail(path: string, lines: number): string {
-  try {
-    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((done) => setTimeout(done, ms));
 }

@@ -4,7 +4,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { devServerFiles, processAlive, readServerRecord, startOrReuseDevServer, stopDevServer } from '../../cli/dev-server';
+import { devServerFiles, readServerRecord, startOrReuseDevServer, stopDevServer } from '../../cli/dev-server';
+import { processAlive } from '../../cli/process-group';
 import { findFreePort, isPortFree, namespaceAnswers } from '../../cli/ports';
 
 // The real `temporal` binary (found or installed by cli/temporal-binary.ts), on free ports, with its

@@ -9,7 +9,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { processAlive, readServerRecord, stopDevServer } from '../../cli/dev-server';
+import { readServerRecord, stopDevServer } from '../../cli/dev-server';
+import { processAlive } from '../../cli/process-group';
 import { tinyBaseModel } from '../workflows/fixtures/tiny-model';
 import { tinyExperiment, writeBaseConfig } from '../workflows/fixtures/experiment-input';
 
