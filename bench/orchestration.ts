@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/orchestration.ts [--input experiment.json] [--iterations N]`: the share of an
+ * `npx tsx bench/orchestration.ts [--input experiment.json] [--iterations N] [--samples N]`: the share of an
  * experiment's wall time spent outside activity execution — scheduling, workflow tasks, history,
  * continue-as-new — measured from the histories of a real run on a local dev server.
  *
@@ -64,7 +64,9 @@ function unionLength(intervals: [number, number][]): number {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { input: { type: 'string' }, iterations: { type: 'string', default: '3' } } });
+  const { values } = parseArgs({
+    options: { input: { type: 'string' }, iterations: { type: 'string', default: '3' }, samples: { type: 'string', default: '48' } },
+  });
   const env = await startDevServer();
   const worker = await startWorker(env);
   try {
@@ -76,8 +78,8 @@ async function main(): Promise<void> {
       const root = scratchDir('bench');
       input = tinyExperiment(exp, root, await tinyBaseModel(), writeBaseConfig(root), {
         nIters: Number(values.iterations) + 1,
-        nTrainSamples: 48,
-        arithmetic: { trainDigits: [1, 2], devDigits: [1, 2], trainPerDigit: 24, devPerDigit: 24 },
+        nTrainSamples: Number(values.samples),
+        arithmetic: { trainDigits: [1, 2], devDigits: [1, 2], trainPerDigit: Number(values.samples) / 2, devPerDigit: Number(values.samples) / 2 },
       });
     }
     const handle = await env.client.workflow.start(starExperiment, { taskQueue: worker.taskQueue, workflowId: exp, args: [input] });
@@ -92,6 +94,7 @@ async function main(): Promise<void> {
     console.log(`wall ${(wall / 1000).toFixed(2)} s, activities ${(busy / 1000).toFixed(2)} s, outside activities ${(outside / 1000).toFixed(3)} s`);
     const waiting = runs.reduce((sum, r) => sum + scheduleToStart(r.history.events ?? []), 0);
     console.log(`of which activities waiting to start (schedule-to-start, summed): ${(waiting / 1000).toFixed(3)} s`);
+    console.log(`outside activities per iteration: ${(outside / runs.length / 1000).toFixed(3)} s`);
     console.log(`orchestration share: ${((100 * outside) / wall).toFixed(2)}% (target < 2%); per activity: ${(outside / intervals.length).toFixed(1)} ms`);
   } finally {
     await worker.stop();
