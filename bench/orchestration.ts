@@ -73,7 +73,8 @@ async function main(): Promise<void> {
     const exp = uniqueExperiment('bench');
     let input: ExperimentInput;
     if (values.input) {
-      input = { ...(JSON.parse(readFileSync(values.input, 'utf8')) as ExperimentInput), experiment: exp };
+      const fromFile = JSON.parse(readFileSync(values.input, 'utf8')) as ExperimentInput;
+      input = { ...fromFile, experiment: exp, nIters: Number(values.iterations) + 1, storageRoot: scratchDir('bench') };
     } else {
       const root = scratchDir('bench');
       input = tinyExperiment(exp, root, await tinyBaseModel(), writeBaseConfig(root), {
