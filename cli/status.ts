@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { ExperimentProgress } from '../workflows/messages';
 import type { ExperimentResult } from '../workflows/star-experiment';
+import { activityDetail } from './activity-detail';
 import { onePositional, parseCommandArgs } from './args';
 import { closedStateAdvice, describeWhere, experimentState, queryProgress, resolveTarget, withClient, type ExperimentState } from './experiment-client';
 import { headline, metricsTable, phaseBars } from './progress-view';
@@ -46,7 +47,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
     console.log(`${experiment}: ${state.kind} (run ${state.runId}) on ${describeWhere(target)}`);
     if (progress) {
       console.log(headline(progress));
-      if (state.kind === 'running') console.log(phaseBars(progress).join('\n'));
+      if (state.kind === 'running') console.log(phaseBars(progress, await activityDetail(client, experiment, progress)).join('\n'));
       const table = metricsTable(progress.metrics);
       console.log(table.length > 0 ? `\n${table.join('\n')}` : '\nNo iteration has finished yet.');
     } else if (state.kind === 'running') {
