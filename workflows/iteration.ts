@@ -190,7 +190,7 @@ export async function runIteration(request: IterationRequest): Promise<Iteration
  * A failed step fails the run, naming the iteration and step, the cause, and the way back: fix the
  * cause, then `star resume` resets the run to just before this step (completed steps are kept).
  */
-function stepFailure(exp: string, iteration: number, phase: Phase, err: unknown): unknown {
+export function stepFailure(exp: string, iteration: number, phase: Phase, err: unknown): unknown {
   if (isCancellation(err) || !(err instanceof ActivityFailure)) return err;
   const cause = err.cause instanceof Error ? err.cause.message : String(err);
   return ApplicationFailure.create({

@@ -13,9 +13,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { PreparedExperiment } from '../activities/types';
-import { activityProxies } from './activity-proxies';
+import { activityProxies, type StarActivities } from './activity-proxies';
 import { parseExperimentInput, type ExperimentInput, type ExperimentOptions } from './input';
-import { runIteration, type LiveProgress } from './iteration';
+import { runIteration, stepFailure, type LiveProgress } from './iteration';
 import { progressQuery, setNItersUpdate, stopAfterIterationSignal, type ExperimentProgress } from './messages';
 import type { IterationMetrics } from './metrics';
 import { planExperiment, type ExperimentPlan } from './plan';
@@ -88,7 +88,7 @@ export async function starExperiment(input: ExperimentInput, carried?: CarriedSt
   );
 
   const acts = activityProxies(options.heartbeatTimeoutSeconds);
-  const prepared = carried?.prepared ?? (await acts.prepareExperiment({ options }));
+  const prepared = carried?.prepared ?? (await prepare(acts, options, iteration));
 
   const outcome = await runIteration({
     options,
@@ -123,6 +123,14 @@ export async function starExperiment(input: ExperimentInput, carried?: CarriedSt
     metrics,
   };
   return continueAsNew<typeof starExperiment>({ ...options, nIters }, next);
+}
+
+async function prepare(acts: StarActivities, options: ExperimentOptions, iteration: number): Promise<PreparedExperiment> {
+  try {
+    return await acts.prepareExperiment({ options });
+  } catch (err) {
+    throw stepFailure(options.experiment, iteration, 'preparing', err);
+  }
 }
 
 /** Rejects a bad input before anything runs, listing every problem; the workflow ID must be the experiment. */
