@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ensureTemporalCli } from './temporal-binary';
@@ -16,8 +16,8 @@ import { processAlive, sleep, stopProcessGroup, tail } from './process-group';
 export interface DevServerOptions {
   /** Folder for temporal.db, dev-server.json and dev-server.log. */
   stateDir: string;
-  /** gRPC port; default 7233 when free, else any free port. */
-  port?: number;
+  /** gRPC port; default 7233 when free, else any free port; 'any': any free port (tests). */
+  port?: number | 'any';
   /** Web UI port; default gRPC port + 1000 when free, else any free port. */
   uiPort?: number;
   /** Turn the Web UI off (tests). */
@@ -116,7 +116,21 @@ export async function startOrReuseDevServer(options: DevServerOptions): Promise<
   }
 
   const temporal = ensureTemporalCli();
-  const port = options.port ?? (await preferredPort(7233));
+  // Ports we pick can be taken by someone else between our check and the server's bind: try again.
+  const ourPorts = typeof options.port !== 'number' && options.uiPort === undefined;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launch(temporal, options, files, timeoutMs);
+    } catch (err) {
+      if (!(err instanceof PortTakenError) || !ourPorts || attempt >= 3) throw err;
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+async function launch(temporal: string, options: DevServerOptions, files: ReturnType<typeof devServerFiles>, timeoutMs: number): Promise<DevServer> {
+  const port = typeof options.port === 'number' ? options.port : options.port === 'any' ? await findFreePort() : await preferredPort(7233);
   const uiPort = options.headless ? undefined : (options.uiPort ?? (await preferredPort(port + 1000)));
   // Another server on the port would answer the readiness check in place of ours.
   for (const [flag, wanted] of [['port', port], ['UI port', uiPort]] as const) {
@@ -131,6 +145,7 @@ export async function startOrReuseDevServer(options: DevServerOptions): Promise<
   args.push('--http-port', String(await findFreePort()), '--metrics-port', String(await findFreePort()));
   args.push('--log-level', 'warn');
 
+  const logStart = existsSync(files.log) ? statSync(files.log).size : 0;
   const logFd = openSync(files.log, 'a');
   writeFileSync(logFd, `\n--- ${new Date().toISOString()} ${temporal} ${args.join(' ')}\n`);
   // detached: its own process group, so the terminal's Ctrl-C reaches only us and we stop it
@@ -147,9 +162,18 @@ export async function startOrReuseDevServer(options: DevServerOptions): Promise<
   } catch (err) {
     await stopProcessGroup(child.pid);
     rmSync(files.record, { force: true });
+    if (/address already in use/i.test(readFrom(files.log, logStart))) throw new PortTakenError((err as Error).message);
     throw err;
   }
   return handleFor(record, files.log, false);
+}
+
+function readFrom(path: string, offset: number): string {
+  try {
+    return readFileSync(path).subarray(offset).toString('utf8');
+  } catch {
+    return '';
+  }
 }
 
 /** Stops the dev server recorded in `stateDir`; returns false when none was running. */

@@ -65,7 +65,7 @@ void describe('the local Temporal dev server', () => {
   });
 
   void it('stays up while another live process uses it, and stops when the last user releases it', async () => {
-    const server = await startOrReuseDevServer({ stateDir, port: await findFreePort(), headless: true });
+    const server = await startOrReuseDevServer({ stateDir, port: 'any', headless: true });
     server.use();
     // Another `star run` using the server: any live process other than this one will do.
     const otherMark = join(devServerFiles(stateDir).users, String(process.ppid));
@@ -80,7 +80,7 @@ void describe('the local Temporal dev server', () => {
   });
 
   void it('forgets users that died, and keeps a persistent server (`star server start`) running', async () => {
-    const server = await startOrReuseDevServer({ stateDir, port: await findFreePort(), headless: true, persistent: true });
+    const server = await startOrReuseDevServer({ stateDir, port: 'any', headless: true, persistent: true });
     mkdirSync(devServerFiles(stateDir).users, { recursive: true });
     writeFileSync(join(devServerFiles(stateDir).users, '999999999'), ''); // no such process
     server.use();
@@ -91,7 +91,7 @@ void describe('the local Temporal dev server', () => {
 
   void it('says why when the server cannot start (its port is taken)', async () => {
     const blockerState = mkdtempSync(join(tmpdir(), 'star-dev-server-other-'));
-    const blocker = await startOrReuseDevServer({ stateDir: blockerState, headless: true, port: await findFreePort() });
+    const blocker = await startOrReuseDevServer({ stateDir: blockerState, headless: true, port: 'any' });
     const otherState = mkdtempSync(join(tmpdir(), 'star-dev-server-clash-'));
     try {
       const port = Number(blocker.address.split(':')[1]);
