@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/orchestration.ts [--input experiment.json] [--iterations N] [--samples N]`: the share of an
+ * `npx tsx bench/orchestration.ts [--input experiment.json] [--iterations N] [--samples N] [--steps N]`: the share of an
  * experiment's wall time spent outside activity execution — scheduling, workflow tasks, history,
  * continue-as-new — measured from the histories of a real run on a local dev server.
  *
@@ -65,7 +65,7 @@ function unionLength(intervals: [number, number][]): number {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { input: { type: 'string' }, iterations: { type: 'string', default: '3' }, samples: { type: 'string', default: '48' } },
+    options: { input: { type: 'string' }, iterations: { type: 'string', default: '3' }, samples: { type: 'string', default: '48' }, steps: { type: 'string', default: '4' } },
   });
   const env = await startDevServer();
   const worker = await startWorker(env);
@@ -80,6 +80,7 @@ async function main(): Promise<void> {
       input = tinyExperiment(exp, root, await tinyBaseModel(), writeBaseConfig(root), {
         nIters: Number(values.iterations) + 1,
         nTrainSamples: Number(values.samples),
+        startSteps: Number(values.steps),
         arithmetic: { trainDigits: [1, 2], devDigits: [1, 2], trainPerDigit: Number(values.samples) / 2, devPerDigit: Number(values.samples) / 2 },
       });
     }
