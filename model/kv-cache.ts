@@ -1,3 +1,5 @@
+import { simdKernels, type SimdKernels } from './simd-kernels';
+
 /**
  * The key/value cache of a batch being decoded, kept on the host, and attention computed from it
  * in plain JavaScript.
@@ -18,11 +20,33 @@ export interface KvCache {
   values: Float32Array[];
   /** Positions filled so far (the same for every row). */
   length: number;
+  /** Present when the cache lives in WebAssembly memory and attention runs in SIMD kernels. */
+  simd?: { kernels: SimdKernels; heap: Float32Array; qPtr: number; scoresPtr: number; outPtr: number };
 }
 
 export function createCache(layers: number, batch: number, heads: number, dModel: number, capacity: number, pad: number[]): KvCache {
   const headDim = dModel / heads;
   const size = batch * heads * capacity * headDim;
+  if (headDim % 4 === 0) {
+    // Keys, values and scratch live in the SIMD kernels' memory so they read the cache in place.
+    const scratch = 2 * headDim + capacity;
+    const kernels = simdKernels(4 * (2 * layers * size + scratch));
+    if (kernels) {
+      const at = (i: number) => new Float32Array(kernels.memory.buffer, 4 * i * size, size);
+      const base = 4 * 2 * layers * size;
+      return {
+        batch,
+        heads,
+        headDim,
+        capacity,
+        pad,
+        keys: Array.from({ length: layers }, (_, l) => at(2 * l)),
+        values: Array.from({ length: layers }, (_, l) => at(2 * l + 1)),
+        length: 0,
+        simd: { kernels, heap: new Float32Array(kernels.memory.buffer), qPtr: base, scoresPtr: base + 4 * headDim, outPtr: base + 4 * (headDim + capacity) },
+      };
+    }
+  }
   return {
     batch,
     heads,
@@ -66,6 +90,7 @@ export function storeKeysValues(cache: KvCache, l: number, qkv: Float32Array, n:
  * padding positions get zeros (nothing reads them).
  */
 export function attendCached(cache: KvCache, l: number, qkv: Float32Array, n: number, from: number): Float32Array {
+  if (cache.simd) return attendSimd(cache, l, qkv, n, from);
   const { batch: B, heads: H, headDim: dh, capacity } = cache;
   const D = H * dh;
   const K = cache.keys[l];
@@ -163,21 +188,57 @@ export function attendCached(cache: KvCache, l: number, qkv: Float32Array, n: nu
   return out;
 }
 
+/** `attendCached` with the dot products and weighted sums in WebAssembly SIMD (softmax in JS). */
+function attendSimd(cache: KvCache, l: number, qkv: Float32Array, n: number, from: number): Float32Array {
+  const { batch: B, heads: H, headDim: dh, capacity } = cache;
+  const { kernels, heap, qPtr, scoresPtr, outPtr } = cache.simd!;
+  const D = H * dh;
+  const kBase = cache.keys[l].byteOffset;
+  const vBase = cache.values[l].byteOffset;
+  const q = qPtr >> 2;
+  const sc = scoresPtr >> 2;
+  const o = outPtr >> 2;
+  const scale = 1 / Math.sqrt(dh);
+  const out = new Float32Array(B * n * D);
+  for (let b = 0; b < B; b++) {
+    const first = cache.pad[b];
+    for (let h = 0; h < H; h++) {
+      const rowStart = ((b * H + h) * capacity + first) * dh * 4;
+      for (let i = 0; i < n; i++) {
+        const pos = from + i;
+        if (pos < first) continue;
+        const count = pos - first + 1;
+        const qo = (b * n + i) * 3 * D + h * dh;
+        for (let j = 0; j < dh; j++) heap[q + j] = qkv[qo + j] * scale;
+        kernels.scores(qPtr, kBase + rowStart, count, dh, scoresPtr);
+        let max = -Infinity;
+        for (let s = 0; s < count; s++) if (heap[sc + s] > max) max = heap[sc + s];
+        let sum = 0;
+        for (let s = 0; s < count; s++) {
+          const p = Math.fround(Math.exp(heap[sc + s] - max));
+          heap[sc + s] = p;
+          sum += p;
+        }
+        kernels.weighted(scoresPtr, vBase + rowStart, count, dh, outPtr);
+        const dst = (b * n + i) * D + h * dh;
+        for (let j = 0; j < dh; j++) out[dst + j] = heap[o + j] / sum;
+      }
+    }
+  }
+  return out;
+}
+
 /** A cache holding only the given rows (in that order): finished rows stop costing work. */
 export function selectRows(cache: KvCache, rows: number[]): KvCache {
   const { heads: H, headDim: dh, capacity } = cache;
+  const next = createCache(cache.keys.length, rows.length, H, H * dh, capacity, rows.map((r) => cache.pad[r]));
+  next.length = cache.length;
   const rowSize = H * capacity * dh;
-  const pick = (arrays: Float32Array[]) =>
-    arrays.map((a) => {
-      const out = new Float32Array(rows.length * rowSize);
-      rows.forEach((r, i) => out.set(a.subarray(r * rowSize, (r + 1) * rowSize), i * rowSize));
-      return out;
+  for (let l = 0; l < cache.keys.length; l++) {
+    rows.forEach((r, i) => {
+      next.keys[l].set(cache.keys[l].subarray(r * rowSize, (r + 1) * rowSize), i * rowSize);
+      next.values[l].set(cache.values[l].subarray(r * rowSize, (r + 1) * rowSize), i * rowSize);
     });
-  return {
-    ...cache,
-    batch: rows.length,
-    pad: rows.map((r) => cache.pad[r]),
-    keys: pick(cache.keys),
-    values: pick(cache.values),
-  };
+  }
+  return next;
 }

@@ -126,6 +126,7 @@ function decodeBatch(
     }
     return outputs;
   }
+  const embeddings = { wte: model.weights.find((x) => x.name === 'wte')!.data, wpe: model.weights.find((x) => x.name === 'wpe')!.data };
   let cache: KvCache | undefined;
   let logits = tf.tidy(() => {
     const r = prefill(c, w, sliceColumns(tokens, batch, width, len), batch, len, pad, width);
@@ -155,7 +156,7 @@ function decodeBatch(
     }
     const positions = Int32Array.from(rows, (b) => Math.min(c.seq - 1, len + step - pad[b]));
     const kv = cache!;
-    logits = tf.tidy(() => decodeStep(c, w, kv, feed, positions));
+    logits = tf.tidy(() => decodeStep(c, w, kv, feed, positions, embeddings));
   }
   return outputs;
 }
@@ -179,7 +180,9 @@ export function pickToken(logits: Float32Array, vocabSize: number, options: Pick
   const max = logits[best];
   const probs = new Float64Array(vocabSize);
   let total = 0;
-  for (let i = 0; i < vocabSize; i++) total += probs[i] = Math.exp((logits[i] - max) / options.temperature);
+  // exp underflows to exactly 0 in float64 below -745; skipping those calls changes nothing.
+  const floor = max - 745 * options.temperature;
+  for (let i = 0; i < vocabSize; i++) if (logits[i] > floor) total += probs[i] = Math.exp((logits[i] - max) / options.temperature);
   const nucleus: number[] = [];
   let mass = 0;
   while (nucleus.length === 0 || mass < options.topP) {

@@ -105,11 +105,32 @@ export function prefill(c: ModelConfig, w: WeightTensors, ids: Int32Array, batch
   return { logits: head(w, last as tf.Tensor2D), cache };
 }
 
-/** One decoding step: the next token of every row, ids [B], at positions [B]; returns logits [B, V]. */
-export function decodeStep(c: ModelConfig, w: WeightTensors, cache: KvCache, ids: Int32Array, positions: Int32Array): tf.Tensor2D {
+/**
+ * One decoding step: the next token of every row, ids [B], at positions [B]; returns logits [B, V].
+ * `embeddings` (host copies of wte and wpe) let the token + position rows be summed in JS: one
+ * upload instead of two gathers, two index uploads and an add per step.
+ */
+export function decodeStep(
+  c: ModelConfig,
+  w: WeightTensors,
+  cache: KvCache,
+  ids: Int32Array,
+  positions: Int32Array,
+  embeddings?: { wte: Float32Array; wpe: Float32Array },
+): tf.Tensor2D {
   const batch = ids.length;
   const at = cache.length;
-  let x = embedAt(w, ids, positions);
+  let x: tf.Tensor2D;
+  if (embeddings) {
+    const D = c.d_model;
+    const rows = new Float32Array(batch * D);
+    for (let b = 0; b < batch; b++) {
+      const t = ids[b] * D;
+      const p = positions[b] * D;
+      for (let j = 0; j < D; j++) rows[b * D + j] = embeddings.wte[t + j] + embeddings.wpe[p + j];
+    }
+    x = tf.tensor2d(rows, [batch, D]);
+  } else x = embedAt(w, ids, positions);
   for (let l = 0; l < c.layers; l++) {
     x = block(c, w, l, x, (qkv) => {
       const host = qkv.dataSync() as Float32Array;

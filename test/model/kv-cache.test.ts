@@ -26,8 +26,14 @@ function reference(qkv: Float32Array, B: number, T: number, H: number, dh: numbe
 }
 
 void describe('host key/value cache attention', () => {
-  for (const dh of [8, 6]) {
-    void it(`matches plain softmax attention with left padding (head width ${dh})`, () => {
+  const cases = [
+    { dh: 8, simd: true },
+    { dh: 8, simd: false },
+    { dh: 6, simd: true }, // not a multiple of 4: always the JavaScript loops
+  ];
+  for (const { dh, simd } of cases) {
+    void it(`matches plain softmax attention with left padding (head width ${dh}, ${simd ? 'SIMD kernels' : 'JavaScript'})`, () => {
+      process.env.STAR_MODEL_SIMD = simd ? '' : '0';
       const B = 3;
       const T = 9;
       const H = 2;
@@ -39,6 +45,8 @@ void describe('host key/value cache attention', () => {
       const got = attendCached(cache, 0, qkv, T, 0);
       const want = reference(qkv, B, T, H, dh, pad);
       got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-5, `element ${i}: ${v} vs ${want[i]}`));
+      assert.equal(cache.simd !== undefined, simd && dh % 4 === 0);
+      delete process.env.STAR_MODEL_SIMD;
     });
   }
 
