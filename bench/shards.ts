@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/shards.ts [--examples 96] [--shards 4] [--gen-length 48] [--model configs/model-small.json] [--rounds 1]`:
+ * `npx tsx bench/shards.ts [--examples 384] [--shards 4] [--gen-length 48] [--model configs/model-small.json] [--rounds 2] [--model-workers N]`:
  * generation throughput (examples per second) of one experiment's generation pass with 1 and with 2
  * worker processes on this machine, printed side by side with their ratio.
  *
@@ -13,7 +13,7 @@
  * generation pass is done.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
@@ -41,12 +41,16 @@ async function main(): Promise<void> {
       'gen-length': { type: 'string' },
       model: { type: 'string' },
       rounds: { type: 'string' },
+      'model-workers': { type: 'string' },
     },
   });
-  const examples = Number(values.examples ?? 96);
+  // The embedded model computes on worker threads (STAR_MODEL_WORKERS, default: the cores, at most 4);
+  // 1 keeps each worker process on one core, which isolates what more processes add.
+  const modelWorkers = values['model-workers'] ?? process.env.STAR_MODEL_WORKERS ?? '';
+  const examples = Number(values.examples ?? 384);
   const shards = Number(values.shards ?? 4);
   const genLength = Number(values['gen-length'] ?? 48);
-  const rounds = Number(values.rounds ?? 1);
+  const rounds = Number(values.rounds ?? 2);
   const scratch = mkdtempSync(join(tmpdir(), 'star-bench-shards-'));
   Runtime.install({ logger: new DefaultLogger('WARN') });
 
@@ -85,7 +89,7 @@ async function main(): Promise<void> {
           heartbeatTimeoutSeconds: 60,
           arithmetic: { trainDigits: [1, 2, 3], devDigits: [1], trainPerDigit: Math.ceil(examples / 3), devPerDigit: 1 },
         };
-        const measured = await measure(client, server.address, bundlePath, processes, input, { examples, shards });
+        const measured = await measure(client, server.address, bundlePath, processes, input, { examples, shards, modelWorkers });
         results.push(measured);
         console.error(`  ${processes} process(es): ${measured.examples} examples in ${measured.seconds.toFixed(1)} s (shards per worker ${measured.shardsPerWorker.join('+')})`);
       }
@@ -95,10 +99,10 @@ async function main(): Promise<void> {
     await server.stop();
     rmSync(scratch, { recursive: true, force: true });
   }
-  report(results, { examples, shards, genLength, model: values.model ?? 'configs/model-small.json' });
+  report(results, { examples, shards, genLength, model: values.model ?? 'configs/model-small.json', modelWorkers: modelWorkers || 'default (cores, at most 4)' });
 }
 
-async function measure(client: Client, address: string, bundlePath: string, processes: number, input: ExperimentInput, size: { examples: number; shards: number }): Promise<Measurement> {
+async function measure(client: Client, address: string, bundlePath: string, processes: number, input: ExperimentInput, size: { examples: number; shards: number; modelWorkers: string }): Promise<Measurement> {
   const taskQueue = `bench-${input.experiment}`;
   const workers: WorkerProcess[] = [];
   try {
@@ -111,6 +115,7 @@ async function measure(client: Client, address: string, bundlePath: string, proc
           STAR_WORKFLOW_BUNDLE: bundlePath,
           STAR_TEST_MAX_ACTIVITIES: '1',
           STAR_TEST_CHUNK_SIZE: '16',
+          ...(size.modelWorkers ? { STAR_MODEL_WORKERS: size.modelWorkers } : {}),
         }),
       );
     }
@@ -163,7 +168,7 @@ function generationSpan(history: History, shards: number): { seconds: number; id
   return { seconds: (last - first) / 1000, identities: completed.map((c) => startedBy.get(c.scheduledId) ?? '?') };
 }
 
-function report(results: Measurement[], setup: { examples: number; shards: number; genLength: number; model: string }): void {
+function report(results: Measurement[], setup: { examples: number; shards: number; genLength: number; model: string; modelWorkers: string }): void {
   const best = (processes: number) => {
     const runs = results.filter((r) => r.processes === processes);
     return runs.reduce((a, b) => (b.examples / b.seconds > a.examples / a.seconds ? b : a));
@@ -171,7 +176,7 @@ function report(results: Measurement[], setup: { examples: number; shards: numbe
   const one = best(1);
   const two = best(2);
   const rate = (m: Measurement) => m.examples / m.seconds;
-  console.log(`generation throughput, ${setup.examples} arithmetic examples in ${setup.shards} shards, gen length ${setup.genLength}, model ${setup.model}, random weights (best of ${results.length / 2})`);
+  console.log(`generation throughput, ${setup.examples} arithmetic examples in ${setup.shards} shards, gen length ${setup.genLength}, model ${setup.model}, random weights, STAR_MODEL_WORKERS ${setup.modelWorkers}, ${availableParallelism()} cores, load average ${loadavg()[0].toFixed(1)} (best of ${results.length / 2})`);
   console.log('| worker processes | seconds | examples/s | shards per worker |');
   console.log('|---|---|---|---|');
   for (const m of [one, two]) console.log(`| ${m.processes} | ${m.seconds.toFixed(1)} | ${rate(m).toFixed(2)} | ${m.shardsPerWorker.join(' + ')} |`);
