@@ -116,18 +116,18 @@ export async function startOrReuseDevServer(options: DevServerOptions): Promise<
   }
 
   const temporal = ensureTemporalCli();
-  // Ports we pick can be taken by someone else between our check and the server's bind: try again.
-  const ourPorts = typeof options.port !== 'number' && options.uiPort === undefined;
+  // The server also binds ports it picks itself (its internal services), and ports we pick can be
+  // taken between our check and its bind: when it dies of a port problem, try again.
   for (let attempt = 1; ; attempt++) {
     try {
       return await launch(temporal, options, files, timeoutMs);
     } catch (err) {
-      if (!(err instanceof PortTakenError) || !ourPorts || attempt >= 3) throw err;
+      if (!(err instanceof PortProblemError) || attempt >= 3) throw err;
     }
   }
 }
 
-class PortTakenError extends Error {}
+class PortProblemError extends Error {}
 
 async function launch(temporal: string, options: DevServerOptions, files: ReturnType<typeof devServerFiles>, timeoutMs: number): Promise<DevServer> {
   const port = typeof options.port === 'number' ? options.port : options.port === 'any' ? await findFreePort() : await preferredPort(7233);
@@ -162,8 +162,11 @@ async function launch(temporal: string, options: DevServerOptions, files: Return
   } catch (err) {
     await stopProcessGroup(child.pid);
     rmSync(files.record, { force: true });
-    if (/address already in use/i.test(readFrom(files.log, logStart))) throw new PortTakenError((err as Error).message);
-    throw err;
+    const log = readFrom(files.log, logStart);
+    const cause = log.split('\n').filter((line) => /^(panic|error|fatal)\b|level=(error|fatal)/i.test(line.trim())).slice(0, 5).join('\n');
+    const message = `${(err as Error).message}${cause ? `\n${cause}` : ''}\n(full log: ${files.log})`;
+    if (/address already in use|free port|bind:|panic:.*port/i.test(log)) throw new PortProblemError(message);
+    throw new Error(message);
   }
   return handleFor(record, files.log, false);
 }
@@ -252,7 +255,7 @@ async function waitUntilReady(address: string, pid: number, logFile: string, tim
   for (;;) {
     if (await namespaceAnswers(address, NAMESPACE)) return;
     if (!processAlive(pid)) {
-      throw new Error(`the Temporal dev server (pid ${pid}) exited before it answered on ${address}; its log:\n${tail(logFile, 20)}`);
+      throw new Error(`the Temporal dev server (pid ${pid}) exited before it answered on ${address}; the end of its log:\n${tail(logFile, 8)}`);
     }
     if (Date.now() > deadline) {
       throw new Error(`the Temporal dev server (pid ${pid}) did not answer on ${address} within ${timeoutMs / 1000}s; see ${logFile}`);
