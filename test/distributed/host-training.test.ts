@@ -198,7 +198,7 @@ void describe('command trainer on two host workers', { timeout: 600_000 }, () =>
     }
   });
 
-  void it('fails at once, without retries, when the base checkpoint is missing or the program is not installed', async () => {
+  void it('fails at once, without retries, when the base checkpoint is missing, the program is not installed or the trainer rejects its config', async () => {
     const it = await iteration('bad-input', 2);
     const missing = joinUri(root, 'no-such-base');
     const noBase = await start('no-base', it, 2, TRAIN_CLI, { baseCheckpointUri: missing });
@@ -215,10 +215,41 @@ void describe('command trainer on two host workers', { timeout: 600_000 }, () =>
       assert.match(err.cause.cause?.message ?? '', /command no-such-trainer-xyz not found on PATH/);
       return true;
     });
-    for (const handle of [noBase, noProgram]) {
+    // The trainer itself refuses the config (train-cli exits 2, like argparse on bad arguments).
+    const badConfig = await iteration('bad-config', 2);
+    await writeJson(badConfig.configUri, { train_set: indexUri, total_steps: 2, lr: 'fast', warmup_steps: 0, ckpt_every: 2, per_replica_batch: 2, model_dir: badConfig.modelDir });
+    const usage = await start('bad-config', badConfig, 2, TRAIN_CLI);
+    await assert.rejects(usage.result(), (err: unknown) => {
+      assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ActivityFailure);
+      const cause = err.cause.cause;
+      assert.ok(cause instanceof ApplicationFailure && cause.nonRetryable && cause.type === 'TrainerUsageError');
+      assert.match(cause.message, /exited with status 2[\s\S]*invalid[\s\S]*lr/);
+      return true;
+    });
+    for (const handle of [noBase, noProgram, usage]) {
       const started = await startedEvents(handle.workflowId);
       assert.ok(started.every((s) => s.started.attempt === 1), 'bad input is not retried');
     }
+  });
+
+  void it("stops the trainer's process group when its host worker is shut down (SIGTERM), and the attempt is retried once it is back", async () => {
+    const it = await iteration('shutdown', 1_000_000);
+    const handle = await start('shutdown', it, 1_000_000, TRAIN_CLI);
+    const host = hosts[1];
+    const logUri = joinUri(it.logDir, `${host}.log`);
+    await waitUntil(async () => (await exists(logUri)) && /^step \d+ loss/m.test(await readText(logUri)), 120_000, `${host} to train a step`);
+    const group = Number([...workers.get(host)!.output().matchAll(/started npx \(process group (\d+)\)/g)].pop()?.[1]);
+    assert.ok(groupAlive(group));
+
+    await workers.get(host)!.stop(); // SIGTERM: the worker shuts down, cancelling its activity
+    assert.equal(groupAlive(group), false, 'the trainer stopped with its worker');
+    assert.match(await readText(logUri), /cancelled \(WORKER_SHUTDOWN\)[^\n]*\n=== process group \d+ stopped/);
+
+    const restarted = await startHost(host);
+    await restarted.waitFor(/started npx \(process group \d+\)/, 90_000);
+    await handle.cancel();
+    await assert.rejects(handle.result());
+    await waitUntil(() => processesMentioning(it.configUri).length === 0, 60_000, 'every trainer of the run to stop');
   });
 
   void it('stops a quiet trainer that a SIGKILLed host worker left behind before its restarted worker starts another', async () => {
