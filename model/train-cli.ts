@@ -4,6 +4,8 @@
  * lr, warmup_steps, ckpt_every, per_replica_batch, gradient_accumulation_steps and model_dir/bucket
  * from the config; prints `step N loss X` per step (for a supervisor to parse) and
  * `checkpoint <uri>` at the end. Exits 2 on bad input, 1 on a failure while training.
+ * Relative `train_set`/`model_dir` are taken relative to the config file's folder (the reference
+ * reads them under `data/` and `gs://{bucket}/`); `--train-set` and `--output` override them.
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
@@ -28,7 +30,7 @@ class UsageError extends Error {}
 
 const USAGE =
   'usage: npx tsx model/train-cli.ts --config <iteration config json URI> --tune-model-path <base checkpoint URI> ' +
-  '[--output <checkpoint dir URI>] [--seed N]';
+  '[--output <checkpoint dir URI>] [--train-set <records index URI>] [--seed N]';
 
 /** A URI or absolute path stays; a relative one is taken relative to the config file's folder. */
 function resolveAgainst(configUri: string, value: string): string {
@@ -45,6 +47,7 @@ async function main(): Promise<void> {
         config: { type: 'string' },
         'tune-model-path': { type: 'string' },
         output: { type: 'string' },
+        'train-set': { type: 'string' },
         seed: { type: 'string' },
         help: { type: 'boolean' },
       },
@@ -84,7 +87,7 @@ async function main(): Promise<void> {
   }
   const result = await train({
     baseCheckpointUri: base.includes('://') ? base : normaliseRoot(base),
-    recordsIndexUri: resolveAgainst(configUri, config.train_set),
+    recordsIndexUri: args['train-set'] ?? resolveAgainst(configUri, config.train_set),
     totalSteps: config.total_steps,
     outputDirUri: output.includes('://') ? output : normaliseRoot(output),
     checkpointEvery: config.ckpt_every,

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { before, describe, it } from 'node:test';
-import type { Tokenizer } from '../../core/tokenizer';
+import { writeRecords } from '../../core/records';
 import { arithmeticTokenizer, createModel, initBackend, loadModel, saveCheckpoint } from '../../model';
 import { TINY, scratchpadExample, tempDir } from './fixtures';
 
@@ -11,17 +11,6 @@ const ROOT = resolve(__dirname, '..', '..');
 
 function runCli(args: string[]) {
   return spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'model', 'train-cli.ts'), ...args], { encoding: 'utf8', cwd: ROOT });
-}
-
-type WriteRecords = (input: { texts: string[]; tokenizer: Tokenizer; seq: number; outputPrefixUri: string }) => Promise<{ indexUri: string }>;
-
-function coreWriteRecords(): WriteRecords | undefined {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require('../../core/records') as { writeRecords?: WriteRecords }).writeRecords;
-  } catch {
-    return undefined;
-  }
 }
 
 void describe('train-cli', () => {
@@ -56,9 +45,7 @@ void describe('train-cli', () => {
     assert.match(r.stderr, /--config is required/);
   });
 
-  void it('trains from a records index and prints step lines and the checkpoint', async (t) => {
-    const writeRecords = coreWriteRecords();
-    if (!writeRecords) return t.skip('core/records (writeRecords) is not in this checkout yet');
+  void it('trains from a records index and prints step lines and the checkpoint', async () => {
     const tokenizer = arithmeticTokenizer();
     const texts = Array.from({ length: 30 }, (_, i) => scratchpadExample(10 + i, 40 + 2 * i));
     await writeRecords({ texts, tokenizer, seq: TINY.seq, outputPrefixUri: join(dir, 'records') });
