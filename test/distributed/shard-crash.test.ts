@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { defaultPayloadConverter, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ExamplesProgress } from '../../activities/progress';
-import { joinUri, readText, writeBytes } from '../../storage';
+import { exists, joinUri, list, readText, writeBytes } from '../../storage';
 import { iterationLayout } from '../../workflows/layout';
 import type { starExperiment } from '../../workflows/star-experiment';
 import { gcsSkipReason, startGcsEmulator, type GcsEmulator } from '../helpers/gcs-emulator';
@@ -118,19 +118,24 @@ void describe('sharded generation on two worker processes with gs:// storage', {
   void it('completes after a worker is SIGKILLed in the middle of a shard, keeping the same set', async () => {
     const experiment = `shards-crash-${randomUUID().slice(0, 6)}`;
     const handle = await start(experiment);
-    // Wait until worker A has saved at least one chunk of its shard and has more to do.
+    // Worker A is in the middle of its shard once the shard has saved a chunk but not its output. Which
+    // shard A runs comes from its first heartbeat (sent at once; later ones are throttled), the chunks
+    // from the bucket, so the moment does not depend on heartbeat timing.
     let killedShard: ExamplesProgress | undefined;
+    const layout = iterationLayout(root, experiment, 1);
     await waitUntil(
       async () => {
         const description = await handle.describe();
         if (description.status.name !== 'RUNNING') throw new Error(`the experiment ended (${description.status.name}) before worker A was seen mid-shard`);
-        const pending = description.raw.pendingActivities ?? [];
-        for (const activity of pending) {
+        for (const activity of description.raw.pendingActivities ?? []) {
           if (activity.activityType?.name !== 'generateShard' || activity.lastWorkerIdentity !== a.identity) continue;
           const payload = activity.heartbeatDetails?.payloads?.[0];
           const progress = payload ? (defaultPayloadConverter.fromPayload(payload) as ExamplesProgress) : undefined;
-          if (progress && progress.done >= CHUNK && progress.done < progress.total) {
-            killedShard = progress;
+          if (!progress) continue;
+          const output = layout.generateShard(progress.shard, progress.shards);
+          const chunks = await list(output.replace(/\.json$/, '.chunks'));
+          if (chunks.length >= 1 && !(await exists(output))) {
+            killedShard = { ...progress, done: chunks.length * CHUNK };
             return true;
           }
         }
