@@ -144,7 +144,7 @@ export async function parallelSample(model: EmbeddedModel, requests: SampleReque
   const { onProgress, ...rest } = options;
   const lengths = requests.map((r) => model.tokenizer.encode(r.prompt).length);
   const order = requests.map((_, i) => i).sort((a, b) => lengths[a] - lengths[b] || a - b);
-  const size = Math.max(1, Math.min(options.batchSize ?? 64, Math.ceil(requests.length / ws.length)));
+  const size = Math.max(1, Math.min(options.batchSize ?? 128, Math.ceil(requests.length / ws.length)));
   const batches: number[][] = [];
   for (let i = 0; i < order.length; i += size) batches.push(order.slice(i, i + size));
   const results = new Array<string>(requests.length);

@@ -16,7 +16,7 @@ export interface SampleOptions {
   /** 0 = greedy. */
   temperature: number;
   topP: number;
-  /** Rows decoded together (default 64). */
+  /** Rows decoded together (default 128; with worker threads, at most an even share per worker). */
   batchSize?: number;
   /** Called with the number of requests finished so far. */
   onProgress?: (done: number) => void;
@@ -66,7 +66,7 @@ export async function sampleUncached(model: EmbeddedModel, requests: SampleReque
 async function generate(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions, cached: boolean): Promise<SampleResult> {
   const { config: c, tokenizer } = model;
   validateOptions(options);
-  const batchSize = Math.max(1, Math.floor(options.batchSize ?? 64));
+  const batchSize = Math.max(1, Math.floor(options.batchSize ?? 128));
   const maxPrompt = Math.max(1, c.seq - options.genLength);
   const prompts = requests.map((r) => {
     const ids = tokenizer.encode(r.prompt);
