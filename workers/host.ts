@@ -97,7 +97,12 @@ export function createHostWorker(connection: NativeConnection, namespace: string
 export async function main(argv = process.argv.slice(2)): Promise<void> {
   const args = parseHostWorkerArgs(argv);
   const target = temporalTargetFromEnv() ?? { address: 'localhost:7233', namespace: process.env.TEMPORAL_NAMESPACE || 'default' };
-  const connection = await connectWorker(target);
+  const connection = await connectWorker(target).catch((err: Error) => {
+    throw new Error(
+      `cannot reach the Temporal service at ${describeTarget(target)}: ${err.message.split('\n')[0]}. ` +
+        'Check TEMPORAL_ADDRESS (and TEMPORAL_NAMESPACE, TEMPORAL_API_KEY or TEMPORAL_TLS_* for a cloud or TLS cluster).',
+    );
+  });
   const worker = await createHostWorker(connection, target.namespace, hostSettings(args));
   // Whatever ends this process, no trainer it started is left running (SIGKILL is covered by the
   // note in the state folder: the next attempt on this host stops the leftover first).
