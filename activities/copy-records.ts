@@ -2,6 +2,7 @@
  * copyN (the reference's copy_files): copies the last `copyN` text files of this iteration's record
  * folder into the next one, ordered by the iteration number at the end of their names.
  */
+import { filesToCopy } from '../core/copy-files';
 import { list, readBytes, writeBytes } from '../storage';
 import type { ActivityDeps } from './deps';
 import { asActivity } from './failures';
@@ -13,8 +14,7 @@ export async function copyRecords(_deps: ActivityDeps, input: CopyRecordsInput):
   return asActivity(`copying records (iteration ${input.iteration})`, async () => {
     const key = inputKey({ step: 'copy', ...input });
     return once(input.manifestUri, key, () => whileHeartbeating(`copying the last ${input.copyN} record file(s)`, async () => {
-      const files = (await list(input.fromFolder)).filter((uri) => uri.endsWith('.txt')).sort((a, b) => iterationOf(a) - iterationOf(b));
-      const chosen = files.slice(-input.copyN);
+      const chosen = filesToCopy((await list(input.fromFolder)).filter((uri) => uri.endsWith('.txt')), input.copyN);
       const copied: string[] = [];
       for (const uri of chosen) {
         const name = uri.slice(uri.lastIndexOf('/') + 1);
@@ -25,11 +25,4 @@ export async function copyRecords(_deps: ActivityDeps, input: CopyRecordsInput):
       return { copied };
     }));
   });
-}
-
-/** `…/exp_3.txt` → 3, as the reference sorts (`int(name.split('.')[0].split('_')[-1])`). */
-function iterationOf(uri: string): number {
-  const name = uri.slice(uri.lastIndexOf('/') + 1).split('.')[0] ?? '';
-  const n = Number(name.split('_').pop());
-  return Number.isFinite(n) ? n : -1;
 }

@@ -20,6 +20,10 @@ const BAD_INPUT_ERRORS = new Set([
   'CheckpointError',
   'ModelConfigError',
   'RecordsInputError',
+  'RecordFileNameError',
+  'IterationConfigError',
+  'BaseConfigError',
+  'TfExampleError',
   'BadInputError',
 ]);
 

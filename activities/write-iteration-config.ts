@@ -4,6 +4,8 @@
  * train_set, target_save, total_steps from the growth rule, name, p_rationalization,
  * gradient_accumulation_steps. A rule giving 0 steps fails here, non-retryably, saying what to change.
  */
+import type { BaseConfig } from '../core/base-config';
+import { iterationConfig } from '../core/iteration-config';
 import { totalSteps } from '../core/step-growth';
 import { exists, readJson, writeJson } from '../storage';
 import { growthSettings } from '../workflows/plan';
@@ -32,16 +34,20 @@ export async function writeIterationConfig(_deps: ActivityDeps, input: WriteConf
       });
       if (!previous || typeof previous !== 'object' || Array.isArray(previous)) throw badInput(`${input.previousConfigUri} must hold a JSON object`);
       const steps = totalSteps(growth, iteration, input.examples);
-      const name = `${options.experiment}_${iteration}`;
+      // core's gen_config rule (the previous config plus the iteration's fields; not validated against
+      // the reference schema, since the embedded trainer's base config has fields of its own), with
+      // storage URIs for train_set and target_save and the model folder of our layout.
       const config = {
-        ...(previous as Record<string, unknown>),
+        ...iterationConfig(previous as BaseConfig, {
+          experiment: options.experiment,
+          iteration,
+          totalSteps: steps,
+          pRationalization: options.pRationalization,
+          gradientAccumulationSteps: options.gradientAccumulationSteps,
+          trainSet: input.indexUri,
+          targetSave: input.targetSave,
+        }),
         ...modelLocation(input.modelDir),
-        train_set: input.indexUri,
-        target_save: input.targetSave,
-        total_steps: steps,
-        name,
-        p_rationalization: options.pRationalization,
-        gradient_accumulation_steps: options.gradientAccumulationSteps,
       };
       await writeJson(input.configUri, config);
       return { configUri: input.configUri, totalSteps: steps };
