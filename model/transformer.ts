@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from './config';
 import { attentionForward, causalAttention } from './attention';
 import { attendCached, createCache, storeKeysValues, type KvCache } from './kv-cache';
+import { dense, embedTokens, gradientMode, layerNorm } from './ops';
 
 export type { KvCache } from './kv-cache';
-import { dense, embedTokens, gradientMode, layerNorm } from './ops';
 
 /** The model's weights as tensors, by the names of `weightSpecs`. */
 export type WeightTensors = Record<string, tf.Tensor>;
@@ -12,19 +12,17 @@ export type WeightTensors = Record<string, tf.Tensor>;
 const NEG = -1e9;
 
 /**
- * Causal multi-head attention over a batch of equal-length sequences.
- * qkv [B*T, 3D] (columns: all heads' q, then k, then v) -> [B*T, D].
- * `keyBias` [B, 1, 1, T] adds -1e9 at left-padding positions (sampling); training has none.
+ * Causal multi-head attention the plain tfjs way (4-D transposes, batched matmuls): the baseline
+ * `bench/model.ts` measures against, and the formulation the gradient test checks
+ * `causalAttention` with. qkv [B*T, 3D] (all heads' q, then k, then v) -> [B*T, D].
  */
-function attention(c: ModelConfig, qkv: tf.Tensor2D, batch: number, len: number, keyBias?: tf.Tensor): tf.Tensor2D {
+function batchedAttention(c: ModelConfig, qkv: tf.Tensor2D, batch: number, len: number): tf.Tensor2D {
   const h = c.n_heads;
   const dh = c.d_model / h;
   const heads = tf.transpose(tf.reshape(qkv, [batch, len, 3 * h, dh]), [0, 2, 1, 3]); // [B, 3H, T, dh]
   const [q, k, v] = tf.split(tf.reshape(heads, [batch, 3, h * len * dh]), 3, 1).map((t) => tf.reshape(t, [batch * h, len, dh]));
   const scores = tf.matMul(tf.mul(q, 1 / Math.sqrt(dh)), k, false, true); // [B*H, T, T]
-  let bias: tf.Tensor = causalBias(len);
-  if (keyBias) bias = tf.add(bias, keyBias); // [B, 1, T, T]
-  const probs = tf.softmax(tf.reshape(tf.add(tf.reshape(scores, [batch, h, len, len]), bias), [batch * h, len, len]));
+  const probs = tf.softmax(tf.add(scores, causalBias(len)));
   const out = tf.matMul(probs, v); // [B*H, T, dh]
   return tf.reshape(tf.transpose(tf.reshape(out, [batch, h, len, dh]), [0, 2, 1, 3]), [batch * len, c.d_model]);
 }
@@ -67,7 +65,7 @@ export function trainingLogits(c: ModelConfig, w: WeightTensors, ids: Int32Array
   const positions = tf.slice(w['wpe'], [0, 0], [len, c.d_model]);
   let x = tf.reshape(tf.add(tf.reshape(tokens, [batch, len, c.d_model]), positions), [batch * len, c.d_model]) as tf.Tensor2D;
   const shape = { batch, len, heads: c.n_heads, dModel: c.d_model };
-  const attend = gradientMode() === 'plain' ? (qkv: tf.Tensor2D) => attention(c, qkv, batch, len) : (qkv: tf.Tensor2D) => causalAttention(qkv, shape);
+  const attend = gradientMode() === 'plain' ? (qkv: tf.Tensor2D) => batchedAttention(c, qkv, batch, len) : (qkv: tf.Tensor2D) => causalAttention(qkv, shape);
   for (let l = 0; l < c.layers; l++) x = block(c, w, l, x, attend);
   return head(w, x);
 }
