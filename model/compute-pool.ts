@@ -76,8 +76,15 @@ function pool(): ComputeWorker[] {
   if (!workers) {
     const n = workerCount();
     workers = [];
-    const file = require.resolve('./compute-worker');
-    for (let i = 0; i < n; i++) workers.push(new ComputeWorker(file));
+    try {
+      const file = require.resolve('./compute-worker');
+      for (let i = 0; i < n; i++) workers.push(new ComputeWorker(file));
+    } catch (err) {
+      // e.g. running compiled JS without tsx: the model still works, on this thread only.
+      console.error(`[model] worker threads unavailable (${(err as Error).message.split('\n')[0]}); computing on one thread`);
+      for (const w of workers) void w.terminate();
+      workers = [];
+    }
   }
   return workers;
 }
