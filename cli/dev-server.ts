@@ -117,7 +117,8 @@ export async function startOrReuseDevServer(options: DevServerOptions): Promise<
 
   const temporal = ensureTemporalCli();
   // The server also binds ports it picks itself (its internal services), and ports we pick can be
-  // taken between our check and its bind: when it dies of a port problem, try again.
+  // taken between our check and its bind: when it dies of a port problem (or panics while
+  // starting, which we have seen on a loaded machine), try again, at most three times.
   for (let attempt = 1; ; attempt++) {
     try {
       return await launch(temporal, options, files, timeoutMs);
@@ -165,7 +166,7 @@ async function launch(temporal: string, options: DevServerOptions, files: Return
     const log = readFrom(files.log, logStart);
     const cause = log.split('\n').filter((line) => /^(panic|error|fatal)\b|level=(error|fatal)/i.test(line.trim())).slice(0, 5).join('\n');
     const message = `${(err as Error).message}${cause ? `\n${cause}` : ''}\n(full log: ${files.log})`;
-    if (/address already in use|free port|bind:|panic:.*port/i.test(log)) throw new PortProblemError(message);
+    if (/address already in use|free port|bind:|^panic:/im.test(log)) throw new PortProblemError(message);
     throw new Error(message);
   }
   return handleFor(record, files.log, false);
