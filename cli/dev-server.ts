@@ -123,12 +123,12 @@ export async function startOrReuseDevServer(options: DevServerOptions): Promise<
     try {
       return await launch(temporal, options, files, timeoutMs);
     } catch (err) {
-      if (!(err instanceof PortProblemError) || attempt >= 3) throw err;
+      if (!(err instanceof RetryableStartError) || attempt >= 3) throw err;
     }
   }
 }
 
-class PortProblemError extends Error {}
+class RetryableStartError extends Error {}
 
 async function launch(temporal: string, options: DevServerOptions, files: ReturnType<typeof devServerFiles>, timeoutMs: number): Promise<DevServer> {
   const port = typeof options.port === 'number' ? options.port : options.port === 'any' ? await findFreePort() : await preferredPort(7233);
@@ -166,7 +166,7 @@ async function launch(temporal: string, options: DevServerOptions, files: Return
     const log = readFrom(files.log, logStart);
     const cause = log.split('\n').filter((line) => /^(panic|error|fatal)\b|level=(error|fatal)/i.test(line.trim())).slice(0, 5).join('\n');
     const message = `${(err as Error).message}${cause ? `\n${cause}` : ''}\n(full log: ${files.log})`;
-    if (/address already in use|free port|bind:|^panic:/im.test(log)) throw new PortProblemError(message);
+    if (/address already in use|free port|bind:|^panic:/im.test(log)) throw new RetryableStartError(message);
     throw new Error(message);
   }
   return handleFor(record, files.log, false);
