@@ -30,14 +30,14 @@ void describe('star plan', () => {
   });
 
   void it('grows exponential steps by growSteps each iteration (the paper\'s 40 steps, +20%)', () => {
-    const plan = planJson(['exponentialGrow=true', 'startSteps=40', 'growSteps=1.2', 'nIters=7']);
+    const plan = planJson(['exponentialGrow=true', 'steadyGrow=false', 'startSteps=40', 'growSteps=1.2', 'nIters=7']);
     assert.equal(plan.growthRule, 'exponential');
     // int(40 * 1.2 ** (i - 1)): 40, 48, 57.6, 69.12, 82.944, 99.5328
     assert.deepEqual(plan.iterations.map((it) => it.totalSteps), [40, 48, 57, 69, 82, 99]);
   });
 
   void it('leaves epoch-rule steps as the formula, since they depend on the kept count', () => {
-    const plan = planJson(['exponentialGrow=false', 'steadyGrow=false', 'nIters=3', 'baseEpochs=1', 'addEpochs=0.5']);
+    const plan = planJson(['exponentialGrow=false', 'steadyGrow=false', 'nIters=3', 'baseEpochs=1', 'addEpochs=0.5', 'gradientAccumulationSteps=8', 'sequenceCount=10']);
     assert.equal(plan.growthRule, 'epoch');
     assert.equal(plan.iterations.length, 2);
     for (const it of plan.iterations) assert.equal(typeof it.totalSteps, 'string');
@@ -45,7 +45,7 @@ void describe('star plan', () => {
   });
 
   void it('prints the options and a total_steps table as text', () => {
-    const run = runStar(['plan', '--set', 'nIters=4', '--set', 'startSteps=50', '--set', 'growSteps=2']);
+    const run = runStar(['plan', '--set', 'nIters=4', '--set', 'exponentialGrow=true', '--set', 'startSteps=50', '--set', 'growSteps=2']);
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /nIters\s+4/);
     assert.match(run.stdout, /Growth rule: exponential/);
