@@ -4,7 +4,7 @@ const tseslint = require('typescript-eslint');
 const { builtinModules } = require('node:module');
 
 module.exports = tseslint.config(
-  { ignores: ['node_modules/**', '.tools/**', '.state/**', 'runs/**', '**/*.js'] },
+  { ignores: ['node_modules/**', '.tools/**', '.state/**', '.tmp/**', 'runs/**', '**/*.js'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
