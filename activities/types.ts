@@ -152,6 +152,13 @@ export interface TrainOnHostInput {
   commandTemplate: string;
   totalSteps: number;
   modelDir: string;
+  /** The iteration's records index (one record file URI a line), which the host copies into its workdir. */
+  indexUri: string;
+  /**
+   * The index's name under `{workdir}/data/` (the reference's `train_set`, `{exp}/{exp}_{i}.index`):
+   * `device_train.py` reads `data/{train_set}` relative to its working directory.
+   */
+  trainSet: string;
   /** Where the host writes the command's output. */
   logUri: string;
 }

@@ -5,7 +5,7 @@
  * gradient_accumulation_steps. A rule giving 0 steps fails here, non-retryably, saying what to change.
  */
 import type { BaseConfig } from '../core/base-config';
-import { iterationConfig } from '../core/iteration-config';
+import { iterationConfig, trainSetName } from '../core/iteration-config';
 import { totalSteps } from '../core/step-growth';
 import { exists, readJson, writeJson } from '../storage';
 import { growthSettings } from '../workflows/plan';
@@ -36,7 +36,7 @@ export async function writeIterationConfig(_deps: ActivityDeps, input: WriteConf
       const steps = totalSteps(growth, iteration, input.examples);
       // core's gen_config rule (the previous config plus the iteration's fields; not validated against
       // the reference schema, since the embedded trainer's base config has fields of its own), with
-      // storage URIs for train_set and target_save and the model folder of our layout.
+      // the training set and model folder where the iteration's trainer looks for them.
       const config = {
         ...iterationConfig(previous as BaseConfig, {
           experiment: options.experiment,
@@ -44,7 +44,7 @@ export async function writeIterationConfig(_deps: ActivityDeps, input: WriteConf
           totalSteps: steps,
           pRationalization: options.pRationalization,
           gradientAccumulationSteps: options.gradientAccumulationSteps,
-          trainSet: input.indexUri,
+          trainSet: trainSetFor(options.trainer, options.experiment, iteration, input.indexUri),
           targetSave: input.targetSave,
         }),
         ...modelLocation(input.modelDir),
@@ -53,6 +53,24 @@ export async function writeIterationConfig(_deps: ActivityDeps, input: WriteConf
       return { configUri: input.configUri, totalSteps: steps };
     });
   });
+}
+
+/**
+ * The config's `train_set`. The reference's `device_train.py` reads `data/{train_set}` relative to its
+ * working directory, so for the command trainer on a gs:// root it is the reference's name
+ * `{exp}/{exp}_{i}.index`, and each host copies the index there (host/train-on-host.ts); the index's
+ * lines are gs:// URIs the trainer reads itself. Otherwise (the embedded trainer, or a local root that
+ * only one machine sees) it is the index's storage URI, which model/train-cli.ts reads directly.
+ */
+export function trainSetFor(trainer: 'embedded' | 'command', experiment: string, iteration: number, indexUri: string): string {
+  if (trainer !== 'command' || !indexUri.startsWith('gs://')) return indexUri;
+  const name = trainSetName(experiment, iteration);
+  if (!indexUri.endsWith(`/${name}`)) {
+    // The host copies the index to data/{train_set}; a differently named index would be copied under a
+    // name the config does not give.
+    throw badInput(`the records index ${indexUri} of iteration ${iteration} is not named ${name} (the reference's train_set)`);
+  }
+  return name;
 }
 
 /**

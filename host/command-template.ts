@@ -11,6 +11,8 @@ export interface CommandValues {
   config: string;
   base_model: string;
   model_dir: string;
+  /** The iteration's records index as copied into the working directory: `{workdir}/data/{train_set}`. */
+  train_index: string;
   total_steps: number;
   iteration: number;
   host: string;
@@ -22,6 +24,7 @@ export const PLACEHOLDERS: readonly (keyof CommandValues)[] = [
   'config',
   'base_model',
   'model_dir',
+  'train_index',
   'total_steps',
   'iteration',
   'host',

@@ -15,6 +15,14 @@ export const trainOnHostInputSchema = z.object({
   commandTemplate: z.string().min(1),
   totalSteps: z.number().int().positive(),
   modelDir: z.string().min(1),
+  indexUri: z.string().min(1),
+  // Copied to {workdir}/data/{trainSet}: a relative path that stays inside data/.
+  trainSet: z
+    .string()
+    .min(1)
+    .refine((name) => !name.startsWith('/') && !name.split(/[\\/]/).some((part) => part === '..' || part === ''), {
+      message: 'must be a relative path inside data/ (like exp/exp_1.index), without "..", a leading "/" or empty parts',
+    }),
   logUri: z.string().min(1),
 }) satisfies z.ZodType<TrainOnHostInput>;
 

@@ -23,6 +23,7 @@ import { OutputLog } from './output-log';
 import { CommandNotFoundError, resolveProgram } from './resolve-command';
 import { RunningTrainerFile } from './running-trainer';
 import { StepTracker } from './step-parser';
+import { TrainingIndexError, copyTrainingIndex, trainingIndexPath } from './training-index';
 import { TrainerProcess, stopProcessGroup, type TrainerExit } from './trainer-process';
 
 export interface HostSettings {
@@ -79,7 +80,9 @@ async function run(settings: HostSettings, raw: TrainOnHostInput): Promise<Train
 
   await requireExists(input.configUri, 'the iteration config (configUri)');
   await requireExists(input.baseCheckpointUri, 'the base checkpoint (baseCheckpointUri, the experiment option baseModelLocation)');
-  const argv = checked(() => expandCommand(input.commandTemplate, commandValues(input)));
+  await requireExists(input.indexUri, 'the records index (indexUri)');
+  const trainIndex = checked(() => trainingIndexPath(settings.workdir, input.trainSet));
+  const argv = checked(() => expandCommand(input.commandTemplate, commandValues(input, trainIndex)));
   const program = checked(() => resolveProgram(argv[0], settings.workdir, settings.env));
 
   const note = new RunningTrainerFile(settings.stateDir, input.host);
@@ -90,9 +93,12 @@ async function run(settings: HostSettings, raw: TrainOnHostInput): Promise<Train
     note.clear();
   }
 
+  // After the leftover trainer is stopped: it may still be reading the old copy.
+  await copyTrainingIndex(input.indexUri, settings.workdir, input.trainSet);
+
   await log.open(
     `=== ${new Date().toISOString()} host ${input.host} (${input.hostIndex + 1} of ${input.hostCount}), iteration ${input.iteration}, attempt ${attempt}\n` +
-      `=== cwd ${settings.workdir}\n=== ${argv.map((a) => JSON.stringify(a)).join(' ')}`,
+      `=== cwd ${settings.workdir}, index ${input.indexUri} copied to ${trainIndex}\n=== ${argv.map((a) => JSON.stringify(a)).join(' ')}`,
   );
   const steps = new StepTracker(totalSteps);
   let trainer: TrainerProcess;
@@ -168,11 +174,12 @@ async function finished(input: TrainOnHostInput, exit: TrainerExit, steps: StepT
 }
 
 /** Placeholder values: local URIs become plain paths, because trainers take paths. */
-function commandValues(input: TrainOnHostInput): CommandValues {
+function commandValues(input: TrainOnHostInput, trainIndex: string): CommandValues {
   return {
     config: asArgument(input.configUri),
     base_model: asArgument(input.baseCheckpointUri),
     model_dir: asArgument(input.modelDir),
+    train_index: trainIndex,
     total_steps: input.totalSteps,
     iteration: input.iteration,
     host: input.host,
@@ -199,7 +206,7 @@ function checked<T>(fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    if (err instanceof HostInputError || err instanceof CommandTemplateError || err instanceof CommandNotFoundError) throw badInput(err.message);
+    if (err instanceof HostInputError || err instanceof CommandTemplateError || err instanceof CommandNotFoundError || err instanceof TrainingIndexError) throw badInput(err.message);
     throw err;
   }
 }

@@ -125,6 +125,8 @@ export async function runIteration(request: IterationRequest): Promise<Iteration
           commandTemplate: options.commandTemplate,
           totalSteps: config.totalSteps,
           modelDir: it.modelDir,
+          indexUri: records.indexUri,
+          trainSet: it.trainSet,
         },
         logUri: (host) => join(it.work, 'train', `${host}.log`),
         onHostDone: oneDone,

@@ -56,6 +56,8 @@ export interface IterationLayout {
   recordsPrefix: string;
   /** The training set: `{exp}/{exp}_{i}.index` (one record file per line). */
   index: string;
+  /** The index's name relative to the storage root, `{exp}/{exp}_{i}.index`: the reference's `train_set` (under `data/`). */
+  trainSet: string;
   /** `configs/{exp}_{i}.json` */
   config: string;
   /** Checkpoints of this iteration's model: `models/{exp}_{i}/step_{N}`. */
@@ -86,6 +88,7 @@ export function iterationLayout(root: string, exp: string, iteration: number): I
     keptText: join(dir, 'records', prev, `${prev}.txt`),
     recordsPrefix: join(dir, 'records', prev),
     index: join(dir, `${name}.index`),
+    trainSet: `${exp}/${name}.index`,
     config: join(dir, 'configs', `${name}.json`),
     modelDir: join(dir, 'models', name),
     nextRecordFolder: join(dir, 'records', name),

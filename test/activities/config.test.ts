@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../activities';
+import { BadInputError } from '../../activities/failures';
+import { trainSetFor } from '../../activities/write-iteration-config';
 import { parseExperimentInputOrThrow } from '../../workflows/input';
 import { scratchDir, writeBaseConfig } from '../workflows/fixtures/experiment-input';
 
@@ -33,6 +35,47 @@ void describe('writeIterationConfig', () => {
     assert.equal(config.lr, 0.001);
     assert.equal(config.gradient_accumulation_steps, 8);
     assert.equal(config.p_rationalization, 1);
+  });
+
+  // What the reference's device_train.py reads: checkpoints to gs://{bucket}/{model_dir}, the index from data/{train_set}.
+  const onBucket = (trainer: 'command' | 'embedded', file: string) => ({
+    ...request(trainer === 'command' ? { trainer, hosts: ['tpu-0'] } : {}, 1000, file),
+    indexUri: 'gs://star-runs/experiments/cfg/cfg_3.index',
+    modelDir: 'gs://star-runs/experiments/cfg/models/cfg_3',
+  });
+  const written = (file: string) => JSON.parse(readFileSync(join(root, `${file}.json`), 'utf8')) as Record<string, unknown>;
+
+  void it('gives the command trainer on a gs:// root the bucket, a bucket-relative model_dir and a train_set under data/', async () => {
+    await acts.writeIterationConfig(onBucket('command', 'command-gs'));
+    const config = written('command-gs');
+    assert.equal(config.bucket, 'star-runs');
+    assert.equal(config.model_dir, 'experiments/cfg/models/cfg_3');
+    assert.equal(config.train_set, 'cfg/cfg_3.index', 'the reference reads data/{train_set}; the host copies the index there');
+  });
+
+  void it('gives the embedded trainer the index URI as train_set', async () => {
+    await acts.writeIterationConfig(onBucket('embedded', 'embedded-gs'));
+    const config = written('embedded-gs');
+    assert.equal(config.train_set, 'gs://star-runs/experiments/cfg/cfg_3.index');
+    assert.equal(config.bucket, 'star-runs');
+    assert.equal(config.model_dir, 'experiments/cfg/models/cfg_3');
+  });
+
+  void it('keeps URIs for the command trainer on a local root, where no bucket exists', async () => {
+    await acts.writeIterationConfig(request({ trainer: 'command', hosts: ['tpu-0'] }, 1000, 'command-local'));
+    const config = written('command-local');
+    assert.equal(config.train_set, join(root, 'cfg_3.index'));
+    assert.equal(config.bucket, '');
+    assert.equal(config.model_dir, join(root, 'models', 'cfg_3'));
+  });
+
+  void it('refuses an index not named {exp}/{exp}_{i}.index for the command trainer, since hosts copy it under that name', () => {
+    assert.equal(trainSetFor('command', 'cfg', 3, 'gs://b/p/cfg/cfg_3.index'), 'cfg/cfg_3.index');
+    assert.throws(() => trainSetFor('command', 'cfg', 3, 'gs://b/p/cfg/other.index'), (err: unknown) => {
+      assert.ok(err instanceof BadInputError, 'bad input: the activity fails it without retries');
+      assert.match(err.message, /gs:\/\/b\/p\/cfg\/other\.index .*not named cfg\/cfg_3\.index/);
+      return true;
+    });
   });
 
   void it('fails non-retryably, saying what to change, when the epoch rule gives 0 steps', async () => {

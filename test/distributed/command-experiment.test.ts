@@ -19,7 +19,7 @@ import { gcsSkipReason, startGcsEmulator, type GcsEmulator } from '../helpers/gc
 import { startDevServer, startWorker, type RunningWorker } from '../helpers/temporal';
 import { tinyExperiment, writeBaseConfig } from '../workflows/fixtures/experiment-input';
 import { tinyBaseModel } from '../workflows/fixtures/tiny-model';
-import { startWorkerProcess, type WorkerProcess } from './helpers/processes';
+import { startWorkerProcess, trainerWorkdir, type WorkerProcess } from './helpers/processes';
 
 void describe('an experiment with the command trainer on two hosts', { timeout: 600_000, skip: gcsSkipReason() }, () => {
   let env: TestWorkflowEnvironment;
@@ -30,6 +30,7 @@ void describe('an experiment with the command trainer on two hosts', { timeout: 
   let baseConfig: string;
   const hosts = [`tpu-0-${randomUUID().slice(0, 4)}`, `tpu-1-${randomUUID().slice(0, 4)}`];
   const hostWorkers: WorkerProcess[] = [];
+  const workdirs = new Map(hosts.map((host) => [host, trainerWorkdir(`star-command-${host}-`)]));
 
   before(async () => {
     gcs = await startGcsEmulator('star-command');
@@ -43,7 +44,7 @@ void describe('an experiment with the command trainer on two hosts', { timeout: 
     env = await startDevServer();
     worker = await startWorker(env);
     for (const host of hosts) {
-      const process_ = startWorkerProcess(host, 'workers/host.ts', ['--host', host, '--state-dir', scratch, '--quiet'], {
+      const process_ = startWorkerProcess(host, 'workers/host.ts', ['--host', host, '--workdir', workdirs.get(host)!, '--state-dir', scratch, '--quiet'], {
         ...process.env,
         TEMPORAL_ADDRESS: env.address,
       });
@@ -69,7 +70,8 @@ void describe('an experiment with the command trainer on two hosts', { timeout: 
           nIters: 2,
           trainer: 'command',
           hosts,
-          commandTemplate: 'npx tsx model/train-cli.ts --config {config} --tune-model-path {base_model}',
+          // The config's train_set is relative to data/ (as device_train.py reads it); train-cli is told the host's copy.
+          commandTemplate: 'npx tsx model/train-cli.ts --config {config} --tune-model-path {base_model} --train-set {train_index}',
           heartbeatTimeoutSeconds: 10,
         }),
       ],
@@ -85,6 +87,16 @@ void describe('an experiment with the command trainer on two hosts', { timeout: 
     for (const host of hosts) {
       const log = await readText(joinUri(it.work, 'train', `${host}.log`));
       assert.match(log, new RegExp(`^step ${row.totalSteps} loss \\d`, 'm'), `${host} trained to the last step`);
+      assert.equal(
+        readFileSync(join(workdirs.get(host)!, 'data', experiment, `${experiment}_1.index`), 'utf8'),
+        await readText(it.index),
+        `${host} copied the index to data/{train_set} in its working directory`,
+      );
     }
+    // The fields device_train.py reads: it saves to gs://{bucket}/{model_dir} and trains on data/{train_set}.
+    const config = JSON.parse(await readText(it.config)) as Record<string, unknown>;
+    assert.equal(config.bucket, gcs.bucket);
+    assert.equal(`gs://${String(config.bucket)}/${String(config.model_dir)}`, it.modelDir);
+    assert.equal(config.train_set, `${experiment}/${experiment}_1.index`);
   });
 });

@@ -6,6 +6,7 @@ const values: CommandValues = {
   config: '/runs/exp/configs/exp_1.json',
   base_model: 'gs://ckpt/step_383500',
   model_dir: 'gs://runs/exp/models/exp_1',
+  train_index: '/home/me/STaR/data/exp/exp_1.index',
   total_steps: 40,
   iteration: 1,
   host: 'tpu-0',
@@ -34,6 +35,10 @@ void describe('command template', () => {
       expandCommand(`run "--name=host {host}" '{host_index}/{host_count}' --steps={total_steps} --it {iteration} --out {model_dir}`, values),
       ['run', '--name=host tpu-0', '0/2', '--steps=40', '--it', '1', '--out', 'gs://runs/exp/models/exp_1'],
     );
+  });
+
+  void it("fills {train_index} with the host's copy of the index", () => {
+    assert.deepEqual(expandCommand('train --train-set {train_index}', values), ['train', '--train-set', '/home/me/STaR/data/exp/exp_1.index']);
   });
 
   void it('rejects an unknown placeholder, naming it and the known ones', () => {

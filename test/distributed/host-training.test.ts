@@ -18,11 +18,11 @@ import { hostTaskQueue } from '../../activities/types';
 import { writeRecords } from '../../core/records';
 import { arithmeticTokenizer, createModel, initBackend, readManifest, saveCheckpoint } from '../../model';
 import { groupAlive } from '../../host/trainer-process';
-import { exists, joinUri, normaliseRoot, readText, writeJson } from '../../storage';
+import { exists, joinUri, normaliseRoot, readBytes, readText, writeJson } from '../../storage';
 import { gcsSkipReason, startGcsEmulator, type GcsEmulator } from '../helpers/gcs-emulator';
 import { startDevServer } from '../helpers/temporal';
 import { TINY, scratchpadExample } from '../model/fixtures';
-import { processesMentioning, startWorkerProcess, waitUntil, type WorkerProcess } from './helpers/processes';
+import { processesMentioning, startWorkerProcess, trainerWorkdir, waitUntil, type WorkerProcess } from './helpers/processes';
 import type { HostTrainingInput } from './workflows/host-training';
 
 const TRAIN_CLI = 'npx tsx model/train-cli.ts --config {config} --tune-model-path {base_model}';
@@ -42,12 +42,14 @@ void describe('command trainer on two host workers', { timeout: 600_000 }, () =>
   const runsFile = join(stateDir, 'trainer-runs.txt');
   const hosts = [`h0-${randomUUID().slice(0, 6)}`, `h1-${randomUUID().slice(0, 6)}`];
   const workers = new Map<string, WorkerProcess>();
+  // Each host its own working directory, as on separate machines.
+  const workdirs = new Map(hosts.map((host) => [host, trainerWorkdir(`star-workdir-${host}-`)]));
 
   const startHost = async (host: string) => {
     const worker = startWorkerProcess(
       host,
       'workers/host.ts',
-      ['--host', host, '--state-dir', stateDir, '--kill-grace-seconds', '3', '--quiet'],
+      ['--host', host, '--workdir', workdirs.get(host)!, '--state-dir', stateDir, '--kill-grace-seconds', '3', '--quiet'],
       {
         ...process.env,
         TEMPORAL_ADDRESS: env.address,
@@ -107,14 +109,24 @@ void describe('command trainer on two host workers', { timeout: 600_000 }, () =>
       gradient_accumulation_steps: 1,
       model_dir: modelDir,
     });
-    return { dir, modelDir, configUri, logDir: joinUri(dir, 'logs') };
+    return { dir, modelDir, configUri, logDir: joinUri(dir, 'logs'), trainSet: `${name}/${name}.index` };
   }
 
   function start(name: string, it: Awaited<ReturnType<typeof iteration>>, totalSteps: number, commandTemplate: string, overrides: Partial<HostTrainingInput['base']> = {}) {
     const input: HostTrainingInput = {
       hosts,
       heartbeatTimeoutSeconds: HEARTBEAT_SECONDS,
-      base: { iteration: 1, configUri: it.configUri, baseCheckpointUri: baseModel, commandTemplate, totalSteps, modelDir: it.modelDir, ...overrides },
+      base: {
+        iteration: 1,
+        configUri: it.configUri,
+        baseCheckpointUri: baseModel,
+        commandTemplate,
+        totalSteps,
+        modelDir: it.modelDir,
+        indexUri,
+        trainSet: it.trainSet,
+        ...overrides,
+      },
       logDir: it.logDir,
     };
     return env.client.workflow.start('hostTraining', { taskQueue, workflowId: `${name}-${randomUUID().slice(0, 8)}`, args: [input] });
@@ -149,7 +161,20 @@ void describe('command trainer on two host workers', { timeout: 600_000 }, () =>
       const log = await readText(joinUri(it.logDir, `${host}.log`));
       assert.match(log, /^step 4 loss \d+\.\d+$/m, `the log of ${host} holds the trainer's output`);
       assert.match(log, /"--config"/, 'the log names the command');
+      assert.deepEqual(
+        readFileSync(join(workdirs.get(host)!, 'data', it.trainSet)),
+        await readBytes(indexUri),
+        `${host} copied the index to data/{train_set} of its working directory, where device_train.py reads it`,
+      );
     }
+  });
+
+  void it('gives the command the copied index as {train_index}', async () => {
+    const it = await iteration('train-index', 2);
+    // The config names no training set: only --train-set {train_index} does.
+    await writeJson(it.configUri, { train_set: 'nowhere/missing.index', total_steps: 2, lr: 3e-3, warmup_steps: 1, ckpt_every: 1000, per_replica_batch: 2, model_dir: it.modelDir });
+    const result = await (await start('train-index', it, 2, `${TRAIN_CLI} --train-set {train_index}`)).result();
+    assert.equal((await readManifest(result.checkpointUri)).step, 2);
   });
 
   void it('stops every trainer process in both hosts\' process groups when the workflow is cancelled', async () => {
@@ -226,7 +251,13 @@ void describe('command trainer on two host workers', { timeout: 600_000 }, () =>
       assert.match(cause.message, /exited with status 2[\s\S]*invalid[\s\S]*lr/);
       return true;
     });
-    for (const handle of [noBase, noProgram, usage]) {
+    const noIndex = await start('no-index', it, 2, TRAIN_CLI, { indexUri: joinUri(root, 'no-such.index') });
+    await assert.rejects(noIndex.result(), (err: unknown) => {
+      assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ActivityFailure);
+      assert.match(err.cause.cause?.message ?? '', /the records index \(indexUri\) .*no-such\.index does not exist/);
+      return true;
+    });
+    for (const handle of [noBase, noProgram, usage, noIndex]) {
       const started = await startedEvents(handle.workflowId);
       assert.ok(started.every((s) => s.started.attempt === 1), 'bad input is not retried');
     }

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { normaliseRoot } from '../../storage';
+import { trainerWorkdir } from '../distributed/helpers/processes';
 import { createHostWorker, hostSettings } from '../../workers/host';
 import { iterationLayout } from '../../workflows/layout';
 import { starExperiment } from '../../workflows/star-experiment';
@@ -17,7 +18,6 @@ import { captureHistories, startDevServer, startWorker, uniqueExperiment, type R
 import { scratchDir, tinyExperiment, writeBaseConfig } from './fixtures/experiment-input';
 import { tinyBaseModel } from './fixtures/tiny-model';
 
-const projectRoot = join(__dirname, '..', '..');
 
 void describe('starExperiment with the command trainer', { timeout: 240_000 }, () => {
   let env: TestWorkflowEnvironment;
@@ -26,11 +26,13 @@ void describe('starExperiment with the command trainer', { timeout: 240_000 }, (
   let hostRun: Promise<void>;
   let baseModel: string;
   const dir = scratchDir('command');
+  // Like a trainer checkout: the host copies each iteration's index to data/{train_set} here.
+  const workdir = trainerWorkdir('star-command-workdir-');
 
   before(async () => {
     [env, baseModel] = await Promise.all([startDevServer(), tinyBaseModel()]);
     worker = await startWorker(env);
-    const settings = hostSettings({ host: `h0-${process.pid}`, workdir: projectRoot, killGraceSeconds: 5, stateDir: join(dir, 'host-state'), quiet: true });
+    const settings = hostSettings({ host: `h0-${process.pid}`, workdir, killGraceSeconds: 5, stateDir: join(dir, 'host-state'), quiet: true });
     host = await createHostWorker(env.nativeConnection, env.namespace ?? 'default', { ...settings, say: () => undefined });
     hostRun = host.run();
   });
@@ -69,6 +71,11 @@ void describe('starExperiment with the command trainer', { timeout: 240_000 }, (
       const config = JSON.parse(readFileSync(new URL(it.config), 'utf8')) as Record<string, unknown>;
       assert.equal(config.model_dir, it.modelDir);
       assert.equal(config.bucket, '');
+      assert.equal(
+        readFileSync(join(workdir, 'data', it.trainSet), 'utf8'),
+        readFileSync(new URL(it.index), 'utf8'),
+        'the host copied the index to data/{train_set} of its working directory',
+      );
     }
   });
 });

@@ -4,7 +4,8 @@
  * test ends or the test process dies.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { groupAlive, signalGroup } from '../../../host/trainer-process';
 
@@ -116,4 +117,16 @@ export function processesMentioning(needle: string): { pid: number; args: string
     }
   }
   return out;
+}
+
+/**
+ * A host's working directory, like a trainer checkout (~/STaR with device_train.py): this repo's
+ * `model/`, `test/`, `node_modules/`, `package.json` and `tsconfig.json` linked in, so the tests'
+ * templates (`npx tsx model/train-cli.ts …`) run there, and the host's copy of the training index
+ * (`data/{train_set}`) lands in a temporary folder rather than in the repo.
+ */
+export function trainerWorkdir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  for (const entry of ['model', 'test', 'node_modules', 'package.json', 'tsconfig.json']) symlinkSync(join(repoRoot, entry), join(dir, entry));
+  return dir;
 }
