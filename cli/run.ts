@@ -48,7 +48,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   try {
     let target = temporalTargetFromEnv();
     if (!target) {
-      console.log(`Starting the local Temporal dev server (state in ${stateDir()})...`);
+      console.log(`Local Temporal dev server (state in ${stateDir()}): starting it, or reusing the one running...`);
       session.server = await startOrReuseDevServer({ stateDir: stateDir(), headless: values.headless });
       session.server.use();
       target = { address: session.server.address, namespace: session.server.namespace };
