@@ -9,12 +9,15 @@
  *                              STAR_CHUNK_SIZE)
  */
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { workerSettingsFromEnv } from './worker-env';
 
 export const DEFAULT_TASK_QUEUE = 'star';
 export const WORKFLOWS_PATH = require.resolve('../workflows');
+export const DEFAULT_MAX_ACTIVITIES = 4;
 
 export interface StarWorkerOptions {
   connection: NativeConnection;
@@ -44,7 +47,7 @@ export async function createWorker(options: StarWorkerOptions): Promise<Worker> 
     taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
     ...workflowSource,
     activities: createActivities(options.activityDeps),
-    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 4,
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? DEFAULT_MAX_ACTIVITIES,
     ...options.extra,
   });
 }
@@ -63,31 +66,32 @@ async function connectFromEnv(): Promise<{ connection: NativeConnection; namespa
   return { connection: await connectWorker(target), namespace: target.namespace, describe: describeTarget(target) };
 }
 
-function positiveIntFromEnv(name: string): number | undefined {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name}=${raw}: expected a positive integer`);
-  return value;
-}
-
 export async function main(): Promise<void> {
+  // Checked before connecting: a bad value fails at once, naming the variable.
+  const settings = workerSettingsFromEnv(process.env);
   const { connection, namespace, describe } = await connectFromEnv();
-  const taskQueue = process.env.STAR_TASK_QUEUE || DEFAULT_TASK_QUEUE;
+  const taskQueue = settings.taskQueue ?? DEFAULT_TASK_QUEUE;
+  const identity = `${process.pid}@${hostname()}`;
   const worker = await createWorker({
     connection,
     namespace,
     taskQueue,
-    workflowBundlePath: process.env.STAR_WORKFLOW_BUNDLE || undefined,
-    maxConcurrentActivityTaskExecutions: positiveIntFromEnv('STAR_MAX_CONCURRENT_ACTIVITIES'),
-    activityDeps: { chunkSize: positiveIntFromEnv('STAR_CHUNK_SIZE') },
+    workflowBundlePath: settings.workflowBundlePath,
+    maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivityTaskExecutions,
+    activityDeps: { chunkSize: settings.chunkSize },
+    extra: { identity },
   });
-  console.error(`star worker on ${describe}, task queue ${taskQueue}`);
   const stop = () => worker.shutdown();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
-    await worker.run();
+    const running = worker.run();
+    // Printed once it polls; tests and benchmarks wait for this line (and read the identity from it).
+    console.error(
+      `star worker ${identity} on ${describe}, task queue ${taskQueue}, ` +
+        `${settings.maxConcurrentActivityTaskExecutions ?? DEFAULT_MAX_ACTIVITIES} activities at once, chunks of ${settings.chunkSize ?? 'the default size'}`,
+    );
+    await running;
   } finally {
     await connection.close();
   }

@@ -1,6 +1,6 @@
 /**
  * Sharded generation across worker processes, with a crash: a Temporal dev server, two experiment
- * worker processes (workers/main.ts's worker, test/distributed/fixtures/experiment-worker.ts) and gs://
+ * worker processes (`workers/main.ts` itself, one activity at a time, small chunks) and gs://
  * storage on the GCS emulator. The generation shards run on both workers; one worker is SIGKILLed in
  * the middle of a shard; the experiment completes on the other, and its kept set is the one an
  * uninterrupted run keeps.
@@ -36,16 +36,17 @@ void describe('sharded generation on two worker processes with gs:// storage', {
   const workers: WorkerProcess[] = [];
 
   const startExperimentWorker = async (name: string) => {
-    const worker = startWorkerProcess(name, 'test/distributed/fixtures/experiment-worker.ts', [], {
+    const worker = startWorkerProcess(name, 'workers/main.ts', [], {
       ...process.env,
       TEMPORAL_ADDRESS: env.address,
       STAR_TASK_QUEUE: taskQueue,
       STAR_WORKFLOW_BUNDLE: bundlePath,
-      STAR_TEST_CHUNK_SIZE: String(CHUNK),
-      STAR_TEST_MAX_ACTIVITIES: '1',
+      STAR_CHUNK_SIZE: String(CHUNK),
+      // One shard per worker at a time, so the second shard goes to the other worker.
+      STAR_MAX_CONCURRENT_ACTIVITIES: '1',
     });
     workers.push(worker);
-    const ready = await worker.waitFor(/experiment worker ready: (\S+)/, 120_000);
+    const ready = await worker.waitFor(/star worker (\S+) on /, 120_000);
     return { worker, identity: ready[1] };
   };
 
