@@ -20,6 +20,8 @@
  *   --out models/arithmetic-base          where the weights-only checkpoint goes
  *   --work .tmp/pretrain-arithmetic-base  scratch (resumable training checkpoints)
  *   --dev-per-digit 100 --ood-per-digit 50 --eval-seed 0
+ *   --save-seq 128                       keep only the trained position embeddings in the saved base
+ *   --init CKPT                          phase 2: start from CKPT (fresh Adam) instead of a fresh init
  *   --eval-only                          skip 1–2, report on the checkpoint at --out
  */
 import { rmSync } from 'node:fs';
@@ -27,7 +29,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { arithmeticContext, arithmeticHintedContext, arithmeticProblems, arithmeticTarget } from '../core/arithmetic-problems';
 import { keyedSeed, keyedUnit, seededShuffle } from '../core/prng';
-import { createModel, initBackend, loadModel, readModelConfig, saveCheckpoint, train, type LoadedModel } from '../model';
+import { createModel, EmbeddedModel, initBackend, loadModel, readModelConfig, saveCheckpoint, train, type LoadedModel } from '../model';
 import { shutdownComputePool } from '../model/compute-pool';
 import { parameterCount } from '../model/params';
 import { writeJson } from '../storage';
@@ -45,6 +47,10 @@ interface Recipe {
   seed: number;
   /** Tokens per training chunk (whole problems, end-of-text padded). */
   chunk: number;
+  /** Sequence length of the saved base (position embeddings kept); default the config's. */
+  saveSeq?: number;
+  /** Phase 2: continue from this checkpoint (weights only; fresh Adam) instead of a fresh init. */
+  init?: string;
 }
 
 function parseMix(text: string, flag: string): Record<number, number> {
@@ -115,8 +121,9 @@ export function packWholeDocuments(docs: number[][], length: number, eotId: numb
 }
 
 async function pretrain(recipe: Recipe, outDir: string, workDir: string): Promise<void> {
-  const config = await readModelConfig(recipe.config);
-  const fresh = createModel(config, { seed: recipe.seed });
+  // Phase 2 (--init) continues from a phase-1 checkpoint with its own lr; phase 1 starts fresh.
+  const config = recipe.init ? (await loadModel(recipe.init)).config : await readModelConfig(recipe.config);
+  const fresh = recipe.init ? await loadModel(recipe.init) : createModel(config, { seed: recipe.seed });
   const docs = corpusDocuments(recipe);
   const chunks = packWholeDocuments(docs.map((d) => fresh.tokenizer.encode(d)), recipe.chunk, fresh.tokenizer.eotId);
   console.log(
@@ -124,8 +131,8 @@ async function pretrain(recipe: Recipe, outDir: string, workDir: string): Promis
       `corpus ${docs.length} problems in ${chunks.length} chunks of ${recipe.chunk} tokens; ` +
       `${recipe.steps} steps x ${recipe.batch * recipe.ga} chunks = ${((recipe.steps * recipe.batch * recipe.ga) / chunks.length).toFixed(2)} epochs`,
   );
-  const initUri = resolve(workDir, 'init');
-  await saveCheckpoint(fresh, initUri, { step: 0 });
+  const initUri = recipe.init ? resolve(recipe.init) : resolve(workDir, 'init');
+  if (!recipe.init) await saveCheckpoint(fresh, initUri, { step: 0 });
   fresh.dispose();
   const started = Date.now();
   let lastLog = started;
@@ -152,7 +159,7 @@ async function pretrain(recipe: Recipe, outDir: string, workDir: string): Promis
   console.log(`[pretrain] trained in ${((Date.now() - started) / 1000).toFixed(0)} s, final loss ${result.loss.toFixed(4)}`);
   // The committed base: weights only (no Adam moments), step 0, so it is small and every STaR
   // iteration's fine-tuning starts a fresh optimizer from it, as the reference's does.
-  const trained = await loadModel(result.checkpointUri);
+  const trained = withSeq(await loadModel(result.checkpointUri), recipe.saveSeq ?? config.seq);
   rmSync(outDir, { recursive: true, force: true });
   await saveCheckpoint(trained, outDir, { step: 0 });
   trained.dispose();
@@ -167,6 +174,19 @@ async function pretrain(recipe: Recipe, outDir: string, workDir: string): Promis
   console.log(`[pretrain] wrote ${outDir}`);
 }
 
+/**
+ * The model with only its first `seq` position embeddings. Whole-problem chunks of `--chunk` tokens
+ * train positions 0..chunk-2 only; the rest of the table is still the random init. Saving the base
+ * with seq = chunk - 1 makes STaR's records (cut into seq + 1 tokens from the base's seq) as long as
+ * the pretraining chunks, so fine-tuning never lands on positions the base has never seen.
+ */
+export function withSeq(model: LoadedModel, seq: number): LoadedModel {
+  if (seq >= model.config.seq) return model;
+  const d = model.config.d_model;
+  const weights = model.weights.map((w) => (w.name === 'wpe' ? { name: w.name, shape: [seq, d], data: w.data.slice(0, seq * d) } : { ...w }));
+  return new EmbeddedModel({ ...model.config, seq }, model.tokenizer, weights, model.step);
+}
+
 async function report(model: LoadedModel, devPerDigit: number, oodPerDigit: number, evalSeed: number): Promise<void> {
   // The dev split exactly as the experiment generates it (taskFor: seed, split 'dev', per digit).
   const dev = arithmeticProblems({ digits: [1, 2, 3, 4, 5], countPerDigit: devPerDigit, seed: evalSeed, split: 'dev' });
@@ -176,13 +196,15 @@ async function report(model: LoadedModel, devPerDigit: number, oodPerDigit: numb
   const inDist = await rationalizationCounts(model, dev, { ...settings, genLength: 96 });
   const devSeconds = (Date.now() - started) / 1000;
   started = Date.now();
-  const outDist = await rationalizationCounts(model, ood, { ...settings, genLength: 160 });
+  // 8-digit scratchpads need ~135 generated tokens; a base saved with a short seq gets what fits.
+  const oodGen = Math.min(160, model.config.seq - 32);
+  const outDist = await rationalizationCounts(model, ood, { ...settings, genLength: oodGen });
   const oodSeconds = (Date.now() - started) / 1000;
   const counts = { ...inDist, ...outDist };
   console.log('\ndigits | plain acc % | hinted retry fixes % of failures');
   for (let d = 1; d <= 8; d++) console.log(`${String(d).padStart(6)} | ${percent(counts[String(d)])}       | ${percent(counts[`${d}_r`])}`);
   console.log(`mean 1-5: ${(100 * meanAccuracy(counts, [1, 2, 3, 4, 5])).toFixed(1)}%   mean 6-8: ${(100 * meanAccuracy(counts, [6, 7, 8])).toFixed(1)}%`);
-  console.log(`(dev 1-5: ${dev.length} problems, genLength 96, ${devSeconds.toFixed(0)} s; OOD 6-8: ${ood.length} problems, genLength 160, ${oodSeconds.toFixed(0)} s; temperature 0.01, top-p 0.9)`);
+  console.log(`(dev 1-5: ${dev.length} problems, genLength 96, ${devSeconds.toFixed(0)} s; OOD 6-8: ${ood.length} problems, genLength ${oodGen}, ${oodSeconds.toFixed(0)} s; temperature 0.01, top-p 0.9)`);
 }
 
 async function main(): Promise<void> {
@@ -198,6 +220,8 @@ async function main(): Promise<void> {
       ga: { type: 'string', default: '1' },
       seed: { type: 'string', default: '1234' },
       chunk: { type: 'string', default: '129' },
+      init: { type: 'string' },
+      'save-seq': { type: 'string' },
       out: { type: 'string', default: 'models/arithmetic-base' },
       work: { type: 'string', default: '.tmp/pretrain-arithmetic-base' },
       'dev-per-digit': { type: 'string', default: '100' },
@@ -217,10 +241,17 @@ async function main(): Promise<void> {
     ga: positiveNumber(v.ga!, '--ga'),
     seed: Number(v.seed),
     chunk: positiveNumber(v.chunk!, '--chunk'),
+    init: v.init,
+    saveSeq: v['save-seq'] === undefined ? undefined : positiveNumber(v['save-seq'], '--save-seq'),
   };
   const outDir = resolve(v.out!);
   await initBackend();
   if (!v['eval-only']) await pretrain(recipe, outDir, resolve(v.work!));
+  else if (recipe.saveSeq) {
+    // Re-save an already trained --out with fewer positions (the last step of pretrain()).
+    const full = await loadModel(outDir);
+    await saveCheckpoint(withSeq(full, recipe.saveSeq), outDir, { step: 0 });
+  }
   const model = await loadModel(outDir);
   await report(model, positiveNumber(v['dev-per-digit']!, '--dev-per-digit'), positiveNumber(v['ood-per-digit']!, '--ood-per-digit'), Number(v['eval-seed']));
   model.dispose();
