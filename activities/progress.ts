@@ -21,6 +21,8 @@ export interface TrainingProgress {
   step: number;
   totalSteps: number;
   loss?: number;
+  /** The training host (the command trainer's `trainOnHost`, one per host), so views can tell them apart. */
+  host?: string;
 }
 
 export interface StepProgress {

@@ -63,7 +63,7 @@ async function run(settings: HostSettings, raw: TrainOnHostInput): Promise<Train
     throw badInput(`this worker serves host ${settings.host} but was given the input of host ${input.host}; start \`workers/host.ts --host ${input.host}\` on that host`);
   }
   const { totalSteps, modelDir } = input;
-  const progress: TrainingProgress = { kind: 'training', step: 0, totalSteps };
+  const progress: TrainingProgress = { kind: 'training', step: 0, totalSteps, host: input.host };
   ctx.heartbeat(progress);
   const attempt = ctx.info.attempt;
   const log = new OutputLog({ uri: input.logUri, flushMs: settings.logFlushMs, warn: settings.say });
