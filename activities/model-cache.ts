@@ -4,6 +4,7 @@
  * Reference-counted, so a model is disposed only when no running activity holds it.
  */
 import { initBackend, loadModel, type LoadedModel } from '../model';
+import { requireCheckpoint } from './model-checks';
 
 interface Entry {
   model: Promise<LoadedModel>;
@@ -24,7 +25,7 @@ export class ModelCache {
     await this.backend;
     let entry = this.entries.get(checkpointUri);
     if (!entry) {
-      entry = { model: loadModel(checkpointUri), users: 0, lastUsed: Date.now() };
+      entry = { model: checkedLoad(checkpointUri), users: 0, lastUsed: Date.now() };
       this.entries.set(checkpointUri, entry);
       // A failed load is not cached: the next attempt tries again.
       entry.model.catch(() => this.entries.delete(checkpointUri));
@@ -67,4 +68,17 @@ export class ModelCache {
       void entry.model.then((m) => m.dispose(), () => undefined);
     }
   }
+}
+
+/**
+ * loadModel's "no checkpoint at …" is a plain Error, which would be retried; a missing or unreadable
+ * manifest is checked first so it fails at once as bad input, naming the URI.
+ */
+async function checkedLoad(checkpointUri: string): Promise<LoadedModel> {
+  await requireCheckpoint(
+    checkpointUri,
+    'the checkpoint to sample from',
+    'Point baseModelLocation (iteration 1) at a step_N folder written by the embedded trainer (or model/train-cli.ts); later iterations sample from the previous iteration\'s final checkpoint, which its trainer must have written',
+  );
+  return loadModel(checkpointUri);
 }

@@ -4,12 +4,12 @@
  * checkpoint — so a typo fails in seconds, not after an hour of generation. The base trainer config is
  * read by the config step, as the reference's gen_config reads it.
  */
-import { exists, joinUri, normaliseRoot, writeJson } from '../storage';
-import { readManifest as readCheckpointManifest } from '../model';
+import { normaliseRoot, writeJson } from '../storage';
 import { experimentLayout } from '../workflows/layout';
 import type { ActivityDeps } from './deps';
 import { taskFor } from './examples';
 import { asActivity, badInput } from './failures';
+import { requireCheckpoint } from './model-checks';
 import { whileHeartbeating } from './progress';
 import type { PrepareExperimentInput, PreparedExperiment } from './types';
 
@@ -36,14 +36,7 @@ export async function prepareExperiment(_deps: ActivityDeps, input: PrepareExper
   }));
 }
 
-/** A checkpoint directory is complete when its manifest exists (manifests are written last). */
+/** A checkpoint directory is complete when its manifest exists (manifests are written last) and parses. */
 export async function checkCheckpoint(uri: string, field: string): Promise<void> {
-  if (!(await exists(joinUri(uri, 'manifest.json')))) {
-    throw badInput(`${field} ${uri} is not a checkpoint: ${joinUri(uri, 'manifest.json')} does not exist. Point ${field} at a step_N folder written by the embedded trainer (or model/train-cli.ts).`);
-  }
-  try {
-    await readCheckpointManifest(uri);
-  } catch (err) {
-    throw badInput(`${field} ${uri}: ${(err as Error).message}`);
-  }
+  await requireCheckpoint(uri, field, `Point ${field} at a step_N folder written by the embedded trainer (or model/train-cli.ts)`);
 }

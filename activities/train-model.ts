@@ -12,7 +12,7 @@ import { checkpointUri } from '../workflows/layout';
 import type { ActivityDeps } from './deps';
 import { asActivity, badInput } from './failures';
 import { inputKey, once } from './manifest';
-import { checkCheckpoint } from './prepare-experiment';
+import { checkedTrainingChunks, requireCheckpoint } from './model-checks';
 import { cancellationSignal, heartbeat } from './progress';
 import type { TrainModelInput, TrainModelResult } from './types';
 
@@ -34,7 +34,13 @@ export async function trainModel(_deps: ActivityDeps, input: TrainModelInput): P
             'Keep more examples (nTrainSamples, rationalize) or use a model with a shorter seq.',
         );
       }
-      await checkCheckpoint(input.baseCheckpointUri, 'baseModelLocation');
+      // model/train's own errors for a missing checkpoint or records of another model are plain Errors,
+      // which would be retried; checked here first, they fail at once, naming the URI and the fix.
+      const base = await requireCheckpoint(input.baseCheckpointUri, 'baseModelLocation', 'Point baseModelLocation at a step_N folder written by the embedded trainer (or model/train-cli.ts)');
+      const chunks = await checkedTrainingChunks(input.indexUri, base, input.baseCheckpointUri);
+      if (chunks.length === 0) {
+        throw badInput(`the records index ${input.indexUri} of iteration ${input.iteration} names no records: delete the iteration's records.done.json and run \`star resume\` to write them again`);
+      }
       const config = await readJson<TrainerConfig>(input.configUri);
       const settings = {
         lr: positive(config.lr, 'lr', input.configUri, true),
@@ -49,7 +55,8 @@ export async function trainModel(_deps: ActivityDeps, input: TrainModelInput): P
       try {
         result = await train({
           baseCheckpointUri: input.baseCheckpointUri,
-          recordsIndexUri: input.indexUri,
+          // The chunks just checked (train() would read the index again; its run identity does not include the URI).
+          chunks,
           totalSteps: input.totalSteps,
           outputDirUri: input.modelDir,
           ...settings,

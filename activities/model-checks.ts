@@ -1,0 +1,73 @@
+/**
+ * Checks done before handing a checkpoint or records to model/, whose own errors for these cases are
+ * plain Errors ("no checkpoint at …", "token id … outside the model's vocabulary", "chunks have N
+ * tokens") and would be retried although retrying cannot fix them. Here they are bad input: a
+ * non-retryable failure naming the URI and what to do.
+ */
+import { parseTextExample } from '../core/tf-example';
+import { readTfRecords } from '../core/tfrecord';
+import { readIndexEntries } from '../core/records';
+import { parseModelConfig, readManifest, type CheckpointManifest, type ModelConfig } from '../model';
+import { exists, joinUri, readBytes } from '../storage';
+import { badInput } from './failures';
+
+const EMBEDDED_CHECKPOINT_HINT =
+  "a checkpoint of the embedded model holds manifest.json and weights.bin; the reference trainer's (device_train.py, meta.json) cannot be loaded by it";
+
+/**
+ * The manifest of the checkpoint at `uri`, which must exist and parse. `what` names it for the
+ * message (e.g. "baseModelLocation"), `fix` says what to change.
+ */
+export async function requireCheckpoint(uri: string, what: string, fix: string): Promise<CheckpointManifest> {
+  const manifestUri = joinUri(uri, 'manifest.json');
+  if (!(await exists(manifestUri))) {
+    throw badInput(`${what} ${uri} is not a checkpoint: ${manifestUri} does not exist. ${fix} (${EMBEDDED_CHECKPOINT_HINT}).`);
+  }
+  try {
+    return await readManifest(uri);
+  } catch (err) {
+    throw badInput(`${what} ${uri} has an unreadable manifest: ${(err as Error).message}. ${fix}.`);
+  }
+}
+
+/**
+ * The token chunks of a records index, checked against the model that will train on them: every
+ * chunk 2..seq+1 ids long, all of one length, every id inside the vocabulary. A mismatch means the
+ * records were written for another model (another tokenizer or seq) than `checkpointUri`.
+ */
+export async function checkedTrainingChunks(indexUri: string, manifest: CheckpointManifest, checkpointUri: string): Promise<Int32Array[]> {
+  let model: ModelConfig;
+  try {
+    model = parseModelConfig(manifest.config, `the config in ${joinUri(checkpointUri, 'manifest.json')}`);
+  } catch (err) {
+    throw badInput(`${(err as Error).message}. Point baseModelLocation at a checkpoint written by the embedded trainer (or model/train-cli.ts)`);
+  }
+  const { seq, n_vocab: vocab } = model;
+  const rewrite =
+    `The records must be written with the tokenizer and seq of the model that trains on them (${checkpointUri}: tokenizer ${manifest.tokenizer}, ` +
+    `n_vocab ${vocab}, seq ${seq}): point baseModelLocation back at the model the records were written for, or delete the iteration's ` +
+    'records and their records.done.json and run `star resume` to write them again';
+  const chunks: Int32Array[] = [];
+  let first: { length: number; where: string } | undefined;
+  for (const recordUri of await readIndexEntries(indexUri)) {
+    const records = readTfRecords(await readBytes(recordUri), recordUri);
+    records.forEach((record, k) => {
+      const where = `${recordUri} record ${k}`;
+      const chunk = parseTextExample(record, where);
+      if (chunk.length < 2 || chunk.length > seq + 1) {
+        throw badInput(`${where} (from ${indexUri}) has ${chunk.length} tokens; ${checkpointUri} trains on chunks of 2..${seq + 1} (seq ${seq} + 1). ${rewrite}.`);
+      }
+      if (first && chunk.length !== first.length) {
+        throw badInput(`${where} (from ${indexUri}) has ${chunk.length} tokens but ${first.where} has ${first.length}; all chunks of one training set must be equally long. ${rewrite}.`);
+      }
+      first ??= { length: chunk.length, where };
+      for (const id of chunk) {
+        if (id < 0 || id >= vocab) {
+          throw badInput(`${where} (from ${indexUri}) holds token id ${id}, outside the vocabulary of ${checkpointUri} (n_vocab ${vocab}). ${rewrite}.`);
+        }
+      }
+      chunks.push(chunk);
+    });
+  }
+  return chunks;
+}
