@@ -20,7 +20,7 @@
  *   --out models/arithmetic-base          where the weights-only checkpoint goes
  *   --work .tmp/pretrain-arithmetic-base  scratch (resumable training checkpoints)
  *   --dev-per-digit 100 --ood-per-digit 50 --eval-seed 0
- *   --save-seq 128                       keep only the trained position embeddings in the saved base
+ *   --save-seq 128                       keep only the trained position embeddings (chunk - 1) in the saved base
  *   --init CKPT                          phase 2: start from CKPT (fresh Adam) instead of a fresh init
  *   --eval-only                          skip 1–2, report on the checkpoint at --out
  */
@@ -221,7 +221,7 @@ async function main(): Promise<void> {
       seed: { type: 'string', default: '1234' },
       chunk: { type: 'string', default: '129' },
       init: { type: 'string' },
-      'save-seq': { type: 'string' },
+      'save-seq': { type: 'string', default: '128' },
       out: { type: 'string', default: 'models/arithmetic-base' },
       work: { type: 'string', default: '.tmp/pretrain-arithmetic-base' },
       'dev-per-digit': { type: 'string', default: '100' },
@@ -247,7 +247,7 @@ async function main(): Promise<void> {
   const outDir = resolve(v.out!);
   await initBackend();
   if (!v['eval-only']) await pretrain(recipe, outDir, resolve(v.work!));
-  else if (recipe.saveSeq) {
+  else if (recipe.saveSeq && process.argv.includes('--save-seq')) {
     // Re-save an already trained --out with fewer positions (the last step of pretrain()).
     const full = await loadModel(outDir);
     await saveCheckpoint(withSeq(full, recipe.saveSeq), outDir, { step: 0 });
