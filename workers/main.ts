@@ -48,6 +48,9 @@ export async function createWorker(options: StarWorkerOptions): Promise<Worker> 
     ...workflowSource,
     activities: createActivities(options.activityDeps),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? DEFAULT_MAX_ACTIVITIES,
+    // The SDK otherwise sends heartbeats at most every 0.8 x heartbeat timeout (about 96 s here), so the
+    // progress bars that read heartbeat details would sit still for a minute and more.
+    maxHeartbeatThrottleInterval: '5s',
     ...options.extra,
   });
 }
