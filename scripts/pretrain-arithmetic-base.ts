@@ -12,7 +12,10 @@
  *   3. a report: accuracy by digit count on the dev split the experiment evaluates (1–5) and out of
  *      distribution (6–8), plus how often a hinted retry fixes a failure (what rationalization keeps).
  *
- * Options (all have defaults, which are the committed recipe):
+ * The committed base is two runs (models/arithmetic-base/recipe.json has both commands): phase 1 with
+ * the defaults below, then phase 2 with --init <phase 1> and a 1–2-digit-heavy corpus, lr 1e-3.
+ *
+ * Options (defaults = phase 1):
  *   --config configs/model-small.json   model size
  *   --mix 1:3000,2:3000,3:1200,4:300,5:100   plain (hint-free) problems per digit count
  *   --hinted 1:600,2:600,3:600,4:600,5:600   hinted problems per digit count
@@ -127,7 +130,7 @@ async function pretrain(recipe: Recipe, outDir: string, workDir: string): Promis
   const docs = corpusDocuments(recipe);
   const chunks = packWholeDocuments(docs.map((d) => fresh.tokenizer.encode(d)), recipe.chunk, fresh.tokenizer.eotId);
   console.log(
-    `[pretrain] ${recipe.config}: ${config.layers} layers, width ${config.d_model}, ${parameterCount(config)} parameters; ` +
+    `[pretrain] ${recipe.init ? `from ${recipe.init}` : recipe.config}: ${config.layers} layers, width ${config.d_model}, ${parameterCount(config)} parameters; ` +
       `corpus ${docs.length} problems in ${chunks.length} chunks of ${recipe.chunk} tokens; ` +
       `${recipe.steps} steps x ${recipe.batch * recipe.ga} chunks = ${((recipe.steps * recipe.batch * recipe.ga) / chunks.length).toFixed(2)} epochs`,
   );
