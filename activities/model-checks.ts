@@ -32,8 +32,9 @@ export async function requireCheckpoint(uri: string, what: string, fix: string):
 
 /**
  * The token chunks of a records index, checked against the model that will train on them: every
- * chunk 2..seq+1 ids long, all of one length, every id inside the vocabulary. A mismatch means the
- * records were written for another model (another tokenizer or seq) than `checkpointUri`.
+ * chunk at least 2 ids long (longer than seq+1 is repacked into whole examples by the trainer), all of
+ * one length, every id inside the vocabulary. A mismatch means the records were written for another
+ * model (another tokenizer) than `checkpointUri`.
  */
 export async function checkedTrainingChunks(indexUri: string, manifest: CheckpointManifest, checkpointUri: string): Promise<Int32Array[]> {
   let model: ModelConfig;
@@ -54,9 +55,8 @@ export async function checkedTrainingChunks(indexUri: string, manifest: Checkpoi
     records.forEach((record, k) => {
       const where = `${recordUri} record ${k}`;
       const chunk = parseTextExample(record, where);
-      if (chunk.length < 2 || chunk.length > seq + 1) {
-        throw badInput(`${where} (from ${indexUri}) has ${chunk.length} tokens; ${checkpointUri} trains on chunks of 2..${seq + 1} (seq ${seq} + 1). ${rewrite}.`);
-      }
+      // Chunks longer than the context are repacked into whole examples by the trainer.
+      if (chunk.length < 2) throw badInput(`${where} (from ${indexUri}) has ${chunk.length} tokens; a training chunk needs at least 2. ${rewrite}.`);
       if (first && chunk.length !== first.length) {
         throw badInput(`${where} (from ${indexUri}) has ${chunk.length} tokens but ${first.where} has ${first.length}; all chunks of one training set must be equally long. ${rewrite}.`);
       }

@@ -37,9 +37,11 @@ export async function writeRecords(_deps: ActivityDeps, input: WriteRecordsInput
 }
 
 /**
- * The tokenizer of the model that trains: an embedded checkpoint (it has a manifest) names its own,
- * whichever trainer runs it (the embedded one, or its command-line entry on a host); anything else —
- * the reference's GPT-J checkpoints — trains on GPT-2 BPE, chunked by the trainer config's `seq`.
+ * The tokenizer and record length of the model that trains: an embedded checkpoint (it has a manifest)
+ * names its own tokenizer, whichever trainer runs it (the embedded one, or its command-line entry on a
+ * host), and its records are cut at the longer of its context and the trainer config's `seq` (a longer
+ * chunk is repacked into whole examples by the trainer: model/example-rows.ts); anything else — the
+ * reference's GPT-J checkpoints — trains on GPT-2 BPE, chunked by the trainer config's `seq`.
  */
 async function trainerTokenizer(input: WriteRecordsInput): Promise<{ tokenizer: Tokenizer; seq: number }> {
   const { options } = input;
@@ -49,10 +51,13 @@ async function trainerTokenizer(input: WriteRecordsInput): Promise<{ tokenizer: 
     const manifest = await readCheckpointManifest(base);
     const seq = Number((manifest.config as { seq?: unknown }).seq);
     if (!Number.isInteger(seq) || seq < 1) throw badInput(`${base}: its manifest's config has no valid seq`);
-    return { tokenizer: tokenizerByName(manifest.tokenizer), seq };
+    const configSeq = (await exists(input.trainerConfigUri)) ? configuredSeq(await readJson<{ seq?: unknown }>(input.trainerConfigUri)) : undefined;
+    return { tokenizer: tokenizerByName(manifest.tokenizer), seq: Math.max(seq, configSeq ?? 0) };
   }
   if (!(await exists(input.trainerConfigUri))) throw badInput(`trainer config ${input.trainerConfigUri} does not exist (set baseConfig)`);
-  const config = await readJson<{ seq?: unknown }>(input.trainerConfigUri);
-  const seq = typeof config.seq === 'number' && Number.isInteger(config.seq) && config.seq > 0 ? config.seq : DEFAULT_RECORD_SEQ;
-  return { tokenizer: gpt2Tokenizer, seq };
+  return { tokenizer: gpt2Tokenizer, seq: configuredSeq(await readJson<{ seq?: unknown }>(input.trainerConfigUri)) ?? DEFAULT_RECORD_SEQ };
+}
+
+function configuredSeq(config: { seq?: unknown }): number | undefined {
+  return typeof config.seq === 'number' && Number.isInteger(config.seq) && config.seq > 0 ? config.seq : undefined;
 }

@@ -6,6 +6,8 @@ import type { EmbeddedModel } from './embedded-model';
 import { parallelGradientSum, poolAvailable } from './compute-pool';
 import { gradientSum } from './gradients';
 import { mixSeed, Rng } from './rng';
+import { exampleRows } from './example-rows';
+import { tokenizerByName } from './tokenizers';
 import { loadRecordChunks } from './records';
 
 export interface TrainOptions {
@@ -13,7 +15,11 @@ export interface TrainOptions {
   baseCheckpointUri: string;
   /** Index file of the training records (core's `readRecordsIndex`); or pass `chunks`. */
   recordsIndexUri?: string;
-  /** Token chunks of `seq + 1` ids (or fewer, all the same length). */
+  /**
+   * Token chunks, all the same length: up to the model's `seq + 1` ids, trained as they are; longer
+   * (records written for a longer `seq` than the model's context), repacked into rows of whole
+   * examples (model/example-rows.ts).
+   */
   chunks?: Int32Array[];
   totalSteps: number;
   outputDirUri: string;
@@ -56,8 +62,9 @@ interface RunIdentity {
 export async function train(options: TrainOptions): Promise<TrainResult> {
   validate(options);
   await initBackend();
-  const chunks = options.chunks ?? (await loadRecordChunks(options.recordsIndexUri!));
-  if (chunks.length === 0) throw new Error(`no training chunks (records index ${options.recordsIndexUri ?? '(chunks option)'} is empty)`);
+  const recordChunks = options.chunks ?? (await loadRecordChunks(options.recordsIndexUri!));
+  if (recordChunks.length === 0) throw new Error(`no training chunks (records index ${options.recordsIndexUri ?? '(chunks option)'} is empty)`);
+  const chunks = await trainingRows(recordChunks, options.baseCheckpointUri);
   const identity: RunIdentity = {
     seed: options.seed,
     batchSize: options.batchSize,
@@ -148,6 +155,21 @@ function validate(o: TrainOptions): void {
   if (!(o.lr >= 0)) throw new Error(`train: lr must be >= 0, got ${o.lr}`);
   if (!Number.isInteger(o.warmupSteps) || o.warmupSteps < 0) throw new Error(`train: warmupSteps must be an integer >= 0, got ${o.warmupSteps}`);
   if (!o.chunks && !o.recordsIndexUri) throw new Error('train: give recordsIndexUri (a records index file) or chunks');
+}
+
+/** The chunks themselves if they fit the base model's context, else rows of whole examples. */
+async function trainingRows(chunks: Int32Array[], baseCheckpointUri: string): Promise<Int32Array[]> {
+  const manifest = await readManifest(baseCheckpointUri);
+  const seq = Number((manifest.config as { seq?: unknown }).seq);
+  if (!(chunks[0].length > seq + 1)) return chunks;
+  chunks.forEach((chunk, i) => {
+    if (chunk.length !== chunks[0].length) throw new Error(`training chunk ${i} has ${chunk.length} tokens, the first has ${chunks[0].length}; all must match`);
+  });
+  const { rows } = exampleRows(chunks, tokenizerByName(manifest.tokenizer), seq + 1);
+  if (rows.length === 0) {
+    throw new Error(`the ${chunks.length} training chunk(s) of ${chunks[0].length} tokens hold no whole example with an answer to train on; keep more examples or write the records with a shorter seq`);
+  }
+  return rows;
 }
 
 function checkChunks(chunks: Int32Array[], model: EmbeddedModel): void {

@@ -4,7 +4,7 @@
  * The STaR loop without Temporal, over core/ and model/ directly, with the workflow's semantics: for
  * i = 1 .. nIters-1, generate on nTrainSamples train problems with the model of iteration i-1 (the
  * base model for i = 1), retrying failures with the hint when rationalize is on and keeping the
- * correct ones hint-free; write the kept text as records with the base model's tokenizer and seq;
+ * correct ones hint-free; write the kept text as records with the base model's tokenizer and seq (or the trainer config's, if longer);
  * total_steps from the growth rule; fine-tune THE BASE MODEL with the trainer settings of baseConfig;
  * evaluate on the dev split. Same example selection, seeds and sampler settings as the activities
  * (activities/examples.ts, generate-shard.ts, train-model.ts), so its table predicts `star run`'s.
@@ -47,6 +47,7 @@ interface TrainerConfig {
   warmup_steps?: number;
   ckpt_every?: number;
   per_replica_batch?: number;
+  seq?: number;
 }
 
 const seconds = (since: number) => (Date.now() - since) / 1000;
@@ -124,8 +125,9 @@ async function main(): Promise<void> {
   const base = options.baseModelLocation;
   const manifest = await readManifest(base);
   const tokenizer = tokenizerByName(manifest.tokenizer);
-  const seq = Number((manifest.config as { seq?: number }).seq);
   const trainer = await readJson<TrainerConfig>(options.baseConfig);
+  // As activities/write-records.ts: the longer of the model's context and the trainer config's seq.
+  const seq = Math.max(Number((manifest.config as { seq?: number }).seq), trainer.seq ?? 0);
   const growth = growthSettings(options);
   const allTrain = await taskFor(options, 'train').loadSplit('', 'train');
   const dev = selectExamples(options, 'dev', 0, await taskFor(options, 'dev').loadSplit('', 'dev'));

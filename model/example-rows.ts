@@ -1,0 +1,72 @@
+import type { Tokenizer } from '../core/tokenizer';
+import { answerTokens } from './loss-mask';
+
+/**
+ * Training rows for records whose chunks are longer than the model's context.
+ *
+ * The reference's records concatenate the kept examples and cut the stream into chunks of `seq + 1`
+ * tokens (PIPELINE.md), so with a context as short as the embedded model's (129 tokens, a 5-digit
+ * scratchpad is ~110) most long examples are cut in two: the tail loses its question and the head its
+ * end, and the examples that survive sit at arbitrary offsets. Fine-tuning the arithmetic base on
+ * such chunks made it worse (1-5-digit mean 42% -> 34% after 120 steps), while the same steps on
+ * whole examples, each starting a row as at sampling time, lifted it to 65% (docs/base-model.md).
+ *
+ * So when a trainer config asks for records longer than the model's context, the trainer splits each
+ * chunk at its end-of-text tokens and packs the whole examples it holds into rows of the model's
+ * length, padded with end-of-text (which the loss mask never counts). The two pieces a chunk cut
+ * (its leading tail, unless it still holds its answer marker, and its trailing head) are dropped: with
+ * chunks of ~1,000 tokens that is ~1 example in 14. An example longer than a row is cut into rows as
+ * before. Deterministic in the chunk order, so a resumed run rebuilds the same rows.
+ */
+export interface ExampleRows {
+  rows: Int32Array[];
+  /** Whole examples packed (an example longer than a row counts once). */
+  examples: number;
+  /** Pieces dropped because a chunk boundary cut them, or because no token of theirs is an answer. */
+  droppedPieces: number;
+}
+
+export function exampleRows(chunks: readonly Int32Array[], tokenizer: Tokenizer, rowLength: number): ExampleRows {
+  if (!Number.isInteger(rowLength) || rowLength < 2) throw new Error(`exampleRows: rowLength must be an integer >= 2, got ${rowLength}`);
+  const rows: Int32Array[] = [];
+  let row: number[] = [];
+  let examples = 0;
+  let droppedPieces = 0;
+  const flush = () => {
+    if (row.length === 0) return;
+    const out = new Int32Array(rowLength).fill(tokenizer.eotId);
+    out.set(row);
+    rows.push(out);
+    row = [];
+  };
+  for (const chunk of chunks) {
+    const inAnswer = answerTokens(chunk, tokenizer);
+    let start = 0;
+    for (let i = 0; i < chunk.length; i++) {
+      if (chunk[i] !== tokenizer.eotId) continue;
+      const piece = chunk.subarray(start, i + 1);
+      const answers = inAnswer.subarray(start, i + 1);
+      start = i + 1;
+      // Lone end-of-text tokens and pieces without an answer (a leading tail whose marker is in another
+      // chunk) have nothing the loss would count.
+      if (!answers.includes(1)) {
+        if (piece.length > 1) droppedPieces += 1;
+        continue;
+      }
+      examples += 1;
+      if (piece.length > rowLength) {
+        flush();
+        for (let k = 0; k < piece.length; k += rowLength) {
+          row = Array.from(piece.subarray(k, k + rowLength));
+          flush();
+        }
+        continue;
+      }
+      if (row.length + piece.length > rowLength) flush();
+      for (const id of piece) row.push(id);
+    }
+    if (start < chunk.length) droppedPieces += 1; // the head of an example the next chunk continues
+  }
+  flush();
+  return { rows, examples, droppedPieces };
+}
