@@ -13,9 +13,12 @@ import { answerTokens } from './loss-mask';
  *
  * So when a trainer config asks for records longer than the model's context, the trainer splits each
  * chunk at its end-of-text tokens and packs the whole examples it holds into rows of the model's
- * length, padded with end-of-text (which the loss mask never counts). The two pieces a chunk cut
- * (its leading tail, unless it still holds its answer marker, and its trailing head) are dropped: with
- * chunks of ~1,000 tokens that is ~1 example in 14. An example longer than a row is cut into rows as
+ * length, padded with end-of-text (which the loss mask never counts). The two pieces a chunk cut are
+ * dropped: the trailing head, and the leading piece, even when it still holds its answer marker: its
+ * question may have lost its start, and a scratchpad that copies operands the row does not show
+ * teaches the model to invent them. (The leading piece is whole only when the previous chunk ended
+ * exactly at an end-of-text, which a chunk cannot tell.) With chunks of ~1,000 tokens that is ~1
+ * example in 14. An example longer than a row is cut into rows as
  * before. Deterministic in the chunk order, so a resumed run rebuilds the same rows.
  */
 export interface ExampleRows {
@@ -42,13 +45,18 @@ export function exampleRows(chunks: readonly Int32Array[], tokenizer: Tokenizer,
   for (const chunk of chunks) {
     const inAnswer = answerTokens(chunk, tokenizer);
     let start = 0;
+    let leading = true;
     for (let i = 0; i < chunk.length; i++) {
       if (chunk[i] !== tokenizer.eotId) continue;
       const piece = chunk.subarray(start, i + 1);
       const answers = inAnswer.subarray(start, i + 1);
       start = i + 1;
-      // Lone end-of-text tokens and pieces without an answer (a leading tail whose marker is in another
-      // chunk) have nothing the loss would count.
+      if (leading) {
+        leading = false;
+        if (piece.length > 1) droppedPieces += 1;
+        continue;
+      }
+      // Lone end-of-text tokens and pieces without an answer have nothing the loss would count.
       if (!answers.includes(1)) {
         if (piece.length > 1) droppedPieces += 1;
         continue;

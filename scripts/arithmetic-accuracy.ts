@@ -16,6 +16,8 @@ export interface SamplingSettings {
   seed: number;
   /** Examples per pass call and rows decoded together (the worker's chunkSize and sampleBatchSize). */
   batchSize?: number;
+  /** The reference's no_prompt: the context alone, without the `\n\n` separator (core/prompt.ts). */
+  noPrompt?: boolean;
 }
 
 export function embeddedSampler(model: LoadedModel, s: SamplingSettings): Sampler {
@@ -34,7 +36,7 @@ export async function evalCounts(model: LoadedModel, examples: readonly Example[
   const sampler = embeddedSampler(model, s);
   const parts: ClassCounts[] = [];
   for (const part of chunks(examples, s.batchSize ?? 64)) {
-    parts.push(await runEvalPass({ task: arithmeticTask, examples: part, fewShot: [], sample: sampler, options: { direct: false, noPrompt: false, seed: s.seed } }));
+    parts.push(await runEvalPass({ task: arithmeticTask, examples: part, fewShot: [], sample: sampler, options: { direct: false, noPrompt: s.noPrompt ?? false, seed: s.seed } }));
   }
   return mergeCounts(parts);
 }
@@ -52,7 +54,7 @@ export async function rationalizationCounts(model: LoadedModel, examples: readon
       examples: part,
       fewShot: { plain: [], answerKey: [] },
       sample: sampler,
-      options: { rationalize: true, pRationalization: 1, pShowHintSave: 0, direct: false, noPrompt: false, fewShotTrain: false, seed: s.seed },
+      options: { rationalize: true, pRationalization: 1, pShowHintSave: 0, direct: false, noPrompt: s.noPrompt ?? false, fewShotTrain: false, seed: s.seed },
     });
     parts.push(result.counts);
   }

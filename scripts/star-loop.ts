@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { mergeCounts, type ClassCounts } from '../core/accuracy';
 import type { Example } from '../core/example';
 import { keyedSeed } from '../core/prng';
+import { noPromptForGeneration } from '../core/prompt';
 import { runGenerationPass, type KeptExample } from '../core/rationale-selection';
 import { writeRecords } from '../core/records';
 import { joinSavedExamples } from '../core/saved-text';
@@ -52,7 +53,7 @@ interface TrainerConfig {
 
 const seconds = (since: number) => (Date.now() - since) / 1000;
 
-async function generate(model: LoadedModel, options: ExperimentOptions, examples: Example[], chunk: number): Promise<{ kept: KeptExample[]; counts: ClassCounts }> {
+async function generate(model: LoadedModel, options: ExperimentOptions, examples: Example[], chunk: number, iteration: number): Promise<{ kept: KeptExample[]; counts: ClassCounts }> {
   const sample = embeddedSampler(model, { genLength: options.genLength, temperature: options.temperature, topP: options.topP, seed: options.seed, batchSize: chunk });
   const kept: KeptExample[] = [];
   const parts: ClassCounts[] = [];
@@ -68,7 +69,7 @@ async function generate(model: LoadedModel, options: ExperimentOptions, examples
         pRationalization: options.pRationalization,
         pShowHintSave: options.pShowHintSave,
         direct: options.direct,
-        noPrompt: options.noPrompt,
+        noPrompt: noPromptForGeneration(options.noPrompt, iteration),
         fewShotTrain: options.fewShotTrain,
         seed: options.seed,
       },
@@ -131,7 +132,7 @@ async function main(): Promise<void> {
   const growth = growthSettings(options);
   const allTrain = await taskFor(options, 'train').loadSplit('', 'train');
   const dev = selectExamples(options, 'dev', 0, await taskFor(options, 'dev').loadSplit('', 'dev'));
-  const evalSettings = { genLength: options.genLength, temperature: options.temperature, topP: options.topP, seed: options.seed, batchSize: chunk };
+  const evalSettings = { genLength: options.genLength, temperature: options.temperature, topP: options.topP, seed: options.seed, batchSize: chunk, noPrompt: options.noPrompt };
   console.log(
     `[star-loop] preset ${values.preset}${values.set!.length ? ` with ${values.set!.join(' ')}` : ''}: base ${base}, ${options.nIters - 1} iterations, ` +
       `${Math.min(options.nTrainSamples, allTrain.length)} train samples, ${dev.length} dev problems, rule ${growth.rule}, ` +
@@ -155,7 +156,7 @@ async function main(): Promise<void> {
     let t = Date.now();
     const model = await loadModel(generating);
     const examples = selectExamples(options, 'train', i, allTrain);
-    const gen = await generate(model, options, examples, chunk);
+    const gen = await generate(model, options, examples, chunk, i);
     model.dispose();
     row.seconds.generate = seconds(t);
     row.attempted = examples.length;

@@ -26,7 +26,7 @@ void describe('example rows (records longer than the model context)', () => {
   });
 
   void it('starts a new row when the next example does not fit, padding with end-of-text the loss never counts', () => {
-    const chunk = new Int32Array(tokenizer.encode(example('1 2', '3 4', '4 6') + example('5 5', '1 1', '6 6') + example('7', '1', '8')));
+    const chunk = new Int32Array(tokenizer.encode(EOT + example('1 2', '3 4', '4 6') + example('5 5', '1 1', '6 6') + example('7', '1', '8')));
     const rowLength = tokenizer.encode(example('1 2', '3 4', '4 6')).length + 3;
     const { rows } = exampleRows([chunk], tokenizer, rowLength);
     assert.equal(rows.length, 3);
@@ -38,17 +38,18 @@ void describe('example rows (records longer than the model context)', () => {
     }
   });
 
-  void it('keeps a leading piece that still holds its answer marker', () => {
+  void it('drops a leading piece even when it holds its answer marker (its question may be cut)', () => {
     const text = `9\nTarget:\n1 8${EOT}` + example('2', '2', '4');
-    const { rows, examples } = exampleRows([new Int32Array(tokenizer.encode(text))], tokenizer, 64);
-    assert.equal(examples, 2);
-    assert.ok(decodeRows(rows)[0].startsWith('9\nTarget:\n1 8'));
+    const { rows, examples, droppedPieces } = exampleRows([new Int32Array(tokenizer.encode(text))], tokenizer, 64);
+    assert.equal(examples, 1);
+    assert.equal(droppedPieces, 1);
+    assert.deepEqual(decodeRows(rows), [example('2', '2', '4')]);
   });
 
   void it('cuts an example longer than a row into rows, as plain chunks would be', () => {
     const long = example('1 2 3 4 5', '5 4 3 2 1', '6 6 6 6 6');
     const ids = tokenizer.encode(long);
-    const { rows, examples } = exampleRows([new Int32Array(ids)], tokenizer, 16);
+    const { rows, examples } = exampleRows([new Int32Array([tokenizer.eotId, ...ids])], tokenizer, 16);
     assert.equal(examples, 1);
     assert.equal(rows.length, Math.ceil(ids.length / 16));
     assert.deepEqual(Array.from(rows[0]), ids.slice(0, 16));
