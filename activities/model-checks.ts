@@ -7,7 +7,8 @@
 import { parseTextExample } from '../core/tf-example';
 import { readTfRecords } from '../core/tfrecord';
 import { readIndexEntries } from '../core/records';
-import { parseModelConfig, readManifest, type CheckpointManifest, type ModelConfig } from '../model';
+import { parseModelConfig, readManifest, tokenizerByName, type CheckpointManifest, type ModelConfig } from '../model';
+import { exampleRows } from '../model/example-rows';
 import { exists, joinUri, readBytes } from '../storage';
 import { badInput } from './failures';
 
@@ -68,6 +69,13 @@ export async function checkedTrainingChunks(indexUri: string, manifest: Checkpoi
       }
       chunks.push(chunk);
     });
+  }
+  if (chunks.length > 0 && chunks[0].length > seq + 1 && exampleRows(chunks, tokenizerByName(manifest.tokenizer), seq + 1).rows.length === 0) {
+    throw badInput(
+      `the records of ${indexUri} have chunks of ${chunks[0].length} tokens, longer than the context of ${checkpointUri} (seq ${seq} + 1), ` +
+        'so the trainer packs the whole examples they hold into rows, but they hold none (no end-of-text-terminated example with an answer). ' +
+        `${rewrite}.`,
+    );
   }
   return chunks;
 }
