@@ -88,8 +88,8 @@ export async function runCommand(argv: string[]): Promise<number> {
 type Settled = { ok: true; result: ExperimentResult } | { ok: false; error: unknown };
 
 async function watch(session: RunSession, handle: WorkflowHandle, experiment: string): Promise<number> {
-  // The result is a long poll that the client retries by itself: it must be abandoned before the
-  // connection closes, or a retry fires on the closed channel.
+  // The final result call must be abandoned before the connection closes, or a retry of it fires on
+  // the closed channel.
   const stopWaiting = new AbortController();
   try {
     return await watchUntilDone(session, handle, experiment, stopWaiting.signal);
@@ -98,15 +98,33 @@ async function watch(session: RunSession, handle: WorkflowHandle, experiment: st
   }
 }
 
+/**
+ * The experiment's result once its latest run has closed, else undefined. Why not one long
+ * `handle.result()` for the whole run: its long polls (one per continue-as-new run and per poll
+ * timeout) each left an abort listener on the signal, so a run of days leaked them (Node warned at
+ * 11). A describe per poll costs one small call.
+ */
+async function resultIfClosed(client: NonNullable<RunSession['client']>, handle: WorkflowHandle, signal: AbortSignal): Promise<Settled | undefined> {
+  let status: string;
+  try {
+    status = (await handle.describe()).status.name;
+  } catch {
+    return undefined; // the server is briefly unreachable: the next poll asks again
+  }
+  // The handle names no run, so describe sees the latest; CONTINUED_AS_NEW only in the instant before
+  // the next run shows, and result() would then block until the whole experiment ends.
+  if (status === 'RUNNING' || status === 'CONTINUED_AS_NEW') return undefined;
+  return client.withAbortSignal(signal, () => handle.result()).then(
+    (value: ExperimentResult): Settled => ({ ok: true, result: value }),
+    (error: unknown): Settled => ({ ok: false, error }),
+  );
+}
+
 async function watchUntilDone(session: RunSession, handle: WorkflowHandle, experiment: string, signal: AbortSignal): Promise<number> {
   const client = session.client!;
   const view = new LiveView();
   const started = Date.now();
   let settled: Settled | undefined;
-  const result = client.withAbortSignal(signal, () => handle.result()).then(
-    (value: ExperimentResult) => (settled = { ok: true, result: value }),
-    (error: unknown) => (settled = { ok: false, error }),
-  );
   let workerError: unknown;
   const workerDied = session.worker!.done.then(
     () => undefined,
@@ -120,7 +138,9 @@ async function watchUntilDone(session: RunSession, handle: WorkflowHandle, exper
       last = progress;
       view.update(progress, await activityDetail(client, experiment, progress));
     }
-    await Promise.race([sleep(POLL_MS), result, session.interruption, workerDied]);
+    settled = await resultIfClosed(client, handle, signal);
+    if (settled) break;
+    await Promise.race([sleep(POLL_MS), session.interruption, workerDied]);
   }
   view.close();
 
