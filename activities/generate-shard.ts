@@ -4,7 +4,7 @@
  * on. Writes `{kept, counts}` to its output URI, then its manifest.
  */
 import type { ClassCounts } from '../core/accuracy';
-import { mergeGenerationResults, runGenerationPass, type GenerationResult } from '../core/rationale-selection';
+import { mergeGenerationResults, runGenerationPass, type GenerationOptions, type GenerationResult } from '../core/rationale-selection';
 import { noPromptForGeneration } from '../core/prompt';
 import { iterationSeed } from '../core/train-sample';
 import { writeJson } from '../storage';
@@ -17,6 +17,7 @@ import { checkCheckpoint } from './prepare-experiment';
 import { inputKey, once } from './manifest';
 import { embeddedSampler } from './sampler';
 import type { GenerateShardResult, GenerationCounts, ShardInput } from './types';
+import type { ExperimentOptions } from '../workflows/input';
 
 export function generationSettings(input: ShardInput) {
   const o = input.options;
@@ -37,6 +38,23 @@ export function generationSettings(input: ShardInput) {
     temperature: o.temperature,
     topP: o.topP,
     checkpointUri: input.checkpointUri,
+  };
+}
+
+/**
+ * What the generation pass is told for iteration `iteration`: the reference's options, no prompt only
+ * from iteration 2 on, and a seed of the iteration's own, so each iteration draws its own samples and
+ * rationalization choices (keyed by example id). scripts/star-loop.ts uses it too.
+ */
+export function generationPassOptions(options: ExperimentOptions, iteration: number): GenerationOptions {
+  return {
+    rationalize: options.rationalize,
+    pRationalization: options.pRationalization,
+    pShowHintSave: options.pShowHintSave,
+    direct: options.direct,
+    noPrompt: noPromptForGeneration(options.noPrompt, iteration),
+    fewShotTrain: options.fewShotTrain,
+    seed: iterationSeed(options.seed, iteration),
   };
 }
 
@@ -68,16 +86,7 @@ export async function generateShard(deps: ActivityDeps, input: ShardInput): Prom
               examples: examples.slice(start, end),
               fewShot,
               sample,
-              options: {
-                rationalize: options.rationalize,
-                pRationalization: options.pRationalization,
-                pShowHintSave: options.pShowHintSave,
-                direct: options.direct,
-                noPrompt: settings.noPrompt,
-                fewShotTrain: options.fewShotTrain,
-                // Each iteration draws its own samples and rationalization choices, keyed by example id.
-                seed: iterationSeed(options.seed, input.iteration),
-              },
+              options: generationPassOptions(options, input.iteration),
               firstIndex: firstIndex + start,
               // Both passes report here; the hinted pass counts past the plain one.
               onProgress: (done) => onProgress(Math.min(done, end - start)),

@@ -18,12 +18,12 @@ import { parseArgs } from 'node:util';
 import { mergeCounts, type ClassCounts } from '../core/accuracy';
 import type { Example } from '../core/example';
 import { keyedSeed } from '../core/prng';
-import { noPromptForGeneration } from '../core/prompt';
 import { runGenerationPass, type KeptExample } from '../core/rationale-selection';
 import { writeRecords } from '../core/records';
 import { joinSavedExamples } from '../core/saved-text';
 import { totalSteps } from '../core/step-growth';
 import { taskFor, selectExamples } from '../activities/examples';
+import { generationPassOptions } from '../activities/generate-shard';
 import { resolveExperimentInput } from '../cli/experiment-input';
 import { shutdownComputePool } from '../model/compute-pool';
 import { initBackend, loadModel, readManifest, tokenizerByName, train, type LoadedModel } from '../model';
@@ -64,15 +64,7 @@ async function generate(model: LoadedModel, options: ExperimentOptions, examples
       examples: examples.slice(start, start + chunk),
       fewShot: { plain: [], answerKey: [] },
       sample,
-      options: {
-        rationalize: options.rationalize,
-        pRationalization: options.pRationalization,
-        pShowHintSave: options.pShowHintSave,
-        direct: options.direct,
-        noPrompt: noPromptForGeneration(options.noPrompt, iteration),
-        fewShotTrain: options.fewShotTrain,
-        seed: options.seed,
-      },
+      options: generationPassOptions(options, iteration),
       firstIndex: start,
     });
     kept.push(...result.kept);
