@@ -31,17 +31,9 @@ export interface ExampleRows {
 
 export function exampleRows(chunks: readonly Int32Array[], tokenizer: Tokenizer, rowLength: number): ExampleRows {
   if (!Number.isInteger(rowLength) || rowLength < 2) throw new Error(`exampleRows: rowLength must be an integer >= 2, got ${rowLength}`);
-  const rows: Int32Array[] = [];
-  let row: number[] = [];
+  const pieces: Int32Array[] = [];
   let examples = 0;
   let droppedPieces = 0;
-  const flush = () => {
-    if (row.length === 0) return;
-    const out = new Int32Array(rowLength).fill(tokenizer.eotId);
-    out.set(row);
-    rows.push(out);
-    row = [];
-  };
   for (const chunk of chunks) {
     const inAnswer = answerTokens(chunk, tokenizer);
     let start = 0;
@@ -62,19 +54,40 @@ export function exampleRows(chunks: readonly Int32Array[], tokenizer: Tokenizer,
         continue;
       }
       examples += 1;
-      if (piece.length > rowLength) {
-        flush();
-        for (let k = 0; k < piece.length; k += rowLength) {
-          row = Array.from(piece.subarray(k, k + rowLength));
-          flush();
-        }
+      if (piece.length <= rowLength) {
+        pieces.push(piece);
         continue;
       }
-      if (row.length + piece.length > rowLength) flush();
-      for (const id of piece) row.push(id);
+      // Each window of a too-long example fills a row of its own (the last one padded to the full length).
+      for (let k = 0; k < piece.length; k += rowLength) {
+        const window = new Int32Array(rowLength).fill(tokenizer.eotId);
+        window.set(piece.subarray(k, k + rowLength));
+        pieces.push(window);
+      }
     }
     if (start < chunk.length) droppedPieces += 1; // the head of an example the next chunk continues
   }
-  flush();
-  return { rows, examples, droppedPieces };
+  return { rows: packRows(pieces, rowLength, tokenizer.eotId), examples, droppedPieces };
+}
+
+/**
+ * Packs pieces of at most `rowLength` tokens, in order, into rows of `rowLength`: a piece that does not
+ * fit the current row starts the next one, so no piece is cut and every row starts a piece; rows are
+ * filled up with end-of-text, which the loss mask never counts. Also packs the arithmetic pretraining
+ * corpus (scripts/pretrain-arithmetic-base.ts).
+ */
+export function packRows(pieces: readonly ArrayLike<number>[], rowLength: number, eotId: number): Int32Array[] {
+  const rows: Int32Array[] = [];
+  let row: Int32Array | undefined;
+  let used = 0;
+  for (const piece of pieces) {
+    if (!row || used + piece.length > rowLength) {
+      row = new Int32Array(rowLength).fill(eotId);
+      rows.push(row);
+      used = 0;
+    }
+    row.set(piece, used);
+    used += piece.length;
+  }
+  return rows;
 }

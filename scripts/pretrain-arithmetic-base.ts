@@ -34,6 +34,7 @@ import { arithmeticContext, arithmeticHintedContext, arithmeticProblems, arithme
 import { keyedSeed, keyedUnit, seededShuffle } from '../core/prng';
 import { createModel, EmbeddedModel, initBackend, loadModel, readModelConfig, saveCheckpoint, train, type LoadedModel } from '../model';
 import { shutdownComputePool } from '../model/compute-pool';
+import { packRows } from '../model/example-rows';
 import { parameterCount } from '../model/params';
 import { writeJson } from '../storage';
 import { meanAccuracy, percent, rationalizationCounts } from './arithmetic-accuracy';
@@ -104,23 +105,11 @@ export function corpusDocuments(recipe: Pick<Recipe, 'mix' | 'hinted' | 'seed'>)
  * the rest, at varying offsets, teach it to read a problem anywhere (as STaR's packed records hold them).
  */
 export function packWholeDocuments(docs: number[][], length: number, eotId: number): Int32Array[] {
-  const chunks: Int32Array[] = [];
-  let current: number[] = [];
-  const flush = () => {
-    if (current.length === 0) return;
-    const chunk = new Int32Array(length).fill(eotId);
-    chunk.set(current);
-    chunks.push(chunk);
-    current = [];
-  };
-  for (const doc of docs) {
-    const withEnd = [...doc, eotId];
+  const withEnds = docs.map((doc) => [...doc, eotId]);
+  for (const withEnd of withEnds) {
     if (withEnd.length > length) throw new Error(`a corpus problem has ${withEnd.length} tokens, more than --chunk ${length}: raise --chunk (at most seq + 1)`);
-    if (current.length + withEnd.length > length) flush();
-    current.push(...withEnd);
   }
-  flush();
-  return chunks;
+  return packRows(withEnds, length, eotId);
 }
 
 async function pretrain(recipe: Recipe, outDir: string, workDir: string): Promise<void> {
