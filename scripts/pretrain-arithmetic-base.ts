@@ -250,7 +250,11 @@ async function main(): Promise<void> {
   await shutdownComputePool();
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+// Run only as a script: the module also exports its corpus and packing helpers, and importing it must
+// not start a pretraining run that writes over models/arithmetic-base.
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}
