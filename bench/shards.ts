@@ -18,12 +18,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time';
-import { DefaultLogger, Runtime, bundleWorkflowCode } from '@temporalio/worker';
 import { startOrReuseDevServer } from '../cli/dev-server';
 import { createModel, initBackend, readModelConfig, saveCheckpoint } from '../model';
 import { normaliseRoot } from '../storage';
 import { startWorkerProcess, waitUntil, type WorkerProcess } from '../test/distributed/helpers/processes';
-import { WORKFLOWS_PATH } from '../workers/main';
+import { installQuietRuntime, workflowBundle } from '../test/helpers/temporal';
 import type { ExperimentInput } from '../workflows/input';
 
 interface Measurement {
@@ -52,14 +51,14 @@ async function main(): Promise<void> {
   const genLength = Number(values['gen-length'] ?? 48);
   const rounds = Number(values.rounds ?? 2);
   const scratch = mkdtempSync(join(tmpdir(), 'star-bench-shards-'));
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  installQuietRuntime();
 
   await initBackend(() => {});
   const modelConfig = await readModelConfig(normaliseRoot(values.model ?? join(__dirname, '..', 'configs', 'model-small.json')));
   const baseModel = join(scratch, 'base-model');
   await saveCheckpoint(createModel(modelConfig, { seed: 1 }), baseModel, { step: 0 });
   const bundlePath = join(scratch, 'workflow-bundle.js');
-  writeFileSync(bundlePath, (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet })).code);
+  writeFileSync(bundlePath, (await workflowBundle()).code);
 
   const server = await startOrReuseDevServer({ stateDir: join(scratch, 'server'), headless: true });
   // Ctrl-C or a timeout: the dev server and worker processes have their own process groups, so stop them.
@@ -182,15 +181,6 @@ function report(results: Measurement[], setup: { examples: number; shards: numbe
   for (const m of [one, two]) console.log(`| ${m.processes} | ${m.seconds.toFixed(1)} | ${rate(m).toFixed(2)} | ${m.shardsPerWorker.join(' + ')} |`);
   console.log(`ratio (2 processes / 1 process): ${(rate(two) / rate(one)).toFixed(2)}x`);
 }
-
-const quiet = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-};
 
 main().catch((err) => {
   console.error(err);
