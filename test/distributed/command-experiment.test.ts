@@ -6,19 +6,19 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { readManifest } from '../../model';
-import { joinUri, readText, writeBytes } from '../../storage';
+import { joinUri, readText } from '../../storage';
 import { iterationLayout } from '../../workflows/layout';
 import { starExperiment } from '../../workflows/star-experiment';
 import { gcsSkipReason, startGcsEmulator, type GcsEmulator } from '../helpers/gcs-emulator';
 import { startDevServer, startWorker, type RunningWorker } from '../helpers/temporal';
-import { tinyExperiment, writeBaseConfig } from '../workflows/fixtures/experiment-input';
-import { tinyBaseModel } from '../workflows/fixtures/tiny-model';
+import { tinyExperiment } from '../workflows/fixtures/experiment-input';
+import { uploadTinyBase } from './helpers/bucket-fixtures';
 import { startWorkerProcess, trainerWorkdir, type WorkerProcess } from './helpers/processes';
 
 void describe('an experiment with the command trainer on two hosts', { timeout: 600_000, skip: gcsSkipReason() }, () => {
@@ -36,11 +36,7 @@ void describe('an experiment with the command trainer on two hosts', { timeout: 
     gcs = await startGcsEmulator('star-command');
     root = `gs://${gcs.bucket}/runs`;
     const scratch = mkdtempSync(join(tmpdir(), 'star-command-'));
-    const localModel = await tinyBaseModel();
-    baseModel = joinUri(root, 'base-model');
-    for (const file of readdirSync(localModel)) await writeBytes(joinUri(baseModel, file), readFileSync(join(localModel, file)));
-    baseConfig = joinUri(root, 'base-config.json');
-    await writeBytes(baseConfig, readFileSync(writeBaseConfig(scratch)));
+    ({ baseModel, baseConfig } = await uploadTinyBase(root, scratch));
     env = await startDevServer();
     worker = await startWorker(env);
     for (const host of hosts) {

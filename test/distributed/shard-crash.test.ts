@@ -7,20 +7,20 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { defaultPayloadConverter, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ExamplesProgress } from '../../activities/progress';
-import { exists, joinUri, list, readText, writeBytes } from '../../storage';
+import { exists, list, readText } from '../../storage';
 import { iterationLayout } from '../../workflows/layout';
 import type { starExperiment } from '../../workflows/star-experiment';
 import { gcsSkipReason, startGcsEmulator, type GcsEmulator } from '../helpers/gcs-emulator';
 import { startDevServer, workflowBundle } from '../helpers/temporal';
-import { tinyExperiment, writeBaseConfig } from '../workflows/fixtures/experiment-input';
-import { tinyBaseModel } from '../workflows/fixtures/tiny-model';
+import { tinyExperiment } from '../workflows/fixtures/experiment-input';
+import { uploadTinyBase } from './helpers/bucket-fixtures';
 import { startWorkerProcess, waitUntil, type WorkerProcess } from './helpers/processes';
 
 const CHUNK = 4;
@@ -55,11 +55,7 @@ void describe('sharded generation on two worker processes with gs:// storage', {
     root = `gs://${gcs.bucket}/runs`;
     const scratch = mkdtempSync(join(tmpdir(), 'star-shards-'));
     // The base model and config live in the bucket too: nothing the workers read is on a local disk.
-    const localModel = await tinyBaseModel();
-    baseModel = joinUri(root, 'base-model');
-    for (const file of readdirSync(localModel)) await writeBytes(joinUri(baseModel, file), readFileSync(join(localModel, file)));
-    baseConfig = joinUri(root, 'base-config.json');
-    await writeBytes(baseConfig, readFileSync(writeBaseConfig(scratch)));
+    ({ baseModel, baseConfig } = await uploadTinyBase(root, scratch));
     env = await startDevServer();
     bundlePath = join(scratch, 'workflow-bundle.js');
     writeFileSync(bundlePath, (await workflowBundle()).code);
