@@ -27,6 +27,7 @@ export interface KvCache {
 export function createCache(layers: number, batch: number, heads: number, dModel: number, capacity: number, pad: number[]): KvCache {
   const headDim = dModel / heads;
   const size = batch * heads * capacity * headDim;
+  const shape = { batch, heads, headDim, capacity, pad, length: 0 };
   if (headDim % 4 === 0) {
     // Keys, values and scratch live in the SIMD kernels' memory so they read the cache in place.
     const scratch = 2 * headDim + capacity;
@@ -35,27 +36,17 @@ export function createCache(layers: number, batch: number, heads: number, dModel
       const at = (i: number) => new Float32Array(kernels.memory.buffer, 4 * i * size, size);
       const base = 4 * 2 * layers * size;
       return {
-        batch,
-        heads,
-        headDim,
-        capacity,
-        pad,
+        ...shape,
         keys: Array.from({ length: layers }, (_, l) => at(2 * l)),
         values: Array.from({ length: layers }, (_, l) => at(2 * l + 1)),
-        length: 0,
         simd: { kernels, heap: new Float32Array(kernels.memory.buffer), qPtr: base, scoresPtr: base + 4 * headDim, outPtr: base + 4 * (headDim + capacity) },
       };
     }
   }
   return {
-    batch,
-    heads,
-    headDim,
-    capacity,
-    pad,
+    ...shape,
     keys: Array.from({ length: layers }, () => new Float32Array(size)),
     values: Array.from({ length: layers }, () => new Float32Array(size)),
-    length: 0,
   };
 }
 
