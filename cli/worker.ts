@@ -1,5 +1,6 @@
 import type { Worker } from '@temporalio/worker';
-import { createWorker } from '../workers/main';
+import { createWorker, DEFAULT_MAX_ACTIVITIES } from '../workers/main';
+import { workerSettingsFromEnv } from '../workers/worker-env';
 import { noPositionals, parseCommandArgs } from './args';
 import { connectWorker, type TemporalTarget } from './connection';
 import { describeWhere, EXPERIMENT_TASK_QUEUE, resolveTarget } from './experiment-client';
@@ -14,10 +15,20 @@ export interface RunningWorker {
 
 /** Creates a worker for `target` and starts polling; `worker.shutdown()` ends it (activities in flight are cancelled and retried later). */
 export async function startWorker(target: TemporalTarget, taskQueue: string, workflowBundlePath?: string): Promise<RunningWorker> {
+  // STAR_MAX_CONCURRENT_ACTIVITIES and STAR_CHUNK_SIZE apply to every worker, this one included;
+  // checked before connecting so a typo fails at once.
+  const settings = workerSettingsFromEnv(process.env);
   const connection = await connectWorker(target);
   let worker: Worker;
   try {
-    worker = await createWorker({ connection, namespace: target.namespace, taskQueue, workflowBundlePath });
+    worker = await createWorker({
+      connection,
+      namespace: target.namespace,
+      taskQueue,
+      workflowBundlePath,
+      maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivityTaskExecutions,
+      activityDeps: settings.chunkSize ? { chunkSize: settings.chunkSize } : undefined,
+    });
   } catch (err) {
     await connection.close();
     throw err;
@@ -40,7 +51,10 @@ export async function workerCommand(argv: string[]): Promise<number> {
   const target = resolveTarget();
   const taskQueue = values['task-queue'] ?? EXPERIMENT_TASK_QUEUE;
   const { worker, done } = await startWorker(target, taskQueue, values.bundle ?? (process.env.STAR_WORKFLOW_BUNDLE || undefined));
-  console.error(`star worker on ${describeWhere(target)}, task queue ${taskQueue}. Ctrl-C stops it; experiments wait for the next worker.`);
+  const activities = workerSettingsFromEnv(process.env).maxConcurrentActivityTaskExecutions ?? DEFAULT_MAX_ACTIVITIES;
+  console.error(
+    `star worker on ${describeWhere(target)}, task queue ${taskQueue}, ${activities} activities at once. Ctrl-C stops it; experiments wait for the next worker.`,
+  );
   const stop = () => {
     console.error('stopping the worker...');
     worker.shutdown();

@@ -19,7 +19,10 @@ class ComputeWorker {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private failed: Error | undefined;
-  loadedKey = '';
+  /** The model version this thread holds; changed only inside `exclusive`. */
+  private loadedKey = '';
+  /** Tail of the chain of exclusive sections: one load-then-compute at a time per thread. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(file: string) {
     const tsxApi = file.endsWith('.ts') ? require.resolve('tsx/cjs/api') : undefined;
@@ -52,6 +55,27 @@ class ComputeWorker {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.worker.postMessage({ ...msg, id }, transfer);
     });
+  }
+
+  /**
+   * Runs `compute` with `model`'s weights loaded on this thread, and nothing else in between. Many
+   * activities of one process (two experiments training, shards sampling other checkpoints) share the
+   * threads; without this, a load for one model could land between another's load and its compute,
+   * and that step would silently use the wrong weights.
+   */
+  withModel<T>(model: EmbeddedModel, compute: (key: string) => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      const key = model.versionKey;
+      if (this.loadedKey !== key) {
+        this.loadedKey = '';
+        await this.call({ kind: 'load', key, config: model.config, weights: model.weights });
+        this.loadedKey = key;
+      }
+      return compute(key);
+    };
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
   }
 
   terminate(): Promise<number> {
@@ -96,12 +120,6 @@ export async function shutdownComputePool(): Promise<void> {
   await Promise.all(ws.map((w) => w.terminate()));
 }
 
-async function ensureLoaded(w: ComputeWorker, model: EmbeddedModel): Promise<void> {
-  if (w.loadedKey === model.versionKey) return;
-  await w.call({ kind: 'load', key: model.versionKey, config: model.config, weights: model.weights });
-  w.loadedKey = model.versionKey;
-}
-
 /** Splits `items` into `n` contiguous parts (earlier parts one longer when uneven), dropping empties. */
 export function splitEven<T>(items: T[], n: number): T[][] {
   const parts: T[][] = [];
@@ -124,10 +142,7 @@ export async function parallelGradientSum(model: EmbeddedModel, rows: Int32Array
   const ws = pool();
   const parts = splitEven(rows, ws.length);
   const results = await Promise.all(
-    parts.map(async (part, i) => {
-      await ensureLoaded(ws[i], model);
-      return ws[i].call<GradientSum>({ kind: 'grads', rows: part });
-    }),
+    parts.map((part, i) => ws[i].withModel(model, (key) => ws[i].call<GradientSum>({ kind: 'grads', key, rows: part }))),
   );
   const total = results[0];
   for (const r of results.slice(1)) {
@@ -162,8 +177,9 @@ export async function parallelSample(model: EmbeddedModel, requests: SampleReque
     ws.map(async (w) => {
       while (next < batches.length) {
         const batch = batches[next++];
-        await ensureLoaded(w, model);
-        const out = await w.call<SampleResult>({ kind: 'sample', requests: batch.map((i) => requests[i]), options: { ...rest, batchSize: size } });
+        const out = await w.withModel(model, (key) =>
+          w.call<SampleResult>({ kind: 'sample', key, requests: batch.map((i) => requests[i]), options: { ...rest, batchSize: size } }),
+        );
         batch.forEach((row, j) => (results[row] = out.texts[j]));
         tokens += out.tokens;
         done += batch.length;

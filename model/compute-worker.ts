@@ -14,14 +14,15 @@ import { tokenizerByName } from './tokenizers';
 
 export type WorkerRequest =
   | { id: number; kind: 'load'; key: string; config: unknown; weights: readonly NamedWeight[] }
-  | { id: number; kind: 'grads'; rows: Int32Array[] }
-  | { id: number; kind: 'sample'; requests: SampleRequest[]; options: Omit<SampleOptions, 'onProgress'> };
+  | { id: number; kind: 'grads'; key: string; rows: Int32Array[] }
+  | { id: number; kind: 'sample'; key: string; requests: SampleRequest[]; options: Omit<SampleOptions, 'onProgress'> };
 
 export type WorkerReply =
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: string };
 
 let model: EmbeddedModel | undefined;
+let modelKey = '';
 
 async function handle(msg: WorkerRequest): Promise<{ result: unknown; transfer?: ArrayBuffer[] }> {
   await initBackend(() => {});
@@ -33,9 +34,12 @@ async function handle(msg: WorkerRequest): Promise<{ result: unknown; transfer?:
       model?.dispose();
       model = new EmbeddedModel(config, tokenizerByName(config.tokenizer), [...msg.weights]);
     }
+    modelKey = msg.key;
     return { result: msg.key };
   }
-  if (!model) throw new Error('compute worker has no model loaded');
+  // The pool loads before every compute of a new model version; a mismatch is a bug in the pool,
+  // and computing anyway would return numbers from the wrong weights without any error.
+  if (!model || modelKey !== msg.key) throw new Error(`compute worker holds model ${modelKey || '(none)'} but was asked to compute with ${msg.key}`);
   if (msg.kind === 'grads') {
     const r = gradientSum(model.config, model.tokenizer, model.weights.map((w) => w.name), model.tensors(), msg.rows);
     const grads = r.grads.map((g) => g.slice());
@@ -44,8 +48,11 @@ async function handle(msg: WorkerRequest): Promise<{ result: unknown; transfer?:
   return { result: await sampleInProcess(model, msg.requests, msg.options) };
 }
 
+// One message at a time: sampling awaits inside, and a load handled meanwhile would swap the model
+// under it.
+let tail: Promise<void> = Promise.resolve();
 parentPort?.on('message', (msg: WorkerRequest) => {
-  handle(msg).then(
+  tail = tail.then(() => handle(msg)).then(
     ({ result, transfer }) => parentPort!.postMessage({ id: msg.id, ok: true, result } satisfies WorkerReply, transfer ?? []),
     (err: Error) => parentPort!.postMessage({ id: msg.id, ok: false, error: err.stack ?? err.message } satisfies WorkerReply),
   );
