@@ -8,7 +8,7 @@ import type { ActivityDeps } from './deps';
 import { asActivity } from './failures';
 import { inputKey, once } from './manifest';
 import { whileHeartbeating } from './progress';
-import type { CopyRecordsInput, CopyRecordsResult } from './types';
+import type { CopyRecordsInput, CopyRecordsResult } from '../contracts/activities';
 
 export async function copyRecords(_deps: ActivityDeps, input: CopyRecordsInput): Promise<CopyRecordsResult> {
   return asActivity(`copying records (iteration ${input.iteration})`, async () => {

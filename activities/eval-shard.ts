@@ -5,7 +5,7 @@
 import { mergeCounts, type ClassCounts } from '../core/accuracy';
 import { runEvalPass } from '../core/rationale-selection';
 import { writeJson } from '../storage';
-import { doneUriOf } from '../workflows/layout';
+import { doneUriOf } from '../contracts/layout';
 import { runChunks } from './chunks';
 import type { ActivityDeps } from './deps';
 import { shardExamples } from './examples';
@@ -13,7 +13,7 @@ import { asActivity } from './failures';
 import { checkCheckpoint } from './prepare-experiment';
 import { inputKey, once } from './manifest';
 import { embeddedSampler } from './sampler';
-import type { EvalShardResult, ShardInput } from './types';
+import type { EvalShardResult, ShardInput } from '../contracts/activities';
 
 export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<EvalShardResult> {
   return asActivity(`eval shard ${input.shard} of ${input.shards} (iteration ${input.iteration})`, async () => {

@@ -7,7 +7,7 @@ import type { Example, Split, Task } from '../core/example';
 import { keyedSeed, seededShuffle } from '../core/prng';
 import { createArithmeticTask, getTask } from '../core/tasks';
 import { iterationSeed, selectTrainExamples } from '../core/train-sample';
-import type { ExperimentOptions } from '../workflows/input';
+import type { ExperimentOptions } from '../contracts/experiment-input';
 
 /** The task, with arithmetic's generated splits configured from the input. */
 export function taskFor(options: ExperimentOptions, split: Split): Task {

@@ -8,7 +8,7 @@ import { mergeGenerationResults, runGenerationPass, type GenerationOptions, type
 import { noPromptForGeneration } from '../core/prompt';
 import { iterationSeed } from '../core/train-sample';
 import { writeJson } from '../storage';
-import { doneUriOf } from '../workflows/layout';
+import { doneUriOf } from '../contracts/layout';
 import { runChunks } from './chunks';
 import type { ActivityDeps } from './deps';
 import { shardExamples } from './examples';
@@ -16,8 +16,8 @@ import { asActivity } from './failures';
 import { checkCheckpoint } from './prepare-experiment';
 import { inputKey, once } from './manifest';
 import { embeddedSampler } from './sampler';
-import type { GenerateShardResult, GenerationCounts, ShardInput } from './types';
-import type { ExperimentOptions } from '../workflows/input';
+import type { GenerateShardResult, GenerationCounts, ShardInput } from '../contracts/activities';
+import type { ExperimentOptions } from '../contracts/experiment-input';
 
 export function generationSettings(input: ShardInput) {
   const o = input.options;

@@ -21,13 +21,13 @@ import type {
   TrainModelInput,
   WriteConfigInput,
   WriteRecordsInput,
-} from './types';
+} from '../contracts/activities';
 import { writeIterationConfig } from './write-iteration-config';
 import { writeRecords } from './write-records';
 
 export { ModelCache } from './model-cache';
 export type { ActivityDeps } from './deps';
-export * from './types';
+export * from '../contracts/activities';
 
 export function createActivities(overrides: Partial<ActivityDeps> = {}) {
   const deps = activityDeps(overrides);

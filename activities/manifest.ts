@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { exists, readJson, writeJson } from '../storage';
-import type { Manifest } from './types';
+import type { Manifest } from '../contracts/activities';
 import { badInput } from './failures';
 
 const manifestSchema = z.object({

@@ -1,12 +1,12 @@
 /** Sums the eval shards' tallies into the iteration's accuracy per class (and overall). */
 import { mergeCounts, type ClassCounts } from '../core/accuracy';
 import { readJson, writeJson } from '../storage';
-import type { ClassAccuracy } from '../workflows/metrics';
+import type { ClassAccuracy } from '../contracts/metrics';
 import type { ActivityDeps } from './deps';
 import { asActivity } from './failures';
 import { inputKey, once } from './manifest';
 import { heartbeat } from './progress';
-import type { MergeEvalInput, MergeEvalResult } from './types';
+import type { MergeEvalInput, MergeEvalResult } from '../contracts/activities';
 
 export async function mergeEval(_deps: ActivityDeps, input: MergeEvalInput): Promise<MergeEvalResult> {
   return asActivity(`merging the eval shards (iteration ${input.iteration})`, async () => {

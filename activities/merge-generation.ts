@@ -11,7 +11,7 @@ import { asActivity, badInput } from './failures';
 import { generationCounts } from './generate-shard';
 import { inputKey, once } from './manifest';
 import { whileHeartbeating } from './progress';
-import type { MergeGenerationInput, MergeGenerationResult } from './types';
+import type { MergeGenerationInput, MergeGenerationResult } from '../contracts/activities';
 
 export async function mergeGeneration(_deps: ActivityDeps, input: MergeGenerationInput): Promise<MergeGenerationResult> {
   return asActivity(`merging the generation shards (iteration ${input.iteration})`, async () => {

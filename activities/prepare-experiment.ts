@@ -5,13 +5,13 @@
  * read by the config step, as the reference's gen_config reads it.
  */
 import { normaliseRoot, writeJson } from '../storage';
-import { experimentLayout } from '../workflows/layout';
+import { experimentLayout } from '../contracts/layout';
 import type { ActivityDeps } from './deps';
 import { taskFor } from './examples';
 import { asActivity, badInput } from './failures';
 import { requireCheckpoint } from './model-checks';
 import { whileHeartbeating } from './progress';
-import type { PrepareExperimentInput, PreparedExperiment } from './types';
+import type { PrepareExperimentInput, PreparedExperiment } from '../contracts/activities';
 
 export async function prepareExperiment(_deps: ActivityDeps, input: PrepareExperimentInput): Promise<PreparedExperiment> {
   return asActivity('preparing the experiment', () => whileHeartbeating('checking the dataset and base model', async () => {

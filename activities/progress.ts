@@ -1,37 +1,13 @@
 /**
- * Heartbeat details: the fine-grained progress of a running activity. A client reads them from
- * `describe()` (pending activities), see workers/activity-progress.ts. A retried attempt resumes from
+ * Heartbeating from inside an activity (the details' shapes are in contracts/heartbeats.ts). A
+ * client reads them from `describe()`, see cli/activity-progress.ts. A retried attempt resumes from
  * what the previous one saved (chunk files, checkpoints), which unlike heartbeat details survives a
  * lost heartbeat and is visible to any worker.
  */
 import { Context } from '@temporalio/activity';
+import type { ActivityProgress } from '../contracts/heartbeats';
 
-export interface ExamplesProgress {
-  kind: 'examples';
-  /** generate | eval */
-  pass: string;
-  shard: number;
-  shards: number;
-  done: number;
-  total: number;
-}
-
-export interface TrainingProgress {
-  kind: 'training';
-  step: number;
-  totalSteps: number;
-  loss?: number;
-  /** The training host (the command trainer's `trainOnHost`, one per host), so views can tell them apart. */
-  host?: string;
-}
-
-export interface StepProgress {
-  kind: 'step';
-  /** What the activity is doing now, e.g. "tokenizing". */
-  doing: string;
-}
-
-export type ActivityProgress = ExamplesProgress | TrainingProgress | StepProgress;
+export type { ActivityProgress, ExamplesProgress, StepProgress, TrainingProgress } from '../contracts/heartbeats';
 
 /** Heartbeats when running inside an activity; a no-op when called from plain code (tests, scripts). */
 export function heartbeat(progress: ActivityProgress): void {

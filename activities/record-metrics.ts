@@ -5,10 +5,10 @@
  * replacing the iteration's own line keeps a retry from writing it twice.
  */
 import { exists, readText, writeBytes, writeJson } from '../storage';
-import type { IterationMetrics } from '../workflows/metrics';
+import type { IterationMetrics } from '../contracts/metrics';
 import type { ActivityDeps } from './deps';
 import { asActivity } from './failures';
-import type { RecordMetricsInput } from './types';
+import type { RecordMetricsInput } from '../contracts/activities';
 
 export async function recordMetrics(_deps: ActivityDeps, input: RecordMetricsInput): Promise<void> {
   await asActivity('recording metrics', async () => {

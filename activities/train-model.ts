@@ -8,13 +8,13 @@ import { CancelledFailure } from '@temporalio/common';
 import { keyedSeed } from '../core/prng';
 import { train } from '../model';
 import { readJson } from '../storage';
-import { checkpointUri } from '../workflows/layout';
+import { checkpointUri } from '../contracts/layout';
 import type { ActivityDeps } from './deps';
 import { asActivity, badInput } from './failures';
 import { inputKey, once } from './manifest';
 import { checkedTrainingChunks, requireCheckpoint } from './model-checks';
 import { cancellationSignal, heartbeat } from './progress';
-import type { TrainModelInput, TrainModelResult } from './types';
+import type { TrainModelInput, TrainModelResult } from '../contracts/activities';
 
 interface TrainerConfig {
   lr?: number;

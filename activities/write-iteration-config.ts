@@ -8,12 +8,12 @@ import type { BaseConfig } from '../core/base-config';
 import { iterationConfig, trainSetName } from '../core/iteration-config';
 import { totalSteps } from '../core/step-growth';
 import { exists, readJson, writeJson } from '../storage';
-import { growthSettings } from '../workflows/plan';
+import { growthSettings } from '../core/step-growth';
 import type { ActivityDeps } from './deps';
 import { asActivity, badInput } from './failures';
 import { inputKey, once } from './manifest';
 import { heartbeat } from './progress';
-import type { WriteConfigInput, WriteConfigResult } from './types';
+import type { WriteConfigInput, WriteConfigResult } from '../contracts/activities';
 
 export async function writeIterationConfig(_deps: ActivityDeps, input: WriteConfigInput): Promise<WriteConfigResult> {
   return asActivity(`writing the config of iteration ${input.iteration}`, async () => {

@@ -13,7 +13,7 @@ import { asActivity, badInput } from './failures';
 import { inputKey, once } from './manifest';
 import { checkCheckpoint } from './prepare-experiment';
 import { whileHeartbeating } from './progress';
-import type { WriteRecordsInput, WriteRecordsResult } from './types';
+import type { WriteRecordsInput, WriteRecordsResult } from '../contracts/activities';
 
 export async function writeRecords(_deps: ActivityDeps, input: WriteRecordsInput): Promise<WriteRecordsResult> {
   return asActivity(`writing the records (iteration ${input.iteration})`, async () => {

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { temporal } from '@temporalio/proto';
 import { starExperiment } from '../workflows/star-experiment';
-import type { ExperimentInput } from '../workflows/input';
+import type { ExperimentInput } from '../contracts/experiment-input';
 import { historiesOf, startDevServer, startWorker, uniqueExperiment } from '../test/helpers/temporal';
 import { scratchDir, tinyExperiment, writeBaseConfig } from '../test/workflows/fixtures/experiment-input';
 import { tinyBaseModel } from '../test/workflows/fixtures/tiny-model';

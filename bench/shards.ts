@@ -23,7 +23,7 @@ import { createModel, initBackend, readModelConfig, saveCheckpoint } from '../mo
 import { normaliseRoot } from '../storage';
 import { startWorkerProcess, waitUntil, type WorkerProcess } from '../test/distributed/helpers/processes';
 import { installQuietRuntime, workflowBundle } from '../test/helpers/temporal';
-import type { ExperimentInput } from '../workflows/input';
+import type { ExperimentInput } from '../contracts/experiment-input';
 
 interface Measurement {
   processes: number;

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
-import { pendingActivityProgress } from '../workers/activity-progress';
-import type { ExperimentProgress } from '../workflows/messages';
+import { pendingActivityProgress } from './activity-progress';
+import type { ExperimentProgress } from '../contracts/messages';
 import type { ActivityDetail } from './progress-view';
 
 /** The running activities' heartbeats folded into one bar: shard fractions for passes, steps for training. */

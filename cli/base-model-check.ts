@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { localPathOf, schemeOf } from '../storage/uri';
-import type { ExperimentOptions } from '../workflows/input';
+import type { ExperimentOptions } from '../contracts/experiment-input';
 import { UsageError } from './errors';
 
 /**

@@ -1,14 +1,15 @@
 import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { progressQuery, type ExperimentProgress } from '../workflows/messages';
-import type { ExperimentOptions } from '../workflows/input';
+import { progressQuery, type ExperimentProgress } from '../contracts/messages';
+import type { ExperimentOptions } from '../contracts/experiment-input';
 import type { ExperimentResult } from '../workflows/star-experiment';
 import { connectClient, describeTarget, temporalTargetFromEnv, type TemporalTarget } from './connection';
 import { readServerRecord } from './dev-server';
+import { DEFAULT_TASK_QUEUE } from '../contracts/task-queues';
 import { UsageError } from './errors';
 import { stateDir } from './state-dir';
 
 /** The task queue the experiment workflow and its activities run on. */
-export const EXPERIMENT_TASK_QUEUE = process.env.STAR_TASK_QUEUE || 'star';
+export const EXPERIMENT_TASK_QUEUE = process.env.STAR_TASK_QUEUE || DEFAULT_TASK_QUEUE;
 /** The workflow type, as `temporal workflow start --type` names it. */
 export const WORKFLOW_TYPE = 'starExperiment';
 

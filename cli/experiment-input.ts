@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { parseExperimentInput, type ExperimentOptions } from '../workflows/input';
+import { parseExperimentInput, type ExperimentOptions } from '../contracts/experiment-input';
 import { InvalidInputError, UsageError } from './errors';
 import { optionCatalog } from './option-catalog';
 import { applyAssignments, checkKeys, keepTextForStringOptions, parseAssignment } from './set-options';

@@ -1,5 +1,5 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { setNItersUpdate } from '../workflows/messages';
+import { setNItersUpdate } from '../contracts/messages';
 import { parseCommandArgs } from './args';
 import { closedStateAdvice, describeWhere, experimentState, resolveTarget, withClient } from './experiment-client';
 import { UsageError } from './errors';

@@ -1,4 +1,4 @@
-import type { ExperimentProgress } from '../workflows/messages';
+import type { ExperimentProgress } from '../contracts/messages';
 import { headline, metricsTable, phaseBars, type ActivityDetail } from './progress-view';
 
 /**

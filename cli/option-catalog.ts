@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { experimentInputSchema } from '../workflows/input';
+import { experimentInputSchema } from '../contracts/experiment-input';
 
 /**
  * The option names `--set` accepts, read from the workflow's own input schema so the two never

@@ -1,6 +1,7 @@
 import type { GrowthSettings } from '../core/step-growth';
-import type { ExperimentOptions } from '../workflows/input';
-import { growthSettings, planExperiment as planIterations, type PlannedIteration } from '../workflows/plan';
+import type { ExperimentOptions } from '../contracts/experiment-input';
+import { growthSettings } from '../core/step-growth';
+import { planExperiment as planIterations, type PlannedIteration } from '../workflows/plan';
 import { inputFlags, noPositionals, parseCommandArgs } from './args';
 import { resolveExperimentInput } from './experiment-input';
 

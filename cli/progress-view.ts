@@ -1,5 +1,5 @@
-import type { ExperimentProgress, Phase } from '../workflows/messages';
-import type { IterationMetrics } from '../workflows/metrics';
+import type { ExperimentProgress, Phase } from '../contracts/messages';
+import type { IterationMetrics } from '../contracts/metrics';
 
 /**
  * Text views of the `progress` query: one bar per phase of the running iteration, and the table of

@@ -1,4 +1,4 @@
-import { NothingToResumeError, resetToFailedStep } from '../workers/reset';
+import { NothingToResumeError, resetToFailedStep } from './reset';
 import { onePositional, parseCommandArgs } from './args';
 import { describeWhere, experimentState, resolveTarget, withClient } from './experiment-client';
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { ExperimentProgress } from '../workflows/messages';
+import type { ExperimentProgress } from '../contracts/messages';
 import type { ExperimentResult } from '../workflows/star-experiment';
 import { inputFlags, noPositionals, parseCommandArgs } from './args';
 import { connectClient, temporalTargetFromEnv } from './connection';

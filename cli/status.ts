@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import type { ExperimentProgress } from '../workflows/messages';
+import type { ExperimentProgress } from '../contracts/messages';
 import type { ExperimentResult } from '../workflows/star-experiment';
 import { activityDetail } from './activity-detail';
 import { onePositional, parseCommandArgs } from './args';

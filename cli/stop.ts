@@ -1,4 +1,4 @@
-import { stopAfterIterationSignal } from '../workflows/messages';
+import { stopAfterIterationSignal } from '../contracts/messages';
 import { onePositional, parseCommandArgs } from './args';
 import { closedStateAdvice, describeWhere, experimentState, queryProgress, resolveTarget, withClient } from './experiment-client';
 

@@ -37,6 +37,33 @@ export function growthRuleOf(flags: { steadyGrow: boolean; exponentialGrow: bool
   return 'epoch';
 }
 
+/** The growth options of an experiment input, under the reference's names (camelCase). */
+export interface GrowthOptions {
+  steadyGrow: boolean;
+  exponentialGrow: boolean;
+  startSteps: number;
+  addSteps: number;
+  growSteps: number;
+  baseEpochs: number;
+  addEpochs: number;
+  gradientAccumulationSteps: number;
+  sequenceCount: number;
+}
+
+/** The growth settings of an experiment input. */
+export function growthSettings(options: GrowthOptions): GrowthSettings {
+  return {
+    rule: growthRuleOf(options),
+    startSteps: options.startSteps,
+    addSteps: options.addSteps,
+    growSteps: options.growSteps,
+    baseEpochs: options.baseEpochs,
+    addEpochs: options.addEpochs,
+    gradientAccumulationSteps: options.gradientAccumulationSteps,
+    sequenceCount: options.sequenceCount,
+  };
+}
+
 /**
  * Thrown when a growth rule gives fewer than one training step (the epoch rule does when too few
  * examples were kept). The reference would go on and "train" for 0 steps; we stop and say why.

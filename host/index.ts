@@ -2,7 +2,7 @@
  * The host side of per-host training (issue 5): the `trainOnHost` activity that `workers/host.ts`
  * serves on task queue `star-host-{host}`.
  */
-import { TRAIN_ON_HOST, type TrainOnHostInput } from '../activities/types';
+import { TRAIN_ON_HOST, type TrainOnHostInput } from '../contracts/activities';
 import { trainOnHost, type HostSettings } from './train-on-host';
 
 export { killRunningTrainers, type HostSettings } from './train-on-host';

@@ -3,7 +3,7 @@
  * the code may have started, and a wrong field should be named rather than crash a trainer later.
  */
 import { z } from 'zod';
-import type { TrainOnHostInput } from '../activities/types';
+import type { TrainOnHostInput } from '../contracts/activities';
 
 export const trainOnHostInputSchema = z.object({
   host: z.string().min(1),

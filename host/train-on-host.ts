@@ -13,8 +13,8 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { asActivity } from '../activities/failures';
-import type { TrainingProgress } from '../activities/progress';
-import type { TrainOnHostInput, TrainOnHostResult } from '../activities/types';
+import type { TrainingProgress } from '../contracts/heartbeats';
+import type { TrainOnHostInput, TrainOnHostResult } from '../contracts/activities';
 import { exists, localPathOf, schemeOf } from '../storage';
 import { CommandTemplateError, expandCommand, type CommandValues } from './command-template';
 import { completedCheckpoint, finalCheckpointUri } from './final-checkpoint';

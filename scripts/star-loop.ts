@@ -28,8 +28,8 @@ import { resolveExperimentInput } from '../cli/experiment-input';
 import { shutdownComputePool } from '../model/compute-pool';
 import { initBackend, loadModel, readManifest, tokenizerByName, train, type LoadedModel } from '../model';
 import { readJson } from '../storage';
-import { growthSettings } from '../workflows/plan';
-import type { ExperimentOptions } from '../workflows/input';
+import { growthSettings } from '../core/step-growth';
+import type { ExperimentOptions } from '../contracts/experiment-input';
 import { embeddedSampler, evalCounts, meanAccuracy, percent } from './arithmetic-accuracy';
 
 interface Row {

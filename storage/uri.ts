@@ -10,15 +10,7 @@ export function schemeOf(uri: string): Scheme {
   throw new Error(`unsupported storage URI ${uri}: use gs://bucket/prefix, file:///absolute/path or a local path`);
 }
 
-/** Joins URI parts with single slashes (never path.join: it would mangle `gs://`). */
-export function joinUri(base: string, ...parts: string[]): string {
-  let out = base.replace(/\/+$/, '');
-  for (const part of parts) {
-    const clean = part.replace(/^\/+|\/+$/g, '');
-    if (clean) out += `/${clean}`;
-  }
-  return out;
-}
+export { joinUri } from '../contracts/uri';
 
 export function localPathOf(uri: string): string {
   if (uri.startsWith('file://')) return fileURLToPath(uri);

@@ -11,7 +11,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { hostTaskQueue } from '../activities/types';
+import { hostTaskQueue } from '../contracts/task-queues';
 import { connectWorker, describeTarget, temporalTargetFromEnv } from '../cli/connection';
 import { stateDir } from '../cli/state-dir';
 import { createHostActivities, killRunningTrainers, type HostSettings } from '../host';

@@ -13,9 +13,9 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { DEFAULT_TASK_QUEUE } from '../contracts/task-queues';
 import { workerSettingsFromEnv } from './worker-env';
 
-export const DEFAULT_TASK_QUEUE = 'star';
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 export const DEFAULT_MAX_ACTIVITIES = 4;
 

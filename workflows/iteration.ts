@@ -4,12 +4,13 @@
  * It decides what runs and where outputs go; the activities do the work.
  */
 import { ActivityFailure, ApplicationFailure, isCancellation } from '@temporalio/workflow';
-import type { PreparedExperiment } from '../activities/types';
+import type { PreparedExperiment } from '../contracts/activities';
 import type { StarActivities } from './activity-proxies';
-import type { ExperimentOptions } from './input';
-import { experimentLayout, iterationLayout, join } from './layout';
-import type { Phase, PhaseProgress } from './messages';
-import type { IterationMetrics } from './metrics';
+import type { ExperimentOptions } from '../contracts/experiment-input';
+import { experimentLayout, iterationLayout } from '../contracts/layout';
+import { joinUri } from '../contracts/uri';
+import type { Phase, PhaseProgress } from '../contracts/messages';
+import type { IterationMetrics } from '../contracts/metrics';
 import { allOrCancel } from './parallel';
 import { trainOnHosts } from './train-on-hosts';
 
@@ -128,7 +129,7 @@ export async function runIteration(request: IterationRequest): Promise<Iteration
           indexUri: records.indexUri,
           trainSet: it.trainSet,
         },
-        logUri: (host) => join(it.work, 'train', `${host}.log`),
+        logUri: (host) => joinUri(it.work, 'train', `${host}.log`),
         onHostDone: oneDone,
       });
     }

@@ -2,9 +2,9 @@
  * The dry run: what each iteration would run and write, computed without running anything (the
  * reference's `--dry_run` prints each step's command). Pure, so `star plan` can call it too.
  */
-import { growthRuleOf, totalSteps, type GrowthSettings } from '../core/step-growth';
-import type { ExperimentOptions } from './input';
-import { checkpointUri, iterationLayout } from './layout';
+import { growthRuleOf, growthSettings, totalSteps } from '../core/step-growth';
+import type { ExperimentOptions } from '../contracts/experiment-input';
+import { checkpointUri, iterationLayout } from '../contracts/layout';
 
 export interface PlannedIteration {
   iteration: number;
@@ -59,20 +59,6 @@ export function planExperiment(options: ExperimentOptions): ExperimentPlan {
 
 export function ruleOf(options: ExperimentOptions): ExperimentPlan['rule'] {
   return growthRuleOf(options);
-}
-
-/** The growth settings of core's rule, from the input. */
-export function growthSettings(options: ExperimentOptions): GrowthSettings {
-  return {
-    rule: growthRuleOf(options),
-    startSteps: options.startSteps,
-    addSteps: options.addSteps,
-    growSteps: options.growSteps,
-    baseEpochs: options.baseEpochs,
-    addEpochs: options.addEpochs,
-    gradientAccumulationSteps: options.gradientAccumulationSteps,
-    sequenceCount: options.sequenceCount,
-  };
 }
 
 /** Steps of the steady and exponential rules; the epoch rule's formula, since it needs the kept count. */

@@ -12,12 +12,12 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { PreparedExperiment } from '../activities/types';
+import type { PreparedExperiment } from '../contracts/activities';
 import { activityProxies, type StarActivities } from './activity-proxies';
-import { parseExperimentInput, type ExperimentInput, type ExperimentOptions } from './input';
+import { parseExperimentInput, type ExperimentInput, type ExperimentOptions } from '../contracts/experiment-input';
 import { runIteration, stepFailure, type LiveProgress } from './iteration';
-import { progressQuery, setNItersUpdate, stopAfterIterationSignal, type ExperimentProgress } from './messages';
-import type { IterationMetrics } from './metrics';
+import { progressQuery, setNItersUpdate, stopAfterIterationSignal, type ExperimentProgress } from '../contracts/messages';
+import type { IterationMetrics } from '../contracts/metrics';
 import { planExperiment, type ExperimentPlan } from './plan';
 
 /** What one run hands the next through continue-as-new: small, no data. */

@@ -4,15 +4,10 @@
  * a multi-host trainer cannot continue with a host missing.
  */
 import { ActivityFailure, ApplicationFailure, isCancellation, log, proxyActivities } from '@temporalio/workflow';
-import {
-  TRAIN_ON_HOST,
-  hostTaskQueue,
-  type TrainModelResult,
-  type TrainOnHostInput,
-  type TrainOnHostResult,
-} from '../activities/types';
+import { TRAIN_ON_HOST, type TrainModelResult, type TrainOnHostInput, type TrainOnHostResult } from '../contracts/activities';
+import { hostTaskQueue } from '../contracts/task-queues';
 import { HOST_TRAINING_LIMITS, hostRetry } from './activity-proxies';
-import { checkpointUri } from './layout';
+import { checkpointUri } from '../contracts/layout';
 import { allOrCancel } from './parallel';
 
 type HostActivities = { [TRAIN_ON_HOST]: (input: TrainOnHostInput) => Promise<TrainOnHostResult> };

@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../activities';
 import { BadInputError } from '../../activities/failures';
 import { trainSetFor } from '../../activities/write-iteration-config';
-import { parseExperimentInputOrThrow } from '../../workflows/input';
+import { parseExperimentInputOrThrow } from '../../contracts/experiment-input';
 import { scratchDir, writeBaseConfig } from '../workflows/fixtures/experiment-input';
 
 void describe('writeIterationConfig', () => {

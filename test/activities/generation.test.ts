@@ -9,9 +9,9 @@ import { before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
-import type { ExamplesProgress } from '../../activities/progress';
-import { parseExperimentInputOrThrow, type ExperimentOptions } from '../../workflows/input';
-import { doneUriOf, iterationLayout } from '../../workflows/layout';
+import type { ExamplesProgress } from '../../contracts/heartbeats';
+import { parseExperimentInputOrThrow, type ExperimentOptions } from '../../contracts/experiment-input';
+import { doneUriOf, iterationLayout } from '../../contracts/layout';
 import { scratchDir, tinyExperiment, writeBaseConfig } from '../workflows/fixtures/experiment-input';
 import { tinyBaseModel } from '../workflows/fixtures/tiny-model';
 

@@ -10,12 +10,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../activities';
 import { BadInputError } from '../../activities/failures';
 import { ModelCache } from '../../activities/model-cache';
-import type { TrainModelInput } from '../../activities/types';
+import type { TrainModelInput } from '../../contracts/activities';
 import { encodeInt64Example } from '../../core/tf-example';
 import { frameRecords } from '../../core/tfrecord';
 import { createModel, initBackend, saveCheckpoint } from '../../model';
 import { writeBytes, writeJson } from '../../storage';
-import { parseExperimentInputOrThrow } from '../../workflows/input';
+import { parseExperimentInputOrThrow } from '../../contracts/experiment-input';
 import { scratchDir, tinyExperiment, writeBaseConfig } from '../workflows/fixtures/experiment-input';
 import { TINY } from '../model/fixtures';
 

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { accuracyClasses, clock, headline, metricsTable, phaseBars } from '../../cli/progress-view';
-import type { ExperimentProgress } from '../../workflows/messages';
-import type { IterationMetrics } from '../../workflows/metrics';
+import type { ExperimentProgress } from '../../contracts/messages';
+import type { IterationMetrics } from '../../contracts/metrics';
 
 function row(iteration: number, accuracy: Record<string, [number, number]>): IterationMetrics {
   return {

@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { readManifest } from '../../model';
 import { joinUri, readText } from '../../storage';
-import { iterationLayout } from '../../workflows/layout';
+import { iterationLayout } from '../../contracts/layout';
 import { starExperiment } from '../../workflows/star-experiment';
 import { gcsSkipReason, startGcsEmulator, type GcsEmulator } from '../helpers/gcs-emulator';
 import { startDevServer, startWorker, type RunningWorker } from '../helpers/temporal';

@@ -12,7 +12,7 @@ import type { Worker } from '@temporalio/worker';
 import { normaliseRoot } from '../../storage';
 import { trainerWorkdir } from '../distributed/helpers/processes';
 import { createHostWorker, hostSettings } from '../../workers/host';
-import { iterationLayout } from '../../workflows/layout';
+import { iterationLayout } from '../../contracts/layout';
 import { starExperiment } from '../../workflows/star-experiment';
 import { captureHistories, startDevServer, startWorker, uniqueExperiment, type RunningWorker } from '../helpers/temporal';
 import { scratchDir, tinyExperiment, writeBaseConfig } from './fixtures/experiment-input';

@@ -10,7 +10,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { readRecordsIndex } from '../../core/records';
 import { countExamples } from '../../core/saved-text';
 import { normaliseRoot } from '../../storage';
-import { experimentLayout, iterationLayout } from '../../workflows/layout';
+import { experimentLayout, iterationLayout } from '../../contracts/layout';
 import { starExperiment } from '../../workflows/star-experiment';
 import { captureHistories, startDevServer, startWorker, uniqueExperiment, type RunningWorker } from '../helpers/temporal';
 import { scratchDir, tinyExperiment, writeBaseConfig } from './fixtures/experiment-input';

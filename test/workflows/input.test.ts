@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseExperimentInput } from '../../workflows/input';
+import { parseExperimentInput } from '../../contracts/experiment-input';
 import { planExperiment } from '../../workflows/plan';
 
 void describe('experiment input', () => {

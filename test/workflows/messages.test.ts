@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { progressQuery, setNItersUpdate, stopAfterIterationSignal } from '../../workflows/messages';
+import { progressQuery, setNItersUpdate, stopAfterIterationSignal } from '../../contracts/messages';
 import { starExperiment } from '../../workflows/star-experiment';
 import { captureHistories, startDevServer, startWorker, uniqueExperiment, type RunningWorker } from '../helpers/temporal';
 import { scratchDir, tinyExperiment, writeBaseConfig } from './fixtures/experiment-input';

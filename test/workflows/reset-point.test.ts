@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { temporal } from '@temporalio/proto';
 import Long from 'long';
-import { findResetPoint, NothingToResumeError } from '../../workers/reset';
+import { findResetPoint, NothingToResumeError } from '../../cli/reset';
 
 const T = temporal.api.enums.v1.EventType;
 const event = (id: number, eventType: temporal.api.enums.v1.EventType, extra: Partial<temporal.api.history.v1.IHistoryEvent> = {}) => ({

@@ -4,7 +4,7 @@
  * through `describe()`. The workflow's own `progress` query gives the phase and shard counts.
  */
 import { defaultPayloadConverter, type Client } from '@temporalio/client';
-import type { ActivityProgress } from '../activities/progress';
+import type { ActivityProgress } from '../contracts/heartbeats';
 
 export interface PendingActivityProgress {
   activityType: string;

@@ -1,9 +1,8 @@
 /**
- * What the workflow and the activities exchange: URIs and small summaries, never data. The workflow
- * imports these as types only.
+ * What the workflow and the activities exchange: URIs and small summaries, never data.
  */
-import type { ExperimentOptions } from '../workflows/input';
-import type { ClassAccuracy } from '../workflows/metrics';
+import type { ExperimentOptions } from './experiment-input';
+import type { ClassAccuracy } from './metrics';
 
 /** Counts of a generation pass (one shard or merged). */
 export interface GenerationCounts {
@@ -137,11 +136,10 @@ export interface TrainModelResult {
 }
 
 /**
- * The per-host training hook of issue 5: `workers/host.ts` registers an activity of this name on task
- * queue `star-host-{host}`; the workflow starts one per host, all at once.
+ * The per-host training activity: `workers/host.ts` registers an activity of this name on its host's
+ * task queue (`hostTaskQueue`); the workflow starts one per host, all at once.
  */
 export const TRAIN_ON_HOST = 'trainOnHost';
-export const hostTaskQueue = (host: string) => `star-host-${host}`;
 export interface TrainOnHostInput {
   host: string;
   hostIndex: number;

@@ -7,16 +7,7 @@
  * Iteration i generates with model i-1 into record folder `{exp}_{i-1}` (the reference's
  * `target_save` of the previous config), trains `{exp}_{i}` from `{exp}/{exp}_{i}.index`.
  */
-
-/** Joins URI parts with single slashes (the workflow sandbox has no `path`, and `gs://` must survive). */
-export function join(base: string, ...parts: string[]): string {
-  let out = base.replace(/\/+$/, '');
-  for (const part of parts) {
-    const clean = part.replace(/^\/+|\/+$/g, '');
-    if (clean) out += `/${clean}`;
-  }
-  return out;
-}
+import { joinUri as join } from './uri';
 
 export interface ExperimentLayout {
   /** `{root}/{exp}` */

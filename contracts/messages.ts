@@ -2,7 +2,7 @@
  * The experiment's messages. The workflow knows the phase, how many shards are done, and the steps
  * target; the finer progress (examples done inside a shard, the training step and loss) lives in the
  * running activities' heartbeat details, which a client reads with `describe()` (see
- * `workers/activity-progress.ts`): activities cannot cheaply reach the workflow, and routing every
+ * `cli/activity-progress.ts`): activities cannot cheaply reach the workflow, and routing every
  * heartbeat through history would fill it.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
