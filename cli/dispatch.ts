@@ -1,3 +1,4 @@
+import { BadInputError } from '../core/errors';
 import { NotAvailableError, UsageError } from './errors';
 import { closestNames } from './suggest';
 
@@ -100,6 +101,11 @@ function report(err: unknown): number {
   if (err instanceof UsageError || err instanceof NotAvailableError) {
     console.error(`star: ${err.message}`);
     return err.exitCode;
+  }
+  // Any other input a person must fix (a connection setting, a file): one line, status 2.
+  if (err instanceof BadInputError) {
+    console.error(`star: ${err.message}`);
+    return 2;
   }
   console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
   return 1;

@@ -1,9 +1,11 @@
+import { BadInputError } from '../core/errors';
+
 /**
  * Errors the `star` command reports without a stack trace. Each carries its exit code:
  * 2 for anything the user can fix in what they typed or wrote (arguments, input file, presets),
  * 1 for everything else.
  */
-export class UsageError extends Error {
+export class UsageError extends BadInputError {
   readonly exitCode: number = 2;
   override readonly name: string = 'UsageError';
 }

@@ -2,11 +2,11 @@ import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowH
 import { progressQuery, type ExperimentProgress } from '../contracts/messages';
 import type { ExperimentOptions } from '../contracts/experiment-input';
 import type { ExperimentResult } from '../workflows/star-experiment';
-import { connectClient, describeTarget, temporalTargetFromEnv, type TemporalTarget } from './connection';
+import { connectClient, describeTarget, temporalTargetFromEnv, type TemporalTarget } from '../connection/temporal';
 import { readServerRecord } from './dev-server';
 import { DEFAULT_TASK_QUEUE } from '../contracts/task-queues';
 import { UsageError } from './errors';
-import { stateDir } from './state-dir';
+import { stateDir } from '../connection/state-dir';
 
 /** The task queue the experiment workflow and its activities run on. */
 export const EXPERIMENT_TASK_QUEUE = process.env.STAR_TASK_QUEUE || DEFAULT_TASK_QUEUE;

@@ -3,7 +3,7 @@ import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { ExperimentProgress } from '../contracts/messages';
 import type { ExperimentResult } from '../workflows/star-experiment';
 import { inputFlags, noPositionals, parseCommandArgs } from './args';
-import { connectClient, temporalTargetFromEnv } from './connection';
+import { connectClient, temporalTargetFromEnv } from '../connection/temporal';
 import { activityDetail } from './activity-detail';
 import { startOrReuseDevServer } from './dev-server';
 import { closedStateAdvice, describeWhere, EXPERIMENT_TASK_QUEUE, queryProgress, startOrAttach } from './experiment-client';
@@ -12,7 +12,7 @@ import { checkLocalBaseModel } from './base-model-check';
 import { LiveView } from './live-view';
 import { clock, metricsTable } from './progress-view';
 import { RunSession } from './run-session';
-import { stateDir } from './state-dir';
+import { stateDir } from '../connection/state-dir';
 import { startWorker } from './worker';
 import { logWorkerToFile } from './worker-log';
 

@@ -1,7 +1,7 @@
 import { noPositionals, parseCommandArgs } from './args';
 import { devServerFiles, readServerRecord, startOrReuseDevServer, stopDevServer } from './dev-server';
 import { UsageError } from './errors';
-import { stateDir } from './state-dir';
+import { stateDir } from '../connection/state-dir';
 
 const USAGE = 'star server start|stop|status [--port N] [--ui-port N] [--headless]';
 

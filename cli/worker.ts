@@ -2,7 +2,7 @@ import type { Worker } from '@temporalio/worker';
 import { createWorker, DEFAULT_MAX_ACTIVITIES } from '../workers/main';
 import { workerSettingsFromEnv } from '../workers/worker-env';
 import { noPositionals, parseCommandArgs } from './args';
-import { connectWorker, type TemporalTarget } from './connection';
+import { connectWorker, type TemporalTarget } from '../connection/temporal';
 import { describeWhere, EXPERIMENT_TASK_QUEUE, resolveTarget } from './experiment-client';
 
 const USAGE = 'star worker [--task-queue NAME] [--bundle FILE]';

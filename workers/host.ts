@@ -12,8 +12,8 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { hostTaskQueue } from '../contracts/task-queues';
-import { connectWorker, describeTarget, temporalTargetFromEnv } from '../cli/connection';
-import { stateDir } from '../cli/state-dir';
+import { connectWorker, describeTarget, workerTargetFromEnv } from '../connection/temporal';
+import { stateDir } from '../connection/state-dir';
 import { createHostActivities, killRunningTrainers, type HostSettings } from '../host';
 
 const HOST_NAME = /^[A-Za-z0-9_.-]+$/;
@@ -96,7 +96,7 @@ export function createHostWorker(connection: NativeConnection, namespace: string
 
 export async function main(argv = process.argv.slice(2)): Promise<void> {
   const args = parseHostWorkerArgs(argv);
-  const target = temporalTargetFromEnv() ?? { address: 'localhost:7233', namespace: process.env.TEMPORAL_NAMESPACE || 'default' };
+  const target = workerTargetFromEnv();
   const connection = await connectWorker(target).catch((err: Error) => {
     throw new Error(
       `cannot reach the Temporal service at ${describeTarget(target)}: ${err.message.split('\n')[0]}. ` +

@@ -14,6 +14,7 @@ import { resolve } from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { DEFAULT_TASK_QUEUE } from '../contracts/task-queues';
+import { connectWorker, describeTarget, workerTargetFromEnv } from '../connection/temporal';
 import { workerSettingsFromEnv } from './worker-env';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
@@ -61,11 +62,9 @@ function resolveBundle(path: string): string {
   return full;
 }
 
-/** Connection settings from the environment, as the `temporal` CLI reads them (see cli/connection.ts). */
+/** Connection settings from the environment, as the `temporal` CLI reads them (see connection/temporal.ts). */
 async function connectFromEnv(): Promise<{ connection: NativeConnection; namespace: string; describe: string }> {
-  // The CLI engineer's connection helper knows TLS and API keys; the worker reuses it.
-  const { temporalTargetFromEnv, connectWorker, describeTarget } = await import('../cli/connection');
-  const target = temporalTargetFromEnv() ?? { address: 'localhost:7233', namespace: process.env.TEMPORAL_NAMESPACE || 'default' };
+  const target = workerTargetFromEnv();
   return { connection: await connectWorker(target), namespace: target.namespace, describe: describeTarget(target) };
 }
 

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeTarget, requireTemporalTarget, temporalTargetFromEnv } from '../../cli/connection';
-import { UsageError } from '../../cli/errors';
+import { ConnectionSettingsError, describeTarget, requireTemporalTarget, temporalTargetFromEnv } from '../../connection/temporal';
 
 const dir = mkdtempSync(join(tmpdir(), 'star-tls-'));
 const cert = join(dir, 'client.pem');
@@ -50,11 +49,20 @@ void describe('the Temporal connection from the environment', () => {
   });
 
   void it('refuses a certificate without its key, and a path that does not exist, naming the variable', () => {
-    assert.throws(() => temporalTargetFromEnv({ TEMPORAL_ADDRESS: 'h:7233', TEMPORAL_TLS_CERT: cert }), (err: Error) => err instanceof UsageError && /both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY/.test(err.message));
+    assert.throws(() => temporalTargetFromEnv({ TEMPORAL_ADDRESS: 'h:7233', TEMPORAL_TLS_CERT: cert }), (err: Error) => err instanceof ConnectionSettingsError && /both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY/.test(err.message));
     assert.throws(() => temporalTargetFromEnv({ TEMPORAL_ADDRESS: 'h:7233', TEMPORAL_TLS_CERT: join(dir, 'nope.pem'), TEMPORAL_TLS_KEY: key }), /TEMPORAL_TLS_CERT=.*nope\.pem: no such file/);
   });
 
   void it('turns TLS on without certificates when TEMPORAL_TLS=true', () => {
     assert.equal(temporalTargetFromEnv({ TEMPORAL_ADDRESS: 'h:7233', TEMPORAL_TLS: 'true' })?.tls, true);
+  });
+
+  void it('reads a profile of the temporal CLI\'s config file, with the variables overriding it', () => {
+    const file = join(dir, 'temporal.toml');
+    writeFileSync(file, '[profile.default]\naddress = "a:1"\n\n[profile.cloud]\naddress = "cloud:7233"\nnamespace = "ns.acct"\napi_key = "from-file"\n');
+    assert.deepEqual(temporalTargetFromEnv({ TEMPORAL_CONFIG_FILE: file }), { address: 'a:1', namespace: 'default' });
+    const cloud = temporalTargetFromEnv({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'cloud' });
+    assert.deepEqual(cloud, { address: 'cloud:7233', namespace: 'ns.acct', tls: true, apiKey: 'from-file' });
+    assert.equal(temporalTargetFromEnv({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'cloud', TEMPORAL_NAMESPACE: 'other' })?.namespace, 'other');
   });
 });
