@@ -5,12 +5,14 @@
  */
 import type { Example, Split, Task } from '../core/example';
 import { keyedSeed, seededShuffle } from '../core/prng';
-import { createArithmeticTask, getTask } from '../core/tasks';
+import { createArithmeticTask, createGsmTask, getTask } from '../core/tasks';
 import { iterationSeed, selectTrainExamples } from '../core/train-sample';
 import type { ExperimentOptions } from '../contracts/experiment-input';
 
-/** The task, with arithmetic's generated splits configured from the input. */
+/** The task, with arithmetic's generated splits and gsm's hint configured from the input. */
 export function taskFor(options: ExperimentOptions, split: Split): Task {
+  // An input recorded before gsmHint existed has none: the default, `answer`.
+  if (options.task === 'gsm') return createGsmTask({ hint: options.gsmHint ?? 'answer' });
   if (options.task !== 'arithmetic') return getTask(options.task);
   const a = options.arithmetic;
   return createArithmeticTask({

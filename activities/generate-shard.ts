@@ -34,6 +34,8 @@ export function generationSettings(input: ShardInput) {
     direct: o.direct,
     noPrompt: noPromptForGeneration(o.noPrompt, input.iteration),
     fewShotTrain: o.fewShotTrain,
+    // Only when it changes the contexts, so runs from before the option keep their manifests' digests.
+    gsmHint: o.task === 'gsm' && o.rationalize && o.gsmHint === 'solution' ? o.gsmHint : undefined,
     genLength: o.genLength,
     temperature: o.temperature,
     topP: o.topP,

@@ -26,11 +26,19 @@ export async function recordMetrics(_deps: ActivityDeps, input: RecordMetricsInp
 export function logLine(row: IterationMetrics): string {
   const accuracy = row.accuracy
     ? Object.entries(row.accuracy)
-        .map(([cls, a]) => `${cls}=${(100 * a.accuracy).toFixed(1)}% (${a.correct}/${a.total})`)
+        .map(([cls, a]) => `${referenceClassName(cls)}=${(100 * a.accuracy).toFixed(1)}% (${a.correct}/${a.total})`)
         .join(' ')
     : 'not evaluated';
   const loss = row.loss === undefined ? '' : ` loss=${row.loss.toFixed(4)}`;
   return `iteration ${row.iteration}: attempted=${row.attempted} kept=${row.kept} rationalized=${row.rationalized} train_examples=${row.trainExamples} total_steps=${row.totalSteps}${loss} accuracy: ${accuracy} checkpoint=${row.checkpointUri}`;
+}
+
+/**
+ * A class as the reference's result log names it: its commonsenseqa examples are keyed by its
+ * dataset mode, `cqa` (`cqa_r` rationalized); gsm and arithmetic classes are named alike.
+ */
+export function referenceClassName(cls: string): string {
+  return cls === 'commonsenseqa' || cls === 'commonsenseqa_r' ? `cqa${cls.slice('commonsenseqa'.length)}` : cls;
 }
 
 function iterationOf(line: string): number {

@@ -7,6 +7,7 @@
  * `ExperimentOptions` is the normalised form the code uses (defaults filled, digit ranges expanded).
  */
 import { z } from 'zod';
+import { growthLimitProblem } from '../core/step-growth';
 
 /** Workflow IDs are experiment names; they also become folder and file names in storage. */
 export const EXPERIMENT_NAME = /^[A-Za-z0-9_-]+$/;
@@ -76,6 +77,8 @@ const inputSchema = z
     direct: flag(false),
     noPrompt: flag(false),
     fewShotTrain: flag(false),
+    /** gsm: a hinted context shows the final number (`answer`) or the reference code's whole worked solution (`solution`). */
+    gsmHint: z.enum(['answer', 'solution']).default('answer'),
     genLength: int(1).default(96),
     gradientAccumulationSteps: int(1).default(8),
     sequenceCount: int(1).default(10),
@@ -123,6 +126,13 @@ const inputSchema = z
         input: value.exponentialGrow,
         message: 'steadyGrow and exponentialGrow are both on: choose one growth rule (or neither, for the epoch rule)',
       });
+    }
+    const { startSteps, addSteps, growSteps, nIters } = value;
+    if ([startSteps, addSteps, growSteps, nIters].every(Number.isFinite)) {
+      const rule = value.steadyGrow === true ? 'steady' : value.exponentialGrow === true ? 'exponential' : 'epoch';
+      const growth = growthLimitProblem({ rule, startSteps, addSteps, growSteps }, nIters - 1);
+      const path = rule === 'steady' ? 'addSteps' : 'growSteps';
+      if (growth) ctx.addIssue({ code: 'custom', path: [path], input: value[path], message: growth });
     }
     if (value.task !== 'arithmetic' && !value.datasetDir) {
       ctx.addIssue({

@@ -5,6 +5,11 @@ import { END_OF_TEXT } from './tokenizer';
  * everything after it is ignored. The rest is read line by line.
  */
 export function outputLines(output: string): string[] {
-  const end = output.indexOf(END_OF_TEXT);
-  return (end === -1 ? output : output.slice(0, end)).split('\n');
+  return cutAtEndOfText(output).split('\n');
+}
+
+/** The text before the first `<|endoftext|>` (all of it when there is none), as the reference's `split("<|endoftext|>")[0]`. */
+export function cutAtEndOfText(text: string): string {
+  const end = text.indexOf(END_OF_TEXT);
+  return end === -1 ? text : text.slice(0, end);
 }

@@ -1,6 +1,7 @@
-import { dirname, isAbsolute, posix } from 'node:path';
-import { localPathOf, readBytes, readText, schemeOf, writeBytes } from '../storage';
+import { dirname, isAbsolute, posix, resolve } from 'node:path';
+import { exists, localPathOf, readBytes, readText, schemeOf, writeBytes } from '../storage';
 import { mulberry32, shuffleInPlace } from './prng';
+import { universalNewlines } from './python-text';
 import { splitSavedText } from './saved-text';
 import { frameRecords, readTfRecords } from './tfrecord';
 import { encodeInt64Example, parseTextExample } from './tf-example';
@@ -27,14 +28,14 @@ export function tokenizeExamples(docs: readonly string[], tokenizer: Tokenizer):
 }
 
 /**
- * Cuts the token stream into chunks of `seq + 1` tokens; the trailing remainder shorter than a chunk
- * is dropped (PIPELINE.md). The reference converter also drops the last chunk when the stream length
- * is an exact multiple of `seq + 1`; we keep that full chunk.
+ * Cuts the token stream into chunks of `seq + 1` tokens. The last piece is dropped as trailing data
+ * whether it is short or exactly full, as the reference converter does (`arrays_to_sequences` only
+ * emits a chunk once more tokens follow it; `chunk_and_finalize` then drops the last one).
  */
 export function packChunks(tokens: Int32Array, seq: number): { chunks: Int32Array[]; droppedTokens: number } {
   if (!Number.isInteger(seq) || seq < 1) throw new RangeError(`seq ${seq} must be a positive integer`);
   const size = seq + 1;
-  const count = Math.floor(tokens.length / size);
+  const count = tokens.length === 0 ? 0 : Math.floor((tokens.length - 1) / size);
   const chunks: Int32Array[] = [];
   for (let k = 0; k < count; k += 1) chunks.push(tokens.subarray(k * size, (k + 1) * size));
   return { chunks, droppedTokens: tokens.length - count * size };
@@ -74,7 +75,8 @@ export class RecordsInputError extends Error {
 
 /**
  * The documents as the reference converter sees them, in its order: files shuffled (sorted with
- * preserveOrder), split on `<|endoftext|>` without our `\n\n` separator, empty pieces dropped, then
+ * preserveOrder), newlines read as text mode reads them, split on `<|endoftext|>` without our `\n\n`
+ * separator, empty pieces dropped, then
  * documents shuffled. One Mulberry32 stream seeded with `seed` drives all three shuffles
  * (files, documents, chunks), in that order.
  */
@@ -83,13 +85,14 @@ async function collectDocs(input: WriteRecordsInput, next: () => number): Promis
   if (given !== 1) throw new RecordsInputError('give exactly one of texts, textFileUris or textFileUri to writeRecords');
   let docs: string[];
   if (input.texts) {
-    docs = input.texts.flatMap((text) => splitSavedText(text));
+    docs = input.texts.flatMap((text) => splitSavedText(universalNewlines(text)));
   } else {
     const uris = input.textFileUri !== undefined ? [input.textFileUri] : [...(input.textFileUris as readonly string[])];
     if (input.preserveOrder) uris.sort();
     else shuffleInPlace(uris, next);
     docs = [];
-    for (const uri of uris) docs.push(...splitSavedText(await readText(uri)));
+    // Read as the reference reads its text files (text mode): `\r\n` and `\r` become `\n`.
+    for (const uri of uris) docs.push(...splitSavedText(universalNewlines(await readText(uri))));
   }
   if (!input.preserveOrder) shuffleInPlace(docs, next);
   return docs;
@@ -131,10 +134,35 @@ export function resolveIndexLine(indexUri: string, line: string): string {
   return posix.join(dirname(localPathOf(indexUri)), line);
 }
 
+/**
+ * Where a relative index line may point: the index's folder (what this project's own indexes mean),
+ * then, for a local index, the working directory (the reference's meaning: its `data/{exp}/{exp}_{i}.index`
+ * holds `{task}/{exp}/{exp}_{i-1}.tfrecords`, relative to the folder it runs in).
+ */
+export function indexLineCandidates(indexUri: string, line: string): string[] {
+  const own = resolveIndexLine(indexUri, line);
+  if (own === line || schemeOf(indexUri) === 'gs') return [own];
+  const fromWorkingDir = resolve(line);
+  return fromWorkingDir === own ? [own] : [own, fromWorkingDir];
+}
+
+/** The record file an index line names: the first of its candidates that exists. */
+export async function resolveIndexEntry(indexUri: string, line: string): Promise<string> {
+  const candidates = indexLineCandidates(indexUri, line);
+  for (const candidate of candidates) if (await exists(candidate)) return candidate;
+  if (candidates.length === 1) return candidates[0] as string;
+  throw new RecordsInputError(
+    `${indexUri} names ${line}, which exists neither against the index's folder (${candidates[0]}) nor against the working directory (${candidates[1]}): ` +
+      'write the record file as an absolute path or URI in the index, or run from the folder the index is relative to',
+  );
+}
+
 /** The record file URIs an index names, one per non-empty line. */
 export async function readIndexEntries(indexUri: string): Promise<string[]> {
   const lines = (await readText(indexUri)).split('\n').map((line) => line.trim()).filter((line) => line !== '');
-  return lines.map((line) => resolveIndexLine(indexUri, line));
+  const entries: string[] = [];
+  for (const line of lines) entries.push(await resolveIndexEntry(indexUri, line));
+  return entries;
 }
 
 /** Reads every record file of an index (CRCs verified) and returns the token chunks in file order. */

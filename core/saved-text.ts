@@ -13,14 +13,17 @@ export function joinSavedExamples(texts: readonly string[]): string {
 
 /**
  * Splits saved text back into example documents, as the records converter sees them: on
- * `<|endoftext|>`, without the `\n\n` separator in front, dropping empty pieces.
+ * `<|endoftext|>`, dropping empty pieces, and without the `\n\n` separator we put between examples.
+ * The first example has no separator in front, so it keeps whatever it starts with: under
+ * few_shot_train with no_prompt every saved example starts with `\n\n` (an empty prompt joined, then
+ * `\n\n`), the first one included, as in the reference's records.
  */
 export function splitSavedText(text: string): string[] {
   const docs: string[] = [];
-  for (const piece of text.split(END_OF_TEXT)) {
-    const doc = piece.startsWith(EXAMPLE_SEPARATOR) ? piece.slice(EXAMPLE_SEPARATOR.length) : piece;
+  text.split(END_OF_TEXT).forEach((piece, k) => {
+    const doc = k > 0 && piece.startsWith(EXAMPLE_SEPARATOR) ? piece.slice(EXAMPLE_SEPARATOR.length) : piece;
     if (doc.length > 0) docs.push(doc);
-  }
+  });
   return docs;
 }
 

@@ -1,3 +1,4 @@
+import { BadInputError } from './errors';
 import { pyFloorDiv, pyInt, pyPowInt } from './python-float';
 
 export type GrowthRule = 'steady' | 'exponential' | 'epoch';
@@ -81,12 +82,56 @@ export class ZeroTrainingStepsError extends Error {
 }
 
 /**
+ * The most steps one iteration may train: 2^53 - 1. Past it a step count is no longer an exact
+ * integer in a double (the trainer's step counter could not even reach it), so such a rule is refused.
+ */
+export const MAX_TRAINING_STEPS = Number.MAX_SAFE_INTEGER;
+
+/** Thrown when a growth rule gives more than `MAX_TRAINING_STEPS` steps. */
+export class TooManyTrainingStepsError extends BadInputError {
+  override name = 'TooManyTrainingStepsError';
+  constructor(
+    readonly rule: GrowthRule,
+    readonly iteration: number,
+    readonly steps: number,
+    detail: string,
+  ) {
+    super(
+      `iteration ${iteration}: the ${rule} growth rule gives ${steps} training steps (${detail}), more than ${MAX_TRAINING_STEPS} (2^53 - 1), ` +
+        'past which a step count loses integer precision; lower startSteps, addSteps or growSteps, or nIters',
+    );
+  }
+}
+
+/**
+ * Why the steady or exponential rule cannot run iterations 1..`lastIteration` (one of them would train
+ * more than `MAX_TRAINING_STEPS` steps), or undefined. Both rules are monotonic, so the two ends
+ * decide; float powers keep this instant for any nIters (`totalSteps` still checks each iteration exactly).
+ */
+export function growthLimitProblem(settings: Pick<GrowthSettings, 'rule' | 'startSteps' | 'addSteps' | 'growSteps'>, lastIteration: number): string | undefined {
+  if (settings.rule === 'epoch' || lastIteration < 1) return undefined;
+  for (const iteration of [1, lastIteration]) {
+    const k = iteration - 1;
+    const steps =
+      settings.rule === 'steady' ? settings.startSteps + settings.addSteps * k : settings.startSteps * settings.growSteps ** k;
+    if (!(steps <= MAX_TRAINING_STEPS)) {
+      const formula =
+        settings.rule === 'steady'
+          ? `startSteps ${settings.startSteps} + addSteps ${settings.addSteps} * ${k}`
+          : `startSteps ${settings.startSteps} * growSteps ${settings.growSteps} ** ${k}`;
+      return `the ${settings.rule} growth rule gives ${steps} training steps at iteration ${iteration} (${formula}), more than 2^53 - 1 = ${MAX_TRAINING_STEPS}; lower startSteps, ${settings.rule === 'steady' ? 'addSteps' : 'growSteps'} or nIters`;
+    }
+  }
+  return undefined;
+}
+
+/**
  * total_steps of iteration `iteration` (1-based), with the reference's float arithmetic:
  * - steady: `int(start_steps + add_steps * (i - 1))`
  * - exponential: `int(start_steps * grow_steps ** (i - 1))`
  * - epoch: `int(count * epochs // (ga * sequence_count))`, `epochs = base_epochs + add_epochs * (i - 1)`,
  *   `count` = kept examples (including any copied by copy_n).
- * Throws `ZeroTrainingStepsError` when the result is below 1.
+ * Throws `ZeroTrainingStepsError` when the result is below 1, `TooManyTrainingStepsError` above 2^53 - 1.
  */
 export function totalSteps(settings: GrowthSettings, iteration: number, keptCount: number): number {
   if (!Number.isInteger(iteration) || iteration < 1) throw new RangeError(`iteration ${iteration} must be an integer >= 1`);
@@ -94,12 +139,18 @@ export function totalSteps(settings: GrowthSettings, iteration: number, keptCoun
   switch (settings.rule) {
     case 'steady': {
       const steps = pyInt(settings.startSteps + settings.addSteps * k);
-      if (steps < 1) throw new ZeroTrainingStepsError('steady', iteration, steps, `start_steps ${settings.startSteps} + add_steps ${settings.addSteps} * ${k}`);
+      const detail = `start_steps ${settings.startSteps} + add_steps ${settings.addSteps} * ${k}`;
+      if (steps < 1) throw new ZeroTrainingStepsError('steady', iteration, steps, detail);
+      if (steps > MAX_TRAINING_STEPS) throw new TooManyTrainingStepsError('steady', iteration, steps, detail);
       return steps;
     }
     case 'exponential': {
-      const steps = pyInt(settings.startSteps * pyPowInt(settings.growSteps, k));
-      if (steps < 1) throw new ZeroTrainingStepsError('exponential', iteration, steps, `start_steps ${settings.startSteps} * grow_steps ${settings.growSteps} ** ${k}`);
+      const detail = `start_steps ${settings.startSteps} * grow_steps ${settings.growSteps} ** ${k}`;
+      const product = settings.startSteps * pyPowInt(settings.growSteps, k);
+      if (!Number.isFinite(product)) throw new TooManyTrainingStepsError('exponential', iteration, product, detail);
+      const steps = pyInt(product);
+      if (steps < 1) throw new ZeroTrainingStepsError('exponential', iteration, steps, detail);
+      if (steps > MAX_TRAINING_STEPS) throw new TooManyTrainingStepsError('exponential', iteration, steps, detail);
       return steps;
     }
     case 'epoch': {

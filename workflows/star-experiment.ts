@@ -18,6 +18,7 @@ import { parseExperimentInput, type ExperimentInput, type ExperimentOptions } fr
 import { runIteration, stepFailure, type LiveProgress } from './iteration';
 import { progressQuery, setNItersUpdate, stopAfterIterationSignal, type ExperimentProgress } from '../contracts/messages';
 import type { IterationMetrics } from '../contracts/metrics';
+import { growthLimitProblem, growthSettings } from '../core/step-growth';
 import { planExperiment, type ExperimentPlan } from './plan';
 
 /** What one run hands the next through continue-as-new: small, no data. */
@@ -83,6 +84,8 @@ export async function starExperiment(input: ExperimentInput, carried?: CarriedSt
               `the loop runs iterations 1..nIters-1, so the smallest allowed value is ${iteration + 1}`,
           );
         }
+        const growth = growthLimitProblem(growthSettings(options), value - 1);
+        if (growth) throw new Error(`nIters ${value}: ${growth}`);
       },
     },
   );

@@ -6,7 +6,8 @@ import {
   arithmeticProblems,
 } from '../arithmetic-problems';
 import type { CheckOptions, CheckResult, Example, Split, Task } from '../example';
-import { outputLines } from '../output-lines';
+import { cutAtEndOfText } from '../output-lines';
+import { END_OF_TEXT } from '../tokenizer';
 
 export interface ArithmeticTaskOptions {
   trainDigits: number[];
@@ -23,22 +24,34 @@ export const DEFAULT_ARITHMETIC_TASK_OPTIONS: ArithmeticTaskOptions = {
 };
 
 /**
- * The answer line is the one after `</scratch>`; without a scratchpad it is the first line, or the
- * second in direct mode (the context ends at `Target:`, so a direct answer starts on the next line).
- * A `</scratch>` on the last line, or an empty answer line, gives no answer.
+ * As the reference decides, on the output's lines (split on `\n`, before any cut at end-of-text):
+ * - a line that is exactly `<|endoftext|>`: the answer is the line before it; when that line is the
+ *   first, Python's index -1 picks the LAST line (so `<|endoftext|>\n9` answers 9);
+ * - else a line that is exactly `</scratch>`: the line after it (none after it: no answer);
+ * - else the first line, or the second in direct mode when there are two or more.
+ * The answer is cut at `<|endoftext|>`; the saved text is the lines up to and including the answer
+ * line (none for index -1), joined by `\n` and cut at `<|endoftext|>`. The EOT-line rule comes first
+ * even when the model went on after stopping: `…</scratch>\n9<|endoftext|>Input:…\n<|endoftext|>`
+ * answers with the line before the later EOT line (docs/reference-differences.md).
+ * An empty answer gives no answer.
  */
 export function checkArithmetic(example: Example, output: string, options: CheckOptions = {}): CheckResult {
-  const lines = outputLines(output);
+  const none: CheckResult = { correct: false, prediction: null, answerText: null };
+  const lines = output.split('\n');
+  const endLine = lines.indexOf(END_OF_TEXT);
   const scratchEnd = lines.indexOf('</scratch>');
   let answerIndex: number;
-  if (scratchEnd !== -1) answerIndex = scratchEnd + 1;
+  if (endLine !== -1) answerIndex = endLine - 1;
+  else if (scratchEnd !== -1) answerIndex = scratchEnd + 1;
   else answerIndex = options.direct && lines.length > 1 ? 1 : 0;
-  const prediction = lines[answerIndex];
-  if (prediction === undefined || prediction.trim() === '') return { correct: false, prediction: null, answerText: null };
+  const line = answerIndex === -1 ? lines[lines.length - 1] : lines[answerIndex];
+  if (line === undefined) return none;
+  const prediction = cutAtEndOfText(line);
+  if (prediction.trim() === '') return none;
   return {
     correct: prediction.toLowerCase() === example.answer.toLowerCase(),
     prediction,
-    answerText: lines.slice(0, answerIndex + 1).join('\n'),
+    answerText: cutAtEndOfText(lines.slice(0, answerIndex + 1).join('\n')),
   };
 }
 

@@ -3,7 +3,8 @@ import { joinUri } from '../../storage';
 import type { CheckResult, Example, Split, Task } from '../example';
 import { loadPromptFile } from '../few-shot';
 import { loadJsonl } from '../jsonl';
-import { outputLines } from '../output-lines';
+import { cutAtEndOfText } from '../output-lines';
+import { pyStrip } from '../python-text';
 
 /** One row of `gsm/{split}_rand_split.jsonl` (the GSM8K release layout; it has no id). */
 export const gsmRowSchema = z.object({
@@ -25,35 +26,50 @@ export function gsmExample(row: GsmRow, split: Split, rowIndex: number): Example
 }
 
 /**
- * `Q: {question}\nA:`; hinted, ` ({final answer})` follows the question. (The reference code passes
- * the whole solution as the hint while its hint prompts show only the final number; PIPELINE.md
- * chooses the final number.)
+ * What a hinted gsm context shows: `answer`, the final number (as the hint prompt file and the paper
+ * do; ours by default), or `solution`, the whole worked solution ending in `#### {answer}` (what the
+ * reference code passes).
  */
-export function gsmContext(example: Example, hint: boolean): string {
-  return `Q: ${example.question}${hint ? ` (${example.hint})` : ''}\nA:`;
+export const GSM_HINTS = ['answer', 'solution'] as const;
+export type GsmHint = (typeof GSM_HINTS)[number];
+
+/** `Q: {question}\nA:`; hinted, ` ({hint})` follows the question. */
+export function gsmContext(example: Example, hint: boolean, gsmHint: GsmHint = 'answer'): string {
+  if (!hint) return `Q: ${example.question}\nA:`;
+  const shown = gsmHint === 'solution' ? (example.solution ?? example.hint) : example.hint;
+  return `Q: ${example.question} (${shown})\nA:`;
 }
 
 /**
- * The answer is the first line containing `####`; the prediction is the text after the last `####`
- * on it, trimmed. Without such a line there is no answer (wrong, nothing saved).
+ * As the reference decides: the answer is the first line containing `####`, looked for in the whole
+ * output (also after an `<|endoftext|>`); the lines up to it are joined and cut at the first
+ * `<|endoftext|>`, and the prediction is the text after the last `####` of what is left (all of it
+ * when none is left), stripped as Python's `str.strip()` does. So `18<|endoftext|>\n#### 99999`
+ * predicts `18`. No `####` line: no answer (wrong, nothing saved).
  */
 export function checkGsm(example: Example, output: string): CheckResult {
-  const lines = outputLines(output);
+  const lines = output.split('\n');
   const answerLine = lines.findIndex((line) => line.includes('####'));
   if (answerLine === -1) return { correct: false, prediction: null, answerText: null };
-  const answerText = lines.slice(0, answerLine + 1).join('\n');
+  const answerText = cutAtEndOfText(lines.slice(0, answerLine + 1).join('\n'));
   const parts = answerText.split('####');
-  const prediction = (parts[parts.length - 1] as string).trim();
+  const prediction = pyStrip(parts[parts.length - 1] as string);
   return { correct: prediction.toLowerCase() === example.answer.toLowerCase(), prediction, answerText };
 }
 
-export const gsmTask: Task = {
-  name: 'gsm',
-  async loadSplit(datasetDir: string, split: Split) {
-    const rows = await loadJsonl(joinUri(datasetDir, 'gsm', `${split}_rand_split.jsonl`), gsmRowSchema);
-    return rows.map((row, index) => gsmExample(row, split, index));
-  },
-  context: (example, { hint }) => gsmContext(example, hint),
-  loadFewShot: (datasetDir, options) => loadPromptFile(datasetDir, 'gsm', options),
-  check: (example, output) => checkGsm(example, output),
-};
+/** The gsm task; `hint` chooses what a hinted context shows (see `GsmHint`). */
+export function createGsmTask(options: { hint?: GsmHint } = {}): Task {
+  const gsmHint = options.hint ?? 'answer';
+  return {
+    name: 'gsm',
+    async loadSplit(datasetDir: string, split: Split) {
+      const rows = await loadJsonl(joinUri(datasetDir, 'gsm', `${split}_rand_split.jsonl`), gsmRowSchema);
+      return rows.map((row, index) => gsmExample(row, split, index));
+    },
+    context: (example, { hint }) => gsmContext(example, hint, gsmHint),
+    loadFewShot: (datasetDir, options) => loadPromptFile(datasetDir, 'gsm', options),
+    check: (example, output) => checkGsm(example, output),
+  };
+}
+
+export const gsmTask: Task = createGsmTask();
