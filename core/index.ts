@@ -13,6 +13,7 @@ export * from './output-lines';
 export * from './prng';
 export * from './prompt';
 export * from './python-float';
+export * from './python-text';
 export * from './rationale-selection';
 export * from './records';
 export * from './saved-text';

@@ -149,8 +149,9 @@ export function indexLineCandidates(indexUri: string, line: string): string[] {
 /** The record file an index line names: the first of its candidates that exists. */
 export async function resolveIndexEntry(indexUri: string, line: string): Promise<string> {
   const candidates = indexLineCandidates(indexUri, line);
-  for (const candidate of candidates) if (await exists(candidate)) return candidate;
+  // One place to look: the reader reports it if it is missing.
   if (candidates.length === 1) return candidates[0] as string;
+  for (const candidate of candidates) if (await exists(candidate)) return candidate;
   throw new RecordsInputError(
     `${indexUri} names ${line}, which exists neither against the index's folder (${candidates[0]}) nor against the working directory (${candidates[1]}): ` +
       'write the record file as an absolute path or URI in the index, or run from the folder the index is relative to',

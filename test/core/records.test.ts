@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import {
@@ -126,8 +126,9 @@ void describe('packing', () => {
     assert.equal(droppedTokens, 1);
   });
 
-  void it('keeps the last chunk when the stream fills it exactly', () => {
-    assert.equal(packChunks(new Int32Array(9), 2).chunks.length, 3);
+  void it('drops the last chunk even when the stream fills it exactly, as the reference does', () => {
+    assert.deepEqual([packChunks(new Int32Array(9), 2).chunks.length, packChunks(new Int32Array(9), 2).droppedTokens], [2, 3]);
+    assert.deepEqual([packChunks(new Int32Array(0), 2).chunks.length, packChunks(new Int32Array(0), 2).droppedTokens], [0, 0]);
   });
 
   void it('splits saved text on <|endoftext|> and drops the blank-line separator', () => {
@@ -181,6 +182,8 @@ void describe('writing and reading records', () => {
 
   void it('resolves relative index lines against the index folder', async () => {
     const dir = tempDir();
+    mkdirSync(path.join(dir, 'sub'));
+    writeFileSync(path.join(dir, 'sub/x.tfrecords'), '');
     writeFileSync(path.join(dir, 'rel.index'), 'sub/x.tfrecords\n/abs/y.tfrecords\ngs://b/z.tfrecords\n');
     assert.deepEqual(await readIndexEntries(path.join(dir, 'rel.index')), [path.join(dir, 'sub/x.tfrecords'), '/abs/y.tfrecords', 'gs://b/z.tfrecords']);
   });

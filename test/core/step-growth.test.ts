@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_GROWTH, growthRuleOf, pyFloorDiv, pyPowInt, totalSteps, ZeroTrainingStepsError, type GrowthSettings } from '../../core';
+import { DEFAULT_GROWTH, growthLimitProblem, growthRuleOf, pyFloorDiv, pyPowInt, TooManyTrainingStepsError, totalSteps, ZeroTrainingStepsError, type GrowthSettings } from '../../core';
+import { BadInputError } from '../../core/errors';
 
 const steady: GrowthSettings = { ...DEFAULT_GROWTH, rule: 'steady' };
 const exponential: GrowthSettings = { ...DEFAULT_GROWTH, rule: 'exponential' };
@@ -60,6 +61,24 @@ void describe('step growth', () => {
     assert.equal(growthRuleOf({ steadyGrow: true, exponentialGrow: true }), 'steady');
     assert.equal(growthRuleOf({ steadyGrow: false, exponentialGrow: true }), 'exponential');
     assert.equal(growthRuleOf({ steadyGrow: false, exponentialGrow: false }), 'epoch');
+  });
+});
+
+void describe('step growth past 2^53', () => {
+  const exponential: GrowthSettings = { ...DEFAULT_GROWTH, rule: 'exponential', startSteps: 40, growSteps: 2 };
+
+  void it('refuses an iteration that would train more than 2^53 - 1 steps, as bad input', () => {
+    assert.equal(totalSteps(exponential, 48, 0), 40 * 2 ** 47);
+    assert.throws(() => totalSteps(exponential, 49, 0), (err: unknown) => err instanceof TooManyTrainingStepsError && err instanceof BadInputError && err.iteration === 49 && /more than 9007199254740991/.test(err.message));
+    assert.throws(() => totalSteps({ ...exponential, growSteps: 1e300 }, 3, 0), TooManyTrainingStepsError);
+    assert.throws(() => totalSteps({ ...DEFAULT_GROWTH, rule: 'steady', addSteps: 2 ** 53 }, 2, 0), TooManyTrainingStepsError);
+  });
+
+  void it('finds the problem up front from the first and last iteration', () => {
+    assert.equal(growthLimitProblem(exponential, 48), undefined);
+    assert.match(growthLimitProblem(exponential, 49) ?? '', /at iteration 49/);
+    assert.match(growthLimitProblem({ ...exponential, startSteps: 2 ** 60, growSteps: 0.5 }, 10) ?? '', /at iteration 1 /);
+    assert.equal(growthLimitProblem({ ...exponential, rule: 'epoch' }, 1e9), undefined);
   });
 });
 

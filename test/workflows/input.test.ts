@@ -55,4 +55,16 @@ void describe('experiment input', () => {
     assert.ok(result.ok);
     assert.deepEqual(planExperiment(result.options).iterations.map((p) => p.totalSteps), [40, 60, 80]);
   });
+  void it('rejects a growth rule that would pass 2^53 - 1 steps, naming the iteration and what to lower', () => {
+    const result = parseExperimentInput({ experiment: 'x', task: 'arithmetic', exponentialGrow: true, startSteps: 40, growSteps: 2, nIters: 50 });
+    assert.ok(!result.ok);
+    assert.equal(result.problems.length, 1);
+    assert.equal(result.problems[0]?.field, 'growSteps');
+    assert.match(result.message, /exponential growth rule gives 11258999068426240 training steps at iteration 49 \(startSteps 40 \* growSteps 2 \*\* 48\), more than 2\^53 - 1 = 9007199254740991; lower startSteps, growSteps or nIters/);
+    const steady = parseExperimentInput({ experiment: 'x', task: 'arithmetic', steadyGrow: true, addSteps: 1e16, nIters: 3 });
+    assert.ok(!steady.ok);
+    assert.equal(steady.problems[0]?.field, 'addSteps');
+    assert.ok(parseExperimentInput({ experiment: 'x', task: 'arithmetic', exponentialGrow: true, startSteps: 40, growSteps: 2, nIters: 49 }).ok);
+    assert.ok(parseExperimentInput({ experiment: 'x', task: 'arithmetic', exponentialGrow: true, nIters: 1e9, growSteps: 1 }).ok);
+  });
 });
