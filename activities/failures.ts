@@ -12,6 +12,7 @@ const BAD_INPUT_ERRORS = new Set([
   'JsonlLineError',
   'TfRecordCorruptError',
   'ZeroTrainingStepsError',
+  'TooManyTrainingStepsError',
   'GenerationOptionsError',
   'ArithmeticProblemError',
   'UnknownTaskError',

@@ -87,4 +87,14 @@ void describe('writeIterationConfig', () => {
       return true;
     });
   });
+  void it('fails non-retryably when a growth rule gives more than 2^53 - 1 steps', async () => {
+    // The input allows it (its last iteration, 1, trains 40 steps); iteration 3 would train 4e21.
+    await assert.rejects(acts.writeIterationConfig(request({ exponentialGrow: true, growSteps: 1e10, nIters: 2 }, 0, 'huge')), (err: unknown) => {
+      assert.ok(err instanceof ApplicationFailure);
+      assert.equal(err.nonRetryable, true);
+      assert.equal(err.type, 'TooManyTrainingStepsError');
+      assert.match(err.message, /more than 9007199254740991 \(2\^53 - 1\)/);
+      return true;
+    });
+  });
 });
