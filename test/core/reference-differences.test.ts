@@ -73,7 +73,7 @@ void describe('matched: arithmetic answer checking', () => {
   });
 
   void it('reads the line after </scratch> even when an end-of-text comes before it, saving the text cut there', () => {
-    assert.deepEqual(checkArithmetic(sum, `9${EOT}\n</scratch>\n9`), { correct: true, prediction: '9', answerText: '9' });
+    assert.deepEqual(checkArithmetic(sum, `\n9${EOT}\n</scratch>\n9`), { correct: true, prediction: '9', answerText: '\n9' });
   });
 
   void it('lets a later end-of-text line decide, as the reference does (the reverse case)', () => {
