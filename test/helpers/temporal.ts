@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { ensureTemporalCli } from '../../cli/temporal-binary';
 import { createWorker, WORKFLOWS_PATH } from '../../workers/main';
 import type { ActivityDeps } from '../../activities';
@@ -55,13 +55,49 @@ export async function startWorker(env: TestWorkflowEnvironment, activityDeps?: P
     activityDeps,
     extra: { shutdownGraceTime: '1s' },
   });
-  const running = worker.run();
+  return running(worker, taskQueue);
+}
+
+/**
+ * A worker of the real workflow code with activities the test gives (typed mocks, see
+ * mock-activities.ts) on a fresh task queue. Heartbeats go out at once, so a mock that heartbeats
+ * hears of its cancellation within milliseconds.
+ */
+export async function startMockWorker(env: TestWorkflowEnvironment, activities: object): Promise<RunningWorker> {
+  const taskQueue = `test-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    namespace: env.namespace,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities,
+    maxHeartbeatThrottleInterval: '20ms',
+    shutdownGraceTime: '1s',
+  });
+  return running(worker, taskQueue);
+}
+
+/** A worker of activities only, on a given task queue (a host's `star-host-{host}`). */
+export async function startActivityWorker(env: TestWorkflowEnvironment, taskQueue: string, activities: object): Promise<RunningWorker> {
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    namespace: env.namespace,
+    taskQueue,
+    activities,
+    maxHeartbeatThrottleInterval: '20ms',
+    shutdownGraceTime: '1s',
+  });
+  return running(worker, taskQueue);
+}
+
+function running(worker: Worker, taskQueue: string): RunningWorker {
+  const run = worker.run();
   return {
     worker,
     taskQueue,
     stop: async () => {
-      worker.shutdown();
-      await running;
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await run;
     },
   };
 }

@@ -1,0 +1,497 @@
+/**
+ * The workflow's own logic, in seconds: the real `starExperiment` code on a real dev server, with
+ * typed mock activities (test/helpers/mock-activities.ts) in place of the model. What order steps run
+ * in and with which URIs, what is carried through continue-as-new, the messages, failures, retries and
+ * cancellation. The real model, real records and resume after a failure are tested end to end in
+ * experiment.test.ts, resume.test.ts and command-trainer.test.ts.
+ *
+ * The time-skipping test server (`TestWorkflowEnvironment.createTimeSkipping`) is not used: it is a
+ * separate binary the SDK downloads at run time, which this project's machines cannot fetch. Nothing
+ * here waits on a timer: retries are made fast by the failures' own `nextRetryDelay`.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { ActivityFailure, ApplicationFailure, type ActivityCancellationDetails } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { experimentLayout, iterationLayout } from '../../contracts/layout';
+import { progressQuery, setNItersUpdate, stopAfterIterationSignal } from '../../contracts/messages';
+import { hostTaskQueue } from '../../contracts/task-queues';
+import { starExperiment } from '../../workflows/star-experiment';
+import {
+  answerTrainOnHost,
+  answeringActivities,
+  gate,
+  mockActivities,
+  MockRegistry,
+  MOCK_ROOT,
+  untilCancelled,
+  type StarActivities,
+  type TrainOnHost,
+} from '../helpers/mock-activities';
+import {
+  captureHistories,
+  historiesOf,
+  startActivityWorker,
+  startDevServer,
+  startMockWorker,
+  uniqueExperiment,
+  type RunningWorker,
+} from '../helpers/temporal';
+import { tinyExperiment } from './fixtures/experiment-input';
+
+const BASE_MODEL = 'file:///star-mock/base/step_300';
+const BASE_CONFIG = 'file:///star-mock/base-config.json';
+const answering = answeringActivities();
+/** The command trainer's hosts; each has a worker on its own task queue. */
+const HOSTS = ['mock-host-a', 'mock-host-b'] as const;
+const [hostA, hostB] = HOSTS;
+
+/** A transient failure that the retry policy repeats at once instead of after its 2 s backoff. */
+const transient = (message: string) => ApplicationFailure.create({ message, type: 'Transient', nextRetryDelay: '10ms' });
+
+/** Waits for something the activities see (a cancellation reaches them on a heartbeat's answer). */
+async function until(done: () => boolean): Promise<void> {
+  while (!done()) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+type Handle = WorkflowHandleWithFirstExecutionRunId<typeof starExperiment>;
+
+void describe('starExperiment logic with mock activities', { timeout: 180_000 }, () => {
+  let env: TestWorkflowEnvironment;
+  const registry = new MockRegistry();
+  let workers: RunningWorker[] = [];
+
+  before(async () => {
+    env = await startDevServer();
+    workers = await Promise.all([
+      startMockWorker(env, registry.workerActivities()),
+      ...HOSTS.map((host) => startActivityWorker(env, hostTaskQueue(host), registry.hostActivities())),
+    ]);
+  });
+  after(async () => {
+    await Promise.all(workers.map((w) => w.stop()));
+    await env?.teardown();
+  });
+
+  /** Starts an experiment whose activities are `activities` (and `hosts`' trainOnHost). */
+  const start = (
+    exp: string,
+    activities: StarActivities,
+    overrides: Parameters<typeof tinyExperiment>[4] = {},
+    hosts: Record<string, TrainOnHost> = {},
+  ): Promise<Handle> => {
+    registry.register(exp, activities, hosts);
+    return env.client.workflow.start(starExperiment, {
+      taskQueue: workers[0]!.taskQueue,
+      workflowId: exp,
+      args: [tinyExperiment(exp, MOCK_ROOT, BASE_MODEL, BASE_CONFIG, overrides)],
+    });
+  };
+
+  /** The run's failure, which must be a step failure. */
+  async function stepFailure(handle: Handle): Promise<ApplicationFailure> {
+    const err: unknown = await handle.result().then(
+      (result) => assert.fail(`expected the run to fail, it returned ${JSON.stringify(result)}`),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof WorkflowFailedError, String(err));
+    assert.ok(err.cause instanceof ApplicationFailure, String(err.cause));
+    assert.equal(err.cause.type, 'StepFailed');
+    assert.equal(err.cause.nonRetryable, true);
+    return err.cause;
+  }
+
+  /** The activity types whose cancellation the workflow requested, in history order. */
+  async function cancelRequestedActivities(handle: Handle): Promise<string[]> {
+    return (await historiesOf(env.client, handle)).flatMap(({ history }) => {
+      const events = history.events ?? [];
+      const typeOf = new Map(events.map((e) => [String(e.eventId), e.activityTaskScheduledEventAttributes?.activityType?.name ?? '']));
+      return events.flatMap((e) => {
+        const requested = e.activityTaskCancelRequestedEventAttributes;
+        return requested ? [typeOf.get(String(requested.scheduledEventId)) ?? '?'] : [];
+      });
+    });
+  }
+
+  /** Every event of every run of the experiment (continue-as-new chains). */
+  async function eventsOf(handle: Handle) {
+    return (await historiesOf(env.client, handle)).flatMap(({ history }) => history.events ?? []);
+  }
+
+  void describe('one iteration', () => {
+    void it('runs the steps in order, each told the URIs of the layout, and returns the metrics row', async () => {
+      const { activities, log } = mockActivities();
+      const exp = uniqueExperiment('order');
+      const result = await (await start(exp, activities, { nIters: 2 })).result();
+
+      assert.deepEqual(log.names(), [
+        'prepareExperiment',
+        'generateShard',
+        'generateShard',
+        'mergeGeneration',
+        'writeRecords',
+        'writeIterationConfig',
+        'trainModel',
+        'evalShard',
+        'evalShard',
+        'mergeEval',
+        'recordMetrics',
+      ]);
+      const it1 = iterationLayout(MOCK_ROOT, exp, 1);
+      const shards = log.inputs('generateShard').sort((a, b) => a.shard - b.shard);
+      assert.deepEqual(shards.map((g) => [g.shard, g.shards, g.outputUri, g.checkpointUri]), [
+        [0, 2, it1.generateShard(0, 2), BASE_MODEL],
+        [1, 2, it1.generateShard(1, 2), BASE_MODEL],
+      ]);
+      assert.deepEqual(log.inputs('mergeGeneration')[0]?.shardUris, [it1.generateShard(0, 2), it1.generateShard(1, 2)]);
+      const records = log.inputs('writeRecords')[0];
+      assert.equal(records?.recordFolder, it1.recordFolder);
+      assert.equal(records?.trainerConfigUri, experimentLayout(MOCK_ROOT, exp).baseConfig, 'iteration 1 starts from the base config');
+      const train = log.inputs('trainModel')[0];
+      assert.equal(train?.baseCheckpointUri, BASE_MODEL, 'training starts from the base model');
+      assert.equal(train?.totalSteps, 4);
+      assert.deepEqual(log.inputs('evalShard').map((e) => e.checkpointUri), [`${it1.modelDir}/step_4`, `${it1.modelDir}/step_4`], 'eval uses the trained model');
+
+      assert.equal(result.outcome, 'finished');
+      if (result.outcome !== 'finished') return;
+      assert.equal(result.iterations, 1);
+      assert.equal(result.lastCheckpointUri, `${it1.modelDir}/step_4`);
+      const row = result.metrics[0];
+      assert.deepEqual(
+        { attempted: row?.attempted, kept: row?.kept, rationalized: row?.rationalized, trainExamples: row?.trainExamples, totalSteps: row?.totalSteps, loss: row?.loss },
+        { attempted: 12, kept: 8, rationalized: 2, trainExamples: 8, totalSteps: 4, loss: 1.5 },
+      );
+      assert.equal(row?.overallAccuracy, 0.5);
+      assert.deepEqual(log.inputs('recordMetrics')[0]?.row, row, 'the row written is the row returned');
+    });
+
+    void it('skips eval under skipEval and copies records when copyN is set', async () => {
+      const { activities, log } = mockActivities();
+      const exp = uniqueExperiment('copy');
+      const result = await (await start(exp, activities, { nIters: 2, skipEval: true, copyN: 2 })).result();
+      assert.deepEqual(log.names().slice(-3), ['trainModel', 'copyRecords', 'recordMetrics']);
+      const it1 = iterationLayout(MOCK_ROOT, exp, 1);
+      const copy = log.inputs('copyRecords')[0];
+      assert.deepEqual([copy?.fromFolder, copy?.toFolder, copy?.copyN], [it1.recordFolder, it1.nextRecordFolder, 2]);
+      assert.equal(result.outcome === 'finished' && result.metrics[0]?.accuracy, undefined);
+    });
+  });
+
+  void describe('continue-as-new', () => {
+    void it('carries the iteration, the prepared storage, the model, the config and the metrics into the next run', async () => {
+      const third = gate();
+      const { activities, log } = mockActivities({
+        trainModel: async (input) => {
+          if (input.iteration === 3) await third.promise;
+          return answering.trainModel(input);
+        },
+        prepareExperiment: async (input) => ({ ...(await answering.prepareExperiment(input)), datasetDir: `${MOCK_ROOT}/prepared-dataset` }),
+      });
+      const exp = uniqueExperiment('carried');
+      const handle = await start(exp, activities, { nIters: 4, shards: 1 });
+      await log.next('trainModel', (input: { iteration: number }) => input.iteration === 3);
+      const progress = await handle.query(progressQuery);
+      assert.deepEqual([progress.iteration, progress.phase, progress.totalSteps], [3, 'training', 8]);
+      assert.deepEqual(progress.metrics.map((m) => m.iteration), [1, 2], 'the metrics of earlier runs are carried');
+      third.open();
+      const result = await handle.result();
+
+      assert.equal(log.inputs('prepareExperiment').length, 1, 'prepared once, in the first run');
+      const layout = (i: number) => iterationLayout(MOCK_ROOT, exp, i);
+      const generateWith = log.inputs('generateShard').map((g) => [g.iteration, g.checkpointUri, g.datasetDir]);
+      assert.deepEqual(generateWith, [
+        [1, BASE_MODEL, `${MOCK_ROOT}/prepared-dataset`],
+        [2, `${layout(1).modelDir}/step_4`, `${MOCK_ROOT}/prepared-dataset`],
+        [3, `${layout(2).modelDir}/step_6`, `${MOCK_ROOT}/prepared-dataset`],
+      ]);
+      assert.deepEqual(
+        log.inputs('writeIterationConfig').map((c) => c.previousConfigUri),
+        [experimentLayout(MOCK_ROOT, exp).baseConfig, layout(1).config, layout(2).config],
+        "each config copies the previous iteration's",
+      );
+      assert.deepEqual(log.inputs('trainModel').map((t) => t.baseCheckpointUri), [BASE_MODEL, BASE_MODEL, BASE_MODEL]);
+
+      assert.equal(result.outcome, 'finished');
+      if (result.outcome !== 'finished') return;
+      assert.equal(result.iterations, 3);
+      assert.deepEqual(result.metrics.map((m) => [m.iteration, m.totalSteps]), [[1, 4], [2, 6], [3, 8]]);
+      const runs = await historiesOf(env.client, handle);
+      assert.equal(runs.length, 3, 'one run per iteration');
+      for (const { history } of runs.slice(0, 2)) {
+        assert.ok(history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes, 'each run but the last continues as new');
+      }
+    });
+  });
+
+  void describe('messages', () => {
+    void it('setNIters: the validator refuses a bound below the running iteration + 1, in every run; a valid one is carried on', async () => {
+      const [first, second] = [gate(), gate()];
+      const { activities, log } = mockActivities({
+        generateShard: async (input) => {
+          await (input.iteration === 1 ? first : second).promise;
+          return answering.generateShard(input);
+        },
+      });
+      const exp = uniqueExperiment('niters');
+      const refused = (smallest: number) => (err: unknown) => {
+        assert.ok(err instanceof WorkflowUpdateFailedError, String(err));
+        assert.match(String((err.cause as Error).message), new RegExp(`smallest allowed value is ${smallest}$`));
+        return true;
+      };
+      const handle = await start(exp, activities, { nIters: 3, shards: 1 });
+      await log.next('generateShard');
+      await assert.rejects(handle.executeUpdate(setNItersUpdate, { args: [1] }), refused(2));
+      await assert.rejects(handle.executeUpdate(setNItersUpdate, { args: [2.5] }), refused(2));
+      assert.deepEqual(await handle.executeUpdate(setNItersUpdate, { args: [4] }), { previous: 3, nIters: 4 });
+      first.open();
+
+      await log.next('generateShard', (input: { iteration: number }) => input.iteration === 2);
+      assert.equal((await handle.query(progressQuery)).nIters, 4, 'the new bound is carried into the next run');
+      await assert.rejects(handle.executeUpdate(setNItersUpdate, { args: [2] }), refused(3));
+      second.open();
+      const result = await handle.result();
+      assert.equal(result.outcome, 'finished');
+      if (result.outcome === 'finished') assert.equal(result.iterations, 3, 'iterations 1..nIters-1 with the new nIters');
+      const accepted = (await eventsOf(handle)).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+      assert.equal(accepted.length, 1, 'a refused update leaves nothing in history');
+      await captureHistories(env, handle, 'set-niters');
+    });
+
+    void it('stopAfterIteration: the running iteration finishes (train, eval, metrics), then the run completes as stopped', async () => {
+      const training = gate();
+      const { activities, log } = mockActivities({
+        trainModel: async (input) => {
+          await training.promise;
+          return answering.trainModel(input);
+        },
+      });
+      const exp = uniqueExperiment('stop');
+      const handle = await start(exp, activities, { nIters: 10, shards: 1 });
+      await log.next('trainModel');
+      await handle.signal(stopAfterIterationSignal);
+      const progress = await handle.query(progressQuery);
+      assert.deepEqual([progress.stopRequested, progress.phase, progress.nIters], [true, 'training', 10]);
+      training.open();
+      const result = await handle.result();
+      assert.equal(result.outcome, 'stopped');
+      if (result.outcome !== 'stopped') return;
+      assert.equal(result.iterations, 1);
+      assert.equal(result.metrics.length, 1);
+      assert.deepEqual(log.names().slice(-4), ['trainModel', 'evalShard', 'mergeEval', 'recordMetrics'], 'the iteration ran to its end');
+      assert.equal(log.inputs('generateShard').filter((g) => g.iteration === 2).length, 0, 'no next iteration');
+      assert.equal((await historiesOf(env.client, handle)).length, 1, 'no continue-as-new');
+      await captureHistories(env, handle, 'stop-after-iteration');
+    });
+  });
+
+  void describe('inputs that run nothing', () => {
+    void it('returns the plan of a dry run without calling any activity', async () => {
+      const { activities, log } = mockActivities();
+      const exp = uniqueExperiment('dry');
+      const handle = await start(exp, activities, { dryRun: true, nIters: 4 });
+      const result = await handle.result();
+      assert.equal(result.outcome, 'dry-run');
+      if (result.outcome !== 'dry-run') return;
+      assert.deepEqual(result.plan.iterations.map((p) => p.totalSteps), [4, 6, 8]);
+      assert.equal(result.plan.iterations[1]?.generateWith, result.plan.iterations[0]?.checkpoint);
+      assert.deepEqual(log.calls, []);
+      assert.equal((await eventsOf(handle)).some((e) => e.activityTaskScheduledEventAttributes), false);
+    });
+
+    void it('fails at once, before any activity, listing every problem of an invalid input', async () => {
+      const { activities, log } = mockActivities();
+      const exp = uniqueExperiment('invalid');
+      registry.register(exp, activities);
+      const handle = await env.client.workflow.start('starExperiment', {
+        taskQueue: workers[0]!.taskQueue,
+        workflowId: exp,
+        args: [{ experiment: exp, task: 'arithmetic', nIters: 0, steadyGrow: true, exponentialGrow: true, nIter: 5, pRationalization: 2 }],
+      });
+      await assert.rejects(handle.result(), (err: unknown) => {
+        assert.ok(err instanceof WorkflowFailedError);
+        assert.ok(err.cause instanceof ApplicationFailure);
+        assert.equal(err.cause.type, 'InvalidExperimentInput');
+        assert.equal(err.cause.nonRetryable, true);
+        for (const field of ['nIters', 'pRationalization', 'nIter', 'exponentialGrow']) assert.match(err.cause.message, new RegExp(`at ${field}`));
+        assert.match(err.cause.message, /4 problems/);
+        return true;
+      });
+      await captureHistories(env, handle, 'invalid-input');
+      assert.deepEqual(log.calls, []);
+    });
+
+    void it('refuses a workflow ID that is not the experiment name', async () => {
+      const { activities, log } = mockActivities();
+      const workflowId = uniqueExperiment('other');
+      registry.register(workflowId, activities);
+      const handle = await env.client.workflow.start(starExperiment, {
+        taskQueue: workers[0]!.taskQueue,
+        workflowId,
+        args: [tinyExperiment('some-name', MOCK_ROOT, BASE_MODEL, BASE_CONFIG)],
+      });
+      await assert.rejects(handle.result(), (err: unknown) => {
+        assert.ok(err instanceof WorkflowFailedError);
+        assert.match(String(err.cause?.message), /workflow ID must be the experiment name: start it with --workflow-id some-name/);
+        return true;
+      });
+      assert.deepEqual(log.calls, []);
+    });
+  });
+
+  void describe('failures', () => {
+    void it('wraps a failed step as StepFailed, naming the iteration, the step, the cause and `star resume`', async () => {
+      const { activities, log } = mockActivities({
+        writeIterationConfig: async () => {
+          throw ApplicationFailure.nonRetryable('base trainer config /x/base.json does not exist; restore it', 'MissingFile');
+        },
+      });
+      const exp = uniqueExperiment('config-fails');
+      const failure = await stepFailure(await start(exp, activities, { nIters: 2 }));
+      assert.equal(
+        failure.message,
+        `iteration 1, config (writeIterationConfig) failed: base trainer config /x/base.json does not exist; restore it. ` +
+          `Fix the cause, then run \`star resume ${exp}\` to continue from this step.`,
+      );
+      assert.deepEqual(failure.details, [{ iteration: 1, phase: 'config', activityType: 'writeIterationConfig' }]);
+      assert.ok(failure.cause instanceof ActivityFailure, 'the activity failure is kept as the cause');
+      assert.ok(failure.cause.cause instanceof ApplicationFailure);
+      assert.equal(failure.cause.cause.type, 'MissingFile');
+      assert.equal(log.inputs('writeIterationConfig').length, 1, 'a non-retryable failure is not retried');
+      assert.equal(log.inputs('trainModel').length, 0, 'nothing after the failed step runs');
+    });
+
+    void it('names the preparing step when prepareExperiment fails', async () => {
+      const { activities } = mockActivities({
+        prepareExperiment: async () => {
+          throw ApplicationFailure.nonRetryable('base checkpoint file:///nowhere has no manifest.json', 'MissingCheckpoint');
+        },
+      });
+      const exp = uniqueExperiment('prepare-fails');
+      const failure = await stepFailure(await start(exp, activities));
+      assert.match(failure.message, /^iteration 1, preparing \(prepareExperiment\) failed: base checkpoint file:\/\/\/nowhere has no manifest\.json\./);
+    });
+
+    void it('retries a transient failure and goes on; fails the step once the attempts are used up', async () => {
+      let recordsCalls = 0;
+      const flaky = mockActivities({
+        writeRecords: async (input) => {
+          recordsCalls += 1;
+          if (recordsCalls === 1) throw transient('store briefly unreachable');
+          return answering.writeRecords(input);
+        },
+      });
+      const result = await (await start(uniqueExperiment('flaky'), flaky.activities, { nIters: 2, shards: 1 })).result();
+      assert.equal(result.outcome, 'finished');
+      assert.equal(flaky.log.inputs('writeRecords').length, 2);
+
+      const broken = mockActivities({
+        mergeGeneration: async () => {
+          throw transient('store unreachable');
+        },
+      });
+      const failure = await stepFailure(await start(uniqueExperiment('broken'), broken.activities, { nIters: 2, shards: 1 }));
+      assert.match(failure.message, /^iteration 1, merging \(mergeGeneration\) failed: store unreachable\./);
+      assert.equal(broken.log.inputs('mergeGeneration').length, 5, 'the policy allows 5 attempts');
+    });
+
+    void it('cancels the sibling shards when one shard fails (allOrCancel)', async () => {
+      const cancelled = new Map<number, ActivityCancellationDetails | undefined>();
+      const { activities, log } = mockActivities({
+        generateShard: async (input) => {
+          if (input.shard !== 0) return untilCancelled((details) => cancelled.set(input.shard, details));
+          // Fail only once both siblings are running, so there is something to cancel.
+          await Promise.all([1, 2].map((k) => log.next('generateShard', (g: { shard: number }) => g.shard === k)));
+          throw ApplicationFailure.nonRetryable('shard 0: corrupt line 7 in train_rand_split.jsonl', 'CorruptDataset');
+        },
+      });
+      const exp = uniqueExperiment('siblings');
+      const handle = await start(exp, activities, { nIters: 2, shards: 3 });
+      const failure = await stepFailure(handle);
+      // The siblings hear of it on their next heartbeat.
+      await until(() => cancelled.size >= 2);
+      assert.match(failure.message, /^iteration 1, generating \(generateShard\) failed: shard 0: corrupt line 7/);
+      assert.deepEqual([...cancelled.keys()].sort(), [1, 2]);
+      // The run failed in the same workflow task, so the siblings may hear "not found" rather than
+      // "cancel requested"; the history says whether the workflow asked.
+      assert.deepEqual(await cancelRequestedActivities(handle), ['generateShard', 'generateShard'], 'the workflow asked to cancel both siblings');
+      assert.equal(log.inputs('mergeGeneration').length, 0);
+    });
+  });
+
+  void describe('the command trainer (trainOnHosts)', () => {
+    const commandTrainer = { nIters: 2, shards: 1, trainer: 'command' as const, hosts: [...HOSTS] };
+
+    void it('retries the whole step on every host when one host has used up its attempts', async () => {
+      const { activities } = mockActivities();
+      const calls = { a: 0, b: 0 };
+      const cancelledA: (ActivityCancellationDetails | undefined)[] = [];
+      const hosts: Record<string, TrainOnHost> = {
+        [hostA]: async (input) => {
+          calls.a += 1;
+          // Busy in the first whole-step attempt until cancelled; then trains.
+          if (calls.a === 1) return untilCancelled((details) => cancelledA.push(details));
+          return answerTrainOnHost(input);
+        },
+        [hostB]: async (input) => {
+          calls.b += 1;
+          if (calls.b <= 3) throw transient(`host ${input.host}: device busy`);
+          return answerTrainOnHost(input);
+        },
+      };
+      const exp = uniqueExperiment('whole-step');
+      const handle = await start(exp, activities, commandTrainer, hosts);
+      const result = await handle.result();
+      assert.equal(result.outcome, 'finished');
+      if (result.outcome !== 'finished') return;
+      assert.equal(result.metrics[0]?.checkpointUri, `${iterationLayout(MOCK_ROOT, exp, 1).modelDir}/step_4`, "host 0's checkpoint");
+      assert.deepEqual(calls, { a: 2, b: 4 }, 'host b: 3 attempts in the first whole step, 1 in the second; host a once per whole step');
+      await until(() => cancelledA.length >= 1);
+      assert.equal(cancelledA[0]?.cancelRequested, true, "host a's first attempt was cancelled when host b gave up");
+      assert.deepEqual(await cancelRequestedActivities(handle), ['trainOnHost']);
+    });
+
+    void it('fails the step after the last whole-step attempt', async () => {
+      const { activities } = mockActivities();
+      const calls = { a: 0, b: 0 };
+      const hosts: Record<string, TrainOnHost> = {
+        [hostA]: async (input) => {
+          calls.a += 1;
+          return answerTrainOnHost(input);
+        },
+        [hostB]: async (input) => {
+          calls.b += 1;
+          throw transient(`host ${input.host}: device busy`);
+        },
+      };
+      const failure = await stepFailure(await start(uniqueExperiment('hosts-exhausted'), activities, commandTrainer, hosts));
+      assert.match(failure.message, new RegExp(`^iteration 1, training \\(trainOnHost\\) failed: host ${hostB}: device busy\\.`));
+      assert.deepEqual(calls, { a: 3, b: 9 }, '3 whole-step attempts, 3 attempts of host b in each');
+    });
+
+    void it('does not retry the whole step for a non-retryable failure, and cancels the other hosts', async () => {
+      const { activities } = mockActivities();
+      const calls = { a: 0, b: 0 };
+      const cancelledA: unknown[] = [];
+      const aRunning = gate();
+      const hosts: Record<string, TrainOnHost> = {
+        [hostA]: async () => {
+          calls.a += 1;
+          aRunning.open();
+          return untilCancelled((details) => cancelledA.push(details));
+        },
+        [hostB]: async () => {
+          calls.b += 1;
+          await aRunning.promise;
+          throw ApplicationFailure.nonRetryable('command template has no {config}', 'InvalidCommandTemplate');
+        },
+      };
+      const handle = await start(uniqueExperiment('hosts-bad-input'), activities, commandTrainer, hosts);
+      const failure = await stepFailure(handle);
+      await until(() => cancelledA.length >= 1);
+      assert.match(failure.message, /^iteration 1, training \(trainOnHost\) failed: command template has no \{config\}\./);
+      assert.deepEqual(calls, { a: 1, b: 1 }, 'one attempt, no whole-step retry');
+      assert.deepEqual(await cancelRequestedActivities(handle), ['trainOnHost'], "the workflow asked to cancel host a's training");
+    });
+  });
+});
