@@ -1,6 +1,7 @@
 /**
- * Re-captures the replay fixtures: runs the workflow integration tests with STAR_CAPTURE_HISTORIES=1,
- * which saves every run of their scenarios here as `{scenario}-{run}.json`. Commit the result after a
+ * Re-captures the replay fixtures: runs the workflow tests with STAR_CAPTURE_HISTORIES=1 (end to end
+ * with the real model; the messages and the invalid input with mock activities, whose histories have
+ * the same commands), which saves every run of their scenarios here as `{scenario}-{run}.json`. Commit the result after a
  * deliberate change to the workflow's commands (and keep old histories if old runs must still replay).
  *
  *   npx tsx test/histories/capture.ts
@@ -13,7 +14,7 @@ const dir = __dirname;
 for (const name of readdirSync(dir)) if (name.endsWith('.json')) rmSync(join(dir, name));
 const result = spawnSync(
   process.execPath,
-  [join(dir, '..', '..', 'scripts', 'run-tests.js'), 'test/workflows/experiment', 'test/workflows/messages', 'test/workflows/resume', 'test/workflows/command-trainer'],
+  [join(dir, '..', '..', 'scripts', 'run-tests.js'), 'test/workflows/experiment', 'test/workflows/logic', 'test/workflows/resume', 'test/workflows/command-trainer'],
   { stdio: 'inherit', env: { ...process.env, STAR_CAPTURE_HISTORIES: '1' } },
 );
 console.log(readdirSync(dir).filter((name) => name.endsWith('.json')).join('\n'));
