@@ -225,7 +225,7 @@ void describe('starExperiment logic with mock activities', { timeout: 180_000 },
   });
 
   void describe('messages', () => {
-    void it('setNIters: the validator refuses a bound below the running iteration + 1, in every run; a valid one is carried on', async () => {
+    void it('setNIters: the validator refuses a bound below the running iteration + 1 (in every run) or past the growth limit; a valid one is carried on', async () => {
       const [first, second] = [gate(), gate()];
       const { activities, log } = mockActivities({
         generateShard: async (input) => {
@@ -243,6 +243,11 @@ void describe('starExperiment logic with mock activities', { timeout: 180_000 },
       await log.next('generateShard');
       await assert.rejects(handle.executeUpdate(setNItersUpdate, { args: [1] }), refused(2));
       await assert.rejects(handle.executeUpdate(setNItersUpdate, { args: [2.5] }), refused(2));
+      await assert.rejects(handle.executeUpdate(setNItersUpdate, { args: [2 ** 52] }), (err: unknown) => {
+        assert.ok(err instanceof WorkflowUpdateFailedError, String(err));
+        assert.match(String((err.cause as Error).message), /^nIters 4503599627370496: the steady growth rule gives \d+ training steps .* more than 2\^53 - 1/);
+        return true;
+      });
       assert.deepEqual(await handle.executeUpdate(setNItersUpdate, { args: [4] }), { previous: 3, nIters: 4 });
       first.open();
 
