@@ -1,38 +1,13 @@
 /**
  * Which errors are the input's fault (retrying cannot help) and which are transient. Bad input — a
- * missing dataset file, a corrupt line, a missing checkpoint, a growth rule giving 0 steps — becomes a
+ * missing dataset file, a corrupt line, a missing checkpoint, a growth rule giving 0 steps — is any
+ * `BadInputError` (core/errors.ts; core, storage, model and host errors extend it) and becomes a
  * non-retryable ApplicationFailure whose message names the cause; everything else is retried.
  */
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-
-/** Error classes (by `name`) of core/, model/ and storage/ that mean "the input is wrong". */
-const BAD_INPUT_ERRORS = new Set([
-  'StorageNotFoundError',
-  'StorageAccessError',
-  'JsonlLineError',
-  'TfRecordCorruptError',
-  'ZeroTrainingStepsError',
-  'TooManyTrainingStepsError',
-  'GenerationOptionsError',
-  'ArithmeticProblemError',
-  'UnknownTaskError',
-  'UnknownTokenizerError',
-  'InvalidExperimentInputError',
-  'CheckpointError',
-  'ModelConfigError',
-  'RecordsInputError',
-  'RecordFileNameError',
-  'IterationConfigError',
-  'BaseConfigError',
-  'TfExampleError',
-  'BadInputError',
-]);
+import { BadInputError } from '../core/errors';
 
 /** An error the activity raises itself when its input is wrong. */
-export class BadInputError extends Error {
-  override readonly name = 'BadInputError';
-}
-
 export function badInput(message: string): BadInputError {
   return new BadInputError(message);
 }
@@ -49,7 +24,7 @@ export async function asActivity<T>(step: string, work: () => Promise<T>): Promi
 export function classify(step: string, err: unknown): unknown {
   if (err instanceof ApplicationFailure || err instanceof CancelledFailure) return err;
   if (!(err instanceof Error)) return err;
-  if (BAD_INPUT_ERRORS.has(err.name) || isMissingFile(err)) {
+  if (err instanceof BadInputError || isMissingFile(err)) {
     return ApplicationFailure.create({ nonRetryable: true, type: err.name, message: `${step}: ${err.message}`, cause: err });
   }
   return err;

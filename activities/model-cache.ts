@@ -70,10 +70,7 @@ export class ModelCache {
   }
 }
 
-/**
- * loadModel's "no checkpoint at …" is a plain Error, which would be retried; a missing or unreadable
- * manifest is checked first so it fails at once as bad input, naming the URI.
- */
+/** Loads a checkpoint; a missing or unreadable one fails as bad input naming where it came from and the fix. */
 async function checkedLoad(checkpointUri: string): Promise<LoadedModel> {
   await requireCheckpoint(
     checkpointUri,

@@ -1,33 +1,27 @@
 /**
- * Checks done before handing a checkpoint or records to model/, whose own errors for these cases are
- * plain Errors ("no checkpoint at …", "token id … outside the model's vocabulary", "chunks have N
- * tokens") and would be retried although retrying cannot fix them. Here they are bad input: a
+ * What the training activity and the model cache add to model/'s own typed errors: the option a
+ * checkpoint came from and how to fix it, and records checked against the model record by record, so
+ * a failure names the record file (model/train only sees the chunks). All of it is bad input: a
  * non-retryable failure naming the URI and what to do.
  */
 import { parseTextExample } from '../core/tf-example';
 import { readTfRecords } from '../core/tfrecord';
 import { readIndexEntries } from '../core/records';
-import { parseModelConfig, readManifest, tokenizerByName, type CheckpointManifest, type ModelConfig } from '../model';
+import { CheckpointError, parseModelConfig, readManifest, tokenizerByName, type CheckpointManifest, type ModelConfig } from '../model';
 import { exampleRows } from '../model/example-rows';
-import { exists, joinUri, readBytes } from '../storage';
+import { joinUri, readBytes } from '../storage';
 import { badInput } from './failures';
 
-const EMBEDDED_CHECKPOINT_HINT =
-  "a checkpoint of the embedded model holds manifest.json and weights.bin; the reference trainer's (device_train.py, meta.json) cannot be loaded by it";
-
 /**
- * The manifest of the checkpoint at `uri`, which must exist and parse. `what` names it for the
- * message (e.g. "baseModelLocation"), `fix` says what to change.
+ * The manifest of the checkpoint at `uri`. model/ reports a missing or unreadable one as a
+ * CheckpointError; this names `what` it is (e.g. "baseModelLocation") and adds `fix`.
  */
 export async function requireCheckpoint(uri: string, what: string, fix: string): Promise<CheckpointManifest> {
-  const manifestUri = joinUri(uri, 'manifest.json');
-  if (!(await exists(manifestUri))) {
-    throw badInput(`${what} ${uri} is not a checkpoint: ${manifestUri} does not exist. ${fix} (${EMBEDDED_CHECKPOINT_HINT}).`);
-  }
   try {
     return await readManifest(uri);
   } catch (err) {
-    throw badInput(`${what} ${uri} has an unreadable manifest: ${(err as Error).message}. ${fix}.`);
+    if (err instanceof CheckpointError) throw new CheckpointError(`${what} ${err.message}. ${fix}.`);
+    throw err;
   }
 }
 

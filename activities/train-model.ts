@@ -34,8 +34,7 @@ export async function trainModel(_deps: ActivityDeps, input: TrainModelInput): P
             'Keep more examples (nTrainSamples, rationalize) or use a model with a shorter seq.',
         );
       }
-      // model/train's own errors for a missing checkpoint or records of another model are plain Errors,
-      // which would be retried; checked here first, they fail at once, naming the URI and the fix.
+      // Checked here first so a failure names the option and the record file, not only model/train's chunk number.
       const base = await requireCheckpoint(input.baseCheckpointUri, 'baseModelLocation', 'Point baseModelLocation at a step_N folder written by the embedded trainer (or model/train-cli.ts)');
       const chunks = await checkedTrainingChunks(input.indexUri, base, input.baseCheckpointUri);
       if (chunks.length === 0) {

@@ -7,6 +7,7 @@
  * `ExperimentOptions` is the normalised form the code uses (defaults filled, digit ranges expanded).
  */
 import { z } from 'zod';
+import { BadInputError } from '../core/errors';
 import { growthLimitProblem } from '../core/step-growth';
 
 /** Workflow IDs are experiment names; they also become folder and file names in storage. */
@@ -201,7 +202,7 @@ export function parseExperimentInputOrThrow(raw: unknown): ExperimentOptions {
   return result.options;
 }
 
-export class InvalidExperimentInputError extends Error {
+export class InvalidExperimentInputError extends BadInputError {
   override readonly name = 'InvalidExperimentInputError';
   constructor(readonly problems: InputProblem[], readonly details: string) {
     super(`invalid experiment input (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${details}`);

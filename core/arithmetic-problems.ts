@@ -1,5 +1,6 @@
 import type { Example, Split } from './example';
 import { keyedHash, mulberry32 } from './prng';
+import { BadInputError } from './errors';
 
 /**
  * n-digit addition in the reference's format (`arithmetic/gen_sums.py` with the scratchpad on):
@@ -50,7 +51,7 @@ export function addDecimal(a: string, b: string): string {
   return out.replace(/^0+(?=\d)/, '');
 }
 
-export class ArithmeticProblemError extends Error {
+export class ArithmeticProblemError extends BadInputError {
   override readonly name = 'ArithmeticProblemError';
 }
 

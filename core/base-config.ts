@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BadInputError } from './errors';
 
 /**
  * The reference trainer's config (`configs/qa_base.json` of the STaR repo, read by mesh-transformer-jax's
@@ -43,7 +44,7 @@ export const baseConfigSchema = z.looseObject({
 
 export type BaseConfig = z.infer<typeof baseConfigSchema>;
 
-export class BaseConfigError extends Error {
+export class BaseConfigError extends BadInputError {
   override readonly name = 'BaseConfigError';
 }
 

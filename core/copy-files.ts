@@ -3,7 +3,8 @@
  * new one. The reference orders a folder's files by the integer after the last `_` of the name before
  * the first `.` (`exp_3.txt` → 3).
  */
-export class RecordFileNameError extends Error {
+import { BadInputError } from './errors';
+export class RecordFileNameError extends BadInputError {
   override readonly name = 'RecordFileNameError';
 }
 

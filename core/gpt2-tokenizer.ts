@@ -1,5 +1,6 @@
 import { Tiktoken, type TiktokenBPE } from 'js-tiktoken/lite';
 import { END_OF_TEXT, type Tokenizer } from './tokenizer';
+import { BadInputError } from './errors';
 
 /**
  * GPT-2 byte-level BPE (`r50k_base`, the vocabulary of the reference's `GPT2TokenizerFast('gpt2')`),
@@ -66,7 +67,7 @@ export const gpt2Tokenizer: Tokenizer = {
   decode: (ids) => getState().encoding.decode(Array.from(ids)),
 };
 
-export class UnknownTokenizerError extends Error {
+export class UnknownTokenizerError extends BadInputError {
   override readonly name = 'UnknownTokenizerError';
 }
 

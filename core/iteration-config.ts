@@ -1,5 +1,6 @@
 import type { TaskName } from './example';
 import type { BaseConfig } from './base-config';
+import { BadInputError } from './errors';
 
 /**
  * Names of an experiment's files, as iteration_train.py builds them (paths relative to the reference
@@ -56,7 +57,7 @@ export interface IterationConfigOptions {
   targetSave?: string;
 }
 
-export class IterationConfigError extends Error {
+export class IterationConfigError extends BadInputError {
   override readonly name = 'IterationConfigError';
 }
 

@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import { readText } from '../storage';
+import { BadInputError } from './errors';
 
-export class JsonlLineError extends Error {
+export class JsonlLineError extends BadInputError {
   override readonly name = 'JsonlLineError';
   constructor(
     readonly uri: string,

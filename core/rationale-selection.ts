@@ -3,6 +3,7 @@ import type { Example, Task } from './example';
 import { buildPrompt } from './prompt';
 import { keyedSeed, keyedUnit } from './prng';
 import { END_OF_TEXT } from './tokenizer';
+import { BadInputError } from './errors';
 
 /** One prompt for the model; `seed` makes the sample reproducible. */
 export interface SampleRequest {
@@ -68,7 +69,7 @@ const PURPOSE = {
   showHint: 'show-hint-save',
 } as const;
 
-export class GenerationOptionsError extends Error {
+export class GenerationOptionsError extends BadInputError {
   override readonly name = 'GenerationOptionsError';
 }
 

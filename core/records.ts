@@ -6,6 +6,7 @@ import { splitSavedText } from './saved-text';
 import { frameRecords, readTfRecords } from './tfrecord';
 import { encodeInt64Example, parseTextExample } from './tf-example';
 import type { Tokenizer } from './tokenizer';
+import { BadInputError } from './errors';
 
 /** The reference's `seq` (chunks are `seq + 1` = 1537 tokens) and its converter's default seed. */
 export const DEFAULT_RECORD_SEQ = 1536;
@@ -69,7 +70,7 @@ export interface WriteRecordsResult {
   tokenizer: string;
 }
 
-export class RecordsInputError extends Error {
+export class RecordsInputError extends BadInputError {
   override readonly name = 'RecordsInputError';
 }
 

@@ -69,7 +69,7 @@ export function growthSettings(options: GrowthOptions): GrowthSettings {
  * Thrown when a growth rule gives fewer than one training step (the epoch rule does when too few
  * examples were kept). The reference would go on and "train" for 0 steps; we stop and say why.
  */
-export class ZeroTrainingStepsError extends Error {
+export class ZeroTrainingStepsError extends BadInputError {
   override readonly name = 'ZeroTrainingStepsError';
   constructor(
     readonly rule: GrowthRule,

@@ -8,6 +8,7 @@
  *
  * Encoding writes the packed form, as TensorFlow's serializer does; parsing accepts packed and unpacked.
  */
+import { BadInputError } from './errors';
 
 const WIRE_VARINT = 0;
 const WIRE_I64 = 1;
@@ -32,7 +33,7 @@ function writeVarint(out: Uint8Array, offset: number, value: number): number {
   return offset;
 }
 
-export class TfExampleError extends Error {
+export class TfExampleError extends BadInputError {
   override readonly name = 'TfExampleError';
 }
 

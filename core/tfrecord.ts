@@ -1,4 +1,5 @@
 import { maskedCrc32c } from './crc32c';
+import { BadInputError } from './errors';
 
 /**
  * TFRecord framing: for each record, uint64 length (little-endian), masked CRC32C of those 8 bytes,
@@ -20,7 +21,7 @@ export function frameRecords(records: readonly Uint8Array[]): Buffer {
   return out;
 }
 
-export class TfRecordCorruptError extends Error {
+export class TfRecordCorruptError extends BadInputError {
   override readonly name = 'TfRecordCorruptError';
   constructor(
     readonly source: string,

@@ -5,6 +5,7 @@
  * then are placeholders replaced inside each word, so a value with spaces or shell characters stays
  * one argument and is never interpreted: nothing here runs through a shell.
  */
+import { BadInputError } from '../core/errors';
 
 /** What a template may name. URIs of local files are given as plain paths (trainers take paths). */
 export interface CommandValues {
@@ -32,7 +33,7 @@ export const PLACEHOLDERS: readonly (keyof CommandValues)[] = [
   'host_count',
 ];
 
-export class CommandTemplateError extends Error {
+export class CommandTemplateError extends BadInputError {
   override readonly name = 'CommandTemplateError';
 }
 

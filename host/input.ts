@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { TrainOnHostInput } from '../contracts/activities';
+import { BadInputError } from '../core/errors';
 
 export const trainOnHostInputSchema = z.object({
   host: z.string().min(1),
@@ -26,7 +27,7 @@ export const trainOnHostInputSchema = z.object({
   logUri: z.string().min(1),
 }) satisfies z.ZodType<TrainOnHostInput>;
 
-export class HostInputError extends Error {
+export class HostInputError extends BadInputError {
   override readonly name = 'HostInputError';
 }
 

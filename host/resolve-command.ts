@@ -4,8 +4,9 @@
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { BadInputError } from '../core/errors';
 
-export class CommandNotFoundError extends Error {
+export class CommandNotFoundError extends BadInputError {
   override readonly name = 'CommandNotFoundError';
 }
 

@@ -13,17 +13,18 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { asActivity } from '../activities/failures';
+import { BadInputError } from '../core/errors';
 import type { TrainingProgress } from '../contracts/heartbeats';
 import type { TrainOnHostInput, TrainOnHostResult } from '../contracts/activities';
 import { exists, localPathOf, schemeOf } from '../storage';
-import { CommandTemplateError, expandCommand, type CommandValues } from './command-template';
+import { expandCommand, type CommandValues } from './command-template';
 import { completedCheckpoint, finalCheckpointUri } from './final-checkpoint';
-import { HostInputError, parseTrainOnHostInput } from './input';
+import { parseTrainOnHostInput } from './input';
 import { OutputLog } from './output-log';
-import { CommandNotFoundError, resolveProgram } from './resolve-command';
+import { resolveProgram } from './resolve-command';
 import { RunningTrainerFile } from './running-trainer';
 import { StepTracker } from './step-parser';
-import { TrainingIndexError, copyTrainingIndex, trainingIndexPath } from './training-index';
+import { copyTrainingIndex, trainingIndexPath } from './training-index';
 import { TrainerProcess, stopProcessGroup, type TrainerExit } from './trainer-process';
 
 export interface HostSettings {
@@ -206,7 +207,7 @@ function checked<T>(fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    if (err instanceof HostInputError || err instanceof CommandTemplateError || err instanceof CommandNotFoundError || err instanceof TrainingIndexError) throw badInput(err.message);
+    if (err instanceof BadInputError) throw badInput(err.message);
     throw err;
   }
 }

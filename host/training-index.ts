@@ -6,8 +6,9 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { readBytes } from '../storage';
+import { BadInputError } from '../core/errors';
 
-export class TrainingIndexError extends Error {
+export class TrainingIndexError extends BadInputError {
   override readonly name = 'TrainingIndexError';
 }
 

@@ -4,6 +4,7 @@ import { parseModelConfig } from './config';
 import { EmbeddedModel, type LoadedModel } from './embedded-model';
 import { sizeOf, type NamedWeight } from './params';
 import { tokenizerByName } from './tokenizers';
+import { CheckpointError } from './errors';
 
 /**
  * A checkpoint is a directory: `weights.bin` (little-endian float32 tensors back to back), optionally
@@ -98,19 +99,19 @@ export async function saveCheckpoint(model: EmbeddedModel, dirUri: string, optio
 export async function readManifest(checkpointUri: string): Promise<CheckpointManifest> {
   const manifestUri = joinUri(checkpointUri, 'manifest.json');
   if (!(await exists(manifestUri))) {
-    throw new Error(
-      `no checkpoint at ${checkpointUri}: ${manifestUri} does not exist (a checkpoint directory holds manifest.json and weights.bin; ` +
-        'check the URI, or that training finished writing it)',
+    throw new CheckpointError(
+      `${checkpointUri} is not a checkpoint: ${manifestUri} does not exist. Check the URI, or that training finished writing it ` +
+        "(a checkpoint of the embedded model holds manifest.json and weights.bin; the reference trainer's (device_train.py, meta.json) cannot be loaded by it)",
     );
   }
   let raw: unknown;
   try {
     raw = await readJson(manifestUri);
   } catch (err) {
-    throw new Error(`checkpoint manifest ${manifestUri} is not valid JSON: ${(err as Error).message}`);
+    throw new CheckpointError(`${checkpointUri} has an unreadable manifest: ${manifestUri} is not valid JSON (${(err as Error).message}); write the checkpoint again`);
   }
   const parsed = CheckpointManifestSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`checkpoint manifest ${manifestUri} is malformed:\n${z.prettifyError(parsed.error)}`);
+  if (!parsed.success) throw new CheckpointError(`${checkpointUri} has an unreadable manifest (write the checkpoint again): ${manifestUri} is malformed:\n${z.prettifyError(parsed.error)}`);
   return parsed.data;
 }
 
@@ -118,7 +119,7 @@ function unpack(buffer: Buffer, manifest: CheckpointManifest, base: number, uri:
   return manifest.tensors.map((t) => {
     const start = base + t.offset;
     if (t.bytes !== sizeOf(t.shape) * 4 || start + t.bytes > buffer.length) {
-      throw new Error(`${uri}: tensor ${t.name} (shape ${t.shape.join('x')}, ${t.bytes} bytes at ${start}) does not fit the file (${buffer.length} bytes)`);
+      throw new CheckpointError(`${uri}: tensor ${t.name} (shape ${t.shape.join('x')}, ${t.bytes} bytes at ${start}) does not fit the file (${buffer.length} bytes); the file is truncated or belongs to another manifest: write the checkpoint again`);
     }
     const data = new Float32Array(sizeOf(t.shape));
     Buffer.from(data.buffer).set(buffer.subarray(start, start + t.bytes));
@@ -141,7 +142,7 @@ export async function loadOptimizerState(checkpointUri: string, manifest: Checkp
   const uri = joinUri(checkpointUri, manifest.optimizer.file);
   const buffer = await readBytes(uri);
   const half = manifest.tensors.reduce((n, t) => n + t.bytes, 0);
-  if (buffer.length !== 2 * half) throw new Error(`${uri} has ${buffer.length} bytes, expected ${2 * half}`);
+  if (buffer.length !== 2 * half) throw new CheckpointError(`${uri} has ${buffer.length} bytes, expected ${2 * half}; the optimizer state is truncated: remove this checkpoint so training resumes from an earlier one`);
   return {
     m: unpack(buffer, manifest, 0, uri).map((w) => w.data),
     v: unpack(buffer, manifest, half, uri).map((w) => w.data),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { readJson } from '../storage';
+import { ModelConfigError } from './errors';
 
 /**
  * The shape of the embedded transformer. Field names follow the reference's base config
@@ -31,10 +32,10 @@ export interface ModelConfig {
 
 export function parseModelConfig(value: unknown, source = 'model config'): ModelConfig {
   const parsed = ModelConfigSchema.safeParse(value);
-  if (!parsed.success) throw new Error(`${source} is not a valid model config:\n${z.prettifyError(parsed.error)}`);
+  if (!parsed.success) throw new ModelConfigError(`${source} is not a valid model config:\n${z.prettifyError(parsed.error)}`);
   const c = parsed.data;
   if (c.d_model % c.n_heads !== 0) {
-    throw new Error(`${source}: d_model ${c.d_model} must be divisible by n_heads ${c.n_heads}`);
+    throw new ModelConfigError(`${source}: d_model ${c.d_model} must be divisible by n_heads ${c.n_heads}; change one of them`);
   }
   return {
     layers: c.layers,

@@ -4,6 +4,7 @@ import { parseModelConfig, type ModelConfig, type ModelConfigInput } from './con
 import { initWeights, weightSpecs, type NamedWeight } from './params';
 import { tokenizerByName } from './tokenizers';
 import type { WeightTensors } from './transformer';
+import { CheckpointError, ModelConfigError } from './errors';
 
 /**
  * A transformer held on the host (Float32Arrays, the source of truth for checkpoints and the
@@ -25,10 +26,10 @@ export class EmbeddedModel {
   ) {
     const specs = weightSpecs(config);
     if (specs.length !== hostWeights.length || specs.some((s, i) => s.name !== hostWeights[i].name)) {
-      throw new Error(`weights do not match the config's parameter list (${specs.map((s) => s.name).join(', ')})`);
+      throw new CheckpointError(`weights do not match the config's parameter list (${specs.map((s) => s.name).join(', ')})`);
     }
     if (tokenizer.vocabSize > config.n_vocab) {
-      throw new Error(`tokenizer ${tokenizer.name} has ${tokenizer.vocabSize} ids but n_vocab is ${config.n_vocab}; raise n_vocab`);
+      throw new ModelConfigError(`tokenizer ${tokenizer.name} has ${tokenizer.vocabSize} ids but n_vocab is ${config.n_vocab}; raise n_vocab`);
     }
   }
 

@@ -8,3 +8,4 @@ export { train, newestCheckpoint, type TrainOptions, type TrainResult } from './
 export { answerTokens, targetMask } from './loss-mask';
 export { parameterCount } from './params';
 export { shutdownComputePool, workerCount } from './compute-pool';
+export { CheckpointError, ModelConfigError, TrainingDataError } from './errors';

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { normaliseRoot, readJson, joinUri } from '../storage';
 import { readManifest } from './checkpoint';
 import { train } from './train';
+import { BadInputError } from '../core/errors';
 
 const IterationConfigSchema = z.looseObject({
   train_set: z.string().min(1),
@@ -26,7 +27,8 @@ const IterationConfigSchema = z.looseObject({
   seed: z.number().int().optional(),
 });
 
-class UsageError extends Error {}
+/** A wrong argument or input file: printed without a stack, exit status 2. */
+class UsageError extends BadInputError {}
 
 const USAGE =
   'usage: npx tsx model/train-cli.ts --config <iteration config json URI> --tune-model-path <base checkpoint URI> ' +

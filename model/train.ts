@@ -9,6 +9,7 @@ import { mixSeed, Rng } from './rng';
 import { exampleRows } from './example-rows';
 import { tokenizerByName } from './tokenizers';
 import { loadRecordChunks } from './records';
+import { CheckpointError, TrainingDataError } from './errors';
 
 export interface TrainOptions {
   /** The checkpoint every run starts from (the reference fine-tunes the base model each iteration). */
@@ -63,7 +64,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   validate(options);
   await initBackend();
   const recordChunks = options.chunks ?? (await loadRecordChunks(options.recordsIndexUri!));
-  if (recordChunks.length === 0) throw new Error(`no training chunks (records index ${options.recordsIndexUri ?? '(chunks option)'} is empty)`);
+  if (recordChunks.length === 0) throw new TrainingDataError(`no training chunks (records index ${options.recordsIndexUri ?? '(chunks option)'} is empty)`);
   const chunks = await trainingRows(recordChunks, options.baseCheckpointUri);
   const identity: RunIdentity = {
     seed: options.seed,
@@ -84,7 +85,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     checkSameRun(resumeFrom.uri, manifest.training?.identity as RunIdentity | undefined, identity);
     model = await loadModel(resumeFrom.uri);
     const state = await loadOptimizerState(resumeFrom.uri, manifest);
-    if (!state) throw new Error(`${resumeFrom.uri} has no optimizer state, so training cannot resume from it; remove it or use another outputDirUri`);
+    if (!state) throw new CheckpointError(`${resumeFrom.uri} has no optimizer state, so training cannot resume from it; remove it or use another outputDirUri`);
     adam = state;
     step = resumeFrom.step;
     if (step >= options.totalSteps) return { checkpointUri: resumeFrom.uri, step, loss: Number.NaN };
@@ -147,7 +148,7 @@ function validate(o: TrainOptions): void {
   const positiveInt = (name: string, v: number) => {
     if (!Number.isInteger(v) || v < 1) throw new Error(`train: ${name} must be a positive integer, got ${v}`);
   };
-  if (o.totalSteps === 0) throw new Error('train: totalSteps is 0, so there is nothing to train; the growth rule gave no steps (too few kept examples?)');
+  if (o.totalSteps === 0) throw new TrainingDataError('train: totalSteps is 0, so there is nothing to train; the growth rule gave no steps (too few kept examples?)');
   positiveInt('totalSteps', o.totalSteps);
   positiveInt('checkpointEvery', o.checkpointEvery);
   positiveInt('batchSize', o.batchSize);
@@ -163,11 +164,11 @@ async function trainingRows(chunks: Int32Array[], baseCheckpointUri: string): Pr
   const seq = Number((manifest.config as { seq?: unknown }).seq);
   if (!(chunks[0].length > seq + 1)) return chunks;
   chunks.forEach((chunk, i) => {
-    if (chunk.length !== chunks[0].length) throw new Error(`training chunk ${i} has ${chunk.length} tokens, the first has ${chunks[0].length}; all must match`);
+    if (chunk.length !== chunks[0].length) throw new TrainingDataError(`training chunk ${i} has ${chunk.length} tokens, the first has ${chunks[0].length}; all must match`);
   });
   const { rows } = exampleRows(chunks, tokenizerByName(manifest.tokenizer), seq + 1);
   if (rows.length === 0) {
-    throw new Error(`the ${chunks.length} training chunk(s) of ${chunks[0].length} tokens hold no whole example with an answer to train on; keep more examples or write the records with a shorter seq`);
+    throw new TrainingDataError(`the ${chunks.length} training chunk(s) of ${chunks[0].length} tokens hold no whole example with an answer to train on; keep more examples or write the records with a shorter seq`);
   }
   return rows;
 }
@@ -175,23 +176,23 @@ async function trainingRows(chunks: Int32Array[], baseCheckpointUri: string): Pr
 function checkChunks(chunks: Int32Array[], model: EmbeddedModel): void {
   const len = chunks[0].length;
   if (len < 2 || len > model.config.seq + 1) {
-    throw new Error(`training chunks have ${len} tokens; the model takes chunks of 2..${model.config.seq + 1} (seq ${model.config.seq} + 1)`);
+    throw new TrainingDataError(`training chunks have ${len} tokens; the model takes chunks of 2..${model.config.seq + 1} (seq ${model.config.seq} + 1)`);
   }
   chunks.forEach((chunk, i) => {
-    if (chunk.length !== len) throw new Error(`training chunk ${i} has ${chunk.length} tokens, the first has ${len}; all must match`);
+    if (chunk.length !== len) throw new TrainingDataError(`training chunk ${i} has ${chunk.length} tokens, the first has ${len}; all must match`);
     for (const id of chunk) {
       if (id < 0 || id >= model.config.n_vocab) {
-        throw new Error(`training chunk ${i} holds token id ${id}, outside the model's vocabulary (${model.config.n_vocab}, tokenizer ${model.tokenizer.name}); were the records written with another tokenizer?`);
+        throw new TrainingDataError(`training chunk ${i} holds token id ${id}, outside the model's vocabulary (${model.config.n_vocab}, tokenizer ${model.tokenizer.name}); were the records written with another tokenizer?`);
       }
     }
   });
 }
 
 function checkSameRun(uri: string, saved: RunIdentity | undefined, now: RunIdentity): void {
-  if (!saved) throw new Error(`${uri} was not written by train(), so it cannot be resumed; use another outputDirUri`);
+  if (!saved) throw new CheckpointError(`${uri} was not written by train(), so it cannot be resumed; use another outputDirUri`);
   const diffs = (Object.keys(now) as (keyof RunIdentity)[]).filter((k) => saved[k] !== now[k]);
   if (diffs.length) {
-    throw new Error(
+    throw new CheckpointError(
       `cannot resume from ${uri}: it was trained with ${diffs.map((k) => `${k}=${saved[k]}`).join(', ')} but this run has ` +
         `${diffs.map((k) => `${k}=${now[k]}`).join(', ')}; use the same settings or a fresh outputDirUri`,
     );

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { BadInputError } from '../core/errors';
 
 /**
  * Storage every worker shares, addressed by URI: `file:///abs/path` (or a plain path) on one machine,
@@ -22,14 +23,14 @@ export interface Store {
   downloadFile(uri: string, localPath: string): Promise<void>;
 }
 
-export class StorageNotFoundError extends Error {
+export class StorageNotFoundError extends BadInputError {
   override readonly name = 'StorageNotFoundError';
   constructor(readonly uri: string) {
     super(`${uri} does not exist; check the path, or that the step that writes it has run`);
   }
 }
 
-export class StorageAccessError extends Error {
+export class StorageAccessError extends BadInputError {
   override readonly name = 'StorageAccessError';
   constructor(readonly uri: string, detail: string) {
     super(`cannot access ${uri}: ${detail}`);

@@ -2,12 +2,13 @@ import type { Task, TaskName } from '../example';
 import { arithmeticTask } from './arithmetic';
 import { commonsenseQaTask } from './commonsenseqa';
 import { gsmTask } from './gsm';
+import { BadInputError } from '../errors';
 
 export * from './arithmetic';
 export * from './commonsenseqa';
 export * from './gsm';
 
-export class UnknownTaskError extends Error {
+export class UnknownTaskError extends BadInputError {
   override readonly name = 'UnknownTaskError';
   constructor(readonly task: string) {
     super(`unknown task "${task}": use commonsenseqa, gsm or arithmetic`);

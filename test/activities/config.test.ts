@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../activities';
-import { BadInputError } from '../../activities/failures';
+import { BadInputError } from '../../core/errors';
 import { trainSetFor } from '../../activities/write-iteration-config';
 import { parseExperimentInputOrThrow } from '../../contracts/experiment-input';
 import { scratchDir, writeBaseConfig } from '../workflows/fixtures/experiment-input';

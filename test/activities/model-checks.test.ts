@@ -1,6 +1,6 @@
 /**
- * Model errors that retrying cannot fix fail at once: model/ reports a missing checkpoint and records
- * of another model as plain Errors, so the training activity and the model cache check first.
+ * Model errors that retrying cannot fix fail at once (model/'s errors extend BadInputError), naming the
+ * option or record file and the fix.
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../activities';
-import { BadInputError } from '../../activities/failures';
+import { BadInputError } from '../../core/errors';
 import { ModelCache } from '../../activities/model-cache';
 import type { TrainModelInput } from '../../contracts/activities';
 import { encodeInt64Example } from '../../core/tf-example';

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { createModel, initBackend, loadModel, readManifest, saveCheckpoint } from '../../model';
+import { BadInputError } from '../../core/errors';
+import { CheckpointError, createModel, initBackend, loadModel, readManifest, saveCheckpoint } from '../../model';
 import { TINY, tempDir } from './fixtures';
 
 void describe('embedded model checkpoints', () => {
@@ -42,7 +43,8 @@ void describe('embedded model checkpoints', () => {
   void it('names the missing manifest when the checkpoint URI is wrong', async () => {
     const dir = join(tempDir(), 'nothing-here');
     await assert.rejects(loadModel(dir), (err: Error) => {
-      assert.match(err.message, /no checkpoint at .*nothing-here: .*manifest\.json does not exist/);
+      assert.ok(err instanceof CheckpointError && err instanceof BadInputError, `bad input, not retried: got ${err.name}`);
+      assert.match(err.message, /nothing-here is not a checkpoint: .*manifest\.json does not exist/);
       return true;
     });
   });
@@ -51,7 +53,7 @@ void describe('embedded model checkpoints', () => {
     const dir = join(tempDir(), 'bad');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ format: 'star-embedded-checkpoint', version: 1, step: -1 }));
-    await assert.rejects(loadModel(dir), /manifest\.json is malformed:[\s\S]*step/);
+    await assert.rejects(loadModel(dir), (err: Error) => err instanceof CheckpointError && /manifest\.json is malformed:[\s\S]*step/.test(err.message));
   });
 
   void it('rejects a weights file that is too short', async () => {

@@ -28,7 +28,7 @@ void describe('train-cli', () => {
   void it('exits 2 naming the missing base checkpoint', () => {
     const r = runCli(['--config', configPath, '--tune-model-path', join(dir, 'no-such-checkpoint')]);
     assert.equal(r.status, 2);
-    assert.match(r.stderr, /--tune-model-path: no checkpoint at .*no-such-checkpoint/);
+    assert.match(r.stderr, /--tune-model-path: .*no-such-checkpoint is not a checkpoint/);
   });
 
   void it('exits 2 naming the invalid config field', () => {
