@@ -15,6 +15,7 @@ import { hostTaskQueue } from '../contracts/task-queues';
 import { connectWorker, describeTarget, workerTargetFromEnv } from '../connection/temporal';
 import { stateDir } from '../connection/state-dir';
 import { createHostActivities, killRunningTrainers, type HostSettings } from '../host';
+import { BadInputError } from '../core/errors';
 
 const HOST_NAME = /^[A-Za-z0-9_.-]+$/;
 
@@ -26,7 +27,7 @@ const USAGE =
   '  --state-dir DIR          local folder for the note of the running trainer (default $STAR_STATE_DIR or .state/)\n' +
   '  --quiet                  do not copy the trainer\'s output to this console (it always goes to the store)';
 
-export class HostWorkerUsageError extends Error {
+export class HostWorkerUsageError extends BadInputError {
   override readonly name = 'HostWorkerUsageError';
 }
 

@@ -2,6 +2,8 @@
  * The experiment worker's settings from the environment (workers/main.ts as a process), checked
  * before it connects, so a typo fails at once with the variable, its value and what to set.
  */
+import { BadInputError } from '../core/errors';
+
 export interface WorkerEnvSettings {
   taskQueue?: string;
   workflowBundlePath?: string;
@@ -11,7 +13,7 @@ export interface WorkerEnvSettings {
   chunkSize?: number;
 }
 
-export class WorkerEnvError extends Error {
+export class WorkerEnvError extends BadInputError {
   override readonly name = 'WorkerEnvError';
 }
 

@@ -1,9 +1,17 @@
 /**
- * The `command` trainer (issue 5): one `trainOnHost` activity per host, each on its host's own task
+ * The `command` trainer: one `trainOnHost` activity per host, each on its host's own task
  * queue, all at once. If one host fails, the others are cancelled and the whole step is retried, since
  * a multi-host trainer cannot continue with a host missing.
  */
-import { ActivityFailure, ApplicationFailure, isCancellation, log, proxyActivities } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  ApplicationFailure,
+  isCancellation,
+  log,
+  patched,
+  proxyActivities,
+} from '@temporalio/workflow';
 import { TRAIN_ON_HOST, type TrainModelResult, type TrainOnHostInput, type TrainOnHostResult } from '../contracts/activities';
 import { hostTaskQueue } from '../contracts/task-queues';
 import { HOST_TRAINING_LIMITS, hostRetry } from './activity-proxies';
@@ -20,8 +28,16 @@ export interface HostTrainingRequest {
   onHostDone: () => void;
 }
 
+/** Histories from before host training waited for the cancelled hosts replay without the wait. */
+const WAIT_FOR_CANCELLED_HOSTS = 'host-training-waits-for-cancelled-hosts';
+
 export async function trainOnHosts(request: HostTrainingRequest): Promise<TrainModelResult> {
   const { hosts } = request;
+  // The whole step is retried right after the other hosts are cancelled: wait until their trainers
+  // have stopped, so a new attempt never runs beside the old one.
+  const cancellationType = patched(WAIT_FOR_CANCELLED_HOSTS)
+    ? ActivityCancellationType.WAIT_CANCELLATION_COMPLETED
+    : ActivityCancellationType.TRY_CANCEL;
   let lastError: unknown;
   for (let attempt = 1; attempt <= HOST_TRAINING_LIMITS.wholeStepAttempts; attempt += 1) {
     try {
@@ -32,6 +48,7 @@ export async function trainOnHosts(request: HostTrainingRequest): Promise<TrainM
             startToCloseTimeout: HOST_TRAINING_LIMITS.startToCloseTimeout,
             heartbeatTimeout: `${request.heartbeatTimeoutSeconds}s`,
             retry: hostRetry(),
+            cancellationType,
           });
           const result = await act[TRAIN_ON_HOST]({ ...request.base, host, hostIndex, hostCount: hosts.length, logUri: request.logUri(host) });
           request.onHostDone();
