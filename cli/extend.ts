@@ -1,8 +1,8 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { setNItersUpdate } from '../contracts/messages';
 import { parseCommandArgs } from './args';
-import { closedStateAdvice, describeWhere, experimentState, resolveTarget, withClient } from './experiment-client';
 import { UsageError } from './errors';
+import { withExperiment } from './with-experiment';
 
 const USAGE = 'star extend <experiment> <nIters>';
 const ANSWER_SECONDS = 20;
@@ -23,17 +23,7 @@ export async function extendCommand(argv: string[]): Promise<number> {
   const [experiment, text] = positionals;
   const nIters = Number(text);
   if (!Number.isInteger(nIters)) throw new UsageError(`nIters ${text}: expected a whole number\nusage: ${USAGE}`);
-  const target = resolveTarget();
-  return withClient(target, async (client) => {
-    const state = await experimentState(client, experiment);
-    if (state.kind === 'absent') {
-      console.error(`No experiment named ${experiment} on ${describeWhere(target)}.`);
-      return 1;
-    }
-    if (state.kind !== 'running') {
-      console.log(closedStateAdvice(experiment, state));
-      return 1;
-    }
+  return withExperiment(experiment, { mustRun: true }, async ({ client }) => {
     try {
       // An update is answered by a worker; without one it would wait forever.
       const result = await client.connection.withDeadline(Date.now() + ANSWER_SECONDS * 1000, () =>

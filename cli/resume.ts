@@ -1,6 +1,6 @@
 import { NothingToResumeError, resetToFailedStep } from './reset';
 import { onePositional, parseCommandArgs } from './args';
-import { describeWhere, experimentState, resolveTarget, withClient } from './experiment-client';
+import { withExperiment } from './with-experiment';
 
 const USAGE = 'star resume <experiment>';
 
@@ -19,13 +19,7 @@ export async function resumeCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const experiment = onePositional(positionals, 'experiment name', USAGE);
-  const target = resolveTarget();
-  return withClient(target, async (client) => {
-    const state = await experimentState(client, experiment);
-    if (state.kind === 'absent') {
-      console.error(`No experiment named ${experiment} on ${describeWhere(target)}.`);
-      return 1;
-    }
+  return withExperiment(experiment, { mustRun: false }, async ({ client }) => {
     try {
       const outcome = await resetToFailedStep(client, experiment);
       const step = outcome.failedActivity

@@ -3,7 +3,8 @@ import type { ExperimentProgress } from '../contracts/messages';
 import type { ExperimentResult } from '../workflows/star-experiment';
 import { activityDetail } from './activity-detail';
 import { onePositional, parseCommandArgs } from './args';
-import { closedStateAdvice, describeWhere, experimentState, queryProgress, resolveTarget, withClient, type ExperimentState } from './experiment-client';
+import { closedStateAdvice, describeWhere, queryProgress, type ExperimentState } from './experiment-client';
+import { withExperiment } from './with-experiment';
 import { headline, metricsTable, phaseBars } from './progress-view';
 
 const USAGE = 'star status <experiment> [--json]';
@@ -24,14 +25,8 @@ export async function statusCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const experiment = onePositional(positionals, 'experiment name', USAGE);
-  const target = resolveTarget();
-  return withClient(target, async (client) => {
-    const state = await experimentState(client, experiment);
-    if (state.kind === 'absent') {
-      if (values.json) console.log(JSON.stringify({ experiment, state: 'absent' }, null, 2));
-      else console.error(`No experiment named ${experiment} on ${describeWhere(target)}.`);
-      return 1;
-    }
+  const onAbsent = values.json ? () => console.log(JSON.stringify({ experiment, state: 'absent' }, null, 2)) : undefined;
+  return withExperiment(experiment, { mustRun: false, onAbsent }, async ({ client, target, state }) => {
     const progress = (await queryProgress(client, experiment)) ?? (await progressFromResult(client, experiment, state));
     const report: StatusReport = {
       experiment,

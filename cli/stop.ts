@@ -1,6 +1,7 @@
 import { stopAfterIterationSignal } from '../contracts/messages';
 import { onePositional, parseCommandArgs } from './args';
-import { closedStateAdvice, describeWhere, experimentState, queryProgress, resolveTarget, withClient } from './experiment-client';
+import { queryProgress } from './experiment-client';
+import { withExperiment } from './with-experiment';
 
 const USAGE = 'star stop <experiment>';
 
@@ -12,17 +13,8 @@ export async function stopCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const experiment = onePositional(positionals, 'experiment name', USAGE);
-  const target = resolveTarget();
-  return withClient(target, async (client) => {
-    const state = await experimentState(client, experiment);
-    if (state.kind === 'absent') {
-      console.error(`No experiment named ${experiment} on ${describeWhere(target)}.`);
-      return 1;
-    }
-    if (state.kind !== 'running') {
-      console.log(closedStateAdvice(experiment, state));
-      return 0;
-    }
+  // A closed experiment has nothing to stop: its advice, and status 0.
+  return withExperiment(experiment, { mustRun: true, closedExitCode: 0 }, async ({ client }) => {
     await client.workflow.getHandle(experiment).signal(stopAfterIterationSignal);
     const progress = await queryProgress(client, experiment);
     const where = progress ? ` after iteration ${progress.iteration} (now ${progress.phase})` : ' after the running iteration';
