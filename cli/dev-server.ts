@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ensureTemporalCli } from './temporal-binary';
 import { findFreePort, isPortFree, namespaceAnswers } from './ports';
-import { processAlive, sleep, stopProcessGroup, tail } from './process-group';
+import { processAlive, sleep, stopProcessGroup } from '../core/process-group';
 
 /**
  * The local Temporal dev server that `star run` uses when no TEMPORAL_ADDRESS is given.
@@ -262,5 +262,14 @@ async function waitUntilReady(address: string, pid: number, logFile: string, tim
       throw new Error(`the Temporal dev server (pid ${pid}) did not answer on ${address} within ${timeoutMs / 1000}s; see ${logFile}`);
     }
     await sleep(250);
+  }
+}
+
+/** The last `lines` lines of a log file, for an error message. */
+function tail(path: string, lines: number): string {
+  try {
+    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
   }
 }

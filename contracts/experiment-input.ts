@@ -18,7 +18,7 @@ const HOST_NAME = /^[A-Za-z0-9_.-]+$/;
 export const TASKS = ['commonsenseqa', 'gsm', 'arithmetic'] as const;
 export type TaskName = (typeof TASKS)[number];
 
-/** The reference trainer, as issue 5 names it: `{config}` and `{base_model}` are filled per iteration. */
+/** The reference trainer's command line: `{config}` and `{base_model}` are filled per iteration. */
 export const DEFAULT_COMMAND_TEMPLATE = 'python3 device_train.py --config {config} --tune-model-path={base_model}';
 
 // `--set` and the Temporal CLI give strings; booleans and numbers are accepted in either form.
@@ -104,7 +104,7 @@ const inputSchema = z
     /** The base trainer config JSON (the reference's `configs/qa_base.json`); each iteration's config copies it. */
     baseConfig: z.string().min(1).default('configs/qa_base.json'),
 
-    // Spreading the work (issue 5).
+    // Spreading the work over workers and training hosts.
     /** Generation and eval each run as this many parallel activities. */
     shards: int(1).default(1),
     trainer: z.enum(['embedded', 'command']).default('embedded'),
@@ -140,7 +140,7 @@ const inputSchema = z
         code: 'custom',
         path: ['datasetDir'],
         input: value.datasetDir,
-        message: `task ${value.task} needs datasetDir: the folder holding ${value.task}/train_rand_split.jsonl, ${value.task}/dev_rand_split.jsonl and the prompt files (e.g. /work/shared/data/star)`,
+        message: `task ${value.task} needs datasetDir: the folder holding commonsenseqa/ and gsm/ (the reference's data), with ${value.task}/train_rand_split.jsonl, ${value.task}/dev_rand_split.jsonl and the prompt files`,
       });
     }
     if (value.trainer === 'command' && hosts.length === 0) {

@@ -38,18 +38,8 @@ export function growthRuleOf(flags: { steadyGrow: boolean; exponentialGrow: bool
   return 'epoch';
 }
 
-/** The growth options of an experiment input, under the reference's names (camelCase). */
-export interface GrowthOptions {
-  steadyGrow: boolean;
-  exponentialGrow: boolean;
-  startSteps: number;
-  addSteps: number;
-  growSteps: number;
-  baseEpochs: number;
-  addEpochs: number;
-  gradientAccumulationSteps: number;
-  sequenceCount: number;
-}
+/** The growth options of an experiment input, under the reference's names (camelCase): the rule as two flags. */
+export type GrowthOptions = Omit<GrowthSettings, 'rule'> & { steadyGrow: boolean; exponentialGrow: boolean };
 
 /** The growth settings of an experiment input. */
 export function growthSettings(options: GrowthOptions): GrowthSettings {

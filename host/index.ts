@@ -1,5 +1,5 @@
 /**
- * The host side of per-host training (issue 5): the `trainOnHost` activity that `workers/host.ts`
+ * The host side of per-host training: the `trainOnHost` activity that `workers/host.ts`
  * serves on task queue `star-host-{host}`.
  */
 import { TRAIN_ON_HOST, type TrainOnHostInput } from '../contracts/activities';

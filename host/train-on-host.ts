@@ -25,7 +25,8 @@ import { resolveProgram } from './resolve-command';
 import { RunningTrainerFile } from './running-trainer';
 import { StepTracker } from './step-parser';
 import { copyTrainingIndex, trainingIndexPath } from './training-index';
-import { TrainerProcess, stopProcessGroup, type TrainerExit } from './trainer-process';
+import { stopProcessGroup } from '../core/process-group';
+import { TrainerProcess, type TrainerExit } from './trainer-process';
 
 export interface HostSettings {
   /** The name this worker serves (`star-host-{host}`); an input for another host is refused. */

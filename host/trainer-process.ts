@@ -4,7 +4,7 @@
  * the whole group: SIGTERM first, so it can stop cleanly, then SIGKILL after a grace period.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { signalGroup, stopProcessGroup } from '../core/process-group';
 
 export interface TrainerProcessOptions {
   argv: string[];
@@ -88,88 +88,3 @@ function forEachLine(stream: NodeJS.ReadableStream | null, onLine: (line: string
     rest = '';
   });
 }
-
-/** SIGTERM to group `pgid`, SIGKILL to whatever is left after `graceMs`; resolves when it is gone. */
-export async function stopProcessGroup(pgid: number, graceMs: number): Promise<void> {
-  signalGroup(pgid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (groupAlive(pgid) && Date.now() < deadline) await sleep(100);
-  if (groupAlive(pgid)) signalGroup(pgid, 'SIGKILL');
-  // A process in uninterruptible sleep dies only when its I/O returns; do not wait for it forever.
-  const killDeadline = Date.now() + 30_000;
-  while (groupAlive(pgid) && Date.now() < killDeadline) await sleep(50);
-}
-
-export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // the group is already gone
-  }
-}
-
-/**
- * Whether a live (not zombie) process of group `pgid` remains. /proc is read where there is one,
- * because `kill(-pgid, 0)` also counts zombies, which hold no resources and are reaped by init.
- */
-export function groupAlive(pgid: number): boolean {
-  let pids: string[];
-  try {
-    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
-  } catch {
-    try {
-      process.kill(-pgid, 0);
-      return true;
-    } catch (err) {
-      return (err as NodeJS.ErrnoException).code === 'EPERM';
-    }
-  }
-  return pids.some((pid) => {
-    const stat = processStat(pid);
-    return stat !== undefined && stat.pgrp === pgid && stat.state !== 'Z' && stat.state !== 'X';
-  });
-}
-
-/** Live members of group `pgid` (pids), for messages and tests. */
-export function groupMembers(pgid: number): number[] {
-  let pids: string[];
-  try {
-    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
-  } catch {
-    return [];
-  }
-  return pids
-    .filter((pid) => {
-      const stat = processStat(pid);
-      return stat !== undefined && stat.pgrp === pgid && stat.state !== 'Z' && stat.state !== 'X';
-    })
-    .map(Number);
-}
-
-/**
- * When process `pid` started (clock ticks since boot, /proc/PID/stat field 22): with the pid, it names
- * one process for good, as pids are reused. Undefined when there is no such process (or no /proc).
- */
-export function processStartTime(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after "(comm)" start at field 3 (state), so field 22 is index 19.
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
-  } catch {
-    return undefined;
-  }
-}
-
-function processStat(pid: string): { state: string; pgrp: number } | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined; // exited meanwhile
-  }
-  // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so split after the last ')'.
-  const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { state, pgrp: Number(pgrp) };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

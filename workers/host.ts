@@ -1,5 +1,5 @@
 /**
- * The host worker of per-host training (issue 5): started once on every training host (a TPU VM, a GPU
+ * The host worker of per-host training: started once on every training host (a TPU VM, a GPU
  * machine) with that host's name, it serves only `trainOnHost` on task queue `star-host-{name}` and runs
  * the experiment's training command there. See docs/hosts.md.
  *

@@ -30,7 +30,7 @@ export const ACTIVITY_LIMITS = {
   recordMetrics: { startToCloseTimeout: '5m', attempts: 5 },
 } as const satisfies Record<keyof StarActivities, { startToCloseTimeout: string; attempts: number }>;
 
-/** Per-host training (issue 5): each host retries on its own a few times; the workflow then retries the whole step. */
+/** Per-host training: each host retries on its own a few times; the workflow then retries the whole step. */
 export const HOST_TRAINING_LIMITS = { startToCloseTimeout: '72h', attempts: 3, wholeStepAttempts: 3 } as const;
 
 export function activityProxies(heartbeatTimeoutSeconds: number): StarActivities {

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readServerRecord, stopDevServer } from '../../cli/dev-server';
-import { processAlive } from '../../cli/process-group';
+import { processAlive } from '../../core/process-group';
 import { tinyBaseModel } from '../workflows/fixtures/tiny-model';
 import { tinyExperiment, writeBaseConfig } from '../workflows/fixtures/experiment-input';
 

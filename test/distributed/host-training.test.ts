@@ -17,7 +17,7 @@ import { Worker } from '@temporalio/worker';
 import { hostTaskQueue } from '../../contracts/task-queues';
 import { writeRecords } from '../../core/records';
 import { arithmeticTokenizer, createModel, initBackend, readManifest, saveCheckpoint } from '../../model';
-import { groupAlive } from '../../host/trainer-process';
+import { groupAlive } from '../../core/process-group';
 import { pendingActivityProgress } from '../../cli/activity-progress';
 import { exists, joinUri, normaliseRoot, readBytes, readText, writeJson } from '../../storage';
 import { gcsSkipReason, startGcsEmulator, type GcsEmulator } from '../helpers/gcs-emulator';

@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { groupAlive, signalGroup } from '../../core/process-group';
 
 /**
  * A fake-gcs-server process for tests: loopback only, in-memory backend, one bucket, and
@@ -66,43 +66,7 @@ async function createBucketAt(endpoint: string, name: string): Promise<void> {
 
 /** Signals every process of the emulator's group (the guard may have exited while others remain). */
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-/**
- * Whether a live (not zombie) process of the group `pgid` is still there. Zombies are ignored: a
- * process whose parent died is reaped by init whenever init gets to it, and it holds no port.
- */
-export function groupAlive(pgid: number): boolean {
-  let pids: string[];
-  try {
-    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
-  } catch {
-    // No /proc (macOS): ask the kernel, zombies included.
-    try {
-      process.kill(-pgid, 0);
-      return true;
-    } catch (err) {
-      return (err as NodeJS.ErrnoException).code === 'EPERM';
-    }
-  }
-  for (const pid of pids) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      continue; // exited meanwhile
-    }
-    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so split after the last ')'.
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') return true;
-  }
-  return false;
+  if (child.pid !== undefined) signalGroup(child.pid, signal);
 }
 
 async function waitForGroupExit(pgid: number, ms: number): Promise<boolean> {

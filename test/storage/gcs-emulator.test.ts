@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
-import { gcsSkipReason, groupAlive, startGcsEmulator } from '../helpers/gcs-emulator';
+import { groupAlive } from '../../core/process-group';
+import { gcsSkipReason, startGcsEmulator } from '../helpers/gcs-emulator';
 
 async function waitUntil(check: () => boolean, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;

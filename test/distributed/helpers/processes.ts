@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { groupAlive, signalGroup } from '../../../host/trainer-process';
+import { groupAlive, signalGroup } from '../../../core/process-group';
 
 export const repoRoot = join(__dirname, '..', '..', '..');
 
