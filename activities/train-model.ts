@@ -12,6 +12,7 @@ import { checkpointUri } from '../contracts/layout';
 import type { ActivityDeps } from './deps';
 import { asActivity, badInput } from './failures';
 import { inputKey, once } from './manifest';
+import { LossLog } from './loss-log';
 import { checkedTrainingChunks, requireCheckpoint } from './model-checks';
 import { cancellationSignal, heartbeat } from './progress';
 import type { TrainModelInput, TrainModelResult } from '../contracts/activities';
@@ -49,6 +50,8 @@ export async function trainModel(_deps: ActivityDeps, input: TrainModelInput): P
         gradientAccumulationSteps: Math.floor(positive(config.gradient_accumulation_steps ?? input.options.gradientAccumulationSteps, 'gradient_accumulation_steps', input.configUri)),
       };
       const signal = cancellationSignal();
+      // Histories from before the loss file was saved schedule training without its URI.
+      const lossLog = input.lossUri ? await LossLog.open(input.lossUri) : undefined;
       heartbeat({ kind: 'training', step: 0, totalSteps: input.totalSteps });
       let result;
       try {
@@ -61,8 +64,12 @@ export async function trainModel(_deps: ActivityDeps, input: TrainModelInput): P
           ...settings,
           seed: keyedSeed(input.options.seed, 'train', String(input.iteration)),
           signal,
-          onProgress: (step, loss) => heartbeat({ kind: 'training', step, totalSteps: input.totalSteps, loss }),
+          onProgress: async (step, loss) => {
+            heartbeat({ kind: 'training', step, totalSteps: input.totalSteps, loss });
+            await lossLog?.record(step, loss, step % settings.checkpointEvery === 0 || step === input.totalSteps);
+          },
         });
+        await lossLog?.flush();
       } catch (err) {
         if (signal?.aborted) throw new CancelledFailure(`training of iteration ${input.iteration} cancelled`);
         throw err;

@@ -128,6 +128,8 @@ export interface TrainModelInput {
   /** Chunks in the records: 0 means nothing to train on. */
   records: number;
   manifestUri: string;
+  /** Where the loss of every step is saved (`iterations/{i}/train/loss.jsonl`). */
+  lossUri?: string;
 }
 export interface TrainModelResult {
   checkpointUri: string;

@@ -64,6 +64,10 @@ export interface IterationLayout {
   done: { generate: string; records: string; config: string; train: string; eval: string; copy: string };
   evalSummary: string;
   metrics: string;
+  /** The embedded trainer's loss at every step (core/training-loss.ts). */
+  trainLoss: string;
+  /** The command trainer's output log of each host. */
+  hostLog(host: string): string;
 }
 
 export function iterationLayout(root: string, exp: string, iteration: number): IterationLayout {
@@ -97,6 +101,8 @@ export function iterationLayout(root: string, exp: string, iteration: number): I
     },
     evalSummary: join(work, 'eval', 'summary.json'),
     metrics: join(dir, 'metrics', `${name}.json`),
+    trainLoss: join(work, 'train', 'loss.jsonl'),
+    hostLog: (host) => join(work, 'train', `${host}.log`),
   };
 }
 

@@ -8,7 +8,6 @@ import type { PreparedExperiment } from '../contracts/activities';
 import type { StarActivities } from './activity-proxies';
 import type { ExperimentOptions } from '../contracts/experiment-input';
 import { experimentLayout, iterationLayout } from '../contracts/layout';
-import { joinUri } from '../contracts/uri';
 import type { Phase, PhaseProgress } from '../contracts/messages';
 import type { IterationMetrics } from '../contracts/metrics';
 import { allOrCancel } from './parallel';
@@ -129,7 +128,7 @@ export async function runIteration(request: IterationRequest): Promise<Iteration
           indexUri: records.indexUri,
           trainSet: it.trainSet,
         },
-        logUri: (host) => joinUri(it.work, 'train', `${host}.log`),
+        logUri: (host) => it.hostLog(host),
         onHostDone: oneDone,
       });
     }
@@ -143,6 +142,7 @@ export async function runIteration(request: IterationRequest): Promise<Iteration
       totalSteps: config.totalSteps,
       records: records.records,
       manifestUri: it.done.train,
+      lossUri: it.trainLoss,
     });
     oneDone();
     return result;
