@@ -1,5 +1,6 @@
 import { addCount, mergeCounts, rationalizedClass, type ClassCounts } from './accuracy';
 import type { Example, Task } from './example';
+import { failureRank, sampleFailures, trimmedOutput, type FailedExample } from './failure-sample';
 import { buildPrompt } from './prompt';
 import { keyedSeed, keyedUnit } from './prng';
 import { END_OF_TEXT } from './tokenizer';
@@ -42,11 +43,15 @@ export interface KeptExample {
   /** `context (hint-free unless p_show_hint_save) + answer + <|endoftext|>`, with the prompt under few_shot_train. */
   text: string;
   rationalized: boolean;
+  /** The hint a kept rationalization was given (the report shows it next to the text). */
+  hint?: string;
 }
 
 export interface GenerationResult {
   kept: KeptExample[];
   counts: ClassCounts;
+  /** A small seeded sample of the examples not kept (core/failure-sample.ts); absent in older outputs. */
+  failures?: FailedExample[];
 }
 
 export interface GenerationPassInput {
@@ -132,13 +137,23 @@ export async function runGenerationPass(input: GenerationPassInput): Promise<Gen
   expectOutputs(plainOutputs, examples.length);
 
   const failures: number[] = [];
+  const failed = new Map<string, FailedExample>();
   examples.forEach((example, i) => {
     const result = task.check(example, plainOutputs[i] as string, checkOpts);
     addCount(counts, example.cls, result.correct);
     if (result.correct && result.answerText !== null) {
       const text = savePrefix + task.context(example, { hint: false }) + result.answerText + END_OF_TEXT;
       kept.push({ exampleId: example.id, index: firstIndex + i, text, rationalized: false });
-    } else if (options.rationalize && chosenForRationalization(options.seed, example.id, options.pRationalization)) {
+      return;
+    }
+    failed.set(example.id, {
+      exampleId: example.id,
+      rank: failureRank(options.seed, example.id),
+      context: task.context(example, { hint: false }),
+      answer: example.answer,
+      output: trimmedOutput(plainOutputs[i] as string),
+    });
+    if (options.rationalize && chosenForRationalization(options.seed, example.id, options.pRationalization)) {
       failures.push(i);
     }
   });
@@ -156,14 +171,19 @@ export async function runGenerationPass(input: GenerationPassInput): Promise<Gen
     hinted.forEach((example, k) => {
       const result = task.check(example, hintedOutputs[k] as string, checkOpts);
       addCount(counts, rationalizedClass(example.cls), result.correct);
-      if (!result.correct || result.answerText === null) return;
+      if (!result.correct || result.answerText === null) {
+        const failure = failed.get(example.id);
+        if (failure) Object.assign(failure, { hintedOutput: trimmedOutput(hintedOutputs[k] as string), hint: example.hint });
+        return;
+      }
+      failed.delete(example.id);
       const showHint = savedWithHint(options.seed, example.id, options.pShowHintSave);
       const text = savePrefix + task.context(example, { hint: showHint }) + result.answerText + END_OF_TEXT;
-      kept.push({ exampleId: example.id, index: firstIndex + (failures[k] as number), text, rationalized: true });
+      kept.push({ exampleId: example.id, index: firstIndex + (failures[k] as number), text, rationalized: true, hint: example.hint });
     });
     kept.sort((x, y) => (x.index as number) - (y.index as number));
   }
-  return { kept, counts: mergeCounts([counts]) };
+  return { kept, counts: mergeCounts([counts]), failures: sampleFailures([[...failed.values()]]) };
 }
 
 export interface EvalPassInput {
@@ -212,5 +232,5 @@ export function mergeGenerationResults(parts: readonly GenerationResult[], order
   };
   const kept = parts.flatMap((part) => part.kept);
   kept.sort((x, y) => position(x) - position(y) || (x.exampleId < y.exampleId ? -1 : x.exampleId > y.exampleId ? 1 : 0));
-  return { kept, counts: mergeCounts(parts.map((part) => part.counts)) };
+  return { kept, counts: mergeCounts(parts.map((part) => part.counts)), failures: sampleFailures(parts.map((part) => part.failures)) };
 }

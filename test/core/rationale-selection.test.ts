@@ -139,6 +139,25 @@ void describe('generation pass', () => {
     assert.deepEqual(byOrder.kept, whole.kept);
   });
 
+  void it('saves a keyed sample of the failures with what the model wrote, leaving the kept set alone', async () => {
+    const plain = await runGenerationPass({ task: commonsenseQaTask, examples, fewShot, sample: fakeModel(), options: base });
+    assert.deepEqual(plain.failures?.map((f) => f.exampleId).sort(), ['q1', 'q11', 'q3', 'q5', 'q7', 'q9']);
+    const failure = plain.failures?.find((f) => f.exampleId === 'q1');
+    assert.deepEqual(failure && { context: failure.context, answer: failure.answer, output: failure.output }, { context: context(1), answer: 'B', output: ' The sky. So the answer is sky (a).' });
+    const ranks = plain.failures?.map((f) => f.rank) ?? [];
+    assert.deepEqual(ranks, [...ranks].sort((a, b) => a - b), 'lowest keyed ranks first');
+
+    // A hinted success is kept, not a failure; the kept set is what it was without the sample.
+    const rationalized = await runGenerationPass({ task: commonsenseQaTask, examples, fewShot, sample: fakeModel(), options: { ...base, rationalize: true } });
+    assert.deepEqual(rationalized.failures, []);
+    assert.equal(rationalized.kept.length, 12);
+    assert.equal(rationalized.kept.find((k) => k.rationalized)?.hint, 'B', 'a kept rationalization carries its hint');
+
+    const many = Array.from({ length: 40 }, (_, i) => ({ ...(examples[1] as Example), id: `f${i}`, question: `What is red #${2 * i + 1}?` }));
+    const capped = await runGenerationPass({ task: commonsenseQaTask, examples: many, fewShot, sample: fakeModel(), options: base });
+    assert.equal(capped.failures?.length, 8, 'a small sample, not every failure');
+  });
+
   void it('passes direct mode to the answer checker', async () => {
     const problem = arithmeticExample('29', '57', 'a1');
     const direct: Sampler = async (requests) => requests.map(() => '\n8 6\n\nInput:');
