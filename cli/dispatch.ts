@@ -50,6 +50,10 @@ const commands: Record<string, Command> = {
     summary: 'validate an input; print the resolved options and each iteration\'s total_steps',
     run: (argv) => load<typeof import('./plan')>('./plan').planCommand(argv),
   },
+  report: {
+    summary: 'write an experiment\'s report (HTML page and PNG charts) from its store; no server needed',
+    run: (argv) => load<typeof import('./report')>('./report').reportCommand(argv),
+  },
   records: {
     summary: 'convert saved STaR text into training records (TFRecords) and an index, as the reference\'s converter',
     run: (argv) => load<typeof import('./records')>('./records').recordsCommand(argv),
