@@ -11,6 +11,7 @@ import { resolveExperimentInput } from './experiment-input';
 import { checkLocalBaseModel } from './base-model-check';
 import { LiveView } from './live-view';
 import { clock, metricsTable } from './progress-view';
+import { RunReport } from './run-report';
 import { RunSession } from './run-session';
 import { stateDir } from '../connection/state-dir';
 import { startWorker } from './worker';
@@ -62,7 +63,11 @@ export async function runCommand(argv: string[]): Promise<number> {
     const outcome = await startOrAttach(session.client, options, taskQueue);
     if (outcome.mode === 'closed') {
       console.log(closedStateAdvice(experiment, outcome.state));
-      if (outcome.state.kind === 'completed') await printFinalTable(outcome.handle);
+      if (outcome.state.kind === 'completed') {
+        await printFinalTable(outcome.handle);
+        const page = await new RunReport(options.storageRoot, experiment, (message) => console.log(message)).final();
+        if (page) console.log(`Report: ${page}`);
+      }
       return outcome.state.kind === 'completed' ? 0 : 1;
     }
     const where = `on ${describeWhere(target)}, task queue ${taskQueue}`;
@@ -79,7 +84,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     console.log(`Starting a worker in this process (log ${workerLog}). Ctrl-C stops it; the next \`star run\` resumes the experiment.`);
     session.worker = await startWorker(target, taskQueue);
     if (session.interrupted) return 130;
-    return await watch(session, outcome.handle, experiment);
+    return await watch(session, outcome.handle, experiment, options.storageRoot);
   } finally {
     await session.close();
   }
@@ -87,12 +92,12 @@ export async function runCommand(argv: string[]): Promise<number> {
 
 type Settled = { ok: true; result: ExperimentResult } | { ok: false; error: unknown };
 
-async function watch(session: RunSession, handle: WorkflowHandle, experiment: string): Promise<number> {
+async function watch(session: RunSession, handle: WorkflowHandle, experiment: string, storageRoot: string): Promise<number> {
   // The final result call must be abandoned before the connection closes, or a retry of it fires on
   // the closed channel.
   const stopWaiting = new AbortController();
   try {
-    return await watchUntilDone(session, handle, experiment, stopWaiting.signal);
+    return await watchUntilDone(session, handle, experiment, storageRoot, stopWaiting.signal);
   } finally {
     stopWaiting.abort();
   }
@@ -120,9 +125,10 @@ async function resultIfClosed(client: NonNullable<RunSession['client']>, handle:
   );
 }
 
-async function watchUntilDone(session: RunSession, handle: WorkflowHandle, experiment: string, signal: AbortSignal): Promise<number> {
+async function watchUntilDone(session: RunSession, handle: WorkflowHandle, experiment: string, storageRoot: string, signal: AbortSignal): Promise<number> {
   const client = session.client!;
   const view = new LiveView();
+  const report = new RunReport(storageRoot, experiment, (message) => view.log(message));
   const started = Date.now();
   let settled: Settled | undefined;
   let workerError: unknown;
@@ -137,6 +143,7 @@ async function watchUntilDone(session: RunSession, handle: WorkflowHandle, exper
     if (progress) {
       last = progress;
       view.update(progress, await activityDetail(client, experiment, progress));
+      report.refreshIfBehind(progress.metrics.length);
     }
     settled = await resultIfClosed(client, handle, signal);
     if (settled) break;
@@ -171,6 +178,8 @@ async function watchUntilDone(session: RunSession, handle: WorkflowHandle, exper
   const table = metricsTable(res.metrics);
   if (table.length > 0) console.log(table.join('\n'));
   console.log(`Last model: ${res.lastCheckpointUri}`);
+  const page = await report.final();
+  if (page) console.log(`Report: ${page} (\`star report ${experiment} --open\` opens it)`);
   return 0;
 }
 

@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readServerRecord, stopDevServer } from '../../cli/dev-server';
@@ -84,6 +84,10 @@ void describe('star run', { timeout: 600_000 }, () => {
     assert.match(run.out, /^\s*1\s+\d+\s+\d+\s+4\s/m);
     assert.match(run.out, /^\s*2\s+\d+\s+\d+\s+6\s/m);
     assert.ok(existsSync(join(dir, 'runs', 'cli-run', 'metrics', 'cli-run_2.json')));
+    const page = join(dir, 'runs', 'cli-run', 'report', 'index.html');
+    assert.match(run.out, new RegExp(`^Report: ${page.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `, 'm'), 'the report of the finished run is printed');
+    assert.ok(existsSync(join(dir, 'runs', 'cli-run', 'report', 'accuracy.png')));
+    assert.match(readFileSync(page, 'utf8'), /2 iterations finished/);
     assert.equal(readServerRecord(stateDir), undefined, 'the dev server it started is stopped');
   });
 
@@ -91,6 +95,7 @@ void describe('star run', { timeout: 600_000 }, () => {
     const run = await starRun(['--input', inputFile], stateDir);
     assert.equal(run.code, 0, run.out);
     assert.match(run.out, /Experiment cli-run has completed/);
+    assert.match(run.out, /^Report: .*index\.html$/m, 'a completed experiment\'s report is refreshed and named');
     const record = readServerRecord(stateDir);
     assert.ok(record === undefined || !processAlive(record.pid));
   });
