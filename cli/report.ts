@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { onePositional, parseCommandArgs } from './args';
-import { UsageError } from './errors';
 
 const USAGE = 'star report <experiment> [--storage-root ROOT] [--out DIR] [--open]';
 
@@ -28,15 +27,8 @@ export async function reportCommand(argv: string[]): Promise<number> {
   // Loaded here, as dispatch loads commands (`require`: tsx's CommonJS hook): only this command needs vega.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { writeReport } = require('../report/write-report') as typeof import('../report/write-report');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { ExperimentNotFoundError } = require('../report/collect') as typeof import('../report/collect');
-  let written;
-  try {
-    written = await writeReport(values['storage-root'] ?? 'runs', experiment, values.out);
-  } catch (err) {
-    if (err instanceof ExperimentNotFoundError) throw new UsageError(err.message);
-    throw err;
-  }
+  // An experiment not found (or a bad STAR_REPORT_FONT) is a BadInputError: one line, status 2.
+  const written = await writeReport(values['storage-root'] ?? 'runs', experiment, values.out);
   for (const warning of written.warnings) console.error(`star report: ${warning}`);
   const finished = written.data.iterations.filter((i) => i.metrics).length;
   console.log(`Report of ${experiment} (${finished} finished iteration${finished === 1 ? '' : 's'}): ${written.html}`);

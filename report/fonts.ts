@@ -5,6 +5,7 @@
  * Without any font the PNGs are drawn without text, so the caller warns.
  */
 import { existsSync } from 'node:fs';
+import { BadInputError } from '../core/errors';
 
 const CANDIDATES: Required<ReportFont>[] = [
   { file: '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', family: 'DejaVu Sans' },
@@ -23,7 +24,7 @@ export interface ReportFont {
   family?: string;
 }
 
-export class ReportFontError extends Error {
+export class ReportFontError extends BadInputError {
   override name = 'ReportFontError';
 }
 
