@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs everything the project needs on a fresh machine: node packages, the Temporal CLI (which
-# carries the dev server), the other tools the tests use (each scripts/install-*.sh), and the Python
-# dev requirements (requirements-dev.txt, if present) into .tools/python.
+# Installs everything the project needs on a fresh machine: node packages (whose postinstall makes the
+# native TensorFlow backend work: scripts/install-tfjs-node.sh), the Temporal CLI (which carries the
+# dev server), the other tools the tests use (each scripts/install-*.sh), and the Python dev
+# requirements (requirements-dev.txt, if present) into .tools/python.
 # Usage: scripts/setup.sh [--ci]   (--ci installs node packages with `npm ci`, exactly as locked)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -9,9 +10,11 @@ cd "$root"
 
 step() { printf '\n== %s\n' "$*" >&2; }
 
-if [ "${1:-}" = "--ci" ]; then
+ci=false
+[ "${1:-}" = "--ci" ] && ci=true
+if $ci; then
   step "npm ci"
-  npm ci
+  STAR_SETUP_CI=1 npm ci
 else
   step "npm install"
   npm install
@@ -24,7 +27,13 @@ temporal=$(bash scripts/install-temporal.sh)
 for installer in scripts/install-*.sh; do
   [ "$installer" = scripts/install-temporal.sh ] && continue
   step "$installer"
-  bash "$installer" >&2
+  if [ "$installer" = scripts/install-tfjs-node.sh ]; then
+    # npm's postinstall already ran it; this checks the result. CI must end with the native backend
+    # (installing build tools if missing); elsewhere a failure leaves the WebAssembly backend in use.
+    if $ci; then STAR_SETUP_CI=1 bash "$installer" >&2; else bash "$installer" --optional >&2; fi
+  else
+    bash "$installer" >&2
+  fi
 done
 
 if [ -f requirements-dev.txt ] && grep -qvE '^[[:space:]]*(#|$)' requirements-dev.txt; then
