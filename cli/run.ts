@@ -14,6 +14,7 @@ import { clock, metricsTable } from './progress-view';
 import { RunReport } from './run-report';
 import { RunSession } from './run-session';
 import { stateDir } from '../connection/state-dir';
+import { initBackend } from '../model/backend';
 import { startWorker } from './worker';
 import { logWorkerToFile } from './worker-log';
 
@@ -82,6 +83,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     const workerLog = join(stateDir(), 'worker.log');
     logWorkerToFile(workerLog);
     console.log(`Starting a worker in this process (log ${workerLog}). Ctrl-C stops it; the next \`star run\` resumes the experiment.`);
+    // Which backend the embedded model runs on (tensorflow, else wasm, else cpu) decides its speed.
+    await initBackend((line) => console.log(line));
     session.worker = await startWorker(target, taskQueue);
     if (session.interrupted) return 130;
     return await watch(session, outcome.handle, experiment, options.storageRoot);

@@ -13,8 +13,6 @@ import * as tf from '@tensorflow/tfjs-core';
  * [B*T, D] with head h at columns h*dh.
  */
 
-const NEG = -1e9;
-
 interface PairTensors {
   probs: tf.Tensor2D; // [T, T]
   k: tf.Tensor2D; // [T, dh]
@@ -31,14 +29,23 @@ export function releaseAttentionMemory(): void {
   pending.clear();
 }
 
-const biasCache = new Map<number, tf.Tensor2D>();
-function causalBias(len: number): tf.Tensor2D {
-  let bias = biasCache.get(len);
+/** Added to attention scores where a key is masked: softmax then gives it an exact 0. */
+export const NEG = -1e9;
+
+const biasCache = new Map<string, tf.Tensor2D>();
+
+/**
+ * [len, len]: 0 where query i may attend to key j (j <= i), NEG above the diagonal. Kept per length
+ * and backend (a test may run two backends in one process).
+ */
+export function causalBias(len: number): tf.Tensor2D {
+  const key = `${tf.getBackend()}:${len}`;
+  let bias = biasCache.get(key);
   if (!bias || bias.isDisposed) {
     const data = new Float32Array(len * len);
     for (let i = 0; i < len; i++) for (let j = i + 1; j < len; j++) data[i * len + j] = NEG;
     bias = tf.keep(tf.tensor2d(data, [len, len]));
-    biasCache.set(len, bias);
+    biasCache.set(key, bias);
   }
   return bias;
 }

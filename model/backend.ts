@@ -8,6 +8,22 @@ import * as tf from '@tensorflow/tfjs-core';
  */
 let chosen: Promise<string> | undefined;
 
+/**
+ * The backend tensors are running on now (undefined before the first `initBackend`). Read on every
+ * call rather than cached: tests switch backends in one process with `tf.setBackend`.
+ */
+export function activeBackend(): string | undefined {
+  return tf.engine().backendName ?? undefined;
+}
+
+/**
+ * True on native TensorFlow: the model then uses plain tf ops and TF's own thread pool, where the
+ * WebAssembly path needs worker threads and hand-made kernels (see model/README.md).
+ */
+export function nativeBackend(): boolean {
+  return activeBackend() === 'tensorflow';
+}
+
 export function initBackend(log: (line: string) => void = (line) => console.error(line)): Promise<string> {
   chosen ??= choose(log);
   return chosen;
@@ -36,7 +52,11 @@ async function choose(log: (line: string) => void): Promise<string> {
 
 function registerBackend(name: string): void {
   /* eslint-disable @typescript-eslint/no-require-imports */
-  if (name === 'tensorflow') require('@tensorflow/tfjs-node');
+  if (name === 'tensorflow') {
+    // TensorFlow prints oneDNN start-up notes at levels 0-1; warnings and errors still show.
+    process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
+    require('@tensorflow/tfjs-node');
+  }
   else if (name === 'wasm') require('@tensorflow/tfjs-backend-wasm');
   else if (name === 'cpu') require('@tensorflow/tfjs-backend-cpu');
   else throw new Error(`unknown backend ${name} in STAR_TFJS_BACKEND; use tensorflow, wasm or cpu`);

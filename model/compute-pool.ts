@@ -3,11 +3,14 @@ import { Worker } from 'node:worker_threads';
 import type { WorkerReply, WorkerRequest } from './compute-worker';
 import type { EmbeddedModel } from './embedded-model';
 import type { GradientSum } from './gradients';
-import type { SampleOptions, SampleRequest, SampleResult } from './sample';
+import { nativeBackend } from './backend';
+import { sampleInProcess, validateOptions, type SampleOptions, type SampleRequest, type SampleResult } from './sample';
 
 /**
- * Data parallelism over worker threads. tfjs keeps WebAssembly single-threaded under Node, so one
- * process uses one core; each worker here runs its own WebAssembly instance on a share of the rows.
+ * Data parallelism over worker threads, for the WebAssembly backend only. tfjs keeps WebAssembly
+ * single-threaded under Node, so one process uses one core; each worker here runs its own
+ * WebAssembly instance on a share of the rows. Native TensorFlow spreads every op over the cores
+ * with its own thread pool, and threads there would only compete with it: no workers.
  * Workers are created once per process and unreferenced while idle (they never keep it alive).
  * `STAR_MODEL_WORKERS` sets the count (default: the machine's cores, at most 4; 0 or 1 = in-process).
  */
@@ -85,7 +88,9 @@ class ComputeWorker {
 
 let workers: ComputeWorker[] | undefined;
 
+/** Worker threads the model uses on the active backend (0: it computes on this thread). */
 export function workerCount(): number {
+  if (nativeBackend()) return 0;
   const env = process.env.STAR_MODEL_WORKERS;
   if (env !== undefined && env !== '') {
     const n = Number(env);
@@ -134,7 +139,22 @@ export function splitEven<T>(items: T[], n: number): T[][] {
 
 /** True when there is more than one worker to share work with. */
 export function poolAvailable(): boolean {
-  return pool().length > 1;
+  return workerCount() > 1 && pool().length > 1;
+}
+
+/**
+ * Samples the requests (model/sample.ts describes how): on the worker threads when there are any,
+ * else on this thread.
+ */
+export async function sample(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions): Promise<string[]> {
+  return (await sampleWithCount(model, requests, options)).texts;
+}
+
+/** The texts of `sample` and how many tokens were generated in all (benchmarks). */
+export async function sampleWithCount(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions): Promise<SampleResult> {
+  validateOptions(options);
+  if (requests.length >= 2 && poolAvailable()) return parallelSample(model, requests, options);
+  return sampleInProcess(model, requests, options);
 }
 
 /** Gradient sums of the rows, computed in parallel; parts are added in a fixed order (deterministic). */

@@ -3,9 +3,9 @@ export { arithmeticTokenizer, byteTokenizer, tokenizerByName, TOKENIZER_NAMES } 
 export { parseModelConfig, readModelConfig, type ModelConfig, type ModelConfigInput } from './config';
 export { createModel, EmbeddedModel, type LoadedModel } from './embedded-model';
 export { loadModel, saveCheckpoint, readManifest, type CheckpointManifest, type SaveOptions } from './checkpoint';
-export { sample, sampleUncached, sampleWithCount, type SampleOptions, type SampleRequest, type SampleResult } from './sample';
+export { sampleUncached, type SampleOptions, type SampleRequest, type SampleResult } from './sample';
 export { train, newestCheckpoint, type TrainOptions, type TrainResult } from './train';
 export { answerTokens, targetMask } from './loss-mask';
 export { parameterCount } from './params';
-export { shutdownComputePool, workerCount } from './compute-pool';
+export { sample, sampleWithCount, shutdownComputePool, workerCount } from './compute-pool';
 export { CheckpointError, ModelConfigError, TrainingDataError } from './errors';

@@ -1,41 +1,49 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { nativeBackend } from './backend';
 
 type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
 
 /**
- * Differentiable building blocks whose gradients use only what is fast on the WebAssembly backend:
- * plain 2-D `matMul` without transpose flags (XNNPACK, ~20 GFLOP/s here, against ~2 GFLOP/s for
- * transposed or batched products). Every gradient transposes explicitly, then multiplies. They run
- * unchanged (and correctly) on the cpu and tensorflow backends.
+ * Differentiable building blocks, in three formulations:
+ * - 'host' (WebAssembly and cpu): gradients that use only what is fast on WebAssembly, plain 2-D
+ *   `matMul` without transpose flags (XNNPACK, ~20 GFLOP/s here, against ~2 GFLOP/s for transposed
+ *   or batched products): every gradient transposes explicitly, then multiplies; the embedding
+ *   gradient is a host scatter-add and attention runs per (sequence, head) (attention.ts).
+ * - 'native' (TensorFlow): tf ops TensorFlow runs well as they are: fused matmuls with their built-in
+ *   gradients (transposed and batched products are fast there), a gather embedding (its gradient is
+ *   UnsortedSegmentSum), batched attention, closed-form layer norm.
+ * - 'plain': tfjs's built-in gradients everywhere, one-hot embedding: the baseline the benchmark
+ *   measures against and the gradient test checks the others with.
+ * The choice follows the active backend unless a test or benchmark sets it.
  */
+export type Formulation = 'host' | 'native' | 'plain';
 
-/**
- * 'fast' uses the hand-written gradients below; 'plain' uses tfjs's built-in ones (transposed
- * matmuls, autodiff layer norm), kept as the baseline the benchmark measures against.
- */
-let mode: 'fast' | 'plain' = 'fast';
-export function setGradientMode(next: 'fast' | 'plain'): void {
-  mode = next;
+let forced: Formulation | undefined;
+export function setFormulation(next: Formulation | undefined): void {
+  forced = next;
 }
-export function gradientMode(): 'fast' | 'plain' {
-  return mode;
+export function formulation(): Formulation {
+  return forced ?? (nativeBackend() ? 'native' : 'host');
 }
 
 /** x @ w (+ b), then optional ReLU; x [N, K], w [K, M], b [M]. */
 export function dense(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D, relu = false): tf.Tensor2D {
+  const mode = formulation();
   if (mode === 'plain') {
     const y = b ? tf.add(tf.matMul(x, w), b) : tf.matMul(x, w);
     return (relu ? tf.relu(y) : y) as tf.Tensor2D;
   }
+  if (mode === 'native') return tf.fused.matMul({ a: x, b: w, bias: b, activation: relu ? 'relu' : 'linear' }) as tf.Tensor2D;
   if (b) return (relu ? denseBiasRelu : denseBias)(x, w, b) as tf.Tensor2D;
   return matMulNoBias(x, w) as tf.Tensor2D;
 }
 
 /**
- * Column sums of dy [N, M] as a matmul with a row of ones: `tf.sum(dy, 0)` takes a slow strided
- * path on WebAssembly (~8x slower here).
+ * Column sums of dy [N, M]; on WebAssembly as a matmul with a row of ones: `tf.sum(dy, 0)` takes a
+ * slow strided path there (~8x slower here).
  */
 function columnSum(dy: tf.Tensor2D): tf.Tensor1D {
+  if (formulation() === 'native') return tf.sum(dy, 0);
   return tf.reshape(tf.matMul(tf.ones([1, dy.shape[0]]), dy), [dy.shape[1]]);
 }
 
@@ -84,11 +92,11 @@ const denseBiasRelu = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tens
   };
 }) as unknown as CustomGradientFunc);
 
-const LN_EPS = 1e-5;
+export const LN_EPS = 1e-5;
 
 /** Layer normalisation over the last axis of x [N, D], with a hand-written gradient (fewer ops). */
 export function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D): tf.Tensor2D {
-  if (mode === 'plain') {
+  if (formulation() === 'plain') {
     const { mean, variance } = tf.moments(x, 1, true);
     return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, LN_EPS))), g), b) as tf.Tensor2D;
   }
@@ -145,12 +153,14 @@ export function maskedCrossEntropySum(logits: tf.Tensor2D, targetsOneHot: tf.Ten
 }
 
 /**
- * Token embedding rows of `table` [V, D] for `ids`. Forward is a gather; the gradient is a
- * scatter-add done on the host in row order (deterministic). On WebAssembly the gradient of
+ * Token embedding rows of `table` [V, D] for `ids`. Forward is a gather; natively its built-in
+ * gradient (UnsortedSegmentSum). Elsewhere the gradient is a scatter-add done on the host in row order (deterministic). On WebAssembly the gradient of
  * `tf.gather` needs UnsortedSegmentSum, which is missing, and the one-hot x table alternative
  * costs two [N, V] x [V, D]-sized matmuls plus a transpose per step.
  */
 export function embedTokens(ids: Int32Array, table: tf.Tensor2D): tf.Tensor2D {
+  const mode = formulation();
+  if (mode === 'native') return tf.gather(table, tf.tensor1d(ids, 'int32'));
   if (mode === 'plain') return matMulNoBias(tf.oneHot(tf.tensor1d(ids, 'int32'), table.shape[0]), table) as tf.Tensor2D;
   const [vocab, width] = table.shape;
   const f = tf.customGrad(((t: tf.Tensor2D) => ({

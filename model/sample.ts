@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { parallelSample, poolAvailable } from './compute-pool';
 import type { EmbeddedModel } from './embedded-model';
 import { mixSeed, Rng } from './rng';
+import { nativeBackend } from './backend';
 import { selectRows } from './kv-cache';
-import { decodeStep, prefill, type KvCache } from './transformer';
+import { decodeStepNative, disposeCache, prefillNative, selectRowsNative, type TensorKvCache } from './native-decode';
+import { decodeStep, prefill, type KvCache, type WeightTensors } from './transformer';
 
 export interface SampleRequest {
   prompt: string;
@@ -23,7 +24,8 @@ export interface SampleOptions {
 }
 
 /**
- * Batched generation with a key/value cache. Requests are grouped by prompt length (less padding),
+ * Batched generation with a key/value cache, on this thread (compute-pool.ts's `sample` decides
+ * whether worker threads share the requests instead). Requests are grouped by prompt length (less padding),
  * left-padded, and decoded together; each request draws from its own seeded generator, so its text
  * depends only on (model, prompt, seed, options). Caveat: the batch's padding changes the shapes the
  * kernels see; masked positions contribute exact zeros, so results agree across batchings on the
@@ -31,28 +33,17 @@ export interface SampleOptions {
  * last bits of a logit and so, very rarely, at a near-tie.
  * A continuation that ends at end-of-text ends with the literal `<|endoftext|>`.
  */
-export async function sample(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions): Promise<string[]> {
-  return (await sampleWithCount(model, requests, options)).texts;
-}
-
 /** The texts of `sample` and how many tokens were generated in all (benchmarks). */
 export interface SampleResult {
   texts: string[];
   tokens: number;
 }
 
-export async function sampleWithCount(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions): Promise<SampleResult> {
-  validateOptions(options);
-  if (requests.length >= 2 && poolAvailable()) return parallelSample(model, requests, options);
-  return generate(model, requests, options, true);
-}
-
-/** `sample` on this thread only (what each worker thread runs). */
 export async function sampleInProcess(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions): Promise<SampleResult> {
   return generate(model, requests, options, true);
 }
 
-function validateOptions(options: SampleOptions): void {
+export function validateOptions(options: SampleOptions): void {
   if (!Number.isInteger(options.genLength) || options.genLength < 1) throw new Error(`genLength must be a positive integer, got ${options.genLength}`);
   if (!(options.temperature >= 0)) throw new Error(`temperature must be >= 0, got ${options.temperature}`);
   if (!(options.topP > 0 && options.topP <= 1)) throw new Error(`topP must be in (0, 1], got ${options.topP}`);
@@ -126,39 +117,92 @@ function decodeBatch(
     }
     return outputs;
   }
+  const prompt = sliceColumns(tokens, batch, width, len);
+  const decoder = nativeBackend() ? nativeDecoder(model, prompt, batch, len, pad) : hostDecoder(model, w, prompt, batch, len, pad, width);
+  // Decoder row i decodes request rows[i]; finished rows are dropped once a quarter of them is done.
+  let rows = prompts.map((_, b) => b);
+  let logits = decoder.first;
+  try {
+    for (let step = 0; ; step++) {
+      const values = logits.dataSync() as Float32Array;
+      logits.dispose();
+      const next = new Int32Array(rows.length);
+      rows.forEach((b, i) => {
+        if (done[b]) return;
+        const id = pickToken(values.subarray(i * c.n_vocab, (i + 1) * c.n_vocab), tokenizer.vocabSize, options, rngs[b]);
+        next[i] = id;
+        outputs[b].push(id);
+        if (id === tokenizer.eotId || outputs[b].length >= options.genLength || len + step + 1 - pad[b] >= c.seq) done[b] = true;
+      });
+      const active = rows.map((b, i) => (done[b] ? -1 : i)).filter((i) => i >= 0);
+      if (active.length === 0) break;
+      let feed = next;
+      if (active.length <= 0.75 * rows.length) {
+        decoder.keepRows(active);
+        feed = Int32Array.from(active, (i) => next[i]);
+        rows = active.map((i) => rows[i]);
+      }
+      const positions = Int32Array.from(rows, (b) => Math.min(c.seq - 1, len + step - pad[b]));
+      logits = decoder.step(feed, positions);
+    }
+  } finally {
+    decoder.dispose();
+  }
+  return outputs;
+}
+
+/** A batch being decoded with a key/value cache: the prompts' logits, then one step at a time. */
+interface CachedDecoder {
+  /** Logits [B, V] of the prompts' last positions. */
+  first: tf.Tensor2D;
+  /** Logits [rows, V] of the next position of each remaining row. */
+  step(ids: Int32Array, positions: Int32Array): tf.Tensor2D;
+  /** Keeps only these rows (indices into the current rows), in this order. */
+  keepRows(rows: number[]): void;
+  dispose(): void;
+}
+
+/** Cache on the host, attention in JS or SIMD kernels (WebAssembly, cpu: kv-cache.ts). */
+function hostDecoder(model: EmbeddedModel, w: WeightTensors, prompt: Int32Array, batch: number, len: number, pad: number[], capacity: number): CachedDecoder {
+  const c = model.config;
   const embeddings = { wte: model.weights.find((x) => x.name === 'wte')!.data, wpe: model.weights.find((x) => x.name === 'wpe')!.data };
   let cache: KvCache | undefined;
-  let logits = tf.tidy(() => {
-    const r = prefill(c, w, sliceColumns(tokens, batch, width, len), batch, len, pad, width);
+  const first = tf.tidy(() => {
+    const r = prefill(c, w, prompt, batch, len, pad, capacity);
     cache = r.cache;
     return r.logits;
   });
-  // Cache row i decodes request rows[i]; finished rows are dropped once a quarter of them is done.
-  let rows = prompts.map((_, b) => b);
-  for (let step = 0; ; step++) {
-    const values = logits.dataSync() as Float32Array;
-    logits.dispose();
-    const next = new Int32Array(rows.length);
-    rows.forEach((b, i) => {
-      if (done[b]) return;
-      const id = pickToken(values.subarray(i * c.n_vocab, (i + 1) * c.n_vocab), tokenizer.vocabSize, options, rngs[b]);
-      next[i] = id;
-      outputs[b].push(id);
-      if (id === tokenizer.eotId || outputs[b].length >= options.genLength || len + step + 1 - pad[b] >= c.seq) done[b] = true;
-    });
-    const active = rows.map((b, i) => (done[b] ? -1 : i)).filter((i) => i >= 0);
-    if (active.length === 0) break;
-    let feed = next;
-    if (active.length <= 0.75 * rows.length) {
-      cache = selectRows(cache!, active);
-      feed = Int32Array.from(active, (i) => next[i]);
-      rows = active.map((i) => rows[i]);
-    }
-    const positions = Int32Array.from(rows, (b) => Math.min(c.seq - 1, len + step - pad[b]));
-    const kv = cache!;
-    logits = tf.tidy(() => decodeStep(c, w, kv, feed, positions, embeddings));
-  }
-  return outputs;
+  return {
+    first,
+    step: (ids, positions) => tf.tidy(() => decodeStep(c, w, cache!, ids, positions, embeddings)),
+    keepRows: (rows) => (cache = selectRows(cache!, rows)),
+    dispose: () => undefined,
+  };
+}
+
+/** Cache as tensors, few large ops per token (native TensorFlow: native-decode.ts). */
+function nativeDecoder(model: EmbeddedModel, prompt: Int32Array, batch: number, len: number, pad: number[]): CachedDecoder {
+  let cache: TensorKvCache | undefined;
+  const first = tf.tidy(() => {
+    const r = prefillNative(model, prompt, batch, len, pad);
+    cache = r.cache;
+    return r.logits;
+  });
+  return {
+    first,
+    step: (ids, positions) => {
+      const old = cache!;
+      const logits = tf.tidy(() => {
+        const r = decodeStepNative(model, old, ids, positions);
+        cache = r.cache;
+        return r.logits;
+      });
+      disposeCache(old);
+      return logits;
+    },
+    keepRows: (rows) => (cache = selectRowsNative(cache!, rows)),
+    dispose: () => cache && disposeCache(cache),
+  };
 }
 
 function sliceColumns(tokens: Int32Array, batch: number, width: number, len: number): Int32Array {

@@ -1,20 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from './config';
-import { attentionForward, causalAttention } from './attention';
+import { attentionForward, causalAttention, causalBias } from './attention';
 import { attendCached, createCache, storeKeysValues, type KvCache } from './kv-cache';
-import { dense, embedTokens, gradientMode, layerNorm } from './ops';
+import { dense, embedTokens, formulation, layerNorm } from './ops';
 
 export type { KvCache } from './kv-cache';
 
 /** The model's weights as tensors, by the names of `weightSpecs`. */
 export type WeightTensors = Record<string, tf.Tensor>;
 
-const NEG = -1e9;
-
 /**
- * Causal multi-head attention the plain tfjs way (4-D transposes, batched matmuls): the baseline
- * `bench/model.ts` measures against, and the formulation the gradient test checks
- * `causalAttention` with. qkv [B*T, 3D] (all heads' q, then k, then v) -> [B*T, D].
+ * Causal multi-head attention the plain tfjs way (4-D transposes, batched matmuls): what native
+ * TensorFlow runs fast, the baseline `bench/model.ts` measures against, and the formulation the
+ * gradient test checks `causalAttention` with. qkv [B*T, 3D] (all heads' q, then k, then v) -> [B*T, D].
  */
 function batchedAttention(c: ModelConfig, qkv: tf.Tensor2D, batch: number, len: number): tf.Tensor2D {
   const h = c.n_heads;
@@ -25,18 +23,6 @@ function batchedAttention(c: ModelConfig, qkv: tf.Tensor2D, batch: number, len: 
   const probs = tf.softmax(tf.add(scores, causalBias(len)));
   const out = tf.matMul(probs, v); // [B*H, T, dh]
   return tf.reshape(tf.transpose(tf.reshape(out, [batch, h, len, dh]), [0, 2, 1, 3]), [batch * len, c.d_model]);
-}
-
-const causalCache = new Map<number, tf.Tensor2D>();
-function causalBias(len: number): tf.Tensor2D {
-  let bias = causalCache.get(len);
-  if (!bias || bias.isDisposed) {
-    const data = new Float32Array(len * len);
-    for (let i = 0; i < len; i++) for (let j = i + 1; j < len; j++) data[i * len + j] = NEG;
-    bias = tf.keep(tf.tensor2d(data, [len, len]));
-    causalCache.set(len, bias);
-  }
-  return bias;
 }
 
 function block(
@@ -65,7 +51,7 @@ export function trainingLogits(c: ModelConfig, w: WeightTensors, ids: Int32Array
   const positions = tf.slice(w['wpe'], [0, 0], [len, c.d_model]);
   let x = tf.reshape(tf.add(tf.reshape(tokens, [batch, len, c.d_model]), positions), [batch * len, c.d_model]) as tf.Tensor2D;
   const shape = { batch, len, heads: c.n_heads, dModel: c.d_model };
-  const attend = gradientMode() === 'plain' ? (qkv: tf.Tensor2D) => batchedAttention(c, qkv, batch, len) : (qkv: tf.Tensor2D) => causalAttention(qkv, shape);
+  const attend = formulation() === 'host' ? (qkv: tf.Tensor2D) => causalAttention(qkv, shape) : (qkv: tf.Tensor2D) => batchedAttention(c, qkv, batch, len);
   for (let l = 0; l < c.layers; l++) x = block(c, w, l, x, attend);
   return head(w, x);
 }
