@@ -1,31 +1,45 @@
 /**
- * `npx tsx bench/model.ts [--config configs/model-small.json] [--quick]`: speed of the embedded model
- * on this machine, measured side by side with a plain-tfjs baseline in the same run.
- * Prints the backend, training tokens/s (full optimizer steps), cached sampling tokens/s at batch 1
- * and at a large batch, achieved GFLOP/s, and the ratios against the baseline and the targets.
+ * `npm run bench:model [-- --config configs/model-small.json] [--quick] [--json]`: speed of the
+ * embedded model on this machine, side by side in one run with the WebAssembly path and PyTorch eager
+ * on the same model shape and workload:
+ * - the backend this process picks (native TensorFlow where @tensorflow/tfjs-node loads);
+ * - the WebAssembly path (a child process with STAR_TFJS_BACKEND=wasm), when the first was not it;
+ * - PyTorch eager (bench/torch_model.py) with as many threads as cores, run by STAR_TORCH_PYTHON or
+ *   .tools/llm-venv/bin/python (scripts/setup-llm.sh makes it); skipped with a note when neither exists.
+ * Each prints training tokens/s (full Adam steps), cached sampling tokens/s at batch 256 and at batch
+ * 1, and GFLOP/s; then the ratios. The machine may be shared: ratios measured in the same minutes are
+ * what compares, and the load average is printed. With --json the last stdout line is one JSON object:
+ * {backend, train_tokens_per_s, sample_b256_tokens_per_s, sample_b1_tokens_per_s, torch: {...} | null}.
+ * `--self` (internal) measures this process only and prints its JSON line.
  */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { adamUpdate, freshAdam } from '../model/adam';
 import { initBackend } from '../model/backend';
+import { parallelGradientSum, poolAvailable, sampleWithCount, shutdownComputePool, workerCount } from '../model/compute-pool';
 import { readModelConfig, type ModelConfig } from '../model/config';
 import { createModel, type EmbeddedModel } from '../model/embedded-model';
-import { parallelGradientSum, shutdownComputePool, workerCount } from '../model/compute-pool';
 import { gradientSum } from '../model/gradients';
-import { setGradientMode } from '../model/ops';
 import { parameterCount } from '../model/params';
-import { sample, sampleWithCount } from '../model/sample';
 import { arithmeticTokenizer } from '../model/tokenizers';
 
-const TARGET_TRAIN = 3000;
-const TARGET_SAMPLE = 10000;
-const NOTES_TRAIN = 1800;
-const NOTES_SAMPLE = 2400;
+const BATCH = 16;
+const GEN = 96;
+const BIG_BATCH = 256;
+
+interface Speeds {
+  train_tokens_per_s: number;
+  sample_b256_tokens_per_s: number;
+  sample_b1_tokens_per_s: number;
+}
 
 /** Multiply-add FLOPs of one token through the model (forward), attention over `ctx` positions. */
 function forwardFlopsPerToken(c: ModelConfig, ctx: number): number {
   const d = c.d_model;
-  const dense = c.layers * (d * 3 * d + d * d + 2 * d * c.d_ff) + 2 * d * c.n_vocab; // head + one-hot embedding
+  const dense = c.layers * (d * 3 * d + d * d + 2 * d * c.d_ff) + d * c.n_vocab;
   return 2 * dense + c.layers * 4 * ctx * d;
 }
 
@@ -42,88 +56,42 @@ function trainingChunks(c: ModelConfig, count: number): Int32Array[] {
   return Array.from({ length: count }, (_, k) => Int32Array.from(ids.slice(k * (c.seq + 1), (k + 1) * (c.seq + 1))));
 }
 
-/**
- * A throughput measured two ways: wall clock, and per CPU-second of this process (all threads).
- * The machine is shared; when other work competes for the cores, tokens / (CPU seconds / threads)
- * estimates what the same code does on an idle machine.
- */
-interface Speed {
-  wall: number;
-  idle: number;
-}
-
-async function measure(tokens: () => Promise<number>, threads: number): Promise<Speed> {
-  const cpu0 = process.cpuUsage();
+async function timed(run: () => Promise<number>): Promise<number> {
   const t0 = performance.now();
-  const n = await tokens();
-  const wall = (performance.now() - t0) / 1000;
-  const cpu = process.cpuUsage(cpu0);
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  return { wall: n / wall, idle: n / Math.max(1e-9, cpuSeconds / threads) };
+  const tokens = await run();
+  return tokens / ((performance.now() - t0) / 1000);
 }
 
-/** Full optimizer steps (forward, backward, Adam, weight upload) on one thread or the workers. */
-async function trainSpeed(model: EmbeddedModel, batch: number, steps: number, parallel: boolean): Promise<Speed> {
+/** Full optimizer steps as model/train.ts runs them: gradients, host Adam, weight upload. */
+async function trainSpeed(model: EmbeddedModel, steps: number): Promise<number> {
   const c = model.config;
-  const chunks = trainingChunks(c, batch);
+  const chunks = trainingChunks(c, BATCH);
   const names = model.weights.map((w) => w.name);
   const adam = freshAdam(model.weights.map((w) => w.data.length));
   const step = async () => {
-    const g = parallel ? await parallelGradientSum(model, chunks) : gradientSum(c, model.tokenizer, names, model.tensors(), chunks);
+    const g = poolAvailable() ? await parallelGradientSum(model, chunks) : gradientSum(c, model.tokenizer, names, model.tensors(), chunks);
     const scale = 1 / Math.max(1, g.tokens);
     for (const a of g.grads) for (let i = 0; i < a.length; i++) a[i] *= scale;
     adamUpdate(model.weights.map((w) => w.data), g.grads, adam, 1e-4, 0);
     model.setWeights(model.weights.map((w) => ({ ...w })));
   };
   await step(); // warm-up: kernel set-up, memory growth, worker start
-  return measure(async () => {
+  return timed(async () => {
     for (let s = 0; s < steps; s++) await step();
-    return steps * batch * c.seq;
-  }, parallel ? workerCount() : 1);
+    return steps * BATCH * c.seq;
+  });
 }
 
-async function sampleSpeed(model: EmbeddedModel, batch: number, genLength: number): Promise<Speed> {
+async function sampleSpeed(model: EmbeddedModel, batch: number): Promise<number> {
   const prompts = Array.from({ length: batch }, (_, i) => ({ prompt: `Input:\n${1000 + i} + ${2000 + 3 * i}\nTarget:\n`, seed: i }));
-  await sample(model, prompts.slice(0, Math.min(batch, 4)), { genLength: 4, temperature: 0, topP: 1, batchSize: batch });
-  const threads = batch > 1 && workerCount() > 1 ? workerCount() : 1;
-  return measure(async () => {
-    return (await sampleWithCount(model, prompts, { genLength, temperature: 0.01, topP: 0.9, batchSize: batch })).tokens;
-  }, threads);
+  await sampleWithCount(model, prompts.slice(0, Math.min(batch, 4)), { genLength: 4, temperature: 0, topP: 1, batchSize: batch });
+  return timed(async () => (await sampleWithCount(model, prompts, { genLength: GEN, temperature: 0.01, topP: 0.9, batchSize: batch })).tokens);
 }
 
-const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
-
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { config: { type: 'string', default: 'configs/model-small.json' }, quick: { type: 'boolean' } } });
-  const backend = await initBackend();
-  const config = await readModelConfig(values.config!);
-  const quick = values.quick ?? false;
-  const batch = 16;
-  const steps = quick ? 2 : 4;
+/** This process's backend and code path. */
+async function measureSelf(config: ModelConfig, quick: boolean): Promise<Speeds> {
   const model = createModel(config, { seed: 1 });
-  const workers = workerCount();
-  console.log(`backend: ${backend}; ${availableParallelism()} cores, ${workers} worker threads; load average at start: ${load()}`);
-  console.log(`model ${values.config}: ${config.layers} layers, width ${config.d_model}, ${config.n_heads} heads, seq ${config.seq}, vocab ${config.n_vocab}, ${parameterCount(config)} parameters`);
-
-  const trainFlops = 3 * forwardFlopsPerToken(config, config.seq);
-  const show = (label: string, v: Speed, flops: number, extra = '') =>
-    console.log(`  ${label.padEnd(58)} ${v.wall.toFixed(0).padStart(6)} tokens/s (${((v.wall * flops) / 1e9).toFixed(2)} GFLOP/s); idle-machine estimate ${v.idle.toFixed(0).padStart(6)} tokens/s (${((v.idle * flops) / 1e9).toFixed(2)} GFLOP/s)${extra}`);
-  setGradientMode('plain');
-  const base = await trainSpeed(model, batch, 1, false);
-  setGradientMode('fast');
-  const one = await trainSpeed(model, batch, steps, false);
-  const par = workers > 1 ? await trainSpeed(model, batch, steps, true) : one;
-  console.log(`training, batch ${batch} x ${config.seq} tokens, full Adam steps (${(trainFlops / 1e6).toFixed(2)} MFLOP/token):`);
-  show('baseline: plain tfjs (built-in gradients, batched attention)', base, trainFlops);
-  show('embedded model, 1 thread', one, trainFlops, `  x${(one.wall / base.wall).toFixed(2)} baseline`);
-  const verdict = (v: Speed, target: number) => `${v.wall >= target ? 'met' : 'not met'} on the wall clock, ${v.idle >= target ? 'met' : 'not met'} idle-estimated`;
-  show(`embedded model, ${workers} worker threads`, par, trainFlops,
-    `  x${(par.wall / base.wall).toFixed(2)} baseline; notes' plain wasm ${NOTES_TRAIN}; target ${TARGET_TRAIN}: ${verdict(par, TARGET_TRAIN)}`);
-
-  const genLength = 96;
-  const bigBatch = 256;
-  const ctx = 20 + genLength / 2;
-  const sampleFlops = forwardFlopsPerToken(config, ctx) - 2 * config.d_model * config.n_vocab; // gather, not one-hot
+  const train = await trainSpeed(model, quick ? 2 : 4);
   // A random model may end a text after a few tokens; measure full-length generation instead. With
   // lnf.b = 1 and the head's end-of-text column -1, that logit is -sum(xhat + 1) = -d_model.
   const weights = model.weights.map((w) => ({ ...w, data: w.data.slice() }));
@@ -131,15 +99,86 @@ async function main(): Promise<void> {
   const headW = weights.find((w) => w.name === 'head')!.data;
   for (let j = 0; j < config.d_model; j++) headW[j * config.n_vocab + model.tokenizer.eotId] = -1;
   model.setWeights(weights);
-  const single = await sampleSpeed(model, 1, genLength);
-  const big = await sampleSpeed(model, bigBatch, genLength);
-  console.log(`cached sampling, prompt ~20 tokens, ${genLength} generated (end-of-text disabled), temperature 0.01, top-p 0.9:`);
-  show('batch 1', single, sampleFlops);
-  show(`batch ${bigBatch} (${workers > 1 ? `${workers} worker threads` : '1 thread'})`, big, sampleFlops,
-    `  notes' plain wasm ${NOTES_SAMPLE} at batch 32; target ${TARGET_SAMPLE}: ${verdict(big, TARGET_SAMPLE)}`);
-  console.log(`load average at end: ${load()}`);
+  const big = await sampleSpeed(model, BIG_BATCH);
+  const one = await sampleSpeed(model, 1);
   model.dispose();
   await shutdownComputePool();
+  return { train_tokens_per_s: train, sample_b256_tokens_per_s: big, sample_b1_tokens_per_s: one };
+}
+
+const lastJson = (stdout: string): unknown => JSON.parse(stdout.trim().split('\n').pop() ?? 'null');
+
+function measureWasm(configPath: string, quick: boolean): Speeds | string {
+  const args = ['--import', 'tsx', __filename, '--self', '--config', configPath, ...(quick ? ['--quick'] : [])];
+  const r = spawnSync(process.execPath, args, { env: { ...process.env, STAR_TFJS_BACKEND: 'wasm' }, encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) return `failed (${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')})`;
+  return lastJson(r.stdout) as Speeds;
+}
+
+function torchPython(): string | undefined {
+  const fromEnv = process.env.STAR_TORCH_PYTHON;
+  if (fromEnv) return fromEnv;
+  const venv = join(__dirname, '..', '.tools', 'llm-venv', 'bin', 'python');
+  return existsSync(venv) ? venv : undefined;
+}
+
+function measureTorch(python: string, c: ModelConfig, quick: boolean, threads: number): Speeds | string {
+  const script = join(__dirname, 'torch_model.py');
+  const flags = { layers: c.layers, width: c.d_model, heads: c.n_heads, vocab: c.n_vocab, seq: c.seq, batch: BATCH, steps: quick ? 2 : 4, gen: GEN, threads };
+  const args = [script, ...Object.entries(flags).flatMap(([k, v]) => [`--${k}`, String(v)])];
+  const r = spawnSync(python, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) return `failed (${python}: ${(r.error?.message ?? r.stderr).trim().split('\n').slice(-2).join(' | ')})`;
+  return lastJson(r.stdout) as Speeds;
+}
+
+const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { config: { type: 'string', default: 'configs/model-small.json' }, quick: { type: 'boolean' }, json: { type: 'boolean' }, self: { type: 'boolean' } },
+  });
+  const quiet = values.self || values.json;
+  const backend = await initBackend(quiet ? () => {} : undefined);
+  const config = await readModelConfig(values.config!);
+  const quick = values.quick ?? false;
+  if (values.self) {
+    console.log(JSON.stringify(await measureSelf(config, quick)));
+    return;
+  }
+  const cores = availableParallelism();
+  const threads = workerCount() > 1 ? `${workerCount()} worker threads` : backend === 'tensorflow' ? "TensorFlow's thread pool" : '1 thread';
+  console.log(`model ${values.config}: ${config.layers} layers, width ${config.d_model}, ${config.n_heads} heads, seq ${config.seq}, vocab ${config.n_vocab}, ${parameterCount(config)} parameters`);
+  console.log(`${cores} cores; load average at start: ${load()}`);
+  const trainFlops = 3 * forwardFlopsPerToken(config, config.seq);
+  const sampleFlops = forwardFlopsPerToken(config, 20 + GEN / 2);
+  const rows: [string, Speeds | string][] = [];
+  rows.push([`${backend} (${threads})`, await measureSelf(config, quick)]);
+  if (backend !== 'wasm') rows.push(['wasm path (STAR_TFJS_BACKEND=wasm)', measureWasm(values.config!, quick)]);
+  const python = torchPython();
+  const torch = python ? measureTorch(python, config, quick, cores) : 'skipped (no venv; run scripts/setup-llm.sh)';
+  rows.push([`torch eager (${cores} threads)`, torch]);
+
+  console.log(`training: batch ${BATCH} x ${config.seq} tokens, full Adam steps (${(trainFlops / 1e6).toFixed(2)} MFLOP/token); ` +
+    `cached sampling: prompt ~20 tokens, ${GEN} generated, temperature 0.01, top-p 0.9`);
+  const cell = (v: number, flops: number) => `${v.toFixed(0).padStart(7)} tok/s ${((v * flops) / 1e9).toFixed(1).padStart(5)} GFLOP/s`;
+  console.log(`  ${''.padEnd(40)} ${'train'.padEnd(27)} ${`sample b${BIG_BATCH}`.padEnd(27)} sample b1`);
+  for (const [label, s] of rows) {
+    if (typeof s === 'string') console.log(`  ${label.padEnd(40)} ${s}`);
+    else console.log(`  ${label.padEnd(40)} ${cell(s.train_tokens_per_s, trainFlops)}   ${cell(s.sample_b256_tokens_per_s, sampleFlops)}   ${cell(s.sample_b1_tokens_per_s, sampleFlops)}`);
+  }
+  const ours = rows[0][1] as Speeds;
+  const ratio = (label: string, other: Speeds | string) => {
+    if (typeof other === 'string') return;
+    const r = (k: keyof Speeds) => `${(ours[k] / other[k]).toFixed(2)}x`;
+    console.log(`  ${backend} / ${label}: train ${r('train_tokens_per_s')}, sample b${BIG_BATCH} ${r('sample_b256_tokens_per_s')}, sample b1 ${r('sample_b1_tokens_per_s')}`);
+  };
+  if (rows.length > 2) ratio('wasm path', rows[1][1]);
+  ratio('torch eager', torch);
+  console.log(`load average at end: ${load()}`);
+  if (values.json) {
+    const pick = (s: Speeds) => ({ train_tokens_per_s: s.train_tokens_per_s, sample_b256_tokens_per_s: s.sample_b256_tokens_per_s, sample_b1_tokens_per_s: s.sample_b1_tokens_per_s });
+    console.log(JSON.stringify({ backend, ...pick(ours), torch: typeof torch === 'string' ? null : pick(torch) }));
+  }
 }
 
 main().catch((err: Error) => {
