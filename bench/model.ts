@@ -56,9 +56,17 @@ function trainingChunks(c: ModelConfig, count: number): Int32Array[] {
   return Array.from({ length: count }, (_, k) => Int32Array.from(ids.slice(k * (c.seq + 1), (k + 1) * (c.seq + 1))));
 }
 
+/**
+ * Tokens per wall-clock second. Also records tokens per CPU-second of this process x cores: on a
+ * shared, overloaded machine that estimates what the same code does on an idle one (`--self` prints it).
+ */
+const idleEstimates: number[] = [];
 async function timed(run: () => Promise<number>): Promise<number> {
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const tokens = await run();
+  const cpu = process.cpuUsage(cpu0);
+  idleEstimates.push(tokens / ((cpu.user + cpu.system) / 1e6 / availableParallelism()));
   return tokens / ((performance.now() - t0) / 1000);
 }
 
@@ -142,7 +150,9 @@ async function main(): Promise<void> {
   const config = await readModelConfig(values.config!);
   const quick = values.quick ?? false;
   if (values.self) {
-    console.log(JSON.stringify(await measureSelf(config, quick)));
+    const speeds = await measureSelf(config, quick);
+    const [train, b256, b1] = idleEstimates.map((x) => Math.round(x));
+    console.log(JSON.stringify({ ...speeds, idle_estimate: { train_tokens_per_s: train, sample_b256_tokens_per_s: b256, sample_b1_tokens_per_s: b1 } }));
     return;
   }
   const cores = availableParallelism();
