@@ -30,7 +30,7 @@ export function releaseAttentionMemory(): void {
 }
 
 /** Added to attention scores where a key is masked: softmax then gives it an exact 0. */
-export const NEG = -1e9;
+const NEG = -1e9;
 
 const biasCache = new Map<string, tf.Tensor2D>();
 

@@ -14,7 +14,6 @@ let nextModelId = 1;
 
 export class EmbeddedModel {
   private tensorCache: WeightTensors | undefined;
-  private derivedCache = new Map<string, WeightTensors>();
   private readonly id = nextModelId++;
   private version = 0;
 
@@ -59,21 +58,6 @@ export class EmbeddedModel {
     return this.tensorCache;
   }
 
-  /**
-   * Tensors computed from the weights (e.g. sampling's folded layer norms), built once per weight
-   * version and backend under `name`, and disposed with the weights' own tensors.
-   */
-  derived(name: string, build: (weights: readonly NamedWeight[]) => WeightTensors): WeightTensors {
-    const key = `${tf.getBackend()}:${name}`;
-    let out = this.derivedCache.get(key);
-    if (!out) {
-      out = build(this.hostWeights);
-      for (const t of Object.values(out)) tf.keep(t);
-      this.derivedCache.set(key, out);
-    }
-    return out;
-  }
-
   dispose(): void {
     this.disposeTensors();
   }
@@ -81,8 +65,6 @@ export class EmbeddedModel {
   private disposeTensors(): void {
     if (this.tensorCache) tf.dispose(Object.values(this.tensorCache));
     this.tensorCache = undefined;
-    for (const d of this.derivedCache.values()) tf.dispose(Object.values(d));
-    this.derivedCache.clear();
   }
 }
 

@@ -92,7 +92,7 @@ const denseBiasRelu = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tens
   };
 }) as unknown as CustomGradientFunc);
 
-export const LN_EPS = 1e-5;
+const LN_EPS = 1e-5;
 
 /** Layer normalisation over the last axis of x [N, D], with a hand-written gradient (fewer ops). */
 export function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D): tf.Tensor2D {

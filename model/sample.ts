@@ -1,10 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EmbeddedModel } from './embedded-model';
 import { mixSeed, Rng } from './rng';
-import { nativeBackend } from './backend';
 import { selectRows } from './kv-cache';
-import { decodeStepNative, disposeCache, prefillNative, selectRowsNative, type TensorKvCache } from './native-decode';
-import { decodeStep, prefill, type KvCache, type WeightTensors } from './transformer';
+import { decodeStep, prefill, type KvCache } from './transformer';
 
 export interface SampleRequest {
   prompt: string;
@@ -117,92 +115,39 @@ function decodeBatch(
     }
     return outputs;
   }
-  const prompt = sliceColumns(tokens, batch, width, len);
-  const decoder = nativeBackend() ? nativeDecoder(model, prompt, batch, len, pad) : hostDecoder(model, w, prompt, batch, len, pad, width);
-  // Decoder row i decodes request rows[i]; finished rows are dropped once a quarter of them is done.
-  let rows = prompts.map((_, b) => b);
-  let logits = decoder.first;
-  try {
-    for (let step = 0; ; step++) {
-      const values = logits.dataSync() as Float32Array;
-      logits.dispose();
-      const next = new Int32Array(rows.length);
-      rows.forEach((b, i) => {
-        if (done[b]) return;
-        const id = pickToken(values.subarray(i * c.n_vocab, (i + 1) * c.n_vocab), tokenizer.vocabSize, options, rngs[b]);
-        next[i] = id;
-        outputs[b].push(id);
-        if (id === tokenizer.eotId || outputs[b].length >= options.genLength || len + step + 1 - pad[b] >= c.seq) done[b] = true;
-      });
-      const active = rows.map((b, i) => (done[b] ? -1 : i)).filter((i) => i >= 0);
-      if (active.length === 0) break;
-      let feed = next;
-      if (active.length <= 0.75 * rows.length) {
-        decoder.keepRows(active);
-        feed = Int32Array.from(active, (i) => next[i]);
-        rows = active.map((i) => rows[i]);
-      }
-      const positions = Int32Array.from(rows, (b) => Math.min(c.seq - 1, len + step - pad[b]));
-      logits = decoder.step(feed, positions);
-    }
-  } finally {
-    decoder.dispose();
-  }
-  return outputs;
-}
-
-/** A batch being decoded with a key/value cache: the prompts' logits, then one step at a time. */
-interface CachedDecoder {
-  /** Logits [B, V] of the prompts' last positions. */
-  first: tf.Tensor2D;
-  /** Logits [rows, V] of the next position of each remaining row. */
-  step(ids: Int32Array, positions: Int32Array): tf.Tensor2D;
-  /** Keeps only these rows (indices into the current rows), in this order. */
-  keepRows(rows: number[]): void;
-  dispose(): void;
-}
-
-/** Cache on the host, attention in JS or SIMD kernels (WebAssembly, cpu: kv-cache.ts). */
-function hostDecoder(model: EmbeddedModel, w: WeightTensors, prompt: Int32Array, batch: number, len: number, pad: number[], capacity: number): CachedDecoder {
-  const c = model.config;
   const embeddings = { wte: model.weights.find((x) => x.name === 'wte')!.data, wpe: model.weights.find((x) => x.name === 'wpe')!.data };
   let cache: KvCache | undefined;
-  const first = tf.tidy(() => {
-    const r = prefill(c, w, prompt, batch, len, pad, capacity);
+  let logits = tf.tidy(() => {
+    const r = prefill(c, w, sliceColumns(tokens, batch, width, len), batch, len, pad, width);
     cache = r.cache;
     return r.logits;
   });
-  return {
-    first,
-    step: (ids, positions) => tf.tidy(() => decodeStep(c, w, cache!, ids, positions, embeddings)),
-    keepRows: (rows) => (cache = selectRows(cache!, rows)),
-    dispose: () => undefined,
-  };
-}
-
-/** Cache as tensors, few large ops per token (native TensorFlow: native-decode.ts). */
-function nativeDecoder(model: EmbeddedModel, prompt: Int32Array, batch: number, len: number, pad: number[]): CachedDecoder {
-  let cache: TensorKvCache | undefined;
-  const first = tf.tidy(() => {
-    const r = prefillNative(model, prompt, batch, len, pad);
-    cache = r.cache;
-    return r.logits;
-  });
-  return {
-    first,
-    step: (ids, positions) => {
-      const old = cache!;
-      const logits = tf.tidy(() => {
-        const r = decodeStepNative(model, old, ids, positions);
-        cache = r.cache;
-        return r.logits;
-      });
-      disposeCache(old);
-      return logits;
-    },
-    keepRows: (rows) => (cache = selectRowsNative(cache!, rows)),
-    dispose: () => cache && disposeCache(cache),
-  };
+  // Cache row i decodes request rows[i]; finished rows are dropped once a quarter of them is done.
+  let rows = prompts.map((_, b) => b);
+  for (let step = 0; ; step++) {
+    const values = logits.dataSync() as Float32Array;
+    logits.dispose();
+    const next = new Int32Array(rows.length);
+    rows.forEach((b, i) => {
+      if (done[b]) return;
+      const id = pickToken(values.subarray(i * c.n_vocab, (i + 1) * c.n_vocab), tokenizer.vocabSize, options, rngs[b]);
+      next[i] = id;
+      outputs[b].push(id);
+      if (id === tokenizer.eotId || outputs[b].length >= options.genLength || len + step + 1 - pad[b] >= c.seq) done[b] = true;
+    });
+    const active = rows.map((b, i) => (done[b] ? -1 : i)).filter((i) => i >= 0);
+    if (active.length === 0) break;
+    let feed = next;
+    if (active.length <= 0.75 * rows.length) {
+      cache = selectRows(cache!, active);
+      feed = Int32Array.from(active, (i) => next[i]);
+      rows = active.map((i) => rows[i]);
+    }
+    const positions = Int32Array.from(rows, (b) => Math.min(c.seq - 1, len + step - pad[b]));
+    const kv = cache!;
+    logits = tf.tidy(() => decodeStep(c, w, kv, feed, positions, embeddings));
+  }
+  return outputs;
 }
 
 function sliceColumns(tokens: Int32Array, batch: number, width: number, len: number): Int32Array {

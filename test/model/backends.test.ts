@@ -9,8 +9,9 @@ import { sampleInProcess } from '../../model/sample';
 import { TINY, packedChunks, scratchpadExample } from './fixtures';
 
 /**
- * The native TensorFlow formulation (tf ops, tensor key/value cache) against the WebAssembly path
- * (hand-written gradients, host attention, SIMD cache kernels), both run in this one process.
+ * The native TensorFlow formulation (training with plain tf ops; sampling with the dense layers on TF)
+ * against the WebAssembly path (hand-written gradients, host attention, SIMD cache kernels), both run
+ * in this one process.
  * Skipped where @tensorflow/tfjs-node does not load (scripts/install-tfjs-node.sh installs it).
  */
 let nativeMissing: string | false = false;
