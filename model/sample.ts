@@ -21,22 +21,22 @@ export interface SampleOptions {
   onProgress?: (done: number) => void;
 }
 
-/**
- * Batched generation with a key/value cache, on this thread (compute-pool.ts's `sample` decides
- * whether worker threads share the requests instead). Requests are grouped by prompt length (less padding),
- * left-padded, and decoded together; each request draws from its own seeded generator, so its text
- * depends only on (model, prompt, seed, options). Caveat: the batch's padding changes the shapes the
- * kernels see; masked positions contribute exact zeros, so results agree across batchings on the
- * backends measured here, but a backend with shape-dependent accumulation order could differ in the
- * last bits of a logit and so, very rarely, at a near-tie.
- * A continuation that ends at end-of-text ends with the literal `<|endoftext|>`.
- */
 /** The texts of `sample` and how many tokens were generated in all (benchmarks). */
 export interface SampleResult {
   texts: string[];
   tokens: number;
 }
 
+/**
+ * Batched generation with a key/value cache, on this thread (compute-pool.ts's `sample` decides
+ * whether worker threads share the requests instead). Requests are grouped by prompt length (less
+ * padding), left-padded, and decoded together; each request draws from its own seeded generator, so its text
+ * depends only on (model, prompt, seed, options). Caveat: the batch's padding changes the shapes the
+ * kernels see; masked positions contribute exact zeros, so results agree across batchings on the
+ * backends measured here, but a backend with shape-dependent accumulation order could differ in the
+ * last bits of a logit and so, very rarely, at a near-tie.
+ * A continuation that ends at end-of-text ends with the literal `<|endoftext|>`.
+ */
 export async function sampleInProcess(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions): Promise<SampleResult> {
   return generate(model, requests, options, true);
 }
