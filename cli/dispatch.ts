@@ -58,6 +58,10 @@ const commands: Record<string, Command> = {
     summary: 'convert saved STaR text into training records (TFRecords) and an index, as the reference\'s converter',
     run: (argv) => load<typeof import('./records')>('./records').recordsCommand(argv),
   },
+  serve: {
+    summary: 'serve an embedded checkpoint behind the OpenAI-compatible API (/v1/models, /v1/completions)',
+    run: (argv) => load<typeof import('./serve')>('./serve').serveCommand(argv),
+  },
   server: {
     summary: 'start, stop or show the local Temporal dev server that `star run` uses',
     run: (argv) => load<typeof import('./server')>('./server').serverCommand(argv),

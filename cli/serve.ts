@@ -1,0 +1,82 @@
+import path from 'node:path';
+import { requireCheckpoint } from '../activities/model-checks';
+import { initBackend, loadModel, shutdownComputePool } from '../model';
+import { apiKeyFromEnv } from '../inference/api-key';
+import { CompletionsServer } from '../serve/completions-server';
+import { noPositionals, parseCommandArgs } from './args';
+import { UsageError } from './errors';
+
+const USAGE = 'star serve [--checkpoint URI] [--port N] [--host 127.0.0.1] [--model-name NAME] [--api-key-env VAR] [--log-requests]';
+const DEFAULT_CHECKPOINT = path.join(__dirname, '..', 'models', 'arithmetic-base');
+
+const HELP = `usage: ${USAGE}
+
+Serves an embedded checkpoint behind the OpenAI-compatible API: GET /v1/models and POST /v1/completions
+(prompt lists, n, seed, stop, max_tokens, temperature, top_p). Prints "star serve: listening on URL" once
+it answers; Ctrl-C stops it.
+
+  --checkpoint URI    a step_N folder of the embedded model (default: models/arithmetic-base)
+  --port N            0 picks a free port, printed in the URL (default 8000)
+  --host ADDR         address to listen on (default 127.0.0.1: this machine only)
+  --model-name NAME   the model id requests name (default: star)
+  --api-key-env VAR   require Authorization: Bearer $VAR on every request
+  --log-requests      print a line (to stderr) for every completion request as it arrives`;
+
+function portFlag(value: string | undefined): number {
+  if (value === undefined) return 8000;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${value} must be a whole number from 0 to 65535 (0 picks a free port)\nusage: ${USAGE}`);
+  return port;
+}
+
+export async function serveCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    { checkpoint: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, 'model-name': { type: 'string' }, 'api-key-env': { type: 'string' }, 'log-requests': { type: 'boolean' } },
+    USAGE,
+  );
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  noPositionals(positionals, USAGE);
+  const port = portFlag(values.port);
+  const host = values.host ?? '127.0.0.1';
+  const modelName = values['model-name'] ?? 'star';
+  const checkpoint = values.checkpoint ?? DEFAULT_CHECKPOINT;
+  let apiKey: string | undefined;
+  try {
+    apiKey = apiKeyFromEnv(values['api-key-env']);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  try {
+    await requireCheckpoint(checkpoint, '--checkpoint', 'Give a step_N folder of the embedded model');
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  await initBackend((line) => console.error(line));
+  const model = await loadModel(checkpoint);
+  const server = new CompletionsServer({
+    model,
+    modelName,
+    apiKey,
+    onRequest: values['log-requests'] ? (line) => console.error(`star serve: ${line}`) : undefined,
+  });
+  let url: string;
+  try {
+    url = await server.listen(port, host);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot listen on ${host}:${port} (${code ?? (err as Error).message})${code === 'EADDRINUSE' ? ': the port is taken; choose another --port, or 0 for a free one' : ''}`);
+  }
+  console.log(`star serve: listening on ${url} (model "${modelName}", checkpoint ${checkpoint})`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.close();
+  model.dispose();
+  await shutdownComputePool();
+  return 0;
+}

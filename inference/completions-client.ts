@@ -1,0 +1,121 @@
+/**
+ * A client for an OpenAI-compatible `POST /v1/completions`. Prompts go one per request (each with
+ * its own `seed`), or `promptsPerRequest` to a request where the server accepts prompt lists; at
+ * most `concurrency` requests are in flight. STaR draws one sample per example, so `n` is never
+ * sent (`transformers serve` and llama.cpp ignore it anyway).
+ */
+import { completionResponseSchema, modelListSchema, type CompletionRequest } from './completions-api';
+import { InferenceProtocolError } from './errors';
+import { DEFAULT_RETRY_POLICY, RetryingHttp, type HttpHooks, type RetryPolicy } from './retrying-http';
+import { cutAtStop } from './stop-strings';
+
+export interface CompletionsClientOptions {
+  /** The server's base URL, with or without the trailing `/v1`. */
+  url: string;
+  apiKey?: string;
+  /** Requests in flight at once. */
+  concurrency: number;
+  /**
+   * Prompts per request. Above 1 the prompts travel as a list, and the API has one `seed` per
+   * request: the server applies the first prompt's seed to all of them.
+   */
+  promptsPerRequest: number;
+  retry?: Partial<RetryPolicy>;
+  hooks?: HttpHooks;
+}
+
+export interface CompletionSettings {
+  model: string;
+  maxTokens: number;
+  temperature: number;
+  topP: number;
+  stop: string[];
+}
+
+export interface PromptRequest {
+  prompt: string;
+  seed: number;
+}
+
+/** `http://host:8000`, `http://host:8000/` and `http://host:8000/v1` all mean `http://host:8000/v1`. */
+export function apiBase(url: string): string {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+    throw new TypeError(`${JSON.stringify(url)} is not a URL of an http(s) server; give the server's address, e.g. http://127.0.0.1:8000`);
+  }
+  const path = parsed.pathname.replace(/\/+$/, '');
+  parsed.pathname = path.endsWith('/v1') ? path : `${path}/v1`;
+  return parsed.toString().replace(/\/+$/, '');
+}
+
+export class CompletionsClient {
+  readonly base: string;
+  private readonly http: RetryingHttp;
+
+  constructor(private readonly options: CompletionsClientOptions) {
+    if (!(options.concurrency >= 1) || !(options.promptsPerRequest >= 1)) {
+      throw new RangeError(`concurrency and promptsPerRequest must be at least 1 (got ${options.concurrency}, ${options.promptsPerRequest})`);
+    }
+    this.base = apiBase(options.url);
+    this.http = new RetryingHttp(options.apiKey, { ...DEFAULT_RETRY_POLICY, ...options.retry }, options.hooks);
+  }
+
+  /** The model ids the server serves (`GET /v1/models`). */
+  async models(): Promise<string[]> {
+    const url = `${this.base}/models`;
+    const parsed = modelListSchema.safeParse(await this.http.getJson(url));
+    if (!parsed.success) throw new InferenceProtocolError(`GET ${url} did not answer with a model list ({data: [{id}]}): is this an OpenAI-compatible server?`);
+    return parsed.data.data.map((m) => m.id);
+  }
+
+  /** One continuation per prompt, in order, each cut at its first stop string. */
+  async complete(prompts: PromptRequest[], settings: CompletionSettings, onProgress?: (done: number) => void): Promise<string[]> {
+    const groups: { start: number; items: PromptRequest[] }[] = [];
+    for (let start = 0; start < prompts.length; start += this.options.promptsPerRequest) {
+      groups.push({ start, items: prompts.slice(start, start + this.options.promptsPerRequest) });
+    }
+    const texts = new Array<string>(prompts.length);
+    let done = 0;
+    let next = 0;
+    const worker = async () => {
+      while (next < groups.length) {
+        const group = groups[next++];
+        const out = await this.request(group.items, settings);
+        out.forEach((text, k) => (texts[group.start + k] = text));
+        done += out.length;
+        onProgress?.(done);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.options.concurrency, groups.length) }, worker));
+    return texts;
+  }
+
+  private async request(items: PromptRequest[], settings: CompletionSettings): Promise<string[]> {
+    const url = `${this.base}/completions`;
+    const body: CompletionRequest = {
+      model: settings.model,
+      prompt: items.length === 1 ? items[0].prompt : items.map((item) => item.prompt),
+      max_tokens: settings.maxTokens,
+      temperature: settings.temperature,
+      top_p: settings.topP,
+      stop: settings.stop,
+      seed: items[0].seed,
+    };
+    const parsed = completionResponseSchema.safeParse(await this.http.postJson(url, body));
+    if (!parsed.success) {
+      throw new InferenceProtocolError(`POST ${url} did not answer with completions ({choices: [{index, text}]}): ${parsed.error.issues[0]?.message ?? ''}`);
+    }
+    const choices = [...parsed.data.choices].sort((a, b) => a.index - b.index);
+    if (choices.length !== items.length) {
+      throw new InferenceProtocolError(
+        `POST ${url} answered ${choices.length} choices for ${items.length} prompts; a server that does not take prompt lists needs inferenceBatchPrompts 1`,
+      );
+    }
+    return choices.map((choice) => cutAtStop(choice.text, settings.stop).text);
+  }
+}
