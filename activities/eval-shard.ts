@@ -10,14 +10,14 @@ import { runChunks } from './chunks';
 import type { ActivityDeps } from './deps';
 import { shardExamples } from './examples';
 import { asActivity } from './failures';
-import { checkCheckpoint } from './prepare-experiment';
 import { inputKey, once } from './manifest';
-import { embeddedSampler } from './sampler';
+import { shardSampling } from './shard-sampler';
 import type { EvalShardResult, ShardInput } from '../contracts/activities';
 
 export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<EvalShardResult> {
   return asActivity(`eval shard ${input.shard} of ${input.shards} (iteration ${input.iteration})`, async () => {
     const o = input.options;
+    const sampling = shardSampling(deps, input, input.iteration);
     const key = inputKey({
       step: 'eval',
       task: o.task,
@@ -33,16 +33,13 @@ export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<
       checkpointUri: input.checkpointUri,
       shard: input.shard,
       shards: input.shards,
+      ...sampling.key,
     });
     return once(doneUriOf(input.outputUri), key, async () => {
       const { task, examples } = await shardExamples(o, input.datasetDir, 'dev', input.iteration, input.shard, input.shards);
       const fewShot = o.noPrompt ? [] : await task.loadFewShot(input.datasetDir, { answerKey: false, direct: o.direct });
-      await checkCheckpoint(input.checkpointUri, 'the sampling checkpoint');
-      const { model, release } = await deps.models.acquire(input.checkpointUri);
-      let parts: ClassCounts[];
-      try {
-        const sample = embeddedSampler(model, o, deps.sampleBatchSize);
-        parts = await runChunks({
+      const parts: ClassCounts[] = await sampling.run((sample) =>
+        runChunks({
           dir: input.outputUri.replace(/\.json$/, '.chunks'),
           key,
           total: examples.length,
@@ -50,10 +47,8 @@ export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<
           progress: { pass: 'eval', shard: input.shard, shards: input.shards },
           run: (start, end, onProgress) =>
             runEvalPass({ task, examples: examples.slice(start, end), fewShot, sample, options: { direct: o.direct, noPrompt: o.noPrompt, seed: o.seed }, onProgress }),
-        });
-      } finally {
-        release();
-      }
+        }),
+      );
       const tally = mergeCounts(parts);
       await writeJson(input.outputUri, tally);
       return { outputUri: input.outputUri, tally };

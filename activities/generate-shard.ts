@@ -13,9 +13,8 @@ import { runChunks } from './chunks';
 import type { ActivityDeps } from './deps';
 import { shardExamples } from './examples';
 import { asActivity } from './failures';
-import { checkCheckpoint } from './prepare-experiment';
 import { inputKey, once } from './manifest';
-import { embeddedSampler } from './sampler';
+import { shardSampling } from './shard-sampler';
 import type { GenerateShardResult, GenerationCounts, ShardInput } from '../contracts/activities';
 import type { ExperimentOptions } from '../contracts/experiment-input';
 
@@ -63,7 +62,8 @@ export function generationPassOptions(options: ExperimentOptions, iteration: num
 export async function generateShard(deps: ActivityDeps, input: ShardInput): Promise<GenerateShardResult> {
   return asActivity(`generation shard ${input.shard} of ${input.shards} (iteration ${input.iteration})`, async () => {
     const settings = generationSettings(input);
-    const key = inputKey({ step: 'generate', ...settings, shard: input.shard, shards: input.shards });
+    const sampling = shardSampling(deps, input, input.iteration - 1);
+    const key = inputKey({ step: 'generate', ...settings, ...sampling.key, shard: input.shard, shards: input.shards });
     const result = await once(doneUriOf(input.outputUri), key, async () => {
       const { options } = input;
       const { task, examples, firstIndex } = await shardExamples(options, input.datasetDir, 'train', input.iteration, input.shard, input.shards);
@@ -71,12 +71,8 @@ export async function generateShard(deps: ActivityDeps, input: ShardInput): Prom
         plain: settings.noPrompt ? [] : await task.loadFewShot(input.datasetDir, { answerKey: false, direct: options.direct }),
         answerKey: options.rationalize && !settings.noPrompt ? await task.loadFewShot(input.datasetDir, { answerKey: true, direct: options.direct }) : [],
       };
-      await checkCheckpoint(input.checkpointUri, 'the sampling checkpoint');
-      const { model, release } = await deps.models.acquire(input.checkpointUri);
-      let parts: GenerationResult[];
-      try {
-        const sample = embeddedSampler(model, options, deps.sampleBatchSize);
-        parts = await runChunks({
+      const parts: GenerationResult[] = await sampling.run((sample) =>
+        runChunks({
           dir: input.outputUri.replace(/\.json$/, '.chunks'),
           key,
           total: examples.length,
@@ -93,10 +89,8 @@ export async function generateShard(deps: ActivityDeps, input: ShardInput): Prom
               // Both passes report here; the hinted pass counts past the plain one.
               onProgress: (done) => onProgress(Math.min(done, end - start)),
             }),
-        });
-      } finally {
-        release();
-      }
+        }),
+      );
       const merged = mergeGenerationResults(parts);
       await writeJson(input.outputUri, merged);
       return { outputUri: input.outputUri, counts: generationCounts(merged.counts, merged.kept.length) };

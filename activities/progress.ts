@@ -12,7 +12,20 @@ export type { ActivityProgress, ExamplesProgress, StepProgress, TrainingProgress
 /** Heartbeats when running inside an activity; a no-op when called from plain code (tests, scripts). */
 export function heartbeat(progress: ActivityProgress): void {
   const ctx = currentContext();
-  ctx?.heartbeat(progress);
+  if (!ctx) return;
+  lastProgress.set(ctx, progress);
+  ctx.heartbeat(progress);
+}
+
+const lastProgress = new WeakMap<Context, ActivityProgress>();
+
+/**
+ * Heartbeats the last progress again: for waits inside a step (an inference server retried with
+ * backoff) that must keep the attempt alive without changing what the progress view shows.
+ */
+export function heartbeatAgain(): void {
+  const ctx = currentContext();
+  if (ctx) ctx.heartbeat(lastProgress.get(ctx));
 }
 
 /** Raises the cancellation if the workflow asked this activity to stop (seen on the last heartbeat). */

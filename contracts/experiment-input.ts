@@ -111,6 +111,25 @@ const inputSchema = z
     /** Hosts of the `command` trainer; each runs `trainOnHost` on task queue `star-host-{host}`. */
     hosts: z.array(z.string().regex(HOST_NAME, 'letters, digits, ".", "_" and "-" only (it names a task queue)')).default([]),
     commandTemplate: z.string().min(1).default(DEFAULT_COMMAND_TEMPLATE),
+    // Where generation and eval sample (issue 10): the embedded model in the worker, or an
+    // OpenAI-compatible server (vLLM, SGLang, llama.cpp, `transformers serve`, `star serve`).
+    inference: z.enum(['embedded', 'openai']).default('embedded'),
+    /** The server's address (`http://host:8000` or `…/v1`) for `inference: "openai"`. */
+    inferenceUrl: z
+      .string()
+      .regex(/^https?:\/\/[^\s/]+/, 'an http(s) URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1')
+      .optional(),
+    /** The model a request names; `{experiment}`, `{iteration}` (the sampling model's, 0 = base), `{checkpoint}`. Absent: the server's only model. */
+    inferenceModelTemplate: z.string().min(1).optional(),
+    /** The environment variable (on the workers) holding the API key; the key itself never enters the input. */
+    inferenceApiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'the name of an environment variable, e.g. OPENAI_API_KEY (never the key itself)').optional(),
+    /** Requests in flight at once, per shard. */
+    inferenceConcurrency: int(1).default(8),
+    /** Prompts per request; above 1 only for servers that take prompt lists (vLLM; not transformers serve or llama.cpp). */
+    inferenceBatchPrompts: int(1).default(1),
+    /** How long one request keeps retrying connection errors, 429 and 5xx before the step fails. */
+    inferenceRetrySeconds: int(1).default(120),
+
     /** Heartbeat timeout of every activity; a crashed worker's activity is retried elsewhere after it. */
     heartbeatTimeoutSeconds: int(1).default(120),
 
@@ -149,6 +168,14 @@ const inputSchema = z
         path: ['hosts'],
         input: value.hosts,
         message: 'trainer "command" needs at least one host, e.g. hosts: ["tpu-0"] (each runs workers/host.ts)',
+      });
+    }
+    if (value.inference === 'openai' && !value.inferenceUrl) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['inferenceUrl'],
+        input: value.inferenceUrl,
+        message: 'inference "openai" needs inferenceUrl: the address of an OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 (`star serve` runs one)',
       });
     }
     if (new Set(hosts).size !== hosts.length) {

@@ -1,0 +1,64 @@
+/**
+ * Where a generation or eval shard samples: the embedded model, loaded once per worker, or an
+ * OpenAI-compatible server (`inference: "openai"`). Both give core a `Sampler`; answer checking,
+ * chunked saving and resume are the same for both.
+ */
+import type { Sampler } from '../core/rationale-selection';
+import { apiKeyFromEnv } from '../inference/api-key';
+import { CompletionsClient } from '../inference/completions-client';
+import { resolveModelName } from '../inference/model-name';
+import { taskStopStrings } from '../inference/stop-strings';
+import type { ActivityDeps } from './deps';
+import { checkCheckpoint } from './prepare-experiment';
+import { cancellationSignal, heartbeatAgain } from './progress';
+import { embeddedSampler } from './sampler';
+import type { ShardInput } from '../contracts/activities';
+
+export interface ShardSampling {
+  /**
+   * What changes the texts beyond the experiment's own settings, for the shard's input key: nothing
+   * for the embedded model (keys of earlier runs stay valid); the model name and prompts per
+   * request (one seed per request) for openai. Not the URL: a server restarted on another port
+   * serves the same checkpoint, and its saved chunks stay valid.
+   */
+  key: Record<string, unknown>;
+  run<T>(work: (sample: Sampler) => Promise<T>): Promise<T>;
+}
+
+/** `modelIteration`: the iteration whose model samples (i-1 for generation, i for eval; 0 = base). */
+export function shardSampling(deps: ActivityDeps, input: ShardInput, modelIteration: number): ShardSampling {
+  const o = input.options;
+  if (o.inference === 'embedded') {
+    return {
+      key: {},
+      run: async (work) => {
+        await checkCheckpoint(input.checkpointUri, 'the sampling checkpoint');
+        const { model, release } = await deps.models.acquire(input.checkpointUri);
+        try {
+          return await work(embeddedSampler(model, o, deps.sampleBatchSize));
+        } finally {
+          release();
+        }
+      },
+    };
+  }
+  const url = input.inferenceUrl ?? o.inferenceUrl;
+  if (!url) throw new Error('inference "openai" without a server URL: the input check should have refused this input');
+  return {
+    key: { inference: 'openai', inferenceModelTemplate: o.inferenceModelTemplate ?? null, inferenceBatchPrompts: o.inferenceBatchPrompts },
+    run: async (work) => {
+      const client = new CompletionsClient({
+        url,
+        apiKey: apiKeyFromEnv(o.inferenceApiKeyEnv),
+        concurrency: o.inferenceConcurrency,
+        promptsPerRequest: o.inferenceBatchPrompts,
+        retry: { budgetMs: o.inferenceRetrySeconds * 1000 },
+        hooks: { onWait: heartbeatAgain, signal: cancellationSignal() },
+      });
+      const vars = { experiment: o.experiment, iteration: modelIteration, checkpoint: input.checkpointUri };
+      const model = await resolveModelName(o.inferenceModelTemplate, vars, () => client.models());
+      const settings = { model, maxTokens: o.genLength, temperature: o.temperature, topP: o.topP, stop: taskStopStrings(o.task) };
+      return work((requests, onProgress) => client.complete(requests, settings, onProgress));
+    },
+  };
+}
