@@ -1,3 +1,4 @@
+import type { ServerSource } from '../host/inference-servers';
 import { ModelCache } from './model-cache';
 
 /** What activities share within one worker process. */
@@ -7,6 +8,8 @@ export interface ActivityDeps {
   chunkSize: number;
   /** Rows the sampler decodes together. */
   sampleBatchSize: number;
+  /** The host worker's inference servers (`serveCommandTemplate`); absent on the experiment workers. */
+  servers?: ServerSource;
 }
 
 export function activityDeps(overrides: Partial<ActivityDeps> = {}): ActivityDeps {
@@ -14,5 +17,6 @@ export function activityDeps(overrides: Partial<ActivityDeps> = {}): ActivityDep
     models: overrides.models ?? new ModelCache(),
     chunkSize: overrides.chunkSize ?? 64,
     sampleBatchSize: overrides.sampleBatchSize ?? 64,
+    servers: overrides.servers,
   };
 }

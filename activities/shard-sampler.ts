@@ -6,6 +6,7 @@
 import type { Sampler } from '../core/rationale-selection';
 import { apiKeyFromEnv } from '../inference/api-key';
 import { CompletionsClient } from '../inference/completions-client';
+import { InferenceSettingsError } from '../inference/errors';
 import { resolveModelName } from '../inference/model-name';
 import { taskStopStrings } from '../inference/stop-strings';
 import type { ActivityDeps } from './deps';
@@ -42,23 +43,42 @@ export function shardSampling(deps: ActivityDeps, input: ShardInput, modelIterat
       },
     };
   }
-  const url = input.inferenceUrl ?? o.inferenceUrl;
-  if (!url) throw new Error('inference "openai" without a server URL: the input check should have refused this input');
   return {
     key: { inference: 'openai', inferenceModelTemplate: o.inferenceModelTemplate ?? null, inferenceBatchPrompts: o.inferenceBatchPrompts },
     run: async (work) => {
-      const client = new CompletionsClient({
-        url,
-        apiKey: apiKeyFromEnv(o.inferenceApiKeyEnv),
-        concurrency: o.inferenceConcurrency,
-        promptsPerRequest: o.inferenceBatchPrompts,
-        retry: { budgetMs: o.inferenceRetrySeconds * 1000 },
-        hooks: { onWait: heartbeatAgain, signal: cancellationSignal() },
+      if (!o.serveCommandTemplate) {
+        if (!o.inferenceUrl) throw new Error('inference "openai" without inferenceUrl or serveCommandTemplate: the input check should have refused this input');
+        return sampleThrough(o.inferenceUrl, work);
+      }
+      if (!deps.servers) {
+        throw new InferenceSettingsError('with serveCommandTemplate, generation and eval shards run on the host workers (workers/host.ts), which start the servers; this worker has none');
+      }
+      const served = await deps.servers.acquire({
+        checkpointUri: input.checkpointUri,
+        template: o.serveCommandTemplate,
+        startTimeoutMs: o.serveStartTimeoutSeconds * 1000,
+        logDir: input.outputUri.replace(/\/[^/]*$/, ''),
       });
-      const vars = { experiment: o.experiment, iteration: modelIteration, checkpoint: input.checkpointUri };
-      const model = await resolveModelName(o.inferenceModelTemplate, vars, () => client.models());
-      const settings = { model, maxTokens: o.genLength, temperature: o.temperature, topP: o.topP, stop: taskStopStrings(o.task) };
-      return work((requests, onProgress) => client.complete(requests, settings, onProgress));
+      try {
+        return await sampleThrough(served.url, work);
+      } finally {
+        served.release();
+      }
     },
   };
+
+  async function sampleThrough<T>(url: string, work: (sample: Sampler) => Promise<T>): Promise<T> {
+    const client = new CompletionsClient({
+      url,
+      apiKey: apiKeyFromEnv(o.inferenceApiKeyEnv),
+      concurrency: o.inferenceConcurrency,
+      promptsPerRequest: o.inferenceBatchPrompts,
+      retry: { budgetMs: o.inferenceRetrySeconds * 1000 },
+      hooks: { onWait: heartbeatAgain, signal: cancellationSignal() },
+    });
+    const vars = { experiment: o.experiment, iteration: modelIteration, checkpoint: input.checkpointUri };
+    const model = await resolveModelName(o.inferenceModelTemplate, vars, () => client.models());
+    const settings = { model, maxTokens: o.genLength, temperature: o.temperature, topP: o.topP, stop: taskStopStrings(o.task) };
+    return work((requests, onProgress) => client.complete(requests, settings, onProgress));
+  }
 }

@@ -55,11 +55,6 @@ export interface ShardInput {
   checkpointUri: string;
   /** Where the shard writes its output (its manifest goes next to it). */
   outputUri: string;
-  /**
-   * `inference: "openai"`: the server serving `checkpointUri` for this pass, when the workflow
-   * started one on a host (`serveCommandTemplate`); else the input's `inferenceUrl`.
-   */
-  inferenceUrl?: string;
 }
 
 export interface GenerateShardResult {

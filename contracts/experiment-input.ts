@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { BadInputError } from '../core/errors';
 import { growthLimitProblem } from '../core/step-growth';
+import { serveTemplateProblem } from '../host/serve-command';
 
 /** Workflow IDs are experiment names; they also become folder and file names in storage. */
 export const EXPERIMENT_NAME = /^[A-Za-z0-9_-]+$/;
@@ -129,6 +130,13 @@ const inputSchema = z
     inferenceBatchPrompts: int(1).default(1),
     /** How long one request keeps retrying connection errors, 429 and 5xx before the step fails. */
     inferenceRetrySeconds: int(1).default(120),
+    /**
+     * A server each host starts per pass for the checkpoint that samples (`{checkpoint}`, `{port}`,
+     * `{host}`), e.g. `vllm serve {checkpoint} --port {port} --host {host}`; shards then run on the hosts.
+     */
+    serveCommandTemplate: z.string().min(1).optional(),
+    /** How long a started server may take until `GET /v1/models` answers. */
+    serveStartTimeoutSeconds: int(1).default(600),
 
     /** Heartbeat timeout of every activity; a crashed worker's activity is retried elsewhere after it. */
     heartbeatTimeoutSeconds: int(1).default(120),
@@ -170,13 +178,28 @@ const inputSchema = z
         message: 'trainer "command" needs at least one host, e.g. hosts: ["tpu-0"] (each runs workers/host.ts)',
       });
     }
-    if (value.inference === 'openai' && !value.inferenceUrl) {
+    const serve = typeof value.serveCommandTemplate === 'string' ? value.serveCommandTemplate : undefined;
+    if (value.inference === 'openai' && !value.inferenceUrl && !serve) {
       ctx.addIssue({
         code: 'custom',
         path: ['inferenceUrl'],
         input: value.inferenceUrl,
-        message: 'inference "openai" needs inferenceUrl: the address of an OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 (`star serve` runs one)',
+        message:
+          'inference "openai" needs inferenceUrl (the address of an OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1; `star serve` runs one) or serveCommandTemplate (a server each host starts)',
       });
+    }
+    if (serve !== undefined) {
+      const problem = serveTemplateProblem(serve);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['serveCommandTemplate'], input: serve, message: problem });
+      if (value.inference !== 'openai') {
+        ctx.addIssue({ code: 'custom', path: ['serveCommandTemplate'], input: serve, message: 'serveCommandTemplate needs inference "openai" (the shards send their prompts to the server it starts)' });
+      }
+      if (value.inferenceUrl) {
+        ctx.addIssue({ code: 'custom', path: ['inferenceUrl'], input: value.inferenceUrl, message: 'give inferenceUrl (a server you run) or serveCommandTemplate (servers the hosts start), not both' });
+      }
+      if (hosts.length === 0) {
+        ctx.addIssue({ code: 'custom', path: ['hosts'], input: value.hosts, message: 'serveCommandTemplate needs at least one host, e.g. hosts: ["gpu-0"] (each runs workers/host.ts and starts the server)' });
+      }
     }
     if (new Set(hosts).size !== hosts.length) {
       ctx.addIssue({ code: 'custom', path: ['hosts'], input: value.hosts, message: 'host names must be unique' });

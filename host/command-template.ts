@@ -80,15 +80,20 @@ export function splitTemplate(template: string): string[] {
 
 /** The argument vector of `template` with every `{name}` replaced by its value, word by word. */
 export function expandCommand(template: string, values: CommandValues): string[] {
+  return expandTemplate(template, values, PLACEHOLDERS);
+}
+
+/** `expandCommand` for a template with other placeholders (the serve command's). */
+export function expandTemplate<V extends { [K in keyof V]: string | number }>(template: string, values: V, placeholders: readonly (keyof V & string)[]): string[] {
   const words = splitTemplateChecked(template);
   return words.map((word) =>
     word.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_match, name: string) => {
-      if (!(PLACEHOLDERS as readonly string[]).includes(name)) {
+      if (!(placeholders as readonly string[]).includes(name)) {
         throw new CommandTemplateError(
-          `command template ${JSON.stringify(template)} names {${name}}, which is not a placeholder; known: ${PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`,
+          `command template ${JSON.stringify(template)} names {${name}}, which is not a placeholder; known: ${placeholders.map((p) => `{${p}}`).join(', ')}`,
         );
       }
-      return String(values[name as keyof CommandValues]);
+      return String(values[name as keyof V]);
     }),
   );
 }

@@ -20,8 +20,9 @@ type RunningTrainerNote = z.infer<typeof noteSchema>;
 export class RunningTrainerFile {
   readonly path: string;
 
-  constructor(stateDir: string, host: string) {
-    this.path = join(stateDir, `host-${host}.trainer.json`);
+  /** `kind` tells the trainer's note from the inference server's (`host-{host}.server.json`). */
+  constructor(stateDir: string, host: string, kind: 'trainer' | 'server' = 'trainer') {
+    this.path = join(stateDir, `host-${host}.${kind}.json`);
   }
 
   record(pgid: number, program: string): void {

@@ -11,11 +11,13 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import type { ActivityDeps } from '../activities';
 import { hostTaskQueue } from '../contracts/task-queues';
 import { connectWorker, describeTarget, workerTargetFromEnv } from '../connection/temporal';
 import { stateDir } from '../connection/state-dir';
-import { createHostActivities, killRunningTrainers, type HostSettings } from '../host';
+import { createHostActivities, hostInferenceServers, killRunningTrainers, type HostSettings, type InferenceServers } from '../host';
 import { BadInputError } from '../core/errors';
+import { workerSettingsFromEnv } from './worker-env';
 
 const HOST_NAME = /^[A-Za-z0-9_.-]+$/;
 
@@ -82,14 +84,23 @@ export function hostSettings(args: HostWorkerArgs, env: NodeJS.ProcessEnv = proc
   };
 }
 
-/** A worker on `star-host-{host}` with only `trainOnHost`, one trainer at a time. */
-export function createHostWorker(connection: NativeConnection, namespace: string, settings: HostSettings): Promise<Worker> {
+/**
+ * A worker on `star-host-{host}` with `trainOnHost` and, for `serveCommandTemplate`, the generation
+ * and eval shards; one activity at a time (one trainer or one server holds the host's accelerators).
+ */
+export function createHostWorker(
+  connection: NativeConnection,
+  namespace: string,
+  settings: HostSettings,
+  servers?: InferenceServers,
+  shardDeps?: Partial<ActivityDeps>,
+): Promise<Worker> {
   return Worker.create({
     connection,
     namespace,
     taskQueue: hostTaskQueue(settings.host),
     identity: `host ${settings.host} ${process.pid}@${hostname()}`,
-    activities: createHostActivities(settings),
+    activities: createHostActivities(settings, servers, shardDeps),
     // One host, one trainer: a second attempt waits in the queue instead of fighting for the accelerators.
     maxConcurrentActivityTaskExecutions: 1,
   });
@@ -104,10 +115,18 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
         'Check TEMPORAL_ADDRESS (and TEMPORAL_NAMESPACE, TEMPORAL_API_KEY or TEMPORAL_TLS_* for a cloud or TLS cluster).',
     );
   });
-  const worker = await createHostWorker(connection, target.namespace, hostSettings(args));
-  // Whatever ends this process, no trainer it started is left running (SIGKILL is covered by the
-  // note in the state folder: the next attempt on this host stops the leftover first).
-  process.once('exit', killRunningTrainers);
+  const settings = hostSettings(args);
+  const servers = hostInferenceServers(settings);
+  // A server left by a worker that was killed before it could stop it.
+  await servers.stopLeftover();
+  const chunkSize = workerSettingsFromEnv(process.env).chunkSize;
+  const worker = await createHostWorker(connection, target.namespace, settings, servers, chunkSize ? { chunkSize } : undefined);
+  // Whatever ends this process, no trainer or server it started is left running (SIGKILL is covered
+  // by the notes in the state folder: the next worker on this host stops the leftovers first).
+  process.once('exit', () => {
+    killRunningTrainers();
+    servers.killNow();
+  });
   const stop = () => worker.shutdown();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
@@ -115,6 +134,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   try {
     await worker.run();
   } finally {
+    await servers.stopAll();
     await connection.close();
   }
 }

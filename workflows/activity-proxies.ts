@@ -6,6 +6,7 @@
  */
 import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
+import { hostTaskQueue } from '../contracts/task-queues';
 
 export type StarActivities = ReturnType<typeof createActivities>;
 
@@ -48,4 +49,20 @@ export function activityProxies(heartbeatTimeoutSeconds: number): StarActivities
 
 export function hostRetry(): ActivityOptions['retry'] {
   return retry(HOST_TRAINING_LIMITS.attempts);
+}
+
+/** The shard activities a host worker serves when it starts the inference servers (`serveCommandTemplate`). */
+export type HostShardActivities = Pick<StarActivities, 'generateShard' | 'evalShard'>;
+
+export function hostShardProxies(host: string, heartbeatTimeoutSeconds: number): HostShardActivities {
+  const options = (name: keyof HostShardActivities): ActivityOptions => ({
+    taskQueue: hostTaskQueue(host),
+    startToCloseTimeout: ACTIVITY_LIMITS[name].startToCloseTimeout,
+    heartbeatTimeout: `${heartbeatTimeoutSeconds}s`,
+    retry: retry(ACTIVITY_LIMITS[name].attempts),
+  });
+  return {
+    generateShard: proxyActivities<HostShardActivities>(options('generateShard')).generateShard,
+    evalShard: proxyActivities<HostShardActivities>(options('evalShard')).evalShard,
+  };
 }

@@ -5,7 +5,7 @@
  */
 import { ActivityFailure, ApplicationFailure, isCancellation } from '@temporalio/workflow';
 import type { PreparedExperiment } from '../contracts/activities';
-import type { StarActivities } from './activity-proxies';
+import { hostShardProxies, type HostShardActivities, type StarActivities } from './activity-proxies';
 import type { ExperimentOptions } from '../contracts/experiment-input';
 import { experimentLayout, iterationLayout } from '../contracts/layout';
 import type { Phase, PhaseProgress } from '../contracts/messages';
@@ -59,11 +59,15 @@ export async function runIteration(request: IterationRequest): Promise<Iteration
     live.phaseProgress = { ...live.phaseProgress, done: live.phaseProgress.done + 1 };
   };
   const shardBase = { options, datasetDir: prepared.datasetDir, iteration, shards: K };
+  // With serveCommandTemplate each host starts the server its shards sample from; shard k runs on
+  // host k mod H. Old histories never have that option, so they replay the path they took.
+  const shardActs = (shard: number): HostShardActivities =>
+    options.serveCommandTemplate ? hostShardProxies(options.hosts[shard % options.hosts.length] as string, options.heartbeatTimeoutSeconds) : acts;
 
   const generated = await timed('generating', 'generate', K, () =>
     allOrCancel(
       Array.from({ length: K }, (_, shard) => async () => {
-        const result = await acts.generateShard({
+        const result = await shardActs(shard).generateShard({
           ...shardBase,
           shard,
           checkpointUri: request.generatingCheckpointUri,
@@ -153,7 +157,7 @@ export async function runIteration(request: IterationRequest): Promise<Iteration
     evaluation = await timed('evaluating', 'eval', K, async () => {
       const shards = await allOrCancel(
         Array.from({ length: K }, (_, shard) => async () => {
-          const result = await acts.evalShard({ ...shardBase, shard, checkpointUri: trained.checkpointUri, outputUri: it.evalShard(shard, K) });
+          const result = await shardActs(shard).evalShard({ ...shardBase, shard, checkpointUri: trained.checkpointUri, outputUri: it.evalShard(shard, K) });
           oneDone();
           return result;
         }),
