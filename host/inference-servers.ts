@@ -170,8 +170,9 @@ export class InferenceServers implements ServerSource {
       server.log.append(`=== ${new Date().toISOString()} stopping the server (process group ${server.process.pid})`);
       await server.process.stop(this.settings.killGraceMs);
     }
-    this.note.clear();
+    server.log.append(`=== ${new Date().toISOString()} stopped`);
     await server.log.close();
+    this.note.clear();
     this.settings.say(`stopped the inference server on ${server.url}`);
   }
 }
