@@ -17,7 +17,8 @@ import { OutputLog } from './output-log';
 import { CommandNotFoundError, resolveProgram } from './resolve-command';
 import { RunningTrainerFile } from './running-trainer';
 import { expandServeCommand } from './serve-command';
-import { TrainerProcess, stopProcessGroup } from './trainer-process';
+import { stopProcessGroup } from '../core/process-group';
+import { TrainerProcess } from './trainer-process';
 
 export interface ServeRequest {
   checkpointUri: string;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { InferenceServers } from '../../host/inference-servers';
-import { groupAlive } from '../../host/trainer-process';
+import { groupAlive } from '../../core/process-group';
 import { scratchDir } from '../workflows/fixtures/experiment-input';
 import { tinyBaseModel } from '../workflows/fixtures/tiny-model';
 import { repoRoot, waitUntil } from './helpers/processes';

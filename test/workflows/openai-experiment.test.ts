@@ -14,7 +14,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { hostInferenceServers, type InferenceServers } from '../../host';
-import { signalGroup } from '../../host/trainer-process';
+import { signalGroup } from '../../core/process-group';
 import { normaliseRoot } from '../../storage';
 import { createHostWorker, hostSettings } from '../../workers/host';
 import type { ExperimentInput } from '../../contracts/experiment-input';
