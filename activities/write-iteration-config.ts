@@ -2,10 +2,11 @@
  * The iteration's trainer config (`configs/{exp}_{i}.json`): a copy of the previous iteration's config
  * (the base config for iteration 1) with the fields the reference's gen_config sets — model_dir,
  * train_set, target_save, total_steps from the growth rule, name, p_rationalization,
- * gradient_accumulation_steps. A rule giving 0 steps fails here, non-retryably, saying what to change.
+ * gradient_accumulation_steps — plus `train_jsonl`, the examples as JSONL. A rule giving 0 steps fails here, non-retryably, saying what to change.
  */
 import type { BaseConfig } from '../core/base-config';
 import { iterationConfig, trainSetName } from '../core/iteration-config';
+import { trainingJsonlUri } from '../core/prompt-completion';
 import { totalSteps } from '../core/step-growth';
 import { exists, readJson, writeJson } from '../storage';
 import { growthSettings } from '../core/step-growth';
@@ -48,6 +49,8 @@ export async function writeIterationConfig(_deps: ActivityDeps, input: WriteConf
           targetSave: input.targetSave,
         }),
         ...modelLocation(input.modelDir),
+        // The same examples as {prompt, completion} JSONL, for the Hugging Face trainer (the records step writes it).
+        train_jsonl: trainingJsonlUri(input.indexUri),
       };
       await writeJson(input.configUri, config);
       return { configUri: input.configUri, totalSteps: steps };

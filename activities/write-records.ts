@@ -1,9 +1,12 @@
 /**
  * Tokenizes the record folder's text files (the kept text plus any copyN files) with the tokenizer of
  * the model that trains — the embedded base model's own vocabulary, or GPT-2 BPE for the reference
- * trainer — into TFRecords, and writes the iteration's index file (`{exp}_{i}.index`).
+ * trainer — into TFRecords, and writes the iteration's index file (`{exp}_{i}.index`). The same
+ * examples also go, as text, into `{exp}_{i}.jsonl` beside the index: `{prompt, completion}` lines for
+ * trainers that tokenize themselves (the Hugging Face trainer in python/).
  */
 import { gpt2Tokenizer } from '../core/gpt2-tokenizer';
+import { promptCompletionJsonl, trainingJsonlUri } from '../core/prompt-completion';
 import { DEFAULT_RECORD_SEQ, writeRecords as writeTfRecords } from '../core/records';
 import type { Tokenizer } from '../core/tokenizer';
 import { readManifest as readCheckpointManifest, tokenizerByName } from '../model';
@@ -25,6 +28,8 @@ export async function writeRecords(_deps: ActivityDeps, input: WriteRecordsInput
       const written = await writeTfRecords({ textFileUris: textFiles, tokenizer: trainer.tokenizer, seq: trainer.seq, outputPrefixUri: input.recordsPrefix });
       // The reference names the training set `{exp}/{exp}_{i}.index`; its line is the record file.
       await writeBytes(input.indexUri, await readText(written.indexUri));
+      const texts = await Promise.all([...textFiles].sort().map((uri) => readText(uri)));
+      await writeBytes(trainingJsonlUri(input.indexUri), promptCompletionJsonl(texts).jsonl);
       return {
         indexUri: input.indexUri,
         examples: written.exampleCount,

@@ -12,6 +12,7 @@ export * from './jsonl';
 export * from './output-lines';
 export * from './prng';
 export * from './prompt';
+export * from './prompt-completion';
 export * from './python-float';
 export * from './python-text';
 export * from './rationale-selection';

@@ -1,14 +1,13 @@
-import type { Tokenizer } from '../core/tokenizer';
-
 /**
  * Which tokens of a packed training chunk the loss counts, as the reference trains only on answers:
  * in each example (text up to and including an end-of-text), the tokens after the last answer marker
- * (`A:` for QA, `Target:` for arithmetic) up to and including the end-of-text. A marker counts only
+ * (`A:` for QA, `Target:` for arithmetic: core/prompt-completion.ts) up to and including the end-of-text. A marker counts only
  * at the start of the text or after whitespace, so the scratchpad's `C:` (and words ending in `A:`)
  * never start an answer. A chunk that begins inside an example whose marker was cut off contributes
  * nothing for that example; a chunk cut inside an answer counts the answer tokens it holds.
  */
-const MARKER = /(^|\s)(A:|Target:)/g;
+import { answerStart } from '../core/prompt-completion';
+import type { Tokenizer } from '../core/tokenizer';
 
 const pieceCache = new WeakMap<Tokenizer, Map<number, string>>();
 
@@ -42,8 +41,7 @@ function markSegment(ids: ArrayLike<number>, tokenizer: Tokenizer, start: number
     offsets.push(text.length);
     if (ids[i] !== tokenizer.eotId) text += piece(tokenizer, ids[i]);
   }
-  let answerFrom = -1;
-  for (const match of text.matchAll(MARKER)) answerFrom = match.index + match[0].length;
+  const answerFrom = answerStart(text);
   if (answerFrom < 0) return;
   for (let i = start; i <= end; i++) if (offsets[i - start] >= answerFrom) inAnswer[i] = 1;
 }
