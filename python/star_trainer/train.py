@@ -1,0 +1,168 @@
+"""The training command of the Hugging Face path, with the reference device_train.py's arguments:
+
+    python -m star_trainer.train --config CONFIG --tune-model-path BASE
+
+fine-tunes the base model BASE (an HF folder, or a hub name where a hub is reachable) on the
+iteration's examples (`train_jsonl` in CONFIG) for `total_steps` optimizer steps, with the loss on
+the completions only, and saves `model_dir/step_{total_steps}/` (see checkpoints.py). It prints
+`step N loss X` after every step, `state will be restored from checkpoint K` when it resumes and
+`training completed!` at the end: the lines host/step-parser.ts reads. Exit status 2: bad input (the
+message says what to fix); the host does not retry it.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from .checkpoints import final_dir, final_is_complete, last_resumable, resume_root, save_final
+from .config import TrainSettings, read_settings
+from .errors import BadInputError
+from .examples import ExampleDataset, PadCollator, read_examples, tokenize_example
+from .schedule import lr_factor
+
+DEFAULT_MAX_LENGTH = 2048
+
+
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
+def load_base(base: str, precision: str) -> tuple[Any, Any]:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    looks_local = base.startswith((".", "/", "~")) or Path(base).exists()
+    if looks_local and not Path(base).expanduser().is_dir():
+        raise BadInputError(f"the base model {base} (--tune-model-path) is not a folder; give a Hugging Face model folder")
+    dtype = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}[precision]
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(base)
+        model = AutoModelForCausalLM.from_pretrained(base, dtype=dtype)
+    except (OSError, ValueError) as err:
+        raise BadInputError(f"cannot load the base model {base} as a Hugging Face causal LM: {err}") from err
+    if tokenizer.eos_token_id is None:
+        raise BadInputError(f"the tokenizer of {base} has no eos_token: set one in its tokenizer_config.json, so completions can end")
+    return model, tokenizer
+
+
+def context_length(model: Any, settings: TrainSettings) -> int:
+    config = model.config
+    model_max = getattr(config, "max_position_embeddings", None) or getattr(config, "n_positions", None)
+    limits = [n for n in (settings.seq, model_max) if isinstance(n, int) and n > 1]
+    return min(limits) if limits else DEFAULT_MAX_LENGTH
+
+
+def with_lora(model: Any, settings: TrainSettings) -> Any:
+    if settings.lora is None:
+        return model
+    try:
+        from peft import LoraConfig, get_peft_model
+    except ImportError as err:
+        raise BadInputError("the config asks for LoRA but peft is not installed: install star-trainer[lora] (scripts/setup-llm.sh does)") from err
+    lora = settings.lora
+    config = LoraConfig(r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout, target_modules=lora.target_modules, task_type="CAUSAL_LM")
+    return get_peft_model(model, config)
+
+
+def build_trainer(settings: TrainSettings, model: Any, tokenizer: Any, dataset: ExampleDataset) -> Any:
+    import torch
+    from torch.optim.lr_scheduler import LambdaLR
+    from transformers import PrinterCallback, ProgressCallback, Trainer, TrainerCallback, TrainingArguments
+
+    schedule = lr_factor(settings.lr, settings.end_lr, settings.warmup_steps, settings.anneal_steps)
+
+    class ReferenceScheduleTrainer(Trainer):
+        def create_scheduler(self, num_training_steps: int, optimizer: Any = None) -> Any:
+            if self.lr_scheduler is None:
+                self.lr_scheduler = LambdaLR(optimizer if optimizer is not None else self.optimizer, schedule)
+            return self.lr_scheduler
+
+    class StepLines(TrainerCallback):
+        def on_log(self, args: Any, state: Any, control: Any, logs: Any = None, **kwargs: Any) -> None:
+            if logs and "loss" in logs:
+                say(f"step {state.global_step} loss {logs['loss']:.6f}")
+
+    args = TrainingArguments(
+        output_dir=str(resume_root(settings.model_dir)),
+        max_steps=settings.total_steps,
+        per_device_train_batch_size=settings.batch_size,
+        gradient_accumulation_steps=settings.gradient_accumulation_steps,
+        learning_rate=settings.lr,
+        weight_decay=settings.weight_decay,
+        max_grad_norm=1.0,
+        optim="adamw_torch",
+        logging_strategy="steps",
+        logging_steps=1,
+        save_strategy="steps",
+        save_steps=settings.save_every,
+        save_total_limit=1,
+        report_to=[],
+        disable_tqdm=True,
+        seed=settings.seed,
+        data_seed=settings.seed,
+        bf16=settings.precision == "bf16",
+        fp16=settings.precision == "fp16",
+        use_cpu=not torch.cuda.is_available(),
+        dataloader_num_workers=0,
+        remove_unused_columns=False,
+    )
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    trainer = ReferenceScheduleTrainer(model=model, args=args, train_dataset=dataset, data_collator=PadCollator(pad_id), callbacks=[StepLines()])
+    trainer.remove_callback(PrinterCallback)
+    trainer.remove_callback(ProgressCallback)
+    return trainer
+
+
+def train(settings: TrainSettings, base: str) -> Path:
+    from transformers.utils import logging as hf_logging
+
+    # Progress bars of loading and saving would fill the host's log, which keeps whole lines.
+    hf_logging.disable_progress_bar()
+    final = final_dir(settings.model_dir, settings.total_steps)
+    if final_is_complete(settings.model_dir, settings.total_steps):
+        say(f"{final} is complete; nothing to train")
+        say("training completed!")
+        return final
+    examples = read_examples(settings.train_jsonl)
+    model, tokenizer = load_base(base, settings.precision)
+    max_length = context_length(model, settings)
+    dataset = ExampleDataset([tokenize_example(example, tokenizer, max_length) for example in examples])
+    model = with_lora(model, settings)
+    settings.model_dir.mkdir(parents=True, exist_ok=True)
+    trainer = build_trainer(settings, model, tokenizer, dataset)
+    resume = last_resumable(settings.model_dir)
+    say(
+        f"training {settings.name}: {base} on {len(dataset)} examples from {settings.train_jsonl}, {settings.total_steps} steps of "
+        f"{settings.batch_size} x {settings.gradient_accumulation_steps}, lr {settings.lr:g}, saving every {settings.save_every} steps"
+    )
+    if resume:
+        say(f"state will be restored from checkpoint {resume[0]}")
+    trainer.train(resume_from_checkpoint=str(resume[1]) if resume else None)
+    model = trainer.model
+    if settings.lora is not None:
+        model = model.merge_and_unload()
+    save_final(model, tokenizer, settings.model_dir, settings.total_steps)
+    shutil.rmtree(resume_root(settings.model_dir), ignore_errors=True)
+    say(f"saved {final}")
+    say("training completed!")
+    return final
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m star_trainer.train", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--config", required=True, help="the iteration config JSON (configs/{exp}_{i}.json)")
+    parser.add_argument("--tune-model-path", required=True, help="the base model every iteration fine-tunes: a Hugging Face folder")
+    args = parser.parse_args(argv)
+    try:
+        train(read_settings(args.config), args.tune_model_path)
+    except BadInputError as err:
+        print(f"error: {err}", file=sys.stderr, flush=True)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
