@@ -104,9 +104,9 @@ def settings_from_config(config: dict[str, Any]) -> TrainSettings:
             "but the Hugging Face trainer writes local folders only; run the experiment with a local storage root"
         )
     for field in ("total_steps", "model_dir"):
-        if field not in config:
+        if config.get(field) in (None, ""):
             raise BadInputError(f"the config has no {field}; give the iteration config that star writes (configs/{{exp}}_{{i}}.json)")
-    if "train_jsonl" not in config:
+    if config.get("train_jsonl") in (None, ""):
         raise BadInputError(
             "the config has no train_jsonl (the iteration's examples as {prompt, completion} JSONL); "
             "configs written by star's config step name it: re-run the experiment's records and config steps"
