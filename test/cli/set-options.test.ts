@@ -110,8 +110,8 @@ void describe('resolving an input', () => {
   });
 
   void it('resolves every committed preset (given its environment) to a valid input', () => {
-    for (const preset of ['arithmetic-demo', 'commonsenseqa-gptj', 'gsm-gptj']) {
-      const { options } = resolveExperimentInput({ preset }, { STAR_DATA_DIR: '/data' });
+    for (const preset of ['arithmetic-demo', 'commonsenseqa-gptj', 'gsm-gptj', 'commonsenseqa-hf', 'gsm-hf']) {
+      const { options } = resolveExperimentInput({ preset }, { STAR_DATA_DIR: '/data', STAR_HF_MODEL: '/models/hf' });
       assert.equal(options.experiment, preset);
     }
   });
