@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Runs every test file under test/ with Node's own test runner, TypeScript loaded by tsx.
-// Node 20's runner does not expand globs, so the files are listed here.
+// Runs every test file under test/ (or under the folder given by --dir, e.g. test-llm/) with Node's
+// own test runner, TypeScript loaded by tsx. Node 20's runner does not expand globs, so the files are
+// listed here. Usage: node scripts/run-tests.js [--dir FOLDER] [part of a path ...]
 'use strict';
 const { readdirSync, statSync } = require('node:fs');
 const { join } = require('node:path');
@@ -16,8 +17,19 @@ function findTests(dir) {
   return out;
 }
 
-const filter = process.argv.slice(2);
-const files = findTests(join(__dirname, '..', 'test')).filter(
+const args = process.argv.slice(2);
+let dir = 'test';
+const dirAt = args.indexOf('--dir');
+if (dirAt >= 0) {
+  dir = args[dirAt + 1];
+  args.splice(dirAt, 2);
+  if (!dir) {
+    console.error('--dir needs a folder, e.g. --dir test-llm');
+    process.exit(2);
+  }
+}
+const filter = args;
+const files = findTests(join(__dirname, '..', dir)).filter(
   (f) => filter.length === 0 || filter.some((part) => f.includes(part)),
 );
 if (files.length === 0) {
