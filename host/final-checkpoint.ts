@@ -4,7 +4,8 @@
  * saving leaves a partial one); each trainer writes a marker last:
  * - the embedded trainer: `step_N/manifest.json` (model/checkpoint.ts writes it after the weights);
  * - the reference (`device_train.py`): `meta.json` in the model folder, whose `checkpoints` list gets
- *   N appended after every shard of `step_N/` is written.
+ *   N appended after every shard of `step_N/` is written; the Hugging Face trainer (python/) writes
+ *   the same `meta.json` after renaming its finished `step_N/` into place.
  */
 import { exists, joinUri, readJson } from '../storage';
 
