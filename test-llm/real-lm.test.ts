@@ -13,7 +13,7 @@ import { createActivities } from '../activities';
 import { arithmeticProblems, arithmeticWorkedExample, joinSavedExamples } from '../core';
 import { completedCheckpoint, finalCheckpointUri } from '../host/final-checkpoint';
 import { llmPython, makeTinyLm, ROOT } from '../scripts/make-tiny-lm';
-import { parseExperimentInputOrThrow } from '../workflows/input';
+import { parseExperimentInputOrThrow } from '../contracts/experiment-input';
 import { scratchDir } from '../test/workflows/fixtures/experiment-input';
 import { complete, startTransformersServe, type Completion, type RunningServer } from './helpers/openai-server';
 import { presetCommandTemplate, startTrainer } from './helpers/trainer-command';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createActivities } from '../../activities';
 import { joinSavedExamples } from '../../core';
-import { parseExperimentInputOrThrow } from '../../workflows/input';
+import { parseExperimentInputOrThrow } from '../../contracts/experiment-input';
 import { scratchDir } from '../workflows/fixtures/experiment-input';
 
 void describe('the records and config steps for trainers that tokenize themselves', () => {
