@@ -1,0 +1,49 @@
+"""The training command end to end, in process, on a tiny model built here (the SIGKILL resume test
+runs the real command: test-llm/real-lm.test.ts)."""
+import json
+
+import pytest
+
+from star_trainer.config import settings_from_config
+from star_trainer.tiny_lm import make_tiny_lm
+from star_trainer.train import train
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    corpus = tmp_path_factory.mktemp("corpus") / "corpus.txt"
+    corpus.write_text("Input:\n2 9 + 5 7\nTarget:\n<scratch>\n2 9 + 5 7 , C: 0\n</scratch>\n8 6\n" * 20)
+    return make_tiny_lm([corpus], tmp_path_factory.mktemp("tiny"), vocab_size=300, positions=64)
+
+
+@pytest.fixture
+def examples(tmp_path):
+    path = tmp_path / "exp_1.jsonl"
+    rows = [{"prompt": f"Input:\n{a} + {b}\nTarget:", "completion": f"\n{a + b}"} for a in range(1, 5) for b in range(1, 4)]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    return path
+
+
+def config(tmp_path, examples, **fields):
+    return settings_from_config({"total_steps": 3, "model_dir": str(tmp_path / "model"), "train_jsonl": str(examples), "lr": 1e-2, "per_replica_batch": 2, **fields})
+
+
+def test_lora_trains_an_adapter_and_saves_it_merged_into_a_plain_model(tmp_path, examples, tiny, capsys):
+    from safetensors.torch import load_file
+
+    final = train(config(tmp_path, examples, lora={"r": 4, "alpha": 8}), str(tiny))
+    out = capsys.readouterr().out
+    assert "step 3 loss" in out and out.rstrip().endswith("training completed!")
+    base, tuned = load_file(tiny / "model.safetensors"), load_file(final / "model.safetensors")
+    assert set(tuned) == set(base), "merged: the saved model has the base model's tensors, no adapter tensors"
+    assert any(not (base[name] == tuned[name]).all() for name in base), "the adapter changed the merged weights"
+    assert (final / "tokenizer.json").is_file()
+
+
+def test_a_finished_run_is_not_trained_again(tmp_path, examples, tiny, capsys):
+    settings = config(tmp_path, examples)
+    train(settings, str(tiny))
+    capsys.readouterr()
+    train(settings, str(tiny))
+    out = capsys.readouterr().out
+    assert "nothing to train" in out and "step 1 loss" not in out
