@@ -5,7 +5,7 @@
  *
  *   npx tsx scripts/make-tiny-lm.ts OUT_DIR [--arch gpt2|llama] [any other tiny_lm option]
  *
- * Environment: STAR_LLM_PYTHON (default .tools/llm-venv/bin/python).
+ * Environment: STAR_LLM_VENV (default .tools/llm-venv), as for scripts/setup-llm.sh.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ import { arithmeticProblems, arithmeticWorkedExample } from '../core/arithmetic-
 export const ROOT = resolve(__dirname, '..');
 
 export function llmPython(env: NodeJS.ProcessEnv = process.env): string {
-  return env.STAR_LLM_PYTHON ?? join(ROOT, '.tools', 'llm-venv', 'bin', 'python');
+  return join(env.STAR_LLM_VENV ?? join(ROOT, '.tools', 'llm-venv'), 'bin', 'python');
 }
 
 /** Text the tokenizer learns its merges from: what the tests prompt with. */
@@ -28,7 +28,7 @@ export function tinyCorpus(): string {
 
 export function makeTinyLm(outDir: string, extraArgs: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): void {
   const python = llmPython(env);
-  if (!existsSync(python)) throw new Error(`${python} does not exist: run \`bash scripts/setup-llm.sh\` first (or set STAR_LLM_PYTHON)`);
+  if (!existsSync(python)) throw new Error(`${python} does not exist: run \`bash scripts/setup-llm.sh\` first (or set STAR_LLM_VENV)`);
   const scratch = mkdtempSync(join(tmpdir(), 'star-tiny-corpus-'));
   try {
     const corpus = join(scratch, 'corpus.txt');

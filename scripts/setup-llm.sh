@@ -9,7 +9,8 @@
 #
 # Idempotent: a stamp holds the hash of the lock and of python/; nothing is done when it matches, only
 # the package is reinstalled when just python/ changed. Uses uv (installed with pip into the venv) when
-# pip can get it, else pip. Environment: STAR_LLM_VENV (default .tools/llm-venv), PYTHON (default python3).
+# pip can get it, else pip. Environment: PYTHON (default python3) and STAR_LLM_VENV (default
+# .tools/llm-venv; the -hf presets' commandTemplate names .tools/llm-venv/bin/python, so set it too).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 venv=${STAR_LLM_VENV:-$root/.tools/llm-venv}
@@ -19,11 +20,10 @@ stamp="$venv/.star-stamp"
 
 say() { printf '%s\n' "$*" >&2; }
 
-hash_of() { # files -> one sha256
-  cat "$@" | sha256sum | cut -d' ' -f1
-}
-lock_hash=$(hash_of "$lock")
-package_hash=$(hash_of "$root/python/pyproject.toml" $(find "$root/python/star_trainer" -name '*.py' | sort))
+lock_hash=$(sha256sum <"$lock" | cut -d' ' -f1)
+package_hash=$(
+  { cat "$root/python/pyproject.toml"; find "$root/python/star_trainer" -name '*.py' -print0 | sort -z | xargs -0 cat; } | sha256sum | cut -d' ' -f1
+)
 wanted="lock=$lock_hash package=$package_hash"
 
 mkdir -p "$(dirname "$venv")"
