@@ -4,6 +4,7 @@
  * marker (`A:` for QA, `Target:` for arithmetic), and the prompt is everything before it. The
  * end-of-text is not part of the completion: the trainer appends its own tokenizer's end-of-sequence.
  */
+import { universalNewlines } from './python-text';
 import { splitSavedText } from './saved-text';
 
 /** An answer marker counts only at the start of the text or after whitespace, so the scratchpad's `C:` never does. */
@@ -36,12 +37,15 @@ export interface PromptCompletionLines {
   skipped: number;
 }
 
-/** Saved text (examples ending in `<|endoftext|>`, joined by blank lines) as prompt/completion JSONL, in order. */
+/**
+ * Saved text (examples ending in `<|endoftext|>`, joined by blank lines) as prompt/completion JSONL, in
+ * order; newlines normalised as the records step reads the text (`\r\n` and `\r` become `\n`).
+ */
 export function promptCompletionJsonl(savedTexts: readonly string[]): PromptCompletionLines {
   let jsonl = '';
   let examples = 0;
   let skipped = 0;
-  for (const example of savedTexts.flatMap((text) => splitSavedText(text))) {
+  for (const example of savedTexts.flatMap((text) => splitSavedText(universalNewlines(text)))) {
     const pair = splitAtAnswer(example);
     if (!pair) {
       skipped += 1;

@@ -55,6 +55,11 @@ void describe('prompt/completion pairs of kept examples', () => {
     );
   });
 
+  void it('reads the saved text as the records step does: \\r\\n and \\r become \\n', () => {
+    const lines = promptCompletionJsonl(['Q: a\r\nA: 1\r2<|endoftext|>']);
+    assert.deepEqual(JSON.parse(lines.jsonl), { prompt: 'Q: a\nA:', completion: ' 1\n2' });
+  });
+
   void it('names the JSONL after the records index it sits beside', () => {
     assert.equal(trainingJsonlUri('gs://b/runs/exp/exp_3.index'), 'gs://b/runs/exp/exp_3.jsonl');
     assert.equal(trainingJsonlUri('/runs/exp/exp_3.index'), '/runs/exp/exp_3.jsonl');
