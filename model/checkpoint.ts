@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { BadInputError } from '../core/errors';
 import { exists, joinUri, readBytes, readJson, writeBytes, writeJson } from '../storage';
 import { parseModelConfig } from './config';
 import { EmbeddedModel, type LoadedModel } from './embedded-model';
@@ -36,6 +38,12 @@ export const CheckpointManifestSchema = z.object({
     .optional(),
   /** What the trainer needs to continue exactly (seed, data, schedule), written by `train`. */
   training: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * sha256 (hex) of each data file by name, checked on every load: a file damaged after saving (same
+   * size, other bytes) would otherwise load as a different model without a word. Older checkpoints
+   * have none and load unchecked.
+   */
+  digests: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)).optional(),
   savedAt: z.string(),
 });
 export type CheckpointManifest = z.infer<typeof CheckpointManifestSchema>;
@@ -73,10 +81,14 @@ export async function saveCheckpoint(model: EmbeddedModel, dirUri: string, optio
     offset += w.data.byteLength;
     return entry;
   });
-  await writeBytes(joinUri(dirUri, 'weights.bin'), packArrays(weights.map((w) => w.data)));
+  const weightBytes = packArrays(weights.map((w) => w.data));
+  await writeBytes(joinUri(dirUri, 'weights.bin'), weightBytes);
+  const digests: Record<string, string> = { 'weights.bin': sha256(weightBytes) };
   let optimizer: CheckpointManifest['optimizer'];
   if (options.optimizer) {
-    await writeBytes(joinUri(dirUri, 'optimizer.bin'), packArrays([...options.optimizer.m, ...options.optimizer.v]));
+    const optimizerBytes = packArrays([...options.optimizer.m, ...options.optimizer.v]);
+    await writeBytes(joinUri(dirUri, 'optimizer.bin'), optimizerBytes);
+    digests['optimizer.bin'] = sha256(optimizerBytes);
     optimizer = { kind: 'adam', file: 'optimizer.bin', updates: options.optimizer.updates };
   }
   const manifest: CheckpointManifest = {
@@ -90,6 +102,7 @@ export async function saveCheckpoint(model: EmbeddedModel, dirUri: string, optio
     tensors,
     optimizer,
     training: options.training,
+    digests,
     savedAt: new Date().toISOString(),
   };
   await writeJson(joinUri(dirUri, 'manifest.json'), manifest);
@@ -115,6 +128,30 @@ export async function readManifest(checkpointUri: string): Promise<CheckpointMan
   return parsed.data;
 }
 
+/** A checkpoint file whose bytes are not the ones its manifest recorded when it was saved. */
+export class CheckpointCorruptError extends BadInputError {
+  override name = 'CheckpointCorruptError';
+}
+
+export function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Reads one data file of a checkpoint and checks it against the manifest's digest, if it has one. */
+async function readCheckedFile(checkpointUri: string, manifest: CheckpointManifest, file: string): Promise<Buffer> {
+  const uri = joinUri(checkpointUri, file);
+  const bytes = await readBytes(uri);
+  const expected = manifest.digests?.[file];
+  if (expected !== undefined && sha256(bytes) !== expected) {
+    throw new CheckpointCorruptError(
+      `checkpoint file ${uri} is damaged: its sha256 is not the one ${joinUri(checkpointUri, 'manifest.json')} recorded when it was saved ` +
+        `(${bytes.length} bytes read). Restore the file from a copy, or delete the checkpoint folder ${checkpointUri} so the step that wrote it ` +
+        'runs again (an iteration\'s model: delete it and that iteration\'s train manifest, then `star resume`).',
+    );
+  }
+  return bytes;
+}
+
 function unpack(buffer: Buffer, manifest: CheckpointManifest, base: number, uri: string): NamedWeight[] {
   return manifest.tensors.map((t) => {
     const start = base + t.offset;
@@ -132,7 +169,7 @@ export async function loadModel(checkpointUri: string): Promise<LoadedModel> {
   const manifest = await readManifest(checkpointUri);
   const config = parseModelConfig(manifest.config, joinUri(checkpointUri, 'manifest.json'));
   const weightsUri = joinUri(checkpointUri, manifest.weightsFile);
-  const weights = unpack(await readBytes(weightsUri), manifest, 0, weightsUri);
+  const weights = unpack(await readCheckedFile(checkpointUri, manifest, manifest.weightsFile), manifest, 0, weightsUri);
   return new EmbeddedModel(config, tokenizerByName(manifest.tokenizer), weights, manifest.step);
 }
 
@@ -140,7 +177,7 @@ export async function loadModel(checkpointUri: string): Promise<LoadedModel> {
 export async function loadOptimizerState(checkpointUri: string, manifest: CheckpointManifest): Promise<OptimizerState | undefined> {
   if (!manifest.optimizer) return undefined;
   const uri = joinUri(checkpointUri, manifest.optimizer.file);
-  const buffer = await readBytes(uri);
+  const buffer = await readCheckedFile(checkpointUri, manifest, manifest.optimizer.file);
   const half = manifest.tensors.reduce((n, t) => n + t.bytes, 0);
   if (buffer.length !== 2 * half) throw new CheckpointError(`${uri} has ${buffer.length} bytes, expected ${2 * half}; the optimizer state is truncated: remove this checkpoint so training resumes from an earlier one`);
   return {

@@ -2,7 +2,7 @@ export { initBackend } from './backend';
 export { arithmeticTokenizer, byteTokenizer, tokenizerByName, TOKENIZER_NAMES } from './tokenizers';
 export { parseModelConfig, readModelConfig, type ModelConfig, type ModelConfigInput } from './config';
 export { createModel, EmbeddedModel, type LoadedModel } from './embedded-model';
-export { loadModel, saveCheckpoint, readManifest, type CheckpointManifest, type SaveOptions } from './checkpoint';
+export { CheckpointCorruptError, loadModel, saveCheckpoint, readManifest, type CheckpointManifest, type SaveOptions } from './checkpoint';
 export { sampleUncached, type SampleOptions, type SampleRequest, type SampleResult } from './sample';
 export { train, newestCheckpoint, type TrainOptions, type TrainResult } from './train';
 export { answerTokens, targetMask } from './loss-mask';

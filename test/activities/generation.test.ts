@@ -9,6 +9,7 @@ import { before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
+import { loadModel, saveCheckpoint } from '../../model';
 import type { ExamplesProgress } from '../../contracts/heartbeats';
 import { parseExperimentInputOrThrow, type ExperimentOptions } from '../../contracts/experiment-input';
 import { doneUriOf, iterationLayout } from '../../contracts/layout';
@@ -94,5 +95,29 @@ void describe('generation activities', { timeout: 180_000 }, () => {
         return true;
       },
     );
+  });
+
+  void it('fails non-retryably, naming the file, on a checkpoint damaged at the same size, and runs once it is restored', async () => {
+    // A copy of the base model saved now, so its manifest records the digests of its files.
+    const copy = join(root, 'damaged-model');
+    const model = await loadModel(options.baseModelLocation);
+    await saveCheckpoint(model, copy, { step: model.step });
+    model.dispose();
+    const weights = join(copy, 'weights.bin');
+    const good = readFileSync(weights);
+    writeFileSync(weights, Buffer.alloc(good.length));
+    const it1 = iterationLayout(join(root, 'damaged'), 'gen', 1);
+    const shard = it1.generateShard(0, 1);
+    const run = () => acts.generateShard({ options, datasetDir: '', iteration: 1, shard: 0, shards: 1, checkpointUri: copy, outputUri: shard });
+    await assert.rejects(run(), (err: unknown) => {
+      assert.ok(err instanceof ApplicationFailure);
+      assert.equal(err.nonRetryable, true);
+      assert.match(err.message, new RegExp(`${weights} is damaged.*Restore the file`));
+      return true;
+    });
+    assert.equal(existsSync(doneUriOf(shard)), false, 'no completion manifest: a later attempt generates again');
+    writeFileSync(weights, good);
+    const restored = await run();
+    assert.ok(restored.counts.kept > 0, 'the restored model keeps examples');
   });
 });

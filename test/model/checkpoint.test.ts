@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { BadInputError } from '../../core/errors';
-import { CheckpointError, createModel, initBackend, loadModel, readManifest, saveCheckpoint } from '../../model';
+import { CheckpointCorruptError, CheckpointError, createModel, initBackend, loadModel, readManifest, saveCheckpoint } from '../../model';
+import { loadOptimizerState } from '../../model/checkpoint';
 import { TINY, tempDir } from './fixtures';
 
 void describe('embedded model checkpoints', () => {
@@ -61,10 +62,36 @@ void describe('embedded model checkpoints', () => {
     const model = createModel(TINY, { seed: 3 });
     await saveCheckpoint(model, dir, { step: 0 });
     writeFileSync(join(dir, 'weights.bin'), Buffer.alloc(16));
-    await assert.rejects(loadModel(dir), /does not fit the file/);
+    await assert.rejects(loadModel(dir), /weights\.bin (is damaged|.*does not fit the file)/);
   });
 
   void it('rejects configs whose width does not split into the heads', () => {
     assert.throws(() => createModel({ ...TINY, d_model: 30, n_heads: 4 }), /d_model 30 must be divisible by n_heads 4/);
+  });
+
+  void it('refuses weights or optimizer moments damaged at the same size, naming the file', async () => {
+    const model = createModel(TINY, { seed: 3 });
+    for (const [file, damage] of [
+      ['weights.bin', (b: Buffer) => b.fill(0)],
+      ['weights.bin', (b: Buffer) => b.reverse()],
+      ['optimizer.bin', (b: Buffer) => b.fill(7, 0, 16)],
+    ] as const) {
+      const dir = join(tempDir(), 'damaged');
+      const moments = model.weights.map((w) => new Float32Array(w.data.length).fill(0.5));
+      await saveCheckpoint(model, dir, { step: 4, optimizer: { m: moments, v: moments, updates: 4 } });
+      const path = join(dir, file);
+      writeFileSync(path, damage(readFileSync(path)));
+      const load = async () => {
+        const loaded = await loadModel(dir);
+        loaded.dispose();
+        await loadOptimizerState(dir, await readManifest(dir));
+      };
+      await assert.rejects(load(), (err: Error) => {
+        assert.ok(err instanceof CheckpointCorruptError);
+        assert.match(err.message, new RegExp(`${path} is damaged`));
+        return true;
+      });
+    }
+    model.dispose();
   });
 });
