@@ -3,24 +3,41 @@
  * human-readable log, one line per iteration, where the reference appended its results
  * (`result_logs/{exp}.txt`). Rewriting the whole small file keeps it atomic on object stores, and
  * replacing the iteration's own line keeps a retry from writing it twice.
+ *
+ * An iteration that already finished (an experiment continued with a higher nIters replays its
+ * iterations, every step finding its manifest) yields the same row but with the seconds of reading
+ * manifests; the stored row, with the seconds the work took, is kept and returned instead.
  */
-import { exists, readText, writeBytes, writeJson } from '../storage';
+import { exists, readJson, readText, writeBytes, writeJson } from '../storage';
 import type { IterationMetrics } from '../contracts/metrics';
 import type { ActivityDeps } from './deps';
 import { asActivity } from './failures';
+import { stableJson } from './manifest';
 import type { RecordMetricsInput } from '../contracts/activities';
 
-export async function recordMetrics(_deps: ActivityDeps, input: RecordMetricsInput): Promise<void> {
-  await asActivity('recording metrics', async () => {
-    await writeJson(input.metricsUri, input.row);
-    if (!input.logUri) return;
-    const row = input.row as IterationMetrics;
+/** Writes the row (or keeps the stored one of the same results); returns the row the file holds. */
+export async function recordMetrics(_deps: ActivityDeps, input: RecordMetricsInput): Promise<IterationMetrics> {
+  return asActivity('recording metrics', async () => {
+    const stored = await storedRow(input.metricsUri, input.row as IterationMetrics);
+    const row = stored ?? (input.row as IterationMetrics);
+    if (!stored) await writeJson(input.metricsUri, row);
+    if (!input.logUri) return row;
     const previous = (await exists(input.logUri)) ? (await readText(input.logUri)).split('\n').filter((line) => line !== '') : [];
     const prefix = `iteration ${row.iteration}:`;
     const lines = [...previous.filter((line) => !line.startsWith(prefix)), logLine(row)];
     lines.sort((a, b) => iterationOf(a) - iterationOf(b));
     await writeBytes(input.logUri, `${lines.join('\n')}\n`);
+    return row;
   });
+}
+
+/** The stored row of this iteration if it holds the same results as `row` (its times aside). */
+async function storedRow(uri: string, row: IterationMetrics): Promise<IterationMetrics | undefined> {
+  if (!(await exists(uri))) return undefined;
+  const stored = (await readJson(uri).catch(() => undefined)) as IterationMetrics | undefined;
+  if (!stored || typeof stored !== 'object') return undefined;
+  const results = (r: IterationMetrics) => stableJson({ ...r, seconds: undefined });
+  return results(stored) === results(row) ? stored : undefined;
 }
 
 export function logLine(row: IterationMetrics): string {

@@ -3,7 +3,7 @@
  * records → config with grown steps → train from the base model → eval (dev split) → copyN.
  * It decides what runs and where outputs go; the activities do the work.
  */
-import { ActivityFailure, ApplicationFailure, isCancellation } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, isCancellation, patched } from '@temporalio/workflow';
 import type { PreparedExperiment } from '../contracts/activities';
 import { hostShardProxies, type HostShardActivities, type StarActivities } from './activity-proxies';
 import type { ExperimentOptions } from '../contracts/experiment-input';
@@ -185,12 +185,16 @@ export async function runIteration(request: IterationRequest): Promise<Iteration
     overallAccuracy: evaluation?.overallAccuracy,
     seconds,
   };
+  let recorded: IterationMetrics | undefined;
   try {
-    await acts.recordMetrics({ metricsUri: it.metrics, row: metrics, logUri: experimentLayout(prepared.root, exp).resultLog });
+    recorded = await acts.recordMetrics({ metricsUri: it.metrics, row: metrics, logUri: experimentLayout(prepared.root, exp).resultLog });
   } catch (err) {
     throw stepFailure(exp, iteration, live.phase, err);
   }
-  return { metrics, configUri: config.configUri };
+  // The row the metrics file keeps: a finished iteration replayed by a continued experiment keeps
+  // the seconds its work took. Histories from before recordMetrics returned it use the fresh row.
+  const kept = patched('recorded-metrics-row') && recorded ? recorded : metrics;
+  return { metrics: kept, configUri: config.configUri };
 }
 
 /**

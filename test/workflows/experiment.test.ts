@@ -82,4 +82,21 @@ void describe('starExperiment on a dev server', { timeout: 240_000 }, () => {
     const secondConfig = JSON.parse(readFileSync(new URL(iterationLayout(rootUri, exp, 2).config).pathname, 'utf8')) as Record<string, unknown>;
     assert.equal(secondConfig.model_dir, iterationLayout(rootUri, exp, 2).modelDir);
   });
+
+  void it('keeps the finished iterations\' metrics, times included, when the experiment is continued with a higher nIters', async () => {
+    const exp = uniqueExperiment('continued');
+    const input = tinyExperiment(exp, root, baseModel, baseConfig, { nIters: 2, shards: 1 });
+    const first = await env.client.workflow.execute(starExperiment, { taskQueue: worker.taskQueue, workflowId: exp, args: [input] });
+    assert.equal(first.outcome, 'finished');
+    const metricsUri = iterationLayout(normaliseRoot(root), exp, 1).metrics;
+    const storedRow = readFileSync(new URL(metricsUri), 'utf8');
+
+    const handle = await env.client.workflow.start(starExperiment, { taskQueue: worker.taskQueue, workflowId: exp, args: [{ ...input, nIters: 3 }] });
+    const continued = await handle.result();
+    await captureHistories(env, handle, 'continued-experiment');
+    assert.equal(continued.outcome, 'finished');
+    assert.deepEqual(continued.metrics.map((m) => m.iteration), [1, 2]);
+    assert.deepEqual(continued.metrics[0], first.metrics[0], 'iteration 1\'s row, its seconds included, is the first run\'s');
+    assert.equal(readFileSync(new URL(metricsUri), 'utf8'), storedRow, 'metrics/{exp}_1.json is kept as it was');
+  });
 });
