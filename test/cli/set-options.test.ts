@@ -8,6 +8,7 @@ import { closestNames } from '../../cli/suggest';
 import { optionKeys } from '../../cli/option-catalog';
 import { resolveExperimentInput } from '../../cli/experiment-input';
 import { InvalidInputError, UsageError } from '../../cli/errors';
+import { getTask } from '../../core/tasks';
 
 void describe('--set key=value', () => {
   void it('reads values as JSON when they parse as JSON', () => {
@@ -90,10 +91,10 @@ void describe('resolving an input', () => {
 
   void it('fills ${VAR} in presets from the environment and says which variable is missing', () => {
     const { options } = resolveExperimentInput({ preset: 'gsm-gptj' }, { STAR_DATA_DIR: '/data/star' });
-    assert.equal(options.datasetDir, '/data/star/gsm');
+    assert.equal(options.datasetDir, '/data/star');
     const err = catchError(() => resolveExperimentInput({ preset: 'gsm-gptj' }, {}));
     assert.ok(err instanceof InvalidInputError);
-    assert.match(err.message, /datasetDir: "\$\{STAR_DATA_DIR\}\/gsm" uses the environment variable STAR_DATA_DIR/);
+    assert.match(err.message, /datasetDir: "\$\{STAR_DATA_DIR\}" uses the environment variable STAR_DATA_DIR/);
   });
 
   void it('lets --set replace a preset value that names an unset variable', () => {
@@ -113,6 +114,16 @@ void describe('resolving an input', () => {
     for (const preset of ['arithmetic-demo', 'commonsenseqa-gptj', 'gsm-gptj', 'commonsenseqa-hf', 'gsm-hf']) {
       const { options } = resolveExperimentInput({ preset }, { STAR_DATA_DIR: '/data', STAR_HF_MODEL: '/models/hf' });
       assert.equal(options.experiment, preset);
+    }
+  });
+
+  void it('points each dataset preset at a folder its task loads from (the task adds its own subfolder)', async () => {
+    const dataDir = join(__dirname, '..', 'fixtures', 'core', 'star');
+    for (const preset of ['commonsenseqa-gptj', 'gsm-gptj']) {
+      const { options } = resolveExperimentInput({ preset }, { STAR_DATA_DIR: dataDir });
+      const task = getTask(options.task);
+      assert.ok((await task.loadSplit(options.datasetDir ?? '', 'train')).length > 0, `${preset} loads its train split`);
+      assert.ok((await task.loadFewShot(options.datasetDir ?? '', { answerKey: false, direct: false })).length > 0, `${preset} loads its prompts`);
     }
   });
 
