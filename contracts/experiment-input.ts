@@ -10,9 +10,15 @@ import { z } from 'zod';
 import { BadInputError } from '../core/errors';
 import { growthLimitProblem } from '../core/step-growth';
 import { serveTemplateProblem } from '../host/serve-command';
+import { checkCommandTemplate } from '../host/command-template';
 
 /** Workflow IDs are experiment names; they also become folder and file names in storage. */
 export const EXPERIMENT_NAME = /^[A-Za-z0-9_-]+$/;
+/**
+ * Names become file names with a suffix (`{exp}_{i}.tfrecords`, `{exp}_{i-1}.txt`), and file systems
+ * refuse names over 255 bytes: a longer name would fail only after the generation work.
+ */
+export const EXPERIMENT_NAME_MAX = 128;
 /** Host names become task queue names (`star-host-{host}`). */
 const HOST_NAME = /^[A-Za-z0-9_.-]+$/;
 
@@ -62,7 +68,10 @@ const arithmeticSchema = z.strictObject({
 
 const inputSchema = z
   .strictObject({
-    experiment: z.string().regex(EXPERIMENT_NAME, 'letters, digits, "_" and "-" only (it is the workflow ID and a folder name)'),
+    experiment: z
+      .string()
+      .regex(EXPERIMENT_NAME, 'letters, digits, "_" and "-" only (it is the workflow ID and a folder name)')
+      .max(EXPERIMENT_NAME_MAX, `at most ${EXPERIMENT_NAME_MAX} characters (it becomes file names such as records/{experiment}_{i}.tfrecords, which file systems limit to 255 bytes): choose a shorter name`),
     task: z.enum(TASKS).default('commonsenseqa'),
     /** Folder holding `{task}/{split}_rand_split.jsonl` and `{task}/prompts*.txt`; arithmetic generates its problems. */
     datasetDir: z.string().min(1).optional(),
@@ -111,7 +120,17 @@ const inputSchema = z
     trainer: z.enum(['embedded', 'command']).default('embedded'),
     /** Hosts of the `command` trainer; each runs `trainOnHost` on task queue `star-host-{host}`. */
     hosts: z.array(z.string().regex(HOST_NAME, 'letters, digits, ".", "_" and "-" only (it names a task queue)')).default([]),
-    commandTemplate: z.string().min(1).default(DEFAULT_COMMAND_TEMPLATE),
+    commandTemplate: z
+      .string()
+      .min(1)
+      .default(DEFAULT_COMMAND_TEMPLATE)
+      .superRefine((template, ctx) => {
+        try {
+          checkCommandTemplate(template);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', input: template, message: (err as Error).message });
+        }
+      }),
     // Where generation and eval sample (issue 10): the embedded model in the worker, or an
     // OpenAI-compatible server (vLLM, SGLang, llama.cpp, `transformers serve`, `star serve`).
     inference: z.enum(['embedded', 'openai']).default('embedded'),

@@ -98,6 +98,15 @@ export function expandTemplate<V extends { [K in keyof V]: string | number }>(te
   );
 }
 
+/**
+ * Checks a template as the input is read (shell syntax, quotes, placeholder names), so a bad one is
+ * refused by `star plan` and before any step runs rather than at training time.
+ */
+export function checkCommandTemplate(template: string): void {
+  const sample = Object.fromEntries(PLACEHOLDERS.map((name) => [name, name])) as unknown as CommandValues;
+  expandCommand(template, sample);
+}
+
 function splitTemplateChecked(template: string): string[] {
   // Operators are only checked unquoted, so they are found on the raw text's bare words.
   const bare = template.split(/\s+/).filter((w) => w && !/['"\\]/.test(w));

@@ -67,4 +67,29 @@ void describe('experiment input', () => {
     assert.ok(parseExperimentInput({ experiment: 'x', task: 'arithmetic', exponentialGrow: true, startSteps: 40, growSteps: 2, nIters: 49 }).ok);
     assert.ok(parseExperimentInput({ experiment: 'x', task: 'arithmetic', exponentialGrow: true, nIters: 1e9, growSteps: 1 }).ok);
   });
+
+  void it('bounds the experiment name, which becomes file names, before anything runs', () => {
+    assert.ok(parseExperimentInput({ experiment: 'x'.repeat(128), task: 'arithmetic' }).ok);
+    const result = parseExperimentInput({ experiment: 'x'.repeat(260), task: 'arithmetic' });
+    assert.equal(result.ok, false);
+    if (result.ok) return;
+    assert.deepEqual(result.problems.map((p) => p.field), ['experiment']);
+    assert.match(result.problems[0]?.expected ?? '', /at most 128 characters.*choose a shorter name/);
+  });
+
+  void it('refuses a command template with shell expansion or an unknown placeholder with the input', () => {
+    for (const [template, why] of [
+      ['python3 train.py --config $(cat cfg)', /shell expansion/],
+      ['python3 train.py --config `cat cfg`', /shell expansion/],
+      ['python3 train.py --steps {steps}', /\{steps\}, which is not a placeholder/],
+      ['python3 train.py && echo done', /shell operator "&&"/],
+    ] as const) {
+      const result = parseExperimentInput({ experiment: 'x', task: 'arithmetic', trainer: 'command', hosts: ['h'], commandTemplate: template });
+      assert.equal(result.ok, false, template);
+      if (result.ok) return;
+      assert.deepEqual(result.problems.map((p) => p.field), ['commandTemplate'], template);
+      assert.match(result.problems[0]?.expected ?? '', why);
+    }
+    assert.ok(parseExperimentInput({ experiment: 'x', task: 'arithmetic', trainer: 'command', hosts: ['h'], commandTemplate: "bash -c 'python3 t.py --config {config}'" }).ok);
+  });
 });
