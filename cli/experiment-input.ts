@@ -28,6 +28,22 @@ export interface ResolvedInput {
   input: Record<string, unknown>;
   /** The validated, normalised form (defaults filled). */
   options: ExperimentOptions;
+  /** Values taken from variables whose names look secret (keys, tokens, passwords): never print them. */
+  secrets: Secret[];
+}
+
+export interface Secret {
+  name: string;
+  value: string;
+}
+
+/** Variable names whose values are credentials. */
+const SECRET_NAME = /KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH/i;
+
+/** `text` with every secret value replaced by `${NAME}`, the variable it came from. */
+export function maskSecrets(text: string, secrets: readonly Secret[]): string {
+  // Longest first, so a secret that contains another is masked whole.
+  return [...secrets].sort((a, b) => b.value.length - a.value.length).reduce((out, s) => out.split(s.value).join(`\${${s.name}}`), text);
 }
 
 export function listPresets(dir = PRESETS_DIR): string[] {
@@ -54,18 +70,19 @@ export function resolveExperimentInput(selection: InputSelection, env: Record<st
   const withSets = applyAssignments(written, keepTextForStringOptions(assignments, kinds));
 
   const unsetVariables: string[] = [];
-  const input = expandVariables(withSets, env, [], unsetVariables) as Record<string, unknown>;
+  const secrets: Secret[] = [];
+  const input = expandVariables(withSets, env, [], unsetVariables, secrets) as Record<string, unknown>;
 
   const parsed = parseExperimentInput(input);
   const problems = [...unsetVariables];
   if (!parsed.ok) {
-    for (const p of parsed.problems) problems.push(`${p.field}: ${p.expected} (got ${show(p.value)})`);
+    for (const p of parsed.problems) problems.push(maskSecrets(`${p.field}: ${p.expected} (got ${show(p.value)})`, secrets));
   }
   if (problems.length > 0 || !parsed.ok) {
     const given = assignments.length > 0 ? `${source} with ${(selection.sets ?? []).map((s) => `--set ${s}`).join(' ')}` : source;
     throw new InvalidInputError(given, problems);
   }
-  return { source, input, options: parsed.options };
+  return { source, input, options: parsed.options, secrets };
 }
 
 function readPreset(name: string): { source: string; written: Record<string, unknown> } {
@@ -98,18 +115,21 @@ function readJsonObject(path: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function expandVariables(value: unknown, env: Record<string, string | undefined>, path: string[], unset: string[]): unknown {
+function expandVariables(value: unknown, env: Record<string, string | undefined>, path: string[], unset: string[], secrets: Secret[]): unknown {
   if (typeof value === 'string') {
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => {
       const found = env[name];
-      if (found !== undefined && found !== '') return found;
+      if (found !== undefined && found !== '') {
+        if (SECRET_NAME.test(name)) secrets.push({ name, value: found });
+        return found;
+      }
       unset.push(`${path.join('.')}: "${value}" uses the environment variable ${name}, which is not set; set it, or give the value with --set ${path.join('.')}=...`);
       return whole;
     });
   }
-  if (Array.isArray(value)) return value.map((item, i) => expandVariables(item, env, [...path, String(i)], unset));
+  if (Array.isArray(value)) return value.map((item, i) => expandVariables(item, env, [...path, String(i)], unset, secrets));
   if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandVariables(v, env, [...path, k], unset)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandVariables(v, env, [...path, k], unset, secrets)]));
   }
   return value;
 }

@@ -3,7 +3,7 @@ import type { ExperimentOptions } from '../contracts/experiment-input';
 import { growthSettings } from '../core/step-growth';
 import { planExperiment as planIterations, type PlannedIteration } from '../workflows/plan';
 import { inputFlags, noPositionals, parseCommandArgs } from './args';
-import { resolveExperimentInput } from './experiment-input';
+import { maskSecrets, resolveExperimentInput } from './experiment-input';
 
 const USAGE = 'star plan [--preset NAME | --input FILE] [--set key=value ...] [--json | --export]';
 
@@ -62,7 +62,8 @@ export async function planCommand(argv: string[]): Promise<number> {
     console.log(
       `usage: ${USAGE}\n\nValidates an experiment input and prints its resolved options and, for the steady and exponential\n` +
         'growth rules, each iteration\'s total_steps. --json prints {source, options, growthRule, formula, iterations};\n' +
-        '--export prints only the resolved input, ready for `temporal workflow start --input-file`.',
+        '--export prints only the resolved input, ready for `temporal workflow start --input-file`. Values of\n' +
+        'environment variables named like keys, tokens or passwords (${API_KEY}) are printed as ${NAME}, except by --export.',
     );
     return 0;
   }
@@ -73,6 +74,8 @@ export async function planCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const plan = planExperiment(resolved.source, resolved.options);
-  console.log(values.json ? JSON.stringify(plan, null, 2) : formatPlan(plan));
+  // Values from variables named like keys, tokens or passwords are shown as ${NAME}; --export above
+  // prints the real input, which is what it is for.
+  console.log(maskSecrets(values.json ? JSON.stringify(plan, null, 2) : formatPlan(plan), resolved.secrets));
   return 0;
 }

@@ -61,4 +61,20 @@ void describe('star plan', () => {
     assert.equal(exported.nIters, 3);
     assert.equal(exported.experiment, 'arithmetic-demo');
   });
+
+  void it('never prints the value of a variable named like a key, token or password', () => {
+    const secret = 's3cr3t-value-42';
+    const sets = ['trainer=command', 'hosts=["h"]', 'commandTemplate=python3 t.py --token=${MY_API_TOKEN} --config {config} --out ${OUT_DIR}'];
+    const args = sets.flatMap((s) => ['--set', s]);
+    for (const mode of [[], ['--json']]) {
+      const run = runStar(['plan', ...mode, ...args], { MY_API_TOKEN: secret, OUT_DIR: '/data/out' });
+      assert.equal(run.status, 0, run.stderr);
+      assert.ok(!run.stdout.includes(secret), `star plan ${mode.join(' ')} printed the secret`);
+      assert.match(run.stdout, /--token=\$\{MY_API_TOKEN\}/, 'the secret is shown as the variable it came from');
+      assert.match(run.stdout, /--out \/data\/out/, 'other variables are expanded');
+    }
+    const bad = runStar(['plan', '--set', 'nIters=${DB_PASSWORD}'], { DB_PASSWORD: secret });
+    assert.equal(bad.status, 2);
+    assert.ok(!`${bad.stdout}${bad.stderr}`.includes(secret), 'an invalid value does not print the secret either');
+  });
 });
