@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { localPathOf, schemeOf } from '../storage/uri';
 import type { ExperimentOptions } from '../contracts/experiment-input';
 import { UsageError } from './errors';
@@ -17,8 +17,9 @@ export function checkLocalBaseModel(options: ExperimentOptions): void {
     options.task === 'arithmetic'
       ? ' Build the arithmetic base model with `npx tsx scripts/pretrain-arithmetic-base.ts --out ' + options.baseModelLocation + '`, or'
       : '';
+  const where = isAbsolute(dir) ? join(dir, 'manifest.json') : `${resolve(dir, 'manifest.json')}; a relative path is read from the current folder, ${process.cwd()}`;
   throw new UsageError(
-    `baseModelLocation ${options.baseModelLocation} is not an embedded-model checkpoint (${join(dir, 'manifest.json')} does not exist).${build} ` +
+    `baseModelLocation ${options.baseModelLocation} is not an embedded-model checkpoint (${where} does not exist).${build} ` +
       'point --set baseModelLocation=... at a checkpoint folder (one with manifest.json).',
   );
 }

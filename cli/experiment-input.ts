@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import { parseExperimentInput, type ExperimentOptions } from '../contracts/experiment-input';
 import { InvalidInputError, UsageError } from './errors';
 import { optionCatalog } from './option-catalog';
@@ -14,6 +14,27 @@ import { closestNames } from './suggest';
  */
 export const DEFAULT_PRESET = 'arithmetic-demo';
 export const PRESETS_DIR = join(__dirname, '..', 'configs', 'presets');
+const PROJECT_ROOT = resolve(__dirname, '..');
+
+/** The options of a preset that name local files or folders, relative to the project. */
+const PRESET_PATHS = ['storageRoot', 'baseModelLocation', 'baseConfig', 'datasetDir'] as const;
+
+/**
+ * A preset's relative paths name files of the project (models/arithmetic-base, configs/...): from
+ * another folder they are made absolute, so `star run` works from anywhere in the checkout. From the
+ * project folder they stay as written, so the inputs of existing runs do not change.
+ */
+export function presetPathsFromProject(written: Record<string, unknown>, cwd = process.cwd()): Record<string, unknown> {
+  if (resolve(cwd) === PROJECT_ROOT) return written;
+  const out = { ...written };
+  for (const key of PRESET_PATHS) {
+    const value = out[key];
+    if (typeof value === 'string' && value !== '' && !isAbsolute(value) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(value) && !value.startsWith('$')) {
+      out[key] = join(PROJECT_ROOT, value);
+    }
+  }
+  return out;
+}
 
 export interface InputSelection {
   preset?: string;
@@ -93,7 +114,7 @@ function readPreset(name: string): { source: string; written: Record<string, unk
     const hint = near.length > 0 ? ` Did you mean ${near.join(', ')}?` : '';
     throw new UsageError(`no preset named "${name}".${hint} Presets: ${presets.join(', ') || '(none)'} (files in ${PRESETS_DIR}).`);
   }
-  return { source: `preset ${name}`, written: readJsonObject(path) };
+  return { source: `preset ${name}`, written: presetPathsFromProject(readJsonObject(path)) };
 }
 
 function readInputFile(file: string): { source: string; written: Record<string, unknown> } {

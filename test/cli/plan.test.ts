@@ -1,5 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { runStar } from './run-star';
 
 interface PlanJson {
@@ -76,5 +78,19 @@ void describe('star plan', () => {
     const bad = runStar(['plan', '--set', 'nIters=${DB_PASSWORD}'], { DB_PASSWORD: secret });
     assert.equal(bad.status, 2);
     assert.ok(!`${bad.stdout}${bad.stderr}`.includes(secret), 'an invalid value does not print the secret either');
+  });
+
+  void it('reads a preset\'s relative paths from the project, whatever folder star runs in', () => {
+    const project = join(__dirname, '..', '..');
+    const fromRoot = runStar(['plan', '--export'], {}, project);
+    assert.equal(fromRoot.status, 0, fromRoot.stderr);
+    assert.equal((JSON.parse(fromRoot.stdout) as { baseModelLocation: string }).baseModelLocation, 'models/arithmetic-base', 'unchanged from the project folder');
+    const fromDocs = runStar(['plan', '--export'], {}, join(project, 'docs'));
+    assert.equal(fromDocs.status, 0, fromDocs.stderr);
+    const options = JSON.parse(fromDocs.stdout) as { baseModelLocation: string; baseConfig: string; storageRoot: string };
+    assert.equal(options.baseModelLocation, join(project, 'models', 'arithmetic-base'));
+    assert.ok(existsSync(join(options.baseModelLocation, 'manifest.json')), 'the base model is found from docs/');
+    assert.ok(existsSync(options.baseConfig), 'the trainer config is found from docs/');
+    assert.equal(options.storageRoot, join(project, 'runs'));
   });
 });
