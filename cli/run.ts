@@ -8,6 +8,7 @@ import { activityDetail } from './activity-detail';
 import { startOrReuseDevServer } from './dev-server';
 import { closedStateAdvice, describeWhere, EXPERIMENT_TASK_QUEUE, queryProgress, startOrAttach } from './experiment-client';
 import { resolveExperimentInput } from './experiment-input';
+import { checkStorageRoot } from './storage-check';
 import { checkLocalBaseModel } from './base-model-check';
 import { LiveView } from './live-view';
 import { clock, metricsTable } from './progress-view';
@@ -44,6 +45,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const { options, source } = resolveExperimentInput({ preset: values.preset, input: values.input, sets: values.set });
   const experiment = options.experiment;
   checkLocalBaseModel(options);
+  await checkStorageRoot(options);
   const taskQueue = values['task-queue'] ?? EXPERIMENT_TASK_QUEUE;
   const session = new RunSession();
 
