@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every test file under test/ (or under the folder given by --dir, e.g. test-llm/) with Node's
+// Runs every test file under test/ (or under the folder given by --dir, e.g. test-llm/ or test-chaos/) with Node's
 // own test runner, TypeScript loaded by tsx. Node 20's runner does not expand globs, so the files are
 // listed here. Usage: node scripts/run-tests.js [--dir FOLDER] [part of a path ...]
 'use strict';

@@ -1,0 +1,261 @@
+/**
+ * The chaos suite (`npm run test:chaos`): a tiny experiment on a real dev server, run once without
+ * trouble, then again under each fault; every faulted run must end with the same metrics and the same
+ * bytes in every checkpoint, and no piece of work that had finished before the fault (a completion
+ * manifest, a saved chunk, a checkpoint) may be written again. Kill points are chosen at random from
+ * STAR_CHAOS_SEED (default 1) and reached by watching what the run saves, never by waiting a time.
+ * Prints a summary table (case, result, work redone) at the end, also written to .tmp/chaos-summary.md.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { WorkflowHandle } from '@temporalio/client';
+import { mulberry32 } from '../core/prng';
+import type { ExperimentInput } from '../workflows/input';
+import type { starExperiment } from '../workflows/star-experiment';
+import { resetToFailedStep } from '../workers/reset';
+import { waitUntil, type WorkerProcess } from '../test/distributed/helpers/processes';
+import {
+  chaosInput,
+  count,
+  experimentName,
+  finishedWork,
+  killServer,
+  outcomeOf,
+  redone,
+  restartServer,
+  savedCopy,
+  startCluster,
+  startWorker,
+  type Cluster,
+  type RunOutcome,
+} from './harness';
+
+interface Row {
+  name: string;
+  result: string;
+  redone: string;
+}
+
+const seed = Number(process.env.STAR_CHAOS_SEED ?? 1);
+const random = mulberry32(seed);
+const pick = (low: number, high: number) => low + Math.floor(random() * (high - low + 1));
+
+void describe(`chaos (seed ${seed})`, { timeout: 1_800_000 }, () => {
+  let cluster: Cluster;
+  let worker: WorkerProcess;
+  let root: string;
+  let reference: RunOutcome;
+  const rows: Row[] = [];
+
+  before(async () => {
+    cluster = await startCluster();
+    root = join(cluster.scratch, 'runs');
+    worker = await startWorker(cluster, 'worker-0');
+  });
+
+  after(async () => {
+    await worker?.stop();
+    await cluster?.connection.close();
+    await cluster?.server.stop();
+    const table = [
+      '| case | result | work redone |',
+      '|---|---|---|',
+      ...rows.map((r) => `| ${r.name} | ${r.result} | ${r.redone} |`),
+    ].join('\n');
+    console.log(`\nchaos summary (seed ${seed}):\n${table}\n`);
+    mkdirSync(join(__dirname, '..', '.tmp'), { recursive: true });
+    writeFileSync(join(__dirname, '..', '.tmp', 'chaos-summary.md'), `${table}\n`);
+  });
+
+  const start = (experiment: string, overrides: Partial<ExperimentInput> = {}) =>
+    cluster.client.workflow.start<typeof starExperiment>('starExperiment', {
+      taskQueue: cluster.taskQueue,
+      workflowId: experiment,
+      args: [chaosInput(cluster, experiment, root, overrides)],
+    });
+
+  /** Runs a case, adding its row to the table whether it passes or not. */
+  async function chaosCase(name: string, body: () => Promise<string>): Promise<void> {
+    try {
+      const work = await body();
+      rows.push({ name, result: 'pass', redone: work });
+    } catch (err) {
+      rows.push({ name, result: `FAIL: ${(err as Error).message.split('\n')[0]?.slice(0, 160)}`, redone: '?' });
+      throw err;
+    }
+  }
+
+  /** The run's metrics and checkpoint bytes equal the uninterrupted run's. */
+  function assertSameAsReference(experiment: string): void {
+    const outcome = outcomeOf(root, experiment);
+    assert.deepEqual(outcome.metrics, reference.metrics, `${experiment}: the metrics of the uninterrupted run`);
+    assert.deepEqual(outcome.checkpoints, reference.checkpoints, `${experiment}: every checkpoint's bytes as in the uninterrupted run`);
+  }
+
+  /** Asserts nothing finished before the fault was written again; returns the table's text. */
+  function assertNothingRedone(before: Map<string, number>, experiment: string): string {
+    const again = redone(before, root, experiment);
+    assert.deepEqual(again, [], `${experiment}: finished work written again after the fault`);
+    return `0 of ${before.size} finished pieces`;
+  }
+
+  void it('runs the experiment uninterrupted (the reference)', async () => {
+    await chaosCase('uninterrupted run (reference)', async () => {
+      const experiment = experimentName('reference');
+      const result = await (await start(experiment)).result();
+      assert.equal(result.outcome, 'finished');
+      reference = outcomeOf(root, experiment);
+      assert.equal(reference.metrics.length, 2);
+      assert.ok(Object.keys(reference.checkpoints).length >= 10, 'checkpoints every 2 steps of both iterations');
+      return '-';
+    });
+  });
+
+  const dirOf = (experiment: string) => join(root, experiment);
+  const iterationDir = (experiment: string, i: number) => join(dirOf(experiment), 'iterations', String(i));
+  const exists = (path: string) => {
+    try {
+      readFileSync(path);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  /**
+   * Starts the experiment, SIGKILLs the worker once `reached` says the run is at the chosen point,
+   * starts a new worker, and checks the run ends as the reference did without redoing work.
+   */
+  async function killWorkerCase(phase: string, iteration: number, point: string, reached: (experiment: string) => boolean, phaseDone: (experiment: string) => boolean) {
+    await chaosCase(`worker SIGKILLed in ${phase}, iteration ${iteration}, ${point}`, async () => {
+      const experiment = experimentName(`kill-${phase}`);
+      const handle = await start(experiment);
+      await waitUntil(
+        async () => {
+          if ((await handle.describe()).status.name !== 'RUNNING') throw new Error(`${experiment} ended before ${point}`);
+          return reached(experiment);
+        },
+        600_000,
+        `${experiment} to reach ${phase} of iteration ${iteration}, ${point}`,
+      );
+      await worker.crash();
+      const before = finishedWork(root, experiment);
+      const inPhase = !phaseDone(experiment);
+      worker = await startWorker(cluster, `worker-after-${phase}`);
+      const result = await handle.result();
+      assert.equal(result.outcome, 'finished');
+      assertSameAsReference(experiment);
+      assert.ok(inPhase, `the kill landed after ${phase} had finished`);
+      return assertNothingRedone(before, experiment);
+    });
+  }
+
+  void it('survives the worker SIGKILLed during generation', async () => {
+    const i = pick(1, 2);
+    const k = pick(1, 10);
+    await killWorkerCase('generate', i, `after ${k} of 12 chunks`, (e) => count(join(iterationDir(e, i), 'generate'), /chunk-\d+\.json$/) >= k, (e) => exists(join(iterationDir(e, i), 'generate.done.json')));
+  });
+
+  void it('survives the worker SIGKILLed as the records step starts', async () => {
+    const i = pick(1, 2);
+    await killWorkerCase('records', i, 'as generation is merged', (e) => exists(join(iterationDir(e, i), 'generate.done.json')), (e) => exists(join(iterationDir(e, i), 'records.done.json')));
+  });
+
+  void it('survives the worker SIGKILLed during training', async () => {
+    const i = pick(1, 2);
+    const steps = i === 1 ? 12 : 16;
+    const step = 2 * pick(1, steps / 2 - 1);
+    await killWorkerCase('train', i, `after the step ${step} checkpoint of ${steps}`, (e) => exists(join(dirOf(e), 'models', `${e}_${i}`, `step_${step}`, 'manifest.json')), (e) => exists(join(iterationDir(e, i), 'train.done.json')));
+  });
+
+  void it('survives the worker SIGKILLed during eval', async () => {
+    const i = pick(1, 2);
+    const k = pick(1, 5);
+    await killWorkerCase('eval', i, `after ${k} of 6 chunks`, (e) => count(join(iterationDir(e, i), 'eval'), /chunk-\d+\.json$/) >= k, (e) => exists(join(iterationDir(e, i), 'eval.done.json')));
+  });
+
+  void it('survives the dev server SIGKILLed and restarted mid-run', async () => {
+    await chaosCase('dev server SIGKILLed in training and restarted', async () => {
+      const experiment = experimentName('server');
+      // A heartbeat timeout longer than the restart, so the running attempts are not given up on.
+      const handle = await start(experiment, { heartbeatTimeoutSeconds: 60 });
+      const step = 2 * pick(1, 5);
+      await waitUntil(() => exists(join(dirOf(experiment), 'models', `${experiment}_1`, `step_${step}`, 'manifest.json')), 600_000, `${experiment} to save step ${step}`);
+      const before = finishedWork(root, experiment);
+      await killServer(cluster);
+      await restartServer(cluster);
+      const result = await handle.result();
+      assert.equal(result.outcome, 'finished');
+      assertSameAsReference(experiment);
+      return assertNothingRedone(before, experiment);
+    });
+  });
+
+  for (const n of [2, 3]) {
+    void it(`runs ${n} experiments at once in one worker to the reference's bytes`, async () => {
+      await chaosCase(`${n} concurrent experiments in one worker`, async () => {
+        const experiments = Array.from({ length: n }, (_, k) => experimentName(`together${n}-${k}`));
+        const handles: WorkflowHandle<typeof starExperiment>[] = await Promise.all(experiments.map((e) => start(e)));
+        for (const result of await Promise.all(handles.map((h) => h.result()))) assert.equal(result.outcome, 'finished');
+        for (const e of experiments) assertSameAsReference(e);
+        return '-';
+      });
+    });
+  }
+
+  /** Waits for the experiment to fail; returns the failure's full message chain. */
+  async function failure(handle: WorkflowHandle): Promise<string> {
+    const err = await handle.result().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof Error, 'the experiment failed');
+    const messages: string[] = [];
+    for (let e: unknown = err; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) messages.push(e.message);
+    return messages.join(' <- ');
+  }
+
+  void it('fails on a corrupted checkpoint, naming it, and finishes once it is restored', async () => {
+    await chaosCase('base checkpoint damaged at the same size, restored, star resume', async () => {
+      const experiment = experimentName('corrupt');
+      const base = await savedCopy(cluster.baseModel, join(cluster.scratch, 'corrupt-base'));
+      const weights = join(base, 'weights.bin');
+      const good = readFileSync(weights);
+      writeFileSync(weights, Buffer.alloc(good.length, 0x5a));
+      const handle = await start(experiment, { baseModelLocation: base });
+      const message = await failure(handle);
+      assert.match(message, new RegExp(`${weights} is damaged`));
+      const before = finishedWork(root, experiment);
+      writeFileSync(weights, good);
+      const reset = await resetToFailedStep(cluster.client, experiment);
+      const result = await cluster.client.workflow.getHandle<typeof starExperiment>(experiment, reset.newRunId).result();
+      assert.equal(result.outcome, 'finished');
+      assertSameAsReference(experiment);
+      return assertNothingRedone(before, experiment);
+    });
+  });
+
+  void it('fails on an unwritable folder, naming it, and finishes once it is writable', async () => {
+    await chaosCase('records folder unwritable (full-disk stand-in), fixed, star resume', async () => {
+      const experiment = experimentName('unwritable');
+      // Root ignores permissions, so the stand-in for a folder that refuses writes is a file in its place.
+      const blocked = join(dirOf(experiment), 'records');
+      mkdirSync(dirOf(experiment), { recursive: true });
+      writeFileSync(blocked, '');
+      const handle = await start(experiment);
+      const message = await failure(handle);
+      assert.match(message, /ENOTDIR/);
+      assert.match(message, new RegExp(blocked));
+      const before = finishedWork(root, experiment);
+      assert.ok(before.size > 0, 'generation finished before the failure');
+      rmSync(blocked);
+      const reset = await resetToFailedStep(cluster.client, experiment);
+      const result = await cluster.client.workflow.getHandle<typeof starExperiment>(experiment, reset.newRunId).result();
+      assert.equal(result.outcome, 'finished');
+      assertSameAsReference(experiment);
+      return assertNothingRedone(before, experiment);
+    });
+  });
+});
