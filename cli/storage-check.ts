@@ -1,5 +1,5 @@
 import { checkStorageReachable } from '../storage/reachable';
-import type { ExperimentOptions } from '../workflows/input';
+import type { ExperimentOptions } from '../contracts/experiment-input';
 import { UsageError } from './errors';
 
 /**

@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { mulberry32 } from '../core/prng';
-import type { ExperimentInput } from '../workflows/input';
+import type { ExperimentInput } from '../contracts/experiment-input';
 import type { starExperiment } from '../workflows/star-experiment';
-import { resetToFailedStep } from '../workers/reset';
+import { resetToFailedStep } from '../cli/reset';
 import { waitUntil, type WorkerProcess } from '../test/distributed/helpers/processes';
 import {
   chaosInput,
