@@ -124,15 +124,36 @@ function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/** No Temporal server answered at the configured address: the address is wrong or the server is down. */
+export class TemporalUnreachableError extends BadInputError {
+  override readonly name = 'TemporalUnreachableError';
+  constructor(target: TemporalTarget, cause: unknown) {
+    const reason = (cause instanceof Error ? cause.message : String(cause)).split('\n')[0].trim().slice(0, 200);
+    super(
+      `cannot reach the Temporal server at ${describeTarget(target)}: ${reason}. Check TEMPORAL_ADDRESS (host:port of the frontend) ` +
+        'and that a server is running there; for a local one run `npx star server start`, or unset TEMPORAL_ADDRESS and let `star run` start it.',
+    );
+  }
+}
+
 /** A client for starting, querying and signalling workflows. Close `client.connection` when done. */
 export async function connectClient(target: TemporalTarget): Promise<Client> {
-  const connection = await Connection.connect({ address: target.address, tls: target.tls, apiKey: target.apiKey, metadata: target.metadata });
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address: target.address, tls: target.tls, apiKey: target.apiKey, metadata: target.metadata });
+  } catch (err) {
+    throw new TemporalUnreachableError(target, err);
+  }
   return new Client({ connection, namespace: target.namespace });
 }
 
 /** The connection a worker polls on. */
-export function connectWorker(target: TemporalTarget): Promise<NativeConnection> {
-  return NativeConnection.connect({ address: target.address, tls: target.tls, apiKey: target.apiKey, metadata: target.metadata });
+export async function connectWorker(target: TemporalTarget): Promise<NativeConnection> {
+  try {
+    return await NativeConnection.connect({ address: target.address, tls: target.tls, apiKey: target.apiKey, metadata: target.metadata });
+  } catch (err) {
+    throw new TemporalUnreachableError(target, err);
+  }
 }
 
 /** A one-line description for logs; never prints the API key. */
