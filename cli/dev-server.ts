@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { BadInputError } from '../core/errors';
 import { ensureTemporalCli } from './temporal-binary';
 import { findFreePort, isPortFree, namespaceAnswers } from './ports';
 import { processAlive, sleep, stopProcessGroup } from '../core/process-group';
@@ -46,6 +47,25 @@ export interface DevServer {
    */
   use(): void;
   release(): Promise<boolean>;
+}
+
+/**
+ * STAR_DEV_SERVER_PORT: the port `star run` starts its dev server on — a number, or `any` for any
+ * free port (tests, or a second checkout next to a running `star run`); unset: 7233 when free.
+ */
+export function devServerPortFromEnv(env: NodeJS.ProcessEnv = process.env): number | 'any' | undefined {
+  const raw = env.STAR_DEV_SERVER_PORT?.trim();
+  if (!raw) return undefined;
+  if (raw === 'any') return 'any';
+  const port = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!(port >= 1 && port <= 65535)) {
+    throw new DevServerPortError(`STAR_DEV_SERVER_PORT=${JSON.stringify(raw)} is not a port: set it to a number from 1 to 65535, or to "any" for any free port, or unset it for 7233`);
+  }
+  return port;
+}
+
+export class DevServerPortError extends BadInputError {
+  override readonly name = 'DevServerPortError';
 }
 
 const serverRecordSchema = z.object({

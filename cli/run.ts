@@ -5,7 +5,7 @@ import type { ExperimentResult } from '../workflows/star-experiment';
 import { inputFlags, noPositionals, parseCommandArgs } from './args';
 import { connectClient, temporalTargetFromEnv } from '../connection/temporal';
 import { activityDetail } from './activity-detail';
-import { startOrReuseDevServer } from './dev-server';
+import { devServerPortFromEnv, startOrReuseDevServer } from './dev-server';
 import { closedStateAdvice, describeWhere, EXPERIMENT_TASK_QUEUE, queryProgress, startOrAttach } from './experiment-client';
 import { resolveExperimentInput } from './experiment-input';
 import { checkStorageRoot } from './storage-check';
@@ -53,7 +53,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     let target = temporalTargetFromEnv();
     if (!target) {
       console.log(`Local Temporal dev server (state in ${stateDir()}): starting it, or reusing the one running...`);
-      session.server = await startOrReuseDevServer({ stateDir: stateDir(), headless: values.headless });
+      session.server = await startOrReuseDevServer({ stateDir: stateDir(), headless: values.headless, port: devServerPortFromEnv() });
       session.server.use();
       target = { address: session.server.address, namespace: session.server.namespace };
       const how = session.server.reused ? 'Reusing the running' : 'Started the';
