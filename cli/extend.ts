@@ -37,8 +37,14 @@ export async function extendCommand(argv: string[]): Promise<number> {
         return 2;
       }
       if (isDeadlineExceeded(err)) {
-        console.error(`No worker answered within ${ANSWER_SECONDS}s: start one (\`star worker\`, or \`star run\` with this experiment) and try again.`);
-        return 1;
+        // The server keeps the update and hands it to the next worker that runs the experiment, which
+        // checks it then: saying "failed, try again" here made people send it twice.
+        console.log(
+          `${experiment}: nIters ${nIters} was sent but no worker has answered within ${ANSWER_SECONDS}s, so it is pending: the server holds it ` +
+            'and the next worker that runs this experiment checks and applies it (or refuses it, if the running iteration is past it by then; ' +
+            `it is lost if the server restarts first). Start a worker (\`star worker\`, or \`star run\` with this experiment); \`star status ${experiment}\` shows nIters once applied. Do not send it again.`,
+        );
+        return 0;
       }
       throw err;
     }
