@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { pendingActivityProgress } from './activity-progress';
+import { pendingActivityProgress, waitingNote } from './activity-progress';
 import type { ExperimentProgress } from '../contracts/messages';
 import type { ActivityDetail } from './progress-view';
 
@@ -13,7 +13,8 @@ export async function activityDetail(client: Client, experiment: string, progres
   }
   const beats = pending.map((p) => p.progress).filter((p) => p !== undefined);
   const retrying = pending.find((p) => p.attempt > 1 && p.lastFailure);
-  const retryNote = retrying ? ` (retry ${retrying.attempt}: ${retrying.lastFailure})` : '';
+  const waiting = waitingNote(pending);
+  const retryNote = waiting ? ` (${waiting})` : retrying ? ` (retry ${retrying.attempt}: ${retrying.lastFailure})` : '';
   const training = beats.find((b) => b.kind === 'training');
   if (training && training.kind === 'training') {
     const loss = training.loss === undefined ? '' : ` loss ${training.loss.toFixed(3)}`;
