@@ -14,6 +14,7 @@ import { LiveView } from './live-view';
 import { clock, metricsTable } from './progress-view';
 import { RunReport } from './run-report';
 import { RunSession } from './run-session';
+import { ServerWatch } from './server-watch';
 import { stateDir } from '../connection/state-dir';
 import { initBackend } from '../model/backend';
 import { startWorker } from './worker';
@@ -89,7 +90,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     await initBackend((line) => console.log(line));
     session.worker = await startWorker(target, taskQueue);
     if (session.interrupted) return 130;
-    return await watch(session, outcome.handle, experiment, options.storageRoot);
+    return await watch(session, outcome.handle, experiment, options.storageRoot, target.address, values.headless);
   } finally {
     await session.close();
   }
@@ -97,12 +98,12 @@ export async function runCommand(argv: string[]): Promise<number> {
 
 type Settled = { ok: true; result: ExperimentResult } | { ok: false; error: unknown };
 
-async function watch(session: RunSession, handle: WorkflowHandle, experiment: string, storageRoot: string): Promise<number> {
+async function watch(session: RunSession, handle: WorkflowHandle, experiment: string, storageRoot: string, address: string, headless?: boolean): Promise<number> {
   // The final result call must be abandoned before the connection closes, or a retry of it fires on
   // the closed channel.
   const stopWaiting = new AbortController();
   try {
-    return await watchUntilDone(session, handle, experiment, storageRoot, stopWaiting.signal);
+    return await watchUntilDone(session, handle, experiment, storageRoot, stopWaiting.signal, address, headless);
   } finally {
     stopWaiting.abort();
   }
@@ -130,10 +131,11 @@ async function resultIfClosed(client: NonNullable<RunSession['client']>, handle:
   );
 }
 
-async function watchUntilDone(session: RunSession, handle: WorkflowHandle, experiment: string, storageRoot: string, signal: AbortSignal): Promise<number> {
+async function watchUntilDone(session: RunSession, handle: WorkflowHandle, experiment: string, storageRoot: string, signal: AbortSignal, address: string, headless?: boolean): Promise<number> {
   const client = session.client!;
   const view = new LiveView();
   const report = new RunReport(storageRoot, experiment, (message) => view.log(message));
+  const serverWatch = new ServerWatch(session, client, address, (message) => view.log(message), headless);
   const started = Date.now();
   let settled: Settled | undefined;
   let workerError: unknown;
@@ -144,6 +146,7 @@ async function watchUntilDone(session: RunSession, handle: WorkflowHandle, exper
 
   let last: ExperimentProgress | undefined;
   while (!settled && !session.interrupted && workerError === undefined) {
+    await serverWatch.check();
     const progress = await queryProgress(client, experiment, 5000);
     if (progress) {
       last = progress;
