@@ -11,6 +11,7 @@ import type { createActivities } from '../../activities';
 import { TRAIN_ON_HOST, type TrainOnHostInput, type TrainOnHostResult } from '../../contracts/activities';
 import { growthSettings, totalSteps } from '../../core/step-growth';
 import { checkpointUri, experimentLayout } from '../../contracts/layout';
+import type { IterationMetrics } from '../../contracts/metrics';
 
 export type StarActivities = ReturnType<typeof createActivities>;
 export type ActivityName = keyof StarActivities;
@@ -44,7 +45,7 @@ export function answeringActivities(): StarActivities {
     evalShard: async ({ outputUri }) => ({ outputUri, tally: { '1': { correct: 3, total: 6 } } }),
     mergeEval: async ({ summaryUri }) => ({ summaryUri, accuracy: { '1': { correct: 6, total: 12, accuracy: 0.5 } }, overallAccuracy: 0.5 }),
     copyRecords: async () => ({ copied: [] }),
-    recordMetrics: async () => undefined,
+    recordMetrics: async ({ row }) => row as IterationMetrics,
   };
 }
 
