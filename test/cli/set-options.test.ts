@@ -119,8 +119,8 @@ void describe('resolving an input', () => {
 
   void it('points each dataset preset at a folder its task loads from (the task adds its own subfolder)', async () => {
     const dataDir = join(__dirname, '..', 'fixtures', 'core', 'star');
-    for (const preset of ['commonsenseqa-gptj', 'gsm-gptj']) {
-      const { options } = resolveExperimentInput({ preset }, { STAR_DATA_DIR: dataDir });
+    for (const preset of ['commonsenseqa-gptj', 'gsm-gptj', 'commonsenseqa-hf', 'gsm-hf']) {
+      const { options } = resolveExperimentInput({ preset }, { STAR_DATA_DIR: dataDir, STAR_HF_MODEL: '/models/hf' });
       const task = getTask(options.task);
       assert.ok((await task.loadSplit(options.datasetDir ?? '', 'train')).length > 0, `${preset} loads its train split`);
       assert.ok((await task.loadFewShot(options.datasetDir ?? '', { answerKey: false, direct: false })).length > 0, `${preset} loads its prompts`);
