@@ -3,6 +3,8 @@ import type { Example, Task } from './example';
 import { failureRank, sampleFailures, trimmedOutput, type FailedExample } from './failure-sample';
 import { buildPrompt } from './prompt';
 import { keyedSeed, keyedUnit } from './prng';
+import { cutAtEndOfText } from './output-lines';
+import { keepDistinct, type DedupMode } from './sample-dedup';
 import { END_OF_TEXT } from './tokenizer';
 import { BadInputError } from './errors';
 
@@ -32,9 +34,28 @@ export interface GenerationOptions {
   direct: boolean;
   noPrompt: boolean;
   fewShotTrain: boolean;
-  /** Every random choice is keyed by (seed, example id). */
+  /** Every random choice is keyed by (seed, example id) and, past the first, the sample index. */
   seed: number;
+  /** k: samples drawn per question in the plain pass (default 1). */
+  samplesPerQuestion?: number;
+  /** Correct rationales kept per question at most (default 1). */
+  keepPerQuestion?: number;
+  /** How duplicate correct rationales of one question are found (default `exact`). */
+  dedup?: DedupMode;
+  /** Hint only questions where every plain sample failed (default true); else each failed sample gets a hinted retry. */
+  rationalizeOnlyIfAllFail?: boolean;
 }
+
+/** One sample as a verifier sees it: `id` names the sample (`{example id}#{sample index}`, `#h…` for hinted ones). */
+export interface VerifyItem {
+  id: string;
+  question: string;
+  answer: string;
+  output: string;
+}
+
+/** Judges a batch of samples (in order, one verdict each); replaces the task's answer checking. */
+export type Verifier = (items: VerifyItem[]) => Promise<boolean[]>;
 
 export interface KeptExample {
   exampleId: string;
@@ -47,11 +68,26 @@ export interface KeptExample {
   hint?: string;
 }
 
+/** What the plain pass drew and found (the per-class counts count samples, both passes). */
+export interface SamplingCounts {
+  questions: number;
+  /** Plain samples drawn (questions × k). */
+  samples: number;
+  /** Plain samples judged correct. */
+  correctSamples: number;
+  /** Questions with at least one correct plain sample (pass@k on train). */
+  questionsWithCorrect: number;
+  /** Correct rationales dropped as duplicates of one kept earlier for the same question. */
+  duplicates: number;
+}
+
 export interface GenerationResult {
   kept: KeptExample[];
   counts: ClassCounts;
   /** A small seeded sample of the examples not kept (core/failure-sample.ts); absent in older outputs. */
   failures?: FailedExample[];
+  /** Absent in results written before k samples per question existed (then k was 1). */
+  sampling?: SamplingCounts;
 }
 
 export interface GenerationPassInput {
@@ -60,9 +96,11 @@ export interface GenerationPassInput {
   fewShot: FewShotPrompts;
   sample: Sampler;
   options: GenerationOptions;
+  /** Judges samples instead of the task's checker (the `command` verifier); absent: the task's checker. */
+  verify?: Verifier;
   /** Index of `examples[0]` in the full example list, so merged shards keep the original order. */
   firstIndex?: number;
-  /** Called with the number of samples done so far, across both passes. */
+  /** Called with the number of questions done so far, across both passes (the hinted pass counts past the plain one). */
   onProgress?: (done: number) => void;
 }
 
@@ -74,6 +112,11 @@ const PURPOSE = {
   showHint: 'show-hint-save',
 } as const;
 
+/** Sample index 0 keeps the purpose as it was before k samples existed, so k = 1 draws what it always drew. */
+function indexed(purpose: string, sampleIndex: number): string {
+  return sampleIndex === 0 ? purpose : `${purpose}#${sampleIndex}`;
+}
+
 export class GenerationOptionsError extends BadInputError {
   override readonly name = 'GenerationOptionsError';
 }
@@ -83,6 +126,10 @@ function checkOptions(input: GenerationPassInput): void {
   for (const key of ['pRationalization', 'pShowHintSave'] as const) {
     const value = options[key];
     if (!(value >= 0 && value <= 1)) throw new GenerationOptionsError(`${key} is ${value}; it must be a probability in [0, 1]`);
+  }
+  for (const key of ['samplesPerQuestion', 'keepPerQuestion'] as const) {
+    const value = options[key] ?? 1;
+    if (!(Number.isInteger(value) && value >= 1)) throw new GenerationOptionsError(`${key} is ${value}; it must be a whole number of at least 1`);
   }
   if (options.fewShotTrain && task.name === 'arithmetic') {
     throw new GenerationOptionsError('few_shot_train is not supported for arithmetic (the reference raises NotImplementedError): turn it off');
@@ -94,25 +141,54 @@ function checkOptions(input: GenerationPassInput): void {
   }
 }
 
-/** The per-example sampling seed of the plain pass (also used by the eval pass). */
-export function sampleSeed(seed: number, exampleId: string, hinted = false): number {
-  return keyedSeed(seed, hinted ? PURPOSE.hintedSample : PURPOSE.sample, exampleId);
+/** The sampling seed of an example's sample `sampleIndex` (0: the plain pass's and the eval pass's seed). */
+export function sampleSeed(seed: number, exampleId: string, hinted = false, sampleIndex = 0): number {
+  return keyedSeed(seed, indexed(hinted ? PURPOSE.hintedSample : PURPOSE.sample, sampleIndex), exampleId);
 }
 
-/** Whether a failed example gets a hinted retry (probability p_rationalization). */
-export function chosenForRationalization(seed: number, exampleId: string, pRationalization: number): boolean {
-  return keyedUnit(seed, PURPOSE.rationalize, exampleId) < pRationalization;
+/** Whether a failed example (its sample `sampleIndex`) gets a hinted retry (probability p_rationalization). */
+export function chosenForRationalization(seed: number, exampleId: string, pRationalization: number, sampleIndex = 0): boolean {
+  return keyedUnit(seed, indexed(PURPOSE.rationalize, sampleIndex), exampleId) < pRationalization;
 }
 
 /** Whether a kept rationalization is saved with its hint visible (probability p_show_hint_save). */
-export function savedWithHint(seed: number, exampleId: string, pShowHintSave: number): boolean {
-  return keyedUnit(seed, PURPOSE.showHint, exampleId) < pShowHintSave;
+export function savedWithHint(seed: number, exampleId: string, pShowHintSave: number, sampleIndex = 0): boolean {
+  return keyedUnit(seed, indexed(PURPOSE.showHint, sampleIndex), exampleId) < pShowHintSave;
+}
+
+interface Draw {
+  /** Position of the example in `examples`. */
+  at: number;
+  sampleIndex: number;
+}
+
+interface Verdict {
+  correct: boolean;
+  /** What is saved after the context, or null when nothing can be (no answer line). */
+  answerText: string | null;
+}
+
+/** Verdicts of a batch of outputs: the task's checker, or the verifier (which then sees every sample). */
+async function judge(input: GenerationPassInput, draws: Draw[], outputs: string[], hinted: boolean): Promise<Verdict[]> {
+  const { task, examples, options } = input;
+  const checked = draws.map((d, n) => task.check(examples[d.at] as Example, outputs[n] as string, { direct: options.direct }));
+  if (!input.verify) return checked.map((c) => ({ correct: c.correct, answerText: c.answerText }));
+  const items = draws.map((d, n) => {
+    const example = examples[d.at] as Example;
+    return { id: `${example.id}#${hinted ? 'h' : ''}${d.sampleIndex}`, question: example.question, answer: example.answer, output: cutAtEndOfText(outputs[n] as string) };
+  });
+  const verdicts = await input.verify(items);
+  if (verdicts.length !== items.length) throw new Error(`the verifier gave ${verdicts.length} verdicts for ${items.length} samples; it must give one per sample`);
+  // A verifier may accept an output the task cannot read an answer line from: then the whole output is saved.
+  return verdicts.map((correct, n) => ({ correct, answerText: correct ? (checked[n]?.answerText ?? (items[n] as VerifyItem).output) : null }));
 }
 
 /**
- * One generation pass over (a shard of) the train examples: sample every example with the plain
- * prompt; keep correct answers; if `rationalize`, retry a keyed share of the failures with the hinted
- * context and the answer-key prompt, and keep correct ones saved as if no hint had been given.
+ * One generation pass over (a shard of) the train examples: sample every example k times with the
+ * plain prompt; keep correct answers (distinct, at most keepPerQuestion per question); if
+ * `rationalize`, retry a keyed share of the failures with the hinted context and the answer-key
+ * prompt (one retry per question whose samples all failed, or per failed sample), and keep correct
+ * ones saved as if no hint had been given. With k = 1 and the defaults this is STaR's pass.
  *
  * Differences from the reference, on purpose: random choices are keyed by example id (the reference
  * drew from one unseeded stream in batch order), and every chosen failure is retried (the reference
@@ -121,69 +197,106 @@ export function savedWithHint(seed: number, exampleId: string, pShowHintSave: nu
 export async function runGenerationPass(input: GenerationPassInput): Promise<GenerationResult> {
   checkOptions(input);
   const { task, examples, fewShot, sample, options } = input;
+  const k = options.samplesPerQuestion ?? 1;
+  const cap = options.keepPerQuestion ?? 1;
+  const dedup = options.dedup ?? 'exact';
+  const onlyIfAllFail = options.rationalizeOnlyIfAllFail ?? true;
   const firstIndex = input.firstIndex ?? 0;
-  const checkOpts = { direct: options.direct };
   const savePrefix = options.fewShotTrain ? `${fewShot.plain.join('\n\n')}\n\n` : '';
   const counts: ClassCounts = {};
-  const kept: KeptExample[] = [];
+  const candidates: { text: string; rationalized: boolean }[][] = examples.map(() => []);
+  const sampling: SamplingCounts = { questions: examples.length, samples: 0, correctSamples: 0, questionsWithCorrect: 0, duplicates: 0 };
 
+  const plainDraws: Draw[] = examples.flatMap((_, at) => Array.from({ length: k }, (_u, sampleIndex) => ({ at, sampleIndex })));
   const plainOutputs = await sample(
-    examples.map((example) => ({
-      prompt: buildPrompt(fewShot.plain, task.context(example, { hint: false }), { noPrompt: options.noPrompt }),
-      seed: sampleSeed(options.seed, example.id),
-    })),
-    input.onProgress,
+    plainDraws.map(({ at, sampleIndex }) => {
+      const example = examples[at] as Example;
+      return {
+        prompt: buildPrompt(fewShot.plain, task.context(example, { hint: false }), { noPrompt: options.noPrompt }),
+        seed: sampleSeed(options.seed, example.id, false, sampleIndex),
+      };
+    }),
+    input.onProgress && ((done) => input.onProgress?.(Math.floor(done / k))),
   );
-  expectOutputs(plainOutputs, examples.length);
+  expectOutputs(plainOutputs, plainDraws.length);
+  const plainVerdicts = await judge(input, plainDraws, plainOutputs, false);
 
-  const failures: number[] = [];
-  const failed = new Map<string, FailedExample>();
-  examples.forEach((example, i) => {
-    const result = task.check(example, plainOutputs[i] as string, checkOpts);
-    addCount(counts, example.cls, result.correct);
-    if (result.correct && result.answerText !== null) {
-      const text = savePrefix + task.context(example, { hint: false }) + result.answerText + END_OF_TEXT;
-      kept.push({ exampleId: example.id, index: firstIndex + i, text, rationalized: false });
-      return;
+  const hintedDraws: Draw[] = [];
+  const hintedFailures = new Map<number, { hintedOutput: string; hint: string }>();
+  const anyCorrect = examples.map(() => false);
+  const anyJudgedCorrect = examples.map(() => false);
+  plainDraws.forEach((draw, n) => {
+    const example = examples[draw.at] as Example;
+    const verdict = plainVerdicts[n] as Verdict;
+    addCount(counts, example.cls, verdict.correct);
+    sampling.samples += 1;
+    if (verdict.correct) {
+      sampling.correctSamples += 1;
+      anyJudgedCorrect[draw.at] = true;
     }
-    failed.set(example.id, {
+    if (verdict.correct && verdict.answerText !== null) {
+      anyCorrect[draw.at] = true;
+      candidates[draw.at]?.push({ text: savePrefix + task.context(example, { hint: false }) + verdict.answerText + END_OF_TEXT, rationalized: false });
+    } else if (options.rationalize && !onlyIfAllFail && chosenForRationalization(options.seed, example.id, options.pRationalization, draw.sampleIndex)) {
+      hintedDraws.push(draw);
+    }
+  });
+  examples.forEach((example, at) => {
+    if (anyJudgedCorrect[at]) sampling.questionsWithCorrect += 1;
+    if (options.rationalize && onlyIfAllFail && !anyCorrect[at] && chosenForRationalization(options.seed, example.id, options.pRationalization)) {
+      hintedDraws.push({ at, sampleIndex: 0 });
+    }
+  });
+
+  if (hintedDraws.length > 0) {
+    const hintedOutputs = await sample(
+      hintedDraws.map(({ at, sampleIndex }) => {
+        const example = examples[at] as Example;
+        return {
+          prompt: buildPrompt(fewShot.answerKey, task.context(example, { hint: true }), { noPrompt: options.noPrompt }),
+          seed: sampleSeed(options.seed, example.id, true, sampleIndex),
+        };
+      }),
+      input.onProgress && ((done) => input.onProgress?.(examples.length + done)),
+    );
+    expectOutputs(hintedOutputs, hintedDraws.length);
+    const hintedVerdicts = await judge(input, hintedDraws, hintedOutputs, true);
+    hintedDraws.forEach((draw, n) => {
+      const example = examples[draw.at] as Example;
+      const verdict = hintedVerdicts[n] as Verdict;
+      addCount(counts, rationalizedClass(example.cls), verdict.correct);
+      if (!verdict.correct || verdict.answerText === null) {
+        if (!hintedFailures.has(draw.at)) hintedFailures.set(draw.at, { hintedOutput: trimmedOutput(hintedOutputs[n] as string), hint: example.hint });
+        return;
+      }
+      const showHint = savedWithHint(options.seed, example.id, options.pShowHintSave, draw.sampleIndex);
+      candidates[draw.at]?.push({ text: savePrefix + task.context(example, { hint: showHint }) + verdict.answerText + END_OF_TEXT, rationalized: true });
+    });
+  }
+
+  const kept: KeptExample[] = [];
+  const failed: FailedExample[] = [];
+  examples.forEach((example, at) => {
+    const chosen = keepDistinct(candidates[at] ?? [], dedup, cap);
+    sampling.duplicates += chosen.duplicates;
+    for (const c of chosen.kept) {
+      const one: KeptExample = { exampleId: example.id, index: firstIndex + at, text: c.text, rationalized: c.rationalized };
+      kept.push(c.rationalized ? { ...one, hint: example.hint } : one);
+    }
+    if (chosen.kept.length > 0) return;
+    // Not kept: its first plain sample (and a failed hinted retry) go into the failure sample.
+    const first = at * k; // draws are question-major: sample 0 of question `at`
+    const failure: FailedExample = {
       exampleId: example.id,
       rank: failureRank(options.seed, example.id),
       context: task.context(example, { hint: false }),
       answer: example.answer,
-      output: trimmedOutput(plainOutputs[i] as string),
-    });
-    if (options.rationalize && chosenForRationalization(options.seed, example.id, options.pRationalization)) {
-      failures.push(i);
-    }
+      output: trimmedOutput(plainOutputs[first] as string),
+    };
+    const hinted = hintedFailures.get(at);
+    failed.push(hinted ? Object.assign(failure, hinted) : failure);
   });
-
-  if (failures.length > 0) {
-    const hinted = failures.map((i) => examples[i] as Example);
-    const hintedOutputs = await sample(
-      hinted.map((example) => ({
-        prompt: buildPrompt(fewShot.answerKey, task.context(example, { hint: true }), { noPrompt: options.noPrompt }),
-        seed: sampleSeed(options.seed, example.id, true),
-      })),
-      input.onProgress && ((done) => input.onProgress?.(examples.length + done)),
-    );
-    expectOutputs(hintedOutputs, hinted.length);
-    hinted.forEach((example, k) => {
-      const result = task.check(example, hintedOutputs[k] as string, checkOpts);
-      addCount(counts, rationalizedClass(example.cls), result.correct);
-      if (!result.correct || result.answerText === null) {
-        const failure = failed.get(example.id);
-        if (failure) Object.assign(failure, { hintedOutput: trimmedOutput(hintedOutputs[k] as string), hint: example.hint });
-        return;
-      }
-      failed.delete(example.id);
-      const showHint = savedWithHint(options.seed, example.id, options.pShowHintSave);
-      const text = savePrefix + task.context(example, { hint: showHint }) + result.answerText + END_OF_TEXT;
-      kept.push({ exampleId: example.id, index: firstIndex + (failures[k] as number), text, rationalized: true, hint: example.hint });
-    });
-    kept.sort((x, y) => (x.index as number) - (y.index as number));
-  }
-  return { kept, counts: mergeCounts([counts]), failures: sampleFailures([[...failed.values()]]) };
+  return { kept, counts: mergeCounts([counts]), failures: sampleFailures([failed]), sampling };
 }
 
 export interface EvalPassInput {
@@ -231,6 +344,18 @@ export function mergeGenerationResults(parts: readonly GenerationResult[], order
     return fromOrder ?? kept.index ?? Number.MAX_SAFE_INTEGER;
   };
   const kept = parts.flatMap((part) => part.kept);
+  // Stable: one question's rationales keep their sample order.
   kept.sort((x, y) => position(x) - position(y) || (x.exampleId < y.exampleId ? -1 : x.exampleId > y.exampleId ? 1 : 0));
-  return { kept, counts: mergeCounts(parts.map((part) => part.counts)), failures: sampleFailures(parts.map((part) => part.failures)) };
+  const counts = mergeCounts(parts.map((part) => part.counts));
+  const failures = sampleFailures(parts.map((part) => part.failures));
+  const sampling = mergeSampling(parts.map((part) => part.sampling));
+  return sampling ? { kept, counts, failures, sampling } : { kept, counts, failures };
+}
+
+/** Sums the parts' sampling counts; undefined when a part predates them. */
+function mergeSampling(parts: readonly (SamplingCounts | undefined)[]): SamplingCounts | undefined {
+  if (parts.some((p) => p === undefined)) return undefined;
+  const sum: SamplingCounts = { questions: 0, samples: 0, correctSamples: 0, questionsWithCorrect: 0, duplicates: 0 };
+  for (const p of parts as SamplingCounts[]) for (const key of Object.keys(sum) as (keyof SamplingCounts)[]) sum[key] += p[key];
+  return sum;
 }
