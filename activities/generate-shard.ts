@@ -4,7 +4,8 @@
  * on. Writes `{kept, counts}` to its output URI, then its manifest.
  */
 import type { ClassCounts } from '../core/accuracy';
-import { mergeGenerationResults, runGenerationPass, type GenerationOptions, type GenerationResult } from '../core/rationale-selection';
+import { commandVerifier, samplingSettings } from './sampling-settings';
+import { mergeGenerationResults, runGenerationPass, type GenerationOptions, type GenerationResult, type SamplingCounts } from '../core/rationale-selection';
 import { noPromptForGeneration } from '../core/prompt';
 import { iterationSeed } from '../core/train-sample';
 import { writeJson } from '../storage';
@@ -38,6 +39,7 @@ export function generationSettings(input: ShardInput) {
     genLength: o.genLength,
     temperature: o.temperature,
     topP: o.topP,
+    sampling: samplingSettings(o),
     checkpointUri: input.checkpointUri,
   };
 }
@@ -56,6 +58,10 @@ export function generationPassOptions(options: ExperimentOptions, iteration: num
     noPrompt: noPromptForGeneration(options.noPrompt, iteration),
     fewShotTrain: options.fewShotTrain,
     seed: iterationSeed(options.seed, iteration),
+    samplesPerQuestion: options.samplesPerQuestion,
+    keepPerQuestion: options.keepPerQuestion,
+    dedup: options.dedup,
+    rationalizeOnlyIfAllFail: options.rationalizeOnlyIfAllFail,
   };
 }
 
@@ -85,6 +91,7 @@ export async function generateShard(deps: ActivityDeps, input: ShardInput): Prom
               fewShot,
               sample,
               options: generationPassOptions(options, input.iteration),
+              verify: commandVerifier(options),
               firstIndex: firstIndex + start,
               // Both passes report here; the hinted pass counts past the plain one.
               onProgress: (done) => onProgress(Math.min(done, end - start)),
@@ -93,16 +100,19 @@ export async function generateShard(deps: ActivityDeps, input: ShardInput): Prom
       );
       const merged = mergeGenerationResults(parts);
       await writeJson(input.outputUri, merged);
-      return { outputUri: input.outputUri, counts: generationCounts(merged.counts, merged.kept.length) };
+      return { outputUri: input.outputUri, counts: generationCounts(merged) };
     });
     return result;
   });
 }
 
-/** The workflow's summary of core's per-class counts (`{cls}_r` classes are the hinted retries). */
-export function generationCounts(counts: ClassCounts, kept: number): GenerationCounts {
-  const out: GenerationCounts = { attempted: 0, correct: 0, hinted: 0, rationalized: 0, kept };
-  for (const [cls, c] of Object.entries(counts)) {
+/**
+ * The workflow's summary of a generation result: core's per-class counts (`{cls}_r` classes are the
+ * hinted retries) and, when the result has them, the sampling counts (pass@k and friends).
+ */
+export function generationCounts(result: GenerationResult): GenerationCounts {
+  const out: GenerationCounts = { attempted: 0, correct: 0, hinted: 0, rationalized: 0, kept: result.kept.length };
+  for (const [cls, c] of Object.entries(result.counts as ClassCounts)) {
     if (cls.endsWith('_r')) {
       out.hinted += c.total;
       out.rationalized += c.correct;
@@ -111,5 +121,14 @@ export function generationCounts(counts: ClassCounts, kept: number): GenerationC
       out.correct += c.correct;
     }
   }
-  return out;
+  const sampling: SamplingCounts | undefined = result.sampling;
+  if (!sampling) return out;
+  return {
+    ...out,
+    attempted: sampling.questions,
+    samples: sampling.samples,
+    correctSamples: sampling.correctSamples,
+    questionsWithCorrect: sampling.questionsWithCorrect,
+    distinctKept: new Set(result.kept.map((k) => k.text)).size,
+  };
 }

@@ -27,7 +27,7 @@ export async function mergeGeneration(_deps: ActivityDeps, input: MergeGeneratio
       }
       const merged = mergeGenerationResults(parts);
       await writeBytes(input.keptTextUri, joinSavedExamples(merged.kept.map((k) => k.text)));
-      return { keptTextUri: input.keptTextUri, counts: generationCounts(merged.counts, merged.kept.length) };
+      return { keptTextUri: input.keptTextUri, counts: generationCounts(merged) };
     }));
   });
 }

@@ -92,9 +92,9 @@ export type StartMode =
   | 'started'
   /** it was running already: watch it */
   | 'attached'
-  /** it had completed (finished or stopped) with fewer iterations than asked: a new run goes on, reusing finished steps from storage */
+  /** it had completed (finished, stopped, or on a plateau with earlyStop now off) with fewer iterations than asked: a new run goes on, reusing finished steps from storage */
   | 'continued'
-  /** it is closed and nothing was started (completed with all iterations asked, failed, terminated) */
+  /** it is closed and nothing was started (completed with all iterations asked or on a plateau, failed, terminated) */
   | 'closed';
 
 export interface StartOutcome {
@@ -120,7 +120,9 @@ export async function startOrAttach(client: Client, options: ExperimentOptions, 
   if (state.kind === 'completed') {
     const result = (await existing.result()) as ExperimentResult;
     completedIterations = result.outcome === 'dry-run' ? 0 : result.iterations;
-    if (result.outcome !== 'dry-run' && completedIterations >= options.nIters - 1) {
+    // A run that ended on a plateau would end there again: going on needs earlyStop off.
+    const plateauAgain = result.outcome === 'plateau' && options.earlyStop !== undefined;
+    if (result.outcome !== 'dry-run' && (completedIterations >= options.nIters - 1 || plateauAgain)) {
       return { handle: existing, mode: 'closed', state, completedIterations };
     }
   } else if (state.kind !== 'absent') {

@@ -27,7 +27,7 @@ export interface ActivityDetail {
 
 export function phaseBars(progress: ExperimentProgress, detail?: ActivityDetail, width = 24): string[] {
   const current = BARS.findIndex((bar) => bar.phases.includes(progress.phase));
-  const over = progress.phase === 'finished' || progress.phase === 'stopped';
+  const over = progress.phase === 'finished' || progress.phase === 'stopped' || progress.phase === 'plateau';
   const lines: string[] = [];
   BARS.forEach((bar, index) => {
     // copy only runs when copyN > 0; show it only when it is the running phase
@@ -53,7 +53,13 @@ export function phaseBars(progress: ExperimentProgress, detail?: ActivityDetail,
 export function headline(progress: ExperimentProgress, elapsedSeconds?: number): string {
   const last = Math.max(1, progress.nIters - 1);
   const state =
-    progress.phase === 'finished' ? 'finished' : progress.phase === 'stopped' ? 'stopped' : `iteration ${progress.iteration} of ${last}, ${progress.phase}`;
+    progress.phase === 'finished'
+      ? 'finished'
+      : progress.phase === 'stopped'
+        ? 'stopped'
+        : progress.phase === 'plateau'
+          ? `stopped early after iteration ${progress.iteration}: dev accuracy plateaued (earlyStop)`
+          : `iteration ${progress.iteration} of ${last}, ${progress.phase}`;
   const stop = progress.stopRequested && progress.phase !== 'stopped' ? ' (stop requested: ends after this iteration)' : '';
   const time = elapsedSeconds === undefined ? '' : `  ${clock(elapsedSeconds)}`;
   return `${progress.experiment}: ${state}${stop}${time}`;

@@ -14,8 +14,17 @@ export interface GenerationCounts {
   hinted: number;
   /** Hinted retries that reached the correct answer (kept, saved hint-free unless pShowHintSave). */
   rationalized: number;
-  /** Examples kept: correct + rationalized. */
+  /** Examples kept: correct + rationalized (with k samples, up to keepPerQuestion per question). */
   kept: number;
+  // Absent from results written before k samples per question existed (k was 1 then).
+  /** Plain samples drawn (questions × samplesPerQuestion). */
+  samples?: number;
+  /** Plain samples judged correct. */
+  correctSamples?: number;
+  /** Questions with at least one correct plain sample (pass@k on train). */
+  questionsWithCorrect?: number;
+  /** Kept rationales with distinct text. */
+  distinctKept?: number;
 }
 
 /** Per-class tallies of an eval pass; `{cls}_r` classes count rationalized attempts. */

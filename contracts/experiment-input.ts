@@ -11,6 +11,8 @@ import { BadInputError } from '../core/errors';
 import { growthLimitProblem } from '../core/step-growth';
 import { serveTemplateProblem } from '../host/serve-command';
 import { checkCommandTemplate } from '../host/command-template';
+import { DEDUP_MODES } from '../core/sample-dedup';
+import { commandWords } from '../host/command-template';
 
 /** Workflow IDs are experiment names; they also become folder and file names in storage. */
 export const EXPERIMENT_NAME = /^[A-Za-z0-9_-]+$/;
@@ -110,6 +112,24 @@ const inputSchema = z
     nDevSamples: int(1).optional(),
     temperature: num(z.number().min(0)).default(0.01),
     topP: num(z.number().gt(0).max(1)).default(0.9),
+
+    // Several rationales per question, a verifier, early stopping; the defaults are STaR's pass.
+    /** k: rationales sampled per train question in one generation pass (use a temperature above 0 for k > 1). */
+    samplesPerQuestion: int(1).default(1),
+    /** Correct rationales kept per question at most. */
+    keepPerQuestion: int(1).default(1),
+    /** Duplicate correct rationales of one question: kept (`none`), dropped when identical (`exact`) or equal up to whitespace and number formatting (`normalized`). */
+    dedup: z.enum(DEDUP_MODES).default('exact'),
+    /** Hint only questions where every sample failed; off: every failed sample gets a hinted retry. */
+    rationalizeOnlyIfAllFail: flag(true),
+    /** Who judges a sample: the task's answer checking (`exact`) or `verifierCommand` (`command`). */
+    verifier: z.enum(['exact', 'command']).default('exact'),
+    /** The verifier program and its arguments, split like commandTemplate and run without a shell; JSONL {id, question, answer, output} in, {id, correct} out. */
+    verifierCommand: z.string().min(1).optional(),
+    /** Seconds the verifier may take per batch before it is killed and the step fails. */
+    verifierTimeoutSeconds: int(1).default(300),
+    /** Stop when overall dev accuracy has not improved by more than minDelta for patience iterations (outcome `plateau`). */
+    earlyStop: z.strictObject({ patience: int(1), minDelta: num(z.number().min(0)).default(0) }).optional(),
 
     /** The base trainer config JSON (the reference's `configs/qa_base.json`); each iteration's config copies it. */
     baseConfig: z.string().min(1).default('configs/qa_base.json'),
@@ -224,10 +244,26 @@ const inputSchema = z
         ctx.addIssue({ code: 'custom', path: ['hosts'], input: value.hosts, message: 'serveCommandTemplate needs at least one host, e.g. hosts: ["gpu-0"] (each runs workers/host.ts and starts the server)' });
       }
     }
+    if (value.verifier === 'command') {
+      const problem = typeof value.verifierCommand === 'string' ? commandProblem(value.verifierCommand) : 'verifier "command" needs verifierCommand: the program and its arguments, e.g. "python3 check.py --strict"';
+      if (problem) ctx.addIssue({ code: 'custom', path: ['verifierCommand'], input: value.verifierCommand, message: problem });
+    }
+    if (value.earlyStop !== undefined && value.skipEval === true) {
+      ctx.addIssue({ code: 'custom', path: ['earlyStop'], input: value.earlyStop, message: 'earlyStop watches dev accuracy, which skipEval turns off: drop one of them' });
+    }
     if (new Set(hosts).size !== hosts.length) {
       ctx.addIssue({ code: 'custom', path: ['hosts'], input: value.hosts, message: 'host names must be unique' });
     }
   }, { when: (payload) => payload.value !== null && typeof payload.value === 'object' });
+
+function commandProblem(command: string): string | undefined {
+  try {
+    commandWords(command);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
 
 export const experimentInputSchema = inputSchema;
 export type ExperimentInput = z.input<typeof inputSchema>;

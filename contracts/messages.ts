@@ -18,7 +18,9 @@ export type Phase =
   | 'evaluating'
   | 'copying'
   | 'finished'
-  | 'stopped';
+  | 'stopped'
+  /** Ended early: dev accuracy stopped improving (earlyStop). */
+  | 'plateau';
 
 export interface PhaseProgress {
   /** Shards (generation, eval) or hosts (command training) finished in this phase. */

@@ -14,6 +14,15 @@ export interface IterationMetrics {
   kept: number;
   /** Of `kept`, how many came from rationalization (a hinted retry). */
   rationalized: number;
+  // The next four are absent from rows carried over from runs made before they existed.
+  /** Plain samples drawn: attempted × samplesPerQuestion. */
+  samples?: number;
+  /** Plain samples judged correct. */
+  correctSamples?: number;
+  /** Train questions with at least one correct plain sample (pass@k on train; `/ attempted` for the rate). */
+  questionsWithCorrect?: number;
+  /** Kept rationales with distinct text. */
+  distinctKept?: number;
   /** Examples counted by the epoch rule (`\n\n`-separated, including copyN files). */
   trainExamples: number;
   totalSteps: number;

@@ -107,6 +107,11 @@ export function checkCommandTemplate(template: string): void {
   expandCommand(template, sample);
 }
 
+/** The words of a command line, refusing shell operators and expansion (nothing here runs through a shell). */
+export function commandWords(template: string): string[] {
+  return splitTemplateChecked(template);
+}
+
 function splitTemplateChecked(template: string): string[] {
   // Operators are only checked unquoted, so they are found on the raw text's bare words.
   const bare = template.split(/\s+/).filter((w) => w && !/['"\\]/.test(w));

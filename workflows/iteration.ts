@@ -177,6 +177,11 @@ export async function runIteration(request: IterationRequest): Promise<Iteration
     attempted: merged.counts.attempted,
     kept: merged.counts.kept,
     rationalized: merged.counts.rationalized,
+    // A merge recorded before these counts existed ran k = 1: samples were the questions.
+    samples: merged.counts.samples ?? merged.counts.attempted,
+    correctSamples: merged.counts.correctSamples ?? merged.counts.correct,
+    questionsWithCorrect: merged.counts.questionsWithCorrect ?? merged.counts.correct,
+    distinctKept: merged.counts.distinctKept ?? merged.counts.kept,
     trainExamples: records.examples,
     totalSteps: config.totalSteps,
     loss: trained.loss,

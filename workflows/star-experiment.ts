@@ -19,6 +19,7 @@ import { runIteration, stepFailure, type LiveProgress } from './iteration';
 import { progressQuery, setNItersUpdate, stopAfterIterationSignal, type ExperimentProgress } from '../contracts/messages';
 import type { IterationMetrics } from '../contracts/metrics';
 import { growthLimitProblem, growthSettings } from '../core/step-growth';
+import { reachedPlateau } from '../core/early-stop';
 import { planExperiment, type ExperimentPlan } from './plan';
 
 /** What one run hands the next through continue-as-new: small, no data. */
@@ -36,7 +37,8 @@ export interface CarriedState {
 export type ExperimentResult =
   | { outcome: 'dry-run'; experiment: string; plan: ExperimentPlan }
   | {
-      outcome: 'finished' | 'stopped';
+      /** `plateau`: earlyStop ended the run (dev accuracy stopped improving). */
+      outcome: 'finished' | 'stopped' | 'plateau';
       experiment: string;
       /** Iterations completed (the loop runs 1..nIters-1). */
       iterations: number;
@@ -108,10 +110,14 @@ export async function starExperiment(input: ExperimentInput, carried?: CarriedSt
   // Updates that arrived during the iteration must finish before this run hands over.
   await condition(allHandlersFinished);
   const finished = iteration + 1 >= nIters;
-  if (finished || stopRequested) {
-    live.phase = finished ? 'finished' : 'stopped';
+  // Only an input with earlyStop takes this path, and no history from before the option has one.
+  const plateau = !finished && options.earlyStop !== undefined && reachedPlateau(metrics.map((m) => m.overallAccuracy), options.earlyStop);
+  if (finished || stopRequested || plateau) {
+    const ended = finished ? 'finished' : plateau ? 'plateau' : 'stopped';
+    if (plateau) log.info('dev accuracy plateaued; stopping early', { iteration, earlyStop: options.earlyStop });
+    live.phase = ended;
     return {
-      outcome: finished ? 'finished' : 'stopped',
+      outcome: ended,
       experiment: exp,
       iterations: iteration,
       lastCheckpointUri: outcome.metrics.checkpointUri,

@@ -74,6 +74,8 @@ void describe('the progress view', () => {
   void it('says which iteration runs, of how many, and when a stop is pending', () => {
     assert.equal(headline(progress({ stopRequested: true })), 'demo: iteration 2 of 3, training (stop requested: ends after this iteration)');
     assert.equal(headline(progress({ phase: 'finished' }), 75), 'demo: finished  1:15');
+    assert.equal(headline(progress({ phase: 'plateau' })), 'demo: stopped early after iteration 2: dev accuracy plateaued (earlyStop)');
+    assert.ok(phaseBars(progress({ phase: 'plateau' })).every((line) => line.includes('100%')), 'a plateaued run shows every phase done');
   });
 
   void it('formats durations as m:ss and h:mm:ss', () => {

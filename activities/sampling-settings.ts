@@ -1,0 +1,31 @@
+/**
+ * The generation pass's several-samples settings as activities use them: what goes into the shard's
+ * manifest digest, and the `command` verifier as core's `Verifier`.
+ */
+import { runVerifierCommand, type Verifier } from '../core';
+import { commandWords } from '../host/command-template';
+import type { ExperimentOptions } from '../contracts/experiment-input';
+
+/**
+ * The settings that change what a shard keeps, or undefined when they are STaR's pass (k = 1, one
+ * kept, the task's checker), so shards of runs from before these options keep their digests.
+ */
+export function samplingSettings(o: ExperimentOptions) {
+  const isDefault =
+    o.samplesPerQuestion === 1 && o.keepPerQuestion === 1 && o.rationalizeOnlyIfAllFail && o.verifier === 'exact';
+  if (isDefault) return undefined;
+  return {
+    samplesPerQuestion: o.samplesPerQuestion,
+    keepPerQuestion: o.keepPerQuestion,
+    dedup: o.dedup,
+    rationalizeOnlyIfAllFail: o.rationalizeOnlyIfAllFail,
+    verifier: o.verifier === 'command' ? { command: o.verifierCommand } : undefined,
+  };
+}
+
+/** The `command` verifier over the experiment's verifierCommand, or undefined for the task's checker. */
+export function commandVerifier(o: ExperimentOptions): Verifier | undefined {
+  if (o.verifier !== 'command') return undefined;
+  const argv = commandWords(o.verifierCommand ?? '');
+  return (items) => runVerifierCommand(argv, items, { timeoutSeconds: o.verifierTimeoutSeconds });
+}
