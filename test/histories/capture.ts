@@ -14,7 +14,7 @@ const dir = __dirname;
 for (const name of readdirSync(dir)) if (name.endsWith('.json')) rmSync(join(dir, name));
 const result = spawnSync(
   process.execPath,
-  [join(dir, '..', '..', 'scripts', 'run-tests.js'), 'test/workflows/experiment', 'test/workflows/logic', 'test/workflows/resume', 'test/workflows/command-trainer'],
+  [join(dir, '..', '..', 'scripts', 'run-tests.js'), 'test/workflows/experiment', 'test/workflows/logic', 'test/workflows/resume', 'test/workflows/command-trainer', 'test/workflows/sampling'],
   { stdio: 'inherit', env: { ...process.env, STAR_CAPTURE_HISTORIES: '1' } },
 );
 console.log(readdirSync(dir).filter((name) => name.endsWith('.json')).join('\n'));
