@@ -5,6 +5,7 @@
 import { runVerifierCommand, type Verifier } from '../core';
 import { commandWords } from '../host/command-template';
 import type { ExperimentOptions } from '../contracts/experiment-input';
+import { whileHeartbeating } from './progress';
 
 /**
  * The settings that change what a shard keeps, or undefined when they are STaR's pass (k = 1, one
@@ -23,9 +24,13 @@ export function samplingSettings(o: ExperimentOptions) {
   };
 }
 
-/** The `command` verifier over the experiment's verifierCommand, or undefined for the task's checker. */
+/**
+ * The `command` verifier over the experiment's verifierCommand, or undefined for the task's checker.
+ * It heartbeats while the program runs: a verifier may take longer than the heartbeat timeout.
+ */
 export function commandVerifier(o: ExperimentOptions): Verifier | undefined {
   if (o.verifier !== 'command') return undefined;
   const argv = commandWords(o.verifierCommand ?? '');
-  return (items) => runVerifierCommand(argv, items, { timeoutSeconds: o.verifierTimeoutSeconds });
+  return (items) =>
+    whileHeartbeating(`verifying ${items.length} samples`, () => runVerifierCommand(argv, items, { timeoutSeconds: o.verifierTimeoutSeconds }));
 }
