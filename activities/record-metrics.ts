@@ -47,7 +47,12 @@ export function logLine(row: IterationMetrics): string {
         .join(' ')
     : 'not evaluated';
   const loss = row.loss === undefined ? '' : ` loss=${row.loss.toFixed(4)}`;
-  return `iteration ${row.iteration}: attempted=${row.attempted} kept=${row.kept} rationalized=${row.rationalized} train_examples=${row.trainExamples} total_steps=${row.totalSteps}${loss} accuracy: ${accuracy} checkpoint=${row.checkpointUri}`;
+  // Only with several samples per question, so a k = 1 run logs the line it always did.
+  const sampling =
+    row.samples !== undefined && row.samples !== row.attempted
+      ? ` samples=${row.samples} correct_samples=${row.correctSamples ?? 0} pass_at_k=${row.questionsWithCorrect ?? 0}/${row.attempted} distinct_kept=${row.distinctKept ?? row.kept}`
+      : '';
+  return `iteration ${row.iteration}: attempted=${row.attempted} kept=${row.kept} rationalized=${row.rationalized}${sampling} train_examples=${row.trainExamples} total_steps=${row.totalSteps}${loss} accuracy: ${accuracy} checkpoint=${row.checkpointUri}`;
 }
 
 /**

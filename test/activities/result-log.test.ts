@@ -34,4 +34,12 @@ void describe('result log', () => {
     const accuracy = { gsm: { correct: 0, total: 1, accuracy: 0 }, '3': { correct: 1, total: 1, accuracy: 1 } };
     assert.match(logLine({ ...row, accuracy }), /accuracy: 3=100\.0% \(1\/1\) gsm=0\.0% \(0\/1\) /);
   });
+
+  void it('adds the sampling counts only when more than one sample per question was drawn', () => {
+    const k1 = logLine({ ...row, samples: 4, correctSamples: 1, questionsWithCorrect: 1, distinctKept: 2 });
+    assert.equal(k1, logLine(row));
+    assert.doesNotMatch(k1, /samples=/);
+    const k4 = logLine({ ...row, samples: 16, correctSamples: 5, questionsWithCorrect: 3, distinctKept: 2 });
+    assert.match(k4, /rationalized=1 samples=16 correct_samples=5 pass_at_k=3\/4 distinct_kept=2 train_examples=2 /);
+  });
 });
