@@ -5,7 +5,7 @@
 import { runVerifierCommand, type Verifier } from '../core';
 import { commandWords } from '../host/command-template';
 import type { ExperimentOptions } from '../contracts/experiment-input';
-import { whileHeartbeating } from './progress';
+import { cancellationSignal, whileHeartbeating } from './progress';
 
 /**
  * The settings that change what a shard keeps, or undefined when they are STaR's pass (k = 1, one
@@ -32,5 +32,5 @@ export function commandVerifier(o: ExperimentOptions): Verifier | undefined {
   if (o.verifier !== 'command') return undefined;
   const argv = commandWords(o.verifierCommand ?? '');
   return (items) =>
-    whileHeartbeating(`verifying ${items.length} samples`, () => runVerifierCommand(argv, items, { timeoutSeconds: o.verifierTimeoutSeconds }));
+    whileHeartbeating(`verifying ${items.length} samples`, () => runVerifierCommand(argv, items, { timeoutSeconds: o.verifierTimeoutSeconds, signal: cancellationSignal() }));
 }

@@ -16,6 +16,8 @@ export interface VerifierCommandOptions {
   /** Seconds the program may take for one batch before it is killed. */
   timeoutSeconds: number;
   cwd?: string;
+  /** Aborting (the activity was cancelled) kills the program. */
+  signal?: AbortSignal;
 }
 
 const TAIL = 2000;
@@ -46,6 +48,13 @@ export async function runVerifierCommand(argv: readonly string[], items: readonl
         ),
       );
     }, options.timeoutSeconds * 1000);
+    const onAbort = () => {
+      child.kill('SIGKILL');
+      fail(new Error(`the verifier ${shown} was stopped: the step was cancelled`));
+    };
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
+    child.on('close', () => options.signal?.removeEventListener('abort', onAbort));
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err = (err + chunk).slice(-TAIL)));
     child.on('error', (error: NodeJS.ErrnoException) =>

@@ -185,6 +185,13 @@ void describe('command verifier', () => {
     });
   });
 
+  void it('kills the program when its step is cancelled', async () => {
+    const controller = new AbortController();
+    const running = runVerifierCommand([process.execPath, join(VERIFIERS, 'hang.js')], [{ id: 'a#0', question: 'q', answer: 'B', output: 'x' }], { timeoutSeconds: 600, signal: controller.signal });
+    controller.abort();
+    await assert.rejects(running, /was stopped: the step was cancelled/);
+  });
+
   void it('names a missing program', async () => {
     await assert.rejects(runVerifierCommand(['/nonexistent/verifier'], [{ id: 'a#0', question: 'q', answer: 'B', output: 'x' }], { timeoutSeconds: 5 }), /was not found/);
   });
