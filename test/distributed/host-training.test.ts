@@ -222,7 +222,9 @@ void describe('command trainer on two host workers', { timeout: 600_000 }, () =>
     assert.equal(started.length, 2);
     for (const { started: s } of started) {
       assert.equal(s.attempt, 2, 'the completed attempt is the retry');
-      assert.match(s.lastFailure?.message ?? '', /exited with status 1 at step 3 of 3/);
+      // Both hosts train one model_dir: a host whose trainer starts after the other saved step_3 resumes
+      // there and trains no step, so its failure reports step 0; either way the attempt died after the save.
+      assert.match(s.lastFailure?.message ?? '', /exited with status 1 at step [03] of 3/);
     }
     for (const host of hosts) {
       const log = await readText(joinUri(it.logDir, `${host}.log`));
