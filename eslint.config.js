@@ -3,6 +3,11 @@
 const tseslint = require('typescript-eslint');
 const { builtinModules } = require('node:module');
 
+const BUILTIN_MESSAGE = 'Workflows must not import Node built-ins; do the work in an activity.';
+const NODE_BUILTINS = builtinModules.map((name) => ({ name, message: BUILTIN_MESSAGE }));
+const NODE_PREFIXED = { group: ['node:*'], message: BUILTIN_MESSAGE };
+const OTHER_LAYERS = ['activities', 'cli', 'connection', 'host', 'inference', 'model', 'report', 'serve', 'storage', 'workers', 'workflows'];
+
 module.exports = tseslint.config(
   { ignores: ['node_modules/**', '.tools/**', '.state/**', '.tmp/**', 'runs/**', '**/*.js'] },
   ...tseslint.configs.recommended,
@@ -15,15 +20,26 @@ module.exports = tseslint.config(
     },
   },
   {
-    // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins there. contracts/ is
-    // imported by workflows and activities alike, so it keeps the same rule.
-    files: ['workflows/**/*.ts', 'contracts/**/*.ts'],
+    // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins there.
+    files: ['workflows/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: NODE_BUILTINS, patterns: [NODE_PREFIXED] }] },
+  },
+  {
+    // contracts/ is what workflows, activities, hosts and the client agree on: it runs in the sandbox
+    // too (no Node built-ins) and imports only itself, core/ and zod, so no layer points back.
+    files: ['contracts/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
-          paths: builtinModules.map((name) => ({ name, message: 'Workflows must not import Node built-ins; do the work in an activity.' })),
-          patterns: [{ group: ['node:*'], message: 'Workflows must not import Node built-ins; do the work in an activity.' }],
+          paths: NODE_BUILTINS,
+          patterns: [
+            NODE_PREFIXED,
+            {
+              group: OTHER_LAYERS.map((dir) => `../${dir}/*`),
+              message: 'contracts/ imports only contracts/, core/ and zod; move what both sides need here or into core/.',
+            },
+          ],
         },
       ],
     },

@@ -2,8 +2,7 @@
  * The generation pass's several-samples settings as activities use them: what goes into the shard's
  * manifest digest, and the `command` verifier as core's `Verifier`.
  */
-import { runVerifierCommand, type Verifier } from '../core';
-import { commandWords } from '../host/command-template';
+import { commandWords, runVerifierCommand, type Verifier } from '../core';
 import type { ExperimentOptions } from '../contracts/experiment-input';
 import { cancellationSignal, whileHeartbeating } from './progress';
 

@@ -9,10 +9,9 @@
 import { z } from 'zod';
 import { BadInputError } from '../core/errors';
 import { growthLimitProblem } from '../core/step-growth';
-import { serveTemplateProblem } from '../host/serve-command';
-import { checkCommandTemplate } from '../host/command-template';
 import { DEDUP_MODES } from '../core/sample-dedup';
-import { commandWords } from '../host/command-template';
+import { commandWords } from '../core/command-line';
+import { checkCommandTemplate, serveTemplateProblem } from './command-templates';
 
 /** Workflow IDs are experiment names; they also become folder and file names in storage. */
 export const EXPERIMENT_NAME = /^[A-Za-z0-9_-]+$/;
@@ -151,7 +150,7 @@ const inputSchema = z
           ctx.addIssue({ code: 'custom', input: template, message: (err as Error).message });
         }
       }),
-    // Where generation and eval sample (issue 10): the embedded model in the worker, or an
+    // Where generation and eval sample: the embedded model in the worker, or an
     // OpenAI-compatible server (vLLM, SGLang, llama.cpp, `transformers serve`, `star serve`).
     inference: z.enum(['embedded', 'openai']).default('embedded'),
     /** The server's address (`http://host:8000` or `…/v1`) for `inference: "openai"`. */

@@ -2,6 +2,7 @@
 export * from './accuracy';
 export * from './arithmetic-problems';
 export * from './base-config';
+export * from './command-line';
 export * from './copy-files';
 export * from './crc32c';
 export * from './example';

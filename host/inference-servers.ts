@@ -12,11 +12,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import { heartbeatAgain } from '../activities/progress';
 import { joinUri, localPathOf, schemeOf } from '../storage';
-import { CommandTemplateError } from './command-template';
+import { CommandTemplateError } from '../core/command-line';
 import { OutputLog } from './output-log';
 import { CommandNotFoundError, resolveProgram } from './resolve-command';
 import { RunningTrainerFile } from './running-trainer';
-import { expandServeCommand } from './serve-command';
+import { expandServeCommand } from '../contracts/command-templates';
 import { stopProcessGroup } from '../core/process-group';
 import { TrainerProcess } from './trainer-process';
 

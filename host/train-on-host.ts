@@ -17,7 +17,7 @@ import { BadInputError } from '../core/errors';
 import type { TrainingProgress } from '../contracts/heartbeats';
 import type { TrainOnHostInput, TrainOnHostResult } from '../contracts/activities';
 import { exists, localPathOf, schemeOf } from '../storage';
-import { expandCommand, type CommandValues } from './command-template';
+import { expandCommand, type CommandValues } from '../contracts/command-templates';
 import { completedCheckpoint, finalCheckpointUri } from './final-checkpoint';
 import { parseTrainOnHostInput } from './input';
 import { OutputLog } from './output-log';

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expandCommand } from '../../host/command-template';
+import { expandCommand } from '../../contracts/command-templates';
 import { resolveProgram } from '../../host/resolve-command';
 import { StepTracker } from '../../host/step-parser';
 import { TrainerProcess, type TrainerExit } from '../../host/trainer-process';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CommandTemplateError, expandCommand, splitTemplate, type CommandValues } from '../../host/command-template';
+import { CommandTemplateError, splitTemplate } from '../../core/command-line';
+import { expandCommand, type CommandValues } from '../../contracts/command-templates';
 
 const values: CommandValues = {
   config: '/runs/exp/configs/exp_1.json',

@@ -1,37 +1,12 @@
 /**
- * The host's training command: a template such as
- * `python3 device_train.py --config {config} --tune-model-path={base_model}` becomes an argument vector.
- * The template is split into words first (whitespace separates them, quotes group them), and only
- * then are placeholders replaced inside each word, so a value with spaces or shell characters stays
- * one argument and is never interpreted: nothing here runs through a shell.
+ * Command lines as the project runs them: a template such as
+ * `python3 device_train.py --config {config}` becomes an argument vector. The template is split into
+ * words first (whitespace separates them, quotes group them), and only then are placeholders replaced
+ * inside each word, so a value with spaces or shell characters stays one argument and is never
+ * interpreted: nothing runs through a shell, so shell syntax is refused here, where it is read.
+ * Pure (no Node), so the input schema checks templates with the same code the host runs them with.
  */
-import { BadInputError } from '../core/errors';
-
-/** What a template may name. URIs of local files are given as plain paths (trainers take paths). */
-export interface CommandValues {
-  config: string;
-  base_model: string;
-  model_dir: string;
-  /** The iteration's records index as copied into the working directory: `{workdir}/data/{train_set}`. */
-  train_index: string;
-  total_steps: number;
-  iteration: number;
-  host: string;
-  host_index: number;
-  host_count: number;
-}
-
-export const PLACEHOLDERS: readonly (keyof CommandValues)[] = [
-  'config',
-  'base_model',
-  'model_dir',
-  'train_index',
-  'total_steps',
-  'iteration',
-  'host',
-  'host_index',
-  'host_count',
-];
+import { BadInputError } from './errors';
 
 export class CommandTemplateError extends BadInputError {
   override readonly name = 'CommandTemplateError';
@@ -78,12 +53,7 @@ export function splitTemplate(template: string): string[] {
   return words;
 }
 
-/** The argument vector of `template` with every `{name}` replaced by its value, word by word. */
-export function expandCommand(template: string, values: CommandValues): string[] {
-  return expandTemplate(template, values, PLACEHOLDERS);
-}
-
-/** `expandCommand` for a template with other placeholders (the serve command's). */
+/** The argument vector of `template` with every `{name}` (one of `placeholders`) replaced by its value, word by word. */
 export function expandTemplate<V extends { [K in keyof V]: string | number }>(template: string, values: V, placeholders: readonly (keyof V & string)[]): string[] {
   const words = splitTemplateChecked(template);
   return words.map((word) =>
@@ -96,15 +66,6 @@ export function expandTemplate<V extends { [K in keyof V]: string | number }>(te
       return String(values[name as keyof V]);
     }),
   );
-}
-
-/**
- * Checks a template as the input is read (shell syntax, quotes, placeholder names), so a bad one is
- * refused by `star plan` and before any step runs rather than at training time.
- */
-export function checkCommandTemplate(template: string): void {
-  const sample = Object.fromEntries(PLACEHOLDERS.map((name) => [name, name])) as unknown as CommandValues;
-  expandCommand(template, sample);
 }
 
 /** The words of a command line, refusing shell operators and expansion (nothing here runs through a shell). */
