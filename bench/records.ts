@@ -1,7 +1,8 @@
 /**
- * `npx tsx bench/records.ts [--data DIR] [--runs N]`: throughput of turning kept STaR text into
- * training records, on the gsm train split (7473 examples shaped like kept examples:
- * `Q: …\nA: {solution}<|endoftext|>`, joined by blank lines). Prints MB of UTF-8 text per second for
+ * `npx tsx bench/records.ts --data DIR [--runs N]` (DIR, or STAR_DATA_DIR, holds
+ * `gsm/train_rand_split.jsonl`): throughput of turning kept STaR text into training records, on the
+ * gsm train split (7473 examples shaped like kept examples: `Q: …\nA: {solution}<|endoftext|>`,
+ * joined by blank lines). Prints MB of UTF-8 text per second for
  * GPT-2 tokenization alone (first pass and with the pre-token memo warm), for Example encoding + TFRecord framing alone, and for the whole
  * writeRecords (split, tokenize, pack, shuffle, encode, frame, write to a temp folder), best of N runs.
  */
@@ -34,7 +35,8 @@ function bestOf<T>(runs: number, work: () => T): { seconds: number; value: T } {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { data: { type: 'string' }, runs: { type: 'string' } } });
-  const dataDir = values.data ?? process.env.STAR_DATA_DIR ?? path.join(__dirname, '../../shared/data/star');
+  const dataDir = values.data ?? process.env.STAR_DATA_DIR;
+  if (!dataDir) throw new Error('bench/records.ts needs the data splits: pass --data DIR or set STAR_DATA_DIR (a folder with gsm/train_rand_split.jsonl)');
   const runs = Number(values.runs ?? 3);
   const examples = await gsmTask.loadSplit(dataDir, 'train');
   const text = joinSavedExamples(examples.map((e) => `${gsmTask.context(e, { hint: false })} ${e.solution}<|endoftext|>`));

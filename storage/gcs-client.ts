@@ -32,8 +32,8 @@ export function createGcsClient(emulatorHost: string | undefined, options: Stora
   const storage = new Storage({ ...options, apiEndpoint: endpoint });
   // @google-cloud/storage v7 uses STORAGE_EMULATOR_HOST verbatim as the JSON API base, so with the
   // usual `http://host:port` value object reads go to `/b/...` (404 on fake-gcs-server and on GCS
-  // itself) while uploads go to `/upload/storage/v1/...` (nodejs-storage issue 1314). Setting the base
-  // here makes both work for any accepted spelling of the variable.
+  // itself) while uploads go to `/upload/storage/v1/...` (a known bug of googleapis/nodejs-storage,
+  // #1314). Setting the base here makes both work for any accepted spelling of the variable.
   storage.baseUrl = `${endpoint}/storage/v1`;
   return storage;
 }

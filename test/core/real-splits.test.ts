@@ -19,7 +19,7 @@ function correctLabel(prompt: string): string {
 
 const cqaExample = (answer: string): Example => ({ id: 'prompt', answer, cls: 'commonsenseqa', hint: answer, question: '' });
 
-void describe('real splits in ../shared/data/star', { skip: realDataSkip }, () => {
+void describe('real splits (STAR_DATA_DIR)', { skip: realDataSkip }, () => {
   void it('loads all 9741 + 1221 commonsenseqa examples with unique ids', async () => {
     const train = await commonsenseQaTask.loadSplit(REAL_DATA_DIR, 'train');
     const dev = await commonsenseQaTask.loadSplit(REAL_DATA_DIR, 'dev');
