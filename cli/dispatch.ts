@@ -46,6 +46,10 @@ const commands: Record<string, Command> = {
     summary: 'resume a failed experiment from just before its failed step (after fixing the cause)',
     run: (argv) => load<typeof import('./resume')>('./resume').resumeCommand(argv),
   },
+  redo: {
+    summary: 'run a finished step of an iteration again, and the rest of that iteration (e.g. after an output was lost)',
+    run: (argv) => load<typeof import('./redo')>('./redo').redoCommand(argv),
+  },
   plan: {
     summary: 'validate an input; print the resolved options and each iteration\'s total_steps',
     run: (argv) => load<typeof import('./plan')>('./plan').planCommand(argv),

@@ -51,7 +51,8 @@ export function findResetPoint(events: HistoryEvent[]): ResetPoint {
   return { eventId: lastCompletedWorkflowTaskBefore(events, Number.MAX_SAFE_INTEGER) };
 }
 
-function lastCompletedWorkflowTaskBefore(events: HistoryEvent[], beforeEventId: number): number {
+/** The last WorkflowTaskCompleted before `beforeEventId`: the point a reset re-runs the workflow from. */
+export function lastCompletedWorkflowTaskBefore(events: HistoryEvent[], beforeEventId: number): number {
   const candidates = events.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED && Number(e.eventId) < beforeEventId);
   const last = candidates[candidates.length - 1];
   if (!last) throw new NothingToResumeError('the run has no completed workflow task to reset to; start the experiment again instead');
@@ -73,12 +74,22 @@ export async function resetToFailedStep(client: Client, experiment: string, reas
   const runHandle = client.workflow.getHandle(experiment, description.runId);
   const history = await runHandle.fetchHistory();
   const point = findResetPoint(history.events ?? []);
+  const newRunId = await resetRun(client, experiment, description.runId, point.eventId, reason);
+  return { experiment, failedRunId: description.runId, newRunId, ...point };
+}
+
+/**
+ * Resets one run of `experiment` (any run of its chain, closed or not) to the WorkflowTaskCompleted
+ * `eventId`: the server terminates the latest run if it still runs and starts the new run from there.
+ * Signals sent after that point are re-applied. Returns the new run's ID.
+ */
+export async function resetRun(client: Client, experiment: string, runId: string, eventId: number, reason: string): Promise<string> {
   const response = await client.workflowService.resetWorkflowExecution({
     namespace: client.options.namespace,
-    workflowExecution: { workflowId: experiment, runId: description.runId },
+    workflowExecution: { workflowId: experiment, runId },
     reason,
-    workflowTaskFinishEventId: Long.fromNumber(point.eventId),
+    workflowTaskFinishEventId: Long.fromNumber(eventId),
     requestId: randomUUID(),
   });
-  return { experiment, failedRunId: description.runId, newRunId: response.runId ?? '', ...point };
+  return response.runId ?? '';
 }
