@@ -57,6 +57,11 @@ void describe('star redo', { timeout: 420_000 }, () => {
     assert.equal(first.iterations, 2);
 
     const it1 = iterationLayout(normaliseRoot(root), exp, 1);
+    const it2 = iterationLayout(normaliseRoot(root), exp, 2);
+    const completedAt = (uri: string) => (JSON.parse(readFileSync(fileURLToPath(uri), 'utf8')) as { completedAt: string }).completedAt;
+    const it2Manifests = [it2.done.generate, it2.done.records, it2.done.train, it2.done.eval];
+    const it2Before = it2Manifests.map(completedAt);
+    const recordsDoneBefore = completedAt(it1.done.records);
     const recordsFile = fileURLToPath(`${it1.recordsPrefix}.tfrecords`);
     const recordsBytes = readFileSync(recordsFile);
     rmSync(recordsFile);
@@ -96,6 +101,8 @@ void describe('star redo', { timeout: 420_000 }, () => {
     assert.deepEqual(readFileSync(recordsFile), recordsBytes, 'the records were written again, byte for byte');
     assert.deepEqual(withoutTimes(again.metrics), withoutTimes(first.metrics));
     assert.ok(again.metrics[0]?.loss !== undefined, 'iteration 1 was trained again (a trainer that only found its checkpoint reports no loss)');
+    assert.deepEqual(it2Manifests.map(completedAt), it2Before, 'iteration 2 reused its finished steps');
+    assert.notEqual(completedAt(it1.done.records), recordsDoneBefore, 'the records step ran again');
   });
 
   void it('refuses an iteration the experiment has not reached, a step that is not one, and a running experiment without --force', async () => {
