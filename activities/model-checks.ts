@@ -41,8 +41,8 @@ export async function checkedTrainingChunks(indexUri: string, manifest: Checkpoi
   const { seq, n_vocab: vocab } = model;
   const rewrite =
     `The records must be written with the tokenizer and seq of the model that trains on them (${checkpointUri}: tokenizer ${manifest.tokenizer}, ` +
-    `n_vocab ${vocab}, seq ${seq}): point baseModelLocation back at the model the records were written for, or delete the iteration's ` +
-    'records and their records.done.json and run `star resume` to write them again';
+    `n_vocab ${vocab}, seq ${seq}): point baseModelLocation back at the model the records were written for, or write the iteration's ` +
+    'records again with `star redo <experiment> --iteration <i> --step records`';
   const chunks: Int32Array[] = [];
   let first: { length: number; where: string } | undefined;
   for (const recordUri of await readIndexEntries(indexUri)) {

@@ -7,7 +7,7 @@
 import { CancelledFailure } from '@temporalio/common';
 import { keyedSeed } from '../core/prng';
 import { train } from '../model';
-import { readJson } from '../storage';
+import { readJson, StorageNotFoundError } from '../storage';
 import { checkpointUri } from '../contracts/layout';
 import type { ActivityDeps } from './deps';
 import { asActivity, badInput } from './failures';
@@ -37,9 +37,14 @@ export async function trainModel(_deps: ActivityDeps, input: TrainModelInput): P
       }
       // Checked here first so a failure names the option and the record file, not only model/train's chunk number.
       const base = await requireCheckpoint(input.baseCheckpointUri, 'baseModelLocation', 'Point baseModelLocation at a step_N folder written by the embedded trainer (or model/train-cli.ts)');
-      const chunks = await checkedTrainingChunks(input.indexUri, base, input.baseCheckpointUri);
+      const redoRecords = `\`star redo ${input.options.experiment} --iteration ${input.iteration} --step records\``;
+      const chunks = await checkedTrainingChunks(input.indexUri, base, input.baseCheckpointUri).catch((err: unknown) => {
+        // A finished records step is reused by `star resume`, so only a redo writes a lost file again.
+        if (err instanceof StorageNotFoundError) throw badInput(`${err.message}. If the records of iteration ${input.iteration} were lost, ${redoRecords} writes them again`);
+        throw err;
+      });
       if (chunks.length === 0) {
-        throw badInput(`the records index ${input.indexUri} of iteration ${input.iteration} names no records: delete the iteration's records.done.json and run \`star resume\` to write them again`);
+        throw badInput(`the records index ${input.indexUri} of iteration ${input.iteration} names no records: ${redoRecords} writes them again`);
       }
       const config = await readJson<TrainerConfig>(input.configUri);
       const settings = {
