@@ -89,13 +89,13 @@ void describe('model errors as bad input', { timeout: 120_000 }, () => {
       /big-ids\.tfrecords record 1 .*holds token id 291, outside the vocabulary/,
       /n_vocab 288/,
       /tokenizer arithmetic/,
-      /star resume/,
+      /star redo <experiment> --iteration <i> --step records/,
     );
   });
 
   void it('fails chunks longer than seq + 1 that hold no whole example to repack, without retries', async () => {
     const index = await records('long', [fits(TINY.seq + 2)]);
-    await failsAtOnce(acts.trainModel(input('long', index)), /chunks of 66 tokens, longer than the context .*\(seq 64 \+ 1\)/, /hold none/, /star resume/);
+    await failsAtOnce(acts.trainModel(input('long', index)), /chunks of 66 tokens, longer than the context .*\(seq 64 \+ 1\)/, /hold none/, /star redo <experiment> --iteration <i> --step records/);
   });
 
   void it('fails chunks of different lengths without retries', async () => {
