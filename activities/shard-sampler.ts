@@ -6,6 +6,7 @@
 import type { Sampler } from '../core/rationale-selection';
 import { apiKeyFromEnv } from '../inference/api-key';
 import { CompletionsClient } from '../inference/completions-client';
+import { servedCheckpoint } from '../host/served-checkpoint';
 import { InferenceSettingsError } from '../inference/errors';
 import { resolveModelName } from '../inference/model-name';
 import { taskStopStrings } from '../inference/stop-strings';
@@ -76,7 +77,7 @@ export function shardSampling(deps: ActivityDeps, input: ShardInput, modelIterat
       retry: { budgetMs: o.inferenceRetrySeconds * 1000 },
       hooks: { onWait: heartbeatAgain, signal: cancellationSignal() },
     });
-    const vars = { experiment: o.experiment, iteration: modelIteration, checkpoint: input.checkpointUri };
+    const vars = { experiment: o.experiment, iteration: modelIteration, checkpoint: servedCheckpoint(input.checkpointUri) };
     const model = await resolveModelName(o.inferenceModelTemplate, vars, () => client.models());
     const settings = { model, maxTokens: o.genLength, temperature: o.temperature, topP: o.topP, stop: taskStopStrings(o.task) };
     return work((requests, onProgress) => client.complete(requests, settings, onProgress));

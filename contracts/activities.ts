@@ -159,6 +159,8 @@ export interface TrainOnHostInput {
   configUri: string;
   baseCheckpointUri: string;
   commandTemplate: string;
+  /** Run on the final checkpoint by the first host (experiment option `convertCommandTemplate`); the converted folder is the result. */
+  convertCommandTemplate?: string;
   totalSteps: number;
   modelDir: string;
   /** The iteration's records index (one record file URI a line), which the host copies into its workdir. */

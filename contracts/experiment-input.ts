@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { BadInputError } from '../core/errors';
 import { growthLimitProblem } from '../core/step-growth';
+import { convertTemplateProblem } from './convert-command';
 import { DEDUP_MODES } from '../core/sample-dedup';
 import { commandWords } from '../core/command-line';
 import { checkCommandTemplate, serveTemplateProblem } from './command-templates';
@@ -151,6 +152,13 @@ const inputSchema = z
         }
       }),
     // Where generation and eval sample: the embedded model in the worker, or an
+    /**
+     * Run by the first host after training (`{checkpoint}`, `{output}`, `{config}`, `{iteration}`,
+     * `{total_steps}`), e.g. mesh-transformer-jax's `to_hf_weights.py`; the iteration's model is then
+     * the folder it wrote, `{model_dir}/step_{N}_converted`.
+     */
+    convertCommandTemplate: z.string().min(1).optional(),
+    // Where generation and eval sample: the embedded model in the worker, or an
     // OpenAI-compatible server (vLLM, SGLang, llama.cpp, `transformers serve`, `star serve`).
     inference: z.enum(['embedded', 'openai']).default('embedded'),
     /** The server's address (`http://host:8000` or `…/v1`) for `inference: "openai"`. */
@@ -219,6 +227,14 @@ const inputSchema = z
         input: value.hosts,
         message: 'trainer "command" needs at least one host, e.g. hosts: ["tpu-0"] (each runs workers/host.ts)',
       });
+    }
+    const convert = typeof value.convertCommandTemplate === 'string' ? value.convertCommandTemplate : undefined;
+    if (convert !== undefined) {
+      const problem = convertTemplateProblem(convert);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['convertCommandTemplate'], input: convert, message: problem });
+      if (value.trainer !== 'command') {
+        ctx.addIssue({ code: 'custom', path: ['convertCommandTemplate'], input: convert, message: 'convertCommandTemplate needs trainer "command" (the hosts run it after their training command)' });
+      }
     }
     const serve = typeof value.serveCommandTemplate === 'string' ? value.serveCommandTemplate : undefined;
     if (value.inference === 'openai' && !value.inferenceUrl && !serve) {

@@ -11,12 +11,13 @@ import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import { heartbeatAgain } from '../activities/progress';
-import { joinUri, localPathOf, schemeOf } from '../storage';
+import { joinUri } from '../storage';
 import { CommandTemplateError } from '../core/command-line';
 import { OutputLog } from './output-log';
 import { CommandNotFoundError, resolveProgram } from './resolve-command';
 import { RunningTrainerFile } from './running-trainer';
 import { expandServeCommand } from '../contracts/command-templates';
+import { servedCheckpoint } from './served-checkpoint';
 import { stopProcessGroup } from '../core/process-group';
 import { TrainerProcess } from './trainer-process';
 
@@ -130,7 +131,7 @@ export class InferenceServers implements ServerSource {
   private async start(key: string, request: ServeRequest): Promise<Running> {
     await this.stopLeftover();
     const port = await freePort();
-    const checkpoint = schemeOf(request.checkpointUri) === 'file' ? localPathOf(request.checkpointUri) : request.checkpointUri;
+    const checkpoint = servedCheckpoint(request.checkpointUri);
     let argv: string[];
     let program: string;
     try {

@@ -14,6 +14,7 @@ export const trainOnHostInputSchema = z.object({
   configUri: z.string().min(1),
   baseCheckpointUri: z.string().min(1),
   commandTemplate: z.string().min(1),
+  convertCommandTemplate: z.string().min(1).optional(),
   totalSteps: z.number().int().positive(),
   modelDir: z.string().min(1),
   indexUri: z.string().min(1),

@@ -9,6 +9,8 @@
  * 4. Cancellation (the workflow's, or the worker shutting down) stops the whole group, then rethrows.
  * 5. Exit status 2 (a usage error, for argparse and model/train-cli.ts alike) is bad input; any other
  *    failure is retried, and a retry starts by checking for the final checkpoint again.
+ * 6. With `convertCommandTemplate`, the host holding the final checkpoint converts it
+ *    (host/convert-checkpoint.ts) and returns the converted folder instead.
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
@@ -18,6 +20,7 @@ import type { TrainingProgress } from '../contracts/heartbeats';
 import type { TrainOnHostInput, TrainOnHostResult } from '../contracts/activities';
 import { exists, localPathOf, schemeOf } from '../storage';
 import { expandCommand, type CommandValues } from '../contracts/command-templates';
+import { convertCheckpoint } from './convert-checkpoint';
 import { completedCheckpoint, finalCheckpointUri } from './final-checkpoint';
 import { parseTrainOnHostInput } from './input';
 import { OutputLog } from './output-log';
@@ -59,8 +62,22 @@ export function trainOnHost(settings: HostSettings, raw: TrainOnHostInput): Prom
 }
 
 async function run(settings: HostSettings, raw: TrainOnHostInput): Promise<TrainOnHostResult> {
-  const ctx = Context.current();
   const input = checked(() => parseTrainOnHostInput(raw));
+  const trained = await train(settings, input);
+  if (!input.convertCommandTemplate || !trained.checkpointUri) return trained;
+  const ctx = Context.current();
+  const progress: TrainingProgress = { kind: 'training', step: trained.step, totalSteps: input.totalSteps, host: input.host };
+  const converted = await convertCheckpoint(
+    settings,
+    { template: input.convertCommandTemplate, checkpointUri: trained.checkpointUri, configUri: input.configUri, modelDir: input.modelDir, iteration: input.iteration, totalSteps: input.totalSteps, logUri: input.logUri },
+    () => ctx.heartbeat(progress),
+    ctx.cancelled,
+  );
+  return { ...trained, checkpointUri: converted };
+}
+
+async function train(settings: HostSettings, input: TrainOnHostInput): Promise<TrainOnHostResult> {
+  const ctx = Context.current();
   if (input.host !== settings.host) {
     throw badInput(`this worker serves host ${settings.host} but was given the input of host ${input.host}; start \`workers/host.ts --host ${input.host}\` on that host`);
   }

@@ -9,6 +9,7 @@ export interface ModelNameVars {
   experiment: string;
   /** The iteration whose model samples: i-1 in iteration i's generation, i in its eval; 0 is the base model. */
   iteration: number;
+  /** The checkpoint that samples, as the serve command gets it (a plain path for local files). */
   checkpoint: string;
 }
 

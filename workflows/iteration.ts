@@ -127,6 +127,8 @@ export async function runIteration(request: IterationRequest): Promise<Iteration
           configUri: config.configUri,
           baseCheckpointUri: options.baseModelLocation,
           commandTemplate: options.commandTemplate,
+          // Only an activity argument: histories of runs without it replay unchanged.
+          ...(options.convertCommandTemplate ? { convertCommandTemplate: options.convertCommandTemplate } : {}),
           totalSteps: config.totalSteps,
           modelDir: it.modelDir,
           indexUri: records.indexUri,

@@ -2,7 +2,7 @@
  * A real OpenAI-compatible server for the tests: `transformers serve` from the LLM venv, pinned to one
  * model folder, on a free loopback port, in its own process group (stopped as a whole).
  */
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { findFreePort } from '../../cli/ports';
 import { TrainerProcess } from '../../host/trainer-process';
 
@@ -21,7 +21,8 @@ export async function startTransformersServe(python: string, modelDir: string): 
   const port = await findFreePort();
   const log: string[] = [];
   const server = await TrainerProcess.start({
-    argv: [join(dirname(python), 'transformers'), 'serve', modelDir, '--device', 'cpu', '--host', '127.0.0.1', '--port', String(port)],
+    // `python -m`, not the venv's `transformers` script: its shebang breaks when the venv is moved.
+    argv: [python, '-m', 'transformers.cli.transformers', 'serve', modelDir, '--device', 'cpu', '--host', '127.0.0.1', '--port', String(port)],
     cwd: dirname(modelDir),
     env: { ...process.env, HF_HUB_OFFLINE: '1', OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? '1' },
     onLine: (line) => log.push(line),

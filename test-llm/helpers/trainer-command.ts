@@ -10,6 +10,7 @@ import { resolveProgram } from '../../host/resolve-command';
 import { StepTracker } from '../../host/step-parser';
 import { TrainerProcess, type TrainerExit } from '../../host/trainer-process';
 import { ROOT } from '../../scripts/make-tiny-lm';
+import type { ExperimentInput } from '../../contracts/experiment-input';
 
 export function presetCommandTemplate(preset: string): string {
   const input = JSON.parse(readFileSync(join(ROOT, 'configs', 'presets', `${preset}.json`), 'utf8')) as { commandTemplate: string };
@@ -64,4 +65,11 @@ export async function startTrainer(options: TrainerCommandOptions): Promise<Trai
   });
   run.exited = run.process.exited;
   return run;
+}
+
+/** A field of a committed preset, as the experiment input takes it. */
+export function presetField<K extends keyof ExperimentInput>(preset: string, field: K): ExperimentInput[K] {
+  const input = JSON.parse(readFileSync(join(ROOT, 'configs', 'presets', `${preset}.json`), 'utf8')) as ExperimentInput;
+  if (input[field] === undefined) throw new Error(`preset ${preset} has no ${field}`);
+  return input[field];
 }

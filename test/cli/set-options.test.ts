@@ -127,6 +127,16 @@ void describe('resolving an input', () => {
     }
   });
 
+  void it('gives the -hf presets a transformers serve per iteration, named by the served path, one prompt per request', () => {
+    for (const preset of ['commonsenseqa-hf', 'gsm-hf']) {
+      const { options } = resolveExperimentInput({ preset }, { STAR_DATA_DIR: '/data', STAR_HF_MODEL: '/models/hf' });
+      assert.equal(options.inference, 'openai');
+      assert.match(options.serveCommandTemplate ?? '', /^\.tools\/llm-venv\/bin\/python -m transformers\.cli\.transformers serve \{checkpoint\} .*\{port\}/);
+      assert.equal(options.inferenceModelTemplate, '{checkpoint}');
+      assert.equal(options.inferenceBatchPrompts, 1);
+    }
+  });
+
   void it('gives resolved options that validate again unchanged (they are what the workflow receives)', () => {
     const first = resolveExperimentInput({ preset: 'arithmetic-demo' }).options;
     const again = resolveExperimentInput({ input: writeTemp(first) }).options;

@@ -7,6 +7,7 @@ import { apiKeyFromEnv } from '../../inference/api-key';
 import { InferenceSettingsError } from '../../inference/errors';
 import { fillModelTemplate, resolveModelName } from '../../inference/model-name';
 import { cutAtStop, taskStopStrings } from '../../inference/stop-strings';
+import { servedCheckpoint } from '../../host/served-checkpoint';
 import { checkCommonsenseQa } from '../../core/tasks/commonsenseqa';
 
 void describe('stop strings', () => {
@@ -53,6 +54,12 @@ void describe('server URLs and model names', () => {
   void it('fills the model template and refuses unknown placeholders', () => {
     assert.equal(fillModelTemplate('{experiment}_{iteration}', { experiment: 'gsm', iteration: 2, checkpoint: 'x' }), 'gsm_2');
     assert.throws(() => fillModelTemplate('{exp}', { experiment: 'gsm', iteration: 2, checkpoint: 'x' }), InferenceSettingsError);
+  });
+
+  void it('names a local checkpoint by the plain path the serve command got, as transformers serve DIR expects', () => {
+    assert.equal(servedCheckpoint('file:///runs/gsm/models/gsm_1/step_40'), '/runs/gsm/models/gsm_1/step_40');
+    assert.equal(servedCheckpoint('/models/hf'), '/models/hf');
+    assert.equal(servedCheckpoint('gs://bucket/step_383500'), 'gs://bucket/step_383500');
   });
 
   void it('asks the server for its one model when no template is given', async () => {

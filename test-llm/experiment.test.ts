@@ -1,0 +1,162 @@
+/**
+ * A whole STaR experiment on a real Hugging Face model (`npm run test:llm`): the real `starExperiment`
+ * on a Temporal dev server, two iterations of tiny arithmetic, the tiny random model of
+ * scripts/make-tiny-lm.ts as base, trained by the -hf presets' trainer command and sampled through the
+ * presets' `transformers serve`, both run by one host worker. A random model answers ~nothing right,
+ * so the mechanics are asserted, not accuracy: both iterations finish, each checkpoint is loaded by a
+ * new server, the metrics rows are written. A copying converter (`convertCommandTemplate`) stands in
+ * for to_hf_weights.py, so the served checkpoints are the converted folders.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { arithmeticProblems, arithmeticWorkedExample, joinSavedExamples } from '../core';
+import { hostInferenceServers, type InferenceServers } from '../host';
+import { servedCheckpoint } from '../host/served-checkpoint';
+import { llmPython, makeTinyLm, ROOT } from '../scripts/make-tiny-lm';
+import { normaliseRoot } from '../storage';
+import { createHostWorker, hostSettings } from '../workers/host';
+import type { ExperimentInput } from '../contracts/experiment-input';
+import { iterationLayout } from '../contracts/layout';
+import type { IterationMetrics } from '../contracts/metrics';
+import { starExperiment } from '../workflows/star-experiment';
+import { waitUntil } from '../test/distributed/helpers/processes';
+import { startDevServer, startWorker, uniqueExperiment, type RunningWorker } from '../test/helpers/temporal';
+import { scratchDir } from '../test/workflows/fixtures/experiment-input';
+import { presetCommandTemplate, presetField } from './helpers/trainer-command';
+
+const python = llmPython();
+
+void describe('a 2-iteration experiment on a real Hugging Face model, trained and served on a host', { timeout: 30 * 60_000 }, () => {
+  let env: TestWorkflowEnvironment;
+  let worker: RunningWorker;
+  let host: Worker;
+  let hostRun: Promise<void>;
+  let servers: InferenceServers;
+  const dir = scratchDir('llm-exp');
+  const tiny = join(dir, 'tiny-lm');
+  const root = join(dir, 'runs');
+  const hostName = `llm-${process.pid}`;
+  const stateDir = join(dir, 'host-state');
+  const hostEnv = { ...process.env, HF_HUB_OFFLINE: '1', OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? '1' };
+
+  before(async () => {
+    assert.ok(existsSync(python), `${python} does not exist: run \`bash scripts/setup-llm.sh\` (npm run test:llm does)`);
+    makeTinyLm(tiny);
+    env = await startDevServer();
+    worker = await startWorker(env);
+    // The host's own working directory (it copies each index into data/ there), with the project's
+    // .tools, so the presets' relative .tools/llm-venv/bin/python resolves as in a checkout.
+    const workdir = join(dir, 'host-workdir');
+    mkdirSync(workdir);
+    symlinkSync(join(ROOT, '.tools'), join(workdir, '.tools'));
+    const settings = { ...hostSettings({ host: hostName, workdir, killGraceSeconds: 10, stateDir, quiet: true }, hostEnv), say: () => undefined };
+    servers = hostInferenceServers(settings);
+    host = await createHostWorker(env.nativeConnection, env.namespace ?? 'default', settings, servers);
+    hostRun = host.run();
+  });
+
+  after(async () => {
+    host?.shutdown();
+    await hostRun;
+    await servers?.stopAll();
+    await worker?.stop();
+    await env?.teardown();
+  });
+
+  /** The preset's base config with settings a 150k-parameter model takes a few steps of without fuss. */
+  function writeBaseConfig(): string {
+    const base = { ...(JSON.parse(readFileSync(join(ROOT, 'configs', 'hf_base.json'), 'utf8')) as object), lr: 3e-3, end_lr: 3e-3, warmup_steps: 2, per_replica_batch: 4, gradient_accumulation_steps: 1, ckpt_every: 5, seq: 256 };
+    const path = join(dir, 'base.json');
+    writeFileSync(path, JSON.stringify(base));
+    return path;
+  }
+
+  /**
+   * A random model keeps (almost) nothing, and the trainer refuses an empty training set; so the first
+   * record folder starts with worked examples (as a carried-over record file), and copyN carries them
+   * into the second.
+   */
+  function seedRecords(exp: string): void {
+    const folder = join(root, exp, 'records', `${exp}_0`);
+    mkdirSync(folder, { recursive: true });
+    const examples = arithmeticProblems({ digits: [1], countPerDigit: 16, seed: 5 }).map((p) => `${arithmeticWorkedExample(p.question)}<|endoftext|>`);
+    writeFileSync(join(folder, 'seed_0.txt'), joinSavedExamples(examples));
+  }
+
+  void it('finishes both iterations; each converted checkpoint is served by a new transformers serve; the metrics rows exist', async () => {
+    const exp = uniqueExperiment('llm');
+    seedRecords(exp);
+    const input: ExperimentInput = {
+      experiment: exp,
+      task: 'arithmetic',
+      storageRoot: root,
+      seed: 0,
+      nIters: 3,
+      nTrainSamples: 8,
+      rationalize: true,
+      genLength: 24,
+      gradientAccumulationSteps: 1,
+      steadyGrow: true,
+      startSteps: 6,
+      addSteps: 2,
+      copyN: 2,
+      baseModelLocation: tiny,
+      baseConfig: writeBaseConfig(),
+      shards: 1,
+      arithmetic: { trainDigits: [1], devDigits: [1], trainPerDigit: 8, devPerDigit: 6 },
+      trainer: 'command',
+      hosts: [hostName],
+      commandTemplate: presetCommandTemplate('gsm-hf'),
+      // A real converter (a copy), as to_hf_weights.py would turn a GPT-J step_N into an HF folder.
+      convertCommandTemplate: `${python} ${join(ROOT, 'test-llm', 'fixtures', 'copy_checkpoint.py')} {checkpoint} {output}`,
+      inference: 'openai',
+      // The preset's server, on CPU, saying which folder it loads.
+      serveCommandTemplate: `${presetField('gsm-hf', 'serveCommandTemplate')} --device cpu --log-level info`,
+      inferenceModelTemplate: presetField('gsm-hf', 'inferenceModelTemplate'),
+      inferenceBatchPrompts: presetField('gsm-hf', 'inferenceBatchPrompts'),
+      inferenceConcurrency: 2,
+    };
+    const handle = await env.client.workflow.start(starExperiment, { taskQueue: worker.taskQueue, workflowId: exp, args: [input] });
+    const result = await handle.result();
+    assert.equal(result.outcome, 'finished', JSON.stringify(result));
+    if (result.outcome !== 'finished') return;
+    assert.deepEqual(result.metrics.map((m) => m.iteration), [1, 2]);
+
+    const rootUri = normaliseRoot(root);
+    const local = (uri: string) => servedCheckpoint(uri);
+    for (const row of result.metrics) {
+      const it = iterationLayout(rootUri, exp, row.iteration);
+      assert.equal(row.checkpointUri, `${it.modelDir}/step_${row.totalSteps}_converted`, 'the iteration model is the converted folder');
+      assert.ok(existsSync(join(local(it.modelDir), `step_${row.totalSteps}`, 'model.safetensors')), `the trainer saved step_${row.totalSteps}`);
+      assert.ok(existsSync(join(local(row.checkpointUri), 'model.safetensors')), `the converter wrote ${row.checkpointUri}`);
+      assert.match(readFileSync(local(it.hostLog(hostName)), 'utf8'), /converting .*step_\d+ into .*_converted[\s\S]*copied /, 'the host log holds the conversion');
+      const saved = JSON.parse(readFileSync(local(it.metrics), 'utf8')) as IterationMetrics;
+      assert.equal(saved.iteration, row.iteration);
+      assert.equal(saved.checkpointUri, row.checkpointUri);
+      assert.equal(saved.attempted, 8);
+      assert.ok(saved.trainExamples >= 16, `iteration ${row.iteration} trained on the seeded examples (${saved.trainExamples})`);
+      assert.equal(saved.accuracy?.['1']?.total, 6, 'the dev split was evaluated');
+    }
+    assert.deepEqual(result.metrics.map((m) => m.totalSteps), [6, 8]);
+
+    // The last server's log is complete once it has stopped (it lingers for a next pass, then stops).
+    await waitUntil(() => !existsSync(join(stateDir, `host-${hostName}.server.json`)), 120_000, 'the last server to stop');
+    // Servers: the base for iteration 1's generation, iteration 1's checkpoint for its eval (and, still
+    // up, iteration 2's generation), iteration 2's checkpoint for its eval. Each was a new process
+    // started on that folder, and transformers serve itself says it loaded that folder.
+    const logs = result.metrics.flatMap((row) => ['generate', 'eval'].map((pass) => join(local(iterationLayout(rootUri, exp, row.iteration).work), pass, `serve-${hostName}.log`)));
+    const text = logs.filter((file) => existsSync(file)).map((file) => readFileSync(file, 'utf8')).join('\n');
+    const starts = [...text.matchAll(/: serving (\S+) on port (\d+)/g)].map((m) => m[1]);
+    const checkpoints = [tiny, ...result.metrics.map((row) => row.checkpointUri)];
+    assert.deepEqual([...new Set(starts)].sort(), [...checkpoints].sort(), `one server per checkpoint:\n${text}`);
+    for (const checkpoint of checkpoints) {
+      assert.ok(text.includes(`[transformers] Loading ${local(checkpoint)}\n`), `the server loaded ${local(checkpoint)}:\n${text}`);
+    }
+    assert.equal(new Set([...text.matchAll(/: serving \S+ on port (\d+)/g)].map((m) => m[1])).size, starts.length, 'each server its own port');
+    assert.match(text, /POST \/v1\/completions|completions/, 'the servers answered completions');
+  });
+});
