@@ -11,6 +11,8 @@ export interface RunningWorker {
   worker: Worker;
   /** Resolves when the worker has stopped and its connection is closed. */
   done: Promise<void>;
+  /** Activities it runs at once (STAR_MAX_CONCURRENT_ACTIVITIES or the default). */
+  activitySlots: number;
 }
 
 /** Creates a worker for `target` and starts polling; `worker.shutdown()` ends it (activities in flight are cancelled and retried later). */
@@ -34,7 +36,7 @@ export async function startWorker(target: TemporalTarget, taskQueue: string, wor
     throw err;
   }
   const done = worker.run().finally(() => connection.close());
-  return { worker, done };
+  return { worker, done, activitySlots: settings.maxConcurrentActivityTaskExecutions ?? DEFAULT_MAX_ACTIVITIES };
 }
 
 export async function workerCommand(argv: string[]): Promise<number> {
@@ -50,10 +52,9 @@ export async function workerCommand(argv: string[]): Promise<number> {
   noPositionals(positionals, USAGE);
   const target = resolveTarget();
   const taskQueue = values['task-queue'] ?? EXPERIMENT_TASK_QUEUE;
-  const { worker, done } = await startWorker(target, taskQueue, values.bundle ?? (process.env.STAR_WORKFLOW_BUNDLE || undefined));
-  const activities = workerSettingsFromEnv(process.env).maxConcurrentActivityTaskExecutions ?? DEFAULT_MAX_ACTIVITIES;
+  const { worker, done, activitySlots } = await startWorker(target, taskQueue, values.bundle ?? (process.env.STAR_WORKFLOW_BUNDLE || undefined));
   console.error(
-    `star worker on ${describeWhere(target)}, task queue ${taskQueue}, ${activities} activities at once. Ctrl-C stops it; experiments wait for the next worker.`,
+    `star worker on ${describeWhere(target)}, task queue ${taskQueue}, ${activitySlots} activities at once. Ctrl-C stops it; experiments wait for the next worker.`,
   );
   const stop = () => {
     console.error('stopping the worker...');
