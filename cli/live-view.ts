@@ -1,5 +1,5 @@
 import type { ExperimentProgress } from '../contracts/messages';
-import { headline, metricsTable, phaseBars, type ActivityDetail } from './progress-view';
+import { headline, metricsTable, phaseBars, tableRows, type ActivityDetail } from './progress-view';
 
 /**
  * Draws the progress of a running experiment. On a terminal the headline and phase bars are
@@ -26,7 +26,8 @@ export class LiveView {
 
   update(progress: ExperimentProgress, detail?: ActivityDetail): void {
     const elapsed = (Date.now() - this.startedAt) / 1000;
-    const table = metricsTable(progress.metrics);
+    const rows = tableRows(progress);
+    const table = metricsTable(rows);
     const newRows = table.length > 0 ? table.slice(this.printedRows === 0 ? 0 : this.printedRows + 1) : [];
     if (this.tty) {
       this.clear();
@@ -34,7 +35,7 @@ export class LiveView {
         if (this.printedRows === 0) this.out.write('\n');
         // When a new accuracy class appears the header changes: reprint the whole table.
         this.out.write(`${newRows.join('\n')}\n`);
-        this.printedRows = progress.metrics.length;
+        this.printedRows = rows.length;
       }
       const block = [headline(progress, elapsed), ...phaseBars(progress, detail)];
       this.out.write(`${block.join('\n')}\n`);
@@ -48,7 +49,7 @@ export class LiveView {
     }
     if (newRows.length > 0) {
       this.out.write(`${newRows.join('\n')}\n`);
-      this.printedRows = progress.metrics.length;
+      this.printedRows = rows.length;
     }
   }
 

@@ -9,6 +9,7 @@ import type { IterationMetrics } from '../contracts/metrics';
 
 /** The phases of one iteration as the bars show them, with the workflow phases each covers. */
 const BARS: { label: string; phases: Phase[] }[] = [
+  { label: 'base', phases: ['evaluating-base'] },
   { label: 'generate', phases: ['preparing', 'generating', 'merging'] },
   { label: 'records', phases: ['records'] },
   { label: 'config', phases: ['config'] },
@@ -30,8 +31,9 @@ export function phaseBars(progress: ExperimentProgress, detail?: ActivityDetail,
   const over = progress.phase === 'finished' || progress.phase === 'stopped' || progress.phase === 'plateau';
   const lines: string[] = [];
   BARS.forEach((bar, index) => {
-    // copy only runs when copyN > 0; show it only when it is the running phase
-    if (bar.label === 'copy' && index !== current) return;
+    // copy only runs when copyN > 0, and the base eval before iteration 1 with baseEval: show them
+    // only while they run
+    if ((bar.label === 'copy' || bar.label === 'base') && index !== current) return;
     let fraction: number;
     let note = '';
     if (over || (current >= 0 && index < current)) {
@@ -59,7 +61,9 @@ export function headline(progress: ExperimentProgress, elapsedSeconds?: number):
         ? 'stopped'
         : progress.phase === 'plateau'
           ? `stopped early after iteration ${progress.iteration}: dev accuracy plateaued (earlyStop)`
-          : `iteration ${progress.iteration} of ${last}, ${progress.phase}`;
+          : progress.phase === 'evaluating-base'
+            ? 'evaluating the base model (iteration 0)'
+            : `iteration ${progress.iteration} of ${last}, ${progress.phase}`;
   const stop = progress.stopRequested && progress.phase !== 'stopped' ? ' (stop requested: ends after this iteration)' : '';
   const time = elapsedSeconds === undefined ? '' : `  ${clock(elapsedSeconds)}`;
   return `${progress.experiment}: ${state}${stop}${time}`;
@@ -72,16 +76,24 @@ export function accuracyClasses(rows: IterationMetrics[]): string[] {
   return [...classes].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
 }
 
-/** The per-iteration table; `digitLabels` names arithmetic's digit-count classes "1-digit" etc. */
+/** The base model's row (when evaluated) and then the iterations', as the table lists them. */
+export function tableRows(result: { metrics: IterationMetrics[]; base?: IterationMetrics }): IterationMetrics[] {
+  return result.base ? [result.base, ...result.metrics] : result.metrics;
+}
+
+/**
+ * The per-iteration table; `digitLabels` names arithmetic's digit-count classes "1-digit" etc.
+ * Iteration 0, the base model, is the `base` row: it kept and trained nothing.
+ */
 export function metricsTable(rows: IterationMetrics[], digitLabels = true): string[] {
   if (rows.length === 0) return [];
   const classes = accuracyClasses(rows);
   const header = ['iter', 'kept', 'rationalized', 'steps', ...classes.map((c) => (digitLabels && /^\d+$/.test(c) ? `${c}-digit` : c)), 'overall', 'time'];
   const body = rows.map((row) => [
-    String(row.iteration),
-    String(row.kept),
-    String(row.rationalized),
-    String(row.totalSteps),
+    row.iteration === 0 ? 'base' : String(row.iteration),
+    row.iteration === 0 ? '' : String(row.kept),
+    row.iteration === 0 ? '' : String(row.rationalized),
+    row.iteration === 0 ? '' : String(row.totalSteps),
     ...classes.map((c) => (row.accuracy?.[c] ? pct(row.accuracy[c].accuracy) : '-')),
     row.overallAccuracy === undefined ? '-' : pct(row.overallAccuracy),
     clock(Object.values(row.seconds).reduce((a, b) => a + (b ?? 0), 0)),

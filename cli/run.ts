@@ -11,7 +11,7 @@ import { resolveExperimentInput } from './experiment-input';
 import { checkStorageRoot } from './storage-check';
 import { checkLocalBaseModel } from './base-model-check';
 import { LiveView } from './live-view';
-import { clock, metricsTable } from './progress-view';
+import { clock, metricsTable, tableRows } from './progress-view';
 import { RunReport } from './run-report';
 import { RunSession } from './run-session';
 import { ServerWatch } from './server-watch';
@@ -183,7 +183,7 @@ async function watchUntilDone(session: RunSession, handle: WorkflowHandle, exper
     return 0;
   }
   console.log(`\nExperiment ${experiment} ${res.outcome} after ${res.iterations} iteration${res.iterations === 1 ? '' : 's'} in ${clock((Date.now() - started) / 1000)}.`);
-  const table = metricsTable(res.metrics);
+  const table = metricsTable(tableRows(res));
   if (table.length > 0) console.log(table.join('\n'));
   console.log(`Last model: ${res.lastCheckpointUri}`);
   const page = await report.final();
@@ -194,7 +194,7 @@ async function watchUntilDone(session: RunSession, handle: WorkflowHandle, exper
 async function printFinalTable(handle: WorkflowHandle): Promise<void> {
   const result = (await handle.result()) as ExperimentResult;
   if (result.outcome === 'dry-run') return;
-  const table = metricsTable(result.metrics);
+  const table = metricsTable(tableRows(result));
   if (table.length > 0) console.log(table.join('\n'));
 }
 

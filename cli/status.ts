@@ -5,7 +5,7 @@ import { activityDetail } from './activity-detail';
 import { onePositional, parseCommandArgs } from './args';
 import { closedStateAdvice, describeWhere, queryProgress, type ExperimentState } from './experiment-client';
 import { withExperiment } from './with-experiment';
-import { headline, metricsTable, phaseBars } from './progress-view';
+import { headline, metricsTable, phaseBars, tableRows } from './progress-view';
 
 const USAGE = 'star status <experiment> [--json]';
 
@@ -43,7 +43,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
     if (progress) {
       console.log(headline(progress));
       if (state.kind === 'running') console.log(phaseBars(progress, await activityDetail(client, experiment, progress)).join('\n'));
-      const table = metricsTable(progress.metrics);
+      const table = metricsTable(tableRows(progress));
       console.log(table.length > 0 ? `\n${table.join('\n')}` : '\nNo iteration has finished yet.');
     } else if (state.kind === 'running') {
       console.log('No worker answered the progress query: start one with `star worker` (or `star run`).');
@@ -69,5 +69,6 @@ async function progressFromResult(client: Client, experiment: string, state: Exp
     totalSteps: last?.totalSteps,
     stopRequested: result.outcome === 'stopped',
     metrics: result.metrics,
+    ...(result.base ? { base: result.base } : {}),
   };
 }

@@ -82,7 +82,8 @@ const inputSchema = z
     seed: int(0).default(0),
 
     // The reference's options (PIPELINE.md), camelCase, same defaults.
-    nIters: int(2).default(64),
+    /** Iterations 1..nIters-1 run; 1 runs none, only the base eval (baseEval). */
+    nIters: int(1).default(64),
     nTrainSamples: int(1).default(10000),
     rationalize: flag(false),
     pRationalization: probability.default(1.0),
@@ -98,6 +99,11 @@ const inputSchema = z
     baseModelLocation: z.string().min(1).default('gs://checkpoint-bucket/step_383500/'),
     copyN: int(0).default(0),
     skipEval: flag(false),
+    /**
+     * Evaluate the base model on the dev split before iteration 1, as every iteration's model is
+     * (metrics/{experiment}_0.json, the table's `base` row): what STaR starts from, measured in the run.
+     */
+    baseEval: flag(false),
     dryRun: flag(false),
     steadyGrow: flag(false),
     exponentialGrow: flag(false),
@@ -262,6 +268,12 @@ const inputSchema = z
     if (value.verifier === 'command') {
       const problem = typeof value.verifierCommand === 'string' ? commandProblem(value.verifierCommand) : 'verifier "command" needs verifierCommand: the program and its arguments, e.g. "python3 check.py --strict"';
       if (problem) ctx.addIssue({ code: 'custom', path: ['verifierCommand'], input: value.verifierCommand, message: problem });
+    }
+    if (value.baseEval === true && value.skipEval === true) {
+      ctx.addIssue({ code: 'custom', path: ['baseEval'], input: value.baseEval, message: 'baseEval evaluates on the dev split, which skipEval turns off: drop one of them' });
+    }
+    if (value.nIters === 1 && value.baseEval !== true) {
+      ctx.addIssue({ code: 'custom', path: ['nIters'], input: value.nIters, message: 'nIters 1 runs no iteration (they run 1..nIters-1): use nIters >= 2, or set baseEval to only evaluate the base model' });
     }
     if (value.earlyStop !== undefined && value.skipEval === true) {
       ctx.addIssue({ code: 'custom', path: ['earlyStop'], input: value.earlyStop, message: 'earlyStop watches dev accuracy, which skipEval turns off: drop one of them' });

@@ -10,6 +10,8 @@ import type { IterationMetrics } from './metrics';
 
 export type Phase =
   | 'preparing'
+  /** The base model on the dev split, before iteration 1 (baseEval). */
+  | 'evaluating-base'
   | 'generating'
   | 'merging'
   | 'records'
@@ -41,6 +43,8 @@ export interface ExperimentProgress {
   stopRequested: boolean;
   /** One row per finished iteration. */
   metrics: IterationMetrics[];
+  /** The base model's row (iteration 0), once evaluated (baseEval). */
+  base?: IterationMetrics;
 }
 
 export const progressQuery = defineQuery<ExperimentProgress>('progress');

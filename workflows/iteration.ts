@@ -7,7 +7,7 @@ import { ActivityFailure, ApplicationFailure, isCancellation, patched } from '@t
 import type { PreparedExperiment } from '../contracts/activities';
 import { hostShardProxies, type HostShardActivities, type StarActivities } from './activity-proxies';
 import type { ExperimentOptions } from '../contracts/experiment-input';
-import { experimentLayout, iterationLayout } from '../contracts/layout';
+import { experimentLayout, iterationLayout, type IterationLayout } from '../contracts/layout';
 import type { Phase, PhaseProgress } from '../contracts/messages';
 import type { IterationMetrics } from '../contracts/metrics';
 import { allOrCancel } from './parallel';
@@ -59,10 +59,7 @@ export async function runIteration(request: IterationRequest): Promise<Iteration
     live.phaseProgress = { ...live.phaseProgress, done: live.phaseProgress.done + 1 };
   };
   const shardBase = { options, datasetDir: prepared.datasetDir, iteration, shards: K };
-  // With serveCommandTemplate each host starts the server its shards sample from; shard k runs on
-  // host k mod H. Old histories never have that option, so they replay the path they took.
-  const shardActs = (shard: number): HostShardActivities =>
-    options.serveCommandTemplate ? hostShardProxies(options.hosts[shard % options.hosts.length] as string, options.heartbeatTimeoutSeconds) : acts;
+  const shardActs = shardActivities(options, acts);
 
   const generated = await timed('generating', 'generate', K, () =>
     allOrCancel(
@@ -156,16 +153,9 @@ export async function runIteration(request: IterationRequest): Promise<Iteration
 
   let evaluation: { accuracy: IterationMetrics['accuracy']; overallAccuracy: number } | undefined;
   if (!options.skipEval) {
-    evaluation = await timed('evaluating', 'eval', K, async () => {
-      const shards = await allOrCancel(
-        Array.from({ length: K }, (_, shard) => async () => {
-          const result = await shardActs(shard).evalShard({ ...shardBase, shard, checkpointUri: trained.checkpointUri, outputUri: it.evalShard(shard, K) });
-          oneDone();
-          return result;
-        }),
-      );
-      return acts.mergeEval({ iteration, shardUris: shards.map((s) => s.outputUri), summaryUri: it.evalSummary, manifestUri: it.done.eval });
-    });
+    evaluation = await timed('evaluating', 'eval', K, () =>
+      evaluateOnDev({ options, datasetDir: prepared.datasetDir, iteration, checkpointUri: trained.checkpointUri, layout: it, acts, onShardDone: oneDone }),
+    );
   }
 
   if (options.copyN > 0) {
@@ -202,6 +192,49 @@ export async function runIteration(request: IterationRequest): Promise<Iteration
   // the seconds its work took. Histories from before recordMetrics returned it use the fresh row.
   const kept = patched('recorded-metrics-row') && recorded ? recorded : metrics;
   return { metrics: kept, configUri: config.configUri };
+}
+
+/**
+ * Where shard k's generation and eval run. With serveCommandTemplate each host starts the server its
+ * shards sample from; shard k runs on host k mod H. Old histories never have that option, so they
+ * replay the path they took.
+ */
+export function shardActivities(options: ExperimentOptions, acts: StarActivities): (shard: number) => HostShardActivities {
+  return (shard) => (options.serveCommandTemplate ? hostShardProxies(options.hosts[shard % options.hosts.length] as string, options.heartbeatTimeoutSeconds) : acts);
+}
+
+export interface DevEvaluation {
+  options: ExperimentOptions;
+  datasetDir: PreparedExperiment['datasetDir'];
+  /** The iteration whose folders receive the shards and summary (0 for the base model). */
+  iteration: number;
+  checkpointUri: string;
+  layout: IterationLayout;
+  acts: StarActivities;
+  onShardDone: () => void;
+}
+
+/** The checkpoint on the dev split: eval shards at once, then their merge into the summary. */
+export async function evaluateOnDev(request: DevEvaluation): Promise<{ accuracy: IterationMetrics['accuracy']; overallAccuracy: number }> {
+  const { options, iteration, layout: it, acts } = request;
+  const K = options.shards;
+  const shardActs = shardActivities(options, acts);
+  const shards = await allOrCancel(
+    Array.from({ length: K }, (_, shard) => async () => {
+      const result = await shardActs(shard).evalShard({
+        options,
+        datasetDir: request.datasetDir,
+        iteration,
+        shards: K,
+        shard,
+        checkpointUri: request.checkpointUri,
+        outputUri: it.evalShard(shard, K),
+      });
+      request.onShardDone();
+      return result;
+    }),
+  );
+  return acts.mergeEval({ iteration, shardUris: shards.map((s) => s.outputUri), summaryUri: it.evalSummary, manifestUri: it.done.eval });
 }
 
 /**

@@ -27,6 +27,8 @@ export interface ExperimentPlan {
   experiment: string;
   storageRoot: string;
   rule: 'steady' | 'exponential' | 'epoch';
+  /** baseEval: the base model's dev eval before iteration 1 and where its row goes. */
+  baseEval?: { checkpoint: string; metrics: string };
   iterations: PlannedIteration[];
 }
 
@@ -54,7 +56,8 @@ export function planExperiment(options: ExperimentOptions): ExperimentPlan {
     });
     generateWith = checkpoint;
   }
-  return { experiment: exp, storageRoot: root, rule: ruleOf(options), iterations };
+  const baseEval = options.baseEval ? { checkpoint: options.baseModelLocation, metrics: iterationLayout(root, exp, 0).metrics } : undefined;
+  return { experiment: exp, storageRoot: root, rule: ruleOf(options), ...(baseEval ? { baseEval } : {}), iterations };
 }
 
 export function ruleOf(options: ExperimentOptions): ExperimentPlan['rule'] {

@@ -16,6 +16,7 @@ import type { PreparedExperiment } from '../contracts/activities';
 import { activityProxies, type StarActivities } from './activity-proxies';
 import { parseExperimentInput, type ExperimentInput, type ExperimentOptions } from '../contracts/experiment-input';
 import { runIteration, stepFailure, type LiveProgress } from './iteration';
+import { evaluateBase } from './base-eval';
 import { progressQuery, setNItersUpdate, stopAfterIterationSignal, type ExperimentProgress } from '../contracts/messages';
 import type { IterationMetrics } from '../contracts/metrics';
 import { growthLimitProblem, growthSettings } from '../core/step-growth';
@@ -32,6 +33,8 @@ export interface CarriedState {
   /** The config of iteration `iteration - 1` (the experiment's base config before iteration 1). */
   previousConfigUri: string;
   metrics: IterationMetrics[];
+  /** The base model's dev row (iteration 0), when baseEval ran. */
+  base?: IterationMetrics;
 }
 
 export type ExperimentResult =
@@ -44,6 +47,8 @@ export type ExperimentResult =
       iterations: number;
       lastCheckpointUri: string;
       metrics: IterationMetrics[];
+      /** The base model's dev row (iteration 0), when baseEval ran. */
+      base?: IterationMetrics;
     };
 
 export async function starExperiment(input: ExperimentInput, carried?: CarriedState): Promise<ExperimentResult> {
@@ -55,6 +60,7 @@ export async function starExperiment(input: ExperimentInput, carried?: CarriedSt
   let stopRequested = false;
   const iteration = carried?.iteration ?? 1;
   const metrics = carried?.metrics ?? [];
+  let base = carried?.base;
   const live: LiveProgress = { phase: 'preparing', phaseProgress: { done: 0, total: 1 } };
 
   setHandler(progressQuery, (): ExperimentProgress => ({
@@ -66,6 +72,7 @@ export async function starExperiment(input: ExperimentInput, carried?: CarriedSt
     totalSteps: live.totalSteps,
     stopRequested,
     metrics,
+    ...(base ? { base } : {}),
   }));
   setHandler(stopAfterIterationSignal, () => {
     stopRequested = true;
@@ -94,6 +101,16 @@ export async function starExperiment(input: ExperimentInput, carried?: CarriedSt
 
   const acts = activityProxies(options.heartbeatTimeoutSeconds);
   const prepared = carried?.prepared ?? (await prepare(acts, options, iteration));
+  // Only inputs with baseEval take this path, and no history from before the option has one.
+  if (!carried && options.baseEval) {
+    base = await evaluateBase({ options, prepared, acts, live });
+    log.info('base model evaluated', { accuracy: base.overallAccuracy });
+    if (nIters <= 1) {
+      await condition(allHandlersFinished);
+      live.phase = 'finished';
+      return { outcome: 'finished', experiment: exp, iterations: 0, lastCheckpointUri: options.baseModelLocation, metrics, base };
+    }
+  }
 
   const outcome = await runIteration({
     options,
@@ -122,6 +139,7 @@ export async function starExperiment(input: ExperimentInput, carried?: CarriedSt
       iterations: iteration,
       lastCheckpointUri: outcome.metrics.checkpointUri,
       metrics,
+      ...(base ? { base } : {}),
     };
   }
   const next: CarriedState = {
@@ -130,6 +148,7 @@ export async function starExperiment(input: ExperimentInput, carried?: CarriedSt
     checkpointUri: outcome.metrics.checkpointUri,
     previousConfigUri: outcome.configUri,
     metrics,
+    ...(base ? { base } : {}),
   };
   return continueAsNew<typeof starExperiment>({ ...options, nIters }, next);
 }

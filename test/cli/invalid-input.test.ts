@@ -10,7 +10,7 @@ void describe('an invalid experiment input', () => {
     const run = runStar(['plan', '--set', 'nIters=1', '--set', 'experiment=a b', '--set', 'pRationalization=1.5']);
     assert.equal(run.status, 2);
     assert.equal(run.stdout, '');
-    assert.match(run.stderr, /nIters: .*>=2.*\(got 1\)/);
+    assert.match(run.stderr, /nIters: nIters 1 runs no iteration.*baseEval.*\(got 1\)/);
     assert.match(run.stderr, /experiment: letters, digits.*\(got "a b"\)/);
     assert.match(run.stderr, /pRationalization: .*<=1.*\(got 1\.5\)/);
   });

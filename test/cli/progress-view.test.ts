@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { accuracyClasses, clock, headline, metricsTable, phaseBars } from '../../cli/progress-view';
+import { accuracyClasses, clock, headline, metricsTable, phaseBars, tableRows } from '../../cli/progress-view';
 import type { ExperimentProgress } from '../../contracts/messages';
 import type { IterationMetrics } from '../../contracts/metrics';
 
@@ -43,6 +43,24 @@ void describe('the progress view', () => {
     assert.match(lines[0], /iter\s+kept\s+rationalized\s+steps\s+1-digit\s+2-digit\s+overall\s+time/);
     assert.deepEqual(lines[1].trim().split(/\s+/), ['1', '41', '11', '40', '90.0%', '25.0%', '50.0%', '1:45']);
     assert.deepEqual(lines[2].trim().split(/\s+/), ['2', '42', '12', '80', '100.0%', '75.0%', '50.0%', '1:45']);
+  });
+
+  void it('lists the base model (iteration 0) first as the `base` row, with nothing kept or trained', () => {
+    const base = { ...row(0, { '1': [5, 10], '2': [0, 4] }), kept: 0, rationalized: 0, totalSteps: 0, seconds: { eval: 12 } };
+    const lines = metricsTable(tableRows({ base, metrics: [row(1, { '1': [9, 10], '2': [1, 4] })] }));
+    assert.equal(lines.length, 3);
+    assert.deepEqual(lines[1].trim().split(/\s+/), ['base', '50.0%', '0.0%', '50.0%', '0:12']);
+    assert.equal(lines[2].trim().split(/\s+/)[0], '1');
+    assert.deepEqual(tableRows({ metrics: [row(1, {})] }).map((r) => r.iteration), [1], 'no base row without a base eval');
+  });
+
+  void it('shows the base eval while it runs, as its own bar and headline', () => {
+    const running = progress({ iteration: 1, phase: 'evaluating-base', phaseProgress: { done: 1, total: 2 } });
+    assert.equal(headline(running), 'demo: evaluating the base model (iteration 0)');
+    const bars = phaseBars(running, undefined, 4);
+    assert.match(bars[0], /^\s+base\s+██░░\s+50%\s+1\/2 shards/);
+    assert.ok(bars.slice(1).every((line) => line.includes('0%')), 'the iteration has not begun');
+    assert.ok(!phaseBars(progress({})).some((line) => line.trim().startsWith('base')), 'no base bar once iterations run');
   });
 
   void it('shows a dash for a class an iteration did not evaluate', () => {

@@ -17,6 +17,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { experimentLayout, iterationLayout } from '../../contracts/layout';
 import { progressQuery, setNItersUpdate, stopAfterIterationSignal } from '../../contracts/messages';
 import { hostTaskQueue } from '../../contracts/task-queues';
+import type { IterationMetrics } from '../../contracts/metrics';
 import { starExperiment } from '../../workflows/star-experiment';
 import {
   answerTrainOnHost,
@@ -175,6 +176,47 @@ void describe('starExperiment logic with mock activities', { timeout: 180_000 },
       const copy = log.inputs('copyRecords')[0];
       assert.deepEqual([copy?.fromFolder, copy?.toFolder, copy?.copyN], [it1.recordFolder, it1.nextRecordFolder, 2]);
       assert.equal(result.outcome === 'finished' && result.metrics[0]?.accuracy, undefined);
+    });
+  });
+
+  void describe('base eval', () => {
+    void it('baseEval evaluates the base model as iteration 0 before generating, and carries its row through continue-as-new', async () => {
+      const { activities, log } = mockActivities();
+      const exp = uniqueExperiment('base-eval');
+      const handle = await start(exp, activities, { nIters: 3, baseEval: true });
+      const result = await handle.result();
+      await captureHistories(env, handle, 'base-eval');
+
+      assert.deepEqual(log.names().slice(0, 6), ['prepareExperiment', 'evalShard', 'evalShard', 'mergeEval', 'recordMetrics', 'generateShard']);
+      const it0 = iterationLayout(MOCK_ROOT, exp, 0);
+      const baseShards = log.inputs('evalShard').filter((e) => e.iteration === 0).sort((a, b) => a.shard - b.shard);
+      assert.deepEqual(baseShards.map((e) => [e.shard, e.checkpointUri, e.outputUri]), [
+        [0, BASE_MODEL, it0.evalShard(0, 2)],
+        [1, BASE_MODEL, it0.evalShard(1, 2)],
+      ]);
+      const merge = log.inputs('mergeEval')[0];
+      assert.deepEqual([merge?.iteration, merge?.summaryUri, merge?.manifestUri], [0, it0.evalSummary, it0.done.eval]);
+      const recorded = log.inputs('recordMetrics')[0];
+      assert.equal(recorded?.metricsUri, it0.metrics);
+      assert.equal(recorded?.metricsUri.endsWith(`metrics/${exp}_0.json`), true);
+      const row = recorded?.row as IterationMetrics | undefined;
+      assert.deepEqual([row?.iteration, row?.checkpointUri, row?.kept, row?.overallAccuracy], [0, BASE_MODEL, 0, 0.5]);
+      assert.equal(log.inputs('evalShard').filter((e) => e.iteration === 0).length, 2, 'the base is evaluated once, not again in later runs');
+
+      assert.equal(result.outcome, 'finished');
+      if (result.outcome !== 'finished') return;
+      assert.deepEqual(result.metrics.map((m) => m.iteration), [1, 2], 'the base row is not an iteration');
+      assert.deepEqual([result.base?.iteration, result.base?.overallAccuracy], [0, 0.5], 'the base row survives continue-as-new');
+    });
+
+    void it('nIters 1 with baseEval only evaluates the base model', async () => {
+      const { activities, log } = mockActivities();
+      const exp = uniqueExperiment('base-only');
+      const result = await (await start(exp, activities, { nIters: 1, baseEval: true })).result();
+      assert.deepEqual(log.names(), ['prepareExperiment', 'evalShard', 'evalShard', 'mergeEval', 'recordMetrics']);
+      assert.equal(result.outcome, 'finished');
+      if (result.outcome !== 'finished') return;
+      assert.deepEqual([result.iterations, result.metrics.length, result.lastCheckpointUri, result.base?.iteration], [0, 0, BASE_MODEL, 0]);
     });
   });
 
