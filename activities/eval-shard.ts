@@ -17,7 +17,8 @@ import type { EvalShardResult, ShardInput } from '../contracts/activities';
 export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<EvalShardResult> {
   return asActivity(`eval shard ${input.shard} of ${input.shards} (iteration ${input.iteration})`, async () => {
     const o = input.options;
-    const sampling = shardSampling(deps, input, input.iteration);
+    const temperature = o.evalTemperature ?? o.temperature;
+    const sampling = shardSampling(deps, input, input.iteration, temperature);
     const key = inputKey({
       step: 'eval',
       task: o.task,
@@ -28,7 +29,8 @@ export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<
       direct: o.direct,
       noPrompt: o.noPrompt,
       genLength: o.genLength,
-      temperature: o.temperature,
+      // The temperature the pass uses: without evalTemperature, the key finished shards were saved under.
+      temperature,
       topP: o.topP,
       checkpointUri: input.checkpointUri,
       shard: input.shard,

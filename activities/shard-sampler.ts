@@ -27,8 +27,11 @@ export interface ShardSampling {
   run<T>(work: (sample: Sampler) => Promise<T>): Promise<T>;
 }
 
-/** `modelIteration`: the iteration whose model samples (i-1 for generation, i for eval; 0 = base). */
-export function shardSampling(deps: ActivityDeps, input: ShardInput, modelIteration: number): ShardSampling {
+/**
+ * `modelIteration`: the iteration whose model samples (i-1 for generation, i for eval; 0 = base).
+ * `temperature`: the pass's (the eval passes evalTemperature).
+ */
+export function shardSampling(deps: ActivityDeps, input: ShardInput, modelIteration: number, temperature = input.options.temperature): ShardSampling {
   const o = input.options;
   if (o.inference === 'embedded') {
     return {
@@ -37,7 +40,7 @@ export function shardSampling(deps: ActivityDeps, input: ShardInput, modelIterat
         await checkCheckpoint(input.checkpointUri, 'the sampling checkpoint');
         const { model, release } = await deps.models.acquire(input.checkpointUri);
         try {
-          return await work(embeddedSampler(model, o, deps.sampleBatchSize));
+          return await work(embeddedSampler(model, o, deps.sampleBatchSize, temperature));
         } finally {
           release();
         }
@@ -79,7 +82,7 @@ export function shardSampling(deps: ActivityDeps, input: ShardInput, modelIterat
     });
     const vars = { experiment: o.experiment, iteration: modelIteration, checkpoint: servedCheckpoint(input.checkpointUri) };
     const model = await resolveModelName(o.inferenceModelTemplate, vars, () => client.models());
-    const settings = { model, maxTokens: o.genLength, temperature: o.temperature, topP: o.topP, stop: taskStopStrings(o.task) };
+    const settings = { model, maxTokens: o.genLength, temperature, topP: o.topP, stop: taskStopStrings(o.task) };
     return work((requests, onProgress) => client.complete(requests, settings, onProgress));
   }
 }

@@ -117,6 +117,8 @@ const inputSchema = z
     /** Cap on dev examples evaluated each iteration (all of them when absent). */
     nDevSamples: int(1).optional(),
     temperature: num(z.number().min(0)).default(0.01),
+    /** The dev eval's temperature (`temperature` when absent): sample k rationales hot, judge the model near-greedy. */
+    evalTemperature: num(z.number().min(0)).optional(),
     topP: num(z.number().gt(0).max(1)).default(0.9),
 
     // Several rationales per question, a verifier, early stopping; the defaults are STaR's pass.

@@ -115,7 +115,7 @@ export class CompletionsServer {
       throw new HttpError(404, `model "${request.model}" is not served here; this server serves "${this.options.modelName}" (GET /v1/models)`, 'model', 'not_found_error');
     }
     const prompts = typeof request.prompt === 'string' ? [request.prompt] : request.prompt;
-    this.options.onRequest?.(`completions: ${prompts.length} prompt${prompts.length === 1 ? '' : 's'} x ${request.n}, max_tokens ${request.max_tokens}`);
+    this.options.onRequest?.(`completions: ${prompts.length} prompt${prompts.length === 1 ? '' : 's'} x ${request.n}, max_tokens ${request.max_tokens}, temperature ${request.temperature}`);
     // Choice k*n + j is sample j of prompt k (OpenAI's and vLLM's order). Sample 0 uses the
     // request's seed itself, so one prompt with `seed` s gives what the embedded sampler gives for s.
     const samples = prompts.flatMap((prompt) => Array.from({ length: request.n }, (_, j) => ({ prompt, seed: sampleSeed(request.seed, j) })));

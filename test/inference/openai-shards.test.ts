@@ -65,6 +65,23 @@ void describe('generation and eval shards through an OpenAI-compatible server', 
     assert.deepEqual(await evalWith(openai(), 'openai'), embedded);
   });
 
+  void it('evaluates at evalTemperature when it is set, through either sampler', async () => {
+    const evalWith = async (options: ExperimentOptions, folder: string) => {
+      const it = iterationLayout(join(root, folder), 'oai', 1);
+      return (await acts.evalShard({ options, datasetDir: '', iteration: 1, shard: 0, shards: 1, checkpointUri: baseModel, outputUri: it.evalShard(0, 1) })).tally;
+    };
+    const cold = await evalWith(optionsFor({ temperature: 0.01 }), 'eval-cold');
+    assert.deepEqual(await evalWith(optionsFor({ evalTemperature: 0.01 }), 'eval-embedded-cold'), cold);
+    const seen = serve.process.output().length;
+    assert.deepEqual(await evalWith(openai({ evalTemperature: 0.01 }), 'eval-openai-cold'), cold);
+    const requests = serve.process.output().slice(seen).split('\n').filter((line) => line.includes('completions:'));
+    assert.ok(requests.length > 0, 'the eval sent its prompts to the server');
+    assert.ok(
+      requests.every((line) => line.endsWith('temperature 0.01')),
+      `every eval request at evalTemperature 0.01, not the generation temperature 0.7:\n${requests.join('\n')}`,
+    );
+  });
+
   void it('resumes after the chunks an earlier attempt saved', async () => {
     const options = openai();
     const it = iterationLayout(join(root, 'openai'), 'oai', 1);
