@@ -13,10 +13,10 @@
  *      distribution (6–8), plus how often a hinted retry fixes a failure (what rationalization keeps).
  *
  * The committed base is two runs (models/arithmetic-base/recipe.json has both commands): phase 1 with
- * the defaults below, then phase 2 with --init <phase 1> and a 1–2-digit-heavy corpus, lr 1e-3.
+ * the defaults below, then phase 2 with --init <phase 1>, a 1–3-digit-heavy corpus with a few 4–5-digit sums, lr 1e-3.
  *
  * Options (defaults = phase 1):
- *   --config configs/model-small.json   model size
+ *   --config configs/model-medium.json  model size (4 blocks, width 128, context 128)
  *   --mix 1:3000,2:3000,3:1200,4:300,5:100   plain (hint-free) problems per digit count
  *   --hinted 1:600,2:600,3:600,4:600,5:600   hinted problems per digit count
  *   --steps 1000 --lr 0.002 --warmup 50 --batch 16 --ga 1 --seed 1234 --chunk 129
@@ -202,7 +202,7 @@ async function report(model: LoadedModel, devPerDigit: number, oodPerDigit: numb
 async function main(): Promise<void> {
   const { values: v } = parseArgs({
     options: {
-      config: { type: 'string', default: 'configs/model-small.json' },
+      config: { type: 'string', default: 'configs/model-medium.json' },
       mix: { type: 'string', default: '1:3000,2:3000,3:1200,4:300,5:100' },
       hinted: { type: 'string', default: '1:600,2:600,3:600,4:600,5:600' },
       steps: { type: 'string', default: '1000' },
