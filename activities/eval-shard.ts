@@ -50,6 +50,7 @@ export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<
           run: (start, end, onProgress) =>
             runEvalPass({ task, examples: examples.slice(start, end), fewShot, sample, options: { direct: o.direct, noPrompt: o.noPrompt, seed: o.seed }, onProgress }),
         }),
+        { task, examples, fewShots: [fewShot], direct: o.direct },
       );
       const tally = mergeCounts(parts);
       await writeJson(input.outputUri, tally);

@@ -97,6 +97,7 @@ export async function generateShard(deps: ActivityDeps, input: ShardInput): Prom
               onProgress: (done) => onProgress(Math.min(done, end - start)),
             }),
         }),
+        { task, examples, fewShots: [fewShot.plain, fewShot.answerKey], direct: options.direct },
       );
       const merged = mergeGenerationResults(parts);
       await writeJson(input.outputUri, merged);
