@@ -38,7 +38,7 @@ export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<
       ...sampling.key,
     });
     return once(doneUriOf(input.outputUri), key, async () => {
-      const { task, examples } = await shardExamples(o, input.datasetDir, 'dev', input.iteration, input.shard, input.shards);
+      const { task, examples } = await shardExamples(o, input.datasetDir, 'dev', input.iteration, input.shard, input.shards, deps.selections);
       const fewShot = o.noPrompt ? [] : await task.loadFewShot(input.datasetDir, { answerKey: false, direct: o.direct });
       const parts: ClassCounts[] = await sampling.run((sample) =>
         runChunks({
