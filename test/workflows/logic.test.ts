@@ -346,6 +346,18 @@ void describe('starExperiment logic with mock activities', { timeout: 180_000 },
       assert.equal((await eventsOf(handle)).some((e) => e.activityTaskScheduledEventAttributes), false);
     });
 
+    void it('returns the plan of a dry run of 64 iterations of 2,000 shards within the payload limit, the shards as a pattern', async () => {
+      const { activities } = mockActivities();
+      const exp = uniqueExperiment('dry-big');
+      const result = await (await start(exp, activities, { dryRun: true, nIters: 65, shards: 2000 })).result();
+      assert.equal(result.outcome, 'dry-run');
+      if (result.outcome !== 'dry-run') return;
+      assert.equal(result.plan.iterations.length, 64);
+      assert.deepEqual(result.plan.iterations[63]?.generateShards, { count: 2000, uris: iterationLayout(MOCK_ROOT, exp, 64).generateShard(0, 2000).replace('shard-0-', 'shard-{k}-') });
+      // Temporal refuses payloads over 2 MB (and warns past 512 kB): a list of every shard's file was 9 MB here.
+      assert.ok(JSON.stringify(result).length < 512_000, `the plan is ${JSON.stringify(result).length} bytes`);
+    });
+
     void it('fails at once, before any activity, listing every problem of an invalid input', async () => {
       const { activities, log } = mockActivities();
       const exp = uniqueExperiment('invalid');
