@@ -22,7 +22,7 @@ export const EXPERIMENT_NAME = /^[A-Za-z0-9_-]+$/;
  */
 export const EXPERIMENT_NAME_MAX = 128;
 /** Shards per pass at most (see `shards`). */
-export const MAX_SHARDS = 4000;
+export const MAX_SHARDS = 2000;
 /** Host names become task queue names (`star-host-{host}`). */
 const HOST_NAME = /^[A-Za-z0-9_.-]+$/;
 
@@ -146,16 +146,17 @@ const inputSchema = z
 
     // Spreading the work over workers and training hosts.
     /**
-     * Generation and eval each run as this many parallel activities. Each shard adds about 6 events and
-     * 4.6 kB to the iteration's history (docs/scale.md); Temporal fails a run past 51,200 events or
-     * 50 MB, so the cap keeps a run within half of that.
+     * Generation and eval each run as this many parallel activities. Each shard adds 6 to 11 events
+     * (11 when every completion needs its own workflow task) and about 5 kB to the iteration's history
+     * (docs/scale.md); Temporal fails a run past 51,200 events or 50 MB, so the cap keeps a run within
+     * half of that.
      */
     shards: num(
       z
         .number()
         .int()
         .min(1)
-        .max(MAX_SHARDS, `at most ${MAX_SHARDS}: each shard adds about 6 events and 4.6 kB to the iteration's workflow history, which Temporal caps at 51,200 events and 50 MB per run; give each shard more examples instead (docs/scale.md)`),
+        .max(MAX_SHARDS, `at most ${MAX_SHARDS}: each shard adds up to 11 events and about 5 kB to the iteration's workflow history, which Temporal caps at 51,200 events and 50 MB per run; give each shard more examples instead (docs/scale.md)`),
     ).default(1),
     /** `simulated` (with inference `simulated`): sleeps `simulatedStepMs` per step and writes a marker checkpoint, for capacity planning. */
     trainer: z.enum(['embedded', 'command', 'simulated']).default('embedded'),
