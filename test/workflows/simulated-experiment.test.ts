@@ -17,6 +17,7 @@ import { parseExperimentInputOrThrow, type ExperimentInput } from '../../contrac
 import { iterationLayout } from '../../contracts/layout';
 import { normaliseRoot } from '../../storage';
 import { starExperiment } from '../../workflows/star-experiment';
+import { startOrAttach } from '../../cli/experiment-client';
 import { startDevServer, startWorker, uniqueExperiment, type RunningWorker } from '../helpers/temporal';
 import { scratchDir, writeBaseConfig } from './fixtures/experiment-input';
 
@@ -88,5 +89,31 @@ void describe('a simulated experiment on a dev server', { timeout: 180_000 }, ()
       assert.ok((await readRecordsIndex(it.index)).length > 0, 'real records were written');
     }
     assert.notEqual(result.metrics[0]?.kept, result.metrics[1]?.kept, 'each iteration draws its own pattern');
+  });
+
+  void it('gives every run the commands start a 60 s workflow task timeout, room to replay a large iteration\'s history', async () => {
+    const exp = uniqueExperiment('sim-wft');
+    const options = parseExperimentInputOrThrow({
+      experiment: exp,
+      task: 'arithmetic',
+      storageRoot: root,
+      nIters: 3,
+      nTrainSamples: 20,
+      skipEval: true,
+      steadyGrow: true,
+      startSteps: 2,
+      inference: 'simulated',
+      trainer: 'simulated',
+      baseModelLocation: 'file:///nowhere/simulated-base',
+      baseConfig: writeBaseConfig(root),
+      arithmetic: { trainDigits: [1], devDigits: [1], trainPerDigit: 20, devPerDigit: 1 },
+    });
+    const { handle } = await startOrAttach(env.client, options, worker.taskQueue);
+    const first = (await handle.describe()).runId;
+    await handle.result();
+    // The last run is the one continue-as-new started: it inherits the timeout.
+    const last = await env.client.workflow.getHandle(exp).describe();
+    assert.notEqual(last.runId, first);
+    assert.equal(Number(last.raw.executionConfig?.defaultWorkflowTaskTimeout?.seconds), 60);
   });
 });
