@@ -38,7 +38,7 @@ export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<
       ...sampling.key,
     });
     return once(doneUriOf(input.outputUri), key, async () => {
-      const { task, examples } = await shardExamples(o, input.datasetDir, 'dev', input.iteration, input.shard, input.shards);
+      const { task, examples } = await shardExamples(o, input.datasetDir, 'dev', input.iteration, input.shard, input.shards, deps.selections);
       const fewShot = o.noPrompt ? [] : await task.loadFewShot(input.datasetDir, { answerKey: false, direct: o.direct });
       const parts: ClassCounts[] = await sampling.run((sample) =>
         runChunks({
@@ -50,6 +50,7 @@ export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<
           run: (start, end, onProgress) =>
             runEvalPass({ task, examples: examples.slice(start, end), fewShot, sample, options: { direct: o.direct, noPrompt: o.noPrompt, seed: o.seed }, onProgress }),
         }),
+        { task, examples, fewShots: [fewShot], direct: o.direct },
       );
       const tally = mergeCounts(parts);
       await writeJson(input.outputUri, tally);

@@ -8,6 +8,7 @@ import { keyedSeed, seededShuffle } from '../core/prng';
 import { createArithmeticTask, createGsmTask, getTask } from '../core/tasks';
 import { iterationSeed, selectTrainExamples } from '../core/train-sample';
 import type { ExperimentOptions } from '../contracts/experiment-input';
+import type { SelectionCache } from './selection-cache';
 
 /** The task, with arithmetic's generated splits and gsm's hint configured from the input. */
 export function taskFor(options: ExperimentOptions, split: Split): Task {
@@ -56,9 +57,17 @@ export async function shardExamples(
   iteration: number,
   shard: number,
   shards: number,
+  cache?: SelectionCache,
 ): Promise<ShardExamples> {
   const task = taskFor(options, split);
-  const selected = selectExamples(options, split, iteration, await task.loadSplit(datasetDir, split));
+  const build = async () => selectExamples(options, split, iteration, await task.loadSplit(datasetDir, split));
+  const selected = cache && options.task === 'arithmetic' ? await cache.get(selectionKey(options, split, iteration), build) : await build();
   const { items, firstIndex } = shardSlice(selected, shard, shards);
   return { task, examples: items, firstIndex, passSize: selected.length };
+}
+
+/** What a generated selection depends on: the options that make the split and choose from it. */
+function selectionKey(options: ExperimentOptions, split: Split, iteration: number): string {
+  const { task, seed, arithmetic, nTrainSamples, nDevSamples } = options;
+  return JSON.stringify(split === 'train' ? { split, iteration, task, seed, arithmetic, nTrainSamples } : { split, task, seed, arithmetic, nDevSamples });
 }

@@ -72,7 +72,7 @@ export async function generateShard(deps: ActivityDeps, input: ShardInput): Prom
     const key = inputKey({ step: 'generate', ...settings, ...sampling.key, shard: input.shard, shards: input.shards });
     const result = await once(doneUriOf(input.outputUri), key, async () => {
       const { options } = input;
-      const { task, examples, firstIndex } = await shardExamples(options, input.datasetDir, 'train', input.iteration, input.shard, input.shards);
+      const { task, examples, firstIndex } = await shardExamples(options, input.datasetDir, 'train', input.iteration, input.shard, input.shards, deps.selections);
       const fewShot = {
         plain: settings.noPrompt ? [] : await task.loadFewShot(input.datasetDir, { answerKey: false, direct: options.direct }),
         answerKey: options.rationalize && !settings.noPrompt ? await task.loadFewShot(input.datasetDir, { answerKey: true, direct: options.direct }) : [],
@@ -97,6 +97,7 @@ export async function generateShard(deps: ActivityDeps, input: ShardInput): Prom
               onProgress: (done) => onProgress(Math.min(done, end - start)),
             }),
         }),
+        { task, examples, fewShots: [fewShot.plain, fewShot.answerKey], direct: options.direct },
       );
       const merged = mergeGenerationResults(parts);
       await writeJson(input.outputUri, merged);

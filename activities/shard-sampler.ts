@@ -1,7 +1,8 @@
 /**
- * Where a generation or eval shard samples: the embedded model, loaded once per worker, or an
- * OpenAI-compatible server (`inference: "openai"`). Both give core a `Sampler`; answer checking,
- * chunked saving and resume are the same for both.
+ * Where a generation or eval shard samples: the embedded model, loaded once per worker, an
+ * OpenAI-compatible server (`inference: "openai"`) or the simulation (`inference: "simulated"`, for
+ * capacity planning). All give core a `Sampler`; answer checking, chunked saving and resume are the
+ * same for all.
  */
 import type { Sampler } from '../core/rationale-selection';
 import { apiKeyFromEnv } from '../inference/api-key';
@@ -14,6 +15,8 @@ import type { ActivityDeps } from './deps';
 import { checkCheckpoint } from './prepare-experiment';
 import { cancellationSignal, heartbeatAgain } from './progress';
 import { embeddedSampler } from './sampler';
+import { requireSimulatedCheckpoint } from './simulated-checkpoint';
+import { simulatedSampler, type SampledPass } from './simulated-sampler';
 import type { ShardInput } from '../contracts/activities';
 
 export interface ShardSampling {
@@ -24,7 +27,8 @@ export interface ShardSampling {
    * serves the same checkpoint, and its saved chunks stay valid.
    */
   key: Record<string, unknown>;
-  run<T>(work: (sample: Sampler) => Promise<T>): Promise<T>;
+  /** `pass`: what the shard prompts with (the simulated sampler answers from its examples). */
+  run<T>(work: (sample: Sampler) => Promise<T>, pass: SampledPass): Promise<T>;
 }
 
 /**
@@ -33,6 +37,16 @@ export interface ShardSampling {
  */
 export function shardSampling(deps: ActivityDeps, input: ShardInput, modelIteration: number, temperature = input.options.temperature): ShardSampling {
   const o = input.options;
+  if (o.inference === 'simulated') {
+    return {
+      key: { inference: 'simulated', simulatedCorrectRate: o.simulatedCorrectRate },
+      run: async (work, pass) => {
+        await requireSimulatedCheckpoint(input.checkpointUri, o.baseModelLocation);
+        const settings = { seed: o.seed, modelIteration, correctRate: o.simulatedCorrectRate, sampleMs: o.simulatedSampleMs, signal: cancellationSignal() };
+        return work(simulatedSampler(pass, settings));
+      },
+    };
+  }
   if (o.inference === 'embedded') {
     return {
       key: {},

@@ -15,6 +15,7 @@ import { inputKey, once } from './manifest';
 import { LossLog } from './loss-log';
 import { checkedTrainingChunks, requireCheckpoint } from './model-checks';
 import { cancellationSignal, heartbeat } from './progress';
+import { simulateTraining } from './simulated-training';
 import type { TrainModelInput, TrainModelResult } from '../contracts/activities';
 
 interface TrainerConfig {
@@ -35,6 +36,7 @@ export async function trainModel(_deps: ActivityDeps, input: TrainModelInput): P
             'Keep more examples (nTrainSamples, rationalize) or use a model with a shorter seq.',
         );
       }
+      if (input.options.trainer === 'simulated') return simulateTraining(input);
       // Checked here first so a failure names the option and the record file, not only model/train's chunk number.
       const base = await requireCheckpoint(input.baseCheckpointUri, 'baseModelLocation', 'Point baseModelLocation at a step_N folder written by the embedded trainer (or model/train-cli.ts)');
       const redoRecords = `\`star redo ${input.options.experiment} --iteration ${input.iteration} --step records\``;

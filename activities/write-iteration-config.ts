@@ -15,6 +15,7 @@ import { asActivity, badInput } from './failures';
 import { inputKey, once } from './manifest';
 import { heartbeat } from './progress';
 import type { WriteConfigInput, WriteConfigResult } from '../contracts/activities';
+import type { ExperimentOptions } from '../contracts/experiment-input';
 
 export async function writeIterationConfig(_deps: ActivityDeps, input: WriteConfigInput): Promise<WriteConfigResult> {
   return asActivity(`writing the config of iteration ${input.iteration}`, async () => {
@@ -65,7 +66,7 @@ export async function writeIterationConfig(_deps: ActivityDeps, input: WriteConf
  * lines are gs:// URIs the trainer reads itself. Otherwise (the embedded trainer, or a local root that
  * only one machine sees) it is the index's storage URI, which model/train-cli.ts reads directly.
  */
-export function trainSetFor(trainer: 'embedded' | 'command', experiment: string, iteration: number, indexUri: string): string {
+export function trainSetFor(trainer: ExperimentOptions['trainer'], experiment: string, iteration: number, indexUri: string): string {
   if (trainer !== 'command' || !indexUri.startsWith('gs://')) return indexUri;
   const name = trainSetName(experiment, iteration);
   if (!indexUri.endsWith(`/${name}`)) {

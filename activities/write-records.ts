@@ -51,7 +51,8 @@ export async function writeRecords(_deps: ActivityDeps, input: WriteRecordsInput
 async function trainerTokenizer(input: WriteRecordsInput): Promise<{ tokenizer: Tokenizer; seq: number }> {
   const { options } = input;
   const base = options.baseModelLocation;
-  if (options.trainer === 'embedded' || (await exists(joinUri(base, 'manifest.json')))) {
+  // The simulated trainer's base model is a name only (never read): its records are GPT-2 BPE, as for the reference trainer.
+  if (options.trainer === 'embedded' || (options.trainer !== 'simulated' && (await exists(joinUri(base, 'manifest.json'))))) {
     await checkCheckpoint(base, 'baseModelLocation');
     const manifest = await readCheckpointManifest(base);
     const seq = Number((manifest.config as { seq?: unknown }).seq);

@@ -134,10 +134,19 @@ export async function startOrAttach(client: Client, options: ExperimentOptions, 
     args: [options],
     // If another `star run` or `star start` raced us to it, watch that one instead of failing.
     workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowTaskTimeout: EXPERIMENT_WORKFLOW_TASK_TIMEOUT,
   });
   const running: ExperimentState = { kind: 'running', runId: handle.firstExecutionRunId, startTime: new Date() };
   return { handle, mode: state.kind === 'completed' ? 'continued' : 'started', state: running, completedIterations };
 }
+
+/**
+ * A worker that lost the run from its cache replays the whole history in one workflow task. An
+ * iteration of 1,000 shards has ~6,400 events, whose replay took 16-28 s on a loaded 2-core machine
+ * (bench/scale.ts): past the default 10 s, every attempt timed out and replayed again. Continue-as-new
+ * runs inherit it.
+ */
+export const EXPERIMENT_WORKFLOW_TASK_TIMEOUT = '60s';
 
 /** The `progress` query, or undefined when no worker answers within `timeoutMs`. */
 export async function queryProgress(client: Client, experiment: string, timeoutMs = 5000): Promise<ExperimentProgress | undefined> {

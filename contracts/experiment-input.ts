@@ -21,6 +21,8 @@ export const EXPERIMENT_NAME = /^[A-Za-z0-9_-]+$/;
  * refuse names over 255 bytes: a longer name would fail only after the generation work.
  */
 export const EXPERIMENT_NAME_MAX = 128;
+/** Shards per pass at most (see `shards`). */
+export const MAX_SHARDS = 2000;
 /** Host names become task queue names (`star-host-{host}`). */
 const HOST_NAME = /^[A-Za-z0-9_.-]+$/;
 
@@ -143,9 +145,21 @@ const inputSchema = z
     baseConfig: z.string().min(1).default('configs/qa_base.json'),
 
     // Spreading the work over workers and training hosts.
-    /** Generation and eval each run as this many parallel activities. */
-    shards: int(1).default(1),
-    trainer: z.enum(['embedded', 'command']).default('embedded'),
+    /**
+     * Generation and eval each run as this many parallel activities. Each shard adds 6 to 11 events
+     * (11 when every completion needs its own workflow task) and about 5 kB to the iteration's history
+     * (docs/scale.md); Temporal fails a run past 51,200 events or 50 MB, so the cap keeps a run within
+     * half of that.
+     */
+    shards: num(
+      z
+        .number()
+        .int()
+        .min(1)
+        .max(MAX_SHARDS, `at most ${MAX_SHARDS}: each shard adds up to 11 events and about 5 kB to the iteration's workflow history, which Temporal caps at 51,200 events and 50 MB per run; give each shard more examples instead (docs/scale.md)`),
+    ).default(1),
+    /** `simulated` (with inference `simulated`): sleeps `simulatedStepMs` per step and writes a marker checkpoint, for capacity planning. */
+    trainer: z.enum(['embedded', 'command', 'simulated']).default('embedded'),
     /** Hosts of the `command` trainer; each runs `trainOnHost` on task queue `star-host-{host}`. */
     hosts: z.array(z.string().regex(HOST_NAME, 'letters, digits, ".", "_" and "-" only (it names a task queue)')).default([]),
     commandTemplate: z
@@ -168,7 +182,8 @@ const inputSchema = z
     convertCommandTemplate: z.string().min(1).optional(),
     // Where generation and eval sample: the embedded model in the worker, or an
     // OpenAI-compatible server (vLLM, SGLang, llama.cpp, `transformers serve`, `star serve`).
-    inference: z.enum(['embedded', 'openai']).default('embedded'),
+    // `simulated` answers from the answer key in a keyed pattern, for capacity planning (docs/scale.md).
+    inference: z.enum(['embedded', 'openai', 'simulated']).default('embedded'),
     /** The server's address (`http://host:8000` or `…/v1`) for `inference: "openai"`. */
     inferenceUrl: z
       .string()
@@ -195,6 +210,18 @@ const inputSchema = z
     serveCommandTemplate: z.string().min(1).optional(),
     /** How long a started server may take until `GET /v1/models` answers. */
     serveStartTimeoutSeconds: int(1).default(600),
+
+    /** `simulated` inference: milliseconds each sample takes (a sleep), as a server's per-sample latency. */
+    simulatedSampleMs: num(z.number().min(0)).default(0),
+    /** `simulated` inference: the share of samples that are correct, keyed by (seed, model iteration, example, sample). */
+    simulatedCorrectRate: probability.default(0.5),
+    /** `simulated` trainer: milliseconds each training step takes (a sleep). */
+    simulatedStepMs: num(z.number().min(0)).default(0),
+    /**
+     * Shard activities (generation or eval) pending at once; the rest start as earlier ones finish.
+     * Temporal refuses more than 2,000 pending activities per workflow run by default.
+     */
+    maxPendingShards: num(z.number().int().min(1).max(2000)).default(256),
 
     /** Heartbeat timeout of every activity; a crashed worker's activity is retried elsewhere after it. */
     heartbeatTimeoutSeconds: int(1).default(120),
@@ -266,6 +293,14 @@ const inputSchema = z
       if (hosts.length === 0) {
         ctx.addIssue({ code: 'custom', path: ['hosts'], input: value.hosts, message: 'serveCommandTemplate needs at least one host, e.g. hosts: ["gpu-0"] (each runs workers/host.ts and starts the server)' });
       }
+    }
+    if (value.trainer === 'simulated' && value.inference !== 'simulated') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['trainer'],
+        input: value.trainer,
+        message: 'trainer "simulated" writes marker checkpoints that only inference "simulated" samples from: set inference to "simulated" too (both are for capacity planning)',
+      });
     }
     if (value.verifier === 'command') {
       const problem = typeof value.verifierCommand === 'string' ? commandProblem(value.verifierCommand) : 'verifier "command" needs verifierCommand: the program and its arguments, e.g. "python3 check.py --strict"';

@@ -73,6 +73,7 @@ export async function runIteration(request: IterationRequest): Promise<Iteration
         oneDone();
         return result;
       }),
+      pendingShardCap(options),
     ),
   );
 
@@ -199,6 +200,15 @@ export async function runIteration(request: IterationRequest): Promise<Iteration
  * shards sample from; shard k runs on host k mod H. Old histories never have that option, so they
  * replay the path they took.
  */
+/**
+ * How many shard activities of a pass may be pending at once: maxPendingShards when the pass has more
+ * shards than that. Runs recorded before the cap started all K at once; the marker (set only when the
+ * cap changes anything) keeps them so on replay.
+ */
+export function pendingShardCap(options: ExperimentOptions): number {
+  return options.shards > options.maxPendingShards && patched('bounded-pending-shards') ? options.maxPendingShards : Infinity;
+}
+
 export function shardActivities(options: ExperimentOptions, acts: StarActivities): (shard: number) => HostShardActivities {
   return (shard) => (options.serveCommandTemplate ? hostShardProxies(options.hosts[shard % options.hosts.length] as string, options.heartbeatTimeoutSeconds) : acts);
 }
@@ -214,7 +224,7 @@ export interface DevEvaluation {
   onShardDone: () => void;
 }
 
-/** The checkpoint on the dev split: eval shards at once, then their merge into the summary. */
+/** The checkpoint on the dev split: eval shards in parallel (at most maxPendingShards pending), then their merge into the summary. */
 export async function evaluateOnDev(request: DevEvaluation): Promise<{ accuracy: IterationMetrics['accuracy']; overallAccuracy: number }> {
   const { options, iteration, layout: it, acts } = request;
   const K = options.shards;
@@ -233,6 +243,7 @@ export async function evaluateOnDev(request: DevEvaluation): Promise<{ accuracy:
       request.onShardDone();
       return result;
     }),
+    pendingShardCap(options),
   );
   return acts.mergeEval({ iteration, shardUris: shards.map((s) => s.outputUri), summaryUri: it.evalSummary, manifestUri: it.done.eval });
 }

@@ -10,7 +10,8 @@ export interface PlannedIteration {
   iteration: number;
   /** The model that generates: the base model for iteration 1, else the previous iteration's. */
   generateWith: string;
-  generateShards: string[];
+  /** Generation shards: their count and their files, `{k}` standing for 0 .. count-1 (a list of 1,000s would outgrow Temporal's 2 MB payload limit). */
+  generateShards: { count: number; uris: string };
   keptText: string;
   recordsIndex: string;
   config: string;
@@ -44,7 +45,7 @@ export function planExperiment(options: ExperimentOptions): ExperimentPlan {
     iterations.push({
       iteration: i,
       generateWith,
-      generateShards: Array.from({ length: options.shards }, (_, k) => it.generateShard(k, options.shards)),
+      generateShards: { count: options.shards, uris: it.generateShard(0, options.shards).replace(/shard-0-of-(\d+)\.json$/, 'shard-{k}-of-$1.json') },
       keptText: it.keptText,
       recordsIndex: it.index,
       config: it.config,

@@ -11,7 +11,13 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const dir = __dirname;
-for (const name of readdirSync(dir)) if (name.endsWith('.json')) rmSync(join(dir, name));
+/**
+ * Histories of older workflow code, which no test can make again: a pass of 7 shards with
+ * maxPendingShards 3, recorded when every shard started at once (the `bounded-pending-shards` patch
+ * keeps such runs replaying).
+ */
+const KEPT = new Set(['all-shards-at-once-before-the-cap-1.json']);
+for (const name of readdirSync(dir)) if (name.endsWith('.json') && !KEPT.has(name)) rmSync(join(dir, name));
 const result = spawnSync(
   process.execPath,
   [join(dir, '..', '..', 'scripts', 'run-tests.js'), 'test/workflows/experiment', 'test/workflows/logic', 'test/workflows/resume', 'test/workflows/command-trainer', 'test/workflows/sampling'],

@@ -28,6 +28,14 @@ void describe('experiment input', () => {
     assert.equal(o.trainer, 'embedded');
   });
 
+  void it('refuses more shards than one run\'s history holds, saying why and what to do instead', () => {
+    assert.ok(parseExperimentInput({ experiment: 'x', task: 'arithmetic', shards: 2000 }).ok);
+    const result = parseExperimentInput({ experiment: 'x', task: 'arithmetic', shards: 2001 });
+    assert.ok(!result.ok);
+    assert.equal(result.problems[0]?.field, 'shards');
+    assert.match(result.problems[0]?.expected ?? '', /at most 2000: .*51,200 events and 50 MB per run; give each shard more examples/);
+  });
+
   void it('accepts the string forms --set and the Temporal CLI give', () => {
     const result = parseExperimentInput({ experiment: 'x', task: 'arithmetic', nIters: '6', steadyGrow: 'true', arithmetic: { trainDigits: '1-3', oodDigits: '6,8' } });
     assert.ok(result.ok);

@@ -346,6 +346,18 @@ void describe('starExperiment logic with mock activities', { timeout: 180_000 },
       assert.equal((await eventsOf(handle)).some((e) => e.activityTaskScheduledEventAttributes), false);
     });
 
+    void it('returns the plan of a dry run of 64 iterations of 2,000 shards within the payload limit, the shards as a pattern', async () => {
+      const { activities } = mockActivities();
+      const exp = uniqueExperiment('dry-big');
+      const result = await (await start(exp, activities, { dryRun: true, nIters: 65, shards: 2000 })).result();
+      assert.equal(result.outcome, 'dry-run');
+      if (result.outcome !== 'dry-run') return;
+      assert.equal(result.plan.iterations.length, 64);
+      assert.deepEqual(result.plan.iterations[63]?.generateShards, { count: 2000, uris: iterationLayout(MOCK_ROOT, exp, 64).generateShard(0, 2000).replace('shard-0-', 'shard-{k}-') });
+      // Temporal refuses payloads over 2 MB (and warns past 512 kB): a list of every shard's file was 9 MB here.
+      assert.ok(JSON.stringify(result).length < 512_000, `the plan is ${JSON.stringify(result).length} bytes`);
+    });
+
     void it('fails at once, before any activity, listing every problem of an invalid input', async () => {
       const { activities, log } = mockActivities();
       const exp = uniqueExperiment('invalid');
@@ -463,6 +475,63 @@ void describe('starExperiment logic with mock activities', { timeout: 180_000 },
       // "cancel requested"; the history says whether the workflow asked.
       assert.deepEqual(await cancelRequestedActivities(handle), ['generateShard', 'generateShard'], 'the workflow asked to cancel both siblings');
       assert.equal(log.inputs('mergeGeneration').length, 0);
+    });
+  });
+
+  void describe('a pass of more shards than maxPendingShards', () => {
+    /** The most activities of `type` pending at once: scheduled and not yet closed, event by event. */
+    async function maxPending(handle: Handle, type: string): Promise<number> {
+      const events = await eventsOf(handle);
+      const ofType = new Set(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type).map((e) => String(e.eventId)));
+      let pending = 0;
+      let most = 0;
+      for (const e of events) {
+        if (ofType.has(String(e.eventId))) pending += 1;
+        const closed =
+          e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes ?? e.activityTaskCanceledEventAttributes;
+        if (closed && ofType.has(String(closed.scheduledEventId))) pending -= 1;
+        most = Math.max(most, pending);
+      }
+      return most;
+    }
+    const briefly = <T>(value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), 20));
+
+    void it('never has more than maxPendingShards shard activities pending, and still runs every shard in order', async () => {
+      const answer = answeringActivities();
+      const { activities, log } = mockActivities({
+        generateShard: async (input) => briefly(await answer.generateShard(input)),
+        evalShard: async (input) => briefly(await answer.evalShard(input)),
+      });
+      const exp = uniqueExperiment('bounded');
+      const handle = await start(exp, activities, { nIters: 2, shards: 7, maxPendingShards: 3 });
+      await handle.result();
+      await captureHistories(env, handle, 'bounded-shards');
+
+      assert.equal(await maxPending(handle, 'generateShard'), 3);
+      assert.equal(await maxPending(handle, 'evalShard'), 3);
+      const it1 = iterationLayout(MOCK_ROOT, exp, 1);
+      assert.deepEqual(log.inputs('generateShard').map((g) => g.shard).sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6]);
+      assert.deepEqual(log.inputs('mergeGeneration')[0]?.shardUris, Array.from({ length: 7 }, (_, k) => it1.generateShard(k, 7)));
+      assert.deepEqual(log.inputs('mergeEval')[0]?.shardUris, Array.from({ length: 7 }, (_, k) => it1.evalShard(k, 7)));
+    });
+
+    void it('starts no further shard once one has failed, and cancels the running ones', async () => {
+      const cancelled: number[] = [];
+      const { activities, log } = mockActivities({
+        generateShard: async (input) => {
+          if (input.shard !== 1) return untilCancelled(() => cancelled.push(input.shard));
+          await log.next('generateShard', (g: { shard: number }) => g.shard === 0);
+          throw ApplicationFailure.nonRetryable('shard 1: corrupt line 3', 'CorruptDataset');
+        },
+      });
+      const handle = await start(uniqueExperiment('bounded-fail'), activities, { nIters: 2, shards: 6, maxPendingShards: 2 });
+      const failure = await stepFailure(handle);
+      assert.match(failure.message, /generating \(generateShard\) failed: shard 1: corrupt line 3/);
+      await until(() => cancelled.length >= 1);
+      assert.deepEqual(cancelled, [0]);
+      const scheduled = (await eventsOf(handle)).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'generateShard');
+      assert.equal(scheduled.length, 2, 'shards 2..5 never started');
+      assert.deepEqual(await cancelRequestedActivities(handle), ['generateShard']);
     });
   });
 
