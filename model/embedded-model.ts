@@ -14,6 +14,7 @@ let nextModelId = 1;
 
 export class EmbeddedModel {
   private tensorCache: WeightTensors | undefined;
+  private readonly derivedCache = new Map<string, { value: unknown; dispose: () => void }>();
   private readonly id = nextModelId++;
   private version = 0;
 
@@ -58,6 +59,18 @@ export class EmbeddedModel {
     return this.tensorCache;
   }
 
+  /**
+   * Something computed from the weights (e.g. a rearranged copy for decoding), made on first use
+   * and freed with the tensors whenever the weights change or the model is disposed.
+   */
+  derived<T>(name: string, make: () => T, dispose: (value: T) => void): T {
+    const hit = this.derivedCache.get(name);
+    if (hit) return hit.value as T;
+    const value = make();
+    this.derivedCache.set(name, { value, dispose: () => dispose(value) });
+    return value;
+  }
+
   dispose(): void {
     this.disposeTensors();
   }
@@ -65,6 +78,8 @@ export class EmbeddedModel {
   private disposeTensors(): void {
     if (this.tensorCache) tf.dispose(Object.values(this.tensorCache));
     this.tensorCache = undefined;
+    for (const d of this.derivedCache.values()) d.dispose();
+    this.derivedCache.clear();
   }
 }
 

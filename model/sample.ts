@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { EmbeddedModel } from './embedded-model';
 import { mixSeed, Rng } from './rng';
 import { selectRows } from './kv-cache';
-import { decodeStep, prefill, type KvCache } from './transformer';
+import { nativeBackend } from './backend';
+import { decodeTensors, decodeWeights, disposeCache, prefillTensors, selectTensorRows, type TensorCache } from './tensor-cache';
+import { decodeStep, prefill, type KvCache, type WeightTensors } from './transformer';
 
 export interface SampleRequest {
   prompt: string;
@@ -37,8 +39,24 @@ export interface SampleResult {
  * last bits of a logit and so, very rarely, at a near-tie.
  * A continuation that ends at end-of-text ends with the literal `<|endoftext|>`.
  */
-export async function sampleInProcess(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions): Promise<SampleResult> {
-  return generate(model, requests, options, true);
+export async function sampleInProcess(
+  model: EmbeddedModel,
+  requests: SampleRequest[],
+  options: SampleOptions,
+  path: DecodePath = defaultDecodePath(),
+): Promise<SampleResult> {
+  return generate(model, requests, options, path);
+}
+
+/**
+ * How a batch is decoded: 'tensor-cache' (native TensorFlow: cache and attention as TF tensors and
+ * ops), 'host-cache' (the WebAssembly design: cache on the host, attention in JS/SIMD; also runs on
+ * TensorFlow, for tests), 'uncached' (the whole sequence again per token: the reference for tests).
+ */
+export type DecodePath = 'tensor-cache' | 'host-cache' | 'uncached';
+
+export function defaultDecodePath(): DecodePath {
+  return nativeBackend() ? 'tensor-cache' : 'host-cache';
 }
 
 export function validateOptions(options: SampleOptions): void {
@@ -49,10 +67,10 @@ export function validateOptions(options: SampleOptions): void {
 
 /** The same generation re-running the whole sequence for every token (no cache): the reference for tests. */
 export async function sampleUncached(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions): Promise<string[]> {
-  return (await generate(model, requests, options, false)).texts;
+  return (await generate(model, requests, options, 'uncached')).texts;
 }
 
-async function generate(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions, cached: boolean): Promise<SampleResult> {
+async function generate(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions, path: DecodePath): Promise<SampleResult> {
   const { config: c, tokenizer } = model;
   validateOptions(options);
   const batchSize = Math.max(1, Math.floor(options.batchSize ?? 128));
@@ -68,7 +86,7 @@ async function generate(model: EmbeddedModel, requests: SampleRequest[], options
   const w = model.tensors();
   for (let start = 0; start < order.length; start += batchSize) {
     const rows = order.slice(start, start + batchSize);
-    const outputs = decodeBatch(model, w, rows.map((i) => prompts[i]), rows.map((i) => requests[i].seed), options, cached);
+    const outputs = decodeBatch(model, w, rows.map((i) => prompts[i]), rows.map((i) => requests[i].seed), options, path);
     rows.forEach((row, j) => (results[row] = tokenizer.decode(outputs[j])));
     tokens += outputs.reduce((n, o) => n + o.length, 0);
     finished += rows.length;
@@ -84,7 +102,7 @@ function decodeBatch(
   prompts: number[][],
   seeds: number[],
   options: SampleOptions,
-  cached: boolean,
+  path: DecodePath,
 ): number[][] {
   const { config: c, tokenizer } = model;
   const batch = prompts.length;
@@ -96,7 +114,7 @@ function decodeBatch(
   const rngs = seeds.map((s) => new Rng(mixSeed(s, 0x5a4d)));
   const outputs: number[][] = prompts.map(() => []);
   const done = prompts.map(() => false);
-  if (!cached) {
+  if (path === 'uncached') {
     // Reference path for tests: the whole sequence again for every token, no compaction.
     let logits = tf.tidy(() => prefill(c, w, sliceColumns(tokens, batch, width, len), batch, len, pad).logits);
     for (let step = 0; ; step++) {
@@ -115,37 +133,35 @@ function decodeBatch(
     }
     return outputs;
   }
-  const embeddings = { wte: model.weights.find((x) => x.name === 'wte')!.data, wpe: model.weights.find((x) => x.name === 'wpe')!.data };
-  let cache: KvCache | undefined;
-  let logits = tf.tidy(() => {
-    const r = prefill(c, w, sliceColumns(tokens, batch, width, len), batch, len, pad, width);
-    cache = r.cache;
-    return r.logits;
-  });
-  // Cache row i decodes request rows[i]; finished rows are dropped once a quarter of them is done.
-  let rows = prompts.map((_, b) => b);
-  for (let step = 0; ; step++) {
-    const values = logits.dataSync() as Float32Array;
-    logits.dispose();
-    const next = new Int32Array(rows.length);
-    rows.forEach((b, i) => {
-      if (done[b]) return;
-      const id = pickToken(values.subarray(i * c.n_vocab, (i + 1) * c.n_vocab), tokenizer.vocabSize, options, rngs[b]);
-      next[i] = id;
-      outputs[b].push(id);
-      if (id === tokenizer.eotId || outputs[b].length >= options.genLength || len + step + 1 - pad[b] >= c.seq) done[b] = true;
-    });
-    const active = rows.map((b, i) => (done[b] ? -1 : i)).filter((i) => i >= 0);
-    if (active.length === 0) break;
-    let feed = next;
-    if (active.length <= 0.75 * rows.length) {
-      cache = selectRows(cache!, active);
-      feed = Int32Array.from(active, (i) => next[i]);
-      rows = active.map((i) => rows[i]);
+  const decoder = (path === 'tensor-cache' ? tensorDecoder : hostDecoder)(model, w);
+  try {
+    let logits = tf.tidy(() => decoder.prefill(sliceColumns(tokens, batch, width, len), batch, len, pad, width));
+    // Cache row i decodes request rows[i]; finished rows are dropped once a quarter of them is done.
+    let rows = prompts.map((_, b) => b);
+    for (let step = 0; ; step++) {
+      const values = logits.dataSync() as Float32Array;
+      logits.dispose();
+      const next = new Int32Array(rows.length);
+      rows.forEach((b, i) => {
+        if (done[b]) return;
+        const id = pickToken(values.subarray(i * c.n_vocab, (i + 1) * c.n_vocab), tokenizer.vocabSize, options, rngs[b]);
+        next[i] = id;
+        outputs[b].push(id);
+        if (id === tokenizer.eotId || outputs[b].length >= options.genLength || len + step + 1 - pad[b] >= c.seq) done[b] = true;
+      });
+      const active = rows.map((b, i) => (done[b] ? -1 : i)).filter((i) => i >= 0);
+      if (active.length === 0) break;
+      let feed = next;
+      if (active.length <= 0.75 * rows.length) {
+        decoder.select(active);
+        feed = Int32Array.from(active, (i) => next[i]);
+        rows = active.map((i) => rows[i]);
+      }
+      const positions = Int32Array.from(rows, (b) => Math.min(c.seq - 1, len + step - pad[b]));
+      logits = tf.tidy(() => decoder.step(feed, positions));
     }
-    const positions = Int32Array.from(rows, (b) => Math.min(c.seq - 1, len + step - pad[b]));
-    const kv = cache!;
-    logits = tf.tidy(() => decodeStep(c, w, kv, feed, positions, embeddings));
+  } finally {
+    decoder.dispose();
   }
   return outputs;
 }
@@ -154,6 +170,58 @@ function sliceColumns(tokens: Int32Array, batch: number, width: number, len: num
   const out = new Int32Array(batch * len);
   for (let b = 0; b < batch; b++) out.set(tokens.subarray(b * width, b * width + len), b * len);
   return out;
+}
+
+/**
+ * A batch's cached decoding: `prefill` the left-padded prompts [B, T] (returns the last position's
+ * logits [B, V]), then `step` one token per row (logits [B, V]); `select` keeps only the given rows.
+ * `prefill` and `step` run inside `tf.tidy`.
+ */
+interface Decoder {
+  prefill(ids: Int32Array, batch: number, len: number, pad: number[], capacity: number): tf.Tensor;
+  step(ids: Int32Array, positions: Int32Array): tf.Tensor;
+  select(rows: number[]): void;
+  dispose(): void;
+}
+
+/** The key/value cache on the host, attention in JavaScript or SIMD kernels (kv-cache.ts). */
+function hostDecoder(model: EmbeddedModel, w: WeightTensors): Decoder {
+  const c = model.config;
+  const embeddings = { wte: model.weights.find((x) => x.name === 'wte')!.data, wpe: model.weights.find((x) => x.name === 'wpe')!.data };
+  let cache: KvCache | undefined;
+  return {
+    prefill(ids, batch, len, pad, capacity) {
+      const r = prefill(c, w, ids, batch, len, pad, capacity);
+      cache = r.cache;
+      return r.logits;
+    },
+    step: (ids, positions) => decodeStep(c, w, cache!, ids, positions, embeddings),
+    select(rows) {
+      cache = selectRows(cache!, rows);
+    },
+    dispose() {},
+  };
+}
+
+/** The key/value cache as TensorFlow tensors, attention in TensorFlow (tensor-cache.ts). */
+function tensorDecoder(model: EmbeddedModel): Decoder {
+  const c = model.config;
+  const weights = decodeWeights(model);
+  let cache: TensorCache | undefined;
+  return {
+    prefill(ids, batch, len, pad, capacity) {
+      const r = prefillTensors(c, weights, ids, batch, len, pad, capacity);
+      cache = r.cache;
+      return r.logits;
+    },
+    step: (ids, positions) => decodeTensors(c, weights, cache!, ids, positions),
+    select(rows) {
+      cache = selectTensorRows(cache!, rows);
+    },
+    dispose() {
+      if (cache) disposeCache(cache);
+    },
+  };
 }
 
 /**
