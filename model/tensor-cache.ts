@@ -15,7 +15,8 @@ import * as e from './tf-eager';
  * - the cache is preallocated for the whole batch (prompt + generated length) and a step writes its
  *   key and value rows in place; attention runs over the whole capacity with not-yet-written and
  *   padding positions masked. Appending by concat instead copies the whole cache every step
- *   (measured 28 ms per layer at batch 256 against 0.25 ms for the in-place write).
+ *   (measured 28-38 ms for one concat onto a [256, 4, 100, 32] cache against 0.25 ms for the
+ *   in-place write).
  * Results equal the host-cache path within float rounding (test/model/tensor-cache.test.ts).
  */
 
