@@ -21,6 +21,8 @@ export function taskFor(options: ExperimentOptions, split: Split): Task {
     devDigits: [...new Set([...a.devDigits, ...a.oodDigits])].sort((x, y) => x - y),
     countPerDigit: split === 'train' ? a.trainPerDigit : a.devPerDigit,
     seed: options.seed,
+    // An input recorded before arithmetic.fewShot existed has none: no prompt, as before.
+    fewShot: a.fewShot ?? 0,
   });
 }
 
