@@ -27,6 +27,16 @@ export function taskFor(options: ExperimentOptions, split: Split): Task {
 }
 
 /**
+ * The arithmetic settings as a shard's manifest key holds them: `fewShot` only when it is set, so the
+ * keys of runs made before it existed (and of runs without a prompt) stay the same.
+ */
+export function arithmeticKey(options: ExperimentOptions): object | undefined {
+  if (options.task !== 'arithmetic') return undefined;
+  const { fewShot, ...rest } = options.arithmetic;
+  return fewShot ? options.arithmetic : rest;
+}
+
+/**
  * Train: core's selection of nTrainSamples examples, drawn afresh every iteration (the reference
  * shuffles the train set on each generation run). Dev: the whole dev split, or a seeded subset of
  * nDevSamples (the same subset every iteration, so accuracies compare).

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { taskFor } from '../../activities/examples';
+import { arithmeticKey, taskFor } from '../../activities/examples';
 import { parseExperimentInputOrThrow } from '../../contracts/experiment-input';
 
 void describe('the task a pass runs', () => {
@@ -13,5 +13,14 @@ void describe('the task a pass runs', () => {
     }
     const none = parseExperimentInputOrThrow({ experiment: 'fs', task: 'arithmetic' });
     assert.deepEqual(await taskFor(none, 'dev').loadFewShot('', { answerKey: false, direct: false }), []);
+  });
+
+  void it('keeps the manifest key of arithmetic runs without a few-shot prompt as it was before arithmetic.fewShot existed', () => {
+    const before = { trainDigits: [1, 2], devDigits: [1, 2, 3, 4, 5], oodDigits: [], trainPerDigit: 2000, devPerDigit: 100 };
+    const options = parseExperimentInputOrThrow({ experiment: 'fs', task: 'arithmetic', arithmetic: { trainDigits: [1, 2] } });
+    assert.deepEqual(arithmeticKey(options), before);
+    const withPrompt = parseExperimentInputOrThrow({ experiment: 'fs', task: 'arithmetic', arithmetic: { trainDigits: [1, 2], fewShot: 3 } });
+    assert.deepEqual(arithmeticKey(withPrompt), { ...before, fewShot: 3 });
+    assert.equal(arithmeticKey(parseExperimentInputOrThrow({ experiment: 'fs', task: 'gsm', datasetDir: '/d' })), undefined);
   });
 });
