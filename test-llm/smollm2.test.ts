@@ -156,7 +156,7 @@ void describe('SmolLM2-135M-Instruct through llama.cpp, as the -smollm2 presets 
       assert.equal(typeof saved.accuracy?.['1']?.correct, 'number');
 
       await waitUntil(() => !existsSync(join(stateDir, `host-${hostName}.server.json`)), 120_000, 'the server to stop');
-      const serveLog = readFileSync(servedCheckpoint(join(it0.work, 'eval', `serve-${hostName}.log`)), 'utf8');
+      const serveLog = readFileSync(join(servedCheckpoint(it0.work), 'eval', `serve-${hostName}.log`), 'utf8');
       assert.ok(serveLog.includes(`serving ${gguf} on port`), serveLog.slice(0, 2000));
       assert.equal([...serveLog.matchAll(/POST \/v1\/completions HTTP\/1\.1" 200/g)].length, 3, 'one completion per problem');
     });
