@@ -6,7 +6,7 @@
 #
 # Opt-in, like setup-llm.sh (not named install-*.sh, so scripts/setup.sh and CI skip it):
 # llama-cpp-python has no binary wheel on PyPI, so the first run compiles llama.cpp from source, about
-# 7 minutes on 2 cores. Later runs, in any checkout, reuse the built wheel from uv's or pip's cache.
+# 15 CPU minutes (11 to 47 minutes of wall time on a shared 2-core machine). Later runs, in any checkout, reuse the built wheel from uv's or pip's cache.
 #
 # The build: no llava (the server does not need it here, and it takes longer), and on x86-64 a fixed
 # instruction set (AVX2, FMA, F16C) instead of -march=native: a native build on a CPU that has AMX
@@ -79,7 +79,7 @@ install() { # args: what pip/uv install takes
 
 old_build=$(sed -n 's/^\(lock=[^ ]* cmake=[^ ]*\).*/\1/p' "$stamp" 2>/dev/null || true)
 if [ "$old_build" != "$build" ] || ! "$vpy" -c 'import llama_cpp.server' 2>/dev/null; then
-  say "installing python/llama/requirements.lock into $venv with $cmake_args (compiles llama.cpp the first time: 7-12 minutes on 2 cores)"
+  say "installing python/llama/requirements.lock into $venv with $cmake_args (compiles llama.cpp the first time: about 15 CPU minutes)"
   # The flags go in as a build setting (not only CMAKE_ARGS), so uv's and pip's caches of built wheels
   # tell builds with other flags apart; the reinstall replaces a copy built with other flags.
   if [ -x "$venv/bin/uv" ]; then

@@ -41,7 +41,7 @@ function smollm2Gguf(): string | undefined {
 }
 
 const gguf = smollm2Gguf();
-const skip = gguf ? false : 'the llama venv is not set up: run `bash scripts/setup-llama.sh` once (it compiles llama.cpp, 7-12 minutes on 2 cores)';
+const skip = gguf ? false : 'the llama venv is not set up: run `bash scripts/setup-llama.sh` once (it compiles llama.cpp: about 15 CPU minutes)';
 
 /** Stops waiting only if the server neither answers nor exits: a guard, not a speed expectation. */
 const READY_GUARD_MS = 10 * 60_000;
