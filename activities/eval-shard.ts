@@ -8,7 +8,7 @@ import { writeJson } from '../storage';
 import { doneUriOf } from '../contracts/layout';
 import { runChunks } from './chunks';
 import type { ActivityDeps } from './deps';
-import { shardExamples } from './examples';
+import { arithmeticKey, shardExamples } from './examples';
 import { asActivity } from './failures';
 import { inputKey, once } from './manifest';
 import { shardSampling } from './shard-sampler';
@@ -23,7 +23,7 @@ export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<
       step: 'eval',
       task: o.task,
       datasetDir: input.datasetDir,
-      arithmetic: o.task === 'arithmetic' ? o.arithmetic : undefined,
+      arithmetic: arithmeticKey(o),
       seed: o.seed,
       nDevSamples: o.nDevSamples,
       direct: o.direct,

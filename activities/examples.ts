@@ -21,7 +21,19 @@ export function taskFor(options: ExperimentOptions, split: Split): Task {
     devDigits: [...new Set([...a.devDigits, ...a.oodDigits])].sort((x, y) => x - y),
     countPerDigit: split === 'train' ? a.trainPerDigit : a.devPerDigit,
     seed: options.seed,
+    // An input recorded before arithmetic.fewShot existed has none: no prompt, as before.
+    fewShot: a.fewShot ?? 0,
   });
+}
+
+/**
+ * The arithmetic settings as a shard's manifest key holds them: `fewShot` only when it is set, so the
+ * keys of runs made before it existed (and of runs without a prompt) stay the same.
+ */
+export function arithmeticKey(options: ExperimentOptions): object | undefined {
+  if (options.task !== 'arithmetic') return undefined;
+  const { fewShot, ...rest } = options.arithmetic;
+  return fewShot ? options.arithmetic : rest;
 }
 
 /**

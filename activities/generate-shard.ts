@@ -12,7 +12,7 @@ import { writeJson } from '../storage';
 import { doneUriOf } from '../contracts/layout';
 import { runChunks } from './chunks';
 import type { ActivityDeps } from './deps';
-import { shardExamples } from './examples';
+import { arithmeticKey, shardExamples } from './examples';
 import { asActivity } from './failures';
 import { inputKey, once } from './manifest';
 import { shardSampling } from './shard-sampler';
@@ -24,7 +24,7 @@ export function generationSettings(input: ShardInput) {
   return {
     task: o.task,
     datasetDir: input.datasetDir,
-    arithmetic: o.task === 'arithmetic' ? o.arithmetic : undefined,
+    arithmetic: arithmeticKey(o),
     seed: o.seed,
     iteration: input.iteration,
     nTrainSamples: o.nTrainSamples,

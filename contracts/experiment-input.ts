@@ -68,6 +68,11 @@ const arithmeticSchema = z.strictObject({
   trainPerDigit: int(1).default(2000),
   /** Generated dev problems per digit count (in-distribution and OOD alike). */
   devPerDigit: int(1).default(100),
+  /**
+   * Worked problems (generated, seeded, apart from train and dev) given as the few-shot prompt, their
+   * digit counts cycling through trainDigits; 0 (the reference): no prompt. For pretrained models.
+   */
+  fewShot: int(0).default(0),
 });
 
 const inputSchema = z

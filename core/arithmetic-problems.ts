@@ -135,6 +135,29 @@ function randomOperand(digits: number, next: () => number): string {
 }
 
 /**
+ * The optional few-shot prompt (`arithmetic.fewShot`): `count` worked problems, the k-th with
+ * `digits[k mod digits.length]` digits, from a random stream of its own (keyed by seed and
+ * "arithmetic-few-shot"), so they do not depend on the train and dev problems and never change with
+ * their sizes. A pretrained model needs them to learn the scratchpad format; the reference's
+ * arithmetic has no prompt (the embedded base model is pretrained on the format instead).
+ * `hinted`: each example shows its hint after `Target:` (the answer-key prompt of rationalization);
+ * `direct`: the answer without a scratchpad.
+ */
+export function arithmeticFewShot(options: { count: number; digits: readonly number[]; seed: number; hinted: boolean; direct: boolean }): string[] {
+  if (options.count === 0) return [];
+  if (options.digits.length === 0) throw new ArithmeticProblemError('the few-shot prompt needs at least one digit count');
+  const next = mulberry32(keyedHash(options.seed, 'arithmetic-few-shot', options.digits.join(',')));
+  const out: string[] = [];
+  for (let k = 0; k < options.count; k += 1) {
+    const digits = options.digits[k % options.digits.length] as number;
+    const { question } = arithmeticExample(randomOperand(digits, next), randomOperand(digits, next), `arith-prompt-${k}`);
+    const context = options.hinted ? arithmeticHintedContext(question) : arithmeticContext(question);
+    out.push(context + (options.direct ? arithmeticDirectTarget(question) : arithmeticTarget(question)));
+  }
+  return out;
+}
+
+/**
  * Seeded problems: for each digit count n, `countPerDigit` pairs of n-digit operands drawn uniformly
  * (first digit 1–9, the rest 0–9: the reference's `randrange(10**(n-1), 10**n)`). Each digit count has
  * its own Mulberry32 stream keyed by (seed, split, n), so adding a digit count never changes the others.

@@ -2,6 +2,7 @@ import {
   ARITHMETIC_COUNT_PER_DIGIT,
   ARITHMETIC_TRAIN_DIGITS,
   arithmeticContext,
+  arithmeticFewShot,
   arithmeticHintedContext,
   arithmeticProblems,
 } from '../arithmetic-problems';
@@ -14,6 +15,8 @@ export interface ArithmeticTaskOptions {
   devDigits: number[];
   countPerDigit: number;
   seed: number;
+  /** Worked problems in the few-shot prompt (digit counts cycle through trainDigits); 0: none, as the reference. */
+  fewShot: number;
 }
 
 export const DEFAULT_ARITHMETIC_TASK_OPTIONS: ArithmeticTaskOptions = {
@@ -21,6 +24,7 @@ export const DEFAULT_ARITHMETIC_TASK_OPTIONS: ArithmeticTaskOptions = {
   devDigits: [...ARITHMETIC_TRAIN_DIGITS],
   countPerDigit: ARITHMETIC_COUNT_PER_DIGIT,
   seed: 0,
+  fewShot: 0,
 };
 
 /**
@@ -66,8 +70,10 @@ export function createArithmeticTask(options: Partial<ArithmeticTaskOptions> = {
     },
     context: (example, { hint }) => (hint ? arithmeticHintedContext(example.question) : arithmeticContext(example.question)),
     // The reference's arithmetic examples carry no few-shot prompt (one problem per prompt); the
-    // embedded base model is pretrained on the format instead.
-    loadFewShot: async () => [],
+    // embedded base model is pretrained on the format instead. A pretrained language model is not,
+    // so `fewShot` generated worked problems can stand in for the other tasks' prompt files.
+    loadFewShot: async (_datasetDir, { answerKey, direct }) =>
+      arithmeticFewShot({ count: settings.fewShot, digits: settings.trainDigits, seed: settings.seed, hinted: answerKey, direct }),
     check: checkArithmetic,
   };
 }

@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { applyAssignments, checkKeys, parseAssignment } from '../../cli/set-options';
 import { closestNames } from '../../cli/suggest';
 import { optionKeys } from '../../cli/option-catalog';
-import { resolveExperimentInput } from '../../cli/experiment-input';
+import { listPresets, resolveExperimentInput } from '../../cli/experiment-input';
 import { InvalidInputError, UsageError } from '../../cli/errors';
 import { getTask } from '../../core/tasks';
+import { taskFor } from '../../activities/examples';
 
 void describe('--set key=value', () => {
   void it('reads values as JSON when they parse as JSON', () => {
@@ -111,7 +112,11 @@ void describe('resolving an input', () => {
   });
 
   void it('resolves every committed preset (given its environment) to a valid input', () => {
-    for (const preset of ['arithmetic-demo', 'commonsenseqa-gptj', 'gsm-gptj', 'commonsenseqa-hf', 'gsm-hf']) {
+    const presets = listPresets();
+    for (const preset of ['arithmetic-demo', 'commonsenseqa-gptj', 'gsm-gptj', 'commonsenseqa-hf', 'gsm-hf', 'commonsenseqa-smollm2', 'gsm-smollm2', 'arithmetic-smollm2']) {
+      assert.ok(presets.includes(preset), `${preset} is committed`);
+    }
+    for (const preset of presets) {
       const { options } = resolveExperimentInput({ preset }, { STAR_DATA_DIR: '/data', STAR_HF_MODEL: '/models/hf' });
       assert.equal(options.experiment, preset);
     }
@@ -119,7 +124,7 @@ void describe('resolving an input', () => {
 
   void it('points each dataset preset at a folder its task loads from (the task adds its own subfolder)', async () => {
     const dataDir = join(__dirname, '..', 'fixtures', 'core', 'star');
-    for (const preset of ['commonsenseqa-gptj', 'gsm-gptj', 'commonsenseqa-hf', 'gsm-hf']) {
+    for (const preset of ['commonsenseqa-gptj', 'gsm-gptj', 'commonsenseqa-hf', 'gsm-hf', 'commonsenseqa-smollm2', 'gsm-smollm2']) {
       const { options } = resolveExperimentInput({ preset }, { STAR_DATA_DIR: dataDir, STAR_HF_MODEL: '/models/hf' });
       const task = getTask(options.task);
       assert.ok((await task.loadSplit(options.datasetDir ?? '', 'train')).length > 0, `${preset} loads its train split`);
@@ -135,6 +140,23 @@ void describe('resolving an input', () => {
       assert.equal(options.inferenceModelTemplate, '{checkpoint}');
       assert.equal(options.inferenceBatchPrompts, 1);
     }
+  });
+
+  void it('gives the -smollm2 presets a llama.cpp server on the GGUF that setup-llama.sh links, one prompt per request, the base model evaluated only', async () => {
+    for (const preset of ['commonsenseqa-smollm2', 'gsm-smollm2', 'arithmetic-smollm2']) {
+      const { options } = resolveExperimentInput({ preset }, { STAR_DATA_DIR: '/data' });
+      assert.equal(options.inference, 'openai');
+      assert.match(options.serveCommandTemplate ?? '', /^\.tools\/llama-venv\/bin\/python -m llama_cpp\.server --model \{checkpoint\} .*\{port\}/);
+      assert.match(options.baseModelLocation, /(^|\/)\.tools\/llama-venv\/models\/SmolLM2-135M-Instruct\.Q4_1\.gguf$/);
+      // llama.cpp answers a prompt list with HTTP 500.
+      assert.equal(options.inferenceBatchPrompts, 1);
+      assert.equal(options.nIters, 1);
+      assert.equal(options.baseEval, true);
+    }
+    // Arithmetic has no prompt file: the preset asks for generated worked problems, one per digit count.
+    const { options } = resolveExperimentInput({ preset: 'arithmetic-smollm2' }, {});
+    assert.equal(options.arithmetic.fewShot, 5);
+    assert.equal((await taskFor(options, 'dev').loadFewShot('', { answerKey: false, direct: false })).length, 5);
   });
 
   void it('gives resolved options that validate again unchanged (they are what the workflow receives)', () => {

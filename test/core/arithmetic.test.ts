@@ -121,8 +121,32 @@ void describe('arithmetic problem generator', () => {
     assert.throws(() => arithmeticProblems({ digits: [0], countPerDigit: 1, seed: 0 }), /digit count 0/);
   });
 
-  void it('has no few-shot prompt', async () => {
+  void it('has no few-shot prompt by default, as the reference', async () => {
     assert.deepEqual(await arithmeticTask.loadFewShot('', { answerKey: true, direct: false }), []);
+  });
+
+  void it('gives fewShot worked problems as the prompt, digit counts cycling through the train digits', async () => {
+    const task = createArithmeticTask({ trainDigits: [1, 3], fewShot: 3, seed: 7 });
+    const plain = await task.loadFewShot('', { answerKey: false, direct: false });
+    assert.equal(plain.length, 3);
+    const questions = plain.map((text) => (text.split('\n')[1] ?? '').trim());
+    assert.deepEqual(questions.map((q) => q.split(' + ').map((side) => side.split(' ').length)), [[1, 1], [3, 3], [1, 1]]);
+    assert.deepEqual(plain, questions.map((q) => arithmeticWorkedExample(q)));
+    // The answer-key prompt: the same problems, each with its hint after Target:.
+    const keyed = await task.loadFewShot('', { answerKey: true, direct: false });
+    assert.deepEqual(keyed, questions.map((q) => arithmeticHintedContext(q) + arithmeticTarget(q)));
+    const direct = await task.loadFewShot('', { answerKey: false, direct: true });
+    assert.deepEqual(direct, questions.map((q) => `Input:\n${q}\nTarget:${arithmeticDirectTarget(q)}`));
+  });
+
+  void it('draws the few-shot problems apart from the train and dev problems and the same for any split size', async () => {
+    const small = createArithmeticTask({ trainDigits: [2], fewShot: 2, countPerDigit: 5 });
+    const large = createArithmeticTask({ trainDigits: [2], fewShot: 2, countPerDigit: 500 });
+    const prompt = await small.loadFewShot('', { answerKey: false, direct: false });
+    assert.deepEqual(await large.loadFewShot('', { answerKey: false, direct: false }), prompt);
+    const train = await small.loadSplit('', 'train');
+    assert.ok(!prompt.some((text) => text.includes(`\n${train[0]?.question ?? ''}\n`)));
+    assert.notDeepEqual(await createArithmeticTask({ trainDigits: [2], fewShot: 2, seed: 1 }).loadFewShot('', { answerKey: false, direct: false }), prompt);
   });
 });
 

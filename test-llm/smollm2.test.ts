@@ -1,0 +1,164 @@
+/**
+ * A real pretrained model through the openai path (`npm run test:llm`, when `scripts/setup-llama.sh`
+ * has been run; skipped otherwise, since it compiles llama.cpp for ~10 minutes): SmolLM2-135M-Instruct
+ * (4-bit GGUF) served by llama.cpp's server as the -smollm2 presets start it. First what the presets
+ * rely on from that server (no prompt lists, stop strings removed, seeds honoured); then the
+ * arithmetic-smollm2 preset's base eval as a real experiment on a Temporal dev server, the server
+ * started and stopped by a host worker.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { findFreePort } from '../cli/ports';
+import { expandServeCommand } from '../contracts/command-templates';
+import { hostInferenceServers, type InferenceServers } from '../host';
+import { servedCheckpoint } from '../host/served-checkpoint';
+import { resolveProgram } from '../host/resolve-command';
+import { TrainerProcess } from '../host/trainer-process';
+import { arithmeticContext, arithmeticFewShot, arithmeticProblems, buildPrompt } from '../core';
+import { taskStopStrings } from '../inference/stop-strings';
+import { ROOT } from '../scripts/make-tiny-lm';
+import { normaliseRoot } from '../storage';
+import { createHostWorker, hostSettings } from '../workers/host';
+import type { ExperimentInput } from '../contracts/experiment-input';
+import { iterationLayout } from '../contracts/layout';
+import type { IterationMetrics } from '../contracts/metrics';
+import { starExperiment } from '../workflows/star-experiment';
+import { waitUntil } from '../test/distributed/helpers/processes';
+import { startDevServer, startWorker, uniqueExperiment, type RunningWorker } from '../test/helpers/temporal';
+import { scratchDir } from '../test/workflows/fixtures/experiment-input';
+
+const PRESET = JSON.parse(readFileSync(join(ROOT, 'configs', 'presets', 'arithmetic-smollm2.json'), 'utf8')) as ExperimentInput & { serveCommandTemplate: string };
+
+/** The GGUF as scripts/smollm2-gguf.sh prints it, or undefined when the llama venv is not set up. */
+function smollm2Gguf(): string | undefined {
+  const found = spawnSync('bash', [join(ROOT, 'scripts', 'smollm2-gguf.sh')], { encoding: 'utf8' });
+  return found.status === 0 ? found.stdout.trim() : undefined;
+}
+
+const gguf = smollm2Gguf();
+const skip = gguf ? false : 'the llama venv is not set up: run `bash scripts/setup-llama.sh` once (it compiles llama.cpp: about 15 CPU minutes)';
+
+/** Stops waiting only if the server neither answers nor exits: a guard, not a speed expectation. */
+const READY_GUARD_MS = 10 * 60_000;
+
+void describe('SmolLM2-135M-Instruct through llama.cpp, as the -smollm2 presets serve it', { skip, timeout: 30 * 60_000 }, () => {
+  void describe("the server's behaviour the presets rely on", () => {
+    let server: TrainerProcess | undefined;
+    const log: string[] = [];
+    let baseUrl = '';
+
+    before(async () => {
+      const port = await findFreePort();
+      const argv = expandServeCommand(PRESET.serveCommandTemplate, { checkpoint: gguf as string, host: '127.0.0.1', port });
+      server = await TrainerProcess.start({ argv: [resolveProgram(argv[0] as string, ROOT, process.env), ...argv.slice(1)], cwd: ROOT, env: process.env, onLine: (line) => log.push(line) });
+      let exited = false;
+      void server.exited.then(() => (exited = true));
+      baseUrl = `http://127.0.0.1:${port}/v1`;
+      const guard = Date.now() + READY_GUARD_MS;
+      for (;;) {
+        assert.ok(!exited, `llama.cpp's server exited before answering GET /v1/models:\n${log.slice(-20).join('\n')}`);
+        assert.ok(Date.now() < guard, `llama.cpp's server did not answer GET ${baseUrl}/models:\n${log.slice(-20).join('\n')}`);
+        if (await fetch(`${baseUrl}/models`).then((r) => r.ok, () => false)) break;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    });
+
+    after(async () => {
+      await server?.stop(10_000);
+    });
+
+    async function complete(body: Record<string, unknown>): Promise<{ status: number; text: string }> {
+      const response = await fetch(`${baseUrl}/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: response.status, text: await response.text() };
+    }
+
+    void it('refuses a prompt list (so inferenceBatchPrompts is 1), removes the stop string, and gives the same text for the same seed', async () => {
+      assert.equal((await complete({ prompt: ['1 + 1 =', '2 + 2 ='], max_tokens: 2 })).status, 500, 'a prompt list');
+
+      // After five worked problems the model opens its scratchpad first thing.
+      const fewShot = arithmeticFewShot({ count: 5, digits: [1, 2, 3, 4, 5], seed: 0, hinted: false, direct: false });
+      const [problem] = arithmeticProblems({ digits: [2], countPerDigit: 1, seed: 0, split: 'dev' });
+      const prompt = buildPrompt(fewShot, arithmeticContext(problem?.question ?? ''), { noPrompt: false });
+      const stopped = await complete({ prompt, max_tokens: 16, temperature: 0.01, stop: ['<scratch>', ...taskStopStrings('arithmetic')], seed: 1 });
+      assert.equal(stopped.status, 200, stopped.text);
+      const choice = (JSON.parse(stopped.text) as { choices: { text: string; finish_reason: string }[] }).choices[0];
+      assert.equal(choice?.finish_reason, 'stop', JSON.stringify(choice));
+      assert.ok(!(choice?.text ?? '').includes('<scratch>'), `the stop string is not in the text: ${JSON.stringify(choice)}`);
+
+      const sampled = { prompt, max_tokens: 12, temperature: 0.9, top_p: 0.9, seed: 11 };
+      const texts = await Promise.all([complete(sampled), complete(sampled)]);
+      assert.equal(JSON.parse(texts[0].text).choices[0].text, JSON.parse(texts[1].text).choices[0].text, 'the same seed, the same text');
+    });
+  });
+
+  void describe('the arithmetic-smollm2 preset: the base model evaluated by a real experiment', () => {
+    let env: TestWorkflowEnvironment;
+    let worker: RunningWorker;
+    let host: Worker;
+    let hostRun: Promise<void>;
+    let servers: InferenceServers;
+    const dir = scratchDir('smollm2');
+    const root = join(dir, 'runs');
+    const hostName = `smollm2-${process.pid}`;
+    const stateDir = join(dir, 'host-state');
+
+    before(async () => {
+      env = await startDevServer();
+      worker = await startWorker(env);
+      // The host's working directory has the project's .tools, so the preset's relative
+      // .tools/llama-venv/bin/python resolves as in a checkout.
+      const workdir = join(dir, 'host-workdir');
+      mkdirSync(workdir, { recursive: true });
+      symlinkSync(join(ROOT, '.tools'), join(workdir, '.tools'));
+      const settings = { ...hostSettings({ host: hostName, workdir, killGraceSeconds: 10, stateDir, quiet: true }, process.env), say: () => undefined };
+      servers = hostInferenceServers(settings);
+      host = await createHostWorker(env.nativeConnection, env.namespace ?? 'default', settings, servers);
+      hostRun = host.run();
+    });
+
+    after(async () => {
+      host?.shutdown();
+      await hostRun;
+      await servers?.stopAll();
+      await worker?.stop();
+      await env?.teardown();
+    });
+
+    void it('writes the base row from llama.cpp completions, checked by the arithmetic answer checking', async () => {
+      const exp = uniqueExperiment('smol');
+      const input: ExperimentInput = {
+        ...PRESET,
+        experiment: exp,
+        storageRoot: root,
+        baseModelLocation: gguf as string,
+        baseConfig: join(ROOT, PRESET.baseConfig as string),
+        hosts: [hostName],
+        arithmetic: { ...PRESET.arithmetic, devDigits: [1], devPerDigit: 3 },
+      };
+      const handle = await env.client.workflow.start(starExperiment, { taskQueue: worker.taskQueue, workflowId: exp, args: [input] });
+      const result = await handle.result();
+      assert.equal(result.outcome, 'finished', JSON.stringify(result));
+      if (result.outcome !== 'finished') return;
+      assert.equal(result.iterations, 0);
+      assert.deepEqual(result.metrics, []);
+
+      const it0 = iterationLayout(normaliseRoot(root), exp, 0);
+      const saved = JSON.parse(readFileSync(servedCheckpoint(it0.metrics), 'utf8')) as IterationMetrics;
+      assert.deepEqual(saved, result.base);
+      // SmolLM2-135M does not follow the scratchpad (it gets ~none right, see the README), so this
+      // asserts that every problem went through llama.cpp and the answer checking, not accuracy.
+      assert.equal(saved.accuracy?.['1']?.total, 3);
+      assert.equal(typeof saved.accuracy?.['1']?.correct, 'number');
+
+      await waitUntil(() => !existsSync(join(stateDir, `host-${hostName}.server.json`)), 120_000, 'the server to stop');
+      const serveLog = readFileSync(join(servedCheckpoint(it0.work), 'eval', `serve-${hostName}.log`), 'utf8');
+      assert.ok(serveLog.includes(`serving ${gguf} on port`), serveLog.slice(0, 2000));
+      assert.equal([...serveLog.matchAll(/POST \/v1\/completions HTTP\/1\.1" 200/g)].length, 3, 'one completion per problem');
+    });
+  });
+});
