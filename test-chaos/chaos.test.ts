@@ -7,7 +7,7 @@
  * Prints a summary table (case, result, work redone) at the end, also written to .tmp/chaos-summary.md.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -128,19 +128,49 @@ void describe(`chaos (seed ${seed})`, { timeout: 1_800_000 }, () => {
    * Starts the experiment, SIGKILLs the worker once `reached` says the run is at the chosen point,
    * starts a new worker, and checks the run ends as the reference did without redoing work.
    */
-  async function killWorkerCase(phase: string, iteration: number, point: string, reached: (experiment: string) => boolean, phaseDone: (experiment: string) => boolean) {
+  /**
+   * `reached` is polled (every 100 ms, with a status check). A point a short step passes quickly is
+   * given as `onFile` instead: a path under the experiment's folder whose creation kills the worker
+   * from a watcher at once, since a 100 ms poll can miss a step that takes less (the tensorflow
+   * backend trains the test model's last two steps in milliseconds).
+   */
+  async function killWorkerCase(
+    phase: string,
+    iteration: number,
+    point: string,
+    reached: ((experiment: string) => boolean) | { onFile: (experiment: string) => string },
+    phaseDone: (experiment: string) => boolean,
+  ) {
     await chaosCase(`worker SIGKILLed in ${phase}, iteration ${iteration}, ${point}`, async () => {
       const experiment = experimentName(`kill-${phase}`);
       const handle = await start(experiment);
-      await waitUntil(
-        async () => {
-          if ((await handle.describe()).status.name !== 'RUNNING') throw new Error(`${experiment} ended before ${point}`);
-          return reached(experiment);
-        },
-        600_000,
-        `${experiment} to reach ${phase} of iteration ${iteration}, ${point}`,
-      );
-      await worker.crash();
+      const running = async () => {
+        if ((await handle.describe()).status.name !== 'RUNNING') throw new Error(`${experiment} ended before ${point}`);
+        return true;
+      };
+      if (typeof reached === 'function') {
+        await waitUntil(async () => (await running()) && reached(experiment), 600_000, `${experiment} to reach ${phase} of iteration ${iteration}, ${point}`);
+        await worker.crash();
+      } else {
+        const dir = dirOf(experiment);
+        const target = join(dir, reached.onFile(experiment));
+        await waitUntil(async () => (await running()) && existsSync(dir), 600_000, `${dir} to be made`);
+        const doomed = worker;
+        const killed = new Promise<void>((resolve, reject) => {
+          // Any event in the tree re-checks the target: a watch on a folder made a moment ago can
+          // miss the first files written into it, but the steps write files all the time.
+          const watcher = watch(dir, { recursive: true }, () => {
+            if (!existsSync(target)) return;
+            watcher.close();
+            doomed.crash().then(resolve, reject);
+          });
+          if (existsSync(target)) {
+            watcher.close();
+            reject(new Error(`${target} existed before the watcher started: ${point} came too early to catch`));
+          }
+        });
+        await killed;
+      }
       const before = finishedWork(root, experiment);
       const inPhase = !phaseDone(experiment);
       worker = await startWorker(cluster, `worker-after-${phase}`);
@@ -160,14 +190,14 @@ void describe(`chaos (seed ${seed})`, { timeout: 1_800_000 }, () => {
 
   void it('survives the worker SIGKILLed as the records step starts', async () => {
     const i = pick(1, 2);
-    await killWorkerCase('records', i, 'as generation is merged', (e) => exists(join(iterationDir(e, i), 'generate.done.json')), (e) => exists(join(iterationDir(e, i), 'records.done.json')));
+    await killWorkerCase('records', i, 'as generation is merged', { onFile: () => join('iterations', String(i), 'generate.done.json') }, (e) => exists(join(iterationDir(e, i), 'records.done.json')));
   });
 
   void it('survives the worker SIGKILLed during training', async () => {
     const i = pick(1, 2);
     const steps = i === 1 ? 12 : 16;
     const step = 2 * pick(1, steps / 2 - 1);
-    await killWorkerCase('train', i, `after the step ${step} checkpoint of ${steps}`, (e) => exists(join(dirOf(e), 'models', `${e}_${i}`, `step_${step}`, 'manifest.json')), (e) => exists(join(iterationDir(e, i), 'train.done.json')));
+    await killWorkerCase('train', i, `after the step ${step} checkpoint of ${steps}`, { onFile: (e) => join('models', `${e}_${i}`, `step_${step}`, 'manifest.json') }, (e) => exists(join(iterationDir(e, i), 'train.done.json')));
   });
 
   void it('survives the worker SIGKILLed during eval', async () => {
