@@ -12,19 +12,17 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { arithmeticProblems, arithmeticWorkedExample, joinSavedExamples } from '../core';
-import { hostInferenceServers, type InferenceServers } from '../host';
 import { servedCheckpoint } from '../host/served-checkpoint';
 import { llmPython, makeTinyLm, ROOT } from '../scripts/make-tiny-lm';
 import { normaliseRoot } from '../storage';
-import { createHostWorker, hostSettings } from '../workers/host';
+import { hostSettings } from '../workers/host';
 import type { ExperimentInput } from '../contracts/experiment-input';
 import { iterationLayout } from '../contracts/layout';
 import type { IterationMetrics } from '../contracts/metrics';
 import { starExperiment } from '../workflows/star-experiment';
 import { waitUntil } from '../test/distributed/helpers/processes';
-import { startDevServer, startWorker, uniqueExperiment, type RunningWorker } from '../test/helpers/temporal';
+import { startDevServer, startHostWorker, startWorker, uniqueExperiment, type RunningWorker } from '../test/helpers/temporal';
 import { scratchDir } from '../test/workflows/fixtures/experiment-input';
 import { presetCommandTemplate, presetField } from './helpers/trainer-command';
 
@@ -33,9 +31,7 @@ const python = llmPython();
 void describe('a 2-iteration experiment on a real Hugging Face model, trained and served on a host', { timeout: 30 * 60_000 }, () => {
   let env: TestWorkflowEnvironment;
   let worker: RunningWorker;
-  let host: Worker;
-  let hostRun: Promise<void>;
-  let servers: InferenceServers;
+  let host: { stop(): Promise<void> };
   const dir = scratchDir('llm-exp');
   const tiny = join(dir, 'tiny-lm');
   const root = join(dir, 'runs');
@@ -53,16 +49,11 @@ void describe('a 2-iteration experiment on a real Hugging Face model, trained an
     const workdir = join(dir, 'host-workdir');
     mkdirSync(workdir);
     symlinkSync(join(ROOT, '.tools'), join(workdir, '.tools'));
-    const settings = { ...hostSettings({ host: hostName, workdir, killGraceSeconds: 10, stateDir, quiet: true }, hostEnv), say: () => undefined };
-    servers = hostInferenceServers(settings);
-    host = await createHostWorker(env.nativeConnection, env.namespace ?? 'default', settings, servers);
-    hostRun = host.run();
+    host = await startHostWorker(env, hostSettings({ host: hostName, workdir, killGraceSeconds: 10, stateDir, quiet: true }, hostEnv), { serve: true });
   });
 
   after(async () => {
-    host?.shutdown();
-    await hostRun;
-    await servers?.stopAll();
+    await host?.stop();
     await worker?.stop();
     await env?.teardown();
   });

@@ -12,10 +12,8 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { findFreePort } from '../cli/ports';
 import { expandServeCommand } from '../contracts/command-templates';
-import { hostInferenceServers, type InferenceServers } from '../host';
 import { servedCheckpoint } from '../host/served-checkpoint';
 import { resolveProgram } from '../host/resolve-command';
 import { TrainerProcess } from '../host/trainer-process';
@@ -23,13 +21,13 @@ import { arithmeticContext, arithmeticFewShot, arithmeticProblems, buildPrompt }
 import { taskStopStrings } from '../inference/stop-strings';
 import { ROOT } from '../scripts/make-tiny-lm';
 import { normaliseRoot } from '../storage';
-import { createHostWorker, hostSettings } from '../workers/host';
+import { hostSettings } from '../workers/host';
 import type { ExperimentInput } from '../contracts/experiment-input';
 import { iterationLayout } from '../contracts/layout';
 import type { IterationMetrics } from '../contracts/metrics';
 import { starExperiment } from '../workflows/star-experiment';
 import { waitUntil } from '../test/distributed/helpers/processes';
-import { startDevServer, startWorker, uniqueExperiment, type RunningWorker } from '../test/helpers/temporal';
+import { startDevServer, startHostWorker, startWorker, uniqueExperiment, type RunningWorker } from '../test/helpers/temporal';
 import { scratchDir } from '../test/workflows/fixtures/experiment-input';
 
 const PRESET = JSON.parse(readFileSync(join(ROOT, 'configs', 'presets', 'arithmetic-smollm2.json'), 'utf8')) as ExperimentInput & { serveCommandTemplate: string };
@@ -99,9 +97,7 @@ void describe('SmolLM2-135M-Instruct through llama.cpp, as the -smollm2 presets 
   void describe('the arithmetic-smollm2 preset: the base model evaluated by a real experiment', () => {
     let env: TestWorkflowEnvironment;
     let worker: RunningWorker;
-    let host: Worker;
-    let hostRun: Promise<void>;
-    let servers: InferenceServers;
+    let host: { stop(): Promise<void> };
     const dir = scratchDir('smollm2');
     const root = join(dir, 'runs');
     const hostName = `smollm2-${process.pid}`;
@@ -115,16 +111,11 @@ void describe('SmolLM2-135M-Instruct through llama.cpp, as the -smollm2 presets 
       const workdir = join(dir, 'host-workdir');
       mkdirSync(workdir, { recursive: true });
       symlinkSync(join(ROOT, '.tools'), join(workdir, '.tools'));
-      const settings = { ...hostSettings({ host: hostName, workdir, killGraceSeconds: 10, stateDir, quiet: true }, process.env), say: () => undefined };
-      servers = hostInferenceServers(settings);
-      host = await createHostWorker(env.nativeConnection, env.namespace ?? 'default', settings, servers);
-      hostRun = host.run();
+      host = await startHostWorker(env, hostSettings({ host: hostName, workdir, killGraceSeconds: 10, stateDir, quiet: true }, process.env), { serve: true });
     });
 
     after(async () => {
-      host?.shutdown();
-      await hostRun;
-      await servers?.stopAll();
+      await host?.stop();
       await worker?.stop();
       await env?.teardown();
     });

@@ -12,6 +12,8 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { ensureTemporalCli } from '../../cli/temporal-binary';
 import { createWorker, WORKFLOWS_PATH } from '../../workers/main';
+import { createHostWorker } from '../../workers/host';
+import { hostInferenceServers, type HostSettings } from '../../host';
 import type { ActivityDeps } from '../../activities';
 
 let runtimeInstalled = false;
@@ -56,6 +58,29 @@ export async function startWorker(env: TestWorkflowEnvironment, activityDeps?: P
     extra: { shutdownGraceTime: '1s' },
   });
   return running(worker, taskQueue);
+}
+
+/**
+ * A host worker (`workers/host.ts`) in this process on `settings.host`'s task queue, quiet, with the
+ * inference servers it starts for serveCommandTemplate when `serve` is set. `stop` shuts the worker
+ * down, then stops every server it started.
+ */
+export async function startHostWorker(
+  env: TestWorkflowEnvironment,
+  settings: HostSettings,
+  options: { serve?: boolean; shardDeps?: Partial<ActivityDeps> } = {},
+): Promise<{ stop(): Promise<void> }> {
+  const quiet = { ...settings, say: () => undefined };
+  const servers = options.serve ? hostInferenceServers(quiet) : undefined;
+  const worker = await createHostWorker(env.nativeConnection, env.namespace ?? 'default', quiet, servers, options.shardDeps);
+  const run = worker.run();
+  return {
+    stop: async () => {
+      worker.shutdown();
+      await run;
+      await servers?.stopAll();
+    },
+  };
 }
 
 /**

@@ -8,13 +8,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { normaliseRoot } from '../../storage';
 import { trainerWorkdir } from '../distributed/helpers/processes';
-import { createHostWorker, hostSettings } from '../../workers/host';
+import { hostSettings } from '../../workers/host';
 import { iterationLayout } from '../../contracts/layout';
 import { starExperiment } from '../../workflows/star-experiment';
-import { captureHistories, startDevServer, startWorker, uniqueExperiment, type RunningWorker } from '../helpers/temporal';
+import { captureHistories, startDevServer, startHostWorker, startWorker, uniqueExperiment, type RunningWorker } from '../helpers/temporal';
 import { scratchDir, tinyExperiment, writeBaseConfig } from './fixtures/experiment-input';
 import { tinyBaseModel } from './fixtures/tiny-model';
 
@@ -22,8 +21,7 @@ import { tinyBaseModel } from './fixtures/tiny-model';
 void describe('starExperiment with the command trainer', { timeout: 240_000 }, () => {
   let env: TestWorkflowEnvironment;
   let worker: RunningWorker;
-  let host: Worker;
-  let hostRun: Promise<void>;
+  let host: { stop(): Promise<void> };
   let baseModel: string;
   const dir = scratchDir('command');
   // Like a trainer checkout: the host copies each iteration's index to data/{train_set} here.
@@ -33,12 +31,10 @@ void describe('starExperiment with the command trainer', { timeout: 240_000 }, (
     [env, baseModel] = await Promise.all([startDevServer(), tinyBaseModel()]);
     worker = await startWorker(env);
     const settings = hostSettings({ host: `h0-${process.pid}`, workdir, killGraceSeconds: 5, stateDir: join(dir, 'host-state'), quiet: true });
-    host = await createHostWorker(env.nativeConnection, env.namespace ?? 'default', { ...settings, say: () => undefined });
-    hostRun = host.run();
+    host = await startHostWorker(env, settings);
   });
   after(async () => {
-    host?.shutdown();
-    await hostRun;
+    await host?.stop();
     await worker?.stop();
     await env?.teardown();
   });

@@ -12,17 +12,15 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { hostInferenceServers, type InferenceServers } from '../../host';
 import { signalGroup } from '../../core/process-group';
 import { normaliseRoot } from '../../storage';
-import { createHostWorker, hostSettings } from '../../workers/host';
+import { hostSettings } from '../../workers/host';
 import type { ExperimentInput } from '../../contracts/experiment-input';
 import { iterationLayout } from '../../contracts/layout';
 import type { IterationMetrics } from '../../contracts/metrics';
 import { starExperiment } from '../../workflows/star-experiment';
 import { repoRoot, waitUntil } from '../distributed/helpers/processes';
-import { captureHistories, startDevServer, startWorker, uniqueExperiment, type RunningWorker } from '../helpers/temporal';
+import { captureHistories, startDevServer, startHostWorker, startWorker, uniqueExperiment, type RunningWorker } from '../helpers/temporal';
 import { scratchDir, tinyExperiment, writeBaseConfig } from './fixtures/experiment-input';
 import { tinyBaseModel } from './fixtures/tiny-model';
 
@@ -36,9 +34,7 @@ function outcomeOf(metrics: IterationMetrics[]) {
 void describe('starExperiment sampling through OpenAI-compatible servers', { timeout: 600_000 }, () => {
   let env: TestWorkflowEnvironment;
   let worker: RunningWorker;
-  let host: Worker;
-  let hostRun: Promise<void>;
-  let servers: InferenceServers;
+  let host: { stop(): Promise<void> };
   let baseModel: string;
   let baseConfig: string;
   const dir = scratchDir('openai-exp');
@@ -50,16 +46,12 @@ void describe('starExperiment sampling through OpenAI-compatible servers', { tim
     [env, baseModel] = await Promise.all([startDevServer(), tinyBaseModel()]);
     baseConfig = writeBaseConfig(dir);
     worker = await startWorker(env);
-    const settings = { ...hostSettings({ host: hostName, workdir: repoRoot, killGraceSeconds: 5, stateDir, quiet: true }), say: () => undefined };
-    servers = hostInferenceServers(settings);
+    const settings = hostSettings({ host: hostName, workdir: repoRoot, killGraceSeconds: 5, stateDir, quiet: true });
     // One example per saved chunk, so a killed server leaves a shard part-done.
-    host = await createHostWorker(env.nativeConnection, env.namespace ?? 'default', settings, servers, { chunkSize: 1 });
-    hostRun = host.run();
+    host = await startHostWorker(env, settings, { serve: true, shardDeps: { chunkSize: 1 } });
   });
   after(async () => {
-    host?.shutdown();
-    await hostRun;
-    await servers?.stopAll();
+    await host?.stop();
     await worker?.stop();
     await env?.teardown();
   });
