@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { applyAssignments, checkKeys, parseAssignment } from '../../cli/set-options';
 import { closestNames } from '../../cli/suggest';
 import { optionKeys } from '../../cli/option-catalog';
@@ -113,7 +113,7 @@ void describe('resolving an input', () => {
 
   void it('resolves every committed preset (given its environment) to a valid input', () => {
     const presets = listPresets();
-    for (const preset of ['arithmetic-demo', 'commonsenseqa-gptj', 'gsm-gptj', 'commonsenseqa-hf', 'gsm-hf', 'commonsenseqa-smollm2', 'gsm-smollm2', 'arithmetic-smollm2']) {
+    for (const preset of ['arithmetic-demo', 'commonsenseqa-gptj', 'gsm-gptj', 'commonsenseqa-hf', 'gsm-hf', 'commonsenseqa-smollm2', 'gsm-smollm2', 'arithmetic-smollm2', 'commonsenseqa-smollm2-star']) {
       assert.ok(presets.includes(preset), `${preset} is committed`);
     }
     for (const preset of presets) {
@@ -124,7 +124,7 @@ void describe('resolving an input', () => {
 
   void it('points each dataset preset at a folder its task loads from (the task adds its own subfolder)', async () => {
     const dataDir = join(__dirname, '..', 'fixtures', 'core', 'star');
-    for (const preset of ['commonsenseqa-gptj', 'gsm-gptj', 'commonsenseqa-hf', 'gsm-hf', 'commonsenseqa-smollm2', 'gsm-smollm2']) {
+    for (const preset of ['commonsenseqa-gptj', 'gsm-gptj', 'commonsenseqa-hf', 'gsm-hf', 'commonsenseqa-smollm2', 'gsm-smollm2', 'commonsenseqa-smollm2-star']) {
       const { options } = resolveExperimentInput({ preset }, { STAR_DATA_DIR: dataDir, STAR_HF_MODEL: '/models/hf' });
       const task = getTask(options.task);
       assert.ok((await task.loadSplit(options.datasetDir ?? '', 'train')).length > 0, `${preset} loads its train split`);
@@ -157,6 +157,21 @@ void describe('resolving an input', () => {
     const { options } = resolveExperimentInput({ preset: 'arithmetic-smollm2' }, {});
     assert.equal(options.arithmetic.fewShot, 5);
     assert.equal((await taskFor(options, 'dev').loadFewShot('', { answerKey: false, direct: false })).length, 5);
+  });
+
+  void it('gives commonsenseqa-smollm2-star one STaR iteration: LoRA on the dequantised folder, step_N converted to GGUF, llama.cpp serving {checkpoint}/model.gguf', () => {
+    const { options } = resolveExperimentInput({ preset: 'commonsenseqa-smollm2-star' }, { STAR_DATA_DIR: '/data' });
+    assert.equal(options.nIters, 2, 'the base eval, then one iteration');
+    assert.equal(options.baseEval, true);
+    // The folder scripts/smollm2-hf.sh makes holds both what the trainer reads and model.gguf.
+    assert.match(options.baseModelLocation, /(^|\/)\.tools\/smollm2-hf$/);
+    assert.match(options.serveCommandTemplate ?? '', /^\.tools\/llama-venv\/bin\/python -m llama_cpp\.server --model \{checkpoint\}\/model\.gguf /);
+    assert.match(options.convertCommandTemplate ?? '', /-m star_trainer\.gguf_models to-gguf --checkpoint \{checkpoint\} --output \{output\} --converter \.tools\/llama-venv\/llama\.cpp\/convert_hf_to_gguf\.py$/);
+    const base = JSON.parse(readFileSync(resolve(__dirname, '..', '..', options.baseConfig), 'utf8')) as { lora: unknown; per_replica_batch: number };
+    assert.deepEqual(base.lora, { r: 16, alpha: 32, dropout: 0, target_modules: 'all-linear' });
+    // The epoch rule counts steps of sequenceCount examples: one step is one batch of the trainer.
+    assert.equal(options.sequenceCount, base.per_replica_batch);
+    assert.equal(options.gradientAccumulationSteps, 1);
   });
 
   void it('gives resolved options that validate again unchanged (they are what the workflow receives)', () => {
