@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { nativeBackend } from './backend';
+import * as eager from './tf-eager';
 
 type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
 
@@ -33,7 +34,7 @@ export function dense(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D, relu = fa
     const y = b ? tf.add(tf.matMul(x, w), b) : tf.matMul(x, w);
     return (relu ? tf.relu(y) : y) as tf.Tensor2D;
   }
-  if (mode === 'native') return tf.fused.matMul({ a: x, b: w, bias: b, activation: relu ? 'relu' : 'linear' }) as tf.Tensor2D;
+  if (mode === 'native') return (b ? (relu ? nativeDenseBiasRelu : nativeDenseBias)(x, w, b) : nativeMatMul(x, w)) as tf.Tensor2D;
   if (b) return (relu ? denseBiasRelu : denseBias)(x, w, b) as tf.Tensor2D;
   return matMulNoBias(x, w) as tf.Tensor2D;
 }
@@ -88,6 +89,48 @@ const denseBiasRelu = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tens
       const [sx, sw, sy] = saved as tf.Tensor2D[];
       const dz = tf.mul(dy, tf.step(sy)) as tf.Tensor2D;
       return [tf.matMul(dz, tf.transpose(sw)), weightGrad(sx, dz), columnSum(dz)];
+    },
+  };
+}) as unknown as CustomGradientFunc);
+
+/**
+ * Dense layers on TensorFlow, as single TF ops called directly (tf-eager.ts): MatMul (transpose
+ * flags instead of transposes), BiasAdd, Relu, and in the gradient ReluGrad and BiasAddGrad.
+ * tfjs's own `fused.matMul` gradient on tfjs-node takes the relu derivative with `step` (six ops and
+ * two [N, M] allocations) and reaches 2-D products through BatchMatMul with reshapes. Ops called
+ * directly are not on tfjs's gradient tape, so each layer is one customGrad with its gradient here.
+ */
+const nativeMatMul = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, save: tf.GradSaveFunc) => {
+  save([x, w]);
+  return {
+    value: eager.matMul(x, w),
+    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+      const [sx, sw] = saved;
+      return [eager.matMul(dy, sw, false, true), eager.matMul(sx, dy, true, false)];
+    },
+  };
+}) as unknown as CustomGradientFunc);
+
+const nativeDenseBias = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+  save([x, w]);
+  return {
+    value: eager.biasAdd(eager.matMul(x, w), b),
+    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+      const [sx, sw] = saved;
+      return [eager.matMul(dy, sw, false, true), eager.matMul(sx, dy, true, false), eager.biasAddGrad(dy)];
+    },
+  };
+}) as unknown as CustomGradientFunc);
+
+const nativeDenseBiasRelu = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+  const y = eager.relu(eager.biasAdd(eager.matMul(x, w), b));
+  save([x, w, y]);
+  return {
+    value: y,
+    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+      const [sx, sw, sy] = saved;
+      const dz = eager.reluGrad(dy, sy);
+      return [eager.matMul(dz, sw, false, true), eager.matMul(sx, dz, true, false), eager.biasAddGrad(dz)];
     },
   };
 }) as unknown as CustomGradientFunc);

@@ -235,25 +235,46 @@ export function pickToken(logits: Float32Array, vocabSize: number, options: Pick
   for (let i = 1; i < vocabSize; i++) if (logits[i] > logits[best]) best = i;
   if (options.temperature === 0) return best;
   const max = logits[best];
-  const probs = new Float64Array(vocabSize);
+  if (pickScratch.probs.length < vocabSize) pickScratch = { probs: new Float64Array(vocabSize), candidates: new Int32Array(vocabSize) };
+  // Buffers reused across calls (only this call's candidates are read, all written first).
+  const { probs, candidates } = pickScratch;
   let total = 0;
-  // exp underflows to exactly 0 in float64 below -745; skipping those calls changes nothing.
+  let count = 0;
+  // exp underflows to exactly 0 in float64 below -745; skipping those calls changes nothing. Only
+  // these candidates (in id order, so ties still go to the lower id) are searched for the nucleus.
   const floor = max - 745 * options.temperature;
-  for (let i = 0; i < vocabSize; i++) if (logits[i] > floor) total += probs[i] = Math.exp((logits[i] - max) / options.temperature);
+  for (let i = 0; i < vocabSize; i++) {
+    if (logits[i] > floor) {
+      const p = Math.exp((logits[i] - max) / options.temperature);
+      if (p > 0) {
+        total += probs[i] = p;
+        candidates[count++] = i;
+      }
+    }
+  }
   const nucleus: number[] = [];
   let mass = 0;
   while (nucleus.length === 0 || mass < options.topP) {
     let pick = -1;
-    for (let i = 0; i < vocabSize; i++) if (probs[i] > 0 && (pick < 0 || probs[i] > probs[pick])) pick = i;
+    for (let c = 0; c < count; c++) {
+      const i = candidates[c];
+      if (probs[i] > 0 && (pick < 0 || probs[i] > probs[pick])) pick = i;
+    }
     if (pick < 0) break;
     nucleus.push(pick);
     mass += probs[pick] / total;
-    probs[pick] = -probs[pick]; // taken; restored below
+    probs[pick] = -probs[pick]; // taken
   }
   let u = rng.next() * mass;
+  let chosen = nucleus[nucleus.length - 1];
   for (const id of nucleus) {
     u -= -probs[id] / total;
-    if (u < 0) return id;
+    if (u < 0) {
+      chosen = id;
+      break;
+    }
   }
-  return nucleus[nucleus.length - 1];
+  return chosen;
 }
+
+let pickScratch = { probs: new Float64Array(0), candidates: new Int32Array(0) };

@@ -21,6 +21,11 @@ import * as e from './tf-eager';
  */
 
 const NEG = -1e9;
+/**
+ * Largest cache (B x H x capacity x head width, elements) a decoding step attends to by
+ * multiply-and-sum instead of BatchMatMul (tests set it to check both forms).
+ */
+export const decodeAttention = { elementwiseMax: 1 << 16 };
 const LN_EPS = 1e-5;
 
 interface LayerWeights {
@@ -237,13 +242,23 @@ export function decodeTensors(c: ModelConfig, w: DecodeWeights, cache: TensorCac
     bias.fill(NEG, b * capacity, b * capacity + pad[b]);
     bias.fill(NEG, b * capacity + at + 1, (b + 1) * capacity);
   }
-  const maskBias = tf.tensor4d(bias, [B, 1, 1, capacity]);
+  // One query row per (sequence, head): at small sizes attention as multiply-and-sum. TensorFlow's
+  // oneDNN BatchMatMul costs ~90 us a call here whatever its size (10-13 us without oneDNN, and
+  // 16 us for a plain MatMul), which was a third of a batch-1 step; at large sizes the matmul wins.
+  const small = B * H * capacity * dh <= decodeAttention.elementwiseMax;
+  const maskBias = small ? tf.tensor3d(bias, [B, 1, capacity]) : tf.tensor4d(bias, [B, 1, 1, capacity]);
   const written = tf.tensor1d(Int32Array.from({ length: B * H }, (_, bh) => bh * capacity + at), 'int32');
   let x = embed(w, ids, positions, D);
   for (let l = 0; l < c.layers; l++) {
     x = block(w.layers[l], x, (q, k, v) => {
       e.writeRowsInPlace(cache.keys[l], written, e.reshape(k, [B * H, dh]));
       e.writeRowsInPlace(cache.values[l], written, e.reshape(v, [B * H, dh]));
+      if (small) {
+        // [B, H, 1, dh] * [B, H, capacity, dh] summed over dh, then probs [B, H, capacity, 1] * values summed over positions.
+        const scores = e.sum(e.mul(e.reshape(q, [B, H, 1, dh]), cache.keyViews[l]), 3); // [B, H, capacity]
+        const probs = e.softmax(e.add(scores, maskBias)); // mask [B, 1, capacity]
+        return e.reshape(e.sum(e.mul(e.reshape(probs, [B, H, capacity, 1]), cache.valueViews[l]), 2), [B, D]);
+      }
       const scores = e.batchMatMul(e.reshape(q, [B, H, 1, dh]), cache.keyViews[l], false, true); // [B, H, 1, capacity]
       return e.reshape(e.batchMatMul(e.softmax(e.add(scores, maskBias)), cache.valueViews[l]), [B, D]);
     });

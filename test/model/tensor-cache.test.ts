@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, loadModel, sampleUncached, type EmbeddedModel } from '../../model';
 import { sampleInProcess } from '../../model/sample';
-import { decodeTensors, decodeWeights, disposeCache, prefillTensors, selectTensorRows } from '../../model/tensor-cache';
+import { decodeAttention, decodeTensors, decodeWeights, disposeCache, prefillTensors, selectTensorRows } from '../../model/tensor-cache';
 import { decodeStep, prefill } from '../../model/transformer';
 import { selectRows } from '../../model/kv-cache';
 
@@ -48,6 +48,21 @@ void describe('decoding with the cache as TensorFlow tensors', { skip: nativeMis
     assert.equal(tensors.tokens, host.tokens);
     assert.ok(tensors.texts.some((t) => t.includes('</scratch>')), `the base model should write scratchpads: ${tensors.texts[2]}`);
     assert.ok(new Set(tensors.texts.map((t) => t.length)).size > 1, 'rows should finish at different steps');
+  });
+
+  void it('decodes the same tokens with attention as batched matmuls (large caches) and as multiply-and-sum (small ones)', async () => {
+    const requests = prompts.map((prompt, seed) => ({ prompt, seed }));
+    const opts = { genLength: 60, temperature: 0, topP: 1, batchSize: 4 };
+    const host = await sampleInProcess(model, requests, opts, 'host-cache');
+    const saved = decodeAttention.elementwiseMax;
+    try {
+      for (const elementwiseMax of [0, Infinity]) {
+        decodeAttention.elementwiseMax = elementwiseMax;
+        assert.deepEqual((await sampleInProcess(model, requests, opts, 'tensor-cache')).texts, host.texts, `elementwiseMax ${elementwiseMax}`);
+      }
+    } finally {
+      decodeAttention.elementwiseMax = saved;
+    }
   });
 
   void it('gives logits within float tolerance of the host-cache path at every step, across row dropping', () => {
