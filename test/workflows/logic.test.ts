@@ -420,6 +420,19 @@ void describe('starExperiment logic with mock activities', { timeout: 180_000 },
       assert.equal(log.inputs('trainModel').length, 0, 'nothing after the failed step runs');
     });
 
+    void it('says to start a new experiment, not to resume, when the step fails because of the options (0 training steps)', async () => {
+      const { activities } = mockActivities({
+        writeIterationConfig: async () => {
+          throw ApplicationFailure.nonRetryable('iteration 1: the epoch growth rule gives 0 training steps (only 2 examples were kept); nothing would be trained', 'ZeroTrainingStepsError');
+        },
+      });
+      const exp = uniqueExperiment('zero-steps');
+      const failure = await stepFailure(await start(exp, activities, { nIters: 2 }));
+      assert.match(failure.message, /gives 0 training steps .*\. This follows from the experiment's options, which a run keeps/);
+      assert.ok(failure.message.includes(`\`star resume ${exp}\` would fail the same way): start a new experiment with the options changed`), failure.message);
+      assert.doesNotMatch(failure.message, /Fix the cause, then run/);
+    });
+
     void it('names the preparing step when prepareExperiment fails', async () => {
       const { activities } = mockActivities({
         prepareExperiment: async () => {
