@@ -12,6 +12,7 @@ import { experimentLayout, iterationLayout } from '../contracts/layout';
 import { joinUri as join } from '../contracts/uri';
 import { pickSamples, type IterationSamples } from './samples';
 import { experimentInputSchema, generationShardSchema, metricsRowSchema, type GenerationShard, type MetricsRow } from './schemas';
+import type { EarlyStopSettings } from '../core/early-stop';
 
 export class ExperimentNotFoundError extends BadInputError {
   override name = 'ExperimentNotFoundError';
@@ -33,6 +34,8 @@ export interface ReportData {
   dir: string;
   task?: string;
   nIters?: number;
+  /** The experiment's early-stop rule, when it has one. */
+  earlyStop?: EarlyStopSettings;
   /** Iteration 0's metrics (the base model), when recorded. */
   base?: MetricsRow;
   /** Iterations 1.. that have written anything, in order. */
@@ -80,6 +83,7 @@ export async function collectReport(storageRoot: string, experiment: string): Pr
     dir: layout.dir,
     task: input?.success ? input.data.task : undefined,
     nIters: input?.success ? input.data.nIters : undefined,
+    earlyStop: input?.success ? input.data.earlyStop : undefined,
     base: metrics.get(0),
     iterations,
     collectedAt: new Date(),

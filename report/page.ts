@@ -4,6 +4,7 @@
  */
 import type { ReportData, IterationReport } from './collect';
 import type { MetricsRow } from './schemas';
+import { reachedPlateau } from '../core/early-stop';
 
 export interface PageChart {
   id: string;
@@ -96,10 +97,27 @@ function iterationSamples(it: IterationReport): string {
   }`;
 }
 
+/**
+ * How the loop ended, read from the store alone: every planned iteration has metrics, or the
+ * early-stop rule (the workflow's own `reachedPlateau`) holds after the last one, so the workflow
+ * stopped there. Empty while iterations remain and no rule says the run is over.
+ */
+export function ending(data: ReportData): string {
+  const rows = data.iterations.filter((i) => i.metrics);
+  if (rows.length === 0 || rows.length < data.iterations.length) return '';
+  const planned = data.nIters !== undefined ? data.nIters - 1 : undefined;
+  if (planned !== undefined && rows.length >= planned) return ' (all planned iterations)';
+  if (data.earlyStop && reachedPlateau(rows.map((i) => i.metrics?.overallAccuracy), data.earlyStop)) {
+    const { patience, minDelta } = data.earlyStop;
+    return ` (stopped early: overall dev accuracy did not improve by more than ${minDelta} for ${patience} iteration${patience === 1 ? '' : 's'})`;
+  }
+  return '';
+}
+
 export function reportPage(data: ReportData, charts: PageChart[]): string {
   const finished = data.iterations.filter((i) => i.metrics).length;
   const running = data.iterations.find((i) => !i.metrics);
-  const status = `${finished} iteration${finished === 1 ? '' : 's'} finished${running ? `, iteration ${running.iteration} running or interrupted` : ''}`;
+  const status = `${finished} iteration${finished === 1 ? '' : 's'} finished${running ? `, iteration ${running.iteration} running or interrupted` : ''}${ending(data)}`;
   const chartHtml = charts.length
     ? charts.map((c) => `<figure class="chart" id="chart-${c.id}" data-title="${escapeHtml(c.title)}">${c.svg}<figcaption>${escapeHtml(c.title)} · ${escapeHtml(c.png)}</figcaption></figure>`).join('\n')
     : '<p class="empty">Nothing to plot yet.</p>';
