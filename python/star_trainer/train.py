@@ -19,7 +19,7 @@ from typing import Any
 
 from .checkpoints import final_dir, final_is_complete, last_resumable, resume_root, save_final
 from .config import TrainSettings, read_settings
-from .errors import BadInputError
+from .errors import BadInputError, exit_status
 from .examples import ExampleDataset, PadCollator, read_examples, tokenize_example
 from .schedule import lr_factor
 
@@ -156,12 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", required=True, help="the iteration config JSON (configs/{exp}_{i}.json)")
     parser.add_argument("--tune-model-path", required=True, help="the base model every iteration fine-tunes: a Hugging Face folder")
     args = parser.parse_args(argv)
-    try:
-        train(read_settings(args.config), args.tune_model_path)
-    except BadInputError as err:
-        print(f"error: {err}", file=sys.stderr, flush=True)
-        return 2
-    return 0
+    return exit_status(lambda: train(read_settings(args.config), args.tune_model_path))
 
 
 if __name__ == "__main__":
