@@ -163,3 +163,10 @@ export function totalSteps(settings: GrowthSettings, iteration: number, keptCoun
       throw new RangeError(`unknown growth rule ${String(settings.rule)}: use steady, exponential or epoch`);
   }
 }
+
+/**
+ * The failure types (error names) of a growth rule that cannot give a usable step count: they follow
+ * from the experiment's options, so resuming the same run fails the same way (workflows/iteration.ts
+ * says to start a new experiment instead).
+ */
+export const GROWTH_RULE_FAILURES: readonly string[] = ['ZeroTrainingStepsError', 'TooManyTrainingStepsError'];

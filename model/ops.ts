@@ -100,39 +100,27 @@ const denseBiasRelu = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tens
  * two [N, M] allocations) and reaches 2-D products through BatchMatMul with reshapes. Ops called
  * directly are not on tfjs's gradient tape, so each layer is one customGrad with its gradient here.
  */
+/** dx, dW (and db) of x @ w (+ b) given dz, the gradient at the layer's linear output. */
+const nativeDenseGrads = (dz: tf.Tensor, x: tf.Tensor, w: tf.Tensor, bias: boolean): tf.Tensor[] => [
+  eager.matMul(dz, w, false, true),
+  eager.matMul(x, dz, true, false),
+  ...(bias ? [eager.biasAddGrad(dz)] : []),
+];
+
 const nativeMatMul = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, save: tf.GradSaveFunc) => {
   save([x, w]);
-  return {
-    value: eager.matMul(x, w),
-    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
-      const [sx, sw] = saved;
-      return [eager.matMul(dy, sw, false, true), eager.matMul(sx, dy, true, false)];
-    },
-  };
+  return { value: eager.matMul(x, w), gradFunc: (dy: tf.Tensor2D, [sx, sw]: tf.Tensor[]) => nativeDenseGrads(dy, sx, sw, false) };
 }) as unknown as CustomGradientFunc);
 
 const nativeDenseBias = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
   save([x, w]);
-  return {
-    value: eager.biasAdd(eager.matMul(x, w), b),
-    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
-      const [sx, sw] = saved;
-      return [eager.matMul(dy, sw, false, true), eager.matMul(sx, dy, true, false), eager.biasAddGrad(dy)];
-    },
-  };
+  return { value: eager.biasAdd(eager.matMul(x, w), b), gradFunc: (dy: tf.Tensor2D, [sx, sw]: tf.Tensor[]) => nativeDenseGrads(dy, sx, sw, true) };
 }) as unknown as CustomGradientFunc);
 
 const nativeDenseBiasRelu = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
   const y = eager.relu(eager.biasAdd(eager.matMul(x, w), b));
   save([x, w, y]);
-  return {
-    value: y,
-    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
-      const [sx, sw, sy] = saved;
-      const dz = eager.reluGrad(dy, sy);
-      return [eager.matMul(dz, sw, false, true), eager.matMul(sx, dz, true, false), eager.biasAddGrad(dz)];
-    },
-  };
+  return { value: y, gradFunc: (dy: tf.Tensor2D, [sx, sw, sy]: tf.Tensor[]) => nativeDenseGrads(eager.reluGrad(dy, sy), sx, sw, true) };
 }) as unknown as CustomGradientFunc);
 
 const LN_EPS = 1e-5;

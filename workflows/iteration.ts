@@ -12,6 +12,7 @@ import type { Phase, PhaseProgress } from '../contracts/messages';
 import type { IterationMetrics } from '../contracts/metrics';
 import { allOrCancel } from './parallel';
 import { trainOnHosts } from './train-on-hosts';
+import { GROWTH_RULE_FAILURES } from '../core/step-growth';
 
 /** What the workflow tells the progress query; the iteration updates it as it goes. */
 export interface LiveProgress {
@@ -249,19 +250,14 @@ export async function evaluateOnDev(request: DevEvaluation): Promise<{ accuracy:
 }
 
 /**
- * Failures no fix outside the experiment can cure: the step-growth rule's step count comes from the
- * options (and the examples they keep), and a run's options cannot change.
- */
-const OPTION_FAILURES = new Set(['ZeroTrainingStepsError', 'TooManyTrainingStepsError']);
-
-/**
  * A failed step fails the run, naming the iteration and step, the cause, and the way back: fix the
  * cause, then `star resume` resets the run to just before this step (completed steps are kept).
  */
 export function stepFailure(exp: string, iteration: number, phase: Phase, err: unknown): unknown {
   if (isCancellation(err) || !(err instanceof ActivityFailure)) return err;
   const cause = err.cause instanceof Error ? err.cause.message : String(err);
-  const fromOptions = err.cause instanceof ApplicationFailure && OPTION_FAILURES.has(err.cause.type ?? '');
+  // The step count comes from the options (and the examples they keep), and a run's options cannot change.
+  const fromOptions = err.cause instanceof ApplicationFailure && GROWTH_RULE_FAILURES.includes(err.cause.type ?? '');
   return ApplicationFailure.create({
     nonRetryable: true,
     type: 'StepFailed',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_GROWTH, growthLimitProblem, growthRuleOf, pyFloorDiv, pyPowInt, TooManyTrainingStepsError, totalSteps, ZeroTrainingStepsError, type GrowthSettings } from '../../core';
+import { DEFAULT_GROWTH, GROWTH_RULE_FAILURES, growthLimitProblem, growthRuleOf, pyFloorDiv, pyPowInt, TooManyTrainingStepsError, totalSteps, ZeroTrainingStepsError, type GrowthSettings } from '../../core';
 import { BadInputError } from '../../core/errors';
 
 const steady: GrowthSettings = { ...DEFAULT_GROWTH, rule: 'steady' };
@@ -96,5 +96,10 @@ void describe('Python float arithmetic', () => {
     assert.equal(pyPowInt(2, 10), 1024);
     assert.equal(pyPowInt(1.5, 3), 3.375);
     assert.equal(pyPowInt(1.2, 5), 2.4883199999999994);
+  });
+  void it('lists the error names of both unusable step counts as growth-rule failures (the workflow tells a new experiment from a resume by them)', () => {
+    const zero = new ZeroTrainingStepsError('epoch', 1, 0, 'no examples were kept');
+    const many = new TooManyTrainingStepsError('exponential', 9, 2 ** 60, 'x');
+    assert.deepEqual([...GROWTH_RULE_FAILURES].sort(), [many.name, zero.name].sort());
   });
 });
