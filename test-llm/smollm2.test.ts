@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -23,13 +23,13 @@ import { arithmeticContext, arithmeticFewShot, arithmeticProblems, buildPrompt }
 import { taskStopStrings } from '../inference/stop-strings';
 import { ROOT } from '../scripts/make-tiny-lm';
 import { normaliseRoot } from '../storage';
-import { hostSettings } from '../workers/host';
 import type { ExperimentInput } from '../contracts/experiment-input';
 import { iterationLayout } from '../contracts/layout';
 import type { IterationMetrics } from '../contracts/metrics';
 import { starExperiment } from '../workflows/star-experiment';
 import { waitUntil } from '../test/distributed/helpers/processes';
-import { startDevServer, startHostWorker, startWorker, uniqueExperiment, type RunningWorker } from '../test/helpers/temporal';
+import { startDevServer, startWorker, uniqueExperiment, type RunningWorker } from '../test/helpers/temporal';
+import { startProjectHost } from './helpers/project-host';
 import { scratchDir } from '../test/workflows/fixtures/experiment-input';
 
 const PRESET = JSON.parse(readFileSync(join(ROOT, 'configs', 'presets', 'arithmetic-smollm2.json'), 'utf8')) as ExperimentInput & { serveCommandTemplate: string };
@@ -112,12 +112,7 @@ void describe('SmolLM2-135M-Instruct through llama.cpp, as the -smollm2 presets 
     before(async () => {
       env = await startDevServer();
       worker = await startWorker(env);
-      // The host's working directory has the project's .tools, so the preset's relative
-      // .tools/llama-venv/bin/python resolves as in a checkout.
-      const workdir = join(dir, 'host-workdir');
-      mkdirSync(workdir, { recursive: true });
-      symlinkSync(join(ROOT, '.tools'), join(workdir, '.tools'));
-      host = await startHostWorker(env, hostSettings({ host: hostName, workdir, killGraceSeconds: 10, stateDir, quiet: true }, process.env), { serve: true });
+      host = await startProjectHost(env, dir, hostName);
     });
 
     after(async () => {
@@ -174,10 +169,7 @@ void describe('SmolLM2-135M-Instruct through llama.cpp, as the -smollm2 presets 
       hfModel = made.stdout.trim();
       env = await startDevServer();
       worker = await startWorker(env);
-      const workdir = join(dir, 'host-workdir');
-      mkdirSync(workdir, { recursive: true });
-      symlinkSync(join(ROOT, '.tools'), join(workdir, '.tools'));
-      host = await startHostWorker(env, hostSettings({ host: hostName, workdir, killGraceSeconds: 10, stateDir: join(dir, 'host-state'), quiet: true }, process.env), { serve: true });
+      host = await startProjectHost(env, dir, hostName);
     });
 
     after(async () => {

@@ -99,11 +99,9 @@ def from_gguf(source: Path, output: Path, converter: Path, outtype: str) -> Path
         except (OSError, ValueError) as err:
             raise BadInputError(f"transformers cannot read {source} as a causal LM: {err}") from err
         # save_pretrained refuses a model loaded from GGUF ("quantized with gguf and not serializable"),
-        # so its (already dequantised) weights go into a fresh model of the same config.
-        config = loaded.config
-        if hasattr(config, "quantization_config"):
-            del config.quantization_config
-        fresh = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+        # so its (already dequantised) weights go into a fresh model of the same config; the config's
+        # GGUF quantisation entry is dropped from the saved file below.
+        fresh = AutoModelForCausalLM.from_config(loaded.config, dtype=torch.float32)
         fresh.load_state_dict(loaded.state_dict(), strict=True)
         partial = output.with_name(f".{output.name}.{os.getpid()}.partial")
         shutil.rmtree(partial, ignore_errors=True)
