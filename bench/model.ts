@@ -6,6 +6,10 @@
  * - the WebAssembly path (a child process with STAR_TFJS_BACKEND=wasm), when the first was not it;
  * - PyTorch eager (bench/torch_model.py) with as many threads as cores, run by STAR_TORCH_PYTHON or
  *   .tools/llm-venv/bin/python (scripts/setup-llm.sh makes it); skipped with a note when neither exists.
+ * - with --tf-python, Python TensorFlow training the same shape eager, as one graph (tf.function) and
+ *   with XLA (bench/tf_python_model.py, run by .tools/tf-venv/bin/python, which
+ *   scripts/setup-tf-python.sh makes; `npm run bench:tf-ceiling` does both): what TensorFlow's own
+ *   kernels reach here without the JavaScript binding's per-op dispatch.
  * Each prints training tokens/s (full Adam steps), cached sampling tokens/s at batch 256 and at batch
  * 1, and GFLOP/s; then the ratios. The machine may be shared: ratios measured in the same minutes are
  * what compares, and the load average is printed. With --json the last stdout line is one JSON object:
@@ -139,11 +143,26 @@ function measureTorch(python: string, c: ModelConfig, quick: boolean, threads: n
   return lastJson(r.stdout) as Speeds;
 }
 
+interface TfPython {
+  train_tokens_per_s: { eager: number; function: number; xla: number };
+  tensorflow: string;
+}
+
+function measureTfPython(c: ModelConfig, quick: boolean, threads: number): TfPython | string {
+  const python = process.env.STAR_TF_PYTHON ?? join(__dirname, '..', '.tools', 'tf-venv', 'bin', 'python');
+  if (!existsSync(python)) return 'skipped (no .tools/tf-venv; run scripts/setup-tf-python.sh)';
+  const flags = { layers: c.layers, width: c.d_model, heads: c.n_heads, vocab: c.n_vocab, seq: c.seq, batch: BATCH, steps: quick ? 2 : 4, threads };
+  const args = [join(__dirname, 'tf_python_model.py'), ...Object.entries(flags).flatMap(([k, v]) => [`--${k}`, String(v)])];
+  const r = spawnSync(python, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) return `failed (${python}: ${(r.error?.message ?? r.stderr).trim().split('\n').slice(-2).join(' | ')})`;
+  return lastJson(r.stdout) as TfPython;
+}
+
 const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { config: { type: 'string', default: 'configs/model-small.json' }, quick: { type: 'boolean' }, json: { type: 'boolean' }, self: { type: 'boolean' } },
+    options: { config: { type: 'string', default: 'configs/model-small.json' }, quick: { type: 'boolean' }, json: { type: 'boolean' }, self: { type: 'boolean' }, 'tf-python': { type: 'boolean' } },
   });
   const quiet = values.self || values.json;
   const backend = await initBackend(quiet ? () => {} : undefined);
@@ -167,6 +186,7 @@ async function main(): Promise<void> {
   const python = torchPython();
   const torch = python ? measureTorch(python, config, quick, cores) : 'skipped (no venv; run scripts/setup-llm.sh)';
   rows.push([`torch eager (${cores} threads)`, torch]);
+  const tfPython = values['tf-python'] ? measureTfPython(config, quick, cores) : undefined;
 
   console.log(`training: batch ${BATCH} x ${config.seq} tokens, full Adam steps (${(trainFlops / 1e6).toFixed(2)} MFLOP/token); ` +
     `cached sampling: prompt ~20 tokens, ${GEN} generated, temperature 0.01, top-p 0.9`);
@@ -176,6 +196,12 @@ async function main(): Promise<void> {
     if (typeof s === 'string') console.log(`  ${label.padEnd(40)} ${s}`);
     else console.log(`  ${label.padEnd(40)} ${cell(s.train_tokens_per_s, trainFlops)}   ${cell(s.sample_b256_tokens_per_s, sampleFlops)}   ${cell(s.sample_b1_tokens_per_s, sampleFlops)}`);
   }
+  if (typeof tfPython === 'string') console.log(`  ${'python tensorflow'.padEnd(40)} ${tfPython}`);
+  else if (tfPython) {
+    for (const [mode, v] of Object.entries(tfPython.train_tokens_per_s)) {
+      console.log(`  ${`python tensorflow ${tfPython.tensorflow} ${mode}`.padEnd(40)} ${cell(v, trainFlops)}   (training only)`);
+    }
+  }
   const ours = rows[0][1] as Speeds;
   const ratio = (label: string, other: Speeds | string) => {
     if (typeof other === 'string') return;
@@ -184,6 +210,11 @@ async function main(): Promise<void> {
   };
   if (rows.length > 2) ratio('wasm path', rows[1][1]);
   ratio('torch eager', torch);
+  if (tfPython && typeof tfPython !== 'string' && typeof torch !== 'string') {
+    const t = tfPython.train_tokens_per_s;
+    const r = (v: number) => `${(v / torch.train_tokens_per_s).toFixed(2)}x`;
+    console.log(`  python tensorflow / torch eager, training: eager ${r(t.eager)}, graph ${r(t.function)}, XLA ${r(t.xla)}`);
+  }
   console.log(`load average at end: ${load()}`);
   if (values.json) {
     const pick = (s: Speeds) => ({ train_tokens_per_s: s.train_tokens_per_s, sample_b256_tokens_per_s: s.sample_b256_tokens_per_s, sample_b1_tokens_per_s: s.sample_b1_tokens_per_s });
