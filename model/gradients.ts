@@ -34,7 +34,10 @@ export function gradientSum(c: ModelConfig, tokenizer: Tokenizer, names: string[
   let tokens = 0;
   for (const m of mask) tokens += m;
   const { value, grads } = tf.tidy(() => {
-    const targetOneHot = tf.oneHot(tf.tensor1d(targets, 'int32'), c.n_vocab) as tf.Tensor2D;
+    // Cast once: the loss multiplies and subtracts it with float logits, and each use of an int32
+    // one-hot would cast [N, V] again. (oneHot's own dtype argument is ignored by the WebAssembly
+    // kernel, which then writes integer bits into a float buffer.)
+    const targetOneHot = tf.cast(tf.oneHot(tf.tensor1d(targets, 'int32'), c.n_vocab), 'float32') as tf.Tensor2D;
     const maskT = tf.tensor1d(mask);
     const f = (...ws: tf.Tensor[]) => {
       const named: WeightTensors = {};

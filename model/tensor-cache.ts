@@ -169,13 +169,7 @@ function embed(w: DecodeWeights, ids: Int32Array, positions: Int32Array, D: numb
 
 /** Layer norm of a zero-mean x [N, D] without gain and bias (folded into the next matrix). */
 function normalize(x: tf.Tensor): tf.Tensor {
-  return e.mul(x, e.rsqrt(e.add(e.mean(e.square(x), -1), epsilon())));
-}
-
-let eps: tf.Tensor | undefined;
-function epsilon(): tf.Tensor {
-  if (!eps || eps.isDisposed) eps = tf.keep(tf.scalar(LN_EPS));
-  return eps;
+  return e.mul(x, e.rsqrt(e.add(e.mean(e.square(x), -1), e.scalar(LN_EPS))));
 }
 
 const affine = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => e.biasAdd(e.matMul(x, w), b);

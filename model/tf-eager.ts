@@ -63,6 +63,17 @@ function ints(values: number[], scalar = false): tf.Tensor {
   return t;
 }
 
+/** A float32 scalar kept for the life of the process (epsilons, scales), like `ints`. */
+export function scalar(value: number): tf.Tensor {
+  const key = `f${value}`;
+  let t = constants.get(key);
+  if (!t || t.isDisposed) {
+    t = tf.keep(tf.scalar(value, 'float32'));
+    constants.set(key, t);
+  }
+  return t;
+}
+
 function unary(name: string, x: tf.Tensor): tf.Tensor {
   const b = backend();
   return b.executeSingleOutput(name, [type(b, 'T')], [x]);
@@ -146,6 +157,7 @@ export function gather(x: tf.Tensor, indices: tf.Tensor, axis: number): tf.Tenso
 }
 
 export const mul = (x: tf.Tensor, y: tf.Tensor) => binary('Mul', x, y);
+export const sub = (x: tf.Tensor, y: tf.Tensor) => binary('Sub', x, y);
 export const square = (x: tf.Tensor) => unary('Square', x);
 export const rsqrt = (x: tf.Tensor) => unary('Rsqrt', x);
 
@@ -175,14 +187,5 @@ export function writeRowsInPlace(x: tf.Tensor, rows: tf.Tensor, values: tf.Tenso
 /** A float32 tensor of zeros in a buffer of its own (safe to write in place). */
 export function zeros(shape: number[]): tf.Tensor {
   const b = backend();
-  return b.executeSingleOutput('Fill', [type(b, 'T'), type(b, 'index_type', 'int32')], [ints(shape), zeroScalar()]);
-}
-
-function zeroScalar(): tf.Tensor {
-  let t = constants.get('zero');
-  if (!t || t.isDisposed) {
-    t = tf.keep(tf.scalar(0, 'float32'));
-    constants.set('zero', t);
-  }
-  return t;
+  return b.executeSingleOutput('Fill', [type(b, 'T'), type(b, 'index_type', 'int32')], [ints(shape), scalar(0)]);
 }

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from './config';
 import { attentionForward, causalAttention, causalBias } from './attention';
 import { attendCached, createCache, storeKeysValues, type KvCache } from './kv-cache';
-import { dense, embedTokens, formulation, layerNorm } from './ops';
+import { nativeCausalAttention } from './native-attention';
+import { dense, embedTokens, formulation, normDense } from './ops';
 
 export type { KvCache } from './kv-cache';
 
@@ -33,16 +34,16 @@ function block(
   attend: (qkv: tf.Tensor2D) => tf.Tensor2D,
 ): tf.Tensor2D {
   const p = `h${l}.`;
-  const a = layerNorm(x, w[`${p}ln1.g`] as tf.Tensor1D, w[`${p}ln1.b`] as tf.Tensor1D);
-  const qkv = dense(a, w[`${p}attn.wqkv`] as tf.Tensor2D, w[`${p}attn.bqkv`] as tf.Tensor1D);
-  x = tf.add(x, dense(attend(qkv), w[`${p}attn.wo`] as tf.Tensor2D, w[`${p}attn.bo`] as tf.Tensor1D));
-  const m = layerNorm(x, w[`${p}ln2.g`] as tf.Tensor1D, w[`${p}ln2.b`] as tf.Tensor1D);
-  const hidden = dense(m, w[`${p}mlp.w1`] as tf.Tensor2D, w[`${p}mlp.b1`] as tf.Tensor1D, true);
-  return tf.add(x, dense(hidden, w[`${p}mlp.w2`] as tf.Tensor2D, w[`${p}mlp.b2`] as tf.Tensor1D));
+  const v1 = (name: string) => w[`${p}${name}`] as tf.Tensor1D;
+  const m2 = (name: string) => w[`${p}${name}`] as tf.Tensor2D;
+  const qkv = normDense(x, v1('ln1.g'), v1('ln1.b'), m2('attn.wqkv'), v1('attn.bqkv'));
+  x = tf.add(x, dense(attend(qkv), m2('attn.wo'), v1('attn.bo')));
+  const hidden = normDense(x, v1('ln2.g'), v1('ln2.b'), m2('mlp.w1'), v1('mlp.b1'), true);
+  return tf.add(x, dense(hidden, m2('mlp.w2'), v1('mlp.b2')));
 }
 
 function head(w: WeightTensors, x: tf.Tensor2D): tf.Tensor2D {
-  return dense(layerNorm(x, w['lnf.g'] as tf.Tensor1D, w['lnf.b'] as tf.Tensor1D), w['head'] as tf.Tensor2D);
+  return normDense(x, w['lnf.g'] as tf.Tensor1D, w['lnf.b'] as tf.Tensor1D, w['head'] as tf.Tensor2D);
 }
 
 /** Training forward pass: ids [B*T] (rows of T) -> logits [B*T, V]. */
@@ -51,7 +52,13 @@ export function trainingLogits(c: ModelConfig, w: WeightTensors, ids: Int32Array
   const positions = tf.slice(w['wpe'], [0, 0], [len, c.d_model]);
   let x = tf.reshape(tf.add(tf.reshape(tokens, [batch, len, c.d_model]), positions), [batch * len, c.d_model]) as tf.Tensor2D;
   const shape = { batch, len, heads: c.n_heads, dModel: c.d_model };
-  const attend = formulation() === 'host' ? (qkv: tf.Tensor2D) => causalAttention(qkv, shape) : (qkv: tf.Tensor2D) => batchedAttention(c, qkv, batch, len);
+  const mode = formulation();
+  const attend =
+    mode === 'host'
+      ? (qkv: tf.Tensor2D) => causalAttention(qkv, shape)
+      : mode === 'native'
+        ? (qkv: tf.Tensor2D) => nativeCausalAttention(qkv, batch, len, c.n_heads)
+        : (qkv: tf.Tensor2D) => batchedAttention(c, qkv, batch, len);
   for (let l = 0; l < c.layers; l++) x = block(c, w, l, x, attend);
   return head(w, x);
 }
