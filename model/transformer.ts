@@ -11,9 +11,9 @@ export type { KvCache } from './kv-cache';
 export type WeightTensors = Record<string, tf.Tensor>;
 
 /**
- * Causal multi-head attention the plain tfjs way (4-D transposes, batched matmuls): what native
- * TensorFlow runs fast, the baseline `bench/model.ts` measures against, and the formulation the
- * gradient test checks `causalAttention` with. qkv [B*T, 3D] (all heads' q, then k, then v) -> [B*T, D].
+ * Causal multi-head attention the plain tfjs way (4-D transposes, batched matmuls, tfjs's autodiff):
+ * the 'plain' formulation, which the gradient test checks `causalAttention` (WebAssembly) and
+ * `nativeCausalAttention` (TensorFlow) with. qkv [B*T, 3D] (all heads' q, then k, then v) -> [B*T, D].
  */
 function batchedAttention(c: ModelConfig, qkv: tf.Tensor2D, batch: number, len: number): tf.Tensor2D {
   const h = c.n_heads;
