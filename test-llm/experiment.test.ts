@@ -10,8 +10,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { describe, it } from 'node:test';
 import { arithmeticProblems, arithmeticWorkedExample, joinSavedExamples } from '../core';
 import { servedCheckpoint } from '../host/served-checkpoint';
 import { llmPython, makeTinyLm, ROOT } from '../scripts/make-tiny-lm';
@@ -21,17 +20,14 @@ import { iterationLayout } from '../contracts/layout';
 import type { IterationMetrics } from '../contracts/metrics';
 import { starExperiment } from '../workflows/star-experiment';
 import { waitUntil } from '../test/distributed/helpers/processes';
-import { startDevServer, startWorker, uniqueExperiment, type RunningWorker } from '../test/helpers/temporal';
-import { startProjectHost } from './helpers/project-host';
+import { uniqueExperiment } from '../test/helpers/temporal';
+import { projectHostSuite } from './helpers/project-host';
 import { scratchDir } from '../test/workflows/fixtures/experiment-input';
 import { presetCommandTemplate, presetField } from './helpers/trainer-command';
 
 const python = llmPython();
 
 void describe('a 2-iteration experiment on a real Hugging Face model, trained and served on a host', { timeout: 30 * 60_000 }, () => {
-  let env: TestWorkflowEnvironment;
-  let worker: RunningWorker;
-  let host: { stop(): Promise<void> };
   const dir = scratchDir('llm-exp');
   const tiny = join(dir, 'tiny-lm');
   const root = join(dir, 'runs');
@@ -39,18 +35,12 @@ void describe('a 2-iteration experiment on a real Hugging Face model, trained an
   const stateDir = join(dir, 'host-state');
   const hostEnv = { ...process.env, HF_HUB_OFFLINE: '1', OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? '1' };
 
-  before(async () => {
-    assert.ok(existsSync(python), `${python} does not exist: run \`bash scripts/setup-llm.sh\` (npm run test:llm does)`);
-    makeTinyLm(tiny);
-    env = await startDevServer();
-    worker = await startWorker(env);
-    host = await startProjectHost(env, dir, hostName, hostEnv);
-  });
-
-  after(async () => {
-    await host?.stop();
-    await worker?.stop();
-    await env?.teardown();
+  const suite = projectHostSuite(dir, hostName, {
+    environment: hostEnv,
+    prepare: () => {
+      assert.ok(existsSync(python), `${python} does not exist: run \`bash scripts/setup-llm.sh\` (npm run test:llm does)`);
+      makeTinyLm(tiny);
+    },
   });
 
   /** The preset's base config with settings a 150k-parameter model takes a few steps of without fuss. */
@@ -106,7 +96,7 @@ void describe('a 2-iteration experiment on a real Hugging Face model, trained an
       inferenceBatchPrompts: presetField('gsm-hf', 'inferenceBatchPrompts'),
       inferenceConcurrency: 2,
     };
-    const handle = await env.client.workflow.start(starExperiment, { taskQueue: worker.taskQueue, workflowId: exp, args: [input] });
+    const handle = await suite.env.client.workflow.start(starExperiment, { taskQueue: suite.worker.taskQueue, workflowId: exp, args: [input] });
     const result = await handle.result();
     assert.equal(result.outcome, 'finished', JSON.stringify(result));
     if (result.outcome !== 'finished') return;

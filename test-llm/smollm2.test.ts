@@ -13,7 +13,6 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { findFreePort } from '../cli/ports';
 import { expandServeCommand } from '../contracts/command-templates';
 import { servedCheckpoint } from '../host/served-checkpoint';
@@ -28,8 +27,8 @@ import { iterationLayout } from '../contracts/layout';
 import type { IterationMetrics } from '../contracts/metrics';
 import { starExperiment } from '../workflows/star-experiment';
 import { waitUntil } from '../test/distributed/helpers/processes';
-import { startDevServer, startWorker, uniqueExperiment, type RunningWorker } from '../test/helpers/temporal';
-import { startProjectHost } from './helpers/project-host';
+import { uniqueExperiment } from '../test/helpers/temporal';
+import { projectHostSuite } from './helpers/project-host';
 import { scratchDir } from '../test/workflows/fixtures/experiment-input';
 
 const PRESET = JSON.parse(readFileSync(join(ROOT, 'configs', 'presets', 'arithmetic-smollm2.json'), 'utf8')) as ExperimentInput & { serveCommandTemplate: string };
@@ -101,25 +100,11 @@ void describe('SmolLM2-135M-Instruct through llama.cpp, as the -smollm2 presets 
   });
 
   void describe('the arithmetic-smollm2 preset: the base model evaluated by a real experiment', () => {
-    let env: TestWorkflowEnvironment;
-    let worker: RunningWorker;
-    let host: { stop(): Promise<void> };
     const dir = scratchDir('smollm2');
     const root = join(dir, 'runs');
     const hostName = `smollm2-${process.pid}`;
     const stateDir = join(dir, 'host-state');
-
-    before(async () => {
-      env = await startDevServer();
-      worker = await startWorker(env);
-      host = await startProjectHost(env, dir, hostName);
-    });
-
-    after(async () => {
-      await host?.stop();
-      await worker?.stop();
-      await env?.teardown();
-    });
+    const suite = projectHostSuite(dir, hostName);
 
     void it('writes the base row from llama.cpp completions, checked by the arithmetic answer checking', async () => {
       const exp = uniqueExperiment('smol');
@@ -132,7 +117,7 @@ void describe('SmolLM2-135M-Instruct through llama.cpp, as the -smollm2 presets 
         hosts: [hostName],
         arithmetic: { ...PRESET.arithmetic, devDigits: [1], devPerDigit: 3 },
       };
-      const handle = await env.client.workflow.start(starExperiment, { taskQueue: worker.taskQueue, workflowId: exp, args: [input] });
+      const handle = await suite.env.client.workflow.start(starExperiment, { taskQueue: suite.worker.taskQueue, workflowId: exp, args: [input] });
       const result = await handle.result();
       assert.equal(result.outcome, 'finished', JSON.stringify(result));
       if (result.outcome !== 'finished') return;
@@ -154,28 +139,17 @@ void describe('SmolLM2-135M-Instruct through llama.cpp, as the -smollm2 presets 
     });
   });
   void describe('the commonsenseqa-smollm2-star preset: one STaR iteration on SmolLM2', { skip: skipStar }, () => {
-    let env: TestWorkflowEnvironment;
-    let worker: RunningWorker;
-    let host: { stop(): Promise<void> };
     let hfModel = '';
     const dir = scratchDir('smollm2-star');
     const root = join(dir, 'runs');
     const hostName = `smollm2-star-${process.pid}`;
-
-    before(async () => {
-      // The dequantised folder (safetensors for the trainer, model.gguf for llama.cpp); ~25 s the first time.
-      const made = spawnSync('bash', [join(ROOT, 'scripts', 'smollm2-hf.sh')], { encoding: 'utf8' });
-      assert.equal(made.status, 0, `scripts/smollm2-hf.sh failed:\n${made.stderr}`);
-      hfModel = made.stdout.trim();
-      env = await startDevServer();
-      worker = await startWorker(env);
-      host = await startProjectHost(env, dir, hostName);
-    });
-
-    after(async () => {
-      await host?.stop();
-      await worker?.stop();
-      await env?.teardown();
+    const suite = projectHostSuite(dir, hostName, {
+      prepare: () => {
+        // The dequantised folder (safetensors for the trainer, model.gguf for llama.cpp); ~25 s the first time.
+        const made = spawnSync('bash', [join(ROOT, 'scripts', 'smollm2-hf.sh')], { encoding: 'utf8' });
+        assert.equal(made.status, 0, `scripts/smollm2-hf.sh failed:\n${made.stderr}`);
+        hfModel = made.stdout.trim();
+      },
     });
 
     void it('fine-tunes the base with LoRA on what was kept, converts step_N to GGUF, and evaluates the converted model', async () => {
@@ -194,7 +168,7 @@ void describe('SmolLM2-135M-Instruct through llama.cpp, as the -smollm2 presets 
         nDevSamples: 4,
         baseEpochs: 4,
       };
-      const handle = await env.client.workflow.start(starExperiment, { taskQueue: worker.taskQueue, workflowId: exp, args: [input] });
+      const handle = await suite.env.client.workflow.start(starExperiment, { taskQueue: suite.worker.taskQueue, workflowId: exp, args: [input] });
       const result = await handle.result();
       assert.equal(result.outcome, 'finished', JSON.stringify(result));
       if (result.outcome !== 'finished') return;
