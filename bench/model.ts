@@ -134,13 +134,21 @@ function torchPython(): string | undefined {
   return existsSync(venv) ? venv : undefined;
 }
 
-function measureTorch(python: string, c: ModelConfig, quick: boolean, threads: number): Speeds | string {
-  const script = join(__dirname, 'torch_model.py');
-  const flags = { layers: c.layers, width: c.d_model, heads: c.n_heads, vocab: c.n_vocab, seq: c.seq, batch: BATCH, steps: quick ? 2 : 4, gen: GEN, threads };
-  const args = [script, ...Object.entries(flags).flatMap(([k, v]) => [`--${k}`, String(v)])];
+/** The model's shape and the training workload as the Python benchmarks take them (--name value). */
+const shapeFlags = (c: ModelConfig, quick: boolean, threads: number) => ({
+  layers: c.layers, width: c.d_model, heads: c.n_heads, vocab: c.n_vocab, seq: c.seq, batch: BATCH, steps: quick ? 2 : 4, threads,
+});
+
+/** Runs bench/`script` with `python`: its last stdout line parsed, or why it failed. */
+function runPythonBench<T>(python: string, script: string, flags: Record<string, number>): T | string {
+  const args = [join(__dirname, script), ...Object.entries(flags).flatMap(([k, v]) => [`--${k}`, String(v)])];
   const r = spawnSync(python, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) return `failed (${python}: ${(r.error?.message ?? r.stderr).trim().split('\n').slice(-2).join(' | ')})`;
-  return lastJson(r.stdout) as Speeds;
+  return lastJson(r.stdout) as T;
+}
+
+function measureTorch(python: string, c: ModelConfig, quick: boolean, threads: number): Speeds | string {
+  return runPythonBench<Speeds>(python, 'torch_model.py', { ...shapeFlags(c, quick, threads), gen: GEN });
 }
 
 interface TfPython {
@@ -151,11 +159,7 @@ interface TfPython {
 function measureTfPython(c: ModelConfig, quick: boolean, threads: number): TfPython | string {
   const python = process.env.STAR_TF_PYTHON ?? join(__dirname, '..', '.tools', 'tf-venv', 'bin', 'python');
   if (!existsSync(python)) return 'skipped (no .tools/tf-venv; run scripts/setup-tf-python.sh)';
-  const flags = { layers: c.layers, width: c.d_model, heads: c.n_heads, vocab: c.n_vocab, seq: c.seq, batch: BATCH, steps: quick ? 2 : 4, threads };
-  const args = [join(__dirname, 'tf_python_model.py'), ...Object.entries(flags).flatMap(([k, v]) => [`--${k}`, String(v)])];
-  const r = spawnSync(python, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (r.status !== 0) return `failed (${python}: ${(r.error?.message ?? r.stderr).trim().split('\n').slice(-2).join(' | ')})`;
-  return lastJson(r.stdout) as TfPython;
+  return runPythonBench<TfPython>(python, 'tf_python_model.py', shapeFlags(c, quick, threads));
 }
 
 const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
