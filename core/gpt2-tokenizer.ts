@@ -21,6 +21,16 @@ interface Gpt2State {
   cache: Map<string, number[]>;
 }
 
+/**
+ * r50k_base's split pattern with `\s` read as the tokenizer's regex engine reads it: Unicode
+ * White_Space, which holds U+0085 and not U+FEFF. JavaScript's `\s` is the other way round for
+ * exactly these two code points, so `"a \x85b"` and `"x \ufeffy"` split differently from
+ * GPT2TokenizerFast without this.
+ */
+export function gpt2SplitPattern(patStr: string): string {
+  return patStr.replaceAll('\\s', '\\p{White_Space}').replaceAll('\\S', '\\P{White_Space}');
+}
+
 let state: Gpt2State | undefined;
 function getState(): Gpt2State {
   if (!state) {
@@ -28,7 +38,10 @@ function getState(): Gpt2State {
     // module resolution does not read for types; Node's require does at run time.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const ranks = require('js-tiktoken/ranks/r50k_base') as TiktokenBPE;
-    state = { encoding: new Tiktoken(ranks), split: new RegExp(ranks.pat_str, 'gu'), cache: new Map() };
+    // js-tiktoken splits with the pattern it is given: give it the corrected one too, so a piece
+    // is never split again by the other reading of `\s`.
+    const patStr = gpt2SplitPattern(ranks.pat_str);
+    state = { encoding: new Tiktoken({ ...ranks, pat_str: patStr }), split: new RegExp(patStr, 'gu'), cache: new Map() };
   }
   return state;
 }

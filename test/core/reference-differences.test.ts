@@ -239,3 +239,10 @@ void describe('kept: shuffles', () => {
     assert.deepEqual(order, ['e', 'a', 'd', 'b']);
   });
 });
+
+void describe('matched: GPT-2 pre-tokenisation whitespace', () => {
+  void it("splits U+0085 as whitespace and U+FEFF as not, as GPT2TokenizerFast's pattern does", () => {
+    assert.deepEqual(gpt2Tokenizer.encode('a \x85b'), [64, 220, 126, 227, 65]);
+    assert.deepEqual(gpt2Tokenizer.encode('x \ufeffy'), [87, 27332, 119, 123, 88]);
+  });
+});
