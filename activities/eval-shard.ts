@@ -12,6 +12,7 @@ import { arithmeticKey, shardExamples } from './examples';
 import { asActivity } from './failures';
 import { inputKey, once } from './manifest';
 import { shardSampling } from './shard-sampler';
+import { decodeKey } from './sampling-settings';
 import type { EvalShardResult, ShardInput } from '../contracts/activities';
 
 export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<EvalShardResult> {
@@ -32,6 +33,7 @@ export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<
       // The temperature the pass uses: without evalTemperature, the key finished shards were saved under.
       temperature,
       topP: o.topP,
+      decode: decodeKey(o),
       checkpointUri: input.checkpointUri,
       shard: input.shard,
       shards: input.shards,
@@ -48,7 +50,7 @@ export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<
           chunkSize: deps.chunkSize,
           progress: { pass: 'eval', shard: input.shard, shards: input.shards },
           run: (start, end, onProgress) =>
-            runEvalPass({ task, examples: examples.slice(start, end), fewShot, sample, options: { direct: o.direct, noPrompt: o.noPrompt, seed: o.seed }, onProgress }),
+            runEvalPass({ task, examples: examples.slice(start, end), fewShot, sample, options: { direct: o.direct, noPrompt: o.noPrompt, seed: o.seed, cleanUpTokenizationSpaces: o.cleanUpTokenizationSpaces }, onProgress }),
         }),
         { task, examples, fewShots: [fewShot], direct: o.direct },
       );

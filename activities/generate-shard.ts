@@ -4,7 +4,7 @@
  * on. Writes `{kept, counts}` to its output URI, then its manifest.
  */
 import type { ClassCounts } from '../core/accuracy';
-import { commandVerifier, samplingSettings } from './sampling-settings';
+import { commandVerifier, decodeKey, samplingSettings } from './sampling-settings';
 import { mergeGenerationResults, runGenerationPass, type GenerationOptions, type GenerationResult, type SamplingCounts } from '../core/rationale-selection';
 import { noPromptForGeneration } from '../core/prompt';
 import { iterationSeed } from '../core/train-sample';
@@ -40,6 +40,7 @@ export function generationSettings(input: ShardInput) {
     temperature: o.temperature,
     topP: o.topP,
     sampling: samplingSettings(o),
+    decode: decodeKey(o),
     checkpointUri: input.checkpointUri,
   };
 }
@@ -62,6 +63,7 @@ export function generationPassOptions(options: ExperimentOptions, iteration: num
     keepPerQuestion: options.keepPerQuestion,
     dedup: options.dedup,
     rationalizeOnlyIfAllFail: options.rationalizeOnlyIfAllFail,
+    cleanUpTokenizationSpaces: options.cleanUpTokenizationSpaces,
   };
 }
 

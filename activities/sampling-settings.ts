@@ -24,6 +24,15 @@ export function samplingSettings(o: ExperimentOptions) {
 }
 
 /**
+ * How continuations are read, for the manifest digest: `clean-up` since the reference's clean-up of
+ * spaces before punctuation is applied (shards saved before it read raw text, and are not reused);
+ * undefined with it off, which is how every shard read before.
+ */
+export function decodeKey(o: ExperimentOptions): 'clean-up' | undefined {
+  return o.cleanUpTokenizationSpaces ? 'clean-up' : undefined;
+}
+
+/**
  * The `command` verifier over the experiment's verifierCommand, or undefined for the task's checker.
  * It heartbeats while the program runs: a verifier may take longer than the heartbeat timeout.
  */

@@ -127,6 +127,11 @@ const inputSchema = z
     /** The dev eval's temperature (`temperature` when absent): sample k rationales hot, judge the model near-greedy. */
     evalTemperature: num(z.number().min(0)).optional(),
     topP: num(z.number().gt(0).max(1)).default(0.9),
+    /**
+     * Read every continuation through transformers' clean-up of spaces before punctuation (` (e) .` is
+     * read ` (e).`), as the reference's decode did; off for a tokenizer that never cleaned up.
+     */
+    cleanUpTokenizationSpaces: flag(true),
 
     // Several rationales per question, a verifier, early stopping; the defaults are STaR's pass.
     /** k: rationales sampled per train question in one generation pass (use a temperature above 0 for k > 1). */

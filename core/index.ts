@@ -5,6 +5,7 @@ export * from './base-config';
 export * from './command-line';
 export * from './copy-files';
 export * from './crc32c';
+export * from './decode-cleanup';
 export * from './example';
 export * from './few-shot';
 export * from './gpt2-tokenizer';

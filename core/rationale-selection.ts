@@ -4,6 +4,7 @@ import { failureRank, sampleFailures, trimmedOutput, type FailedExample } from '
 import { buildPrompt } from './prompt';
 import { keyedSeed, keyedUnit } from './prng';
 import { cutAtEndOfText } from './output-lines';
+import { cleanUpTokenization } from './decode-cleanup';
 import { keepDistinct, type DedupMode } from './sample-dedup';
 import { END_OF_TEXT } from './tokenizer';
 import { BadInputError } from './errors';
@@ -44,6 +45,14 @@ export interface GenerationOptions {
   dedup?: DedupMode;
   /** Hint only questions where every plain sample failed (default true); else each failed sample gets a hinted retry. */
   rationalizeOnlyIfAllFail?: boolean;
+  /** Read continuations through transformers' clean-up of spaces before punctuation, as the reference did (default true; core/decode-cleanup.ts). */
+  cleanUpTokenizationSpaces?: boolean;
+}
+
+/** The sampler whose continuations read as the reference's decode gave them to its checkers: cleaned up unless turned off. */
+function decodedAsReference(sample: Sampler, cleanUp: boolean | undefined): Sampler {
+  if (cleanUp === false) return sample;
+  return async (requests, onProgress) => (await sample(requests, onProgress)).map(cleanUpTokenization);
 }
 
 /** One sample as a verifier sees it: `id` names the sample (`{example id}#{sample index}`, `#h…` for hinted ones). */
@@ -196,7 +205,8 @@ async function judge(input: GenerationPassInput, draws: Draw[], outputs: string[
  */
 export async function runGenerationPass(input: GenerationPassInput): Promise<GenerationResult> {
   checkOptions(input);
-  const { task, examples, fewShot, sample, options } = input;
+  const { task, examples, fewShot, options } = input;
+  const sample = decodedAsReference(input.sample, options.cleanUpTokenizationSpaces);
   const k = options.samplesPerQuestion ?? 1;
   const cap = options.keepPerQuestion ?? 1;
   const dedup = options.dedup ?? 'exact';
@@ -305,13 +315,14 @@ export interface EvalPassInput {
   /** The plain prompt (a `FewShotPrompts` is accepted too; its `plain` part is used). */
   fewShot: string[] | FewShotPrompts;
   sample: Sampler;
-  options: { direct: boolean; noPrompt: boolean; seed: number };
+  options: { direct: boolean; noPrompt: boolean; seed: number; cleanUpTokenizationSpaces?: boolean };
   onProgress?: (done: number) => void;
 }
 
 /** Accuracy of a model on (a shard of) the dev split: plain prompt, no hints, nothing saved. */
 export async function runEvalPass(input: EvalPassInput): Promise<ClassCounts> {
-  const { task, examples, sample, options } = input;
+  const { task, examples, options } = input;
+  const sample = decodedAsReference(input.sample, options.cleanUpTokenizationSpaces);
   const fewShot = Array.isArray(input.fewShot) ? input.fewShot : input.fewShot.plain;
   const outputs = await sample(
     examples.map((example) => ({

@@ -168,7 +168,7 @@ void describe('generation pass', () => {
   void it('keeps arithmetic scratchpads up to the answer line', async () => {
     const problem = arithmeticExample('29', '57', 'a1');
     const scratch: Sampler = async (requests) => requests.map(() => `${arithmeticTarget(problem.question)}\n\nInput:\n1 + 2`);
-    const result = await runGenerationPass({ task: arithmeticTask, examples: [problem], fewShot: { plain: [], answerKey: [] }, sample: scratch, options: base });
+    const result = await runGenerationPass({ task: arithmeticTask, examples: [problem], fewShot: { plain: [], answerKey: [] }, sample: scratch, options: { ...base, cleanUpTokenizationSpaces: false } });
     assert.equal(result.kept[0]?.text, `Input:\n2 9 + 5 7\nTarget:${arithmeticTarget(problem.question)}<|endoftext|>`);
     assert.deepEqual(result.counts, { '2': { correct: 1, total: 1 } });
   });

@@ -10,9 +10,11 @@ import {
   arithmeticExample,
   checkArithmetic,
   checkGsm,
+  cleanUpTokenization,
   countExamples,
   createArithmeticTask,
   createGsmTask,
+  getTask,
   DEFAULT_GROWTH,
   gpt2Tokenizer,
   readIndexEntries,
@@ -111,7 +113,6 @@ void describe('matched: records', () => {
 void describe('matched: few_shot_train with no_prompt', () => {
   void it('keeps the leading blank line of every saved example, the first one included', async () => {
     const cqa: Example[] = ['a', 'b'].map((q) => ({ id: q, answer: 'A', cls: 'commonsenseqa', hint: 'A', question: q, choices: [{ label: 'A', text: 'x' }] }));
-    const { getTask } = await import('../../core');
     const sample: Sampler = async (requests) => requests.map(() => ` x (a).${EOT}`);
     const { kept } = await runGenerationPass({
       task: getTask('commonsenseqa'),
@@ -244,5 +245,58 @@ void describe('matched: GPT-2 pre-tokenisation whitespace', () => {
   void it("splits U+0085 as whitespace and U+FEFF as not, as GPT2TokenizerFast's pattern does", () => {
     assert.deepEqual(gpt2Tokenizer.encode('a \x85b'), [64, 220, 126, 227, 65]);
     assert.deepEqual(gpt2Tokenizer.encode('x \ufeffy'), [87, 27332, 119, 123, 88]);
+  });
+});
+
+void describe('matched: decoding cleans up spaces before punctuation', () => {
+  const cqa: Example = { id: 'cqa-0', answer: 'E', cls: 'commonsenseqa', hint: 'E', question: 'q', choices: [{ label: 'E', text: 'x' }] };
+  const ids = [1406, 262, 3280, 318, 357, 68, 8, 764];
+
+  void it("reads ids ending ' (e) .' as the reference's decode does: ' So the answer is (e).', answer e", async () => {
+    assert.equal(gpt2Tokenizer.decode(ids), ' So the answer is (e) .');
+    assert.equal(cleanUpTokenization(gpt2Tokenizer.decode(ids)), ' So the answer is (e).');
+    const sample: Sampler = async (requests) => requests.map(() => gpt2Tokenizer.decode(ids));
+    const counts = await runEvalPass({ task: getTask('commonsenseqa'), examples: [cqa], fewShot: [], sample, options: { direct: false, noPrompt: true, seed: 0 } });
+    assert.deepEqual(counts.commonsenseqa, { correct: 1, total: 1 });
+  });
+
+  void it('saves the cleaned gsm rationale: " The cost is.5 dollars.\\n####.5"', async () => {
+    const gsm: Example = { id: 'gsm-train-0', answer: '.5', cls: 'gsm', hint: '.5', question: 'Q', solution: 'x\n#### .5' };
+    const sample: Sampler = async (requests) => requests.map(() => ` The cost is .5 dollars .\n#### .5${EOT}`);
+    const { kept } = await runGenerationPass({
+      task: createGsmTask(),
+      examples: [gsm],
+      fewShot: { plain: [], answerKey: [] },
+      sample,
+      options: { rationalize: false, pRationalization: 1, pShowHintSave: 0, direct: false, noPrompt: true, fewShotTrain: false, seed: 0 },
+    });
+    assert.deepEqual(kept.map((k) => k.text), [`Q: Q\nA: The cost is.5 dollars.\n####.5${EOT}`]);
+  });
+
+  void it("replaces transformers' ten patterns in its order, and nothing else", () => {
+    assert.equal(cleanUpTokenization("a . b ? c ! d , e ' f do n't I 'm it 's we 've they 're ( g ) : h"), "a. b? c! d, e'f don't I'm it's we've they're ( g ) : h");
+    assert.equal(cleanUpTokenization('  .'), ' .', 'one pass, as str.replace');
+  });
+
+  void it('can be turned off (cleanUpTokenizationSpaces: false) for a tokenizer that never cleaned up', async () => {
+    const sample: Sampler = async (requests) => requests.map(() => gpt2Tokenizer.decode(ids));
+    const counts = await runEvalPass({ task: getTask('commonsenseqa'), examples: [cqa], fewShot: [], sample, options: { direct: false, noPrompt: true, seed: 0, cleanUpTokenizationSpaces: false } });
+    assert.deepEqual(counts.commonsenseqa, { correct: 0, total: 1 });
+  });
+});
+
+void describe('matched: the clean-up reaches arithmetic scratchpads too', () => {
+  void it("saves ' , C:' as ', C:' (what the reference's records hold), the answer line unchanged", async () => {
+    const problem = arithmeticExample('29', '57', 'arith-train-2d-0');
+    const scratch = '\n<scratch>\n2 9 + 5 7 , C: 0\n2 + 5 , 6 C: 1\n, 8 6 C: 0\n0 8 6\n</scratch>\n8 6';
+    const { kept, counts } = await runGenerationPass({
+      task: createArithmeticTask(),
+      examples: [problem],
+      fewShot: { plain: [], answerKey: [] },
+      sample: async (requests) => requests.map(() => `${scratch}${EOT}`),
+      options: { rationalize: false, pRationalization: 1, pShowHintSave: 0, direct: false, noPrompt: false, fewShotTrain: false, seed: 0 },
+    });
+    assert.deepEqual(counts, { '2': { correct: 1, total: 1 } });
+    assert.deepEqual(kept.map((k) => k.text), [`Input:\n2 9 + 5 7\nTarget:\n<scratch>\n2 9 + 5 7, C: 0\n2 + 5, 6 C: 1\n, 8 6 C: 0\n0 8 6\n</scratch>\n8 6${EOT}`]);
   });
 });
