@@ -4,6 +4,7 @@
  */
 import { mergeCounts, type ClassCounts } from '../core/accuracy';
 import { runEvalPass } from '../core/rationale-selection';
+import { promptTokenLimit } from '../core/prompt';
 import { writeJson } from '../storage';
 import { doneUriOf } from '../contracts/layout';
 import { runChunks } from './chunks';
@@ -34,6 +35,7 @@ export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<
       temperature,
       topP: o.topP,
       decode: decodeKey(o),
+      maxPromptTokens: promptTokenLimit(o.noPrompt, o.genLength),
       checkpointUri: input.checkpointUri,
       shard: input.shard,
       shards: input.shards,
@@ -50,7 +52,7 @@ export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<
           chunkSize: deps.chunkSize,
           progress: { pass: 'eval', shard: input.shard, shards: input.shards },
           run: (start, end, onProgress) =>
-            runEvalPass({ task, examples: examples.slice(start, end), fewShot, sample, options: { direct: o.direct, noPrompt: o.noPrompt, seed: o.seed, cleanUpTokenizationSpaces: o.cleanUpTokenizationSpaces }, onProgress }),
+            runEvalPass({ task, examples: examples.slice(start, end), fewShot, sample, options: { direct: o.direct, noPrompt: o.noPrompt, seed: o.seed, cleanUpTokenizationSpaces: o.cleanUpTokenizationSpaces, maxPromptTokens: promptTokenLimit(o.noPrompt, o.genLength) }, onProgress }),
         }),
         { task, examples, fewShots: [fewShot], direct: o.direct },
       );

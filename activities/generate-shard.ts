@@ -6,7 +6,7 @@
 import type { ClassCounts } from '../core/accuracy';
 import { commandVerifier, decodeKey, samplingSettings } from './sampling-settings';
 import { mergeGenerationResults, runGenerationPass, type GenerationOptions, type GenerationResult, type SamplingCounts } from '../core/rationale-selection';
-import { noPromptForGeneration } from '../core/prompt';
+import { noPromptForGeneration, promptTokenLimit } from '../core/prompt';
 import { iterationSeed } from '../core/train-sample';
 import { writeJson } from '../storage';
 import { doneUriOf } from '../contracts/layout';
@@ -41,6 +41,7 @@ export function generationSettings(input: ShardInput) {
     topP: o.topP,
     sampling: samplingSettings(o),
     decode: decodeKey(o),
+    maxPromptTokens: promptTokenLimit(noPromptForGeneration(o.noPrompt, input.iteration), o.genLength),
     checkpointUri: input.checkpointUri,
   };
 }
@@ -64,6 +65,7 @@ export function generationPassOptions(options: ExperimentOptions, iteration: num
     dedup: options.dedup,
     rationalizeOnlyIfAllFail: options.rationalizeOnlyIfAllFail,
     cleanUpTokenizationSpaces: options.cleanUpTokenizationSpaces,
+    maxPromptTokens: promptTokenLimit(noPromptForGeneration(options.noPrompt, iteration), options.genLength),
   };
 }
 

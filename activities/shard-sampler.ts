@@ -4,7 +4,7 @@
  * capacity planning). All give core a `Sampler`; answer checking, chunked saving and resume are the
  * same for all.
  */
-import type { Sampler } from '../core/rationale-selection';
+import type { SampleRequest, Sampler } from '../core/rationale-selection';
 import { apiKeyFromEnv } from '../inference/api-key';
 import { CompletionsClient } from '../inference/completions-client';
 import { servedCheckpoint } from '../host/served-checkpoint';
@@ -18,6 +18,17 @@ import { embeddedSampler } from './sampler';
 import { requireSimulatedCheckpoint } from './simulated-checkpoint';
 import { simulatedSampler, type SampledPass } from './simulated-sampler';
 import type { ShardInput } from '../contracts/activities';
+import { gpt2Tokenizer } from '../core/gpt2-tokenizer';
+import { keepLastTokens } from '../core/prompt';
+
+/**
+ * A server takes text, not ids: a prompt limit is applied here, counted in the reference's GPT-2
+ * tokens (the server's own tokenizer is not known here), by sending the text of the last tokens.
+ */
+export function cutPrompt(request: SampleRequest): SampleRequest {
+  if (request.maxPromptTokens === undefined) return request;
+  return { prompt: keepLastTokens(request.prompt, gpt2Tokenizer, request.maxPromptTokens), seed: request.seed };
+}
 
 export interface ShardSampling {
   /**
@@ -97,6 +108,6 @@ export function shardSampling(deps: ActivityDeps, input: ShardInput, modelIterat
     const vars = { experiment: o.experiment, iteration: modelIteration, checkpoint: servedCheckpoint(input.checkpointUri) };
     const model = await resolveModelName(o.inferenceModelTemplate, vars, () => client.models());
     const settings = { model, maxTokens: o.genLength, temperature, topP: o.topP, stop: taskStopStrings(o.task) };
-    return work((requests, onProgress) => client.complete(requests, settings, onProgress));
+    return work((requests, onProgress) => client.complete(requests.map(cutPrompt), settings, onProgress));
   }
 }

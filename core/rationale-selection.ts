@@ -13,6 +13,8 @@ import { BadInputError } from './errors';
 export interface SampleRequest {
   prompt: string;
   seed: number;
+  /** The sampler keeps only the prompt's last this many tokens (core/prompt.ts `promptTokenLimit`). */
+  maxPromptTokens?: number;
 }
 
 /**
@@ -47,6 +49,13 @@ export interface GenerationOptions {
   rationalizeOnlyIfAllFail?: boolean;
   /** Read continuations through transformers' clean-up of spaces before punctuation, as the reference did (default true; core/decode-cleanup.ts). */
   cleanUpTokenizationSpaces?: boolean;
+  /** Prompts are cut to their last this many tokens (the reference's eval_seq under no_prompt; core/prompt.ts). */
+  maxPromptTokens?: number;
+}
+
+/** The request of one sample: the limit is set only when there is one, so requests without it look as they always did. */
+function request(prompt: string, seed: number, maxPromptTokens: number | undefined): SampleRequest {
+  return maxPromptTokens === undefined ? { prompt, seed } : { prompt, seed, maxPromptTokens };
 }
 
 /** The sampler whose continuations read as the reference's decode gave them to its checkers: cleaned up unless turned off. */
@@ -221,10 +230,11 @@ export async function runGenerationPass(input: GenerationPassInput): Promise<Gen
   const plainOutputs = await sample(
     plainDraws.map(({ at, sampleIndex }) => {
       const example = examples[at] as Example;
-      return {
-        prompt: buildPrompt(fewShot.plain, task.context(example, { hint: false }), { noPrompt: options.noPrompt }),
-        seed: sampleSeed(options.seed, example.id, false, sampleIndex),
-      };
+      return request(
+        buildPrompt(fewShot.plain, task.context(example, { hint: false }), { noPrompt: options.noPrompt }),
+        sampleSeed(options.seed, example.id, false, sampleIndex),
+        options.maxPromptTokens,
+      );
     }),
     input.onProgress && ((done) => input.onProgress?.(Math.floor(done / k))),
   );
@@ -262,10 +272,11 @@ export async function runGenerationPass(input: GenerationPassInput): Promise<Gen
     const hintedOutputs = await sample(
       hintedDraws.map(({ at, sampleIndex }) => {
         const example = examples[at] as Example;
-        return {
-          prompt: buildPrompt(fewShot.answerKey, task.context(example, { hint: true }), { noPrompt: options.noPrompt }),
-          seed: sampleSeed(options.seed, example.id, true, sampleIndex),
-        };
+        return request(
+          buildPrompt(fewShot.answerKey, task.context(example, { hint: true }), { noPrompt: options.noPrompt }),
+          sampleSeed(options.seed, example.id, true, sampleIndex),
+          options.maxPromptTokens,
+        );
       }),
       input.onProgress && ((done) => input.onProgress?.(examples.length + done)),
     );
@@ -315,7 +326,7 @@ export interface EvalPassInput {
   /** The plain prompt (a `FewShotPrompts` is accepted too; its `plain` part is used). */
   fewShot: string[] | FewShotPrompts;
   sample: Sampler;
-  options: { direct: boolean; noPrompt: boolean; seed: number; cleanUpTokenizationSpaces?: boolean };
+  options: { direct: boolean; noPrompt: boolean; seed: number; cleanUpTokenizationSpaces?: boolean; maxPromptTokens?: number };
   onProgress?: (done: number) => void;
 }
 
@@ -325,10 +336,9 @@ export async function runEvalPass(input: EvalPassInput): Promise<ClassCounts> {
   const sample = decodedAsReference(input.sample, options.cleanUpTokenizationSpaces);
   const fewShot = Array.isArray(input.fewShot) ? input.fewShot : input.fewShot.plain;
   const outputs = await sample(
-    examples.map((example) => ({
-      prompt: buildPrompt(fewShot, task.context(example, { hint: false }), { noPrompt: options.noPrompt }),
-      seed: sampleSeed(options.seed, example.id),
-    })),
+    examples.map((example) =>
+      request(buildPrompt(fewShot, task.context(example, { hint: false }), { noPrompt: options.noPrompt }), sampleSeed(options.seed, example.id), options.maxPromptTokens),
+    ),
     input.onProgress,
   );
   expectOutputs(outputs, examples.length);

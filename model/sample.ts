@@ -10,6 +10,8 @@ export interface SampleRequest {
   prompt: string;
   /** Seeds this request's own generator: its output does not depend on the other requests. */
   seed: number;
+  /** Keep only the prompt's last this many tokens (besides the model's own limit, seq - genLength). */
+  maxPromptTokens?: number;
 }
 
 export interface SampleOptions {
@@ -77,7 +79,8 @@ async function generate(model: EmbeddedModel, requests: SampleRequest[], options
   const maxPrompt = Math.max(1, c.seq - options.genLength);
   const prompts = requests.map((r) => {
     const ids = tokenizer.encode(r.prompt);
-    return ids.length === 0 ? [tokenizer.eotId] : ids.slice(Math.max(0, ids.length - maxPrompt));
+    const keep = Math.min(maxPrompt, r.maxPromptTokens ?? maxPrompt);
+    return ids.length === 0 ? [tokenizer.eotId] : ids.slice(Math.max(0, ids.length - keep));
   });
   const order = requests.map((_, i) => i).sort((a, b) => prompts[a].length - prompts[b].length || a - b);
   const results = new Array<string>(requests.length);

@@ -17,6 +17,8 @@ import {
   getTask,
   DEFAULT_GROWTH,
   gpt2Tokenizer,
+  keepLastTokens,
+  promptTokenLimit,
   readIndexEntries,
   readRecordsIndex,
   runEvalPass,
@@ -26,13 +28,16 @@ import {
   writeRecords,
   ZeroTrainingStepsError,
   type Example,
+  type GenerationOptions,
+  type SampleRequest,
   type Sampler,
   type Tokenizer,
 } from '../../core';
 import { parseExperimentInput } from '../../contracts/experiment-input';
 import { iterationLayout } from '../../contracts/layout';
 import { generationPassOptions } from '../../activities/generate-shard';
-import { tempDir } from './helpers';
+import { REAL_DATA_DIR, realDataSkip, tempDir } from './helpers';
+import { cutPrompt } from '../../activities/shard-sampler';
 
 const EOT = '<|endoftext|>';
 
@@ -298,5 +303,45 @@ void describe('matched: the clean-up reaches arithmetic scratchpads too', () => 
     });
     assert.deepEqual(counts, { '2': { correct: 1, total: 1 } });
     assert.deepEqual(kept.map((k) => k.text), [`Input:\n2 9 + 5 7\nTarget:\n<scratch>\n2 9 + 5 7, C: 0\n2 + 5, 6 C: 1\n, 8 6 C: 0\n0 8 6\n</scratch>\n8 6${EOT}`]);
+  });
+});
+
+void describe('matched: the no-prompt context length', () => {
+  const sum = arithmeticExample('6', '3', 'arith-train-1d-0');
+  const requestsOf = async (options: GenerationOptions) => {
+    const seen: SampleRequest[] = [];
+    const sample: Sampler = async (requests) => {
+      seen.push(...requests);
+      return requests.map(() => '\n0');
+    };
+    await runGenerationPass({ task: createArithmeticTask(), examples: [sum], fewShot: { plain: [], answerKey: [] }, sample, options });
+    return seen;
+  };
+
+  void it('cuts generation input from iteration 2 on, plain and hinted, and eval input to 128 + gen_length tokens', async () => {
+    const options = parseExperimentInput({ experiment: 'x', task: 'arithmetic', noPrompt: true, rationalize: true, genLength: 96 });
+    assert.ok(options.ok);
+    assert.deepEqual((await requestsOf(generationPassOptions(options.options, 1))).map((r) => r.maxPromptTokens), [undefined, undefined]);
+    assert.deepEqual((await requestsOf(generationPassOptions(options.options, 2))).map((r) => r.maxPromptTokens), [224, 224]);
+    const seen: SampleRequest[] = [];
+    await runEvalPass({ task: createArithmeticTask(), examples: [sum], fewShot: [], sample: async (r) => (seen.push(...r), r.map(() => '\n9')), options: { direct: false, noPrompt: true, seed: 0, maxPromptTokens: promptTokenLimit(true, 96) } });
+    assert.deepEqual(seen.map((r) => r.maxPromptTokens), [224]);
+    assert.equal(promptTokenLimit(false, 96), undefined);
+  });
+
+  void it('sends a server the text of the last GPT-2 tokens: a cut one token in drops "Q" and keeps ": …"', () => {
+    const context = `Q:${' a'.repeat(223)}\nA:`;
+    const total = gpt2Tokenizer.encode(context).length;
+    assert.equal(cutPrompt({ prompt: context, seed: 1, maxPromptTokens: total - 1 }).prompt, context.slice(1));
+    assert.deepEqual(cutPrompt({ prompt: context, seed: 1, maxPromptTokens: total }), { prompt: context, seed: 1 });
+    assert.equal(keepLastTokens(context, gpt2Tokenizer, total - 1), context.slice(1));
+  });
+
+  void it('gsm train row 798, hinted with the whole solution, starts ": Patsy is gearing" as the reference\'s input does', { skip: realDataSkip }, async () => {
+    const examples = await createGsmTask({ hint: 'solution' }).loadSplit(REAL_DATA_DIR, 'train');
+    const row = examples[798] as Example;
+    const context = createGsmTask({ hint: 'solution' }).context(row, { hint: true });
+    assert.ok(context.startsWith('Q: Patsy is gearing'));
+    assert.ok(cutPrompt({ prompt: context, seed: 0, maxPromptTokens: 224 }).prompt.startsWith(': Patsy is gearing'));
   });
 });

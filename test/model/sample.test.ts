@@ -30,6 +30,15 @@ void describe('embedded model sampling', () => {
     model = await loadModel(result.checkpointUri);
   });
 
+  void it('keeps only the last maxPromptTokens tokens of a prompt (the reference\'s eval_seq under no_prompt)', async () => {
+    const tail = 'Input:\n2 9 + 5 7\nTarget:\n';
+    const limit = model.tokenizer.encode(tail).length;
+    const opts = { genLength: 20, temperature: 0.5, topP: 0.9 };
+    const alone = await sample(model, [{ prompt: tail, seed: 3 }], opts);
+    const cut = await sample(model, [{ prompt: `Input:\n1 + 1\nTarget:\n1 1\n${tail}`, seed: 3, maxPromptTokens: limit }], opts);
+    assert.deepEqual(cut, alone);
+  });
+
   void it('decodes greedily the same with and without the key/value cache', async () => {
     const requests = prompts.map((prompt, seed) => ({ prompt, seed }));
     const opts = { genLength: 40, temperature: 0, topP: 1, batchSize: 3 };
