@@ -1,11 +1,15 @@
 /**
  * Before iteration 1: resolves the storage root (so every worker writes to the same absolute place),
  * records the resolved input, and checks what the first steps need — the dataset and the base
- * checkpoint — so a typo fails in seconds, not after an hour of generation. The base trainer config is
- * read by the config step, as the reference's gen_config reads it.
+ * checkpoint — so a typo fails in seconds, not after an hour of generation. It copies the base
+ * trainer config into the experiment as the reference's make_first_config does (`configs/base.json`,
+ * `name` `{exp}_0`, `target_save` the first generation's text); iteration 1's config copies that.
  */
-import { normaliseRoot, writeJson } from '../storage';
-import { experimentLayout } from '../contracts/layout';
+import { exists, normaliseRoot, readJson, writeJson } from '../storage';
+import { firstIterationConfig } from '../core/iteration-config';
+import type { BaseConfig } from '../core/base-config';
+import { experimentLayout, iterationLayout } from '../contracts/layout';
+import type { ExperimentOptions } from '../contracts/experiment-input';
 import type { ActivityDeps } from './deps';
 import { taskFor } from './examples';
 import { asActivity, badInput } from './failures';
@@ -28,12 +32,33 @@ export async function prepareExperiment(_deps: ActivityDeps, input: PrepareExper
     await writeJson(layout.inputJson, options);
     return {
       root,
-      baseConfigUri: normaliseRoot(options.baseConfig),
+      baseConfigUri: await writeFirstConfig(options, root),
       datasetDir,
       trainExamples: train.length,
       devExamples: dev.length,
     };
   }));
+}
+
+/**
+ * The experiment's `configs/base.json` and its URI. A base config that is missing or not a JSON
+ * object is left for the config step to report (it names the field to set), and its URI returned.
+ */
+async function writeFirstConfig(options: ExperimentOptions, root: string): Promise<string> {
+  const given = normaliseRoot(options.baseConfig);
+  if (!(await exists(given))) return given;
+  const base = await readJson<unknown>(given).catch(() => undefined);
+  if (!base || typeof base !== 'object' || Array.isArray(base)) return given;
+  const uri = experimentLayout(root, options.experiment).baseConfig;
+  const first = firstIterationConfig(base as BaseConfig, {
+    task: options.task,
+    experiment: options.experiment,
+    pRationalization: options.pRationalization,
+    gradientAccumulationSteps: options.gradientAccumulationSteps,
+    targetSave: iterationLayout(root, options.experiment, 1).keptText,
+  });
+  await writeJson(uri, first);
+  return uri;
 }
 
 /** A checkpoint directory is complete when its manifest exists (manifests are written last) and parses. */

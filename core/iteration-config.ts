@@ -30,13 +30,15 @@ export interface FirstConfigOptions {
   experiment: string;
   pRationalization: number;
   gradientAccumulationSteps: number;
+  /** Overrides `target_save` (default `{task}/{exp}/{exp}_0/{exp}_0.txt`), e.g. with a storage URI. */
+  targetSave?: string;
 }
 
 /** make_first_config: the base config with `target_save`, `name` `{exp}_0` and the two run settings. */
 export function firstIterationConfig(base: BaseConfig, options: FirstConfigOptions): BaseConfig {
   return {
     ...base,
-    target_save: targetSave(options.task, options.experiment, 0),
+    target_save: options.targetSave ?? targetSave(options.task, options.experiment, 0),
     name: `${options.experiment}_0`,
     p_rationalization: options.pRationalization,
     gradient_accumulation_steps: options.gradientAccumulationSteps,
