@@ -1,8 +1,12 @@
 import { joinUri, readText } from '../storage';
+import { universalNewlines } from './python-text';
 
-/** Few-shot prompt files are split on blank lines, exactly as the reference does (`read().split("\n\n")`). */
+/**
+ * Few-shot prompt files are split on blank lines, exactly as the reference does (`read().split("\n\n")`),
+ * after reading newlines as its text-mode `open` does: `\r\n` and a lone `\r` become `\n`.
+ */
 export function splitPromptFile(text: string): string[] {
-  return text.split('\n\n');
+  return universalNewlines(text).split('\n\n');
 }
 
 /** The reference's prompt file name for a variant. */

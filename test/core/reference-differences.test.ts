@@ -23,6 +23,7 @@ import {
   readRecordsIndex,
   runEvalPass,
   runGenerationPass,
+  splitPromptFile,
   splitSavedText,
   totalSteps,
   writeRecords,
@@ -343,5 +344,13 @@ void describe('matched: the no-prompt context length', () => {
     const context = createGsmTask({ hint: 'solution' }).context(row, { hint: true });
     assert.ok(context.startsWith('Q: Patsy is gearing'));
     assert.ok(cutPrompt({ prompt: context, seed: 0, maxPromptTokens: 224 }).prompt.startsWith(': Patsy is gearing'));
+  });
+});
+
+void describe('matched: CRLF prompt files', () => {
+  void it('splits a \\r\\n prompt file into its prompts, as text mode reads it', () => {
+    assert.deepEqual(splitPromptFile('Q: a\r\nA: b\r\n\r\nQ: c\r\nA: d'), ['Q: a\nA: b', 'Q: c\nA: d']);
+    const seven = Array.from({ length: 7 }, (_, i) => `Q: ${i}\r\nA: ${i}`).join('\r\n\r\n');
+    assert.equal(splitPromptFile(seven).length, 7);
   });
 });
