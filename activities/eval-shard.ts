@@ -2,11 +2,12 @@
  * One shard of an iteration's eval pass (dev split, the model just trained): plain prompt, no hints,
  * nothing saved; writes the per-class tally to its output URI, then its manifest.
  */
-import { mergeCounts, type ClassCounts } from '../core/accuracy';
-import { runEvalPass } from '../core/rationale-selection';
+import { mergeCounts } from '../core/accuracy';
+import { runEvalPassKeeping, type EvalPassResult } from '../core/rationale-selection';
+import { joinSavedExamples } from '../core/saved-text';
 import { promptTokenLimit } from '../core/prompt';
-import { writeJson } from '../storage';
-import { doneUriOf } from '../contracts/layout';
+import { writeBytes, writeJson } from '../storage';
+import { doneUriOf, newDevUriOf } from '../contracts/layout';
 import { runChunks } from './chunks';
 import type { ActivityDeps } from './deps';
 import { arithmeticKey, shardExamples } from './examples';
@@ -23,6 +24,8 @@ export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<
     const sampling = shardSampling(deps, input, input.iteration, temperature);
     const key = inputKey({
       step: 'eval',
+      // The chunks hold the correct examples too since the eval writes them (new_dev.txt).
+      saves: 'new_dev',
       task: o.task,
       datasetDir: input.datasetDir,
       arithmetic: arithmeticKey(o),
@@ -44,7 +47,7 @@ export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<
     return once(doneUriOf(input.outputUri), key, async () => {
       const { task, examples } = await shardExamples(o, input.datasetDir, 'dev', input.iteration, input.shard, input.shards, deps.selections);
       const fewShot = o.noPrompt ? [] : await task.loadFewShot(input.datasetDir, { answerKey: false, direct: o.direct });
-      const parts: ClassCounts[] = await sampling.run((sample) =>
+      const parts: EvalPassResult[] = await sampling.run((sample) =>
         runChunks({
           dir: input.outputUri.replace(/\.json$/, '.chunks'),
           key,
@@ -52,11 +55,26 @@ export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<
           chunkSize: deps.chunkSize,
           progress: { pass: 'eval', shard: input.shard, shards: input.shards },
           run: (start, end, onProgress) =>
-            runEvalPass({ task, examples: examples.slice(start, end), fewShot, sample, options: { direct: o.direct, noPrompt: o.noPrompt, seed: o.seed, cleanUpTokenizationSpaces: o.cleanUpTokenizationSpaces, maxPromptTokens: promptTokenLimit(o.noPrompt, o.genLength) }, onProgress }),
+            runEvalPassKeeping({
+              task,
+              examples: examples.slice(start, end),
+              fewShot,
+              sample,
+              options: {
+                direct: o.direct,
+                noPrompt: o.noPrompt,
+                seed: o.seed,
+                cleanUpTokenizationSpaces: o.cleanUpTokenizationSpaces,
+                maxPromptTokens: promptTokenLimit(o.noPrompt, o.genLength),
+                fewShotTrain: o.fewShotTrain,
+              },
+              onProgress,
+            }),
         }),
         { task, examples, fewShots: [fewShot], direct: o.direct },
       );
-      const tally = mergeCounts(parts);
+      const tally = mergeCounts(parts.map((part) => part.counts));
+      await writeBytes(newDevUriOf(input.outputUri), joinSavedExamples(parts.flatMap((part) => part.correct)));
       await writeJson(input.outputUri, tally);
       return { outputUri: input.outputUri, tally };
     });

@@ -1,6 +1,8 @@
-/** Sums the eval shards' tallies into the iteration's accuracy per class (and overall). */
+/** Sums the eval shards' tallies into the iteration's accuracy per class (and overall); joins their correct examples (new_dev.txt). */
 import { mergeCounts, type ClassCounts } from '../core/accuracy';
-import { readJson, writeJson } from '../storage';
+import { exists, readJson, readText, writeBytes, writeJson } from '../storage';
+import { joinSavedExamples } from '../core/saved-text';
+import { newDevUriOf } from '../contracts/layout';
 import type { ClassAccuracy } from '../contracts/metrics';
 import type { ActivityDeps } from './deps';
 import { asActivity } from './failures';
@@ -25,6 +27,10 @@ export async function mergeEval(_deps: ActivityDeps, input: MergeEvalInput): Pro
         total += c.total;
       }
       const overallAccuracy = total === 0 ? 0 : correct / total;
+      // Shards finished before the eval saved its correct examples have none to join.
+      const newDev: string[] = [];
+      for (const uri of input.shardUris) if (await exists(newDevUriOf(uri))) newDev.push(await readText(newDevUriOf(uri)));
+      await writeBytes(newDevUriOf(input.summaryUri), joinSavedExamples(newDev.filter((text) => text !== '')));
       await writeJson(input.summaryUri, { iteration: input.iteration, accuracy, overallAccuracy });
       return { summaryUri: input.summaryUri, accuracy, overallAccuracy };
     });

@@ -106,6 +106,15 @@ export function iterationLayout(root: string, exp: string, iteration: number): I
   };
 }
 
+/**
+ * The correct dev examples of an eval (the reference's `{task}/new_dev.txt`, which every eval
+ * appended to): each eval shard's beside its output (`shard-k-of-K.json` → `shard-k-of-K.new_dev.txt`),
+ * and the iteration's, joined in shard order, beside its summary (`eval/new_dev.txt`).
+ */
+export function newDevUriOf(evalOutputUri: string): string {
+  return evalOutputUri.replace(/(summary)?(\.json)?$/, (_m, summary: string | undefined) => (summary ? 'new_dev.txt' : '.new_dev.txt'));
+}
+
 /** Completion manifest of an output file: `x.json` → `x.done.json`. */
 export function doneUriOf(outputUri: string): string {
   return outputUri.replace(/(\.json)?$/, '.done.json');

@@ -326,12 +326,27 @@ export interface EvalPassInput {
   /** The plain prompt (a `FewShotPrompts` is accepted too; its `plain` part is used). */
   fewShot: string[] | FewShotPrompts;
   sample: Sampler;
-  options: { direct: boolean; noPrompt: boolean; seed: number; cleanUpTokenizationSpaces?: boolean; maxPromptTokens?: number };
+  options: { direct: boolean; noPrompt: boolean; seed: number; cleanUpTokenizationSpaces?: boolean; maxPromptTokens?: number; fewShotTrain?: boolean };
   onProgress?: (done: number) => void;
 }
 
 /** Accuracy of a model on (a shard of) the dev split: plain prompt, no hints, nothing saved. */
 export async function runEvalPass(input: EvalPassInput): Promise<ClassCounts> {
+  return (await runEvalPassKeeping(input)).counts;
+}
+
+export interface EvalPassResult {
+  counts: ClassCounts;
+  /**
+   * The correct dev examples as the generation pass saves its kept ones (`context + answer +
+   * <|endoftext|>`, the prompt in front under few_shot_train), in example order: what the
+   * reference's eval appended to `{task}/new_dev.txt`.
+   */
+  correct: string[];
+}
+
+/** runEvalPass, also giving the correct examples' texts. */
+export async function runEvalPassKeeping(input: EvalPassInput): Promise<EvalPassResult> {
   const { task, examples, options } = input;
   const sample = decodedAsReference(input.sample, options.cleanUpTokenizationSpaces);
   const fewShot = Array.isArray(input.fewShot) ? input.fewShot : input.fewShot.plain;
@@ -343,8 +358,14 @@ export async function runEvalPass(input: EvalPassInput): Promise<ClassCounts> {
   );
   expectOutputs(outputs, examples.length);
   const counts: ClassCounts = {};
-  examples.forEach((example, i) => addCount(counts, example.cls, task.check(example, outputs[i] as string, { direct: options.direct }).correct));
-  return mergeCounts([counts]);
+  const correct: string[] = [];
+  const savePrefix = options.fewShotTrain ? `${fewShot.join('\n\n')}\n\n` : '';
+  examples.forEach((example, i) => {
+    const checked = task.check(example, outputs[i] as string, { direct: options.direct });
+    addCount(counts, example.cls, checked.correct);
+    if (checked.correct && checked.answerText !== null) correct.push(savePrefix + task.context(example, { hint: false }) + checked.answerText + END_OF_TEXT);
+  });
+  return { counts: mergeCounts([counts]), correct };
 }
 
 function expectOutputs(outputs: string[], expected: number): void {

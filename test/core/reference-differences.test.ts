@@ -22,6 +22,7 @@ import {
   readIndexEntries,
   readRecordsIndex,
   runEvalPass,
+  runEvalPassKeeping,
   runGenerationPass,
   splitPromptFile,
   splitSavedText,
@@ -352,5 +353,21 @@ void describe('matched: CRLF prompt files', () => {
     assert.deepEqual(splitPromptFile('Q: a\r\nA: b\r\n\r\nQ: c\r\nA: d'), ['Q: a\nA: b', 'Q: c\nA: d']);
     const seven = Array.from({ length: 7 }, (_, i) => `Q: ${i}\r\nA: ${i}`).join('\r\n\r\n');
     assert.equal(splitPromptFile(seven).length, 7);
+  });
+});
+
+void describe('matched: new_dev.txt', () => {
+  void it('keeps the correct dev examples as context + answer + end-of-text, in example order', async () => {
+    const dev = ['6', '7', '8'].map((a, k) => arithmeticExample(a, '1', `arith-dev-1d-${k}`));
+    const answers = ['\n7', '\n0', '\n9'];
+    const result = await runEvalPassKeeping({
+      task: createArithmeticTask(),
+      examples: dev,
+      fewShot: [],
+      sample: async (requests) => requests.map((_, i) => `${answers[i]}\n${EOT}`),
+      options: { direct: false, noPrompt: true, seed: 0 },
+    });
+    assert.deepEqual(result.counts, { '1': { correct: 2, total: 3 } });
+    assert.deepEqual(result.correct, [`Input:\n6 + 1\nTarget:\n7${EOT}`, `Input:\n8 + 1\nTarget:\n9${EOT}`]);
   });
 });
