@@ -1,14 +1,19 @@
 /**
- * Where a completion ends. The embedded sampler runs to end-of-text or `genLength` and leaves the
- * answer checker to read the lines it needs; a server can stop sooner, and each task's stop strings
- * are chosen so that stopping there cannot change what the checker reads:
- * - commonsenseqa: the answer is the first line, so a newline ends it;
- * - gsm and arithmetic: the answer is a later line, and the few-shot examples (and arithmetic's
- *   prompt) are separated by a blank line, which a rationale does not contain; a model that writes a
- *   blank line before its answer line is cut there (with the embedded sampler the checker would
- *   read on past it).
- * Every task also stops at the literal `<|endoftext|>`: the saved examples end with it, and a model
- * fine-tuned on them whose tokenizer treats it as plain text writes it as text instead of stopping.
+ * Where a server stops a completion. The reference generated gen_length tokens and its checkers
+ * read what they read (PIPELINE.md); stopping sooner saves tokens, and changes the decision only
+ * where the checker would have read past the stop:
+ * - commonsenseqa: the answer is the first line, cut at end-of-text, so a newline or an end-of-text
+ *   ends all it reads; stopping there never changes the decision (nor does the clean-up of spaces,
+ *   whose patterns hold neither).
+ * - gsm: the checker looks for the first `####` line in the whole output, past an end-of-text and
+ *   past blank lines; `18<|endoftext|>\n#### 99999` and ` a\n\nb\n#### 18` are correct for it and
+ *   wrong once stopped at the end-of-text or the blank line.
+ * - arithmetic: a later line that is exactly end-of-text decides over `</scratch>`, and a blank line
+ *   before the answer line cuts it off.
+ * How often the last two happen, measured, and why the stops stay: docs/reference-differences.md
+ * ("Where a completion stops"). Every task also stops at the literal `<|endoftext|>`: the saved
+ * examples end with it, and a model fine-tuned on them whose tokenizer treats it as plain text
+ * writes it as text instead of stopping.
  */
 import { END_OF_TEXT } from '../core/tokenizer';
 import type { TaskName } from '../contracts/experiment-input';

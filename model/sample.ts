@@ -19,6 +19,11 @@ export interface SampleOptions {
   /** 0 = greedy. */
   temperature: number;
   topP: number;
+  /**
+   * Stop a sequence at its first end-of-text (default true). False goes on to genLength, as the
+   * reference's sampler did: its checkers can read past an end-of-text (docs/reference-differences.md).
+   */
+  stopAtEndOfText?: boolean;
   /** Rows decoded together (default 128; with worker threads, at most an even share per worker). */
   batchSize?: number;
   /** Called with the number of requests finished so far. */
@@ -128,7 +133,7 @@ function decodeBatch(
         const id = pickToken(values.subarray(b * c.n_vocab, (b + 1) * c.n_vocab), tokenizer.vocabSize, options, rngs[b]);
         outputs[b].push(id);
         tokens[b * width + len + step] = id;
-        if (id === tokenizer.eotId || outputs[b].length >= options.genLength || len + step + 1 - pad[b] >= c.seq) done[b] = true;
+        if ((id === tokenizer.eotId && options.stopAtEndOfText !== false) || outputs[b].length >= options.genLength || len + step + 1 - pad[b] >= c.seq) done[b] = true;
       }
       if (done.every(Boolean)) break;
       const t = len + step + 1;
@@ -150,7 +155,7 @@ function decodeBatch(
         const id = pickToken(values.subarray(i * c.n_vocab, (i + 1) * c.n_vocab), tokenizer.vocabSize, options, rngs[b]);
         next[i] = id;
         outputs[b].push(id);
-        if (id === tokenizer.eotId || outputs[b].length >= options.genLength || len + step + 1 - pad[b] >= c.seq) done[b] = true;
+        if ((id === tokenizer.eotId && options.stopAtEndOfText !== false) || outputs[b].length >= options.genLength || len + step + 1 - pad[b] >= c.seq) done[b] = true;
       });
       const active = rows.map((b, i) => (done[b] ? -1 : i)).filter((i) => i >= 0);
       if (active.length === 0) break;
