@@ -17,6 +17,7 @@ import {
   getTask,
   DEFAULT_GROWTH,
   gpt2Tokenizer,
+  joinSavedExamples,
   keepLastTokens,
   promptTokenLimit,
   readIndexEntries,
@@ -40,6 +41,8 @@ import { iterationLayout } from '../../contracts/layout';
 import { generationPassOptions } from '../../activities/generate-shard';
 import { REAL_DATA_DIR, realDataSkip, tempDir } from './helpers';
 import { cutPrompt } from '../../activities/shard-sampler';
+import { logLine } from '../../activities/record-metrics';
+import { cutAtStop, taskStopStrings } from '../../inference/stop-strings';
 
 const EOT = '<|endoftext|>';
 
@@ -369,5 +372,95 @@ void describe('matched: new_dev.txt', () => {
     });
     assert.deepEqual(result.counts, { '1': { correct: 2, total: 3 } });
     assert.deepEqual(result.correct, [`Input:\n6 + 1\nTarget:\n7${EOT}`, `Input:\n8 + 1\nTarget:\n9${EOT}`]);
+  });
+});
+
+void describe('kept: where a completion stops', () => {
+  const gsm: Example = { id: 'gsm-train-0', answer: '18', cls: 'gsm', hint: '18', question: 'Q', solution: 'x\n#### 18' };
+
+  void it('judges a gsm output cut at a blank line or an end-of-text wrong, which the whole output is not', () => {
+    const blank = ' a\n\nb\n#### 18';
+    assert.equal(checkGsm(gsm, blank).correct, true);
+    assert.deepEqual(cutAtStop(blank, taskStopStrings('gsm')), { text: ' a', stopped: true });
+    assert.equal(checkGsm(gsm, cutAtStop(blank, taskStopStrings('gsm')).text).correct, false);
+    // The embedded sampler returns the text up to and including its first end-of-text.
+    assert.equal(checkGsm(gsm, `18${EOT}`).correct, false);
+  });
+
+  void it('never changes a commonsenseqa decision: cutting at a newline or end-of-text commutes with reading the first line', () => {
+    const cqa: Example = { id: 'c', answer: 'E', cls: 'commonsenseqa', hint: 'E', question: 'q', choices: [{ label: 'E', text: 'x' }] };
+    for (const output of [' So (e) .\nQ: (a).', ` So (e) .${EOT}x (a).`, ` (a)${EOT}\n (e).`, ' x (e).\n\n']) {
+      const cut = cutAtStop(output, taskStopStrings('commonsenseqa')).text;
+      assert.deepEqual(getTask('commonsenseqa').check(cqa, cleanUpTokenization(cut)), getTask('commonsenseqa').check(cqa, cleanUpTokenization(output)));
+    }
+  });
+});
+
+void describe('kept: config number formatting', () => {
+  void it('writes 1e-06 as 0.000001 and 1.0 as 1, values a JSON reader reads the same', () => {
+    const text = JSON.stringify({ lr: 1e-6, p_rationalization: 1.0 });
+    assert.equal(text, '{"lr":0.000001,"p_rationalization":1}');
+    assert.deepEqual(JSON.parse(text), JSON.parse('{"lr": 1e-06, "p_rationalization": 1.0}'));
+  });
+});
+
+void describe('kept: record length', () => {
+  void it('cuts records at the config seq + 1: 2,049 tokens at seq 2048 (the reference: always 1,537)', async () => {
+    const dir = tempDir();
+    const texts = Array.from({ length: 3 }, () => `${' a'.repeat(2100)}${EOT}`);
+    await writeRecords({ texts, tokenizer: gpt2Tokenizer, seq: 2048, preserveOrder: true, outputPrefixUri: path.join(dir, 'r') });
+    const chunks = await readRecordsIndex(path.join(dir, 'r.index'));
+    assert.deepEqual(chunks.map((c) => c.length), [2049, 2049, 2049]);
+  });
+});
+
+void describe('kept: order of rationalized examples', () => {
+  void it('saves a rationalization at its question\'s place (the reference: after the plain batches it waited for)', async () => {
+    // Problems 11 + 10 .. 26 + 10; the plain pass gets every second one (k even) wrong, the hinted retry right.
+    const examples = Array.from({ length: 16 }, (_, k) => arithmeticExample(String(11 + k), '10', `arith-train-${k}`));
+    const sample: Sampler = async (requests) =>
+      requests.map((r) => {
+        const a = Number(/Input:\n(\d) (\d) \+/.exec(r.prompt)?.slice(1, 3).join(''));
+        const right = r.prompt.includes('Target: ') || (a - 11) % 2 === 1;
+        return `\n${right ? String(a + 10).split('').join(' ') : 'x'}\n${EOT}`;
+      });
+    const { kept } = await runGenerationPass({
+      task: createArithmeticTask(),
+      examples,
+      fewShot: { plain: [], answerKey: [] },
+      sample,
+      options: { rationalize: true, pRationalization: 1, pShowHintSave: 0, direct: false, noPrompt: false, fewShotTrain: false, seed: 0 },
+    });
+    assert.deepEqual(kept.map((k) => k.exampleId), examples.map((e) => e.id));
+    assert.deepEqual(kept.map((k) => k.rationalized), examples.map((_, k) => k % 2 === 0));
+  });
+});
+
+void describe('kept: the result log', () => {
+  void it('writes one line per iteration with counts (the reference: its scripts\' output, "dev, cqa, 0.5")', () => {
+    const line = logLine({
+      iteration: 1,
+      attempted: 4,
+      kept: 2,
+      rationalized: 1,
+      trainExamples: 2,
+      totalSteps: 40,
+      checkpointUri: 'runs/e/models/e_1/step_40',
+      accuracy: { commonsenseqa: { correct: 1, total: 2, accuracy: 0.5 } },
+      overallAccuracy: 0.5,
+      seconds: {},
+    });
+    assert.match(line, /^iteration 1: .*accuracy: cqa=50\.0% \(1\/2\) /);
+  });
+});
+
+void describe('kept: the blank line between saved examples', () => {
+  void it("is dropped by our records step; the reference's converter keeps it as two tokens of each later example", () => {
+    const text = joinSavedExamples([`Q: a${EOT}`, `Q: b${EOT}`]);
+    assert.equal(text, `Q: a${EOT}\n\nQ: b${EOT}`);
+    assert.deepEqual(splitSavedText(text), ['Q: a', 'Q: b']);
+    const referenceDocs = text.split(EOT).filter((d) => d.length > 0);
+    assert.deepEqual(referenceDocs, ['Q: a', '\n\nQ: b']);
+    assert.deepEqual(gpt2Tokenizer.encode(referenceDocs[1] as string), [198, 198, 48, 25, 275]);
   });
 });
