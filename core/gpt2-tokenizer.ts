@@ -27,7 +27,7 @@ interface Gpt2State {
  * exactly these two code points, so `"a \x85b"` and `"x \ufeffy"` split differently from
  * GPT2TokenizerFast without this.
  */
-export function gpt2SplitPattern(patStr: string): string {
+function gpt2SplitPattern(patStr: string): string {
   return patStr.replaceAll('\\s', '\\p{White_Space}').replaceAll('\\S', '\\P{White_Space}');
 }
 
