@@ -387,6 +387,13 @@ void describe('kept: where a completion stops', () => {
     assert.equal(checkGsm(gsm, `18${EOT}`).correct, false);
   });
 
+  void it('judges an arithmetic output cut at a blank line before its answer wrong, which the whole output is not', () => {
+    const sum = arithmeticExample('6', '3', 'arith-train-1d-0');
+    const output = `\n\n9\n${EOT}`;
+    assert.equal(checkArithmetic(sum, output).correct, true);
+    assert.equal(checkArithmetic(sum, cutAtStop(output, taskStopStrings('arithmetic')).text).correct, false);
+  });
+
   void it('never changes a commonsenseqa decision: cutting at a newline or end-of-text commutes with reading the first line', () => {
     const cqa: Example = { id: 'c', answer: 'E', cls: 'commonsenseqa', hint: 'E', question: 'q', choices: [{ label: 'E', text: 'x' }] };
     for (const output of [' So (e) .\nQ: (a).', ` So (e) .${EOT}x (a).`, ` (a)${EOT}\n (e).`, ' x (e).\n\n']) {
