@@ -4,9 +4,20 @@ import type { SyncTrackingInput, SyncTrackingResult } from '../contracts/activit
 import { syncExperimentTrackers } from '../tracking/sync';
 import { asActivity } from './failures';
 
-export function syncTracking(input: SyncTrackingInput): Promise<SyncTrackingResult> {
+export async function syncTracking(input: SyncTrackingInput): Promise<SyncTrackingResult> {
   const info = activityInfo();
-  return asActivity('tracking', () =>
-    syncExperimentTrackers(input, { workflowId: info.workflowExecution?.workflowId ?? input.experiment, namespace: info.workflowNamespace ?? 'default', beat: () => heartbeat() }),
-  );
+  // Beat all along (the report is rendered first): an attempt that stops beating is retried while it
+  // may still be logging, and two syncs at once could log a point twice.
+  const beating = setInterval(() => heartbeat(), 1000);
+  try {
+    return await asActivity('tracking', () =>
+      syncExperimentTrackers(input, {
+        workflowId: info.workflowExecution?.workflowId ?? input.experiment,
+        namespace: info.workflowNamespace ?? 'default',
+        beat: () => heartbeat(),
+      }),
+    );
+  } finally {
+    clearInterval(beating);
+  }
 }

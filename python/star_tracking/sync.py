@@ -16,6 +16,7 @@ import json
 import os
 import re
 import sys
+import threading
 import time
 from typing import Any
 
@@ -54,11 +55,7 @@ def sync_mlflow(payload: dict[str, Any]) -> dict[str, Any]:
     experiment_id = found.experiment_id if found else client.create_experiment(name)
 
     key = run_key(payload)
-    runs = client.search_runs([experiment_id], filter_string=f"tags.`star.run_key` = '{key}'", max_results=2)
-    if runs:
-        run = runs[0]
-    else:
-        run = client.create_run(experiment_id, run_name=payload["experiment"], tags={"star.run_key": key})
+    run = the_run(client, experiment_id, key, payload["experiment"])
     run_id = run.info.run_id
     have_params = dict(run.data.params)
 
@@ -93,6 +90,33 @@ def sync_mlflow(payload: dict[str, Any]) -> dict[str, Any]:
     if artifacts and os.path.isdir(artifacts):
         client.log_artifacts(run_id, artifacts, "report")
     return {"runId": run_id, "experimentId": experiment_id, "logged": len(missing), "skipped": skipped}
+
+
+def the_run(client: Any, experiment_id: str, key: str, name: str) -> Any:
+    """The experiment's one run, created if missing. Two syncs that both found none (a retry racing an
+    attempt still running) each create one; both then keep the oldest and the other is deleted."""
+    find = lambda: client.search_runs([experiment_id], filter_string=f"tags.`star.run_key` = '{key}'", max_results=50)
+    runs = find()
+    if not runs:
+        client.create_run(experiment_id, run_name=name, tags={"star.run_key": key})
+        runs = find()
+    runs.sort(key=lambda r: (r.info.start_time, r.info.run_id))
+    for extra in runs[1:]:
+        client.delete_run(extra.info.run_id)
+    return client.get_run(runs[0].info.run_id)
+
+
+def exit_with_parent() -> None:
+    """A worker killed with SIGKILL leaves this process behind; it must not go on logging beside the retry."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent:
+                os._exit(1)
+            time.sleep(0.2)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def wandb_id(payload: dict[str, Any]) -> str:
@@ -156,6 +180,7 @@ SYNCS = {"mlflow": sync_mlflow, "wandb": sync_wandb}
 
 
 def main() -> int:
+    exit_with_parent()
     try:
         payload = json.load(sys.stdin)
     except json.JSONDecodeError as err:
