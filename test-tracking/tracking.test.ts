@@ -24,7 +24,7 @@ interface Run {
 interface Metric {
   key: string;
   value: number;
-  step: string;
+  step: number;
 }
 
 void describe('tracking to MLflow and W&B', { timeout: 1_200_000 }, () => {
@@ -74,7 +74,7 @@ void describe('tracking to MLflow and W&B', { timeout: 1_200_000 }, () => {
     await waitUntil(
       async () => {
         const run = await findRun(exp);
-        return run !== undefined && (await history(run.info.run_id, 'dev/accuracy')).some((m) => m.step === '1');
+        return run !== undefined && (await history(run.info.run_id, 'dev/accuracy')).some((m) => m.step === 1);
       },
       900_000,
       "iteration 1's dev accuracy in MLflow",
@@ -97,13 +97,14 @@ void describe('tracking to MLflow and W&B', { timeout: 1_200_000 }, () => {
     assert.equal(tags.get('temporal.ui'), `http://localhost:8233/namespaces/default/workflows/${exp}`);
 
     const accuracy = await history(runId, 'dev/accuracy');
-    assert.deepEqual(accuracy.map((m) => m.step).sort(), ['0', '1', '2'], 'dev accuracy once per iteration, the base row included');
+    const steps = (metrics: Metric[]) => metrics.map((m) => m.step).sort((a, b) => a - b);
+    assert.deepEqual(steps(accuracy), [0, 1, 2], 'dev accuracy once per iteration, the base row included');
     const rows = [result.base!, ...result.metrics];
-    for (const row of rows) assert.equal(accuracy.find((m) => m.step === String(row.iteration))?.value, row.overallAccuracy);
+    for (const row of rows) assert.equal(accuracy.find((m) => m.step === row.iteration)?.value, row.overallAccuracy);
     for (const key of ['generation/kept', 'generation/rationalized', 'train/steps']) {
-      assert.deepEqual((await history(runId, key)).map((m) => m.step).sort(), ['1', '2'], `${key} once per iteration`);
+      assert.deepEqual(steps(await history(runId, key)), [1, 2], `${key} once per iteration`);
     }
-    assert.deepEqual((await history(runId, 'dev/accuracy/1')).map((m) => m.step).sort(), ['0', '1', '2'], 'per-class accuracy');
+    assert.deepEqual(steps(await history(runId, 'dev/accuracy/1')), [0, 1, 2], 'per-class accuracy');
     const loss = await history(runId, 'train/loss/iteration_1');
     assert.equal(loss.length, result.metrics[0]!.totalSteps, 'one loss point per training step of iteration 1');
     assert.equal(new Set(loss.map((m) => m.step)).size, loss.length, 'no loss step twice');
