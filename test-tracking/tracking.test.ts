@@ -7,7 +7,7 @@
  * Needs scripts/setup-tracking.sh (`npm run test:tracking` runs it first).
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -120,8 +120,10 @@ void describe('tracking to MLflow and W&B', { timeout: 1_200_000 }, () => {
     const runDirs = readdirSync(wandbDir).filter((d) => d.startsWith('offline-run-') && d.includes(exp));
     assert.ok(runDirs.length >= 1, `offline runs of ${exp} in ${wandbDir}`);
     const wandbCli = join(python, '..', 'wandb');
-    const dryRun = execFileSync(wandbCli, ['sync', '--dry-run', ...runDirs.map((d) => join(wandbDir, d))], { encoding: 'utf8', env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    assert.match(dryRun + '', /Would sync \d+ run/);
+    // wandb prints its verdict on stderr.
+    const dryRun = spawnSync(wandbCli, ['sync', '--dry-run', ...runDirs.map((d) => join(wandbDir, d))], { encoding: 'utf8', env: process.env });
+    assert.equal(dryRun.status, 0, dryRun.stderr);
+    assert.match(dryRun.stdout + dryRun.stderr, new RegExp(`Would sync ${runDirs.length} run`));
     const logged = runDirs.flatMap((d) => {
       const read = JSON.parse(execFileSync(python, [join(__dirname, 'helpers', 'read_wandb.py'), join(wandbDir, d)], { encoding: 'utf8' })) as { history: Record<string, unknown>[] };
       return read.history;
