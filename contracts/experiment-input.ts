@@ -30,6 +30,9 @@ export const TASKS = ['commonsenseqa', 'gsm', 'arithmetic'] as const;
 export type TaskName = (typeof TASKS)[number];
 
 /** The reference trainer's command line: `{config}` and `{base_model}` are filled per iteration. */
+/** The trainers (trainers/ describes each one). */
+export const TRAINER_NAMES = ['embedded', 'command', 'simulated'] as const;
+
 export const DEFAULT_COMMAND_TEMPLATE = 'python3 device_train.py --config {config} --tune-model-path={base_model}';
 
 // `--set` and the Temporal CLI give strings; booleans and numbers are accepted in either form.
@@ -164,7 +167,7 @@ const inputSchema = z
         .max(MAX_SHARDS, `at most ${MAX_SHARDS}: each shard adds up to 11 events and about 5 kB to the iteration's workflow history, which Temporal caps at 51,200 events and 50 MB per run; give each shard more examples instead (docs/scale.md)`),
     ).default(1),
     /** `simulated` (with inference `simulated`): sleeps `simulatedStepMs` per step and writes a marker checkpoint, for capacity planning. */
-    trainer: z.enum(['embedded', 'command', 'simulated']).default('embedded'),
+    trainer: z.enum(TRAINER_NAMES).default('embedded'),
     /** Hosts of the `command` trainer; each runs `trainOnHost` on task queue `star-host-{host}`. */
     hosts: z.array(z.string().regex(HOST_NAME, 'letters, digits, ".", "_" and "-" only (it names a task queue)')).default([]),
     commandTemplate: z
