@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { DevServer } from './dev-server';
-import type { RunningWorker } from './worker';
+import type { RunningWorker } from '../workers/start-up';
 
 /** What `star run` started, stopped in reverse order on the way out. */
 export class RunSession {

@@ -13,6 +13,7 @@ import { convertTemplateProblem } from './convert-command';
 import { DEDUP_MODES } from '../core/sample-dedup';
 import { commandWords } from '../core/command-line';
 import { checkCommandTemplate, serveTemplateProblem } from './command-templates';
+import { HOST_NAME, HOST_NAME_RULE } from './task-queues';
 
 /** Workflow IDs are experiment names; they also become folder and file names in storage. */
 export const EXPERIMENT_NAME = /^[A-Za-z0-9_-]+$/;
@@ -23,8 +24,6 @@ export const EXPERIMENT_NAME = /^[A-Za-z0-9_-]+$/;
 export const EXPERIMENT_NAME_MAX = 128;
 /** Shards per pass at most (see `shards`). */
 export const MAX_SHARDS = 2000;
-/** Host names become task queue names (`star-host-{host}`). */
-const HOST_NAME = /^[A-Za-z0-9_.-]+$/;
 
 export const TASKS = ['commonsenseqa', 'gsm', 'arithmetic'] as const;
 export type TaskName = (typeof TASKS)[number];
@@ -169,7 +168,7 @@ const inputSchema = z
     /** `simulated` (with inference `simulated`): sleeps `simulatedStepMs` per step and writes a marker checkpoint, for capacity planning. */
     trainer: z.enum(TRAINER_NAMES).default('embedded'),
     /** Hosts of the `command` trainer; each runs `trainOnHost` on task queue `star-host-{host}`. */
-    hosts: z.array(z.string().regex(HOST_NAME, 'letters, digits, ".", "_" and "-" only (it names a task queue)')).default([]),
+    hosts: z.array(z.string().regex(HOST_NAME, HOST_NAME_RULE)).default([]),
     commandTemplate: z
       .string()
       .min(1)
