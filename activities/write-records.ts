@@ -7,7 +7,7 @@
  */
 import { gpt2Tokenizer } from '../core/gpt2-tokenizer';
 import { promptCompletionJsonl, trainingJsonlUri } from '../core/prompt-completion';
-import { DEFAULT_RECORD_SEQ, writeRecords as writeTfRecords } from '../core/records';
+import { DEFAULT_RECORD_SEQ, writeTfRecords } from '../core/records';
 import type { Tokenizer } from '../core/tokenizer';
 import { readManifest as readCheckpointManifest, tokenizerByName } from '../model';
 import { exists, joinUri, list, readJson, readText, writeBytes } from '../storage';

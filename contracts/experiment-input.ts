@@ -8,6 +8,8 @@
  */
 import { z } from 'zod';
 import { BadInputError } from '../core/errors';
+import { ARITHMETIC_COUNT_PER_DIGIT, ARITHMETIC_TRAIN_DIGITS } from '../core/arithmetic-problems';
+import { TASK_NAMES } from '../core/example';
 import { growthLimitProblem } from '../core/step-growth';
 import { convertTemplateProblem } from './convert-command';
 import { DEDUP_MODES } from '../core/sample-dedup';
@@ -24,9 +26,6 @@ export const EXPERIMENT_NAME = /^[A-Za-z0-9_-]+$/;
 export const EXPERIMENT_NAME_MAX = 128;
 /** Shards per pass at most (see `shards`). */
 export const MAX_SHARDS = 2000;
-
-export const TASKS = ['commonsenseqa', 'gsm', 'arithmetic'] as const;
-export type TaskName = (typeof TASKS)[number];
 
 /** The reference trainer's command line: `{config}` and `{base_model}` are filled per iteration. */
 /** The trainers (trainers/ describes each one). */
@@ -61,13 +60,13 @@ const digitList = z.preprocess(
 
 const arithmeticSchema = z.strictObject({
   /** Operand digit counts of the train problems (the reference trains on 1–5). */
-  trainDigits: digitList.default([1, 2, 3, 4, 5]),
+  trainDigits: digitList.default([...ARITHMETIC_TRAIN_DIGITS]),
   /** Digit counts evaluated on the dev split (per-digit accuracy is the headline table). */
-  devDigits: digitList.default([1, 2, 3, 4, 5]),
+  devDigits: digitList.default([...ARITHMETIC_TRAIN_DIGITS]),
   /** Out-of-distribution digit counts added to the dev split (the reference keeps 6+ for this). */
   oodDigits: digitList.default([]),
   /** Generated train problems per digit count. */
-  trainPerDigit: int(1).default(2000),
+  trainPerDigit: int(1).default(ARITHMETIC_COUNT_PER_DIGIT),
   /** Generated dev problems per digit count (in-distribution and OOD alike). */
   devPerDigit: int(1).default(100),
   /**
@@ -83,7 +82,7 @@ const inputSchema = z
       .string()
       .regex(EXPERIMENT_NAME, 'letters, digits, "_" and "-" only (it is the workflow ID and a folder name)')
       .max(EXPERIMENT_NAME_MAX, `at most ${EXPERIMENT_NAME_MAX} characters (it becomes file names such as records/{experiment}_{i}.tfrecords, which file systems limit to 255 bytes): choose a shorter name`),
-    task: z.enum(TASKS).default('commonsenseqa'),
+    task: z.enum(TASK_NAMES).default('commonsenseqa'),
     /** Folder holding `{task}/{split}_rand_split.jsonl` and `{task}/prompts*.txt`; arithmetic generates its problems. */
     datasetDir: z.string().min(1).optional(),
     /** Where everything the experiment writes lives: a local folder, `file:///abs` or `gs://bucket/prefix`. */
