@@ -11,7 +11,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities, type ActivityDeps } from '../activities';
 import { DEFAULT_TASK_QUEUE } from '../contracts/task-queues';
 import { describeTarget, type TemporalTarget } from '../connection/temporal';
-import { startWorker, type RunningWorker } from './start-up';
+import { startPolling, type PollingWorker } from './start-up';
 import { workerSettingsFromEnv } from './worker-env';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
@@ -59,7 +59,7 @@ function resolveBundle(path: string): string {
   return full;
 }
 
-export interface RunningExperimentWorker extends RunningWorker {
+export interface RunningExperimentWorker extends PollingWorker {
   /** Activities it runs at once (STAR_MAX_CONCURRENT_ACTIVITIES or the default). */
   activitySlots: number;
   /** The line printed once it polls; tests and benchmarks wait for it (and read the identity from it). */
@@ -83,7 +83,7 @@ export async function startExperimentWorker(start: ExperimentWorkerStart, env: N
   const taskQueue = start.taskQueue ?? settings.taskQueue ?? DEFAULT_TASK_QUEUE;
   const identity = `${process.pid}@${hostname()}`;
   const activitySlots = settings.maxConcurrentActivityTaskExecutions ?? DEFAULT_MAX_ACTIVITIES;
-  const running = await startWorker({
+  const running = await startPolling({
     target: start.target,
     create: (connection) =>
       createWorker({

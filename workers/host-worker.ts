@@ -14,7 +14,7 @@ import { describeTarget, type TemporalTarget } from '../connection/temporal';
 import { stateDir } from '../connection/state-dir';
 import { createHostActivities, hostInferenceServers, killRunningTrainers, type HostSettings, type InferenceServers } from '../host';
 import { BadInputError } from '../core/errors';
-import { runUntilSignalled, startWorker } from './start-up';
+import { runUntilSignalled, startPolling } from './start-up';
 import { workerSettingsFromEnv } from './worker-env';
 
 /** How the host worker is started: `star host`, or `npx tsx workers/host.ts` where the CLI is not installed. */
@@ -117,7 +117,7 @@ export async function runHostWorker(args: HostWorkerArgs, target: TemporalTarget
   const chunkSize = workerSettingsFromEnv(env).chunkSize;
   const settings = hostSettings(args, env);
   const servers = hostInferenceServers(settings);
-  const running = await startWorker({
+  const running = await startPolling({
     target,
     create: async (connection) => {
       // A server left by a worker that was killed before it could stop it.

@@ -7,7 +7,7 @@
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { connectWorker, type TemporalTarget } from '../connection/temporal';
 
-export interface RunningWorker {
+export interface PollingWorker {
   worker: Worker;
   /** Resolves when the worker has stopped, its clean-up has run and its connection is closed. */
   done: Promise<void>;
@@ -21,7 +21,7 @@ export interface WorkerStart {
 }
 
 /** Connects and starts polling; `worker.shutdown()` ends it (activities in flight are cancelled and retried later). */
-export async function startWorker(start: WorkerStart): Promise<RunningWorker> {
+export async function startPolling(start: WorkerStart): Promise<PollingWorker> {
   const connection = await connectWorker(start.target);
   let worker: Worker;
   try {
@@ -41,7 +41,7 @@ export async function startWorker(start: WorkerStart): Promise<RunningWorker> {
 }
 
 /** Waits for a started worker, shutting it down on SIGINT or SIGTERM (`onSignal` says so first). */
-export async function runUntilSignalled(running: RunningWorker, onSignal?: () => void): Promise<void> {
+export async function runUntilSignalled(running: PollingWorker, onSignal?: () => void): Promise<void> {
   const stop = () => {
     onSignal?.();
     running.worker.shutdown();
