@@ -6,6 +6,7 @@
  * `name` `{exp}_0`, `target_save` the first generation's text); iteration 1's config copies that.
  */
 import { exists, normaliseRoot, readJson, writeJson } from '../storage';
+import { trainerNamed } from '../trainers';
 import { firstIterationConfig } from '../core/iteration-config';
 import type { BaseConfig } from '../core/base-config';
 import { experimentLayout, iterationLayout } from '../contracts/layout';
@@ -24,7 +25,7 @@ export async function prepareExperiment(_deps: ActivityDeps, input: PrepareExper
     const datasetDir = options.datasetDir ? normaliseRoot(options.datasetDir) : '';
     const layout = experimentLayout(root, options.experiment);
 
-    if (options.trainer === 'embedded') await checkCheckpoint(options.baseModelLocation, 'baseModelLocation');
+    if (trainerNamed(options.trainer).baseModel === 'embedded-checkpoint') await checkCheckpoint(options.baseModelLocation, 'baseModelLocation');
     const train = await taskFor(options, 'train').loadSplit(datasetDir, 'train');
     const dev = options.skipEval ? [] : await taskFor(options, 'dev').loadSplit(datasetDir, 'dev');
     if (train.length === 0) throw badInput(`the ${options.task} train split has no examples (dataset ${datasetDir || 'generated'})`);

@@ -9,7 +9,7 @@ import { scratchDir, writeBaseConfig } from '../workflows/fixtures/experiment-in
 
 void describe('prepareExperiment', () => {
   const acts = createActivities();
-  const baseModel = join(__dirname, '..', '..', 'models', 'arithmetic-base');
+  const baseModel = join(__dirname, '..', '..', 'pretrained', 'arithmetic-base');
   const prepare = (root: string, baseConfig: string) =>
     acts.prepareExperiment({
       options: parseExperimentInputOrThrow({
