@@ -1,4 +1,10 @@
 import { BadInputError } from '../core/errors';
+import { localPathOf } from '../storage/uri';
+
+/** A local file as its path (what an editor opens), anything else as its URI. */
+export function shownFile(uri: string): string {
+  return uri.startsWith('file://') ? localPathOf(uri) : uri;
+}
 
 /**
  * Something wrong in a task file or the files it names. The message starts with `file:line` (and the
@@ -13,6 +19,6 @@ export class TaskFileError extends BadInputError {
     readonly field: string | undefined,
     readonly detail: string,
   ) {
-    super(`${file}${line === undefined ? '' : `:${line}`}: ${field ? `${field}: ` : ''}${detail}`);
+    super(`${shownFile(file)}${line === undefined ? '' : `:${line}`}: ${field ? `${field}: ` : ''}${detail}`);
   }
 }

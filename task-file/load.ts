@@ -6,7 +6,7 @@
 import { splitPromptFile } from '../core/few-shot';
 import { BadInputError } from '../core/errors';
 import { exists, joinUri, normaliseRoot, readText } from '../storage';
-import { TaskFileError } from './errors';
+import { shownFile, TaskFileError } from './errors';
 import { fileTask, type TaskFileContent } from './file-task';
 import { jsonKeyLines, lineOf } from './json-lines';
 import { checkDevApart, parseSplit } from './rows';
@@ -61,7 +61,7 @@ export function parseTaskFile(uri: string, text: string): TaskSpec {
 async function readNamed(taskFileUri: string, lines: Map<string, number>, field: string, path: string): Promise<{ uri: string; text: string }> {
   const uri = resolveFrom(taskFileUri, path);
   if (!(await exists(uri))) {
-    throw new TaskFileError(taskFileUri, lineOf(lines, field.split('.')), field, `${JSON.stringify(path)} does not exist (looked for ${uri}); paths are relative to the task file's folder`);
+    throw new TaskFileError(taskFileUri, lineOf(lines, field.split('.')), field, `${JSON.stringify(path)} does not exist (looked for ${shownFile(uri)}); paths are relative to the task file's folder`);
   }
   return { uri, text: await readText(uri) };
 }
@@ -82,7 +82,7 @@ export async function loadTaskFile(taskFile: string): Promise<LoadedTaskFile> {
   };
   const train = await split('train');
   const dev = await split('dev');
-  checkDevApart(train, dev, spec.data.fields.id);
+  checkDevApart(train, dev, spec.data.fields.id ?? 'id');
   const content: TaskFileContent = { uri, spec, fewShot, rationalization, train: train.examples, dev: dev.examples };
   return { ...content, task: fileTask(content) };
 }

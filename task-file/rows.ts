@@ -3,7 +3,7 @@
  * the field, and says what to do. Pure: the loader reads the text.
  */
 import type { Choice, Example, Split } from '../core/example';
-import { TaskFileError } from './errors';
+import { shownFile, TaskFileError } from './errors';
 import type { TaskSpec } from './schema';
 
 /** One parsed split: its examples and the 1-based line each came from. */
@@ -83,7 +83,8 @@ export function parseSplit(spec: TaskSpec, split: Split, file: string, text: str
       if (at === -1) throw where(line, fields.answer, `has no "${answerAfter}" (data.answerAfter): the answer is the text after its last one, e.g. "... ${answerAfter}72"`);
       answer = answer.slice(at + answerAfter.length);
     }
-    const id = fields.id ? required(row, line, 'id', fields.id) : `${spec.name}-${split}-${examples.length}`;
+    const ownId = fields.id ? required(row, line, 'id', fields.id) : asText(fieldAt(row, 'id'));
+    const id = ownId ?? `${spec.name}-${split}-${examples.length}`;
     const first = firstLineOfId.get(id);
     if (first !== undefined) throw where(line, fields.id ?? 'id', `id ${JSON.stringify(id)} appears again (first on line ${first}); ids key every random choice and must be unique: remove or renumber one`);
     firstLineOfId.set(id, line);
@@ -116,18 +117,18 @@ function problemKey(example: Example): string {
 }
 
 /** A dev row that is also a train row (same id, or the same question and choices) would measure memory, not reasoning. */
-export function checkDevApart(train: SplitRows, dev: SplitRows, idField: string | undefined): void {
+export function checkDevApart(train: SplitRows, dev: SplitRows, idField: string): void {
   const trainIds = new Map(train.examples.map((e, i) => [e.id, train.lines[i] as number]));
   const trainProblems = new Map(train.examples.map((e, i) => [problemKey(e), train.lines[i] as number]));
   dev.examples.forEach((example, i) => {
     const line = dev.lines[i] as number;
-    const sameId = idField ? trainIds.get(example.id) : undefined;
+    const sameId = trainIds.get(example.id);
     if (sameId !== undefined) {
-      throw new TaskFileError(dev.file, line, idField, `id ${JSON.stringify(example.id)} is also in the train split (${train.file}:${sameId}); a dev example must not be trained on: remove it from one split`);
+      throw new TaskFileError(dev.file, line, idField, `id ${JSON.stringify(example.id)} is also in the train split (${shownFile(train.file)}:${sameId}); a dev example must not be trained on: remove it from one split`);
     }
     const sameProblem = trainProblems.get(problemKey(example));
     if (sameProblem !== undefined) {
-      throw new TaskFileError(dev.file, line, undefined, `the same question is in the train split (${train.file}:${sameProblem}); a dev example must not be trained on: remove it from one split`);
+      throw new TaskFileError(dev.file, line, undefined, `the same question is in the train split (${shownFile(train.file)}:${sameProblem}); a dev example must not be trained on: remove it from one split`);
     }
   });
 }

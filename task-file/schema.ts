@@ -29,7 +29,10 @@ const template = (allowed: readonly string[]) =>
 const fieldPath = z.string().regex(/^[^.\s]+(\.[^.\s]+)*$/, 'a field name, or a dotted path such as question.stem');
 
 const fieldsSchema = z.strictObject({
-  /** Absent: the id is `{name}-{split}-{row}` (row counted from 0), as the built-in gsm names its rows. */
+  /**
+   * Absent: a row's `id` field when it has one, else `{name}-{split}-{row}` (row counted from 0 among
+   * non-empty lines), as the built-in gsm names its rows.
+   */
   id: fieldPath.optional(),
   question: fieldPath.default('question'),
   answer: fieldPath.default('answer'),
