@@ -6,3 +6,4 @@ export * from './load';
 export * from './rows';
 export * from './schema';
 export * from './template';
+export * from './summary';
