@@ -1,0 +1,101 @@
+/**
+ * An experiment whose task is a task file, through the workflow on a real Temporal dev server: the
+ * tiny model's 1-digit additions written as a user would write them (JSONL rows, a question and a hint
+ * template, a regex answer rule, a class field), sampled by the embedded model and by `star serve`
+ * through the openai path. Two iterations keep examples and measure per-class dev accuracy, the same
+ * through both.
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { arithmeticProblems } from '../../core/arithmetic-problems';
+import { hostSettings } from '../../workers/host';
+import type { ExperimentInput } from '../../contracts/experiment-input';
+import type { IterationMetrics } from '../../contracts/metrics';
+import { starExperiment } from '../../workflows/star-experiment';
+import { repoRoot } from '../distributed/helpers/processes';
+import { startDevServer, startHostWorker, startWorker, uniqueExperiment, type RunningWorker } from '../helpers/temporal';
+import { scratchDir, tinyExperiment, writeBaseConfig } from './fixtures/experiment-input';
+import { tinyBaseModel, TINY_MODEL_RECIPE } from './fixtures/tiny-model';
+
+const SERVE = `${process.execPath} ${join(repoRoot, 'bin', 'star.js')} serve --checkpoint {checkpoint} --port {port} --host {host}`;
+
+/** The tiny model's train problems (and dev problems that are not train problems) as a task folder. */
+function writeAdditionTask(dir: string): string {
+  const rows = (split: 'train' | 'dev') =>
+    arithmeticProblems({ ...TINY_MODEL_RECIPE.problems, split }).map((e) => ({ id: e.id, sum: e.question, total: e.answer, hint: e.hint, digits: Number(e.cls) }));
+  const train = rows('train');
+  const trainSums = new Set(train.map((r) => r.sum));
+  // Train and dev are drawn independently from 81 one-digit sums; a task file refuses a dev row that is a train row.
+  const dev = rows('dev').filter((r) => !trainSums.has(r.sum));
+  writeFileSync(join(dir, 'train.jsonl'), train.map((r) => JSON.stringify(r)).join('\n'));
+  writeFileSync(join(dir, 'dev.jsonl'), dev.map((r) => JSON.stringify(r)).join('\n'));
+  const task = {
+    name: 'addition',
+    data: { train: 'train.jsonl', dev: 'dev.jsonl', fields: { question: 'sum', answer: 'total', hint: 'hint', class: 'digits' } },
+    prompts: { question: 'Input:\n{question}\nTarget:', hint: { template: 'Input:\n{question}\nTarget: {hint}' } },
+    answer: { read: 'regex', pattern: '</scratch>\\n(.*)' },
+    stop: ['\n\n'],
+  };
+  writeFileSync(join(dir, 'addition.json'), JSON.stringify(task, null, 2));
+  return join(dir, 'addition.json');
+}
+
+function outcomeOf(metrics: IterationMetrics[]) {
+  return metrics.map((m) => ({ iteration: m.iteration, attempted: m.attempted, kept: m.kept, rationalized: m.rationalized, totalSteps: m.totalSteps, accuracy: m.accuracy }));
+}
+
+void describe('starExperiment on a task file', { timeout: 600_000 }, () => {
+  let env: TestWorkflowEnvironment;
+  let worker: RunningWorker;
+  let host: { stop(): Promise<void> };
+  let baseModel: string;
+  let baseConfig: string;
+  let taskFile: string;
+  const dir = scratchDir('task-file-exp');
+  const hostName = `task-file-${process.pid}`;
+  let embedded: IterationMetrics[];
+
+  before(async () => {
+    [env, baseModel] = await Promise.all([startDevServer(), tinyBaseModel()]);
+    baseConfig = writeBaseConfig(dir);
+    taskFile = writeAdditionTask(dir);
+    worker = await startWorker(env);
+    host = await startHostWorker(env, hostSettings({ host: hostName, workdir: repoRoot, killGraceSeconds: 5, stateDir: join(dir, 'host-state'), quiet: true }), { serve: true });
+  });
+  after(async () => {
+    await host?.stop();
+    await worker?.stop();
+    await env?.teardown();
+  });
+
+  const input = (exp: string, overrides: Partial<ExperimentInput> = {}): ExperimentInput => {
+    const { arithmetic: _unused, ...rest } = tinyExperiment(exp, join(dir, 'runs'), baseModel, baseConfig, { shards: 2, ...overrides });
+    return { ...rest, task: 'file', taskFile };
+  };
+  const finished = async (args: ExperimentInput) => {
+    const handle = await env.client.workflow.start(starExperiment, { taskQueue: worker.taskQueue, workflowId: args.experiment, args: [args] });
+    const result = await handle.result();
+    assert.equal(result.outcome, 'finished');
+    return result.metrics;
+  };
+
+  void it('runs two iterations on the embedded model: kept counts and per-class accuracy in the metrics', async () => {
+    embedded = await finished(input(uniqueExperiment('task-file')));
+    assert.deepEqual(embedded.map((m) => m.iteration), [1, 2]);
+    assert.ok(embedded.every((m) => m.attempted === 12 && m.kept > 0), `every iteration keeps examples: ${JSON.stringify(outcomeOf(embedded))}`);
+    assert.ok(embedded.some((m) => m.kept < m.attempted), 'and not all of them');
+    for (const m of embedded) {
+      assert.deepEqual(Object.keys(m.accuracy ?? {}), ['1'], 'dev accuracy per class, from the class field');
+      assert.ok((m.accuracy?.['1']?.total ?? 0) > 0 && m.overallAccuracy !== undefined);
+    }
+  });
+
+  void it('keeps the same examples and reaches the same accuracy through the openai path (star serve)', async () => {
+    assert.ok(embedded, 'the embedded run finished first');
+    const metrics = await finished(input(uniqueExperiment('task-file-openai'), { inference: 'openai', serveCommandTemplate: SERVE, hosts: [hostName], inferenceRetrySeconds: 3 }));
+    assert.deepEqual(outcomeOf(metrics), outcomeOf(embedded));
+  });
+});
