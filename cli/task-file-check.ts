@@ -12,7 +12,7 @@ import { UsageError } from './errors';
 export async function checkTaskFile(options: ExperimentOptions): Promise<LoadedTaskFile | undefined> {
   if (options.task !== 'file' || !options.taskFile) return undefined;
   try {
-    return await loadTaskFile(options.taskFile);
+    return await loadTaskFile(options.taskFile, { generate: true });
   } catch (err) {
     if (err instanceof TaskFileError || err instanceof InvalidTaskFileError) {
       throw new UsageError(`taskFile ${options.taskFile} cannot be used. Nothing was started.\n${err.message.split('\n').map((line) => `  - ${line}`).join('\n')}`);

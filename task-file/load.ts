@@ -5,7 +5,8 @@
  */
 import { splitPromptFile } from '../core/few-shot';
 import { BadInputError } from '../core/errors';
-import { exists, joinUri, normaliseRoot, readText } from '../storage';
+import { exists, joinUri, localPathOf, normaliseRoot, readText, schemeOf } from '../storage';
+import { runDataGenerator } from './generate';
 import { shownFile, TaskFileError } from './errors';
 import { fileTask, type TaskFileContent } from './file-task';
 import { jsonKeyLines, lineOf } from './json-lines';
@@ -66,13 +67,26 @@ async function readNamed(taskFileUri: string, lines: Map<string, number>, field:
   return { uri, text: await readText(uri) };
 }
 
+export interface LoadOptions {
+  /** Run `data.generate` when a split file is missing (the CLI does; workers only read). */
+  generate?: boolean;
+}
+
 /** Loads the task file at `taskFile` (a path or URI) and everything it names. */
-export async function loadTaskFile(taskFile: string): Promise<LoadedTaskFile> {
+export async function loadTaskFile(taskFile: string, options: LoadOptions = {}): Promise<LoadedTaskFile> {
   const uri = normaliseRoot(taskFile);
   if (!(await exists(uri))) throw new TaskFileError(taskFile, undefined, undefined, 'no such task file: set taskFile to the path of a task file (docs/own-task.md)');
   const text = await readText(uri);
   const spec = parseTaskFile(uri, text);
   const lines = jsonKeyLines(text);
+  const { generate } = spec.data;
+  if (options.generate && generate && schemeOf(uri) === 'file') {
+    const missing = await Promise.all([spec.data.train, spec.data.dev].map(async (path) => !(await exists(resolveFrom(uri, path)))));
+    if (missing.some(Boolean)) {
+      const problem = await runDataGenerator(generate, localPathOf(uri.slice(0, uri.lastIndexOf('/'))));
+      if (problem) throw new TaskFileError(uri, lineOf(lines, ['data', 'generate']), 'data.generate', problem);
+    }
+  }
   const prompt = async (field: string, path: string | undefined) => (path ? splitPromptFile((await readNamed(uri, lines, field, path)).text) : []);
   const fewShot = await prompt('prompts.fewShot', spec.prompts.fewShot);
   const rationalization = spec.prompts.rationalization ? await prompt('prompts.rationalization', spec.prompts.rationalization) : fewShot;

@@ -52,6 +52,12 @@ const dataSchema = z.strictObject({
   dev: z.string().min(1),
   fields: fieldsSchema.default(() => fieldsSchema.parse({})),
   /**
+   * A command that writes the train and dev files (run without a shell, in the task file's folder)
+   * when either is missing, e.g. `npx tsx make-data.ts`. `star plan`, `run` and `start` run it; the
+   * workers only read the files, so it must be deterministic.
+   */
+  generate: z.string().min(1).optional(),
+  /**
    * The answer field holds a worked solution ending in `{answerAfter}{answer}` (GSM8K's `#### 72`):
    * the target is the text after its last `answerAfter`, and `{solution}` shows the whole field.
    */
