@@ -69,7 +69,8 @@ export function shardSampling(deps: ActivityDeps, input: ShardInput, modelIterat
     };
   }
   return {
-    key: { inference: 'openai', inferenceModelTemplate: o.inferenceModelTemplate ?? null, inferenceBatchPrompts: o.inferenceBatchPrompts },
+    // inferenceApi only when chat, so the keys of completions runs made before it existed stay the same.
+    key: { inference: 'openai', inferenceModelTemplate: o.inferenceModelTemplate ?? null, inferenceBatchPrompts: o.inferenceBatchPrompts, inferenceApi: o.inferenceApi === 'chat' ? 'chat' : undefined },
     run: async (work, pass) => {
       if (!o.serveCommandTemplate) {
         if (!o.inferenceUrl) throw new Error('inference "openai" without inferenceUrl or serveCommandTemplate: the input check should have refused this input');
@@ -98,6 +99,7 @@ export function shardSampling(deps: ActivityDeps, input: ShardInput, modelIterat
       apiKey: apiKeyFromEnv(o.inferenceApiKeyEnv),
       concurrency: o.inferenceConcurrency,
       promptsPerRequest: o.inferenceBatchPrompts,
+      api: o.inferenceApi ?? 'completions',
       retry: { budgetMs: o.inferenceRetrySeconds * 1000 },
       hooks: { onWait: heartbeatAgain, signal: cancellationSignal() },
     });

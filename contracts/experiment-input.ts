@@ -213,6 +213,11 @@ const inputSchema = z
      * of ideal batching with 32 in flight and 0.95 with 128 on `star serve`.
      */
     inferenceConcurrency: int(1).default(64),
+    /**
+     * `completions` (`POST /v1/completions`) or `chat` (`POST /v1/chat/completions`, for servers of
+     * instruct models that only speak chat): the whole prompt goes as one user message (docs/own-task.md).
+     */
+    inferenceApi: z.enum(['completions', 'chat']).default('completions'),
     /** Prompts per request; above 1 only for servers that take prompt lists (vLLM; not transformers serve or llama.cpp). */
     inferenceBatchPrompts: int(1).default(1),
     /** How long one request keeps retrying connection errors, 429 and 5xx before the step fails. */
@@ -309,6 +314,9 @@ const inputSchema = z
       if (hosts.length === 0) {
         ctx.addIssue({ code: 'custom', path: ['hosts'], input: value.hosts, message: 'serveCommandTemplate needs at least one host, e.g. hosts: ["gpu-0"] (each runs workers/host.ts and starts the server)' });
       }
+    }
+    if (value.inferenceApi === 'chat' && typeof value.inferenceBatchPrompts === 'number' && value.inferenceBatchPrompts > 1) {
+      ctx.addIssue({ code: 'custom', path: ['inferenceBatchPrompts'], input: value.inferenceBatchPrompts, message: 'the chat API takes one prompt per request: set inferenceBatchPrompts to 1 with inferenceApi "chat"' });
     }
     if (value.trainer === 'simulated' && value.inference !== 'simulated') {
       ctx.addIssue({

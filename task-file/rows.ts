@@ -51,6 +51,14 @@ function asText(value: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * The accuracy class of a row. A number is shown with its field's name (`people=3`): tables and the
+ * report read a bare number as arithmetic's digit count (`3-digit`).
+ */
+export function classLabel(path: string, value: string): string {
+  return /^\d+$/.test(value) ? `${path.split('.').pop() as string}=${value}` : value;
+}
+
 /** Parses one split's JSONL text into examples. */
 export function parseSplit(spec: TaskSpec, split: Split, file: string, text: string): SplitRows {
   const { fields, answerAfter } = spec.data;
@@ -91,7 +99,7 @@ export function parseSplit(spec: TaskSpec, split: Split, file: string, text: str
     const example: Example = {
       id,
       answer,
-      cls: fields.class ? required(row, line, 'class', fields.class) : spec.name,
+      cls: fields.class ? classLabel(fields.class, required(row, line, 'class', fields.class)) : spec.name,
       hint: fields.hint ? required(row, line, 'hint', fields.hint) : answer,
       question,
     };

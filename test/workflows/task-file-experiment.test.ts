@@ -88,8 +88,8 @@ void describe('starExperiment on a task file', { timeout: 600_000 }, () => {
     assert.ok(embedded.every((m) => m.attempted === 12 && m.kept > 0), `every iteration keeps examples: ${JSON.stringify(outcomeOf(embedded))}`);
     assert.ok(embedded.some((m) => m.kept < m.attempted), 'and not all of them');
     for (const m of embedded) {
-      assert.deepEqual(Object.keys(m.accuracy ?? {}), ['1'], 'dev accuracy per class, from the class field');
-      assert.ok((m.accuracy?.['1']?.total ?? 0) > 0 && m.overallAccuracy !== undefined);
+      assert.deepEqual(Object.keys(m.accuracy ?? {}), ['digits=1'], 'dev accuracy per class, from the class field (a number named by its field)');
+      assert.ok((m.accuracy?.['digits=1']?.total ?? 0) > 0 && m.overallAccuracy !== undefined);
     }
   });
 
