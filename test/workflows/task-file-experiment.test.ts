@@ -6,11 +6,9 @@
  * through both.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { arithmeticProblems } from '../../core/arithmetic-problems';
 import { hostSettings } from '../../workers/host';
 import type { ExperimentInput } from '../../contracts/experiment-input';
 import type { IterationMetrics } from '../../contracts/metrics';
@@ -18,30 +16,10 @@ import { starExperiment } from '../../workflows/star-experiment';
 import { repoRoot } from '../distributed/helpers/processes';
 import { startDevServer, startHostWorker, startWorker, uniqueExperiment, type RunningWorker } from '../helpers/temporal';
 import { scratchDir, tinyExperiment, writeBaseConfig } from './fixtures/experiment-input';
-import { tinyBaseModel, TINY_MODEL_RECIPE } from './fixtures/tiny-model';
+import { tinyBaseModel } from './fixtures/tiny-model';
+import { writeAdditionTask } from './fixtures/addition-task';
 
 const SERVE = `${process.execPath} ${join(repoRoot, 'bin', 'star.js')} serve --checkpoint {checkpoint} --port {port} --host {host}`;
-
-/** The tiny model's train problems (and dev problems that are not train problems) as a task folder. */
-function writeAdditionTask(dir: string): string {
-  const rows = (split: 'train' | 'dev') =>
-    arithmeticProblems({ ...TINY_MODEL_RECIPE.problems, split }).map((e) => ({ id: e.id, sum: e.question, total: e.answer, hint: e.hint, digits: Number(e.cls) }));
-  const train = rows('train');
-  const trainSums = new Set(train.map((r) => r.sum));
-  // Train and dev are drawn independently from 81 one-digit sums; a task file refuses a dev row that is a train row.
-  const dev = rows('dev').filter((r) => !trainSums.has(r.sum));
-  writeFileSync(join(dir, 'train.jsonl'), train.map((r) => JSON.stringify(r)).join('\n'));
-  writeFileSync(join(dir, 'dev.jsonl'), dev.map((r) => JSON.stringify(r)).join('\n'));
-  const task = {
-    name: 'addition',
-    data: { train: 'train.jsonl', dev: 'dev.jsonl', fields: { question: 'sum', answer: 'total', hint: 'hint', class: 'digits' } },
-    prompts: { question: 'Input:\n{question}\nTarget:', hint: { template: 'Input:\n{question}\nTarget: {hint}' } },
-    answer: { read: 'regex', pattern: '</scratch>\\n(.*)' },
-    stop: ['\n\n'],
-  };
-  writeFileSync(join(dir, 'addition.json'), JSON.stringify(task, null, 2));
-  return join(dir, 'addition.json');
-}
 
 function outcomeOf(metrics: IterationMetrics[]) {
   return metrics.map((m) => ({ iteration: m.iteration, attempted: m.attempted, kept: m.kept, rationalized: m.rationalized, totalSteps: m.totalSteps, accuracy: m.accuracy }));
