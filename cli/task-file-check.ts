@@ -6,7 +6,7 @@
 import type { ExperimentOptions } from '../contracts/experiment-input';
 import { accuracyClasses } from '../task-file/summary';
 import { InvalidTaskFileError, loadTaskFile, type LoadedTaskFile } from '../task-file/load';
-import { TaskFileError } from '../task-file/errors';
+import { shownFile, TaskFileError } from '../task-file/errors';
 import { UsageError } from './errors';
 
 export async function checkTaskFile(options: ExperimentOptions): Promise<LoadedTaskFile | undefined> {
@@ -27,7 +27,7 @@ export function formatTaskFile(loaded: LoadedTaskFile): string[] {
   const rule = spec.answer;
   const reads = rule.read === 'regex' ? `regex /${rule.pattern}/${rule.flags} (group 1, ${rule.match} match)` : rule.read === 'after-marker' ? `after the marker ${JSON.stringify(rule.marker)}` : rule.read;
   return [
-    `Task file ${loaded.uri}: ${spec.name}, valid.`,
+    `Task file ${shownFile(loaded.uri)}: ${spec.name}, valid.`,
     `  train ${loaded.train.length} examples, dev ${loaded.dev.length}; accuracy classes ${accuracyClasses(loaded.dev).join(', ')}`,
     `  prompt ${loaded.fewShot.length} worked examples, rationalization prompt ${loaded.rationalization.length}`,
     `  answer read ${reads}; stops at ${JSON.stringify(spec.stop)} and <|endoftext|>`,
