@@ -2,8 +2,8 @@
  * An experiment whose task is a task file, through the workflow on a real Temporal dev server: the
  * tiny model's 1-digit additions written as a user would write them (JSONL rows, a question and a hint
  * template, a regex answer rule, a class field), sampled by the embedded model and by `star serve`
- * through the openai path. Two iterations keep examples and measure per-class dev accuracy, the same
- * through both.
+ * through the openai path, completions and chat. Two iterations keep examples and measure per-class
+ * dev accuracy, the same through all three.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -74,6 +74,13 @@ void describe('starExperiment on a task file', { timeout: 600_000 }, () => {
   void it('keeps the same examples and reaches the same accuracy through the openai path (star serve)', async () => {
     assert.ok(embedded, 'the embedded run finished first');
     const metrics = await finished(input(uniqueExperiment('task-file-openai'), { inference: 'openai', serveCommandTemplate: SERVE, hosts: [hostName], inferenceRetrySeconds: 3 }));
+    assert.deepEqual(outcomeOf(metrics), outcomeOf(embedded));
+  });
+
+  void it('and through the chat API of star serve (the prompt as one user message)', async () => {
+    assert.ok(embedded, 'the embedded run finished first');
+    const chat: Partial<ExperimentInput> = { inference: 'openai', inferenceApi: 'chat', serveCommandTemplate: `${SERVE} --log-requests`, hosts: [hostName], inferenceRetrySeconds: 3 };
+    const metrics = await finished(input(uniqueExperiment('task-file-chat'), chat));
     assert.deepEqual(outcomeOf(metrics), outcomeOf(embedded));
   });
 });
