@@ -110,6 +110,16 @@ export function parseSplit(spec: TaskSpec, split: Split, file: string, text: str
         throw where(line, fields.choices, `${value === undefined ? 'is missing' : 'is not a list of choices'} (data.fields.choices): give a list of {"label", "text"}, a list of texts or an object {"A": "text", ...}`);
       }
       example.choices = choices;
+      // The answer names a choice: its label, or (as many datasets write it) its text.
+      const byLabel = choices.find((c) => c.label.toLowerCase() === answer.toLowerCase());
+      const byText = byLabel ? undefined : choices.find((c) => c.text === answer);
+      if (!byLabel && !byText) {
+        throw where(line, fields.answer, `${JSON.stringify(answer)} is neither a label nor a text of the row's choices (${choices.map((c) => c.label).join(', ')}): the answer of a multiple-choice row names its correct choice`);
+      }
+      if (byText) {
+        example.answer = byText.label;
+        if (!fields.hint) example.hint = byText.label;
+      }
     }
     if (solution !== undefined) example.solution = solution;
     examples.push(example);

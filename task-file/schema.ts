@@ -76,10 +76,10 @@ const promptsSchema = z.strictObject({
   fewShot: z.string().min(1).optional(),
   /** The rationalization prompt (answer-key style, the reference's prompts_answer_key.txt); absent: fewShot. */
   rationalization: z.string().min(1).optional(),
-  /** One question as the model sees it. */
+  /** One question as the model sees it; absent: `Q: {question}\nA:`, with choices `Q: {question}\nAnswer Choices:\n{choices}\nA:`. */
   question: template(QUESTION_PLACEHOLDERS)
-    .default('Q: {question}\nA:')
-    .refine((value) => ANSWER_MARKER.test(value), {
+    .optional()
+    .refine((value) => value === undefined || ANSWER_MARKER.test(value), {
       message: 'the template must hold an answer marker, "A:" or "Target:" after a space or newline: training counts only the text after the last one',
     }),
   /** One line of `{choices}`. */
@@ -137,7 +137,8 @@ const answerSchema = z.discriminatedUnion('read', [
   z.strictObject({ read: z.literal('after-marker'), marker: z.string().min(1), ...normaliseShape }),
 ]);
 
-export const taskFileSchema = z.strictObject({
+export const taskFileSchema = z
+  .strictObject({
   /** Names the task in tables, the one accuracy class without a class field, and generated ids. */
   name: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" and "-" only (it names ids and accuracy classes)'),
   /** Free text for people. */
@@ -147,7 +148,16 @@ export const taskFileSchema = z.strictObject({
   answer: answerSchema,
   /** Where a server stops a completion; `<|endoftext|>` is always added. The checker cuts there too, so every backend reads the same text. */
   stop: z.array(z.string().min(1)).default(['\n\n']),
-});
+  })
+  .superRefine((file, ctx) => {
+    const { question, hint } = file.prompts;
+    if (hint && 'markChoice' in hint && !file.data.fields.choices) {
+      ctx.addIssue({ code: 'custom', path: ['prompts', 'hint'], input: hint, message: 'markChoice marks the correct choice, but the rows have none: set data.fields.choices, or give a hint template' });
+    }
+    if (question !== undefined && file.data.fields.choices && !question.includes('{choices}')) {
+      ctx.addIssue({ code: 'custom', path: ['prompts', 'question'], input: question, message: 'the rows have choices (data.fields.choices) that this template does not show: add {choices}' });
+    }
+  });
 
 export type TaskFileInput = z.input<typeof taskFileSchema>;
 export type TaskFile = z.output<typeof taskFileSchema>;
@@ -156,10 +166,12 @@ export type HintRule = { template: string } | { markChoice: string };
 
 /** The normalised task: every default filled. */
 export interface TaskSpec extends Omit<TaskFile, 'prompts'> {
-  prompts: Omit<TaskFile['prompts'], 'hint'> & { hint: HintRule };
+  prompts: Omit<TaskFile['prompts'], 'hint' | 'question'> & { hint: HintRule; question: string };
 }
 
 export function normaliseTaskFile(file: TaskFile): TaskSpec {
-  const hint: HintRule = file.prompts.hint ?? (file.data.fields.choices ? { markChoice: ' (CORRECT)' } : { template: 'Q: {question} ({hint})\nA:' });
-  return { ...file, prompts: { ...file.prompts, hint } };
+  const choices = file.data.fields.choices !== undefined;
+  const hint: HintRule = file.prompts.hint ?? (choices ? { markChoice: ' (CORRECT)' } : { template: 'Q: {question} ({hint})\nA:' });
+  const question = file.prompts.question ?? (choices ? 'Q: {question}\nAnswer Choices:\n{choices}\nA:' : 'Q: {question}\nA:');
+  return { ...file, prompts: { ...file.prompts, question, hint } };
 }

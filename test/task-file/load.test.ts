@@ -125,6 +125,22 @@ void describe('loading a task file', () => {
     );
   });
 
+  void it('takes a multiple-choice answer as a label or a choice text, and refuses one that is neither', async () => {
+    const choices = { ...sums, data: { ...sums.data, fields: { choices: 'options' } }, answer: { read: 'choice-letter' } };
+    const dir = taskFolder(choices, {
+      'train.jsonl': '{"id": "t1", "question": "3 + 4?", "options": ["6", "7"], "answer": "B"}\n{"id": "t2", "question": "5 + 1?", "options": ["6", "7"], "answer": "6"}\n',
+      'dev.jsonl': '{"id": "d1", "question": "2 + 2?", "options": {"x": "4", "y": "5"}, "answer": "X"}\n',
+    });
+    const loaded = await loadTaskFile(join(dir, 'task.json'));
+    assert.deepEqual([...loaded.train, ...loaded.dev].map((e) => [e.answer, e.hint]), [['B', 'B'], ['A', 'A'], ['X', 'X']]);
+    assert.equal(loaded.task.context(loaded.train[0]!, { hint: true }), 'Q: 3 + 4?\nAnswer Choices:\n(a) 6\n(b) 7 (CORRECT)\nA:', 'with choices, the default templates show and mark them');
+    const bad = taskFolder(choices, { 'train.jsonl': '{"id": "t1", "question": "3 + 4?", "options": ["6", "7"], "answer": "B"}\n', 'dev.jsonl': '{"id": "d1", "question": "2 + 2?", "options": ["4", "5"], "answer": "four"}\n' });
+    assert.equal(
+      await loadError(bad),
+      `${bad}/dev.jsonl:1: answer: "four" is neither a label nor a text of the row's choices (A, B): the answer of a multiple-choice row names its correct choice`,
+    );
+  });
+
   void it('refuses a file that is not JSON, naming the line', async () => {
     const dir = taskFolder(sums);
     writeFileSync(join(dir, 'task.json'), '{\n  "name": "sums",\n  "data": {,\n}\n');
