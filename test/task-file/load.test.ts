@@ -141,6 +141,13 @@ void describe('loading a task file', () => {
     );
   });
 
+  void it('refuses choices the question does not show, and a marked choice without choices', async () => {
+    const hidden = taskFolder({ ...sums, data: { ...sums.data, fields: { choices: 'options' } }, prompts: { question: 'Q: {question}\nA:' } });
+    assert.equal(await loadError(hidden), `${hidden}/task.json:11: prompts.question: the rows have choices (data.fields.choices) that this template does not show: add {choices}`);
+    const unmarked = taskFolder({ ...sums, prompts: { hint: { markChoice: ' (CORRECT)' } } });
+    assert.equal(await loadError(unmarked), `${unmarked}/task.json:8: prompts.hint: markChoice marks the correct choice, but the rows have none: set data.fields.choices, or give a hint template`);
+  });
+
   void it('refuses a file that is not JSON, naming the line', async () => {
     const dir = taskFolder(sums);
     writeFileSync(join(dir, 'task.json'), '{\n  "name": "sums",\n  "data": {,\n}\n');
