@@ -33,3 +33,18 @@ export function formatTaskFile(loaded: LoadedTaskFile): string[] {
     `  answer read ${reads}; stops at ${JSON.stringify(spec.stop)} and <|endoftext|>`,
   ];
 }
+
+/** What `star plan --json` says about a task file. */
+export function taskFileSummary(loaded: LoadedTaskFile) {
+  return {
+    uri: loaded.uri,
+    name: loaded.spec.name,
+    trainExamples: loaded.train.length,
+    devExamples: loaded.dev.length,
+    classes: accuracyClasses(loaded.dev),
+    fewShotExamples: loaded.fewShot.length,
+    rationalizationExamples: loaded.rationalization.length,
+    answer: loaded.spec.answer,
+    stop: loaded.spec.stop,
+  };
+}
