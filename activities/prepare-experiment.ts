@@ -5,6 +5,7 @@
  * read by the config step, as the reference's gen_config reads it.
  */
 import { normaliseRoot, writeJson } from '../storage';
+import { trainerNamed } from '../trainers';
 import { experimentLayout } from '../contracts/layout';
 import type { ActivityDeps } from './deps';
 import { loadTaskFor } from './examples';
@@ -20,7 +21,7 @@ export async function prepareExperiment(_deps: ActivityDeps, input: PrepareExper
     const datasetDir = options.datasetDir ? normaliseRoot(options.datasetDir) : '';
     const layout = experimentLayout(root, options.experiment);
 
-    if (options.trainer === 'embedded') await checkCheckpoint(options.baseModelLocation, 'baseModelLocation');
+    if (trainerNamed(options.trainer).baseModel === 'embedded-checkpoint') await checkCheckpoint(options.baseModelLocation, 'baseModelLocation');
     const task = await loadTaskFor(options, 'train');
     const train = await task.loadSplit(datasetDir, 'train');
     const dev = options.skipEval ? [] : await (await loadTaskFor(options, 'dev')).loadSplit(datasetDir, 'dev');

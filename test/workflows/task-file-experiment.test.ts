@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { hostSettings } from '../../workers/host';
+import { hostSettings } from '../../workers/host-worker';
 import type { ExperimentInput } from '../../contracts/experiment-input';
 import type { IterationMetrics } from '../../contracts/metrics';
 import { starExperiment } from '../../workflows/star-experiment';
