@@ -28,6 +28,9 @@ export const EXPERIMENT_NAME_MAX = 128;
 export const MAX_SHARDS = 2000;
 /** The `task` of an experiment whose task is a task file. */
 export const TASK_FILE = 'file';
+/** The experiment trackers `tracking` may name (docs/tracking.md). */
+export const TRACKERS = ['mlflow', 'wandb'] as const;
+export type Tracker = (typeof TRACKERS)[number];
 
 /** The reference trainer's command line: `{config}` and `{base_model}` are filled per iteration. */
 /** The trainers (trainers/ describes each one). */
@@ -155,6 +158,18 @@ const inputSchema = z
     verifierTimeoutSeconds: int(1).default(300),
     /** Stop when overall dev accuracy has not improved by more than minDelta for patience iterations (outcome `plateau`). */
     earlyStop: z.strictObject({ patience: int(1), minDelta: num(z.number().min(0)).default(0) }).optional(),
+
+    /**
+     * Where the experiment is also logged (docs/tracking.md): `none`, `mlflow`, `wandb`, or several
+     * (`mlflow,wandb` or a list). The trackers' settings come from their own environment variables
+     * where the worker runs (MLFLOW_TRACKING_URI, WANDB_PROJECT, WANDB_MODE, WANDB_API_KEY), never from here.
+     */
+    tracking: z
+      .preprocess(
+        (value) => (typeof value === 'string' ? (value === 'none' ? [] : value.split(',').map((s) => s.trim())) : value),
+        z.array(z.enum(TRACKERS, { message: `one of ${TRACKERS.join(', ')} (or none)` })).refine((list) => new Set(list).size === list.length, 'name each tracker once'),
+      )
+      .default([]),
 
     /** The base trainer config JSON (the reference's `configs/qa_base.json`); each iteration's config copies it. */
     baseConfig: z.string().min(1).default('configs/qa_base.json'),
