@@ -27,6 +27,7 @@ export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<
       // The chunks hold the correct examples too since the eval writes them (new_dev.txt).
       saves: 'new_dev',
       task: o.task,
+      taskFile: o.taskFile,
       datasetDir: input.datasetDir,
       arithmetic: arithmeticKey(o),
       seed: o.seed,

@@ -26,7 +26,8 @@ export function experimentNameFromArgs(args: readonly string[]): string {
 }
 
 export interface FirstConfigOptions {
-  task: TaskName;
+  /** Needed for the default `target_save`; may be omitted when `targetSave` is given. */
+  task?: TaskName;
   experiment: string;
   pRationalization: number;
   gradientAccumulationSteps: number;
@@ -38,7 +39,7 @@ export interface FirstConfigOptions {
 export function firstIterationConfig(base: BaseConfig, options: FirstConfigOptions): BaseConfig {
   return {
     ...base,
-    target_save: options.targetSave ?? targetSave(options.task, options.experiment, 0),
+    target_save: options.targetSave ?? targetSave(requiredTask(options.task, options.experiment, 0), options.experiment, 0),
     name: `${options.experiment}_0`,
     p_rationalization: options.pRationalization,
     gradient_accumulation_steps: options.gradientAccumulationSteps,
@@ -89,6 +90,14 @@ export function iterationConfig(previous: BaseConfig, options: IterationConfigOp
     p_rationalization: options.pRationalization,
     gradient_accumulation_steps: options.gradientAccumulationSteps,
   };
+}
+
+function requiredTask(task: TaskName | undefined, experiment: string, iteration: number): TaskName {
+  if (task === undefined) {
+    const name = `${experiment}_${iteration}`;
+    throw new IterationConfigError(`iteration ${iteration}: give the task (for target_save {task}/${experiment}/${name}/${name}.txt) or targetSave`);
+  }
+  return task;
 }
 
 /** Where the trainer saves iteration i's checkpoint (device_inference's get_ckpt_path for steps <= 10000). */

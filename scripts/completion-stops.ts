@@ -11,7 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import { cleanUpTokenization } from '../core/decode-cleanup';
-import type { Example, Task } from '../core/example';
+import type { Example, Task, TaskName } from '../core/example';
 import { buildPrompt, noPromptForGeneration, promptTokenLimit } from '../core/prompt';
 import { sampleSeed } from '../core/rationale-selection';
 import { END_OF_TEXT } from '../core/tokenizer';
@@ -32,6 +32,7 @@ interface Tally {
   endOfText: { lost: number; gained: number };
   stopStrings: { lost: number; gained: number };
   examples: string[];
+  stops: string[];
 }
 
 /** The text the embedded sampler returns: up to and including the first end-of-text. */
@@ -58,8 +59,8 @@ async function measure(options: ExperimentOptions, modelDir: string, split: 'tra
   const raw = await sample(model, requests, { genLength: options.genLength, temperature, topP: options.topP, batchSize: 64, stopAtEndOfText: false });
   model.dispose();
   const read = (text: string) => (options.cleanUpTokenizationSpaces ? cleanUpTokenization(text) : text);
-  const stops = taskStopStrings(options.task);
-  const tally: Tally = { outputs: 0, withEndOfText: 0, withStopString: 0, correctWhole: 0, endOfText: { lost: 0, gained: 0 }, stopStrings: { lost: 0, gained: 0 }, examples: [] };
+  const stops = task.stopStrings ? [...task.stopStrings, END_OF_TEXT] : taskStopStrings(task.name as TaskName);
+  const tally: Tally = { stops, outputs: 0, withEndOfText: 0, withStopString: 0, correctWhole: 0, endOfText: { lost: 0, gained: 0 }, stopStrings: { lost: 0, gained: 0 }, examples: [] };
   examples.forEach((example, i) => {
     const whole = read(raw[i] as string);
     const judge = (text: string) => task.check(example, text, { direct: options.direct }).correct;
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
     console.log(
       `[completion-stops] ${values.preset} ${split}, model ${modelDir}: ${t.outputs} outputs of up to ${options.genLength} tokens, ` +
         `${t.correctWhole} correct as the reference judges them; ${t.withEndOfText} hold an end-of-text, ${t.withStopString} a stop string ` +
-        `(${taskStopStrings(options.task).map((s) => JSON.stringify(s)).join(', ')}). Judged otherwise when cut after the first end-of-text: ` +
+        `(${t.stops.map((s) => JSON.stringify(s)).join(', ')}). Judged otherwise when cut after the first end-of-text: ` +
         `${t.endOfText.lost} correct -> wrong, ${t.endOfText.gained} wrong -> correct; at the stop strings: ${t.stopStrings.lost} correct -> wrong, ` +
         `${t.stopStrings.gained} wrong -> correct.`,
     );
