@@ -27,7 +27,7 @@ from .checkpoints import final_dir, final_is_complete, last_resumable, partial_d
 from .config import TrainSettings, read_settings
 from .errors import BadInputError, exit_status
 from .examples import ExampleDataset, PadCollator, read_examples, tokenize_example
-from .replicas import Replicas, check_devices, replicas_from_env, split_step
+from .replicas import check_devices, replicas_from_env, split_step
 from .schedule import lr_factor
 
 DEFAULT_MAX_LENGTH = 2048
