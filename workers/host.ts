@@ -15,7 +15,8 @@ import type { ActivityDeps } from '../activities';
 import { hostTaskQueue } from '../contracts/task-queues';
 import { connectWorker, describeTarget, workerTargetFromEnv } from '../connection/temporal';
 import { stateDir } from '../connection/state-dir';
-import { createHostActivities, hostInferenceServers, killRunningTrainers, type HostSettings, type InferenceServers } from '../host';
+import { createHostActivities } from '../activities/host-activities';
+import { hostInferenceServers, killRunningTrainers, type HostSettings, type InferenceServers } from '../host';
 import { BadInputError } from '../core/errors';
 import { workerSettingsFromEnv } from './worker-env';
 
