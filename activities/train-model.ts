@@ -10,11 +10,11 @@ import { train } from '../model';
 import { readJson, StorageNotFoundError } from '../storage';
 import { checkpointUri } from '../contracts/layout';
 import type { ActivityDeps } from './deps';
-import { asActivity, badInput } from './failures';
+import { asActivity, badInput } from '../activity-context/failures';
 import { inputKey, once } from './manifest';
 import { LossLog } from './loss-log';
 import { checkedTrainingChunks, requireCheckpoint } from './model-checks';
-import { cancellationSignal, heartbeat } from './progress';
+import { cancellationSignal, heartbeat } from '../activity-context/progress';
 import { simulateTraining } from './simulated-training';
 import type { TrainModelInput, TrainModelResult } from '../contracts/activities';
 

@@ -14,13 +14,12 @@ import {
   encodeInt64Example,
   frameRecords,
   gpt2Tokenizer,
-  gsmTask,
   joinSavedExamples,
   packChunks,
   splitSavedText,
   tokenizeExamples,
-  writeRecords,
 } from '../core';
+import { gsmTask, writeRecords } from '../datasets';
 
 function bestOf<T>(runs: number, work: () => T): { seconds: number; value: T } {
   let best = Infinity;

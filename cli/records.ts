@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_RECORD_SEED, DEFAULT_RECORD_SEQ, tokenizerByName, writeRecords, type WriteRecordsResult } from '../core';
+import { DEFAULT_RECORD_SEED, DEFAULT_RECORD_SEQ, tokenizerByName } from '../core';
+import { writeRecords, type WriteRecordsResult } from '../datasets';
 import { joinUri, list, schemeOf } from '../storage';
 import { parseCommandArgs } from './args';
 import { UsageError } from './errors';

@@ -5,8 +5,8 @@
  * fails, answers wrongly or runs past the timeout is a `VerifierError`: retrying would not fix it.
  */
 import { spawn } from 'node:child_process';
-import { BadInputError } from './errors';
-import type { VerifyItem } from './rationale-selection';
+import { BadInputError } from '../core/errors';
+import type { VerifyItem } from '../core/rationale-selection';
 
 export class VerifierError extends BadInputError {
   override name = 'VerifierError';

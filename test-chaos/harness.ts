@@ -13,10 +13,10 @@ import { startOrReuseDevServer, type DevServer } from '../cli/dev-server';
 import { loadModel, saveCheckpoint } from '../model';
 import type { ExperimentInput } from '../contracts/experiment-input';
 import type { IterationMetrics } from '../contracts/metrics';
-import { startWorkerProcess, waitUntil, type WorkerProcess } from '../test/distributed/helpers/processes';
-import { workflowBundle } from '../test/helpers/temporal';
-import { scratchDir, tinyExperiment, writeBaseConfig } from '../test/workflows/fixtures/experiment-input';
-import { tinyBaseModel } from '../test/workflows/fixtures/tiny-model';
+import { startWorkerProcess, waitUntil, type WorkerProcess } from '../test-support/processes';
+import { workflowBundle } from '../test-support/temporal';
+import { scratchDir, tinyExperiment, writeBaseConfig } from '../test-support/experiment-input';
+import { tinyBaseModel } from '../test-support/tiny-model';
 
 export const CHUNK = 4;
 

@@ -7,9 +7,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { groupAlive, signalGroup } from '../../../core/process-group';
+import { groupAlive, signalGroup } from '../processes/process-group';
 
-export const repoRoot = join(__dirname, '..', '..', '..');
+export const repoRoot = join(__dirname, '..');
 
 export interface WorkerProcess {
   readonly name: string;

@@ -10,11 +10,11 @@ import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/
 import type { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { ensureTemporalCli } from '../../cli/temporal-binary';
-import { createWorker, WORKFLOWS_PATH } from '../../workers/main';
-import { createHostWorker } from '../../workers/host';
-import { hostInferenceServers, type HostSettings } from '../../host';
-import type { ActivityDeps } from '../../activities';
+import { ensureTemporalCli } from '../cli/temporal-binary';
+import { createWorker, WORKFLOWS_PATH } from '../workers/main';
+import { createHostWorker } from '../workers/host';
+import { hostInferenceServers, type HostSettings } from '../host';
+import type { ActivityDeps } from '../activities';
 
 let runtimeInstalled = false;
 
@@ -157,7 +157,7 @@ export async function historiesOf(client: Client, handle: RunRef): Promise<{ run
  */
 export async function captureHistories(env: TestWorkflowEnvironment, handle: RunRef, scenario: string): Promise<void> {
   if (process.env.STAR_CAPTURE_HISTORIES !== '1') return;
-  const dir = join(__dirname, '..', 'histories');
+  const dir = join(__dirname, '..', 'test', 'histories');
   mkdirSync(dir, { recursive: true });
   const runs = await historiesOf(env.client, handle);
   runs.forEach(({ runId }, n) => {

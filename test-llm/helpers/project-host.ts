@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { after, before } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ROOT } from '../../scripts/make-tiny-lm';
-import { startDevServer, startHostWorker, startWorker, type RunningWorker } from '../../test/helpers/temporal';
+import { startDevServer, startHostWorker, startWorker, type RunningWorker } from '../../test-support/temporal';
 import { hostSettings } from '../../workers/host';
 
 /**

@@ -7,7 +7,7 @@ import { createActivities } from '../../activities';
 import { BadInputError } from '../../core/errors';
 import { trainSetFor } from '../../activities/write-iteration-config';
 import { parseExperimentInputOrThrow } from '../../contracts/experiment-input';
-import { scratchDir, writeBaseConfig } from '../workflows/fixtures/experiment-input';
+import { scratchDir, writeBaseConfig } from '../../test-support/experiment-input';
 
 void describe('writeIterationConfig', () => {
   const acts = createActivities();

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { devServerFiles, readServerRecord, startOrReuseDevServer, stopDevServer } from '../../cli/dev-server';
-import { processAlive } from '../../core/process-group';
+import { processAlive } from '../../processes/process-group';
 import { findFreePort, isPortFree, namespaceAnswers } from '../../cli/ports';
 
 // The real `temporal` binary (found or installed by cli/temporal-binary.ts), on free ports, with its

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { startDevServer, uniqueExperiment } from '../helpers/temporal';
+import { startDevServer, uniqueExperiment } from '../../test-support/temporal';
 import { runStar } from './run-star';
 
 void describe('star status, stop, extend and resume about one experiment', { timeout: 240_000 }, () => {

@@ -10,9 +10,9 @@ import type { Worker } from '@temporalio/worker';
 import { progressQuery } from '../../contracts/messages';
 import type { starExperiment } from '../../workflows/star-experiment';
 import { createWorker } from '../../workers/main';
-import { startDevServer, uniqueExperiment, workflowBundle } from '../helpers/temporal';
-import { scratchDir, tinyExperiment, writeBaseConfig } from '../workflows/fixtures/experiment-input';
-import { tinyBaseModel } from '../workflows/fixtures/tiny-model';
+import { startDevServer, uniqueExperiment, workflowBundle } from '../../test-support/temporal';
+import { scratchDir, tinyExperiment, writeBaseConfig } from '../../test-support/experiment-input';
+import { tinyBaseModel } from '../../test-support/tiny-model';
 import { runStar } from './run-star';
 
 void describe('star extend while no worker runs the experiment', { timeout: 300_000 }, () => {

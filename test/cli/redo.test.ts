@@ -17,9 +17,9 @@ import { iterationLayout } from '../../contracts/layout';
 import type { IterationMetrics } from '../../contracts/metrics';
 import { normaliseRoot } from '../../storage';
 import { starExperiment, type ExperimentResult } from '../../workflows/star-experiment';
-import { startDevServer, startWorker, uniqueExperiment, type RunningWorker } from '../helpers/temporal';
-import { scratchDir, tinyExperiment, writeBaseConfig } from '../workflows/fixtures/experiment-input';
-import { tinyBaseModel } from '../workflows/fixtures/tiny-model';
+import { startDevServer, startWorker, uniqueExperiment, type RunningWorker } from '../../test-support/temporal';
+import { scratchDir, tinyExperiment, writeBaseConfig } from '../../test-support/experiment-input';
+import { tinyBaseModel } from '../../test-support/tiny-model';
 import { runStar } from './run-star';
 
 const withoutTimes = (metrics: IterationMetrics[]) => metrics.map((m) => ({ ...m, seconds: undefined }));

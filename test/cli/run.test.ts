@@ -12,9 +12,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readServerRecord, stopDevServer } from '../../cli/dev-server';
-import { processAlive } from '../../core/process-group';
-import { tinyBaseModel } from '../workflows/fixtures/tiny-model';
-import { tinyExperiment, writeBaseConfig } from '../workflows/fixtures/experiment-input';
+import { processAlive } from '../../processes/process-group';
+import { tinyBaseModel } from '../../test-support/tiny-model';
+import { tinyExperiment, writeBaseConfig } from '../../test-support/experiment-input';
 
 const bin = join(__dirname, '..', '..', 'bin', 'star.js');
 

@@ -16,10 +16,10 @@ import { joinUri, readText } from '../../storage';
 import { iterationLayout } from '../../contracts/layout';
 import { starExperiment } from '../../workflows/star-experiment';
 import { gcsSkipReason, startGcsEmulator, type GcsEmulator } from '../helpers/gcs-emulator';
-import { startDevServer, startWorker, type RunningWorker } from '../helpers/temporal';
-import { tinyExperiment } from '../workflows/fixtures/experiment-input';
+import { startDevServer, startWorker, type RunningWorker } from '../../test-support/temporal';
+import { tinyExperiment } from '../../test-support/experiment-input';
 import { uploadTinyBase } from './helpers/bucket-fixtures';
-import { startWorkerProcess, trainerWorkdir, type WorkerProcess } from './helpers/processes';
+import { startWorkerProcess, trainerWorkdir, type WorkerProcess } from '../../test-support/processes';
 
 void describe('an experiment with the command trainer on two hosts', { timeout: 600_000, skip: gcsSkipReason() }, () => {
   let env: TestWorkflowEnvironment;

@@ -15,15 +15,15 @@ import { ActivityFailure, ApplicationFailure, CancelledFailure } from '@temporal
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { hostTaskQueue } from '../../contracts/task-queues';
-import { writeRecords } from '../../core/records';
+import { writeRecords } from '../../datasets/records';
 import { arithmeticTokenizer, createModel, initBackend, readManifest, saveCheckpoint } from '../../model';
-import { groupAlive } from '../../core/process-group';
+import { groupAlive } from '../../processes/process-group';
 import { pendingActivityProgress } from '../../cli/activity-progress';
 import { exists, joinUri, normaliseRoot, readBytes, readText, writeJson } from '../../storage';
 import { gcsSkipReason, startGcsEmulator, type GcsEmulator } from '../helpers/gcs-emulator';
-import { startDevServer } from '../helpers/temporal';
+import { startDevServer } from '../../test-support/temporal';
 import { TINY, scratchpadExample } from '../model/fixtures';
-import { processesMentioning, startWorkerProcess, trainerWorkdir, waitUntil, type WorkerProcess } from './helpers/processes';
+import { processesMentioning, startWorkerProcess, trainerWorkdir, waitUntil, type WorkerProcess } from '../../test-support/processes';
 import type { HostTrainingInput } from './workflows/host-training';
 
 const TRAIN_CLI = 'npx tsx model/train-cli.ts --config {config} --tune-model-path {base_model}';

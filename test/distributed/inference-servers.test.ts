@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { InferenceServers } from '../../host/inference-servers';
-import { groupAlive } from '../../core/process-group';
-import { scratchDir } from '../workflows/fixtures/experiment-input';
-import { tinyBaseModel } from '../workflows/fixtures/tiny-model';
-import { repoRoot, waitUntil } from './helpers/processes';
+import { groupAlive } from '../../processes/process-group';
+import { scratchDir } from '../../test-support/experiment-input';
+import { tinyBaseModel } from '../../test-support/tiny-model';
+import { repoRoot, waitUntil } from '../../test-support/processes';
 
 const SERVE = `${process.execPath} ${join(repoRoot, 'bin', 'star.js')} serve --checkpoint {checkpoint} --port {port} --host {host}`;
 

@@ -18,10 +18,10 @@ import { exists, list, readText } from '../../storage';
 import { iterationLayout } from '../../contracts/layout';
 import type { starExperiment } from '../../workflows/star-experiment';
 import { gcsSkipReason, startGcsEmulator, type GcsEmulator } from '../helpers/gcs-emulator';
-import { startDevServer, workflowBundle } from '../helpers/temporal';
-import { tinyExperiment } from '../workflows/fixtures/experiment-input';
+import { startDevServer, workflowBundle } from '../../test-support/temporal';
+import { tinyExperiment } from '../../test-support/experiment-input';
 import { uploadTinyBase } from './helpers/bucket-fixtures';
-import { startWorkerProcess, waitUntil, type WorkerProcess } from './helpers/processes';
+import { startWorkerProcess, waitUntil, type WorkerProcess } from '../../test-support/processes';
 
 const CHUNK = 4;
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { StepTracker, parseStepLine } from '../../host/step-parser';
+import { StepTracker, parseStepLine } from '../../core/step-parser';
 
 void describe('step parser', () => {
   void it('reads the embedded trainer lines with their loss', () => {

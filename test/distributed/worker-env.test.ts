@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { WorkerEnvError, workerSettingsFromEnv } from '../../workers/worker-env';
-import { repoRoot } from './helpers/processes';
+import { repoRoot } from '../../test-support/processes';
 
 void describe('experiment worker settings from the environment', () => {
   void it('reads the task queue, bundle, concurrent activities and chunk size', () => {

@@ -13,7 +13,7 @@ import { CompletionsClient } from '../../inference/completions-client';
 import { InferenceRejectedError, InferenceUnreachableError } from '../../inference/errors';
 import { cutAtStop } from '../../inference/stop-strings';
 import { initBackend, loadModel, sample, shutdownComputePool, type LoadedModel } from '../../model';
-import { tinyBaseModel } from '../workflows/fixtures/tiny-model';
+import { tinyBaseModel } from '../../test-support/tiny-model';
 import { startServe, type ServeProcess } from './helpers';
 
 const QUESTIONS = ['1 + 2', '3 + 4', '5 + 1', '2 + 2', '7 + 1', '4 + 5', '6 + 3', '8 + 0'];

@@ -12,8 +12,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../activities';
 import { parseExperimentInputOrThrow, type ExperimentInput, type ExperimentOptions } from '../../contracts/experiment-input';
 import { doneUriOf, iterationLayout } from '../../contracts/layout';
-import { scratchDir, tinyExperiment, writeBaseConfig } from '../workflows/fixtures/experiment-input';
-import { tinyBaseModel } from '../workflows/fixtures/tiny-model';
+import { scratchDir, tinyExperiment, writeBaseConfig } from '../../test-support/experiment-input';
+import { tinyBaseModel } from '../../test-support/tiny-model';
 import { startServe, type ServeProcess } from './helpers';
 
 void describe('generation and eval shards through an OpenAI-compatible server', { timeout: 300_000 }, () => {

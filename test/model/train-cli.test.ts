@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { writeRecords } from '../../core/records';
+import { writeRecords } from '../../datasets/records';
 import { arithmeticTokenizer, createModel, initBackend, loadModel, saveCheckpoint } from '../../model';
 import { TINY, scratchpadExample, tempDir } from './fixtures';
 

@@ -16,9 +16,9 @@ import { writeReport, type WrittenReport } from '../../report/write-report';
 import { renderedDom, screenshot } from '../helpers/chromium';
 import { gcsSkipReason, startGcsEmulator } from '../helpers/gcs-emulator';
 import { pngContent } from '../helpers/png';
-import { startDevServer, startWorker, uniqueExperiment } from '../helpers/temporal';
-import { scratchDir, tinyExperiment, writeBaseConfig } from '../workflows/fixtures/experiment-input';
-import { tinyBaseModel } from '../workflows/fixtures/tiny-model';
+import { startDevServer, startWorker, uniqueExperiment } from '../../test-support/temporal';
+import { scratchDir, tinyExperiment, writeBaseConfig } from '../../test-support/experiment-input';
+import { tinyBaseModel } from '../../test-support/tiny-model';
 
 const CHART_TITLES = ['Dev accuracy', 'Attempted, kept and rationalized examples', 'Training steps per iteration', 'Training loss per step', 'Time per phase'];
 const PNGS = ['accuracy.png', 'examples.png', 'steps.png', 'loss.png', 'time.png'];

@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { normaliseRoot } from '../../storage';
-import { trainerWorkdir } from '../distributed/helpers/processes';
+import { trainerWorkdir } from '../../test-support/processes';
 import { hostSettings } from '../../workers/host';
 import { iterationLayout } from '../../contracts/layout';
 import { starExperiment } from '../../workflows/star-experiment';
-import { captureHistories, startDevServer, startHostWorker, startWorker, uniqueExperiment, type RunningWorker } from '../helpers/temporal';
-import { scratchDir, tinyExperiment, writeBaseConfig } from './fixtures/experiment-input';
-import { tinyBaseModel } from './fixtures/tiny-model';
+import { captureHistories, startDevServer, startHostWorker, startWorker, uniqueExperiment, type RunningWorker } from '../../test-support/temporal';
+import { scratchDir, tinyExperiment, writeBaseConfig } from '../../test-support/experiment-input';
+import { tinyBaseModel } from '../../test-support/tiny-model';
 
 
 void describe('starExperiment with the command trainer', { timeout: 240_000 }, () => {

@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ExperimentResult, starExperiment } from '../../workflows/star-experiment';
-import { startWorkerProcess, type WorkerProcess } from '../distributed/helpers/processes';
-import { startDevServer, workflowBundle } from '../helpers/temporal';
-import { scratchDir, tinyExperiment, writeBaseConfig } from './fixtures/experiment-input';
-import { tinyBaseModel } from './fixtures/tiny-model';
+import { startWorkerProcess, type WorkerProcess } from '../../test-support/processes';
+import { startDevServer, workflowBundle } from '../../test-support/temporal';
+import { scratchDir, tinyExperiment, writeBaseConfig } from '../../test-support/experiment-input';
+import { tinyBaseModel } from '../../test-support/tiny-model';
 
 void describe('concurrent experiments in one worker process', { timeout: 600_000 }, () => {
   let env: TestWorkflowEnvironment;

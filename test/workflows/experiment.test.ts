@@ -7,14 +7,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { readRecordsIndex } from '../../core/records';
+import { readRecordsIndex } from '../../datasets/records';
 import { countExamples } from '../../core/saved-text';
 import { normaliseRoot } from '../../storage';
 import { experimentLayout, iterationLayout } from '../../contracts/layout';
 import { starExperiment } from '../../workflows/star-experiment';
-import { captureHistories, startDevServer, startWorker, uniqueExperiment, type RunningWorker } from '../helpers/temporal';
-import { scratchDir, tinyExperiment, writeBaseConfig } from './fixtures/experiment-input';
-import { tinyBaseModel } from './fixtures/tiny-model';
+import { captureHistories, startDevServer, startWorker, uniqueExperiment, type RunningWorker } from '../../test-support/temporal';
+import { scratchDir, tinyExperiment, writeBaseConfig } from '../../test-support/experiment-input';
+import { tinyBaseModel } from '../../test-support/tiny-model';
 
 void describe('starExperiment on a dev server', { timeout: 240_000 }, () => {
   let env: TestWorkflowEnvironment;

@@ -38,8 +38,8 @@ import {
   startMockWorker,
   uniqueExperiment,
   type RunningWorker,
-} from '../helpers/temporal';
-import { tinyExperiment } from './fixtures/experiment-input';
+} from '../../test-support/temporal';
+import { tinyExperiment } from '../../test-support/experiment-input';
 
 const BASE_MODEL = 'file:///star-mock/base/step_300';
 const BASE_CONFIG = 'file:///star-mock/base-config.json';

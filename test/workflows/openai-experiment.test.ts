@@ -12,17 +12,17 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { signalGroup } from '../../core/process-group';
+import { signalGroup } from '../../processes/process-group';
 import { normaliseRoot } from '../../storage';
 import { hostSettings } from '../../workers/host';
 import type { ExperimentInput } from '../../contracts/experiment-input';
 import { iterationLayout } from '../../contracts/layout';
 import type { IterationMetrics } from '../../contracts/metrics';
 import { starExperiment } from '../../workflows/star-experiment';
-import { repoRoot, waitUntil } from '../distributed/helpers/processes';
-import { captureHistories, startDevServer, startHostWorker, startWorker, uniqueExperiment, type RunningWorker } from '../helpers/temporal';
-import { scratchDir, tinyExperiment, writeBaseConfig } from './fixtures/experiment-input';
-import { tinyBaseModel } from './fixtures/tiny-model';
+import { repoRoot, waitUntil } from '../../test-support/processes';
+import { captureHistories, startDevServer, startHostWorker, startWorker, uniqueExperiment, type RunningWorker } from '../../test-support/temporal';
+import { scratchDir, tinyExperiment, writeBaseConfig } from '../../test-support/experiment-input';
+import { tinyBaseModel } from '../../test-support/tiny-model';
 
 const SERVE = `${process.execPath} ${join(repoRoot, 'bin', 'star.js')} serve --checkpoint {checkpoint} --port {port} --host {host} --log-requests`;
 

@@ -13,9 +13,9 @@ import { normaliseRoot } from '../../storage';
 import { resetToFailedStep } from '../../cli/reset';
 import { doneUriOf, iterationLayout } from '../../contracts/layout';
 import { starExperiment } from '../../workflows/star-experiment';
-import { captureHistories, startDevServer, startWorker, uniqueExperiment, type RunningWorker } from '../helpers/temporal';
-import { scratchDir, tinyExperiment, writeBaseConfig } from './fixtures/experiment-input';
-import { tinyBaseModel } from './fixtures/tiny-model';
+import { captureHistories, startDevServer, startWorker, uniqueExperiment, type RunningWorker } from '../../test-support/temporal';
+import { scratchDir, tinyExperiment, writeBaseConfig } from '../../test-support/experiment-input';
+import { tinyBaseModel } from '../../test-support/tiny-model';
 
 void describe('resuming a failed experiment', { timeout: 240_000 }, () => {
   let env: TestWorkflowEnvironment;

@@ -12,9 +12,9 @@ import { countExamples } from '../../core/saved-text';
 import { normaliseRoot } from '../../storage';
 import { iterationLayout } from '../../contracts/layout';
 import { starExperiment } from '../../workflows/star-experiment';
-import { captureHistories, startDevServer, startWorker, uniqueExperiment, type RunningWorker } from '../helpers/temporal';
-import { scratchDir, tinyExperiment, writeBaseConfig } from './fixtures/experiment-input';
-import { tinyBaseModel } from './fixtures/tiny-model';
+import { captureHistories, startDevServer, startWorker, uniqueExperiment, type RunningWorker } from '../../test-support/temporal';
+import { scratchDir, tinyExperiment, writeBaseConfig } from '../../test-support/experiment-input';
+import { tinyBaseModel } from '../../test-support/tiny-model';
 
 const VERIFIER = join(__dirname, '..', 'fixtures', 'verifiers', 'arithmetic-answer.js');
 

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SIMULATED_MARKER } from '../../activities/simulated-checkpoint';
 import { selectExamples, taskFor } from '../../activities/examples';
-import { readRecordsIndex } from '../../core/records';
+import { readRecordsIndex } from '../../datasets/records';
 import { keyedUnit } from '../../core/prng';
 import { sampleSeed } from '../../core/rationale-selection';
 import { iterationSeed } from '../../core/train-sample';
@@ -18,8 +18,8 @@ import { iterationLayout } from '../../contracts/layout';
 import { normaliseRoot } from '../../storage';
 import { starExperiment } from '../../workflows/star-experiment';
 import { startOrAttach } from '../../cli/experiment-client';
-import { startDevServer, startWorker, uniqueExperiment, type RunningWorker } from '../helpers/temporal';
-import { scratchDir, writeBaseConfig } from './fixtures/experiment-input';
+import { startDevServer, startWorker, uniqueExperiment, type RunningWorker } from '../../test-support/temporal';
+import { scratchDir, writeBaseConfig } from '../../test-support/experiment-input';
 
 const correct = (seed: number, modelIteration: number, requestSeed: number, rate: number) =>
   keyedUnit(seed, 'simulated-correct', `${modelIteration}\u0000${requestSeed}`) < rate;
