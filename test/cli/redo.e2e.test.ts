@@ -9,47 +9,35 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { iterationLayout } from '../../contracts/layout';
 import type { IterationMetrics } from '../../contracts/metrics';
 import { normaliseRoot } from '../../storage';
 import { starExperiment, type ExperimentResult } from '../../workflows/star-experiment';
-import { startDevServer, startWorker, uniqueExperiment, type RunningWorker } from '../../test-support/temporal';
+import { uniqueExperiment } from '../../test-support/temporal';
+import { devServerSuite } from '../../test-support/dev-server-suite';
 import { scratchDir, tinyExperiment, writeBaseConfig } from '../../test-support/experiment-input';
-import { tinyBaseModel } from '../../test-support/tiny-model';
 import { runStar } from './run-star';
 
 const withoutTimes = (metrics: IterationMetrics[]) => metrics.map((m) => ({ ...m, seconds: undefined }));
 
 void describe('star redo', { timeout: 420_000 }, () => {
-  let env: TestWorkflowEnvironment;
-  let worker: RunningWorker;
-  let baseModel: string;
-
-  before(async () => {
-    [env, baseModel] = await Promise.all([startDevServer(), tinyBaseModel()]);
-    worker = await startWorker(env);
-  });
-  after(async () => {
-    await worker?.stop();
-    await env?.teardown();
-  });
+  const suite = devServerSuite({ baseModel: true });
 
   const star = (args: string[]) => {
-    const run = runStar(args, { TEMPORAL_ADDRESS: env.address });
+    const run = runStar(args, { TEMPORAL_ADDRESS: suite.env.address });
     return { ...run, all: `${run.stdout}\n${run.stderr}` };
   };
 
   void it('re-creates a deleted records file that star resume cannot bring back, and the experiment ends with the same metrics', async () => {
     const root = scratchDir('redo');
     const exp = uniqueExperiment('redo');
-    const started = await env.client.workflow.start(starExperiment, {
-      taskQueue: worker.taskQueue,
+    const started = await suite.env.client.workflow.start(starExperiment, {
+      taskQueue: suite.worker.taskQueue,
       workflowId: exp,
-      args: [tinyExperiment(exp, root, baseModel, writeBaseConfig(root), { nIters: 3 })],
+      args: [tinyExperiment(exp, root, suite.baseModel, writeBaseConfig(root), { nIters: 3 })],
     });
     const first = await started.result();
     assert.equal(first.outcome, 'finished');
@@ -73,7 +61,7 @@ void describe('star redo', { timeout: 420_000 }, () => {
     // The run reset is the chain's first run (iteration 1), which had continued as new into iteration 2.
     assert.match(retrain.stdout, new RegExp(`Redoing iteration 1 of ${exp} from its train step \\(trainModel, scheduled at event \\d+\\): reset run ${started.firstExecutionRunId} to event \\d+`));
     const trainFails = async () =>
-      assert.rejects(env.client.workflow.getHandle(exp).result(), (err: unknown) => {
+      assert.rejects(suite.env.client.workflow.getHandle(exp).result(), (err: unknown) => {
         assert.ok(err instanceof WorkflowFailedError);
         assert.ok(err.cause instanceof ApplicationFailure);
         assert.equal(err.cause.type, 'StepFailed');
@@ -94,7 +82,7 @@ void describe('star redo', { timeout: 420_000 }, () => {
     assert.match(redo.stdout, /records\.done\.json/);
     assert.match(redo.stdout, /config\.done\.json/);
     assert.match(redo.stdout, /from its records step \(writeRecords, scheduled at event \d+\): reset run \S+ to event (\d+); new run \S+/);
-    const again = (await env.client.workflow.getHandle<typeof starExperiment>(exp).result()) as ExperimentResult;
+    const again = (await suite.env.client.workflow.getHandle<typeof starExperiment>(exp).result()) as ExperimentResult;
     assert.equal(again.outcome, 'finished');
     if (again.outcome !== 'finished') return;
     assert.equal(again.iterations, 2);
@@ -109,10 +97,10 @@ void describe('star redo', { timeout: 420_000 }, () => {
     const root = scratchDir('redo-refuse');
     const exp = uniqueExperiment('redo-refuse');
     // No worker polls this queue: the experiment stays running, its first step never scheduled.
-    const handle = await env.client.workflow.start(starExperiment, {
+    const handle = await suite.env.client.workflow.start(starExperiment, {
       taskQueue: `nobody-${randomUUID()}`,
       workflowId: exp,
-      args: [tinyExperiment(exp, root, baseModel, writeBaseConfig(root), { nIters: 2 })],
+      args: [tinyExperiment(exp, root, suite.baseModel, writeBaseConfig(root), { nIters: 2 })],
     });
     try {
       const running = star(['redo', exp, '--iteration', '1', '--step', 'records']);

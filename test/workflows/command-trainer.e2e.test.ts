@@ -6,47 +6,33 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { describe, it } from 'node:test';
 import { normaliseRoot } from '../../storage';
 import { trainerWorkdir } from '../../test-support/processes';
 import { hostSettings } from '../../workers/host';
 import { iterationLayout } from '../../contracts/layout';
 import { starExperiment } from '../../workflows/star-experiment';
-import { captureHistories, startDevServer, startHostWorker, startWorker, uniqueExperiment, type RunningWorker } from '../../test-support/temporal';
+import { captureHistories, startHostWorker, uniqueExperiment } from '../../test-support/temporal';
+import { devServerSuite } from '../../test-support/dev-server-suite';
 import { scratchDir, tinyExperiment, writeBaseConfig } from '../../test-support/experiment-input';
-import { tinyBaseModel } from '../../test-support/tiny-model';
-
 
 void describe('starExperiment with the command trainer', { timeout: 240_000 }, () => {
-  let env: TestWorkflowEnvironment;
-  let worker: RunningWorker;
-  let host: { stop(): Promise<void> };
-  let baseModel: string;
   const dir = scratchDir('command');
   // Like a trainer checkout: the host copies each iteration's index to data/{train_set} here.
   const workdir = trainerWorkdir('star-command-workdir-');
-
-  before(async () => {
-    [env, baseModel] = await Promise.all([startDevServer(), tinyBaseModel()]);
-    worker = await startWorker(env);
-    const settings = hostSettings({ host: `h0-${process.pid}`, workdir, killGraceSeconds: 5, stateDir: join(dir, 'host-state'), quiet: true });
-    host = await startHostWorker(env, settings);
-  });
-  after(async () => {
-    await host?.stop();
-    await worker?.stop();
-    await env?.teardown();
+  const suite = devServerSuite({
+    baseModel: true,
+    alongside: ({ env }) => startHostWorker(env, hostSettings({ host: `h0-${process.pid}`, workdir, killGraceSeconds: 5, stateDir: join(dir, 'host-state'), quiet: true })),
   });
 
   void it('trains each iteration on the host and generates the next with the checkpoint it wrote', async () => {
     const exp = uniqueExperiment('command');
     const hostName = `h0-${process.pid}`;
-    const handle = await env.client.workflow.start(starExperiment, {
-      taskQueue: worker.taskQueue,
+    const handle = await suite.env.client.workflow.start(starExperiment, {
+      taskQueue: suite.worker.taskQueue,
       workflowId: exp,
       args: [
-        tinyExperiment(exp, join(dir, 'runs'), baseModel, writeBaseConfig(dir), {
+        tinyExperiment(exp, join(dir, 'runs'), suite.baseModel, writeBaseConfig(dir), {
           shards: 1,
           trainer: 'command',
           hosts: [hostName],
@@ -55,7 +41,7 @@ void describe('starExperiment with the command trainer', { timeout: 240_000 }, (
       ],
     });
     const result = await handle.result();
-    await captureHistories(env, handle, 'command-trainer');
+    await captureHistories(suite.env, handle, 'command-trainer');
     assert.equal(result.outcome, 'finished');
     assert.deepEqual(result.metrics.map((m) => m.totalSteps), [4, 6]);
     const root = normaliseRoot(join(dir, 'runs'));

@@ -5,44 +5,35 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { before, describe, it } from 'node:test';
 import { readRecordsIndex } from '../../datasets/records';
 import { countExamples } from '../../core/saved-text';
 import { normaliseRoot } from '../../storage';
 import { experimentLayout, iterationLayout } from '../../contracts/layout';
 import { starExperiment } from '../../workflows/star-experiment';
-import { captureHistories, startDevServer, startWorker, uniqueExperiment, type RunningWorker } from '../../test-support/temporal';
+import { captureHistories, uniqueExperiment } from '../../test-support/temporal';
+import { devServerSuite } from '../../test-support/dev-server-suite';
 import { scratchDir, tinyExperiment, writeBaseConfig } from '../../test-support/experiment-input';
-import { tinyBaseModel } from '../../test-support/tiny-model';
 
 void describe('starExperiment on a dev server', { timeout: 240_000 }, () => {
-  let env: TestWorkflowEnvironment;
-  let worker: RunningWorker;
+  const suite = devServerSuite({ baseModel: true });
   let root: string;
-  let baseModel: string;
   let baseConfig: string;
 
-  before(async () => {
-    [env, baseModel] = await Promise.all([startDevServer(), tinyBaseModel()]);
-    worker = await startWorker(env);
+  before(() => {
     root = scratchDir('e2e');
     baseConfig = writeBaseConfig(root);
-  });
-  after(async () => {
-    await worker?.stop();
-    await env?.teardown();
   });
 
   void it('runs two iterations with rationalization and writes records, grown configs, checkpoints and metrics', async () => {
     const exp = uniqueExperiment('e2e');
-    const handle = await env.client.workflow.start(starExperiment, {
-      taskQueue: worker.taskQueue,
+    const handle = await suite.env.client.workflow.start(starExperiment, {
+      taskQueue: suite.worker.taskQueue,
       workflowId: exp,
-      args: [tinyExperiment(exp, root, baseModel, baseConfig)],
+      args: [tinyExperiment(exp, root, suite.baseModel, baseConfig)],
     });
     const result = await handle.result();
-    await captureHistories(env, handle, 'two-iterations');
+    await captureHistories(suite.env, handle, 'two-iterations');
 
     assert.equal(result.outcome, 'finished');
     assert.equal(result.iterations, 2);
@@ -85,15 +76,15 @@ void describe('starExperiment on a dev server', { timeout: 240_000 }, () => {
 
   void it('keeps the finished iterations\' metrics, times included, when the experiment is continued with a higher nIters', async () => {
     const exp = uniqueExperiment('continued');
-    const input = tinyExperiment(exp, root, baseModel, baseConfig, { nIters: 2, shards: 1 });
-    const first = await env.client.workflow.execute(starExperiment, { taskQueue: worker.taskQueue, workflowId: exp, args: [input] });
+    const input = tinyExperiment(exp, root, suite.baseModel, baseConfig, { nIters: 2, shards: 1 });
+    const first = await suite.env.client.workflow.execute(starExperiment, { taskQueue: suite.worker.taskQueue, workflowId: exp, args: [input] });
     assert.equal(first.outcome, 'finished');
     const metricsUri = iterationLayout(normaliseRoot(root), exp, 1).metrics;
     const storedRow = readFileSync(new URL(metricsUri), 'utf8');
 
-    const handle = await env.client.workflow.start(starExperiment, { taskQueue: worker.taskQueue, workflowId: exp, args: [{ ...input, nIters: 3 }] });
+    const handle = await suite.env.client.workflow.start(starExperiment, { taskQueue: suite.worker.taskQueue, workflowId: exp, args: [{ ...input, nIters: 3 }] });
     const continued = await handle.result();
-    await captureHistories(env, handle, 'continued-experiment');
+    await captureHistories(suite.env, handle, 'continued-experiment');
     assert.equal(continued.outcome, 'finished');
     assert.deepEqual(continued.metrics.map((m) => m.iteration), [1, 2]);
     assert.deepEqual(continued.metrics[0], first.metrics[0], 'iteration 1\'s row, its seconds included, is the first run\'s');

@@ -3,7 +3,7 @@
  * typed mock activities (test/helpers/mock-activities.ts) in place of the model. What order steps run
  * in and with which URIs, what is carried through continue-as-new, the messages, failures, retries and
  * cancellation. The real model, real records and resume after a failure are tested end to end in
- * experiment.test.ts, resume.test.ts and command-trainer.test.ts.
+ * experiment.e2e.test.ts, resume.e2e.test.ts and command-trainer.e2e.test.ts.
  *
  * The time-skipping test server (`TestWorkflowEnvironment.createTimeSkipping`) is not used: it is a
  * separate binary the SDK downloads at run time, which this project's machines cannot fetch. Nothing

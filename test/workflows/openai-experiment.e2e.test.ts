@@ -9,9 +9,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { signalGroup } from '../../processes/process-group';
 import { normaliseRoot } from '../../storage';
 import { hostSettings } from '../../workers/host';
@@ -20,9 +19,9 @@ import { iterationLayout } from '../../contracts/layout';
 import type { IterationMetrics } from '../../contracts/metrics';
 import { starExperiment } from '../../workflows/star-experiment';
 import { repoRoot, waitUntil } from '../../test-support/processes';
-import { captureHistories, startDevServer, startHostWorker, startWorker, uniqueExperiment, type RunningWorker } from '../../test-support/temporal';
+import { captureHistories, startHostWorker, uniqueExperiment } from '../../test-support/temporal';
+import { devServerSuite } from '../../test-support/dev-server-suite';
 import { scratchDir, tinyExperiment, writeBaseConfig } from '../../test-support/experiment-input';
-import { tinyBaseModel } from '../../test-support/tiny-model';
 
 const SERVE = `${process.execPath} ${join(repoRoot, 'bin', 'star.js')} serve --checkpoint {checkpoint} --port {port} --host {host} --log-requests`;
 
@@ -32,35 +31,27 @@ function outcomeOf(metrics: IterationMetrics[]) {
 }
 
 void describe('starExperiment sampling through OpenAI-compatible servers', { timeout: 600_000 }, () => {
-  let env: TestWorkflowEnvironment;
-  let worker: RunningWorker;
-  let host: { stop(): Promise<void> };
-  let baseModel: string;
   let baseConfig: string;
   const dir = scratchDir('openai-exp');
   const hostName = `serve-${process.pid}`;
   const stateDir = join(dir, 'host-state');
   let embedded: IterationMetrics[];
-
-  before(async () => {
-    [env, baseModel] = await Promise.all([startDevServer(), tinyBaseModel()]);
-    baseConfig = writeBaseConfig(dir);
-    worker = await startWorker(env);
-    const settings = hostSettings({ host: hostName, workdir: repoRoot, killGraceSeconds: 5, stateDir, quiet: true });
+  const suite = devServerSuite({
+    baseModel: true,
     // One example per saved chunk, so a killed server leaves a shard part-done.
-    host = await startHostWorker(env, settings, { serve: true, shardDeps: { chunkSize: 1 } });
+    alongside: ({ env }) =>
+      startHostWorker(env, hostSettings({ host: hostName, workdir: repoRoot, killGraceSeconds: 5, stateDir, quiet: true }), { serve: true, shardDeps: { chunkSize: 1 } }),
   });
-  after(async () => {
-    await host?.stop();
-    await worker?.stop();
-    await env?.teardown();
+
+  before(() => {
+    baseConfig = writeBaseConfig(dir);
   });
 
   const input = (exp: string, overrides: Partial<ExperimentInput> = {}): ExperimentInput =>
-    tinyExperiment(exp, join(dir, 'runs'), baseModel, baseConfig, { shards: 2, ...overrides });
+    tinyExperiment(exp, join(dir, 'runs'), suite.baseModel, baseConfig, { shards: 2, ...overrides });
   const served = (exp: string, overrides: Partial<ExperimentInput> = {}) =>
     input(exp, { inference: 'openai', serveCommandTemplate: SERVE, hosts: [hostName], inferenceRetrySeconds: 3, ...overrides });
-  const run = async (args: ExperimentInput) => env.client.workflow.start(starExperiment, { taskQueue: worker.taskQueue, workflowId: args.experiment, args: [args] });
+  const run = async (args: ExperimentInput) => suite.env.client.workflow.start(starExperiment, { taskQueue: suite.worker.taskQueue, workflowId: args.experiment, args: [args] });
   const finished = async (handle: Awaited<ReturnType<typeof run>>) => {
     const result = await handle.result();
     assert.ok(result.outcome === 'finished', `the run finished: ${result.outcome}`);
@@ -74,7 +65,7 @@ void describe('starExperiment sampling through OpenAI-compatible servers', { tim
     const exp = uniqueExperiment('openai');
     const handle = await run(served(exp));
     const result = await finished(handle);
-    await captureHistories(env, handle, 'openai-serve');
+    await captureHistories(suite.env, handle, 'openai-serve');
     assert.deepEqual(outcomeOf(result.metrics), outcomeOf(embedded));
     // Each pass sampled from a server serving its checkpoint (iteration i's eval server, still up,
     // also serves iteration i+1's generation: the same checkpoint), logged to the store.
@@ -83,7 +74,7 @@ void describe('starExperiment sampling through OpenAI-compatible servers', { tim
       ['generate', 'eval'].map((pass) => join(new URL(iterationLayout(root, exp, row.iteration).work).pathname, pass, `serve-${hostName}.log`)),
     );
     const text = logs.filter((file) => existsSync(file)).map((file) => readFileSync(file, 'utf8')).join('\n');
-    for (const checkpoint of [baseModel, ...result.metrics.map((row) => row.checkpointUri)]) {
+    for (const checkpoint of [suite.baseModel, ...result.metrics.map((row) => row.checkpointUri)]) {
       assert.ok(text.includes(`serving ${checkpoint} on port`), `a server served ${checkpoint}:\n${text}`);
     }
     // Once no shard needs it, the last server is stopped.

@@ -5,32 +5,23 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync, renameSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { normaliseRoot } from '../../storage';
 import { resetToFailedStep } from '../../cli/reset';
 import { doneUriOf, iterationLayout } from '../../contracts/layout';
 import { starExperiment } from '../../workflows/star-experiment';
-import { captureHistories, startDevServer, startWorker, uniqueExperiment, type RunningWorker } from '../../test-support/temporal';
+import { captureHistories, uniqueExperiment } from '../../test-support/temporal';
+import { devServerSuite } from '../../test-support/dev-server-suite';
 import { scratchDir, tinyExperiment, writeBaseConfig } from '../../test-support/experiment-input';
-import { tinyBaseModel } from '../../test-support/tiny-model';
 
 void describe('resuming a failed experiment', { timeout: 240_000 }, () => {
-  let env: TestWorkflowEnvironment;
-  let worker: RunningWorker;
+  const suite = devServerSuite({ baseModel: true });
   let root: string;
-  let baseModel: string;
 
-  before(async () => {
-    [env, baseModel] = await Promise.all([startDevServer(), tinyBaseModel()]);
-    worker = await startWorker(env);
+  before(() => {
     root = scratchDir('resume');
-  });
-  after(async () => {
-    await worker?.stop();
-    await env?.teardown();
   });
 
   void it('resets to the failed step and completes without redoing the steps before it', async () => {
@@ -39,11 +30,11 @@ void describe('resuming a failed experiment', { timeout: 240_000 }, () => {
     const hidden = `${baseConfig}.away`;
     renameSync(baseConfig, hidden);
 
-    const handle = await env.client.workflow.start(starExperiment, {
-      taskQueue: worker.taskQueue,
+    const handle = await suite.env.client.workflow.start(starExperiment, {
+      taskQueue: suite.worker.taskQueue,
       workflowId: exp,
       // One iteration: what follows a resumed step is an ordinary continue-as-new (logic.test.ts).
-      args: [tinyExperiment(exp, root, baseModel, baseConfig, { nIters: 2 })],
+      args: [tinyExperiment(exp, root, suite.baseModel, baseConfig, { nIters: 2 })],
     });
     await assert.rejects(handle.result(), (err: unknown) => {
       assert.ok(err instanceof WorkflowFailedError);
@@ -61,23 +52,23 @@ void describe('resuming a failed experiment', { timeout: 240_000 }, () => {
     const before = completedAt();
 
     renameSync(hidden, baseConfig);
-    const reset = await resetToFailedStep(env.client, exp);
+    const reset = await resetToFailedStep(suite.env.client, exp);
     assert.equal(reset.failedActivity?.activityType, 'writeIterationConfig');
     assert.notEqual(reset.newRunId, reset.failedRunId);
 
-    const result = await env.client.workflow.getHandle(exp).result();
+    const result = await suite.env.client.workflow.getHandle(exp).result();
     assert.equal(result.outcome, 'finished');
     if (result.outcome !== 'finished') return;
     assert.equal(result.iterations, 1);
     assert.deepEqual(completedAt(), before, 'generation and records were not redone');
 
     // The reset run replayed the generation from history: it scheduled no generation shard of its own.
-    const resetRun = await env.client.workflow.getHandle(exp, reset.newRunId).fetchHistory();
+    const resetRun = await suite.env.client.workflow.getHandle(exp, reset.newRunId).fetchHistory();
     const scheduledAfterReset = (resetRun.events ?? [])
       .filter((e) => Number(e.eventId) > reset.eventId && e.activityTaskScheduledEventAttributes)
       .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name);
     assert.equal(scheduledAfterReset[0], 'writeIterationConfig');
     assert.ok(!scheduledAfterReset.includes('generateShard'));
-    await captureHistories(env, { workflowId: exp, firstExecutionRunId: reset.newRunId }, 'resumed-after-reset');
+    await captureHistories(suite.env, { workflowId: exp, firstExecutionRunId: reset.newRunId }, 'resumed-after-reset');
   });
 });

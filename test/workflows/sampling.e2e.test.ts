@@ -6,34 +6,25 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { before, describe, it } from 'node:test';
 import { countExamples } from '../../core/saved-text';
 import { normaliseRoot } from '../../storage';
 import { iterationLayout } from '../../contracts/layout';
 import { starExperiment } from '../../workflows/star-experiment';
-import { captureHistories, startDevServer, startWorker, uniqueExperiment, type RunningWorker } from '../../test-support/temporal';
+import { captureHistories, uniqueExperiment } from '../../test-support/temporal';
+import { devServerSuite } from '../../test-support/dev-server-suite';
 import { scratchDir, tinyExperiment, writeBaseConfig } from '../../test-support/experiment-input';
-import { tinyBaseModel } from '../../test-support/tiny-model';
 
 const VERIFIER = join(__dirname, '..', 'fixtures', 'verifiers', 'arithmetic-answer.js');
 
 void describe('several samples per question and early stop on a dev server', { timeout: 300_000 }, () => {
-  let env: TestWorkflowEnvironment;
-  let worker: RunningWorker;
+  const suite = devServerSuite({ baseModel: true });
   let root: string;
-  let baseModel: string;
   let baseConfig: string;
 
-  before(async () => {
-    [env, baseModel] = await Promise.all([startDevServer(), tinyBaseModel()]);
-    worker = await startWorker(env);
+  before(() => {
     root = scratchDir('sampling');
     baseConfig = writeBaseConfig(root);
-  });
-  after(async () => {
-    await worker?.stop();
-    await env?.teardown();
   });
 
   void it('draws k = 2 samples, keeps up to 2 distinct correct ones judged by the verifier, the same for 1 and 2 shards', async () => {
@@ -50,10 +41,10 @@ void describe('several samples per question and early stop on a dev server', { t
     const runs = await Promise.all(
       [2, 1].map(async (shards) => {
         const exp = uniqueExperiment(`k2-${shards}`);
-        const result = await env.client.workflow.execute(starExperiment, {
-          taskQueue: worker.taskQueue,
+        const result = await suite.env.client.workflow.execute(starExperiment, {
+          taskQueue: suite.worker.taskQueue,
           workflowId: exp,
-          args: [tinyExperiment(exp, root, baseModel, baseConfig, { ...sampling, shards })],
+          args: [tinyExperiment(exp, root, suite.baseModel, baseConfig, { ...sampling, shards })],
         });
         return { exp, result };
       }),
@@ -78,14 +69,14 @@ void describe('several samples per question and early stop on a dev server', { t
 
   void it('ends a run with outcome plateau when dev accuracy does not improve by more than minDelta', async () => {
     const exp = uniqueExperiment('plateau');
-    const handle = await env.client.workflow.start(starExperiment, {
-      taskQueue: worker.taskQueue,
+    const handle = await suite.env.client.workflow.start(starExperiment, {
+      taskQueue: suite.worker.taskQueue,
       workflowId: exp,
       // No accuracy can rise by more than 100 points: iteration 2 is a plateau of one iteration.
-      args: [tinyExperiment(exp, root, baseModel, baseConfig, { nIters: 5, shards: 1, earlyStop: { patience: 1, minDelta: 1 } })],
+      args: [tinyExperiment(exp, root, suite.baseModel, baseConfig, { nIters: 5, shards: 1, earlyStop: { patience: 1, minDelta: 1 } })],
     });
     const result = await handle.result();
-    await captureHistories(env, handle, 'early-stop-plateau');
+    await captureHistories(suite.env, handle, 'early-stop-plateau');
     assert.equal(result.outcome, 'plateau');
     if (result.outcome !== 'plateau') return;
     assert.equal(result.iterations, 2);

@@ -5,8 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { before, describe, it } from 'node:test';
 import { SIMULATED_MARKER } from '../../activities/simulated-checkpoint';
 import { selectExamples, taskFor } from '../../activities/examples';
 import { readRecordsIndex } from '../../datasets/records';
@@ -18,25 +17,19 @@ import { iterationLayout } from '../../contracts/layout';
 import { normaliseRoot } from '../../storage';
 import { starExperiment } from '../../workflows/star-experiment';
 import { startOrAttach } from '../../cli/experiment-client';
-import { startDevServer, startWorker, uniqueExperiment, type RunningWorker } from '../../test-support/temporal';
+import { uniqueExperiment } from '../../test-support/temporal';
+import { devServerSuite } from '../../test-support/dev-server-suite';
 import { scratchDir, writeBaseConfig } from '../../test-support/experiment-input';
 
 const correct = (seed: number, modelIteration: number, requestSeed: number, rate: number) =>
   keyedUnit(seed, 'simulated-correct', `${modelIteration}\u0000${requestSeed}`) < rate;
 
 void describe('a simulated experiment on a dev server', { timeout: 180_000 }, () => {
-  let env: TestWorkflowEnvironment;
-  let worker: RunningWorker;
+  const suite = devServerSuite({ worker: { chunkSize: 16 } });
   let root: string;
 
-  before(async () => {
-    env = await startDevServer();
-    worker = await startWorker(env, { chunkSize: 16 });
+  before(() => {
     root = scratchDir('simulated');
-  });
-  after(async () => {
-    await worker?.stop();
-    await env?.teardown();
   });
 
   void it('runs two iterations whose kept, rationalized and dev counts are the keyed pattern, over 5 shards', async () => {
@@ -61,7 +54,7 @@ void describe('a simulated experiment on a dev server', { timeout: 180_000 }, ()
       baseConfig: writeBaseConfig(root),
       arithmetic: { trainDigits: [1, 2, 3], devDigits: [1, 2], trainPerDigit: 60, devPerDigit: 25 },
     };
-    const result = await (await env.client.workflow.start(starExperiment, { taskQueue: worker.taskQueue, workflowId: exp, args: [input] })).result();
+    const result = await (await suite.env.client.workflow.start(starExperiment, { taskQueue: suite.worker.taskQueue, workflowId: exp, args: [input] })).result();
     assert.equal(result.outcome, 'finished');
     assert.equal(result.iterations, 2);
 
@@ -108,11 +101,11 @@ void describe('a simulated experiment on a dev server', { timeout: 180_000 }, ()
       baseConfig: writeBaseConfig(root),
       arithmetic: { trainDigits: [1], devDigits: [1], trainPerDigit: 20, devPerDigit: 1 },
     });
-    const { handle } = await startOrAttach(env.client, options, worker.taskQueue);
+    const { handle } = await startOrAttach(suite.env.client, options, suite.worker.taskQueue);
     const first = (await handle.describe()).runId;
     await handle.result();
     // The last run is the one continue-as-new started: it inherits the timeout.
-    const last = await env.client.workflow.getHandle(exp).describe();
+    const last = await suite.env.client.workflow.getHandle(exp).describe();
     assert.notEqual(last.runId, first);
     assert.equal(Number(last.raw.executionConfig?.defaultWorkflowTaskTimeout?.seconds), 60);
   });
