@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // Runs every test file under test/ (or under the folder given by --dir, e.g. test-llm/ or test-chaos/) with Node's
 // own test runner, TypeScript loaded by tsx. Node 20's runner does not expand globs, so the files are
-// listed here. Usage: node scripts/run-tests.js [--dir FOLDER] [part of a path ...]
+// listed here. Usage: node scripts/run-tests.js [--dir FOLDER] [--fast] [--list] [part of a path ...]
+// --fast (npm run test:fast) leaves out the end-to-end files, named *.e2e.test.ts: the ones that run
+// the pipeline on a dev server with real workers, or start our own programs as processes (star, star
+// serve, workers, train-cli). --list prints the files it would run and runs none.
 'use strict';
 const { readdirSync, statSync } = require('node:fs');
-const { join } = require('node:path');
+const { join, relative } = require('node:path');
 const { spawnSync } = require('node:child_process');
 
 function findTests(dir) {
@@ -28,13 +31,24 @@ if (dirAt >= 0) {
     process.exit(2);
   }
 }
+function takeFlag(name) {
+  const at = args.indexOf(name);
+  if (at >= 0) args.splice(at, 1);
+  return at >= 0;
+}
+const fast = takeFlag('--fast');
+const list = takeFlag('--list');
 const filter = args;
-const files = findTests(join(__dirname, '..', dir)).filter(
-  (f) => filter.length === 0 || filter.some((part) => f.includes(part)),
-);
+const files = findTests(join(__dirname, '..', dir))
+  .filter((f) => !(fast && f.endsWith('.e2e.test.ts')))
+  .filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)));
 if (files.length === 0) {
-  console.error(`no test files match ${filter.join(' ')}`);
+  console.error(`no test files match ${filter.join(' ')}${fast ? ' outside the end-to-end (*.e2e.test.ts) files' : ''}`);
   process.exit(1);
+}
+if (list) {
+  console.log(files.map((f) => relative(join(__dirname, '..'), f)).join('\n'));
+  process.exit(0);
 }
 const result = spawnSync(
   process.execPath,
