@@ -4,11 +4,12 @@
 // listed here. Usage: node scripts/run-tests.js [--dir FOLDER] [--fast] [--list] [part of a path ...]
 // --fast (npm run test:fast) leaves out the end-to-end files, named *.e2e.test.ts: the ones that run
 // the pipeline on a dev server with real workers, or start our own programs as processes (star, star
-// serve, workers, train-cli). --list prints the files it would run and runs none.
+// serve, workers, train-cli), and runs a file per core. --list prints the files it would run and runs none.
 'use strict';
 const { readdirSync, statSync } = require('node:fs');
 const { join, relative } = require('node:path');
 const { spawnSync } = require('node:child_process');
+const { availableParallelism } = require('node:os');
 
 function findTests(dir) {
   const out = [];
@@ -50,9 +51,13 @@ if (list) {
   console.log(files.map((f) => relative(join(__dirname, '..'), f)).join('\n'));
   process.exit(0);
 }
+// The fast tier's files are independent (temporary folders, free ports, the tiny model's cache written
+// atomically), so they run one per core; the full tier stays one file at a time, as CI runs it, since
+// its end-to-end files each keep a dev server, workers and training busy.
+const concurrency = fast ? availableParallelism() : 1;
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);
