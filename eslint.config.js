@@ -7,7 +7,7 @@ const BUILTIN_MESSAGE = 'Workflows must not import Node built-ins; do the work i
 const NODE_BUILTINS = builtinModules.map((name) => ({ name, message: BUILTIN_MESSAGE }));
 const NODE_PREFIXED = { group: ['node:*'], message: BUILTIN_MESSAGE };
 const CORE_MESSAGE = 'core/ is pure: no Node built-ins and no other layer; read files in datasets/, start processes in processes/.';
-const OTHER_LAYERS = ['activities', 'activity-context', 'cli', 'connection', 'datasets', 'host', 'inference', 'model', 'processes', 'report', 'serve', 'storage', 'workers', 'workflows'];
+const OTHER_LAYERS = ['activities', 'activity-context', 'cli', 'connection', 'datasets', 'host', 'inference', 'model', 'processes', 'report', 'serve', 'storage', 'trainers', 'workers', 'workflows'];
 
 module.exports = tseslint.config(
   { ignores: ['node_modules/**', '.tools/**', '.state/**', '.tmp/**', 'runs/**', '**/*.js'] },
@@ -24,6 +24,26 @@ module.exports = tseslint.config(
     // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins there.
     files: ['workflows/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: NODE_BUILTINS, patterns: [NODE_PREFIXED] }] },
+  },
+  {
+    // trainers/ describes each trainer to the workflow and the CLI: it runs in the sandbox too, and
+    // imports only itself, contracts/ and core/ (the trainers' implementations live where they train).
+    files: ['trainers/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: NODE_BUILTINS,
+          patterns: [
+            NODE_PREFIXED,
+            {
+              group: OTHER_LAYERS.filter((dir) => dir !== 'trainers').map((dir) => `../${dir}/*`),
+              message: 'trainers/ imports only trainers/, contracts/ and core/: put the implementation in activities/ or host/.',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     // contracts/ is what workflows, activities, hosts and the client agree on: it runs in the sandbox

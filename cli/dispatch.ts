@@ -30,6 +30,10 @@ const commands: Record<string, Command> = {
     summary: 'run a worker for the experiment task queue until Ctrl-C',
     run: (argv) => load<typeof import('./worker')>('./worker').workerCommand(argv),
   },
+  host: {
+    summary: 'run the host worker of one training host (the command trainer, served inference) until Ctrl-C',
+    run: (argv) => load<typeof import('./host')>('./host').hostCommand(argv),
+  },
   status: {
     summary: 'show an experiment\'s iteration, phase and metrics table (--json for the raw progress)',
     run: (argv) => load<typeof import('./status')>('./status').statusCommand(argv),

@@ -1,6 +1,6 @@
 /**
  * The host side of per-host training: the `trainOnHost` activity and the trainer and inference
- * server processes of one machine. activities/host-activities.ts composes what `workers/host.ts`
+ * server processes of one machine. activities/host-activities.ts composes what a host worker
  * serves on task queue `star-host-{host}`.
  */
 import { InferenceServers } from './inference-servers';

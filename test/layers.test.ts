@@ -22,17 +22,19 @@ const LAYERS = {
   processes: ['core'],
   // Heartbeats, cancellation and failure classes of code running inside an activity.
   'activity-context': ['core', 'contracts'],
+  // One descriptor per trainer; the workflow reads it too, so it runs in the sandbox.
+  trainers: ['core', 'contracts'],
   inference: ['core', 'contracts'],
   connection: ['core'],
   model: ['core', 'storage', 'datasets'],
   // One machine's trainer and inference server processes, and its trainOnHost activity.
   host: ['core', 'contracts', 'storage', 'processes', 'activity-context'],
-  activities: ['core', 'contracts', 'storage', 'datasets', 'processes', 'activity-context', 'inference', 'model', 'host'],
-  workflows: ['core', 'contracts', 'activities'],
+  activities: ['core', 'contracts', 'storage', 'datasets', 'processes', 'activity-context', 'trainers', 'inference', 'model', 'host'],
+  workflows: ['core', 'contracts', 'trainers', 'activities'],
   report: ['core', 'contracts', 'storage'],
   serve: ['core', 'inference', 'model'],
   workers: ['core', 'contracts', 'connection', 'activities', 'host', 'workflows'],
-  cli: ['core', 'contracts', 'storage', 'datasets', 'processes', 'connection', 'inference', 'model', 'report', 'serve', 'workers', 'workflows'],
+  cli: ['core', 'contracts', 'storage', 'datasets', 'processes', 'trainers', 'connection', 'inference', 'model', 'report', 'serve', 'workers', 'workflows'],
 } as const satisfies Record<string, readonly string[]>;
 
 const PRODUCTION = Object.keys(LAYERS) as (keyof typeof LAYERS)[];

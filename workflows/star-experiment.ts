@@ -15,7 +15,8 @@ import {
 import type { PreparedExperiment } from '../contracts/activities';
 import { activityProxies, type StarActivities } from './activity-proxies';
 import { parseExperimentInput, type ExperimentInput, type ExperimentOptions } from '../contracts/experiment-input';
-import { runIteration, stepFailure, type LiveProgress } from './iteration';
+import { runIteration, type LiveProgress } from './iteration';
+import { stepFailure } from './step-failure';
 import { evaluateBase } from './base-eval';
 import { progressQuery, setNItersUpdate, stopAfterIterationSignal, type ExperimentProgress } from '../contracts/messages';
 import type { IterationMetrics } from '../contracts/metrics';

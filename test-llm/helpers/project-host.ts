@@ -4,7 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ROOT } from '../../scripts/make-tiny-lm';
 import { devServerSuite, type DevServerSuite } from '../../test-support/dev-server-suite';
 import { startHostWorker } from '../../test-support/temporal';
-import { hostSettings } from '../../workers/host';
+import { hostSettings } from '../../workers/host-worker';
 
 /**
  * An in-process host worker (serving too) whose working directory `{dir}/host-workdir` has the

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import type { Worker } from '@temporalio/worker';
 import { progressQuery } from '../../contracts/messages';
 import type { starExperiment } from '../../workflows/star-experiment';
-import { createWorker } from '../../workers/main';
+import { createWorker } from '../../workers/experiment-worker';
 import { uniqueExperiment, workflowBundle } from '../../test-support/temporal';
 import { devServerSuite } from '../../test-support/dev-server-suite';
 import { scratchDir, tinyExperiment, writeBaseConfig } from '../../test-support/experiment-input';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { normaliseRoot } from '../../storage';
 import { trainerWorkdir } from '../../test-support/processes';
-import { hostSettings } from '../../workers/host';
+import { hostSettings } from '../../workers/host-worker';
 import { iterationLayout } from '../../contracts/layout';
 import { starExperiment } from '../../workflows/star-experiment';
 import { captureHistories, startHostWorker, uniqueExperiment } from '../../test-support/temporal';

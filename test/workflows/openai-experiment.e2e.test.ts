@@ -13,7 +13,7 @@ import { before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { signalGroup } from '../../processes/process-group';
 import { normaliseRoot } from '../../storage';
-import { hostSettings } from '../../workers/host';
+import { hostSettings } from '../../workers/host-worker';
 import type { ExperimentInput } from '../../contracts/experiment-input';
 import { iterationLayout } from '../../contracts/layout';
 import type { IterationMetrics } from '../../contracts/metrics';
