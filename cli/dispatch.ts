@@ -62,6 +62,10 @@ const commands: Record<string, Command> = {
     summary: 'write an experiment\'s report (HTML page and PNG charts) from its store; no server needed',
     run: (argv) => load<typeof import('./report')>('./report').reportCommand(argv),
   },
+  track: {
+    summary: 'log an experiment\'s stored results to its trackers (MLflow, W&B) now: what a tracker that was down missed',
+    run: (argv) => load<typeof import('./track')>('./track').trackCommand(argv),
+  },
   records: {
     summary: 'convert saved STaR text into training records (TFRecords) and an index, as the reference\'s converter',
     run: (argv) => load<typeof import('./records')>('./records').recordsCommand(argv),

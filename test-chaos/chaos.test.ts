@@ -30,7 +30,7 @@ import {
   startWorker,
   type Cluster,
   type RunOutcome,
-} from './harness';
+} from '../test-support/chaos-cluster';
 
 interface Row {
   name: string;

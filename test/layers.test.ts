@@ -24,17 +24,21 @@ const LAYERS = {
   'activity-context': ['core', 'contracts'],
   // One descriptor per trainer; the workflow reads it too, so it runs in the sandbox.
   trainers: ['core', 'contracts'],
+  // Reading and checking task files (a task defined by data, prompts and an answer rule).
+  'task-file': ['core', 'storage'],
   inference: ['core', 'contracts'],
   connection: ['core'],
   model: ['core', 'storage', 'datasets'],
   // One machine's trainer and inference server processes, and its trainOnHost activity.
   host: ['core', 'contracts', 'storage', 'processes', 'activity-context'],
-  activities: ['core', 'contracts', 'storage', 'datasets', 'processes', 'activity-context', 'trainers', 'inference', 'model', 'host'],
+  activities: ['core', 'contracts', 'storage', 'datasets', 'processes', 'activity-context', 'trainers', 'task-file', 'inference', 'model', 'host', 'tracking'],
   workflows: ['core', 'contracts', 'trainers', 'activities'],
   report: ['core', 'contracts', 'storage'],
+  // Experiment tracking (MLflow) from the stored metrics.
+  tracking: ['core', 'contracts', 'storage', 'report'],
   serve: ['core', 'inference', 'model'],
   workers: ['core', 'contracts', 'connection', 'activities', 'host', 'workflows'],
-  cli: ['core', 'contracts', 'storage', 'datasets', 'processes', 'trainers', 'connection', 'inference', 'model', 'report', 'serve', 'workers', 'workflows'],
+  cli: ['core', 'contracts', 'storage', 'datasets', 'processes', 'trainers', 'task-file', 'connection', 'inference', 'model', 'report', 'tracking', 'serve', 'workers', 'workflows'],
 } as const satisfies Record<string, readonly string[]>;
 
 const PRODUCTION = Object.keys(LAYERS) as (keyof typeof LAYERS)[];
@@ -43,11 +47,14 @@ const PRODUCTION = Object.keys(LAYERS) as (keyof typeof LAYERS)[];
 const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   ...LAYERS,
   scripts: PRODUCTION,
+  // The example task files' data generators.
+  configs: PRODUCTION,
   'test-support': PRODUCTION,
   bench: [...PRODUCTION, 'test-support'],
   test: [...PRODUCTION, 'test-support'],
   'test-chaos': [...PRODUCTION, 'test-support'],
   'test-llm': [...PRODUCTION, 'test-support', 'scripts'],
+  'test-tracking': [...PRODUCTION, 'test-support'],
 };
 
 /** Workflow code must not load activity code into the sandbox: it names activities by type only. */

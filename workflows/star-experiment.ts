@@ -23,6 +23,7 @@ import type { IterationMetrics } from '../contracts/metrics';
 import { growthLimitProblem, growthSettings } from '../core/step-growth';
 import { reachedPlateau } from '../core/early-stop';
 import { planExperiment, type ExperimentPlan } from './plan';
+import { syncTrackers } from './tracking';
 
 /** What one run hands the next through continue-as-new: small, no data. */
 export interface CarriedState {
@@ -106,6 +107,7 @@ export async function starExperiment(input: ExperimentInput, carried?: CarriedSt
   if (!carried && options.baseEval) {
     base = await evaluateBase({ options, prepared, acts, live });
     log.info('base model evaluated', { accuracy: base.overallAccuracy });
+    await syncTrackers(acts, options, prepared.root);
     if (nIters <= 1) {
       await condition(allHandlersFinished);
       live.phase = 'finished';
@@ -123,6 +125,7 @@ export async function starExperiment(input: ExperimentInput, carried?: CarriedSt
     live,
   });
   metrics.push(outcome.metrics);
+  await syncTrackers(acts, options, prepared.root);
   log.info('iteration finished', { iteration, kept: outcome.metrics.kept, totalSteps: outcome.metrics.totalSteps, accuracy: outcome.metrics.overallAccuracy });
 
   // Updates that arrived during the iteration must finish before this run hands over.

@@ -13,10 +13,10 @@ import { startOrReuseDevServer, type DevServer } from '../cli/dev-server';
 import { loadModel, saveCheckpoint } from '../model';
 import type { ExperimentInput } from '../contracts/experiment-input';
 import type { IterationMetrics } from '../contracts/metrics';
-import { startWorkerProcess, waitUntil, type WorkerProcess } from '../test-support/processes';
-import { workflowBundle } from '../test-support/temporal';
-import { scratchDir, tinyExperiment, writeBaseConfig } from '../test-support/experiment-input';
-import { tinyBaseModel } from '../test-support/tiny-model';
+import { startWorkerProcess, waitUntil, type WorkerProcess } from './processes';
+import { workflowBundle } from './temporal';
+import { scratchDir, tinyExperiment, writeBaseConfig } from './experiment-input';
+import { tinyBaseModel } from './tiny-model';
 
 export const CHUNK = 4;
 
