@@ -14,14 +14,14 @@ import {
 } from '@temporalio/workflow';
 import type { PreparedExperiment } from '../contracts/activities';
 import { activityProxies, type StarActivities } from './activity-proxies';
-import { parseExperimentInput, type ExperimentInput, type ExperimentOptions } from '../contracts/experiment-input';
+import { MAX_ITERATIONS, parseExperimentInput, type ExperimentInput, type ExperimentOptions } from '../contracts/experiment-input';
 import { runIteration, stepFailure, type LiveProgress } from './iteration';
 import { evaluateBase } from './base-eval';
 import { progressQuery, setNItersUpdate, stopAfterIterationSignal, type ExperimentProgress } from '../contracts/messages';
 import type { IterationMetrics } from '../contracts/metrics';
 import { growthLimitProblem, growthSettings } from '../core/step-growth';
 import { reachedPlateau } from '../core/early-stop';
-import { planExperiment, type ExperimentPlan } from './plan';
+import { DRY_RUN_LISTED_ITERATIONS, planExperiment, type ExperimentPlan } from './plan';
 
 /** What one run hands the next through continue-as-new: small, no data. */
 export interface CarriedState {
@@ -54,7 +54,7 @@ export type ExperimentResult =
 export async function starExperiment(input: ExperimentInput, carried?: CarriedState): Promise<ExperimentResult> {
   const options = validate(input);
   const exp = options.experiment;
-  if (options.dryRun) return { outcome: 'dry-run', experiment: exp, plan: planExperiment(options) };
+  if (options.dryRun) return { outcome: 'dry-run', experiment: exp, plan: planExperiment(options, DRY_RUN_LISTED_ITERATIONS) };
 
   let nIters = options.nIters;
   let stopRequested = false;
@@ -87,7 +87,10 @@ export async function starExperiment(input: ExperimentInput, carried?: CarriedSt
     },
     {
       validator: (value) => {
-        if (!Number.isInteger(value) || value < iteration + 1) {
+        if (Number.isInteger(value) && value > MAX_ITERATIONS) {
+          throw new Error(`nIters ${JSON.stringify(value)}: at most ${MAX_ITERATIONS} iterations; stop the experiment and start another to go further`);
+        }
+        if (value < iteration + 1) {
           throw new Error(
             `nIters ${JSON.stringify(value)} would end the loop before iteration ${iteration}, which is running; ` +
               `the loop runs iterations 1..nIters-1, so the smallest allowed value is ${iteration + 1}`,

@@ -46,6 +46,12 @@ void describe('star plan', () => {
     assert.match(String(plan.iterations[1].totalSteps), /kept \* 1\.5 \/\/ 80/);
   });
 
+  void it('refuses a hundred million iterations at once, naming the limit, instead of planning them', () => {
+    const run = runStar(['plan', '--set', 'nIters=100000000']);
+    assert.equal(run.status, 2, run.stderr);
+    assert.match(run.stderr, /nIters: at most \d+ iterations/);
+  });
+
   void it('prints the options and a total_steps table as text', () => {
     const run = runStar(['plan', '--set', 'nIters=4', '--set', 'exponentialGrow=true', '--set', 'startSteps=50', '--set', 'growSteps=2']);
     assert.equal(run.status, 0, run.stderr);
