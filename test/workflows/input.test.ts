@@ -117,6 +117,11 @@ void describe('experiment input', () => {
       assert.deepEqual(result.problems.map((p) => p.field), ['commandTemplate'], template);
       assert.match(result.problems[0]?.expected ?? '', why);
     }
-    assert.ok(parseExperimentInput({ experiment: 'x', task: 'arithmetic', trainer: 'command', hosts: ['h'], commandTemplate: "bash -c 'python3 t.py --config {config}'" }).ok);
+    const shell = parseExperimentInput({ experiment: 'x', task: 'arithmetic', trainer: 'command', hosts: ['h'], commandTemplate: "bash -c 'python3 t.py --config {config}'" });
+    assert.equal(shell.ok, false, 'a placeholder inside a shell\'s command string would run its value as code');
+    if (shell.ok) return;
+    assert.match(shell.problems[0]?.expected ?? '', /inside the command string of `bash -c`/);
+    assert.ok(parseExperimentInput({ experiment: 'x', task: 'arithmetic', trainer: 'command', hosts: ['h'], commandTemplate: `bash -c 'python3 t.py --config "$1"' bash {config}` }).ok);
+    assert.ok(parseExperimentInput({ experiment: 'x', task: 'arithmetic', trainer: 'command', hosts: ['h'], commandTemplate: 'python3 t.py --key ${MY_API_KEY} --config {config}' }).ok);
   });
 });
