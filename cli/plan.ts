@@ -3,7 +3,8 @@ import type { ExperimentOptions } from '../contracts/experiment-input';
 import { growthSettings } from '../core/step-growth';
 import { planExperiment as planIterations, type PlannedIteration } from '../workflows/plan';
 import { inputFlags, noPositionals, parseCommandArgs } from './args';
-import { maskSecrets, resolveExperimentInput } from './experiment-input';
+import { resolveExperimentInput } from './experiment-input';
+import { maskConsoleOutput } from './output-mask';
 
 const USAGE = 'star plan [--preset NAME | --input FILE] [--set key=value ...] [--json | --export]';
 
@@ -63,7 +64,8 @@ export async function planCommand(argv: string[]): Promise<number> {
       `usage: ${USAGE}\n\nValidates an experiment input and prints its resolved options and, for the steady and exponential\n` +
         'growth rules, each iteration\'s total_steps. --json prints {source, options, growthRule, formula, iterations};\n' +
         '--export prints only the resolved input, ready for `temporal workflow start --input-file`. Values of\n' +
-        'environment variables named like keys, tokens or passwords (${API_KEY}) are printed as ${NAME}, except by --export.',
+        'environment variables (${NAME}) are printed as ${NAME}, except by --export; command templates keep ${NAME},\n' +
+        'which the worker or host running the command expands (docs/hosts.md).',
     );
     return 0;
   }
@@ -73,9 +75,10 @@ export async function planCommand(argv: string[]): Promise<number> {
     console.log(JSON.stringify(resolved.options, null, 2));
     return 0;
   }
+  // Values expanded from ${NAME} are shown as ${NAME}; --export above prints the real input, which is
+  // what it is for (command templates keep their ${NAME} there too: hosts expand them).
+  maskConsoleOutput(resolved.secrets);
   const plan = planExperiment(resolved.source, resolved.options);
-  // Values from variables named like keys, tokens or passwords are shown as ${NAME}; --export above
-  // prints the real input, which is what it is for.
-  console.log(maskSecrets(values.json ? JSON.stringify(plan, null, 2) : formatPlan(plan), resolved.secrets));
+  console.log(values.json ? JSON.stringify(plan, null, 2) : formatPlan(plan));
   return 0;
 }
