@@ -4,7 +4,7 @@
  * checkpoint — so a typo fails in seconds, not after an hour of generation. The base trainer config is
  * read by the config step, as the reference's gen_config reads it.
  */
-import { normaliseRoot, writeJson } from '../storage';
+import { normaliseRoot, schemeOf, writeJson } from '../storage';
 import { checkStorageReachable } from '../storage/reachable';
 import { StorageAccessError } from '../storage/store';
 import type { CheckpointManifest } from '../model';
@@ -22,7 +22,8 @@ export async function prepareExperiment(_deps: ActivityDeps, input: PrepareExper
     const root = normaliseRoot(options.storageRoot);
     const datasetDir = options.datasetDir ? normaliseRoot(options.datasetDir) : '';
     const layout = experimentLayout(root, options.experiment);
-    await checkStorageRootOnce(root);
+    // A gs:// root was checked by `star start`/`star run`; its errors here are retried like any step's.
+    if (schemeOf(root) === 'file') await checkStorageRootOnce(root);
 
     if (options.trainer === 'embedded' || options.inference === 'embedded') {
       const manifest = await checkCheckpoint(options.baseModelLocation, 'baseModelLocation');
