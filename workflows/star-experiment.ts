@@ -87,10 +87,7 @@ export async function starExperiment(input: ExperimentInput, carried?: CarriedSt
     },
     {
       validator: (value) => {
-        if (Number.isInteger(value) && value > MAX_ITERATIONS) {
-          throw new Error(`nIters ${JSON.stringify(value)}: at most ${MAX_ITERATIONS} iterations; stop the experiment and start another to go further`);
-        }
-        if (value < iteration + 1) {
+        if (!Number.isInteger(value) || value < iteration + 1) {
           throw new Error(
             `nIters ${JSON.stringify(value)} would end the loop before iteration ${iteration}, which is running; ` +
               `the loop runs iterations 1..nIters-1, so the smallest allowed value is ${iteration + 1}`,
@@ -98,6 +95,9 @@ export async function starExperiment(input: ExperimentInput, carried?: CarriedSt
         }
         const growth = growthLimitProblem(growthSettings(options), value - 1);
         if (growth) throw new Error(`nIters ${value}: ${growth}`);
+        if (value > MAX_ITERATIONS) {
+          throw new Error(`nIters ${value}: at most ${MAX_ITERATIONS} iterations; stop the experiment and start another to go further`);
+        }
       },
     },
   );

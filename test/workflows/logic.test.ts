@@ -292,6 +292,11 @@ void describe('starExperiment logic with mock activities', { timeout: 180_000 },
         assert.match(String((err.cause as Error).message), /^nIters 4503599627370496: the steady growth rule gives \d+ training steps .* more than 2\^53 - 1/);
         return true;
       });
+      await assert.rejects(handle.executeUpdate(setNItersUpdate, { args: [MAX_ITERATIONS + 1] }), (err: unknown) => {
+        assert.ok(err instanceof WorkflowUpdateFailedError, String(err));
+        assert.match(String((err.cause as Error).message), new RegExp(`^nIters ${MAX_ITERATIONS + 1}: at most ${MAX_ITERATIONS} iterations`));
+        return true;
+      });
       assert.deepEqual(await handle.executeUpdate(setNItersUpdate, { args: [4] }), { previous: 3, nIters: 4 });
       first.open();
 
