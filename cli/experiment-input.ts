@@ -21,10 +21,10 @@ export const PRESETS_DIR = join(__dirname, '..', 'configs', 'presets');
 const PROJECT_ROOT = resolve(__dirname, '..');
 
 /** The options of a preset that name local files or folders, relative to the project. */
-const PRESET_PATHS = ['storageRoot', 'baseModelLocation', 'baseConfig', 'datasetDir'] as const;
+const PRESET_PATHS = ['storageRoot', 'baseModelLocation', 'baseConfig', 'datasetDir', 'taskFile'] as const;
 
 /**
- * A preset's relative paths name files of the project (models/arithmetic-base, configs/...): from
+ * A preset's relative paths name files of the project (pretrained/arithmetic-base, configs/...): from
  * another folder they are made absolute, so `star run` works from anywhere in the checkout. From the
  * project folder they stay as written, so the inputs of existing runs do not change.
  */

@@ -1,14 +1,16 @@
 import type { GrowthSettings } from '../core/step-growth';
 import type { ExperimentOptions } from '../contracts/experiment-input';
 import { growthSettings } from '../core/step-growth';
-import { planExperiment as planIterations, type PlannedIteration } from '../workflows/plan';
+import { planExperiment, type PlannedIteration } from '../workflows/plan';
 import { inputFlags, noPositionals, parseCommandArgs } from './args';
 import { resolveExperimentInput } from './experiment-input';
 import { maskConsoleOutput } from './output-mask';
+import { checkTaskFile, formatTaskFile, taskFileSummary } from './task-file-check';
 
 const USAGE = 'star plan [--preset NAME | --input FILE] [--set key=value ...] [--json | --export]';
 
-export interface ExperimentPlan {
+/** What `star plan` prints: the workflow's plan with the input's source, its options and the growth formula. */
+export interface PlanReport {
   source: string;
   options: ExperimentOptions;
   growthRule: GrowthSettings['rule'];
@@ -19,9 +21,9 @@ export interface ExperimentPlan {
 }
 
 /** The same plan the workflow computes for `dryRun`, plus the resolved options and the growth formula. */
-export function planExperiment(source: string, options: ExperimentOptions): ExperimentPlan {
+export function planReport(source: string, options: ExperimentOptions): PlanReport {
   const growth = growthSettings(options);
-  return { source, options, growthRule: growth.rule, formula: formulaOf(growth), iterations: planIterations(options).iterations };
+  return { source, options, growthRule: growth.rule, formula: formulaOf(growth), iterations: planExperiment(options).iterations };
 }
 
 function formulaOf(g: GrowthSettings): string {
@@ -38,7 +40,7 @@ function formulaOf(g: GrowthSettings): string {
   }
 }
 
-export function formatPlan(plan: ExperimentPlan): string {
+export function formatPlan(plan: PlanReport): string {
   const lines = [`Experiment ${plan.options.experiment} (${plan.source}), valid.`, '', 'Options:'];
   const width = Math.max(...Object.keys(plan.options).map((k) => k.length));
   for (const [key, value] of Object.entries(plan.options)) {
@@ -78,7 +80,10 @@ export async function planCommand(argv: string[]): Promise<number> {
   // Values expanded from ${NAME} are shown as ${NAME}; --export above prints the real input, which is
   // what it is for (command templates keep their ${NAME} there too: hosts expand them).
   maskConsoleOutput(resolved.secrets);
-  const plan = planExperiment(resolved.source, resolved.options);
-  console.log(values.json ? JSON.stringify(plan, null, 2) : formatPlan(plan));
+  const taskFile = await checkTaskFile(resolved.options);
+  const plan = planReport(resolved.source, resolved.options);
+  const text = taskFile && !values.json ? `${formatPlan(plan)}\n\n${formatTaskFile(taskFile).join('\n')}` : formatPlan(plan);
+  const json = () => JSON.stringify(taskFile ? { ...plan, taskFile: taskFileSummary(taskFile) } : plan, null, 2);
+  console.log(values.json ? json() : text);
   return 0;
 }

@@ -10,6 +10,7 @@ import { closedStateAdvice, describeWhere, EXPERIMENT_TASK_QUEUE, queryProgress,
 import { resolveExperimentInput } from './experiment-input';
 import { maskConsoleOutput } from './output-mask';
 import { checkStorageRoot } from './storage-check';
+import { checkTaskFile } from './task-file-check';
 import { checkLocalBaseModel } from './base-model-check';
 import { LiveView } from './live-view';
 import { clock, metricsTable, tableRows } from './progress-view';
@@ -18,7 +19,7 @@ import { RunSession } from './run-session';
 import { ServerWatch } from './server-watch';
 import { stateDir } from '../connection/state-dir';
 import { initBackend } from '../model/backend';
-import { startWorker } from './worker';
+import { startExperimentWorker } from '../workers/experiment-worker';
 import { logWorkerToFile } from './worker-log';
 
 const USAGE = 'star run [--preset NAME | --input FILE] [--set key=value ...] [--headless] [--task-queue NAME]';
@@ -49,6 +50,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const experiment = options.experiment;
   checkLocalBaseModel(options);
   await checkStorageRoot(options);
+  await checkTaskFile(options);
   const taskQueue = values['task-queue'] ?? EXPERIMENT_TASK_QUEUE;
   const session = new RunSession();
 
@@ -90,7 +92,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     console.log(`Starting a worker in this process (log ${workerLog}). Ctrl-C stops it; the next \`star run\` resumes the experiment.`);
     // Which backend the embedded model runs on (tensorflow, else wasm, else cpu) decides its speed.
     await initBackend((line) => console.log(line));
-    session.worker = await startWorker(target, taskQueue);
+    session.worker = await startExperimentWorker({ target, taskQueue });
     if (session.interrupted) return 130;
     return await watch(session, outcome.handle, experiment, options.storageRoot, target.address, values.headless);
   } finally {

@@ -3,6 +3,7 @@ import { closedStateAdvice, describeWhere, EXPERIMENT_TASK_QUEUE, resolveTarget,
 import { resolveExperimentInput } from './experiment-input';
 import { maskConsoleOutput } from './output-mask';
 import { checkStorageRoot } from './storage-check';
+import { checkTaskFile } from './task-file-check';
 
 const USAGE = 'star start [--preset NAME | --input FILE] [--set key=value ...] [--task-queue NAME]';
 
@@ -20,6 +21,7 @@ export async function startCommand(argv: string[]): Promise<number> {
   const { options, source, secrets } = resolveExperimentInput({ preset: values.preset, input: values.input, sets: values.set });
   maskConsoleOutput(secrets);
   await checkStorageRoot(options);
+  await checkTaskFile(options);
   const target = resolveTarget();
   const taskQueue = values['task-queue'] ?? EXPERIMENT_TASK_QUEUE;
   return withClient(target, async (client) => {

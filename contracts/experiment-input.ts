@@ -8,11 +8,14 @@
  */
 import { z } from 'zod';
 import { BadInputError } from '../core/errors';
+import { ARITHMETIC_COUNT_PER_DIGIT, ARITHMETIC_TRAIN_DIGITS } from '../core/arithmetic-problems';
+import { TASK_NAMES } from '../core/example';
 import { growthLimitProblem } from '../core/step-growth';
 import { convertTemplateProblem } from './convert-command';
 import { DEDUP_MODES } from '../core/sample-dedup';
 import { commandWords } from '../core/command-line';
 import { checkCommandTemplate, serveTemplateProblem } from './command-templates';
+import { HOST_NAME, HOST_NAME_RULE } from './task-queues';
 
 /** Workflow IDs are experiment names; they also become folder and file names in storage. */
 export const EXPERIMENT_NAME = /^[A-Za-z0-9_-]+$/;
@@ -34,13 +37,16 @@ export const MAX_ITERATIONS = 10_000;
 export const MAX_GEN_LENGTH = 131_072;
 /** Shards per pass at most (see `shards`). */
 export const MAX_SHARDS = 2000;
-/** Host names become task queue names (`star-host-{host}`). */
-const HOST_NAME = /^[A-Za-z0-9_.-]+$/;
-
-export const TASKS = ['commonsenseqa', 'gsm', 'arithmetic'] as const;
-export type TaskName = (typeof TASKS)[number];
+/** The `task` of an experiment whose task is a task file. */
+export const TASK_FILE = 'file';
+/** The experiment trackers `tracking` may name (docs/tracking.md). */
+export const TRACKERS = ['mlflow', 'wandb'] as const;
+export type Tracker = (typeof TRACKERS)[number];
 
 /** The reference trainer's command line: `{config}` and `{base_model}` are filled per iteration. */
+/** The trainers (trainers/ describes each one). */
+export const TRAINER_NAMES = ['embedded', 'command', 'simulated'] as const;
+
 export const DEFAULT_COMMAND_TEMPLATE = 'python3 device_train.py --config {config} --tune-model-path={base_model}';
 
 // `--set` and the Temporal CLI give strings; booleans and numbers are accepted in either form.
@@ -70,13 +76,13 @@ const digitList = z.preprocess(
 
 const arithmeticSchema = z.strictObject({
   /** Operand digit counts of the train problems (the reference trains on 1–5). */
-  trainDigits: digitList.default([1, 2, 3, 4, 5]),
+  trainDigits: digitList.default([...ARITHMETIC_TRAIN_DIGITS]),
   /** Digit counts evaluated on the dev split (per-digit accuracy is the headline table). */
-  devDigits: digitList.default([1, 2, 3, 4, 5]),
+  devDigits: digitList.default([...ARITHMETIC_TRAIN_DIGITS]),
   /** Out-of-distribution digit counts added to the dev split (the reference keeps 6+ for this). */
   oodDigits: digitList.default([]),
   /** Generated train problems per digit count. */
-  trainPerDigit: int(1).default(2000),
+  trainPerDigit: int(1).default(ARITHMETIC_COUNT_PER_DIGIT),
   /** Generated dev problems per digit count (in-distribution and OOD alike). */
   devPerDigit: int(1).default(100),
   /**
@@ -86,13 +92,20 @@ const arithmeticSchema = z.strictObject({
   fewShot: int(0).default(0),
 });
 
+/** A task file given without a task selects `file`, so `--set taskFile=…` is enough. */
+const taskFromTaskFile = (raw: unknown): unknown =>
+  raw !== null && typeof raw === 'object' && !Array.isArray(raw) && 'taskFile' in raw && !('task' in raw) ? { ...raw, task: TASK_FILE } : raw;
+
 const inputSchema = z
   .strictObject({
     experiment: z
       .string()
       .regex(EXPERIMENT_NAME, 'letters, digits, "_" and "-" only (it is the workflow ID and a folder name)')
       .max(EXPERIMENT_NAME_MAX, `at most ${EXPERIMENT_NAME_MAX} characters (it becomes file names such as records/{experiment}_{i}.tfrecords, which file systems limit to 255 bytes): choose a shorter name`),
-    task: z.enum(TASKS).default('commonsenseqa'),
+    /** A built-in task, or `file`: the task stated by `taskFile` (given alone, taskFile sets it). */
+    task: z.enum([...TASK_NAMES, TASK_FILE]).default('commonsenseqa'),
+    /** A task file (docs/own-task.md): the dataset, prompts and answer rule of your own task, as JSON. */
+    taskFile: z.string().min(1).optional(),
     /** Folder holding `{task}/{split}_rand_split.jsonl` and `{task}/prompts*.txt`; arithmetic generates its problems. */
     datasetDir: z.string().min(1).optional(),
     /** Where everything the experiment writes lives: a local folder, `file:///abs` or `gs://bucket/prefix`. */
@@ -169,6 +182,18 @@ const inputSchema = z
     /** Stop when overall dev accuracy has not improved by more than minDelta for patience iterations (outcome `plateau`). */
     earlyStop: z.strictObject({ patience: int(1), minDelta: num(z.number().min(0)).default(0) }).optional(),
 
+    /**
+     * Where the experiment is also logged (docs/tracking.md): `none`, `mlflow`, `wandb`, or several
+     * (`mlflow,wandb` or a list). The trackers' settings come from their own environment variables
+     * where the worker runs (MLFLOW_TRACKING_URI, WANDB_PROJECT, WANDB_MODE, WANDB_API_KEY), never from here.
+     */
+    tracking: z
+      .preprocess(
+        (value) => (typeof value === 'string' ? (value === 'none' ? [] : value.split(',').map((s) => s.trim())) : value),
+        z.array(z.enum(TRACKERS, { message: `one of ${TRACKERS.join(', ')} (or none)` })).refine((list) => new Set(list).size === list.length, 'name each tracker once'),
+      )
+      .default([]),
+
     /** The base trainer config JSON (the reference's `configs/qa_base.json`); each iteration's config copies it. */
     baseConfig: z.string().min(1).default('configs/qa_base.json'),
 
@@ -187,9 +212,9 @@ const inputSchema = z
         .max(MAX_SHARDS, `at most ${MAX_SHARDS}: each shard adds up to 11 events and about 5 kB to the iteration's workflow history, which Temporal caps at 51,200 events and 50 MB per run; give each shard more examples instead (docs/scale.md)`),
     ).default(1),
     /** `simulated` (with inference `simulated`): sleeps `simulatedStepMs` per step and writes a marker checkpoint, for capacity planning. */
-    trainer: z.enum(['embedded', 'command', 'simulated']).default('embedded'),
+    trainer: z.enum(TRAINER_NAMES).default('embedded'),
     /** Hosts of the `command` trainer; each runs `trainOnHost` on task queue `star-host-{host}`. */
-    hosts: z.array(z.string().regex(HOST_NAME, 'letters, digits, ".", "_" and "-" only (it names a task queue)')).default([]),
+    hosts: z.array(z.string().regex(HOST_NAME, HOST_NAME_RULE)).default([]),
     commandTemplate: z
       .string()
       .min(1)
@@ -227,6 +252,11 @@ const inputSchema = z
      * of ideal batching with 32 in flight and 0.95 with 128 on `star serve`.
      */
     inferenceConcurrency: int(1).default(64),
+    /**
+     * `completions` (`POST /v1/completions`) or `chat` (`POST /v1/chat/completions`, for servers of
+     * instruct models that only speak chat): the whole prompt goes as one user message (docs/own-task.md).
+     */
+    inferenceApi: z.enum(['completions', 'chat']).default('completions'),
     /** Prompts per request; above 1 only for servers that take prompt lists (vLLM; not transformers serve or llama.cpp). */
     inferenceBatchPrompts: int(1).default(1),
     /** How long one request keeps retrying connection errors, 429 and 5xx before the step fails. */
@@ -275,7 +305,9 @@ const inputSchema = z
       const path = rule === 'steady' ? 'addSteps' : 'growSteps';
       if (growth) ctx.addIssue({ code: 'custom', path: [path], input: value[path], message: growth });
     }
-    if (value.task !== 'arithmetic' && !value.datasetDir) {
+    if (value.task === TASK_FILE || value.taskFile !== undefined) {
+      for (const problem of taskFileOptionProblems(value)) ctx.addIssue({ code: 'custom', input: (value as Record<string, unknown>)[problem.field], message: problem.message, path: [problem.field] });
+    } else if (value.task !== 'arithmetic' && !value.datasetDir) {
       ctx.addIssue({
         code: 'custom',
         path: ['datasetDir'],
@@ -322,6 +354,9 @@ const inputSchema = z
         ctx.addIssue({ code: 'custom', path: ['hosts'], input: value.hosts, message: 'serveCommandTemplate needs at least one host, e.g. hosts: ["gpu-0"] (each runs workers/host.ts and starts the server)' });
       }
     }
+    if (value.inferenceApi === 'chat' && typeof value.inferenceBatchPrompts === 'number' && value.inferenceBatchPrompts > 1) {
+      ctx.addIssue({ code: 'custom', path: ['inferenceBatchPrompts'], input: value.inferenceBatchPrompts, message: 'the chat API takes one prompt per request: set inferenceBatchPrompts to 1 with inferenceApi "chat"' });
+    }
     if (value.trainer === 'simulated' && value.inference !== 'simulated') {
       ctx.addIssue({
         code: 'custom',
@@ -347,6 +382,16 @@ const inputSchema = z
       ctx.addIssue({ code: 'custom', path: ['hosts'], input: value.hosts, message: 'host names must be unique' });
     }
   }, { when: (payload) => payload.value !== null && typeof payload.value === 'object' });
+
+/** How a task file combines with the other options. */
+function taskFileOptionProblems(value: Record<string, unknown>): { field: string; message: string }[] {
+  const problems: { field: string; message: string }[] = [];
+  if (value.task !== TASK_FILE) problems.push({ field: 'task', message: `taskFile needs task "${TASK_FILE}" (or no task at all): a task file replaces the built-in task ${String(value.task)}` });
+  if (typeof value.taskFile !== 'string') problems.push({ field: 'taskFile', message: `task "${TASK_FILE}" needs taskFile: the path or URI of a task file (docs/own-task.md)` });
+  if (value.inference === 'simulated') problems.push({ field: 'inference', message: 'inference "simulated" writes the built-in tasks\' output formats; a task file has none: use inference "embedded" or "openai"' });
+  if (value.direct === true) problems.push({ field: 'direct', message: 'direct mode is not supported for task files: turn direct off, and give a fewShot prompt whose examples answer directly instead' });
+  return problems;
+}
 
 function commandProblem(command: string): string | undefined {
   try {
@@ -374,7 +419,7 @@ export type ParseResult =
 
 /** Validates an input; on failure lists every problem (field, value, expected) and a printable message. */
 export function parseExperimentInput(raw: unknown): ParseResult {
-  const result = inputSchema.safeParse(raw, { reportInput: true });
+  const result = inputSchema.safeParse(taskFromTaskFile(raw), { reportInput: true });
   if (result.success) return { ok: true, options: result.data };
   const problems: InputProblem[] = [];
   const issues: z.core.$ZodIssue[] = [];

@@ -1,6 +1,6 @@
-/** The three STaR tasks of the reference. */
-export type TaskName = 'commonsenseqa' | 'gsm' | 'arithmetic';
-export const TASK_NAMES: readonly TaskName[] = ['commonsenseqa', 'gsm', 'arithmetic'];
+/** The three STaR tasks of the reference (the experiment input's `task`). */
+export const TASK_NAMES = ['commonsenseqa', 'gsm', 'arithmetic'] as const;
+export type TaskName = (typeof TASK_NAMES)[number];
 
 export type Split = 'train' | 'dev';
 
@@ -55,7 +55,10 @@ export interface CheckResult {
 }
 
 export interface Task {
-  readonly name: TaskName;
+  /** A built-in task, or `file`: one stated by a task file (task-file/). */
+  readonly name: TaskName | 'file';
+  /** Where a server stops a completion (a task file's `stop`); absent: the built-in's own (inference/stop-strings.ts). */
+  readonly stopStrings?: readonly string[];
   loadSplit(datasetDir: string, split: Split): Promise<Example[]>;
   context(example: Example, options: ContextOptions): string;
   loadFewShot(datasetDir: string, options: FewShotOptions): Promise<string[]>;

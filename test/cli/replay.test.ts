@@ -10,12 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { starExperiment } from '../../workflows/star-experiment';
-import { WORKFLOWS_PATH } from '../../workers/main';
 import { HISTORIES_DIR } from '../helpers/histories';
 import { MOCK_ROOT, MockRegistry, answeringActivities } from '../helpers/mock-activities';
-import { startMockWorker, startDevServer, uniqueExperiment, type RunningWorker } from '../helpers/temporal';
+import { startMockWorker, startDevServer, uniqueExperiment, workflowBundle, type RunningWorker } from '../helpers/temporal';
 import { tinyExperiment } from '../workflows/fixtures/experiment-input';
 import { runStar } from './run-star';
 
@@ -26,7 +24,7 @@ void describe('star replay', { timeout: 300_000 }, () => {
 
   before(async () => {
     bundlePath = join(scratch, 'workflow-bundle.js');
-    writeFileSync(bundlePath, (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: silent })).code);
+    writeFileSync(bundlePath, (await workflowBundle()).code);
   });
 
   void it('replays saved histories of an experiment\'s two runs against this checkout\'s workflow source', () => {
@@ -101,5 +99,3 @@ void describe('star replay', { timeout: 300_000 }, () => {
     });
   });
 });
-
-const silent = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
