@@ -13,7 +13,7 @@ import { createActivities } from '../../activities';
 import { parseExperimentInputOrThrow, type ExperimentInput } from '../../contracts/experiment-input';
 import { scratchDir, writeBaseConfig } from '../workflows/fixtures/experiment-input';
 
-const BASE_MODEL = join(__dirname, '..', '..', 'models', 'arithmetic-base');
+const BASE_MODEL = join(__dirname, '..', '..', 'pretrained', 'arithmetic-base');
 
 void describe('prepareExperiment', () => {
   const acts = createActivities();
@@ -30,7 +30,7 @@ void describe('prepareExperiment', () => {
   };
 
   void it('refuses a genLength the embedded model\'s context cannot hold, naming its seq, and writes nothing', async () => {
-    // models/arithmetic-base has seq 128: the prompt and the generated tokens share it.
+    // pretrained/arithmetic-base has seq 128: the prompt and the generated tokens share it.
     await assert.rejects(prepare({ experiment: 'prep-long', genLength: 4096 }), badInput(/genLength 4096 .*context of .*arithmetic-base.*seq 128.*below 128/));
     await assert.rejects(prepare({ experiment: 'prep-long', genLength: 128 }), badInput(/genLength 128 /));
     assert.equal(existsSync(join(root, 'runs', 'prep-long')), false);
