@@ -1,4 +1,3 @@
-import { joinUri, readText } from '../storage';
 import { universalNewlines } from './python-text';
 
 /**
@@ -12,9 +11,4 @@ export function splitPromptFile(text: string): string[] {
 /** The reference's prompt file name for a variant. */
 export function promptFileName(options: { answerKey: boolean; direct: boolean }): string {
   return `prompts${options.direct ? '_direct' : ''}${options.answerKey ? '_answer_key' : ''}.txt`;
-}
-
-export async function loadPromptFile(datasetDir: string, taskFolder: string, options: { answerKey: boolean; direct: boolean }): Promise<string[]> {
-  const uri = joinUri(datasetDir, taskFolder, promptFileName(options));
-  return splitPromptFile(await readText(uri));
 }

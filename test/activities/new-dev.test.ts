@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createActivities } from '../../activities';
 import { newDevUriOf } from '../../contracts/layout';
-import { scratchDir } from '../workflows/fixtures/experiment-input';
+import { scratchDir } from '../../test-support/experiment-input';
 
 const EOT = '<|endoftext|>';
 

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { createActivities } from '../../activities';
 import { parseExperimentInputOrThrow } from '../../contracts/experiment-input';
 import { experimentLayout, iterationLayout } from '../../contracts/layout';
-import { scratchDir, writeBaseConfig } from '../workflows/fixtures/experiment-input';
+import { scratchDir, writeBaseConfig } from '../../test-support/experiment-input';
 
 void describe('prepareExperiment', () => {
   const acts = createActivities();

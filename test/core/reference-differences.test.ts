@@ -13,22 +13,17 @@ import {
   cleanUpTokenization,
   countExamples,
   createArithmeticTask,
-  createGsmTask,
-  getTask,
   DEFAULT_GROWTH,
   gpt2Tokenizer,
   joinSavedExamples,
   keepLastTokens,
   promptTokenLimit,
-  readIndexEntries,
-  readRecordsIndex,
   runEvalPass,
   runEvalPassKeeping,
   runGenerationPass,
   splitPromptFile,
   splitSavedText,
   totalSteps,
-  writeTfRecords,
   ZeroTrainingStepsError,
   type Example,
   type GenerationOptions,
@@ -36,6 +31,7 @@ import {
   type Sampler,
   type Tokenizer,
 } from '../../core';
+import { createGsmTask, getTask, readIndexEntries, readRecordsIndex, writeTfRecords } from '../../datasets';
 import { parseExperimentInput } from '../../contracts/experiment-input';
 import { iterationLayout } from '../../contracts/layout';
 import { generationPassOptions } from '../../activities/generate-shard';
