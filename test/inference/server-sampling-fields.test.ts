@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createActivities } from '../../activities';
+import { resolveExperimentInput } from '../../cli/experiment-input';
 import { parseExperimentInput, parseExperimentInputOrThrow } from '../../contracts/experiment-input';
 import { iterationLayout } from '../../contracts/layout';
 import { CompletionsClient } from '../../inference/completions-client';
@@ -78,6 +79,11 @@ void describe('sampling fields stated to each server kind', () => {
       min_p: 0,
       mirostat: 0,
     });
+  });
+
+  void it('takes the server kind and a JSON inferenceExtraBody from --set', () => {
+    const { options } = resolveExperimentInput({ sets: ['inference=openai', 'inferenceUrl=http://127.0.0.1:8000', 'inferenceServer=llama.cpp', 'inferenceExtraBody={"repeat_penalty":1.1}'] });
+    assert.deepEqual([options.inferenceServer, options.inferenceExtraBody], ['llama.cpp', { repeat_penalty: 1.1 }]);
   });
 
   void it('refuses an inferenceExtraBody that sets what the project sets, naming the option to use', () => {
