@@ -13,7 +13,7 @@ import { parseExperimentInput, parseExperimentInputOrThrow } from '../../contrac
 import { iterationLayout } from '../../contracts/layout';
 import { CompletionsClient } from '../../inference/completions-client';
 import { serverSamplingFields } from '../../inference/server-sampling-fields';
-import { scratchDir, tinyExperiment, writeBaseConfig } from '../workflows/fixtures/experiment-input';
+import { scratchDir, tinyExperiment, writeBaseConfig } from '../../test-support/experiment-input';
 
 /** A completions server that records each request body and answers every prompt with the same text. */
 function recordingServer(): { server: Server; bodies: Record<string, unknown>[] } {

@@ -12,7 +12,7 @@ import { evalCompletion, type EvalCompletion } from '../../core/eval-sample';
 import { localPathOf } from '../../storage';
 import { collectReport } from '../../report/collect';
 import { reportPage } from '../../report/page';
-import { scratchDir } from '../workflows/fixtures/experiment-input';
+import { scratchDir } from '../../test-support/experiment-input';
 
 function save(uri: string, completions: EvalCompletion[]): void {
   const path = localPathOf(uri);
