@@ -4,10 +4,11 @@
  */
 import { mergeCounts } from '../core/accuracy';
 import { runEvalPassKeeping, type EvalPassResult } from '../core/rationale-selection';
+import { sampleEvalCompletions, type EvalCompletion } from '../core/eval-sample';
 import { joinSavedExamples } from '../core/saved-text';
 import { promptTokenLimit } from '../core/prompt';
 import { writeBytes, writeJson } from '../storage';
-import { doneUriOf, newDevUriOf } from '../contracts/layout';
+import { doneUriOf, evalSampleUriOf, newDevUriOf } from '../contracts/layout';
 import { runChunks } from './chunks';
 import type { ActivityDeps } from './deps';
 import { arithmeticKey, shardExamples } from './examples';
@@ -48,6 +49,8 @@ export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<
     return once(doneUriOf(input.outputUri), key, async () => {
       const { task, examples } = await shardExamples(o, input.datasetDir, 'dev', input.iteration, input.shard, input.shards, deps.selections);
       const fewShot = o.noPrompt ? [] : await task.loadFewShot(input.datasetDir, { answerKey: false, direct: o.direct });
+      // The chunks sampled in this attempt; chunks an earlier attempt saved keep only their counts.
+      const completions: EvalCompletion[][] = [];
       const parts: EvalPassResult[] = await sampling.run((sample) =>
         runChunks({
           dir: input.outputUri.replace(/\.json$/, '.chunks'),
@@ -70,12 +73,14 @@ export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<
                 fewShotTrain: o.fewShotTrain,
               },
               onProgress,
+              onSample: (part) => completions.push(part),
             }),
         }),
         { task, examples, fewShots: [fewShot], direct: o.direct },
       );
       const tally = mergeCounts(parts.map((part) => part.counts));
       await writeBytes(newDevUriOf(input.outputUri), joinSavedExamples(parts.flatMap((part) => part.correct)));
+      await writeJson(evalSampleUriOf(input.outputUri), sampleEvalCompletions(completions));
       await writeJson(input.outputUri, tally);
       return { outputUri: input.outputUri, tally };
     });

@@ -2,6 +2,7 @@ import { addCount, mergeCounts, rationalizedClass, type ClassCounts } from './ac
 import type { Example, Task } from './example';
 import { failureRank, sampleFailures, trimmedOutput, type FailedExample } from './failure-sample';
 import { buildPrompt } from './prompt';
+import { evalCompletion, sampleEvalCompletions, type EvalCompletion } from './eval-sample';
 import { keyedSeed, keyedUnit } from './prng';
 import { cutAtEndOfText } from './output-lines';
 import { cleanUpTokenization } from './decode-cleanup';
@@ -385,9 +386,11 @@ export interface EvalPassInput {
   sample: Sampler;
   options: { direct: boolean; noPrompt: boolean; seed: number; cleanUpTokenizationSpaces?: boolean; maxPromptTokens?: number; fewShotTrain?: boolean };
   onProgress?: (done: number) => void;
+  /** Given the pass's seeded sample of raw completions (core/eval-sample.ts), right and wrong. */
+  onSample?: (sample: EvalCompletion[]) => void;
 }
 
-/** Accuracy of a model on (a shard of) the dev split: plain prompt, no hints, nothing saved. */
+/** Accuracy of a model on (a shard of) the dev split: plain prompt, no hints; only a small sample of completions is handed on. */
 export async function runEvalPass(input: EvalPassInput): Promise<ClassCounts> {
   return (await runEvalPassKeeping(input)).counts;
 }
@@ -416,12 +419,16 @@ export async function runEvalPassKeeping(input: EvalPassInput): Promise<EvalPass
   expectOutputs(outputs, examples.length);
   const counts: ClassCounts = {};
   const correct: string[] = [];
+  const completions: EvalCompletion[] = [];
   const savePrefix = options.fewShotTrain ? `${fewShot.join('\n\n')}\n\n` : '';
   examples.forEach((example, i) => {
-    const checked = task.check(example, outputs[i] as string, { direct: options.direct });
+    const output = outputs[i] as string;
+    const checked = task.check(example, output, { direct: options.direct });
     addCount(counts, example.cls, checked.correct);
     if (checked.correct && checked.answerText !== null) correct.push(savePrefix + task.context(example, { hint: false }) + checked.answerText + END_OF_TEXT);
+    if (input.onSample) completions.push(evalCompletion(options.seed, { exampleId: example.id, cls: example.cls, correct: checked.correct, context: task.context(example, { hint: false }), answer: example.answer, output }));
   });
+  input.onSample?.(sampleEvalCompletions([completions]));
   return { counts: mergeCounts([counts]), correct };
 }
 
