@@ -6,6 +6,11 @@ const { builtinModules } = require('node:module');
 const BUILTIN_MESSAGE = 'Workflows must not import Node built-ins; do the work in an activity.';
 const NODE_BUILTINS = builtinModules.map((name) => ({ name, message: BUILTIN_MESSAGE }));
 const NODE_PREFIXED = { group: ['node:*'], message: BUILTIN_MESSAGE };
+// model/ has one public entry (model/index.ts); its backends are chosen there, never imported around it.
+const MODEL_BACKENDS = {
+  group: ['**/model/backends', '**/model/backends/**'],
+  message: 'Import the embedded model from model/ (model/index.ts); model/backends/ is internal to model/. Use createModelBackend to pick a backend explicitly.',
+};
 const OTHER_LAYERS = ['activities', 'cli', 'connection', 'host', 'inference', 'model', 'report', 'serve', 'storage', 'workers', 'workflows'];
 
 module.exports = tseslint.config(
@@ -20,9 +25,14 @@ module.exports = tseslint.config(
     },
   },
   {
+    files: ['**/*.ts'],
+    ignores: ['model/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [MODEL_BACKENDS] }] },
+  },
+  {
     // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins there.
     files: ['workflows/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: NODE_BUILTINS, patterns: [NODE_PREFIXED] }] },
+    rules: { 'no-restricted-imports': ['error', { paths: NODE_BUILTINS, patterns: [NODE_PREFIXED, MODEL_BACKENDS] }] },
   },
   {
     // contracts/ is what workflows, activities, hosts and the client agree on: it runs in the sandbox
@@ -35,6 +45,7 @@ module.exports = tseslint.config(
           paths: NODE_BUILTINS,
           patterns: [
             NODE_PREFIXED,
+            MODEL_BACKENDS,
             {
               group: OTHER_LAYERS.map((dir) => `../${dir}/*`),
               message: 'contracts/ imports only contracts/, core/ and zod; move what both sides need here or into core/.',

@@ -1,4 +1,4 @@
-import { simdKernels, type SimdKernels } from './simd-kernels';
+import { simdKernels, type SimdKernels } from './backends/wasm/simd-kernels';
 
 /**
  * The key/value cache of a batch being decoded, kept on the host, and attention computed from it

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { causalBias } from './attention';
+import { causalBias } from '../../causal-mask';
 import * as e from './tf-eager';
 
 type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];

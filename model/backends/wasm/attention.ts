@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { causalBias, MASKED } from '../../causal-mask';
+import type { AttentionShape } from '../../model-backend';
 
 /**
  * Causal multi-head attention built from plain 2-D matmuls, one (sequence, head) pair at a time.
@@ -29,34 +31,6 @@ export function releaseAttentionMemory(): void {
   pending.clear();
 }
 
-/** Added to attention scores where a key is masked: softmax then gives it an exact 0. */
-const NEG = -1e9;
-
-const biasCache = new Map<string, tf.Tensor2D>();
-
-/**
- * [len, len]: 0 where query i may attend to key j (j <= i), NEG above the diagonal. Kept per length
- * and backend (a test may run two backends in one process).
- */
-export function causalBias(len: number): tf.Tensor2D {
-  const key = `${tf.getBackend()}:${len}`;
-  let bias = biasCache.get(key);
-  if (!bias || bias.isDisposed) {
-    const data = new Float32Array(len * len);
-    for (let i = 0; i < len; i++) for (let j = i + 1; j < len; j++) data[i * len + j] = NEG;
-    bias = tf.keep(tf.tensor2d(data, [len, len]));
-    biasCache.set(key, bias);
-  }
-  return bias;
-}
-
-export interface AttentionShape {
-  batch: number;
-  len: number;
-  heads: number;
-  dModel: number;
-}
-
 /**
  * Forward pass on host data. `pad[b]` masks the first pad[b] key positions of row b (left padding
  * when sampling). With `keep`, the tensors the backward pass needs are returned (else disposed).
@@ -78,7 +52,7 @@ function forwardHost(qkv: Float32Array, s: AttentionShape, keep: boolean, pad?: 
     let bias: tf.Tensor2D = causal;
     if (pad && pad[b] > 0) {
       const row = new Float32Array(T);
-      row.fill(NEG, 0, pad[b]);
+      row.fill(MASKED, 0, pad[b]);
       bias = tf.add(causal, tf.tensor2d(row, [1, T])) as tf.Tensor2D;
     }
     for (let h = 0; h < H; h++) {
