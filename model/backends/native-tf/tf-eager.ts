@@ -35,7 +35,7 @@ interface NodeBackend {
 function backend(): NodeBackend {
   const b = tf.backend() as unknown as Partial<NodeBackend>;
   if (tf.getBackend() !== 'tensorflow' || typeof b.executeSingleOutput !== 'function' || !b.binding) {
-    throw new Error(`model/tf-eager.ts needs the tensorflow backend, not ${tf.getBackend()}`);
+    throw new Error(`model/backends/native-tf/tf-eager.ts needs the tensorflow backend, not ${tf.getBackend()}`);
   }
   return b as NodeBackend;
 }

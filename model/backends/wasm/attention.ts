@@ -80,11 +80,13 @@ function forwardHost(qkv: Float32Array, s: AttentionShape, keep: boolean, pad?: 
       }
       if (keep) {
         // Kept: customGrad disposes what its forward pass created unless it is kept or returned.
+        // Copies: the buffers are refilled for the next head, and the cpu and tensorflow backends
+        // keep a tensor's typed array without copying it until the tensor is first used.
         pairs.push({
           probs: tf.keep(probs) as tf.Tensor2D,
-          k: tf.keep(tf.tensor2d(k, [T, dh])),
-          qsT: tf.keep(tf.tensor2d(qT, [dh, T])),
-          vT: tf.keep(tf.tensor2d(vT, [dh, T])),
+          k: tf.keep(tf.tensor2d(k.slice(), [T, dh])),
+          qsT: tf.keep(tf.tensor2d(qT.slice(), [dh, T])),
+          vT: tf.keep(tf.tensor2d(vT.slice(), [dh, T])),
         });
       } else probs.dispose();
     }
