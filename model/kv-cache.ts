@@ -5,9 +5,9 @@ import { simdKernels, type SimdKernels } from './backends/wasm/simd-kernels';
  * in plain JavaScript.
  *
  * Why on the host: a decoding step attends one query per row. In tfjs that is a batched matmul
- * (~1 GFLOP/s on WebAssembly) plus a concat that copies the whole cache every step; here a step
- * writes one position in place and reads each row's keys once, which is several times faster at
- * the batch sizes sampling uses. Layout per layer: [B, H, capacity, dh].
+ * (slow on WebAssembly) plus a concat that copies the whole cache every step; here a step writes
+ * one position in place and reads each row's keys once, which is much faster at the batch sizes
+ * sampling uses (docs/performance.md). Layout per layer: [B, H, capacity, dh].
  */
 export interface KvCache {
   batch: number;
@@ -90,8 +90,8 @@ export function attendCached(cache: KvCache, l: number, qkv: Float32Array, n: nu
   const out = new Float32Array(B * n * D);
   const scores = new Float64Array(from + n);
   // The hot loop of sampling. Columns go in blocks of 8 held in local variables (V8 keeps them in
-  // registers: ~25% faster than indexing scratch arrays); a head width that is not a multiple of 8
-  // takes the plain loop.
+  // registers, faster than indexing scratch arrays); a head width that is not a multiple of 8 takes
+  // the plain loop.
   const blocked = dh % 8 === 0;
   for (let b = 0; b < B; b++) {
     const first = cache.pad[b];

@@ -14,9 +14,8 @@ import * as e from './tf-eager';
  *   matrices centred), so a layer norm is x * rsqrt(mean(x^2) + eps) and needs no centring;
  * - the cache is preallocated for the whole batch (prompt + generated length) and a step writes its
  *   key and value rows in place; attention runs over the whole capacity with not-yet-written and
- *   padding positions masked. Appending by concat instead copies the whole cache every step
- *   (measured 28-38 ms for one concat onto a [256, 4, 100, 32] cache against 0.25 ms for the
- *   in-place write).
+ *   padding positions masked. Appending by concat instead copies the whole cache every step,
+ *   a hundred times the cost of the in-place write (docs/performance.md).
  * Results equal the host-cache path within float rounding (test/model/tensor-cache.test.ts).
  */
 
@@ -244,9 +243,9 @@ export function decodeTensors(
     bias.fill(NEG, b * capacity, b * capacity + pad[b]);
     bias.fill(NEG, b * capacity + at + 1, (b + 1) * capacity);
   }
-  // One query row per (sequence, head): at small sizes attention as multiply-and-sum. TensorFlow's
-  // oneDNN BatchMatMul costs ~90 us a call here whatever its size (10-13 us without oneDNN, and
-  // 16 us for a plain MatMul), which was a third of a batch-1 step; at large sizes the matmul wins.
+  // One query row per (sequence, head): at small sizes attention as multiply-and-sum, because
+  // TensorFlow's oneDNN BatchMatMul has a fixed cost per call far above a plain MatMul's, which
+  // dominates a small step; at large sizes the matmul wins (docs/performance.md).
   const small = B * H * capacity * dh <= elementwiseMax;
   const maskBias = small ? tf.tensor3d(bias, [B, 1, capacity]) : tf.tensor4d(bias, [B, 1, 1, capacity]);
   const written = tf.tensor1d(Int32Array.from({ length: B * H }, (_, bh) => bh * capacity + at), 'int32');

@@ -5,9 +5,9 @@ import type { AttentionShape } from '../../model-backend';
 /**
  * Causal multi-head attention built from plain 2-D matmuls, one (sequence, head) pair at a time.
  *
- * Why: on the WebAssembly backend only a non-transposed 2-D `matMul` reaches XNNPACK (~12-20
- * GFLOP/s); batched or transposed products run a naive loop at ~1 GFLOP/s, which made attention
- * over half of a training step. Slicing a tensor there copies the whole input per slice, so the
+ * Why: on the WebAssembly backend only a non-transposed 2-D `matMul` reaches XNNPACK; batched or
+ * transposed products run a naive loop an order of magnitude slower, which made attention over half
+ * of a training step (docs/performance.md). Slicing a tensor there copies the whole input per slice, so the
  * per-head operands are laid out on the host instead (one read of qkv, one pass of JS loops that
  * also produce every transposed copy the backward pass needs), then uploaded as small tensors.
  *

@@ -7,7 +7,7 @@ type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
 /**
  * The WebAssembly formulation (also used on tfjs's plain-JavaScript cpu backend): gradients that use
  * only what is fast on WebAssembly, plain 2-D `matMul` without transpose flags (XNNPACK; transposed
- * or batched products run a naive loop there): every gradient transposes explicitly, then
+ * or batched products run a naive loop there, docs/performance.md): every gradient transposes explicitly, then
  * multiplies; layer norm has a closed-form gradient; the embedding gradient is a host scatter-add;
  * attention runs per (sequence, head) with its operands laid out on the host (attention.ts).
  */
@@ -17,8 +17,8 @@ function dense(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D, relu = false): t
 }
 
 /**
- * Column sums of dy [N, M], as a matmul with a row of ones: `tf.sum(dy, 0)` takes a
- * slow strided path there (~8x slower here).
+ * Column sums of dy [N, M], as a matmul with a row of ones: `tf.sum(dy, 0)` takes a slow strided
+ * path on WebAssembly.
  */
 function columnSum(dy: tf.Tensor2D): tf.Tensor1D {
   return tf.reshape(tf.matMul(tf.ones([1, dy.shape[0]]), dy), [dy.shape[1]]);
