@@ -1,6 +1,5 @@
 /** The three STaR tasks of the reference. */
 export type TaskName = 'commonsenseqa' | 'gsm' | 'arithmetic';
-export const TASK_NAMES: readonly TaskName[] = ['commonsenseqa', 'gsm', 'arithmetic'];
 
 export type Split = 'train' | 'dev';
 
