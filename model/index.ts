@@ -11,6 +11,7 @@ export { train, newestCheckpoint, optimizerStep, type TrainOptions } from './tra
 export { freshAdam } from './adam';
 export { gradientSum } from './gradients';
 export { answerTokens, targetMask } from './loss-mask';
+export { exampleRows, packRows } from './example-rows';
 export { parameterCount } from './params';
 export { shutdownComputePool } from './backends/wasm/compute-pool';
 export { CheckpointError } from './errors';
