@@ -24,11 +24,15 @@ export interface KvCache {
   simd?: { kernels: SimdKernels; heap: Float32Array; qPtr: number; scoresPtr: number; outPtr: number };
 }
 
-export function createCache(layers: number, batch: number, heads: number, dModel: number, capacity: number, pad: number[]): KvCache {
+/**
+ * An empty cache; with `simd` (the default) in the SIMD kernels' memory where WebAssembly SIMD is
+ * available and the head width is a multiple of 4, else in plain arrays (tests compare the two).
+ */
+export function createCache(layers: number, batch: number, heads: number, dModel: number, capacity: number, pad: number[], simd = true): KvCache {
   const headDim = dModel / heads;
   const size = batch * heads * capacity * headDim;
   const shape = { batch, heads, headDim, capacity, pad, length: 0 };
-  if (headDim % 4 === 0) {
+  if (simd && headDim % 4 === 0) {
     // Keys, values and scratch live in the SIMD kernels' memory so they read the cache in place.
     const scratch = 2 * headDim + capacity;
     const kernels = simdKernels(4 * (2 * layers * size + scratch));
@@ -222,7 +226,7 @@ function attendSimd(cache: KvCache, l: number, qkv: Float32Array, n: number, fro
 /** A cache holding only the given rows (in that order): finished rows stop costing work. */
 export function selectRows(cache: KvCache, rows: number[]): KvCache {
   const { heads: H, headDim: dh, capacity } = cache;
-  const next = createCache(cache.keys.length, rows.length, H, H * dh, capacity, rows.map((r) => cache.pad[r]));
+  const next = createCache(cache.keys.length, rows.length, H, H * dh, capacity, rows.map((r) => cache.pad[r]), cache.simd !== undefined);
   next.length = cache.length;
   const rowSize = H * capacity * dh;
   for (let l = 0; l < cache.keys.length; l++) {

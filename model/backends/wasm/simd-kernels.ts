@@ -151,7 +151,6 @@ let compiled: object | null | undefined;
 
 /** The kernels over a fresh memory of `bytes`, or undefined where WebAssembly SIMD is unavailable. */
 export function simdKernels(bytes: number): SimdKernels | undefined {
-  if (process.env.STAR_MODEL_SIMD === '0') return undefined;
   if (compiled === undefined) {
     try {
       compiled = new wasm.Module(SIMD_KERNELS_WASM);
