@@ -11,7 +11,7 @@ const MODEL_BACKENDS = {
   group: ['**/model/backends', '**/model/backends/**'],
   message: 'Import the embedded model from model/ (model/index.ts); model/backends/ is internal to model/. Use createModelBackend to pick a backend explicitly.',
 };
-const OTHER_LAYERS = ['activities', 'cli', 'connection', 'host', 'inference', 'model', 'report', 'serve', 'storage', 'workers', 'workflows'];
+const OTHER_LAYERS = ['activities', 'cli', 'connection', 'host', 'inference', 'model', 'report', 'serve', 'storage', 'trainers', 'workers', 'workflows'];
 
 module.exports = tseslint.config(
   { ignores: ['node_modules/**', '.tools/**', '.state/**', '.tmp/**', 'runs/**', '**/*.js'] },
@@ -33,6 +33,27 @@ module.exports = tseslint.config(
     // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins there.
     files: ['workflows/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: NODE_BUILTINS, patterns: [NODE_PREFIXED, MODEL_BACKENDS] }] },
+  },
+  {
+    // trainers/ describes each trainer to the workflow and the CLI: it runs in the sandbox too, and
+    // imports only itself, contracts/ and core/ (the trainers' implementations live where they train).
+    files: ['trainers/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: NODE_BUILTINS,
+          patterns: [
+            NODE_PREFIXED,
+            MODEL_BACKENDS,
+            {
+              group: OTHER_LAYERS.filter((dir) => dir !== 'trainers').map((dir) => `../${dir}/*`),
+              message: 'trainers/ imports only trainers/, contracts/ and core/: put the implementation in activities/ or host/.',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     // contracts/ is what workflows, activities, hosts and the client agree on: it runs in the sandbox
