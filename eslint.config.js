@@ -11,7 +11,8 @@ const MODEL_BACKENDS = {
   group: ['**/model/backends', '**/model/backends/**'],
   message: 'Import the embedded model from model/ (model/index.ts); model/backends/ is internal to model/. Use createModelBackend to pick a backend explicitly.',
 };
-const OTHER_LAYERS = ['activities', 'cli', 'connection', 'host', 'inference', 'model', 'report', 'serve', 'storage', 'trainers', 'workers', 'workflows'];
+const CORE_MESSAGE = 'core/ is pure: no Node built-ins and no other layer; read files in datasets/, start processes in processes/.';
+const OTHER_LAYERS = ['activities', 'activity-context', 'cli', 'connection', 'datasets', 'host', 'inference', 'model', 'processes', 'report', 'serve', 'storage', 'trainers', 'workers', 'workflows'];
 
 module.exports = tseslint.config(
   { ignores: ['node_modules/**', '.tools/**', '.state/**', '.tmp/**', 'runs/**', '**/*.js'] },
@@ -71,6 +72,25 @@ module.exports = tseslint.config(
               group: OTHER_LAYERS.map((dir) => `../${dir}/*`),
               message: 'contracts/ imports only contracts/, core/ and zod; move what both sides need here or into core/.',
             },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // core/ is the pure leaf (the STaR rules): no Node built-ins, no storage, no processes, no other
+    // layer. Reading files belongs in datasets/, child processes in processes/ (test/layers.test.ts
+    // holds the whole table of which folder may import which).
+    files: ['core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: builtinModules.map((name) => ({ name, message: CORE_MESSAGE })),
+          patterns: [
+            { group: ['node:*'], message: CORE_MESSAGE },
+            MODEL_BACKENDS,
+            { group: [...OTHER_LAYERS, 'contracts'].flatMap((dir) => [`../${dir}`, `../${dir}/*`, `../../${dir}`, `../../${dir}/*`]), message: CORE_MESSAGE },
           ],
         },
       ],

@@ -13,7 +13,7 @@ import { resolveModelName } from '../inference/model-name';
 import { taskStopStrings } from '../inference/stop-strings';
 import type { ActivityDeps } from './deps';
 import { checkCheckpoint } from './prepare-experiment';
-import { cancellationSignal, heartbeatAgain } from './progress';
+import { cancellationSignal, heartbeatAgain } from '../activity-context/progress';
 import { embeddedSampler } from './sampler';
 import { requireSimulatedCheckpoint } from './simulated-checkpoint';
 import { simulatedSampler, type SampledPass } from './simulated-sampler';

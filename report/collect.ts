@@ -4,7 +4,7 @@
  * evaluated), the per-step loss and the generation samples of every iteration that got that far,
  * finished or still running. Works the same on `file://` and `gs://` roots.
  */
-import { parseStepLine } from '../host/step-parser';
+import { parseStepLine } from '../core/step-parser';
 import { BadInputError } from '../core/errors';
 import { parseLossLines, type LossPoint } from '../core/training-loss';
 import { exists, list, normaliseRoot, readText } from '../storage';

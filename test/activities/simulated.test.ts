@@ -26,7 +26,7 @@ import type { TrainingProgress } from '../../contracts/heartbeats';
 import type { TrainModelResult } from '../../contracts/activities';
 import { parseExperimentInputOrThrow, type ExperimentOptions } from '../../contracts/experiment-input';
 import { iterationLayout } from '../../contracts/layout';
-import { scratchDir } from '../workflows/fixtures/experiment-input';
+import { scratchDir } from '../../test-support/experiment-input';
 
 const task = createArithmeticTask({ trainDigits: [1, 2, 3], countPerDigit: 20, seed: 0 });
 const examples = arithmeticProblems({ digits: [1, 2, 3], countPerDigit: 20, seed: 0 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { packChunks } from '../../core/records';
+import { packChunks } from '../../core/record-chunks';
 import { answerTokens, arithmeticTokenizer, createModel, exampleRows, saveCheckpoint, train } from '../../model';
 import { joinUri } from '../../storage';
 import { TINY, tempDir } from './fixtures';
