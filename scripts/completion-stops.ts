@@ -19,8 +19,7 @@ import { iterationSeed } from '../core/train-sample';
 import { selectExamples, taskFor } from '../activities/examples';
 import { resolveExperimentInput } from '../cli/experiment-input';
 import { cutAtStop, taskStopStrings } from '../inference/stop-strings';
-import { initBackend, loadModel, sample } from '../model';
-import { shutdownComputePool } from '../model/compute-pool';
+import { initBackend, loadModel, sample, shutdownComputePool } from '../model';
 import type { ExperimentOptions } from '../contracts/experiment-input';
 
 interface Tally {
