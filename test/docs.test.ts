@@ -86,14 +86,22 @@ void describe('the README and docs', () => {
     ]);
   });
 
-  void it('name in their file and folder tables only files that exist', () => {
+  void it('name in their tables only files that exist', () => {
+    const folders = new Set(topFolders());
     const missing: string[] = [];
     for (const page of markdownPages()) {
       for (const table of markdownTables(read(page))) {
-        if (!['file', 'folder'].includes(table.header[0])) continue;
+        const fileTable = ['file', 'folder'].includes(table.header[0]);
         for (const row of table.rows) {
-          for (const name of codeSpans(row.cells[0])) {
-            if (!existsSync(join(tableBase(page), name))) missing.push(`${page}:${row.line} ${name}`);
+          // A file table's first column names files from the page's base; any cell may name a
+          // project path such as `workers/main.ts` (placeholders like `{exp}` are not paths).
+          const named = fileTable ? codeSpans(row.cells[0]).map((name) => join(tableBase(page), name)) : [];
+          const paths = row.cells
+            .flatMap(codeSpans)
+            .filter((span) => /^[\w.-]+\/[\w./-]*$/.test(span) && folders.has(span.split('/')[0]))
+            .map((span) => join(root, span));
+          for (const file of [...named, ...paths]) {
+            if (!existsSync(file)) missing.push(`${page}:${row.line} ${relative(root, file)}`);
           }
         }
       }
