@@ -37,6 +37,10 @@ void describe('the README', () => {
     for (const [key, value] of listed) assert.equal(value, all.get(key), `${key} in the README`);
   });
 
+  void it('stays a page a newcomer reads in minutes: at most 250 lines (details go to a page under docs/)', () => {
+    assert.ok(readme.split('\n').length <= 250, `README.md has ${readme.split('\n').length} lines`);
+  });
+
   void it('names every preset', () => {
     for (const preset of listPresets()) assert.ok(readme.includes(`\`${preset}\``), `${preset} missing`);
   });
