@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { codeSpans, headingAnchors, isExternal, markdownLinks, markdownTables } from './helpers/markdown';
+import { optionCatalog } from '../cli/option-catalog';
 
 const root = join(__dirname, '..');
 const ARCHITECTURE = 'docs/ARCHITECTURE.md';
@@ -122,5 +123,20 @@ void describe('the README and docs', () => {
       [],
       `add a row to the folder table of ${ARCHITECTURE}`,
     );
+  });
+
+  void it('say on the architecture page where each option is decided', () => {
+    const named = new Set(
+      markdownTables(read(ARCHITECTURE))
+        .filter((table) => table.header[0] === 'options')
+        .flatMap((table) => table.rows.flatMap((row) => row.cells.flatMap(codeSpans))),
+    );
+    // A nested option is covered by its parent's name (`earlyStop`) or a wildcard (`arithmetic.*`).
+    const covered = (key: string) => {
+      const parent = key.split('.')[0];
+      return named.has(key) || named.has(parent) || named.has(`${parent}.*`);
+    };
+    const keys = optionCatalog().map((entry) => entry.key);
+    assert.deepEqual(keys.filter((key) => !covered(key)), [], `add them to "Where each option is decided" in ${ARCHITECTURE}`);
   });
 });
