@@ -12,6 +12,11 @@ import { optionCatalog } from '../cli/option-catalog';
 
 const root = join(__dirname, '..');
 const ARCHITECTURE = 'docs/ARCHITECTURE.md';
+/**
+ * Pages the README links that are being written on another branch: a link to one may dangle until
+ * it lands, and once it exists this list must drop it (the test says so), so nothing stays excused.
+ */
+const PAGES_ON_THE_WAY = new Set(['docs/own-task.md']);
 
 /** Folders that are not the project's own: installed packages, tools, run state. */
 function isProjectFolder(name: string): boolean {
@@ -63,6 +68,7 @@ function brokenLinks(page: string, text: string): string[] {
     const file = path === '' ? join(root, page) : join(root, dirname(page), decodeURIComponent(path));
     const where = `${page}:${line} ${target}`;
     if (!existsSync(file)) {
+      if (PAGES_ON_THE_WAY.has(relative(root, file))) continue;
       broken.push(`${where} (no file ${relative(root, file)})`);
       continue;
     }
@@ -77,6 +83,11 @@ void describe('the README and docs', () => {
   void it('link only to files and headings that exist', () => {
     const broken = markdownPages().flatMap((page) => brokenLinks(page, read(page)));
     assert.deepEqual(broken, []);
+  });
+
+  void it('excuse a missing page only while it is on the way', () => {
+    const landed = [...PAGES_ON_THE_WAY].filter((page) => existsSync(join(root, page)));
+    assert.deepEqual(landed, [], 'these pages exist now: drop them from PAGES_ON_THE_WAY');
   });
 
   void it('report a link to a missing page, and one to a missing heading', () => {
