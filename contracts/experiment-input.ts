@@ -200,8 +200,8 @@ const inputSchema = z
     inferenceApiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'the name of an environment variable, e.g. OPENAI_API_KEY (never the key itself)').optional(),
     /**
      * Requests in flight at once, per shard (a shard sends one saved chunk at a time, so at most
-     * STAR_CHUNK_SIZE, default 64). Servers batch what is in flight: bench/inference.ts measured 0.58
-     * of ideal batching with 32 in flight and 0.95 with 128 on `star serve`.
+     * STAR_CHUNK_SIZE, default 64). Servers batch what is in flight, so fewer in flight leaves batching
+     * unused (docs/performance.md, "Inference client").
      */
     inferenceConcurrency: int(1).default(64),
     /** Prompts per request; above 1 only for servers that take prompt lists (vLLM; not transformers serve or llama.cpp). */
