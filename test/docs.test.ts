@@ -85,6 +85,12 @@ void describe('the README and docs', () => {
     assert.deepEqual(broken, []);
   });
 
+  void it('are all listed in the README, which is their table of contents', () => {
+    const linked = new Set(markdownLinks(read('README.md')).map((link) => link.target.split('#')[0]));
+    const pages = markdownPages().filter((page) => page.startsWith('docs/'));
+    assert.deepEqual(pages.filter((page) => !linked.has(page)), []);
+  });
+
   void it('excuse a missing page only while it is on the way', () => {
     const landed = [...PAGES_ON_THE_WAY].filter((page) => existsSync(join(root, page)));
     assert.deepEqual(landed, [], 'these pages exist now: drop them from PAGES_ON_THE_WAY');
