@@ -34,7 +34,7 @@ export function stableJson(value: unknown): string {
 }
 
 /** The stored manifest, if the step already completed with these inputs. */
-export async function readManifest<T>(uri: string, key: string): Promise<Manifest<T> | undefined> {
+export async function readStepManifest<T>(uri: string, key: string): Promise<Manifest<T> | undefined> {
   if (!(await exists(uri))) return undefined;
   const parsed = manifestSchema.safeParse(await readJson(uri).catch(() => undefined));
   // A manifest that cannot be read is treated as absent: the step simply runs again.
@@ -48,7 +48,7 @@ export async function readManifest<T>(uri: string, key: string): Promise<Manifes
   return parsed.data as Manifest<T>;
 }
 
-export async function writeManifest<T>(uri: string, key: string, startedAt: number, result: T): Promise<Manifest<T>> {
+export async function writeStepManifest<T>(uri: string, key: string, startedAt: number, result: T): Promise<Manifest<T>> {
   const manifest: Manifest<T> = { inputKey: key, completedAt: new Date().toISOString(), seconds: (Date.now() - startedAt) / 1000, result };
   await writeJson(uri, manifest);
   return manifest;
@@ -56,10 +56,10 @@ export async function writeManifest<T>(uri: string, key: string, startedAt: numb
 
 /** Runs `work` unless its manifest already exists; writes the manifest after the work's outputs. */
 export async function once<T>(manifestUri: string, key: string, work: () => Promise<T>): Promise<T> {
-  const done = await readManifest<T>(manifestUri, key);
+  const done = await readStepManifest<T>(manifestUri, key);
   if (done) return done.result;
   const startedAt = Date.now();
   const result = await work();
-  await writeManifest(manifestUri, key, startedAt, result);
+  await writeStepManifest(manifestUri, key, startedAt, result);
   return result;
 }
