@@ -9,6 +9,7 @@ import { devServerPortFromEnv, startOrReuseDevServer } from './dev-server';
 import { closedStateAdvice, describeWhere, EXPERIMENT_TASK_QUEUE, queryProgress, startOrAttach } from './experiment-client';
 import { resolveExperimentInput } from './experiment-input';
 import { checkStorageRoot } from './storage-check';
+import { checkTaskFile } from './task-file-check';
 import { checkLocalBaseModel } from './base-model-check';
 import { LiveView } from './live-view';
 import { clock, metricsTable, tableRows } from './progress-view';
@@ -47,6 +48,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const experiment = options.experiment;
   checkLocalBaseModel(options);
   await checkStorageRoot(options);
+  await checkTaskFile(options);
   const taskQueue = values['task-queue'] ?? EXPERIMENT_TASK_QUEUE;
   const session = new RunSession();
 

@@ -2,6 +2,7 @@ import { inputFlags, noPositionals, parseCommandArgs } from './args';
 import { closedStateAdvice, describeWhere, EXPERIMENT_TASK_QUEUE, resolveTarget, startOrAttach, withClient } from './experiment-client';
 import { resolveExperimentInput } from './experiment-input';
 import { checkStorageRoot } from './storage-check';
+import { checkTaskFile } from './task-file-check';
 
 const USAGE = 'star start [--preset NAME | --input FILE] [--set key=value ...] [--task-queue NAME]';
 
@@ -18,6 +19,7 @@ export async function startCommand(argv: string[]): Promise<number> {
   noPositionals(positionals, USAGE);
   const { options, source } = resolveExperimentInput({ preset: values.preset, input: values.input, sets: values.set });
   await checkStorageRoot(options);
+  await checkTaskFile(options);
   const target = resolveTarget();
   const taskQueue = values['task-queue'] ?? EXPERIMENT_TASK_QUEUE;
   return withClient(target, async (client) => {

@@ -81,7 +81,8 @@ export async function collectReport(storageRoot: string, experiment: string): Pr
   return {
     experiment,
     dir: layout.dir,
-    task: input?.success ? input.data.task : undefined,
+    // A task file is named by its path: `file` alone says nothing.
+    task: input?.success ? (input.data.task === 'file' && input.data.taskFile ? `task file ${input.data.taskFile}` : input.data.task) : undefined,
     nIters: input?.success ? input.data.nIters : undefined,
     earlyStop: input?.success ? input.data.earlyStop : undefined,
     base: metrics.get(0),

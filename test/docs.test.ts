@@ -12,11 +12,6 @@ import { optionCatalog } from '../cli/option-catalog';
 
 const root = join(__dirname, '..');
 const ARCHITECTURE = 'docs/ARCHITECTURE.md';
-/**
- * Pages the README links that are being written on another branch: a link to one may dangle until
- * it lands, and once it exists this list must drop it (the test says so), so nothing stays excused.
- */
-const PAGES_ON_THE_WAY = new Set(['docs/own-task.md']);
 
 /** Folders that are not the project's own: installed packages, tools, run state. */
 function isProjectFolder(name: string): boolean {
@@ -68,7 +63,6 @@ function brokenLinks(page: string, text: string): string[] {
     const file = path === '' ? join(root, page) : join(root, dirname(page), decodeURIComponent(path));
     const where = `${page}:${line} ${target}`;
     if (!existsSync(file)) {
-      if (PAGES_ON_THE_WAY.has(relative(root, file))) continue;
       broken.push(`${where} (no file ${relative(root, file)})`);
       continue;
     }
@@ -89,11 +83,6 @@ void describe('the README and docs', () => {
     const linked = new Set(markdownLinks(read('README.md')).map((link) => link.target.split('#')[0]));
     const pages = markdownPages().filter((page) => page.startsWith('docs/'));
     assert.deepEqual(pages.filter((page) => !linked.has(page)), []);
-  });
-
-  void it('excuse a missing page only while it is on the way', () => {
-    const landed = [...PAGES_ON_THE_WAY].filter((page) => existsSync(join(root, page)));
-    assert.deepEqual(landed, [], 'these pages exist now: drop them from PAGES_ON_THE_WAY');
   });
 
   void it('report a link to a missing page, and one to a missing heading', () => {
