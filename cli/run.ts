@@ -8,6 +8,7 @@ import { activityDetail } from './activity-detail';
 import { devServerPortFromEnv, startOrReuseDevServer } from './dev-server';
 import { closedStateAdvice, describeWhere, EXPERIMENT_TASK_QUEUE, queryProgress, startOrAttach } from './experiment-client';
 import { resolveExperimentInput } from './experiment-input';
+import { maskConsoleOutput } from './output-mask';
 import { checkStorageRoot } from './storage-check';
 import { checkTaskFile } from './task-file-check';
 import { checkLocalBaseModel } from './base-model-check';
@@ -44,7 +45,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 0;
   }
   noPositionals(positionals, USAGE);
-  const { options, source } = resolveExperimentInput({ preset: values.preset, input: values.input, sets: values.set });
+  const { options, source, secrets } = resolveExperimentInput({ preset: values.preset, input: values.input, sets: values.set });
+  maskConsoleOutput(secrets);
   const experiment = options.experiment;
   checkLocalBaseModel(options);
   await checkStorageRoot(options);

@@ -1,6 +1,7 @@
 import { inputFlags, noPositionals, parseCommandArgs } from './args';
 import { closedStateAdvice, describeWhere, EXPERIMENT_TASK_QUEUE, resolveTarget, startOrAttach, withClient } from './experiment-client';
 import { resolveExperimentInput } from './experiment-input';
+import { maskConsoleOutput } from './output-mask';
 import { checkStorageRoot } from './storage-check';
 import { checkTaskFile } from './task-file-check';
 
@@ -17,7 +18,8 @@ export async function startCommand(argv: string[]): Promise<number> {
     return 0;
   }
   noPositionals(positionals, USAGE);
-  const { options, source } = resolveExperimentInput({ preset: values.preset, input: values.input, sets: values.set });
+  const { options, source, secrets } = resolveExperimentInput({ preset: values.preset, input: values.input, sets: values.set });
+  maskConsoleOutput(secrets);
   await checkStorageRoot(options);
   await checkTaskFile(options);
   const target = resolveTarget();
