@@ -1,6 +1,5 @@
 import path from 'node:path';
-import { requireCheckpoint } from '../activities/model-checks';
-import { initBackend, loadModel, shutdownComputePool } from '../model';
+import { CheckpointError, initBackend, loadModel, readManifest, shutdownComputePool } from '../model';
 import { apiKeyFromEnv } from '../inference/api-key';
 import { CompletionsServer } from '../serve/completions-server';
 import { noPositionals, parseCommandArgs } from './args';
@@ -52,9 +51,10 @@ export async function serveCommand(argv: string[]): Promise<number> {
     throw new UsageError((err as Error).message);
   }
   try {
-    await requireCheckpoint(checkpoint, '--checkpoint', 'Give a step_N folder of the embedded model');
+    await readManifest(checkpoint);
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    const problem = err instanceof CheckpointError ? `--checkpoint ${err.message}. Give a step_N folder of the embedded model.` : (err as Error).message;
+    throw new UsageError(problem);
   }
   await initBackend((line) => console.error(line));
   const model = await loadModel(checkpoint);
