@@ -9,6 +9,7 @@ import { devServerPortFromEnv, startOrReuseDevServer } from './dev-server';
 import { closedStateAdvice, describeWhere, EXPERIMENT_TASK_QUEUE, queryProgress, startOrAttach } from './experiment-client';
 import { resolveExperimentInput } from './experiment-input';
 import { checkStorageRoot } from './storage-check';
+import { withClientStorageRoot } from './storage-root';
 import { checkLocalBaseModel } from './base-model-check';
 import { LiveView } from './live-view';
 import { clock, metricsTable, tableRows } from './progress-view';
@@ -43,7 +44,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 0;
   }
   noPositionals(positionals, USAGE);
-  const { options, source } = resolveExperimentInput({ preset: values.preset, input: values.input, sets: values.set });
+  const resolved = resolveExperimentInput({ preset: values.preset, input: values.input, sets: values.set });
+  const { source } = resolved;
+  const options = withClientStorageRoot(resolved.options);
   const experiment = options.experiment;
   checkLocalBaseModel(options);
   await checkStorageRoot(options);

@@ -2,6 +2,7 @@ import { inputFlags, noPositionals, parseCommandArgs } from './args';
 import { closedStateAdvice, describeWhere, EXPERIMENT_TASK_QUEUE, resolveTarget, startOrAttach, withClient } from './experiment-client';
 import { resolveExperimentInput } from './experiment-input';
 import { checkStorageRoot } from './storage-check';
+import { withClientStorageRoot } from './storage-root';
 
 const USAGE = 'star start [--preset NAME | --input FILE] [--set key=value ...] [--task-queue NAME]';
 
@@ -16,7 +17,9 @@ export async function startCommand(argv: string[]): Promise<number> {
     return 0;
   }
   noPositionals(positionals, USAGE);
-  const { options, source } = resolveExperimentInput({ preset: values.preset, input: values.input, sets: values.set });
+  const resolved = resolveExperimentInput({ preset: values.preset, input: values.input, sets: values.set });
+  const { source } = resolved;
+  const options = withClientStorageRoot(resolved.options);
   await checkStorageRoot(options);
   const target = resolveTarget();
   const taskQueue = values['task-queue'] ?? EXPERIMENT_TASK_QUEUE;
