@@ -131,7 +131,8 @@ function readJsonObject(path: string): Record<string, unknown> {
     throw new UsageError(`${path} is not valid JSON: ${(err as Error).message}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new UsageError(`${path} must hold one JSON object (the experiment input), not ${Array.isArray(value) ? 'an array' : typeof value}`);
+    const what = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+    throw new UsageError(`${path} must hold one JSON object (the experiment input), not ${what}`);
   }
   return value as Record<string, unknown>;
 }
@@ -157,6 +158,8 @@ function expandVariables(value: unknown, env: Record<string, string | undefined>
 
 function show(value: unknown): string {
   if (value === undefined) return 'nothing';
+  // JSON has no Infinity or NaN (it would print null).
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   const text = JSON.stringify(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

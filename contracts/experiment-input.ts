@@ -80,6 +80,7 @@ const inputSchema = z
     experiment: z
       .string()
       .regex(EXPERIMENT_NAME, 'letters, digits, "_" and "-" only (it is the workflow ID and a folder name)')
+      .regex(/^[^-]/, 'must not start with "-" (the name is typed after commands such as `star status`, which would read it as an option)')
       .max(EXPERIMENT_NAME_MAX, `at most ${EXPERIMENT_NAME_MAX} characters (it becomes file names such as records/{experiment}_{i}.tfrecords, which file systems limit to 255 bytes): choose a shorter name`),
     task: z.enum(TASKS).default('commonsenseqa'),
     /** Folder holding `{task}/{split}_rand_split.jsonl` and `{task}/prompts*.txt`; arithmetic generates its problems. */
@@ -391,6 +392,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') {
     return `no such option (options are the reference's names in camelCase, e.g. nIters, steadyGrow)`;
   }
+  // zod calls Infinity "received Infinity" under "expected number": say what would do.
+  if (issue.code === 'invalid_type' && issue.expected === 'number' && typeof issue.input === 'number') return 'a finite number';
   return issue.message;
 }
 
@@ -405,6 +408,8 @@ function valueAt(raw: unknown, path: PropertyKey[]): unknown {
 
 function show(value: unknown): string {
   if (value === undefined) return 'nothing';
+  // JSON has no Infinity or NaN (it would print null).
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   const text = JSON.stringify(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
