@@ -4,7 +4,6 @@
  */
 import { mergeCounts, type ClassCounts } from '../core/accuracy';
 import { runEvalPass } from '../core/rationale-selection';
-import { writeJson } from '../storage';
 import { doneUriOf } from '../contracts/layout';
 import { runChunks } from './chunks';
 import type { ActivityDeps } from './deps';
@@ -37,7 +36,7 @@ export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<
       shards: input.shards,
       ...sampling.key,
     });
-    return once(doneUriOf(input.outputUri), key, async () => {
+    return once(doneUriOf(input.outputUri), key, async (output) => {
       const { task, examples } = await shardExamples(o, input.datasetDir, 'dev', input.iteration, input.shard, input.shards, deps.selections);
       const fewShot = o.noPrompt ? [] : await task.loadFewShot(input.datasetDir, { answerKey: false, direct: o.direct });
       const parts: ClassCounts[] = await sampling.run((sample) =>
@@ -53,7 +52,7 @@ export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<
         { task, examples, fewShots: [fewShot], direct: o.direct },
       );
       const tally = mergeCounts(parts);
-      await writeJson(input.outputUri, tally);
+      await output.writeJson(input.outputUri, tally);
       return { outputUri: input.outputUri, tally };
     });
   });
