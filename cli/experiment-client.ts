@@ -169,6 +169,8 @@ export function closedStateAdvice(experiment: string, state: ExperimentState): s
         'are reused from storage); to start over, pick a new name (--set experiment=NEW_NAME).'
       );
     case 'failed':
+      // A failure that names a redo needs it: a resume would reuse the step whose output is lost.
+      if (state.reason.includes('star redo')) return `Experiment ${experiment} failed: ${state.reason}`;
       return `Experiment ${experiment} failed: ${state.reason}\nFix the cause, then \`star resume ${experiment}\` continues from just before the failed step.`;
     case 'terminated':
     case 'canceled':

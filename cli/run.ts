@@ -175,7 +175,8 @@ async function watchUntilDone(session: RunSession, handle: WorkflowHandle, exper
   if (!final.ok) {
     const reason = final.error instanceof WorkflowFailedError ? (final.error.cause?.message ?? final.error.message) : (final.error as Error).message;
     console.error(`Experiment ${experiment} failed: ${reason}`);
-    if (!reason.includes('star resume')) {
+    // A failure that names its cure (a resume, or a redo that a resume cannot replace) needs no more.
+    if (!reason.includes('star resume') && !reason.includes('star redo')) {
       console.error(`Fix the cause, then \`star resume ${experiment}\` continues from just before the failed step (completed steps are kept).`);
     }
     return 1;
