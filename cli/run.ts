@@ -6,7 +6,7 @@ import { inputFlags, noPositionals, parseCommandArgs } from './args';
 import { connectClient, temporalTargetFromEnv } from '../connection/temporal';
 import { activityDetail } from './activity-detail';
 import { devServerPortFromEnv, startOrReuseDevServer } from './dev-server';
-import { closedStateAdvice, describeWhere, EXPERIMENT_TASK_QUEUE, queryProgress, startOrAttach } from './experiment-client';
+import { closedStateAdvice, describeWhere, EXPERIMENT_TASK_QUEUE, ignoredOptionsNote, queryProgress, startOrAttach } from './experiment-client';
 import { resolveExperimentInput } from './experiment-input';
 import { checkStorageRoot } from './storage-check';
 import { withClientStorageRoot } from './storage-root';
@@ -80,6 +80,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     const where = `on ${describeWhere(target)}, task queue ${taskQueue}`;
     if (outcome.mode === 'attached') {
       console.log(`Experiment ${experiment} is already running ${where}: attaching (it keeps the options it was started with).`);
+      const note = ignoredOptionsNote(experiment, outcome.ignored);
+      if (note) console.error(note);
     } else if (outcome.mode === 'continued') {
       console.log(`Experiment ${experiment} had completed ${outcome.completedIterations} iterations; continuing up to nIters ${options.nIters} ${where} (finished steps are reused).`);
     } else {

@@ -1,5 +1,5 @@
 import { inputFlags, noPositionals, parseCommandArgs } from './args';
-import { closedStateAdvice, describeWhere, EXPERIMENT_TASK_QUEUE, resolveTarget, startOrAttach, withClient } from './experiment-client';
+import { closedStateAdvice, describeWhere, EXPERIMENT_TASK_QUEUE, ignoredOptionsNote, resolveTarget, startOrAttach, withClient } from './experiment-client';
 import { resolveExperimentInput } from './experiment-input';
 import { checkStorageRoot } from './storage-check';
 import { withClientStorageRoot } from './storage-root';
@@ -24,7 +24,7 @@ export async function startCommand(argv: string[]): Promise<number> {
   const target = resolveTarget();
   const taskQueue = values['task-queue'] ?? EXPERIMENT_TASK_QUEUE;
   return withClient(target, async (client) => {
-    const { mode, state, completedIterations } = await startOrAttach(client, options, taskQueue);
+    const { mode, state, completedIterations, ignored } = await startOrAttach(client, options, taskQueue);
     if (mode === 'closed') {
       console.log(closedStateAdvice(options.experiment, state));
       return state.kind === 'completed' ? 0 : 1;
@@ -34,6 +34,11 @@ export async function startCommand(argv: string[]): Promise<number> {
     else if (mode === 'continued') console.log(`Continuing experiment ${options.experiment} after its ${completedIterations} finished iterations, up to nIters ${options.nIters}, ${where}.`);
     else console.log(`Started experiment ${options.experiment} (${source}) ${where}.`);
     console.log(`Watch it: star status ${options.experiment}   Stop it after this iteration: star stop ${options.experiment}`);
+    const note = mode === 'attached' ? ignoredOptionsNote(options.experiment, ignored) : undefined;
+    if (note) {
+      console.error(note);
+      return 1;
+    }
     return 0;
   });
 }
