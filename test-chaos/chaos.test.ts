@@ -132,14 +132,15 @@ void describe(`chaos (seed ${seed})`, { timeout: 1_800_000 }, () => {
    * `reached` is polled (every 100 ms, with a status check). A point a short step passes quickly is
    * given as `onFile` instead: a path under the experiment's folder whose creation kills the worker
    * from a watcher at once, since a 100 ms poll can miss a step that takes less (the tensorflow
-   * backend trains the test model's last two steps in milliseconds).
+   * backend trains the test model's last two steps in milliseconds). `onFolderMade` kills it as the
+   * experiment's folder is made (its first write, in the prepare step).
    */
   async function killWorkerCase(
     phase: string,
     iteration: number,
     point: string,
-    reached: ((experiment: string) => boolean) | { onFile: (experiment: string) => string },
-    phaseDone: (experiment: string) => boolean,
+    reached: ((experiment: string) => boolean) | { onFile: (experiment: string) => string } | 'onFolderMade',
+    phaseDone: (experiment: string, handle: WorkflowHandle) => boolean | Promise<boolean>,
   ) {
     await chaosCase(`worker SIGKILLed in ${phase}, iteration ${iteration}, ${point}`, async () => {
       const experiment = experimentName(`kill-${phase}`);
@@ -151,28 +152,15 @@ void describe(`chaos (seed ${seed})`, { timeout: 1_800_000 }, () => {
       if (typeof reached === 'function') {
         await waitUntil(async () => (await running()) && reached(experiment), 600_000, `${experiment} to reach ${phase} of iteration ${iteration}, ${point}`);
         await worker.crash();
+      } else if (reached === 'onFolderMade') {
+        await killOnCreation(root, false, dirOf(experiment), point);
       } else {
         const dir = dirOf(experiment);
-        const target = join(dir, reached.onFile(experiment));
         await waitUntil(async () => (await running()) && existsSync(dir), 600_000, `${dir} to be made`);
-        const doomed = worker;
-        const killed = new Promise<void>((resolve, reject) => {
-          // Any event in the tree re-checks the target: a watch on a folder made a moment ago can
-          // miss the first files written into it, but the steps write files all the time.
-          const watcher = watch(dir, { recursive: true }, () => {
-            if (!existsSync(target)) return;
-            watcher.close();
-            doomed.crash().then(resolve, reject);
-          });
-          if (existsSync(target)) {
-            watcher.close();
-            reject(new Error(`${target} existed before the watcher started: ${point} came too early to catch`));
-          }
-        });
-        await killed;
+        await killOnCreation(dir, true, join(dir, reached.onFile(experiment)), point);
       }
       const before = finishedWork(root, experiment);
-      const inPhase = !phaseDone(experiment);
+      const inPhase = !(await phaseDone(experiment, handle));
       worker = await startWorker(cluster, `worker-after-${phase}`);
       const result = await handle.result();
       assert.equal(result.outcome, 'finished');
@@ -181,6 +169,46 @@ void describe(`chaos (seed ${seed})`, { timeout: 1_800_000 }, () => {
       return assertNothingRedone(before, experiment);
     });
   }
+
+  /** SIGKILLs the worker the moment `target` appears under `watched` (checked on every event there). */
+  function killOnCreation(watched: string, recursive: boolean, target: string, point: string): Promise<void> {
+    const doomed = worker;
+    return new Promise<void>((resolve, reject) => {
+      // Any event in the tree re-checks the target: a watch on a folder made a moment ago can
+      // miss the first files written into it, but the steps write files all the time.
+      const watcher = watch(watched, { recursive }, () => {
+        if (!existsSync(target)) return;
+        watcher.close();
+        doomed.crash().then(resolve, reject);
+      });
+      if (existsSync(target)) {
+        watcher.close();
+        reject(new Error(`${target} existed before the watcher started: ${point} came too early to catch`));
+      }
+    });
+  }
+
+  /** Whether the run's history records `activityType` as completed (a step's result the workflow has). */
+  async function completedInHistory(handle: WorkflowHandle, activityType: string): Promise<boolean> {
+    const events = (await handle.fetchHistory()).events ?? [];
+    const scheduled = new Set(
+      events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activityType).map((e) => String(e.eventId)),
+    );
+    return events.some((e) => e.activityTaskCompletedEventAttributes && scheduled.has(String(e.activityTaskCompletedEventAttributes.scheduledEventId)));
+  }
+
+  void it('survives the worker SIGKILLed in the prepare step', async () => {
+    await killWorkerCase('prepare', 1, 'as it makes the experiment\'s folder', 'onFolderMade', (_e, handle) => completedInHistory(handle, 'prepareExperiment'));
+  });
+
+  void it('survives the worker SIGKILLed at the first loss line of training', async () => {
+    const i = pick(1, 2);
+    await killWorkerCase('train', i, 'as the first loss line is saved', { onFile: () => join('iterations', String(i), 'train', 'loss.jsonl') }, (e) => exists(join(iterationDir(e, i), 'train.done.json')));
+  });
+
+  void it('survives the worker SIGKILLed at the iteration boundary', async () => {
+    await killWorkerCase('metrics', 1, 'as its metrics row is written (the iteration boundary)', { onFile: (e) => join('metrics', `${e}_1.json`) }, (e) => existsSync(iterationDir(e, 2)));
+  });
 
   void it('survives the worker SIGKILLed during generation', async () => {
     const i = pick(1, 2);
