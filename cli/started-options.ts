@@ -3,6 +3,7 @@
  * options of a new `star start` or `star run` differ from them: a completed experiment is continued
  * only with its own options, and a running one keeps its options, so either way the person is told.
  */
+import { isAbsolute, join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { parseExperimentInput, type ExperimentOptions } from '../contracts/experiment-input';
@@ -29,14 +30,20 @@ export interface OptionDifference {
   here?: number | boolean;
 }
 
-/** Fields whose values differ (storage roots compared as the URIs they resolve to), except `allowed`. */
-export function optionDifferences(there: ExperimentOptions, here: ExperimentOptions, allowed: readonly string[] = []): OptionDifference[] {
-  const comparable = (options: ExperimentOptions): Record<string, unknown> => ({ ...options, storageRoot: rootOf(options.storageRoot) });
-  const a = comparable(there);
-  const b = comparable(here);
+/** Options naming local files or folders: a relative one is read from the folder star ran in (or, from a preset, the project). */
+const PATH_OPTIONS = ['storageRoot', 'baseModelLocation', 'baseConfig', 'datasetDir'];
+const PROJECT_ROOT = join(__dirname, '..');
+
+/** Fields whose values differ (paths compared as the places they name), except `allowed`. */
+export function optionDifferences(there: ExperimentOptions, here: ExperimentOptions, allowed: readonly string[] = [], cwd = process.cwd()): OptionDifference[] {
+  const a = there as unknown as Record<string, unknown>;
+  const b = here as unknown as Record<string, unknown>;
   const fields = [...new Set([...Object.keys(b), ...Object.keys(a)])].filter((field) => !allowed.includes(field));
+  const same = (field: string) =>
+    stableJson(a[field]) === stableJson(b[field]) ||
+    (PATH_OPTIONS.includes(field) && typeof a[field] === 'string' && typeof b[field] === 'string' && samePlace(a[field], b[field], cwd));
   return fields
-    .filter((field) => stableJson(a[field]) !== stableJson(b[field]))
+    .filter((field) => !same(field))
     .map((field) => {
       const [x, y] = [a[field], b[field]];
       const shown = (v: unknown) => typeof v === 'number' || typeof v === 'boolean';
@@ -49,10 +56,15 @@ export function describeDifferences(differences: OptionDifference[]): string {
   return differences.map((d) => (d.there === undefined ? d.field : `${d.field} (${String(d.there)} there, ${String(d.here)} here)`)).join(', ');
 }
 
-function rootOf(root: string): string {
+/** Whether two paths name one place, relative ones read from `cwd` or from the project (as presets' are). */
+function samePlace(x: string, y: string, cwd: string): boolean {
+  return [cwd, PROJECT_ROOT].some((base) => placeOf(x, base) === placeOf(y, base));
+}
+
+function placeOf(path: string, base: string): string {
   try {
-    return normaliseRoot(root);
+    return /^[a-z][a-z0-9+.-]*:\/\//i.test(path) || isAbsolute(path) ? normaliseRoot(path) : normaliseRoot(join(base, path));
   } catch {
-    return root;
+    return path;
   }
 }
