@@ -6,7 +6,7 @@ const { builtinModules } = require('node:module');
 const BUILTIN_MESSAGE = 'Workflows must not import Node built-ins; do the work in an activity.';
 const NODE_BUILTINS = builtinModules.map((name) => ({ name, message: BUILTIN_MESSAGE }));
 const NODE_PREFIXED = { group: ['node:*'], message: BUILTIN_MESSAGE };
-const OTHER_LAYERS = ['activities', 'cli', 'connection', 'host', 'inference', 'model', 'report', 'serve', 'storage', 'workers', 'workflows'];
+const OTHER_LAYERS = ['activities', 'cli', 'connection', 'host', 'inference', 'model', 'report', 'serve', 'storage', 'trainers', 'workers', 'workflows'];
 
 module.exports = tseslint.config(
   { ignores: ['node_modules/**', '.tools/**', '.state/**', '.tmp/**', 'runs/**', '**/*.js'] },
@@ -23,6 +23,26 @@ module.exports = tseslint.config(
     // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins there.
     files: ['workflows/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: NODE_BUILTINS, patterns: [NODE_PREFIXED] }] },
+  },
+  {
+    // trainers/ describes each trainer to the workflow and the CLI: it runs in the sandbox too, and
+    // imports only itself, contracts/ and core/ (the trainers' implementations live where they train).
+    files: ['trainers/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: NODE_BUILTINS,
+          patterns: [
+            NODE_PREFIXED,
+            {
+              group: OTHER_LAYERS.filter((dir) => dir !== 'trainers').map((dir) => `../${dir}/*`),
+              message: 'trainers/ imports only trainers/, contracts/ and core/: put the implementation in activities/ or host/.',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     // contracts/ is what workflows, activities, hosts and the client agree on: it runs in the sandbox

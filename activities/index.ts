@@ -10,6 +10,7 @@ import { mergeEval } from './merge-eval';
 import { mergeGeneration } from './merge-generation';
 import { prepareExperiment } from './prepare-experiment';
 import { recordMetrics } from './record-metrics';
+import { syncTracking } from './sync-tracking';
 import { trainModel } from './train-model';
 import type {
   CopyRecordsInput,
@@ -18,6 +19,7 @@ import type {
   PrepareExperimentInput,
   RecordMetricsInput,
   ShardInput,
+  SyncTrackingInput,
   TrainModelInput,
   WriteConfigInput,
   WriteRecordsInput,
@@ -42,5 +44,6 @@ export function createActivities(overrides: Partial<ActivityDeps> = {}) {
     mergeEval: (input: MergeEvalInput) => mergeEval(deps, input),
     copyRecords: (input: CopyRecordsInput) => copyRecords(deps, input),
     recordMetrics: (input: RecordMetricsInput) => recordMetrics(deps, input),
+    syncTracking: (input: SyncTrackingInput) => syncTracking(input),
   };
 }

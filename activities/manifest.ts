@@ -34,7 +34,7 @@ export function stableJson(value: unknown): string {
 }
 
 /** The stored manifest, if the step already completed with these inputs. */
-export async function readManifest<T>(uri: string, key: string): Promise<Manifest<T> | undefined> {
+export async function readStepManifest<T>(uri: string, key: string): Promise<Manifest<T> | undefined> {
   if (!(await exists(uri))) return undefined;
   const parsed = manifestSchema.safeParse(await readJson(uri).catch(() => undefined));
   // A manifest that cannot be read is treated as absent: the step simply runs again.
@@ -48,7 +48,7 @@ export async function readManifest<T>(uri: string, key: string): Promise<Manifes
   return parsed.data as Manifest<T>;
 }
 
-export async function writeManifest<T>(uri: string, key: string, startedAt: number, result: T): Promise<Manifest<T>> {
+export async function writeStepManifest<T>(uri: string, key: string, startedAt: number, result: T): Promise<Manifest<T>> {
   const manifest: Manifest<T> = { inputKey: key, completedAt: new Date().toISOString(), seconds: (Date.now() - startedAt) / 1000, result };
   await writeJson(uri, manifest);
   return manifest;
@@ -76,11 +76,11 @@ class CompletedElsewhere<T> extends Error {
  * result: outputs go through `output`, which checks the manifest first.
  */
 export async function once<T>(manifestUri: string, key: string, work: (output: StepOutput) => Promise<T>): Promise<T> {
-  const done = await readManifest<T>(manifestUri, key);
+  const done = await readStepManifest<T>(manifestUri, key);
   if (done) return done.result;
   const startedAt = Date.now();
   const stillOpen = async () => {
-    const finished = await readManifest<T>(manifestUri, key);
+    const finished = await readStepManifest<T>(manifestUri, key);
     if (finished) throw new CompletedElsewhere(finished);
   };
   const output: StepOutput = {
@@ -92,7 +92,7 @@ export async function once<T>(manifestUri: string, key: string, work: (output: S
   try {
     const result = await work(output);
     await stillOpen();
-    await writeManifest(manifestUri, key, startedAt, result);
+    await writeStepManifest(manifestUri, key, startedAt, result);
     return result;
   } catch (err) {
     if (err instanceof CompletedElsewhere) return (err as CompletedElsewhere<T>).manifest.result;

@@ -5,6 +5,7 @@
  * read by the config step, as the reference's gen_config reads it.
  */
 import { normaliseRoot, writeJson } from '../storage';
+import { trainerNamed } from '../trainers';
 import { experimentLayout } from '../contracts/layout';
 import type { ActivityDeps } from './deps';
 import { taskFor } from './examples';
@@ -20,7 +21,7 @@ export async function prepareExperiment(_deps: ActivityDeps, input: PrepareExper
     const datasetDir = options.datasetDir ? normaliseRoot(options.datasetDir) : '';
     const layout = experimentLayout(root, options.experiment);
 
-    if (options.trainer === 'embedded') await checkCheckpoint(options.baseModelLocation, 'baseModelLocation');
+    if (trainerNamed(options.trainer).baseModel === 'embedded-checkpoint') await checkCheckpoint(options.baseModelLocation, 'baseModelLocation');
     const train = await taskFor(options, 'train').loadSplit(datasetDir, 'train');
     const dev = options.skipEval ? [] : await taskFor(options, 'dev').loadSplit(datasetDir, 'dev');
     if (train.length === 0) throw badInput(`the ${options.task} train split has no examples (dataset ${datasetDir || 'generated'})`);

@@ -15,7 +15,7 @@ import { asActivity, badInput } from './failures';
 import { inputKey, once } from './manifest';
 import { heartbeat } from './progress';
 import type { WriteConfigInput, WriteConfigResult } from '../contracts/activities';
-import type { ExperimentOptions } from '../contracts/experiment-input';
+import { trainerNamed, type Trainer } from '../trainers';
 
 export async function writeIterationConfig(_deps: ActivityDeps, input: WriteConfigInput): Promise<WriteConfigResult> {
   return asActivity(`writing the config of iteration ${input.iteration}`, async () => {
@@ -46,7 +46,7 @@ export async function writeIterationConfig(_deps: ActivityDeps, input: WriteConf
           totalSteps: steps,
           pRationalization: options.pRationalization,
           gradientAccumulationSteps: options.gradientAccumulationSteps,
-          trainSet: trainSetFor(options.trainer, options.experiment, iteration, input.indexUri),
+          trainSet: trainSetFor(trainerNamed(options.trainer), options.experiment, iteration, input.indexUri),
           targetSave: input.targetSave,
         }),
         ...modelLocation(input.modelDir),
@@ -66,8 +66,8 @@ export async function writeIterationConfig(_deps: ActivityDeps, input: WriteConf
  * lines are gs:// URIs the trainer reads itself. Otherwise (the embedded trainer, or a local root that
  * only one machine sees) it is the index's storage URI, which model/train-cli.ts reads directly.
  */
-export function trainSetFor(trainer: ExperimentOptions['trainer'], experiment: string, iteration: number, indexUri: string): string {
-  if (trainer !== 'command' || !indexUri.startsWith('gs://')) return indexUri;
+export function trainSetFor(trainer: Trainer, experiment: string, iteration: number, indexUri: string): string {
+  if (trainer.trainSet !== 'reference-name-on-gs' || !indexUri.startsWith('gs://')) return indexUri;
   const name = trainSetName(experiment, iteration);
   if (!indexUri.endsWith(`/${name}`)) {
     // The host copies the index to data/{train_set}; a differently named index would be copied under a

@@ -7,10 +7,11 @@
  */
 import { gpt2Tokenizer } from '../core/gpt2-tokenizer';
 import { promptCompletionJsonl, trainingJsonlUri } from '../core/prompt-completion';
-import { DEFAULT_RECORD_SEQ, writeRecords as writeTfRecords } from '../core/records';
+import { DEFAULT_RECORD_SEQ, writeTfRecords } from '../core/records';
 import type { Tokenizer } from '../core/tokenizer';
 import { readManifest as readCheckpointManifest, tokenizerByName } from '../model';
 import { exists, joinUri, list, readJson, readText, writeBytes } from '../storage';
+import { trainerNamed } from '../trainers';
 import type { ActivityDeps } from './deps';
 import { asActivity, badInput } from './failures';
 import { inputKey, once } from './manifest';
@@ -51,8 +52,8 @@ export async function writeRecords(_deps: ActivityDeps, input: WriteRecordsInput
 async function trainerTokenizer(input: WriteRecordsInput): Promise<{ tokenizer: Tokenizer; seq: number }> {
   const { options } = input;
   const base = options.baseModelLocation;
-  // The simulated trainer's base model is a name only (never read): its records are GPT-2 BPE, as for the reference trainer.
-  if (options.trainer === 'embedded' || (options.trainer !== 'simulated' && (await exists(joinUri(base, 'manifest.json'))))) {
+  const { recordTokenizer } = trainerNamed(options.trainer);
+  if (recordTokenizer === 'base-checkpoint' || (recordTokenizer === 'base-checkpoint-if-any' && (await exists(joinUri(base, 'manifest.json'))))) {
     await checkCheckpoint(base, 'baseModelLocation');
     const manifest = await readCheckpointManifest(base);
     const seq = Number((manifest.config as { seq?: unknown }).seq);

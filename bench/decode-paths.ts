@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/decode-paths.ts [configs/model-small.json] [rounds]`: on the tensorflow backend,
+ * `npx tsx bench/decode-paths.ts [configs/model-default.json] [rounds]`: on the tensorflow backend,
  * cached sampling with the cache as TensorFlow tensors ('tensor-cache', the default there) against
  * the host cache of the WebAssembly design ('host-cache'), interleaved in one process so that a
  * shared, noisy machine slows both alike. Same workload as bench/model.ts (prompt ~20 tokens, 96
@@ -17,7 +17,7 @@ const PATHS: DecodePath[] = ['host-cache', 'tensor-cache'];
 async function main(): Promise<void> {
   const backend = await initBackend(() => {});
   if (backend !== 'tensorflow') throw new Error(`the tensor cache needs the tensorflow backend, not ${backend}; run npm install (it sets up tfjs-node)`);
-  const configPath = process.argv[2] ?? 'configs/model-small.json';
+  const configPath = process.argv[2] ?? 'configs/model-default.json';
   const rounds = Number(process.argv[3] ?? 3);
   const config = await readModelConfig(configPath);
   const model = createModel(config, { seed: 1 });

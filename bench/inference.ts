@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/inference.ts [--prompts 256] [--gen-length 64] [--concurrency 32] [--checkpoint models/arithmetic-base]`:
+ * `npx tsx bench/inference.ts [--prompts 256] [--gen-length 64] [--concurrency 32] [--checkpoint pretrained/arithmetic-base]`:
  * completions/s and tokens/s of the openai inference path (inference/completions-client.ts, one
  * prompt per request with its own seed, `--concurrency` requests in flight, as a shard sends them)
  * against the same `star serve` driven directly with ideal batching (every prompt in one request),
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   const n = Number(values.prompts ?? 256);
   const genLength = Number(values['gen-length'] ?? 64);
   const concurrency = Number(values.concurrency ?? 32);
-  const checkpoint = values.checkpoint ?? `${repoRoot}/models/arithmetic-base`;
+  const checkpoint = values.checkpoint ?? `${repoRoot}/pretrained/arithmetic-base`;
   const tokenizer = tokenizerByName((await readManifest(checkpoint)).tokenizer);
   const problems = arithmeticProblems({ digits: [1, 2, 3, 4, 5], countPerDigit: Math.ceil(n / 5), seed: 0, split: 'dev' }).slice(0, n);
   const requests = problems.map((p, i) => ({ prompt: buildPrompt([], arithmeticContext(p.question), { noPrompt: false }), seed: i }));

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:model [-- --config configs/model-small.json] [--quick] [--json]`: speed of the
+ * `npm run bench:model [-- --config configs/model-default.json] [--quick] [--json]`: speed of the
  * embedded model on this machine, side by side in one run with the WebAssembly path and PyTorch eager
  * on the same model shape and workload:
  * - the backend this process picks (native TensorFlow where @tensorflow/tfjs-node loads);
@@ -166,7 +166,7 @@ const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { config: { type: 'string', default: 'configs/model-small.json' }, quick: { type: 'boolean' }, json: { type: 'boolean' }, self: { type: 'boolean' }, 'tf-python': { type: 'boolean' } },
+    options: { config: { type: 'string', default: 'configs/model-default.json' }, quick: { type: 'boolean' }, json: { type: 'boolean' }, self: { type: 'boolean' }, 'tf-python': { type: 'boolean' } },
   });
   const quiet = values.self || values.json;
   const backend = await initBackend(quiet ? () => {} : undefined);

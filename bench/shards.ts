@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/shards.ts [--examples 384] [--shards 4] [--gen-length 48] [--model configs/model-small.json] [--rounds 2] [--model-workers N]`:
+ * `npx tsx bench/shards.ts [--examples 384] [--shards 4] [--gen-length 48] [--model configs/model-default.json] [--rounds 2] [--model-workers N]`:
  * generation throughput (examples per second) of one experiment's generation pass with 1 and with 2
  * worker processes on this machine, printed side by side with their ratio.
  *
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   installQuietRuntime();
 
   await initBackend(() => {});
-  const modelConfig = await readModelConfig(normaliseRoot(values.model ?? join(__dirname, '..', 'configs', 'model-small.json')));
+  const modelConfig = await readModelConfig(normaliseRoot(values.model ?? join(__dirname, '..', 'configs', 'model-default.json')));
   const baseModel = join(scratch, 'base-model');
   await saveCheckpoint(createModel(modelConfig, { seed: 1 }), baseModel, { step: 0 });
   const bundlePath = join(scratch, 'workflow-bundle.js');
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
     await server.stop();
     rmSync(scratch, { recursive: true, force: true });
   }
-  report(results, { examples, shards, genLength, model: values.model ?? 'configs/model-small.json', modelWorkers: modelWorkers || 'default (cores, at most 4)' });
+  report(results, { examples, shards, genLength, model: values.model ?? 'configs/model-default.json', modelWorkers: modelWorkers || 'default (cores, at most 4)' });
 }
 
 async function measure(client: Client, address: string, bundlePath: string, processes: number, input: ExperimentInput, size: { examples: number; shards: number; modelWorkers: string }): Promise<Measurement> {

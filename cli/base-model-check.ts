@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { localPathOf, schemeOf } from '../storage/uri';
 import type { ExperimentOptions } from '../contracts/experiment-input';
+import { trainerNamed } from '../trainers';
 import { UsageError } from './errors';
 
 /**
@@ -10,7 +11,7 @@ import { UsageError } from './errors';
  * gs:// locations are checked by the worker itself.
  */
 export function checkLocalBaseModel(options: ExperimentOptions): void {
-  if (options.trainer !== 'embedded' || schemeOf(options.baseModelLocation) === 'gs') return;
+  if (trainerNamed(options.trainer).baseModel !== 'embedded-checkpoint' || schemeOf(options.baseModelLocation) === 'gs') return;
   const dir = localPathOf(options.baseModelLocation);
   if (existsSync(join(dir, 'manifest.json'))) return;
   const build =

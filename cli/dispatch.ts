@@ -30,6 +30,10 @@ const commands: Record<string, Command> = {
     summary: 'run a worker for the experiment task queue until Ctrl-C',
     run: (argv) => load<typeof import('./worker')>('./worker').workerCommand(argv),
   },
+  host: {
+    summary: 'run the host worker of one training host (the command trainer, served inference) until Ctrl-C',
+    run: (argv) => load<typeof import('./host')>('./host').hostCommand(argv),
+  },
   status: {
     summary: 'show an experiment\'s iteration, phase and metrics table (--json for the raw progress)',
     run: (argv) => load<typeof import('./status')>('./status').statusCommand(argv),
@@ -57,6 +61,10 @@ const commands: Record<string, Command> = {
   report: {
     summary: 'write an experiment\'s report (HTML page and PNG charts) from its store; no server needed',
     run: (argv) => load<typeof import('./report')>('./report').reportCommand(argv),
+  },
+  track: {
+    summary: 'log an experiment\'s stored results to its trackers (MLflow, W&B) now: what a tracker that was down missed',
+    run: (argv) => load<typeof import('./track')>('./track').trackCommand(argv),
   },
   records: {
     summary: 'convert saved STaR text into training records (TFRecords) and an index, as the reference\'s converter',

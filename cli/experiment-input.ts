@@ -20,7 +20,7 @@ const PROJECT_ROOT = resolve(__dirname, '..');
 const PRESET_PATHS = ['storageRoot', 'baseModelLocation', 'baseConfig', 'datasetDir'] as const;
 
 /**
- * A preset's relative paths name files of the project (models/arithmetic-base, configs/...): from
+ * A preset's relative paths name files of the project (pretrained/arithmetic-base, configs/...): from
  * another folder they are made absolute, so `star run` works from anywhere in the checkout. From the
  * project folder they stay as written, so the inputs of existing runs do not change.
  */

@@ -1,14 +1,15 @@
 import type { GrowthSettings } from '../core/step-growth';
 import type { ExperimentOptions } from '../contracts/experiment-input';
 import { growthSettings } from '../core/step-growth';
-import { planExperiment as planIterations, type PlannedIteration } from '../workflows/plan';
+import { planExperiment, type PlannedIteration } from '../workflows/plan';
 import { inputFlags, noPositionals, parseCommandArgs } from './args';
 import { maskSecrets, resolveExperimentInput } from './experiment-input';
 import { withClientStorageRoot } from './storage-root';
 
 const USAGE = 'star plan [--preset NAME | --input FILE] [--set key=value ...] [--json | --export]';
 
-export interface ExperimentPlan {
+/** What `star plan` prints: the workflow's plan with the input's source, its options and the growth formula. */
+export interface PlanReport {
   source: string;
   options: ExperimentOptions;
   growthRule: GrowthSettings['rule'];
@@ -19,9 +20,9 @@ export interface ExperimentPlan {
 }
 
 /** The same plan the workflow computes for `dryRun`, plus the resolved options and the growth formula. */
-export function planExperiment(source: string, options: ExperimentOptions): ExperimentPlan {
+export function planReport(source: string, options: ExperimentOptions): PlanReport {
   const growth = growthSettings(options);
-  return { source, options, growthRule: growth.rule, formula: formulaOf(growth), iterations: planIterations(options).iterations };
+  return { source, options, growthRule: growth.rule, formula: formulaOf(growth), iterations: planExperiment(options).iterations };
 }
 
 function formulaOf(g: GrowthSettings): string {
@@ -38,7 +39,7 @@ function formulaOf(g: GrowthSettings): string {
   }
 }
 
-export function formatPlan(plan: ExperimentPlan): string {
+export function formatPlan(plan: PlanReport): string {
   const lines = [`Experiment ${plan.options.experiment} (${plan.source}), valid.`, '', 'Options:'];
   const width = Math.max(...Object.keys(plan.options).map((k) => k.length));
   for (const [key, value] of Object.entries(plan.options)) {
@@ -76,7 +77,7 @@ export async function planCommand(argv: string[]): Promise<number> {
     console.log(JSON.stringify(resolved.options, null, 2));
     return 0;
   }
-  const plan = planExperiment(resolved.source, resolved.options);
+  const plan = planReport(resolved.source, resolved.options);
   // Values from variables named like keys, tokens or passwords are shown as ${NAME}; --export above
   // prints the real input, which is what it is for.
   console.log(maskSecrets(values.json ? JSON.stringify(plan, null, 2) : formatPlan(plan), resolved.secrets));

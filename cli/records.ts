@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_RECORD_SEED, DEFAULT_RECORD_SEQ, tokenizerByName, writeRecords, type WriteRecordsResult } from '../core';
+import { DEFAULT_RECORD_SEED, DEFAULT_RECORD_SEQ, gpt2TokenizerNamed, writeTfRecords, type TfRecordsResult } from '../core';
 import { joinUri, list, schemeOf } from '../storage';
 import { parseCommandArgs } from './args';
 import { UsageError } from './errors';
@@ -36,7 +36,7 @@ function integerFlag(value: string | undefined, name: string, fallback: number, 
   return parsed;
 }
 
-export function describeRecords(result: WriteRecordsResult): string {
+export function describeRecords(result: TfRecordsResult): string {
   return [
     `wrote ${result.chunkCount} records of ${result.seq + 1} ${result.tokenizer} tokens from ${result.exampleCount} examples (${result.tokenCount} tokens)`,
     `dropped ${result.droppedTokens} tokens of trailing data`,
@@ -68,13 +68,13 @@ export async function recordsCommand(argv: string[]): Promise<number> {
   if (files.length === 0) throw new UsageError(`no .txt files in ${input}\nusage: ${USAGE}`);
   let tokenizer;
   try {
-    tokenizer = tokenizerByName(values.tokenizer ?? 'gpt2');
+    tokenizer = gpt2TokenizerNamed(values.tokenizer ?? 'gpt2');
   } catch (err) {
     throw new UsageError(`${(err as Error).message}\nusage: ${USAGE}`);
   }
   const outputDir = values['output-dir'];
   const outputPrefixUri = outputDir ? joinUri(schemeOf(outputDir) === 'gs' ? outputDir : path.resolve(outputDir), name) : path.resolve(name);
-  const result = await writeRecords({
+  const result = await writeTfRecords({
     textFileUris: files,
     tokenizer,
     seq: integerFlag(values.seq, 'seq', DEFAULT_RECORD_SEQ, 1),

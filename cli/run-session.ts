@@ -1,12 +1,12 @@
 import type { Client } from '@temporalio/client';
 import type { DevServer } from './dev-server';
-import type { RunningWorker } from './worker';
+import type { PollingWorker } from '../workers/start-up';
 
 /** What `star run` started, stopped in reverse order on the way out. */
 export class RunSession {
   server?: DevServer;
   client?: Client;
-  worker?: RunningWorker;
+  worker?: PollingWorker;
   interrupted = false;
   private readonly interruptedPromise: Promise<void>;
   private onInterrupt = () => {};

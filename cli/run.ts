@@ -18,7 +18,7 @@ import { RunSession } from './run-session';
 import { ServerWatch } from './server-watch';
 import { stateDir } from '../connection/state-dir';
 import { initBackend } from '../model/backend';
-import { startWorker } from './worker';
+import { startExperimentWorker } from '../workers/experiment-worker';
 import { logWorkerToFile } from './worker-log';
 
 const USAGE = 'star run [--preset NAME | --input FILE] [--set key=value ...] [--headless] [--task-queue NAME]';
@@ -93,7 +93,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     console.log(`Starting a worker in this process (log ${workerLog}). Ctrl-C stops it; the next \`star run\` resumes the experiment.`);
     // Which backend the embedded model runs on (tensorflow, else wasm, else cpu) decides its speed.
     await initBackend((line) => console.log(line));
-    session.worker = await startWorker(target, taskQueue);
+    session.worker = await startExperimentWorker({ target, taskQueue });
     if (session.interrupted) return 130;
     return await watch(session, outcome.handle, experiment, options.storageRoot, target.address, values.headless);
   } finally {

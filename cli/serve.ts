@@ -7,7 +7,7 @@ import { noPositionals, parseCommandArgs } from './args';
 import { UsageError } from './errors';
 
 const USAGE = 'star serve [--checkpoint URI] [--port N] [--host 127.0.0.1] [--model-name NAME] [--api-key-env VAR | --no-api-key] [--log-requests]';
-const DEFAULT_CHECKPOINT = path.join(__dirname, '..', 'models', 'arithmetic-base');
+const DEFAULT_CHECKPOINT = path.join(__dirname, '..', 'pretrained', 'arithmetic-base');
 
 const HELP = `usage: ${USAGE}
 
@@ -15,7 +15,7 @@ Serves an embedded checkpoint behind the OpenAI-compatible API: GET /v1/models a
 (prompt lists, n, seed, stop, max_tokens, temperature, top_p). Prints "star serve: listening on URL" once
 it answers; Ctrl-C stops it.
 
-  --checkpoint URI    a step_N folder of the embedded model (default: models/arithmetic-base)
+  --checkpoint URI    a step_N folder of the embedded model (default: pretrained/arithmetic-base)
   --port N            0 picks a free port, printed in the URL (default 8000)
   --host ADDR         address to listen on (default 127.0.0.1: this machine only)
   --model-name NAME   the model id requests name (default: star)

@@ -1,7 +1,7 @@
 /**
  * What the workflow and the activities exchange: URIs and small summaries, never data.
  */
-import type { ExperimentOptions } from './experiment-input';
+import type { ExperimentOptions, Tracker } from './experiment-input';
 import type { ClassAccuracy } from './metrics';
 
 /** Counts of a generation pass (one shard or merged). */
@@ -213,4 +213,15 @@ export interface RecordMetricsInput {
   row: unknown;
   /** The experiment's one-line-per-iteration log (`result_logs/{exp}.txt`). */
   logUri?: string;
+}
+
+export interface SyncTrackingInput {
+  /** The storage root (`prepared.root`). */
+  root: string;
+  experiment: string;
+  trackers: Tracker[];
+}
+export interface SyncTrackingResult {
+  /** Per tracker: its run, and how many points this sync logged (0 when it had them all). */
+  runs: Partial<Record<Tracker, { runId: string; logged: number }>>;
 }

@@ -8,11 +8,14 @@
  */
 import { z } from 'zod';
 import { BadInputError } from '../core/errors';
+import { ARITHMETIC_COUNT_PER_DIGIT, ARITHMETIC_TRAIN_DIGITS } from '../core/arithmetic-problems';
+import { TASK_NAMES } from '../core/example';
 import { growthLimitProblem } from '../core/step-growth';
 import { convertTemplateProblem } from './convert-command';
 import { DEDUP_MODES } from '../core/sample-dedup';
 import { commandWords } from '../core/command-line';
 import { checkCommandTemplate, serveTemplateProblem } from './command-templates';
+import { HOST_NAME, HOST_NAME_RULE } from './task-queues';
 
 /** Workflow IDs are experiment names; they also become folder and file names in storage. */
 export const EXPERIMENT_NAME = /^[A-Za-z0-9_-]+$/;
@@ -23,13 +26,14 @@ export const EXPERIMENT_NAME = /^[A-Za-z0-9_-]+$/;
 export const EXPERIMENT_NAME_MAX = 128;
 /** Shards per pass at most (see `shards`). */
 export const MAX_SHARDS = 2000;
-/** Host names become task queue names (`star-host-{host}`). */
-const HOST_NAME = /^[A-Za-z0-9_.-]+$/;
-
-export const TASKS = ['commonsenseqa', 'gsm', 'arithmetic'] as const;
-export type TaskName = (typeof TASKS)[number];
+/** The experiment trackers `tracking` may name (docs/tracking.md). */
+export const TRACKERS = ['mlflow', 'wandb'] as const;
+export type Tracker = (typeof TRACKERS)[number];
 
 /** The reference trainer's command line: `{config}` and `{base_model}` are filled per iteration. */
+/** The trainers (trainers/ describes each one). */
+export const TRAINER_NAMES = ['embedded', 'command', 'simulated'] as const;
+
 export const DEFAULT_COMMAND_TEMPLATE = 'python3 device_train.py --config {config} --tune-model-path={base_model}';
 
 // `--set` and the Temporal CLI give strings; booleans and numbers are accepted in either form.
@@ -59,13 +63,13 @@ const digitList = z.preprocess(
 
 const arithmeticSchema = z.strictObject({
   /** Operand digit counts of the train problems (the reference trains on 1–5). */
-  trainDigits: digitList.default([1, 2, 3, 4, 5]),
+  trainDigits: digitList.default([...ARITHMETIC_TRAIN_DIGITS]),
   /** Digit counts evaluated on the dev split (per-digit accuracy is the headline table). */
-  devDigits: digitList.default([1, 2, 3, 4, 5]),
+  devDigits: digitList.default([...ARITHMETIC_TRAIN_DIGITS]),
   /** Out-of-distribution digit counts added to the dev split (the reference keeps 6+ for this). */
   oodDigits: digitList.default([]),
   /** Generated train problems per digit count. */
-  trainPerDigit: int(1).default(2000),
+  trainPerDigit: int(1).default(ARITHMETIC_COUNT_PER_DIGIT),
   /** Generated dev problems per digit count (in-distribution and OOD alike). */
   devPerDigit: int(1).default(100),
   /**
@@ -82,7 +86,7 @@ const inputSchema = z
       .regex(EXPERIMENT_NAME, 'letters, digits, "_" and "-" only (it is the workflow ID and a folder name)')
       .regex(/^[^-]/, 'must not start with "-" (the name is typed after commands such as `star status`, which would read it as an option)')
       .max(EXPERIMENT_NAME_MAX, `at most ${EXPERIMENT_NAME_MAX} characters (it becomes file names such as records/{experiment}_{i}.tfrecords, which file systems limit to 255 bytes): choose a shorter name`),
-    task: z.enum(TASKS).default('commonsenseqa'),
+    task: z.enum(TASK_NAMES).default('commonsenseqa'),
     /** Folder holding `{task}/{split}_rand_split.jsonl` and `{task}/prompts*.txt`; arithmetic generates its problems. */
     datasetDir: z.string().min(1).optional(),
     /** Where everything the experiment writes lives: a local folder, `file:///abs` or `gs://bucket/prefix`. */
@@ -147,6 +151,18 @@ const inputSchema = z
     /** Stop when overall dev accuracy has not improved by more than minDelta for patience iterations (outcome `plateau`). */
     earlyStop: z.strictObject({ patience: int(1), minDelta: num(z.number().min(0)).default(0) }).optional(),
 
+    /**
+     * Where the experiment is also logged (docs/tracking.md): `none`, `mlflow`, `wandb`, or several
+     * (`mlflow,wandb` or a list). The trackers' settings come from their own environment variables
+     * where the worker runs (MLFLOW_TRACKING_URI, WANDB_PROJECT, WANDB_MODE, WANDB_API_KEY), never from here.
+     */
+    tracking: z
+      .preprocess(
+        (value) => (typeof value === 'string' ? (value === 'none' ? [] : value.split(',').map((s) => s.trim())) : value),
+        z.array(z.enum(TRACKERS, { message: `one of ${TRACKERS.join(', ')} (or none)` })).refine((list) => new Set(list).size === list.length, 'name each tracker once'),
+      )
+      .default([]),
+
     /** The base trainer config JSON (the reference's `configs/qa_base.json`); each iteration's config copies it. */
     baseConfig: z.string().min(1).default('configs/qa_base.json'),
 
@@ -165,9 +181,9 @@ const inputSchema = z
         .max(MAX_SHARDS, `at most ${MAX_SHARDS}: each shard adds up to 11 events and about 5 kB to the iteration's workflow history, which Temporal caps at 51,200 events and 50 MB per run; give each shard more examples instead (docs/scale.md)`),
     ).default(1),
     /** `simulated` (with inference `simulated`): sleeps `simulatedStepMs` per step and writes a marker checkpoint, for capacity planning. */
-    trainer: z.enum(['embedded', 'command', 'simulated']).default('embedded'),
+    trainer: z.enum(TRAINER_NAMES).default('embedded'),
     /** Hosts of the `command` trainer; each runs `trainOnHost` on task queue `star-host-{host}`. */
-    hosts: z.array(z.string().regex(HOST_NAME, 'letters, digits, ".", "_" and "-" only (it names a task queue)')).default([]),
+    hosts: z.array(z.string().regex(HOST_NAME, HOST_NAME_RULE)).default([]),
     commandTemplate: z
       .string()
       .min(1)

@@ -1,6 +1,6 @@
-/** The three STaR tasks of the reference. */
-export type TaskName = 'commonsenseqa' | 'gsm' | 'arithmetic';
-export const TASK_NAMES: readonly TaskName[] = ['commonsenseqa', 'gsm', 'arithmetic'];
+/** The three STaR tasks of the reference (the experiment input's `task`). */
+export const TASK_NAMES = ['commonsenseqa', 'gsm', 'arithmetic'] as const;
+export type TaskName = (typeof TASK_NAMES)[number];
 
 export type Split = 'train' | 'dev';
 

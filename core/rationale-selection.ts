@@ -196,20 +196,50 @@ async function judge(input: GenerationPassInput, draws: Draw[], outputs: string[
  */
 export async function runGenerationPass(input: GenerationPassInput): Promise<GenerationResult> {
   checkOptions(input);
-  const { task, examples, fewShot, sample, options } = input;
-  const k = options.samplesPerQuestion ?? 1;
-  const cap = options.keepPerQuestion ?? 1;
-  const dedup = options.dedup ?? 'exact';
-  const onlyIfAllFail = options.rationalizeOnlyIfAllFail ?? true;
-  const firstIndex = input.firstIndex ?? 0;
-  const savePrefix = options.fewShotTrain ? `${fewShot.plain.join('\n\n')}\n\n` : '';
-  const counts: ClassCounts = {};
-  const candidates: { text: string; rationalized: boolean }[][] = examples.map(() => []);
-  const sampling: SamplingCounts = { questions: examples.length, samples: 0, correctSamples: 0, questionsWithCorrect: 0, duplicates: 0 };
+  const pass = generationPass(input);
+  const plain = await samplePlain(pass);
+  const hintedDraws = tallyPlainSamples(pass, plain);
+  const hintedFailures = await rationalize(pass, hintedDraws);
+  return keepAndSampleFailures(pass, plain.outputs, hintedFailures);
+}
 
-  const plainDraws: Draw[] = examples.flatMap((_, at) => Array.from({ length: k }, (_u, sampleIndex) => ({ at, sampleIndex })));
-  const plainOutputs = await sample(
-    plainDraws.map(({ at, sampleIndex }) => {
+/** One pass's settings (defaults filled in) and what its phases add up. */
+interface GenerationPass {
+  input: GenerationPassInput;
+  k: number;
+  /** Before every saved text: the plain prompt under few_shot_train, else nothing. */
+  savePrefix: string;
+  counts: ClassCounts;
+  /** Per question, its correct rationales in the order found (plain samples first, then hinted ones). */
+  candidates: { text: string; rationalized: boolean }[][];
+  sampling: SamplingCounts;
+}
+
+function generationPass(input: GenerationPassInput): GenerationPass {
+  const { examples, fewShot, options } = input;
+  return {
+    input,
+    k: options.samplesPerQuestion ?? 1,
+    savePrefix: options.fewShotTrain ? `${fewShot.plain.join('\n\n')}\n\n` : '',
+    counts: {},
+    candidates: examples.map(() => []),
+    sampling: { questions: examples.length, samples: 0, correctSamples: 0, questionsWithCorrect: 0, duplicates: 0 },
+  };
+}
+
+interface JudgedSamples {
+  draws: Draw[];
+  outputs: string[];
+  verdicts: Verdict[];
+}
+
+/** The plain pass: every question sampled k times with the plain prompt, each sample judged. */
+async function samplePlain(pass: GenerationPass): Promise<JudgedSamples> {
+  const { input, k } = pass;
+  const { task, examples, fewShot, options } = input;
+  const draws: Draw[] = examples.flatMap((_, at) => Array.from({ length: k }, (_u, sampleIndex) => ({ at, sampleIndex })));
+  const outputs = await input.sample(
+    draws.map(({ at, sampleIndex }) => {
       const example = examples[at] as Example;
       return {
         prompt: buildPrompt(fewShot.plain, task.context(example, { hint: false }), { noPrompt: options.noPrompt }),
@@ -218,17 +248,25 @@ export async function runGenerationPass(input: GenerationPassInput): Promise<Gen
     }),
     input.onProgress && ((done) => input.onProgress?.(Math.floor(done / k))),
   );
-  expectOutputs(plainOutputs, plainDraws.length);
-  const plainVerdicts = await judge(input, plainDraws, plainOutputs, false);
+  expectOutputs(outputs, draws.length);
+  return { draws, outputs, verdicts: await judge(input, draws, outputs, false) };
+}
 
-  const hintedDraws: Draw[] = [];
-  const hintedFailures = new Map<number, { hintedOutput: string; hint: string }>();
+/**
+ * Counts the plain samples, makes the correct ones candidates (saved hint-free), and returns the
+ * failures chosen for a hinted retry: one per question whose samples all failed
+ * (rationalizeOnlyIfAllFail), or one per failed sample.
+ */
+function tallyPlainSamples(pass: GenerationPass, plain: JudgedSamples): Draw[] {
+  const { task, examples, options } = pass.input;
+  const { sampling } = pass;
   const anyCorrect = examples.map(() => false);
   const anyJudgedCorrect = examples.map(() => false);
-  plainDraws.forEach((draw, n) => {
+  const failedSamples: Draw[] = [];
+  plain.draws.forEach((draw, n) => {
     const example = examples[draw.at] as Example;
-    const verdict = plainVerdicts[n] as Verdict;
-    addCount(counts, example.cls, verdict.correct);
+    const verdict = plain.verdicts[n] as Verdict;
+    addCount(pass.counts, example.cls, verdict.correct);
     sampling.samples += 1;
     if (verdict.correct) {
       sampling.correctSamples += 1;
@@ -236,56 +274,76 @@ export async function runGenerationPass(input: GenerationPassInput): Promise<Gen
     }
     if (verdict.correct && verdict.answerText !== null) {
       anyCorrect[draw.at] = true;
-      candidates[draw.at]?.push({ text: savePrefix + task.context(example, { hint: false }) + verdict.answerText + END_OF_TEXT, rationalized: false });
-    } else if (options.rationalize && !onlyIfAllFail && chosenForRationalization(options.seed, example.id, options.pRationalization, draw.sampleIndex)) {
-      hintedDraws.push(draw);
+      pass.candidates[draw.at]?.push({ text: pass.savePrefix + task.context(example, { hint: false }) + verdict.answerText + END_OF_TEXT, rationalized: false });
+    } else {
+      failedSamples.push(draw);
     }
   });
-  examples.forEach((example, at) => {
-    if (anyJudgedCorrect[at]) sampling.questionsWithCorrect += 1;
-    if (options.rationalize && onlyIfAllFail && !anyCorrect[at] && chosenForRationalization(options.seed, example.id, options.pRationalization)) {
-      hintedDraws.push({ at, sampleIndex: 0 });
-    }
-  });
-
-  if (hintedDraws.length > 0) {
-    const hintedOutputs = await sample(
-      hintedDraws.map(({ at, sampleIndex }) => {
-        const example = examples[at] as Example;
-        return {
-          prompt: buildPrompt(fewShot.answerKey, task.context(example, { hint: true }), { noPrompt: options.noPrompt }),
-          seed: sampleSeed(options.seed, example.id, true, sampleIndex),
-        };
-      }),
-      input.onProgress && ((done) => input.onProgress?.(examples.length + done)),
-    );
-    expectOutputs(hintedOutputs, hintedDraws.length);
-    const hintedVerdicts = await judge(input, hintedDraws, hintedOutputs, true);
-    hintedDraws.forEach((draw, n) => {
-      const example = examples[draw.at] as Example;
-      const verdict = hintedVerdicts[n] as Verdict;
-      addCount(counts, rationalizedClass(example.cls), verdict.correct);
-      if (!verdict.correct || verdict.answerText === null) {
-        if (!hintedFailures.has(draw.at)) hintedFailures.set(draw.at, { hintedOutput: trimmedOutput(hintedOutputs[n] as string), hint: example.hint });
-        return;
-      }
-      const showHint = savedWithHint(options.seed, example.id, options.pShowHintSave, draw.sampleIndex);
-      candidates[draw.at]?.push({ text: savePrefix + task.context(example, { hint: showHint }) + verdict.answerText + END_OF_TEXT, rationalized: true });
-    });
+  sampling.questionsWithCorrect += anyJudgedCorrect.filter(Boolean).length;
+  if (!options.rationalize) return [];
+  const chosen = (exampleId: string, sampleIndex?: number) => chosenForRationalization(options.seed, exampleId, options.pRationalization, sampleIndex);
+  if (options.rationalizeOnlyIfAllFail ?? true) {
+    return examples.flatMap((example, at) => (!anyCorrect[at] && chosen(example.id) ? [{ at, sampleIndex: 0 }] : []));
   }
+  return failedSamples.filter((draw) => chosen((examples[draw.at] as Example).id, draw.sampleIndex));
+}
 
+/** A question's first failed hinted retry, for the failure sample. */
+type HintedFailures = Map<number, { hintedOutput: string; hint: string }>;
+
+/**
+ * Rationalization: the chosen failures sampled again with the hint in the context and the answer-key
+ * prompt; a correct one is a candidate saved as if no hint had been given (unless p_show_hint_save).
+ */
+async function rationalize(pass: GenerationPass, draws: Draw[]): Promise<HintedFailures> {
+  const failures: HintedFailures = new Map();
+  if (draws.length === 0) return failures;
+  const { input } = pass;
+  const { task, examples, fewShot, options } = input;
+  const outputs = await input.sample(
+    draws.map(({ at, sampleIndex }) => {
+      const example = examples[at] as Example;
+      return {
+        prompt: buildPrompt(fewShot.answerKey, task.context(example, { hint: true }), { noPrompt: options.noPrompt }),
+        seed: sampleSeed(options.seed, example.id, true, sampleIndex),
+      };
+    }),
+    input.onProgress && ((done) => input.onProgress?.(examples.length + done)),
+  );
+  expectOutputs(outputs, draws.length);
+  const verdicts = await judge(input, draws, outputs, true);
+  draws.forEach((draw, n) => {
+    const example = examples[draw.at] as Example;
+    const verdict = verdicts[n] as Verdict;
+    addCount(pass.counts, rationalizedClass(example.cls), verdict.correct);
+    if (!verdict.correct || verdict.answerText === null) {
+      if (!failures.has(draw.at)) failures.set(draw.at, { hintedOutput: trimmedOutput(outputs[n] as string), hint: example.hint });
+      return;
+    }
+    const showHint = savedWithHint(options.seed, example.id, options.pShowHintSave, draw.sampleIndex);
+    pass.candidates[draw.at]?.push({ text: pass.savePrefix + task.context(example, { hint: showHint }) + verdict.answerText + END_OF_TEXT, rationalized: true });
+  });
+  return failures;
+}
+
+/**
+ * Keeping: each question's distinct candidates, at most keepPerQuestion; a question with none kept
+ * goes to the failure sample with its first plain sample (and its failed hinted retry).
+ */
+function keepAndSampleFailures(pass: GenerationPass, plainOutputs: string[], hintedFailures: HintedFailures): GenerationResult {
+  const { task, examples, options } = pass.input;
+  const firstIndex = pass.input.firstIndex ?? 0;
   const kept: KeptExample[] = [];
   const failed: FailedExample[] = [];
   examples.forEach((example, at) => {
-    const chosen = keepDistinct(candidates[at] ?? [], dedup, cap);
-    sampling.duplicates += chosen.duplicates;
+    const chosen = keepDistinct(pass.candidates[at] ?? [], options.dedup ?? 'exact', options.keepPerQuestion ?? 1);
+    pass.sampling.duplicates += chosen.duplicates;
     for (const c of chosen.kept) {
       const one: KeptExample = { exampleId: example.id, index: firstIndex + at, text: c.text, rationalized: c.rationalized };
       kept.push(c.rationalized ? { ...one, hint: example.hint } : one);
     }
     if (chosen.kept.length > 0) return;
-    // Not kept: its first plain sample (and a failed hinted retry) go into the failure sample.
-    const first = at * k; // draws are question-major: sample 0 of question `at`
+    const first = at * pass.k; // draws are question-major: sample 0 of question `at`
     const failure: FailedExample = {
       exampleId: example.id,
       rank: failureRank(options.seed, example.id),
@@ -296,7 +354,7 @@ export async function runGenerationPass(input: GenerationPassInput): Promise<Gen
     const hinted = hintedFailures.get(at);
     failed.push(hinted ? Object.assign(failure, hinted) : failure);
   });
-  return { kept, counts: mergeCounts([counts]), failures: sampleFailures([failed]), sampling };
+  return { kept, counts: mergeCounts([pass.counts]), failures: sampleFailures([failed]), sampling: pass.sampling };
 }
 
 export interface EvalPassInput {

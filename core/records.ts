@@ -42,7 +42,7 @@ export function packChunks(tokens: Int32Array, seq: number): { chunks: Int32Arra
   return { chunks, droppedTokens: tokens.length - count * size };
 }
 
-export interface WriteRecordsInput {
+export interface TfRecordsInput {
   /** Kept example texts (each may end with `<|endoftext|>`); or give `textFileUris`. */
   texts?: readonly string[];
   /** Saved text files (examples joined by `\n\n`, each ending in `<|endoftext|>`). */
@@ -58,7 +58,7 @@ export interface WriteRecordsInput {
   outputPrefixUri: string;
 }
 
-export interface WriteRecordsResult {
+export interface TfRecordsResult {
   recordUris: string[];
   indexUri: string;
   exampleCount: number;
@@ -81,9 +81,9 @@ export class RecordsInputError extends BadInputError {
  * documents shuffled. One Mulberry32 stream seeded with `seed` drives all three shuffles
  * (files, documents, chunks), in that order.
  */
-async function collectDocs(input: WriteRecordsInput, next: () => number): Promise<string[]> {
+async function collectDocs(input: TfRecordsInput, next: () => number): Promise<string[]> {
   const given = [input.texts, input.textFileUris, input.textFileUri].filter((x) => x !== undefined).length;
-  if (given !== 1) throw new RecordsInputError('give exactly one of texts, textFileUris or textFileUri to writeRecords');
+  if (given !== 1) throw new RecordsInputError('give exactly one of texts, textFileUris or textFileUri to writeTfRecords');
   let docs: string[];
   if (input.texts) {
     docs = input.texts.flatMap((text) => splitSavedText(universalNewlines(text)));
@@ -105,7 +105,7 @@ function indexEntry(recordUri: string): string {
 }
 
 /** Tokenizes, packs, shuffles and writes the records and their index (mesh-transformer-jax format). */
-export async function writeRecords(input: WriteRecordsInput): Promise<WriteRecordsResult> {
+export async function writeTfRecords(input: TfRecordsInput): Promise<TfRecordsResult> {
   const seq = input.seq ?? DEFAULT_RECORD_SEQ;
   const next = mulberry32(input.seed ?? DEFAULT_RECORD_SEED);
   const docs = await collectDocs(input, next);

@@ -79,7 +79,7 @@ async function run(settings: HostSettings, raw: TrainOnHostInput): Promise<Train
 async function train(settings: HostSettings, input: TrainOnHostInput): Promise<TrainOnHostResult> {
   const ctx = Context.current();
   if (input.host !== settings.host) {
-    throw badInput(`this worker serves host ${settings.host} but was given the input of host ${input.host}; start \`workers/host.ts --host ${input.host}\` on that host`);
+    throw hostBadInputFailure(`this worker serves host ${settings.host} but was given the input of host ${input.host}; start \`star host --host ${input.host}\` on that host`);
   }
   const { totalSteps, modelDir } = input;
   const progress: TrainingProgress = { kind: 'training', step: 0, totalSteps, host: input.host };
@@ -135,7 +135,7 @@ async function train(settings: HostSettings, input: TrainOnHostInput): Promise<T
   } catch (err) {
     log.append(`=== could not start ${program}: ${(err as Error).message}`);
     await log.close();
-    throw badInput(`could not start the training command ${program}: ${(err as Error).message}`);
+    throw hostBadInputFailure(`could not start the training command ${program}: ${(err as Error).message}`);
   }
   running.add(trainer);
   note.record(trainer.pid, program);
@@ -216,20 +216,21 @@ async function requireExists(uri: string, what: string): Promise<void> {
   try {
     found = await exists(uri.replace(/\/+$/, ''));
   } catch (err) {
-    throw badInput(`cannot check ${what} ${uri}: ${(err as Error).message}`);
+    throw hostBadInputFailure(`cannot check ${what} ${uri}: ${(err as Error).message}`);
   }
-  if (!found) throw badInput(`${what} ${uri} does not exist; it must be readable from host machines (use a gs:// storage root across machines)`);
+  if (!found) throw hostBadInputFailure(`${what} ${uri} does not exist; it must be readable from host machines (use a gs:// storage root across machines)`);
 }
 
 function checked<T>(fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    if (err instanceof BadInputError) throw badInput(err.message);
+    if (err instanceof BadInputError) throw hostBadInputFailure(err.message);
     throw err;
   }
 }
 
-function badInput(message: string): ApplicationFailure {
+/** A non-retryable failure of the host's training (a wrong input fails the same way on every attempt). */
+function hostBadInputFailure(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: 'HostBadInput', nonRetryable: true, message });
 }

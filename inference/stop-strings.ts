@@ -11,7 +11,7 @@
  * fine-tuned on them whose tokenizer treats it as plain text writes it as text instead of stopping.
  */
 import { END_OF_TEXT } from '../core/tokenizer';
-import type { TaskName } from '../contracts/experiment-input';
+import type { TaskName } from '../core/example';
 
 const TASK_STOPS: Record<TaskName, string[]> = {
   commonsenseqa: ['\n'],

@@ -48,7 +48,7 @@ export function parseModelConfig(value: unknown, source = 'model config'): Model
   };
 }
 
-/** Reads a model size file such as `configs/model-small.json` (or any config holding those fields). */
+/** Reads a model size file such as `configs/model-default.json` (or any config holding those fields). */
 export async function readModelConfig(uri: string): Promise<ModelConfig> {
   return parseModelConfig(await readJson(uri), uri);
 }

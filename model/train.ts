@@ -8,7 +8,7 @@ import { gradientSum } from './gradients';
 import { mixSeed, Rng } from './rng';
 import { exampleRows } from './example-rows';
 import { tokenizerByName } from './tokenizers';
-import { loadRecordChunks } from './records';
+import { loadRecordChunks } from './training-chunks';
 import { CheckpointError, TrainingDataError } from './errors';
 
 export interface TrainOptions {

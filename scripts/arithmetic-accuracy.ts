@@ -20,7 +20,8 @@ export interface SamplingSettings {
   noPrompt?: boolean;
 }
 
-export function embeddedSampler(model: LoadedModel, s: SamplingSettings): Sampler {
+/** core's sampler over the embedded model with the script's settings (the workflow's is activities/sampler.ts' embeddedSampler). */
+export function samplerWith(model: LoadedModel, s: SamplingSettings): Sampler {
   return (requests, onProgress) =>
     sample(model, requests, { genLength: s.genLength, temperature: s.temperature, topP: s.topP, batchSize: s.batchSize ?? 64, onProgress });
 }
@@ -33,7 +34,7 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 
 /** Plain (hint-free) accuracy counts per digit class, as the workflow's eval pass. */
 export async function evalCounts(model: LoadedModel, examples: readonly Example[], s: SamplingSettings): Promise<ClassCounts> {
-  const sampler = embeddedSampler(model, s);
+  const sampler = samplerWith(model, s);
   const parts: ClassCounts[] = [];
   for (const part of chunks(examples, s.batchSize ?? 64)) {
     parts.push(await runEvalPass({ task: arithmeticTask, examples: part, fewShot: [], sample: sampler, options: { direct: false, noPrompt: s.noPrompt ?? false, seed: s.seed } }));
@@ -46,7 +47,7 @@ export async function evalCounts(model: LoadedModel, examples: readonly Example[
  * model can rationalize, which is what STaR bootstraps from.
  */
 export async function rationalizationCounts(model: LoadedModel, examples: readonly Example[], s: SamplingSettings): Promise<ClassCounts> {
-  const sampler = embeddedSampler(model, s);
+  const sampler = samplerWith(model, s);
   const parts: ClassCounts[] = [];
   for (const part of chunks(examples, s.batchSize ?? 64)) {
     const result = await runGenerationPass({

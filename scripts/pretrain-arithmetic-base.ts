@@ -1,6 +1,6 @@
 /**
  * `npx tsx scripts/pretrain-arithmetic-base.ts [options]`: the reproducible recipe of the arithmetic
- * base model the STaR demo starts from (committed as models/arithmetic-base/; docs/base-model.md).
+ * base model the STaR demo starts from (committed as pretrained/arithmetic-base/; docs/base-model.md).
  *
  * It plays the part GPT-J with a few-shot prompt plays in the paper: it knows the scratchpad format,
  * solves small sums, fails on most larger ones, and can use a hint (the answer-key prompts), so STaR
@@ -12,15 +12,15 @@
  *   3. a report: accuracy by digit count on the dev split the experiment evaluates (1–5) and out of
  *      distribution (6–8), plus how often a hinted retry fixes a failure (what rationalization keeps).
  *
- * The committed base is two runs (models/arithmetic-base/recipe.json has both commands): phase 1 with
+ * The committed base is two runs (pretrained/arithmetic-base/recipe.json has both commands): phase 1 with
  * the defaults below, then phase 2 with --init <phase 1>, a 1–3-digit-heavy corpus with a few 4–5-digit sums, lr 1e-3.
  *
  * Options (defaults = phase 1):
- *   --config configs/model-medium.json  model size (4 blocks, width 128, context 128)
+ *   --config configs/model-demo-base.json  model size (4 blocks, width 128, context 128)
  *   --mix 1:3000,2:3000,3:1200,4:300,5:100   plain (hint-free) problems per digit count
  *   --hinted 1:600,2:600,3:600,4:600,5:600   hinted problems per digit count
  *   --steps 1000 --lr 0.002 --warmup 50 --batch 16 --ga 1 --seed 1234 --chunk 129
- *   --out models/arithmetic-base          where the weights-only checkpoint goes
+ *   --out pretrained/arithmetic-base          where the weights-only checkpoint goes
  *   --work .tmp/pretrain-arithmetic-base  scratch (resumable training checkpoints)
  *   --dev-per-digit 100 --ood-per-digit 50 --eval-seed 0
  *   --save-seq 128                       keep only the trained position embeddings (chunk - 1) in the saved base
@@ -202,7 +202,7 @@ async function report(model: LoadedModel, devPerDigit: number, oodPerDigit: numb
 async function main(): Promise<void> {
   const { values: v } = parseArgs({
     options: {
-      config: { type: 'string', default: 'configs/model-medium.json' },
+      config: { type: 'string', default: 'configs/model-demo-base.json' },
       mix: { type: 'string', default: '1:3000,2:3000,3:1200,4:300,5:100' },
       hinted: { type: 'string', default: '1:600,2:600,3:600,4:600,5:600' },
       steps: { type: 'string', default: '1000' },
@@ -214,7 +214,7 @@ async function main(): Promise<void> {
       chunk: { type: 'string', default: '129' },
       init: { type: 'string' },
       'save-seq': { type: 'string', default: '128' },
-      out: { type: 'string', default: 'models/arithmetic-base' },
+      out: { type: 'string', default: 'pretrained/arithmetic-base' },
       work: { type: 'string', default: '.tmp/pretrain-arithmetic-base' },
       'dev-per-digit': { type: 'string', default: '100' },
       'ood-per-digit': { type: 'string', default: '50' },
@@ -251,7 +251,7 @@ async function main(): Promise<void> {
 }
 
 // Run only as a script: the module also exports its corpus and packing helpers, and importing it must
-// not start a pretraining run that writes over models/arithmetic-base.
+// not start a pretraining run that writes over pretrained/arithmetic-base.
 if (require.main === module) {
   main().catch((err: unknown) => {
     console.error(err instanceof Error ? err.message : err);

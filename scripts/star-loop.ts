@@ -19,7 +19,7 @@ import { mergeCounts, type ClassCounts } from '../core/accuracy';
 import type { Example } from '../core/example';
 import { keyedSeed } from '../core/prng';
 import { runGenerationPass, type KeptExample } from '../core/rationale-selection';
-import { writeRecords } from '../core/records';
+import { writeTfRecords } from '../core/records';
 import { joinSavedExamples } from '../core/saved-text';
 import { totalSteps } from '../core/step-growth';
 import { taskFor, selectExamples } from '../activities/examples';
@@ -30,7 +30,7 @@ import { initBackend, loadModel, readManifest, tokenizerByName, train, type Load
 import { readJson } from '../storage';
 import { growthSettings } from '../core/step-growth';
 import type { ExperimentOptions } from '../contracts/experiment-input';
-import { embeddedSampler, evalCounts, meanAccuracy, percent } from './arithmetic-accuracy';
+import { samplerWith, evalCounts, meanAccuracy, percent } from './arithmetic-accuracy';
 
 interface Row {
   iteration: number;
@@ -54,7 +54,7 @@ interface TrainerConfig {
 const seconds = (since: number) => (Date.now() - since) / 1000;
 
 async function generate(model: LoadedModel, options: ExperimentOptions, examples: Example[], chunk: number, iteration: number): Promise<{ kept: KeptExample[]; counts: ClassCounts }> {
-  const sample = embeddedSampler(model, { genLength: options.genLength, temperature: options.temperature, topP: options.topP, seed: options.seed, batchSize: chunk });
+  const sample = samplerWith(model, { genLength: options.genLength, temperature: options.temperature, topP: options.topP, seed: options.seed, batchSize: chunk });
   const kept: KeptExample[] = [];
   const parts: ClassCounts[] = [];
   const task = taskFor(options, 'train');
@@ -164,7 +164,7 @@ async function main(): Promise<void> {
     const text = joinSavedExamples(gen.kept.map((k) => k.text));
     mkdirSync(dir, { recursive: true });
     writeFileSync(resolve(dir, `kept_${i}.txt`), text);
-    const records = await writeRecords({ texts: [text], tokenizer, seq, outputPrefixUri: resolve(dir, `records_${i}`) });
+    const records = await writeTfRecords({ texts: [text], tokenizer, seq, outputPrefixUri: resolve(dir, `records_${i}`) });
     row.seconds.records = seconds(t);
     row.totalSteps = totalSteps(growth, i, records.exampleCount);
 

@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { WORKFLOWS_PATH } from './main';
+import { WORKFLOWS_PATH } from './experiment-worker';
 
 const USAGE = 'usage: npx tsx workers/build-bundle.ts [OUT]   (OUT defaults to dist/workflow-bundle.js)';
 const HELP = `${USAGE}\n\nBundles the workflows for workers started with STAR_WORKFLOW_BUNDLE=OUT, and prints OUT's full path.`;

@@ -29,6 +29,8 @@ export const ACTIVITY_LIMITS = {
   mergeEval: { startToCloseTimeout: '10m', attempts: 5 },
   copyRecords: { startToCloseTimeout: '30m', attempts: 5 },
   recordMetrics: { startToCloseTimeout: '5m', attempts: 5 },
+  // Few attempts: a tracker that is down must not hold up STaR (workflows/tracking.ts).
+  syncTracking: { startToCloseTimeout: '10m', attempts: 3 },
 } as const satisfies Record<keyof StarActivities, { startToCloseTimeout: string; attempts: number }>;
 
 /** Per-host training: each host retries on its own a few times; the workflow then retries the whole step. */

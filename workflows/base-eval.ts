@@ -9,7 +9,9 @@ import type { ExperimentOptions } from '../contracts/experiment-input';
 import { experimentLayout, iterationLayout } from '../contracts/layout';
 import type { IterationMetrics } from '../contracts/metrics';
 import type { StarActivities } from './activity-proxies';
-import { evaluateOnDev, stepFailure, type LiveProgress } from './iteration';
+import { evaluateOnDev } from './dev-evaluation';
+import { stepFailure } from './step-failure';
+import type { LiveProgress } from './step-timer';
 
 export interface BaseEvalRequest {
   options: ExperimentOptions;

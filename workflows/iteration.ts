@@ -1,26 +1,23 @@
 /**
  * One STaR iteration, as the reference's loop body: generate (train split, model i-1) → merge →
  * records → config with grown steps → train from the base model → eval (dev split) → copyN.
- * It decides what runs and where outputs go; the activities do the work.
+ * It decides what runs and where outputs go; the activities do the work. Each step below is one
+ * phase of STaR, in the order the committed histories record.
  */
-import { ActivityFailure, ApplicationFailure, isCancellation, patched } from '@temporalio/workflow';
-import type { PreparedExperiment } from '../contracts/activities';
-import { hostShardProxies, type HostShardActivities, type StarActivities } from './activity-proxies';
+import { patched } from '@temporalio/workflow';
+import type { MergeGenerationResult, PreparedExperiment, TrainModelResult, WriteConfigResult, WriteRecordsResult } from '../contracts/activities';
+import type { StarActivities } from './activity-proxies';
 import type { ExperimentOptions } from '../contracts/experiment-input';
 import { experimentLayout, iterationLayout, type IterationLayout } from '../contracts/layout';
-import type { Phase, PhaseProgress } from '../contracts/messages';
 import type { IterationMetrics } from '../contracts/metrics';
+import { trainerNamed } from '../trainers';
 import { allOrCancel } from './parallel';
+import { evaluateOnDev, pendingShardCap, shardActivities } from './dev-evaluation';
+import { stepFailure } from './step-failure';
+import { stepTimer, type LiveProgress, type StepTimer } from './step-timer';
 import { trainOnHosts } from './train-on-hosts';
-import { GROWTH_RULE_FAILURES } from '../core/step-growth';
-import { LOST_CHECKPOINT_FAILURE } from '../contracts/failure-types';
 
-/** What the workflow tells the progress query; the iteration updates it as it goes. */
-export interface LiveProgress {
-  phase: Phase;
-  phaseProgress: PhaseProgress;
-  totalSteps?: number;
-}
+export type { LiveProgress } from './step-timer';
 
 export interface IterationRequest {
   options: ExperimentOptions;
@@ -39,47 +36,54 @@ export interface IterationOutcome {
   configUri: string;
 }
 
-export async function runIteration(request: IterationRequest): Promise<IterationOutcome> {
-  const { options, prepared, iteration, acts, live } = request;
-  const exp = options.experiment;
-  const it = iterationLayout(prepared.root, exp, iteration);
-  const K = options.shards;
-  const seconds: IterationMetrics['seconds'] = {};
-  const timed = async <T>(phase: Phase, key: keyof IterationMetrics['seconds'], total: number, work: () => Promise<T>): Promise<T> => {
-    live.phase = phase;
-    live.phaseProgress = { done: 0, total };
-    const started = Date.now();
-    try {
-      return await work();
-    } catch (err) {
-      throw stepFailure(exp, iteration, phase, err);
-    } finally {
-      seconds[key] = (seconds[key] ?? 0) + (Date.now() - started) / 1000;
-    }
-  };
-  const oneDone = () => {
-    live.phaseProgress = { ...live.phaseProgress, done: live.phaseProgress.done + 1 };
-  };
-  const shardBase = { options, datasetDir: prepared.datasetDir, iteration, shards: K };
-  const shardActs = shardActivities(options, acts);
+/** What every step of one iteration reads: the request, the iteration's folders, and the step timer. */
+interface IterationRun extends IterationRequest, StepTimer {
+  layout: IterationLayout;
+}
 
-  const generated = await timed('generating', 'generate', K, () =>
+type DevAccuracy = { accuracy: IterationMetrics['accuracy']; overallAccuracy: number };
+
+export async function runIteration(request: IterationRequest): Promise<IterationOutcome> {
+  const run: IterationRun = {
+    ...request,
+    ...stepTimer(request.options.experiment, request.iteration, request.live),
+    layout: iterationLayout(request.prepared.root, request.options.experiment, request.iteration),
+  };
+  const merged = await generateRationales(run);
+  const records = await writeTrainingRecords(run);
+  const config = await writeIterationConfig(run, records);
+  run.live.totalSteps = config.totalSteps;
+  const trained = await trainFromBase(run, records, config);
+  const evaluation = run.options.skipEval ? undefined : await evaluateOnDevSplit(run, trained);
+  if (run.options.copyN > 0) await copyRecordsForward(run);
+  const metrics = await recordIteration(run, iterationMetrics(run, { merged, records, config, trained, evaluation }));
+  return { metrics, configUri: config.configUri };
+}
+
+/** Generation: every train-split shard sampled by model i-1 (rationalizing the misses), then merged into the kept text. */
+async function generateRationales(run: IterationRun): Promise<MergeGenerationResult> {
+  const { options, iteration, layout: it, acts } = run;
+  const K = options.shards;
+  const shardActs = shardActivities(options, acts);
+  const generated = await run.timed('generating', 'generate', K, () =>
     allOrCancel(
       Array.from({ length: K }, (_, shard) => async () => {
         const result = await shardActs(shard).generateShard({
-          ...shardBase,
+          options,
+          datasetDir: run.prepared.datasetDir,
+          iteration,
+          shards: K,
           shard,
-          checkpointUri: request.generatingCheckpointUri,
+          checkpointUri: run.generatingCheckpointUri,
           outputUri: it.generateShard(shard, K),
         });
-        oneDone();
+        run.oneDone();
         return result;
       }),
       pendingShardCap(options),
     ),
   );
-
-  const merged = await timed('merging', 'generate', 1, () =>
+  return run.timed('merging', 'generate', 1, () =>
     acts.mergeGeneration({
       options,
       iteration,
@@ -88,24 +92,32 @@ export async function runIteration(request: IterationRequest): Promise<Iteration
       manifestUri: it.done.generate,
     }),
   );
+}
 
-  const records = await timed('records', 'records', 1, () =>
-    acts.writeRecords({
+/** Records: the record folder's text tokenized into the training set the trainer reads. */
+function writeTrainingRecords(run: IterationRun): Promise<WriteRecordsResult> {
+  const { options, iteration, layout: it } = run;
+  return run.timed('records', 'records', 1, () =>
+    run.acts.writeRecords({
       options,
       iteration,
       recordFolder: it.recordFolder,
       recordsPrefix: it.recordsPrefix,
-      trainerConfigUri: request.previousConfigUri,
+      trainerConfigUri: run.previousConfigUri,
       indexUri: it.index,
       manifestUri: it.done.records,
     }),
   );
+}
 
-  const config = await timed('config', 'config', 1, () =>
-    acts.writeIterationConfig({
+/** Config: the previous config with this iteration's fields, its step count grown by the growth rule. */
+function writeIterationConfig(run: IterationRun, records: WriteRecordsResult): Promise<WriteConfigResult> {
+  const { options, iteration, layout: it } = run;
+  return run.timed('config', 'config', 1, () =>
+    run.acts.writeIterationConfig({
       options,
       iteration,
-      previousConfigUri: request.previousConfigUri,
+      previousConfigUri: run.previousConfigUri,
       configUri: it.config,
       manifestUri: it.done.config,
       examples: records.examples,
@@ -114,11 +126,14 @@ export async function runIteration(request: IterationRequest): Promise<Iteration
       targetSave: it.nextKeptText,
     }),
   );
-  live.totalSteps = config.totalSteps;
+}
 
-  const trainTotal = options.trainer === 'command' ? options.hosts.length : 1;
-  const trained = await timed('training', 'train', trainTotal, async () => {
-    if (options.trainer === 'command') {
+/** Training: the base model (never model i-1) fine-tuned on the records, where the experiment's trainer runs. */
+function trainFromBase(run: IterationRun, records: WriteRecordsResult, config: WriteConfigResult): Promise<TrainModelResult> {
+  const { options, iteration, layout: it } = run;
+  const onHosts = trainerNamed(options.trainer).runsOn === 'hosts';
+  return run.timed('training', 'train', onHosts ? options.hosts.length : 1, async () => {
+    if (onHosts) {
       return trainOnHosts({
         hosts: options.hosts,
         heartbeatTimeoutSeconds: options.heartbeatTimeoutSeconds,
@@ -135,10 +150,10 @@ export async function runIteration(request: IterationRequest): Promise<Iteration
           trainSet: it.trainSet,
         },
         logUri: (host) => it.hostLog(host),
-        onHostDone: oneDone,
+        onHostDone: run.oneDone,
       });
     }
-    const result = await acts.trainModel({
+    const result = await run.acts.trainModel({
       options,
       iteration,
       configUri: config.configUri,
@@ -150,25 +165,38 @@ export async function runIteration(request: IterationRequest): Promise<Iteration
       manifestUri: it.done.train,
       lossUri: it.trainLoss,
     });
-    oneDone();
+    run.oneDone();
     return result;
   });
+}
 
-  let evaluation: { accuracy: IterationMetrics['accuracy']; overallAccuracy: number } | undefined;
-  if (!options.skipEval) {
-    evaluation = await timed('evaluating', 'eval', K, () =>
-      evaluateOnDev({ options, datasetDir: prepared.datasetDir, iteration, checkpointUri: trained.checkpointUri, layout: it, acts, onShardDone: oneDone }),
-    );
-  }
+/** Evaluation: the trained checkpoint on the dev split. */
+function evaluateOnDevSplit(run: IterationRun, trained: TrainModelResult): Promise<DevAccuracy> {
+  const { options, iteration, layout, acts } = run;
+  return run.timed('evaluating', 'eval', options.shards, () =>
+    evaluateOnDev({ options, datasetDir: run.prepared.datasetDir, iteration, checkpointUri: trained.checkpointUri, layout, acts, onShardDone: run.oneDone }),
+  );
+}
 
-  if (options.copyN > 0) {
-    await timed('copying', 'copy', 1, () =>
-      acts.copyRecords({ iteration, fromFolder: it.recordFolder, toFolder: it.nextRecordFolder, copyN: options.copyN, manifestUri: it.done.copy }),
-    );
-  }
+/** copyN: this iteration's records copied into the next iteration's record folder. */
+async function copyRecordsForward(run: IterationRun): Promise<void> {
+  const { options, iteration, layout: it } = run;
+  await run.timed('copying', 'copy', 1, () =>
+    run.acts.copyRecords({ iteration, fromFolder: it.recordFolder, toFolder: it.nextRecordFolder, copyN: options.copyN, manifestUri: it.done.copy }),
+  );
+}
 
-  const metrics: IterationMetrics = {
-    iteration,
+interface StepResults {
+  merged: MergeGenerationResult;
+  records: WriteRecordsResult;
+  config: WriteConfigResult;
+  trained: TrainModelResult;
+  evaluation: DevAccuracy | undefined;
+}
+
+function iterationMetrics(run: IterationRun, { merged, records, config, trained, evaluation }: StepResults): IterationMetrics {
+  return {
+    iteration: run.iteration,
     attempted: merged.counts.attempted,
     kept: merged.counts.kept,
     rationalized: merged.counts.rationalized,
@@ -183,95 +211,20 @@ export async function runIteration(request: IterationRequest): Promise<Iteration
     checkpointUri: trained.checkpointUri,
     accuracy: evaluation?.accuracy,
     overallAccuracy: evaluation?.overallAccuracy,
-    seconds,
+    seconds: run.seconds,
   };
+}
+
+/** The iteration's row in the metrics file and the result log; returns the row the file keeps. */
+async function recordIteration(run: IterationRun, metrics: IterationMetrics): Promise<IterationMetrics> {
+  const { options, iteration, layout: it } = run;
   let recorded: IterationMetrics | undefined;
   try {
-    recorded = await acts.recordMetrics({ metricsUri: it.metrics, row: metrics, logUri: experimentLayout(prepared.root, exp).resultLog });
+    recorded = await run.acts.recordMetrics({ metricsUri: it.metrics, row: metrics, logUri: experimentLayout(run.prepared.root, options.experiment).resultLog });
   } catch (err) {
-    throw stepFailure(exp, iteration, live.phase, err);
+    throw stepFailure(options.experiment, iteration, run.live.phase, err);
   }
   // The row the metrics file keeps: a finished iteration replayed by a continued experiment keeps
   // the seconds its work took. Histories from before recordMetrics returned it use the fresh row.
-  const kept = patched('recorded-metrics-row') && recorded ? recorded : metrics;
-  return { metrics: kept, configUri: config.configUri };
-}
-
-/**
- * Where shard k's generation and eval run. With serveCommandTemplate each host starts the server its
- * shards sample from; shard k runs on host k mod H. Old histories never have that option, so they
- * replay the path they took.
- */
-/**
- * How many shard activities of a pass may be pending at once: maxPendingShards when the pass has more
- * shards than that. Runs recorded before the cap started all K at once; the marker (set only when the
- * cap changes anything) keeps them so on replay.
- */
-export function pendingShardCap(options: ExperimentOptions): number {
-  return options.shards > options.maxPendingShards && patched('bounded-pending-shards') ? options.maxPendingShards : Infinity;
-}
-
-export function shardActivities(options: ExperimentOptions, acts: StarActivities): (shard: number) => HostShardActivities {
-  return (shard) => (options.serveCommandTemplate ? hostShardProxies(options.hosts[shard % options.hosts.length] as string, options.heartbeatTimeoutSeconds) : acts);
-}
-
-export interface DevEvaluation {
-  options: ExperimentOptions;
-  datasetDir: PreparedExperiment['datasetDir'];
-  /** The iteration whose folders receive the shards and summary (0 for the base model). */
-  iteration: number;
-  checkpointUri: string;
-  layout: IterationLayout;
-  acts: StarActivities;
-  onShardDone: () => void;
-}
-
-/** The checkpoint on the dev split: eval shards in parallel (at most maxPendingShards pending), then their merge into the summary. */
-export async function evaluateOnDev(request: DevEvaluation): Promise<{ accuracy: IterationMetrics['accuracy']; overallAccuracy: number }> {
-  const { options, iteration, layout: it, acts } = request;
-  const K = options.shards;
-  const shardActs = shardActivities(options, acts);
-  const shards = await allOrCancel(
-    Array.from({ length: K }, (_, shard) => async () => {
-      const result = await shardActs(shard).evalShard({
-        options,
-        datasetDir: request.datasetDir,
-        iteration,
-        shards: K,
-        shard,
-        checkpointUri: request.checkpointUri,
-        outputUri: it.evalShard(shard, K),
-      });
-      request.onShardDone();
-      return result;
-    }),
-    pendingShardCap(options),
-  );
-  return acts.mergeEval({ iteration, shardUris: shards.map((s) => s.outputUri), summaryUri: it.evalSummary, manifestUri: it.done.eval });
-}
-
-/**
- * A failed step fails the run, naming the iteration and step, the cause, and the way back: fix the
- * cause, then `star resume` resets the run to just before this step (completed steps are kept).
- */
-export function stepFailure(exp: string, iteration: number, phase: Phase, err: unknown): unknown {
-  if (isCancellation(err) || !(err instanceof ActivityFailure)) return err;
-  const cause = err.cause instanceof Error ? err.cause.message : String(err);
-  // The step count comes from the options (and the examples they keep), and a run's options cannot change.
-  const fromOptions = err.cause instanceof ApplicationFailure && GROWTH_RULE_FAILURES.includes(err.cause.type ?? '');
-  // A trained checkpoint lost after its step finished: the cause names the redo that cures it, and a resume would fail again.
-  const curedByRedo = err.cause instanceof ApplicationFailure && err.cause.type === LOST_CHECKPOINT_FAILURE;
-  const advice = fromOptions
-    ? `This follows from the experiment's options, which a run keeps (\`star resume ${exp}\` would fail the same way): ` +
-      `start a new experiment with the options changed, e.g. \`star run --input <file> --set experiment=<new name> --set ...\`.`
-    : curedByRedo
-      ? undefined
-      : `Fix the cause, then run \`star resume ${exp}\` to continue from this step.`;
-  return ApplicationFailure.create({
-    nonRetryable: true,
-    type: 'StepFailed',
-    message: [`iteration ${iteration}, ${phase} (${err.activityType}) failed: ${cause}.`, advice].filter((part) => part !== undefined).join(' '),
-    cause: err,
-    details: [{ iteration, phase, activityType: err.activityType }],
-  });
+  return patched('recorded-metrics-row') && recorded ? recorded : metrics;
 }

@@ -15,13 +15,15 @@ import {
 import type { PreparedExperiment } from '../contracts/activities';
 import { activityProxies, type StarActivities } from './activity-proxies';
 import { parseExperimentInput, type ExperimentInput, type ExperimentOptions } from '../contracts/experiment-input';
-import { runIteration, stepFailure, type LiveProgress } from './iteration';
+import { runIteration, type LiveProgress } from './iteration';
+import { stepFailure } from './step-failure';
 import { evaluateBase } from './base-eval';
 import { progressQuery, setNItersUpdate, stopAfterIterationSignal, type ExperimentProgress } from '../contracts/messages';
 import type { IterationMetrics } from '../contracts/metrics';
 import { growthLimitProblem, growthSettings } from '../core/step-growth';
 import { reachedPlateau } from '../core/early-stop';
 import { planExperiment, type ExperimentPlan } from './plan';
+import { syncTrackers } from './tracking';
 
 /** What one run hands the next through continue-as-new: small, no data. */
 export interface CarriedState {
@@ -105,6 +107,7 @@ export async function starExperiment(input: ExperimentInput, carried?: CarriedSt
   if (!carried && options.baseEval) {
     base = await evaluateBase({ options, prepared, acts, live });
     log.info('base model evaluated', { accuracy: base.overallAccuracy });
+    await syncTrackers(acts, options, prepared.root);
     if (nIters <= 1) {
       await condition(allHandlersFinished);
       live.phase = 'finished';
@@ -122,6 +125,7 @@ export async function starExperiment(input: ExperimentInput, carried?: CarriedSt
     live,
   });
   metrics.push(outcome.metrics);
+  await syncTrackers(acts, options, prepared.root);
   log.info('iteration finished', { iteration, kept: outcome.metrics.kept, totalSteps: outcome.metrics.totalSteps, accuracy: outcome.metrics.overallAccuracy });
 
   // Updates that arrived during the iteration must finish before this run hands over.

@@ -4,7 +4,7 @@ import { after, before } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ROOT } from '../../scripts/make-tiny-lm';
 import { startDevServer, startHostWorker, startWorker, type RunningWorker } from '../../test/helpers/temporal';
-import { hostSettings } from '../../workers/host';
+import { hostSettings } from '../../workers/host-worker';
 
 /**
  * An in-process host worker (serving too) whose working directory `{dir}/host-workdir` has the

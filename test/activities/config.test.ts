@@ -6,6 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../activities';
 import { BadInputError } from '../../core/errors';
 import { trainSetFor } from '../../activities/write-iteration-config';
+import { commandTrainer } from '../../trainers/command';
 import { parseExperimentInputOrThrow } from '../../contracts/experiment-input';
 import { scratchDir, writeBaseConfig } from '../workflows/fixtures/experiment-input';
 
@@ -70,8 +71,8 @@ void describe('writeIterationConfig', () => {
   });
 
   void it('refuses an index not named {exp}/{exp}_{i}.index for the command trainer, since hosts copy it under that name', () => {
-    assert.equal(trainSetFor('command', 'cfg', 3, 'gs://b/p/cfg/cfg_3.index'), 'cfg/cfg_3.index');
-    assert.throws(() => trainSetFor('command', 'cfg', 3, 'gs://b/p/cfg/other.index'), (err: unknown) => {
+    assert.equal(trainSetFor(commandTrainer, 'cfg', 3, 'gs://b/p/cfg/cfg_3.index'), 'cfg/cfg_3.index');
+    assert.throws(() => trainSetFor(commandTrainer, 'cfg', 3, 'gs://b/p/cfg/other.index'), (err: unknown) => {
       assert.ok(err instanceof BadInputError, 'bad input: the activity fails it without retries');
       assert.match(err.message, /gs:\/\/b\/p\/cfg\/other\.index .*not named cfg\/cfg_3\.index/);
       return true;

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { once, writeManifest } from '../../activities/manifest';
+import { once, writeStepManifest } from '../../activities/manifest';
 import { runChunks } from '../../activities/chunks';
 import { writeJson } from '../../storage';
 
@@ -24,7 +24,7 @@ void describe('a late attempt of a completed step', () => {
     const result = await once(uri('step.done.json'), 'key', async (output) => {
       // Meanwhile the retried attempt finishes the step on another worker.
       await writeJson(uri('out.json'), { by: 'retry' });
-      await writeManifest(uri('step.done.json'), 'key', Date.now(), { by: 'retry' });
+      await writeStepManifest(uri('step.done.json'), 'key', Date.now(), { by: 'retry' });
       await output.writeJson(uri('out.json'), { by: 'late' });
       return { by: 'late' };
     });
@@ -37,7 +37,7 @@ void describe('a late attempt of a completed step', () => {
     const { dir, uri } = scratch();
     let before = 0;
     await once(uri('step.done.json'), 'key', async () => {
-      await writeManifest(uri('step.done.json'), 'key', Date.now(), 1);
+      await writeStepManifest(uri('step.done.json'), 'key', Date.now(), 1);
       before = statSync(join(dir, 'step.done.json')).mtimeMs;
       await new Promise((resolve) => setTimeout(resolve, 20));
       return 2;

@@ -9,7 +9,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { progressQuery } from '../../contracts/messages';
 import type { starExperiment } from '../../workflows/star-experiment';
-import { createWorker } from '../../workers/main';
+import { createWorker } from '../../workers/experiment-worker';
 import { startDevServer, uniqueExperiment, workflowBundle } from '../helpers/temporal';
 import { scratchDir, tinyExperiment, writeBaseConfig } from '../workflows/fixtures/experiment-input';
 import { tinyBaseModel } from '../workflows/fixtures/tiny-model';

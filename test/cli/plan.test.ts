@@ -84,11 +84,11 @@ void describe('star plan', () => {
     const project = join(__dirname, '..', '..');
     const fromRoot = runStar(['plan', '--export'], {}, project);
     assert.equal(fromRoot.status, 0, fromRoot.stderr);
-    assert.equal((JSON.parse(fromRoot.stdout) as { baseModelLocation: string }).baseModelLocation, 'models/arithmetic-base', 'unchanged from the project folder');
+    assert.equal((JSON.parse(fromRoot.stdout) as { baseModelLocation: string }).baseModelLocation, 'pretrained/arithmetic-base', 'unchanged from the project folder');
     const fromDocs = runStar(['plan', '--export'], {}, join(project, 'docs'));
     assert.equal(fromDocs.status, 0, fromDocs.stderr);
     const options = JSON.parse(fromDocs.stdout) as { baseModelLocation: string; baseConfig: string; storageRoot: string };
-    assert.equal(options.baseModelLocation, join(project, 'models', 'arithmetic-base'));
+    assert.equal(options.baseModelLocation, join(project, 'pretrained', 'arithmetic-base'));
     assert.ok(existsSync(join(options.baseModelLocation, 'manifest.json')), 'the base model is found from docs/');
     assert.ok(existsSync(options.baseConfig), 'the trainer config is found from docs/');
     assert.equal(options.storageRoot, join(project, 'runs'));

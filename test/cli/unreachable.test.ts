@@ -4,7 +4,7 @@ import { findFreePort } from '../../cli/ports';
 import { runStar } from './run-star';
 
 void describe('a Temporal address nothing answers at', () => {
-  for (const args of [['status', 'some-experiment'], ['worker']]) {
+  for (const args of [['status', 'some-experiment'], ['worker'], ['host', '--host', 'h0']]) {
     void it(`star ${args[0]} says which address and what to check, in one line`, async () => {
       const address = `127.0.0.1:${await findFreePort()}`;
       const run = runStar(args, { TEMPORAL_ADDRESS: address });

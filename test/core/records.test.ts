@@ -17,8 +17,8 @@ import {
   resolveIndexLine,
   splitSavedText,
   tokenizeExamples,
-  tokenizerByName,
-  writeRecords,
+  gpt2TokenizerNamed,
+  writeTfRecords,
   TfRecordCorruptError,
   type Tokenizer,
 } from '../../core';
@@ -43,8 +43,8 @@ void describe('GPT-2 tokenizer', () => {
   });
 
   void it('is found by name, and an unknown name says what exists', () => {
-    assert.equal(tokenizerByName('gpt2'), gpt2Tokenizer);
-    assert.throws(() => tokenizerByName('llama'), /core knows "gpt2"/);
+    assert.equal(gpt2TokenizerNamed('gpt2'), gpt2Tokenizer);
+    assert.throws(() => gpt2TokenizerNamed('llama'), /core knows "gpt2"/);
   });
 });
 
@@ -140,7 +140,7 @@ void describe('packing', () => {
 void describe('writing and reading records', () => {
   void it('round-trips token ids through the records and the index, in order', async () => {
     const dir = tempDir();
-    const result = await writeRecords({ texts: kept, tokenizer: charTokenizer, seq: 7, preserveOrder: true, outputPrefixUri: path.join(dir, 'exp_1') });
+    const result = await writeTfRecords({ texts: kept, tokenizer: charTokenizer, seq: 7, preserveOrder: true, outputPrefixUri: path.join(dir, 'exp_1') });
     const expected = packChunks(tokenizeExamples(kept.map((t) => t.replace('<|endoftext|>', '')), charTokenizer), 7).chunks;
     assert.equal(result.chunkCount, expected.length);
     assert.equal(result.exampleCount, 4);
@@ -152,7 +152,7 @@ void describe('writing and reading records', () => {
 
   void it('writes GPT-2 records that decode back to the kept text', async () => {
     const dir = tempDir();
-    await writeRecords({ texts: kept, tokenizer: gpt2Tokenizer, seq: 3, preserveOrder: true, outputPrefixUri: `file://${dir}/g` });
+    await writeTfRecords({ texts: kept, tokenizer: gpt2Tokenizer, seq: 3, preserveOrder: true, outputPrefixUri: `file://${dir}/g` });
     const chunks = await readRecordsIndex(`file://${dir}/g.index`);
     const ids = chunks.flatMap((c) => Array.from(c));
     assert.ok(kept.join('').startsWith(gpt2Tokenizer.decode(ids)));
@@ -166,7 +166,7 @@ void describe('writing and reading records', () => {
     writeFileSync(path.join(dir, 'exp_1.txt'), many.slice(20).join('\n\n'));
     const files = [path.join(dir, 'exp_0.txt'), path.join(dir, 'exp_1.txt')];
     const read = async (name: string, seed: number, preserveOrder = false) => {
-      await writeRecords({ textFileUris: files, tokenizer: charTokenizer, seq: 15, seed, preserveOrder, outputPrefixUri: path.join(dir, name) });
+      await writeTfRecords({ textFileUris: files, tokenizer: charTokenizer, seq: 15, seed, preserveOrder, outputPrefixUri: path.join(dir, name) });
       return (await readRecordsIndex(path.join(dir, `${name}.index`))).map((c) => Array.from(c).join(','));
     };
     const ordered = await read('ordered', 1, true);
@@ -190,7 +190,7 @@ void describe('writing and reading records', () => {
 
   void it('names the record file when a record is corrupt', async () => {
     const dir = tempDir();
-    await writeRecords({ texts: kept, tokenizer: charTokenizer, seq: 7, outputPrefixUri: path.join(dir, 'bad') });
+    await writeTfRecords({ texts: kept, tokenizer: charTokenizer, seq: 7, outputPrefixUri: path.join(dir, 'bad') });
     const file = path.join(dir, 'bad.tfrecords');
     const bytes = readFileSync(file);
     bytes[bytes.length - 10] ^= 0x55;
@@ -199,7 +199,7 @@ void describe('writing and reading records', () => {
   });
 
   void it('refuses both or neither of texts and textFileUris', async () => {
-    await assert.rejects(writeRecords({ tokenizer: charTokenizer, outputPrefixUri: path.join(tempDir(), 'x') }), /exactly one of texts, textFileUris or textFileUri/);
+    await assert.rejects(writeTfRecords({ tokenizer: charTokenizer, outputPrefixUri: path.join(tempDir(), 'x') }), /exactly one of texts, textFileUris or textFileUri/);
   });
 });
 

@@ -21,7 +21,7 @@ import {
   runGenerationPass,
   splitSavedText,
   totalSteps,
-  writeRecords,
+  writeTfRecords,
   ZeroTrainingStepsError,
   type Example,
   type Sampler,
@@ -85,7 +85,7 @@ void describe('matched: arithmetic answer checking', () => {
 void describe('matched: records', () => {
   const written = async (texts: string[], seq: number) => {
     const dir = tempDir();
-    const result = await writeRecords({ texts, tokenizer: gpt2Tokenizer, seq, preserveOrder: true, outputPrefixUri: path.join(dir, 'r') });
+    const result = await writeTfRecords({ texts, tokenizer: gpt2Tokenizer, seq, preserveOrder: true, outputPrefixUri: path.join(dir, 'r') });
     return { result, chunks: (await readRecordsIndex(path.join(dir, 'r.index'))).map((c) => Array.from(c)) };
   };
 
@@ -100,7 +100,7 @@ void describe('matched: records', () => {
   void it('reads \\r\\n as \\n, as text mode does', async () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, 'e_0.txt'), `Q: x\r\nA: y z${EOT}`);
-    const result = await writeRecords({ textFileUris: [path.join(dir, 'e_0.txt')], tokenizer: gpt2Tokenizer, seq: 3, preserveOrder: true, outputPrefixUri: path.join(dir, 'r') });
+    const result = await writeTfRecords({ textFileUris: [path.join(dir, 'e_0.txt')], tokenizer: gpt2Tokenizer, seq: 3, preserveOrder: true, outputPrefixUri: path.join(dir, 'r') });
     const ids = (await readRecordsIndex(path.join(dir, 'r.index'))).flatMap((c) => Array.from(c));
     // 9 tokens: two chunks of 4, the last token dropped.
     assert.equal(result.tokenCount, 9);
@@ -133,7 +133,7 @@ void describe('matched: index files', () => {
     mkdirSync(path.join(root, 'data/exp'), { recursive: true });
     mkdirSync(path.join(root, 'commonsenseqa/exp'), { recursive: true });
     const tokenizer: Tokenizer = { name: 'chars', vocabSize: 256, eotId: 0, encode: (s) => Array.from(s, (c) => c.charCodeAt(0) % 256), decode: () => '' };
-    await writeRecords({ texts: [`ab${EOT}`, `cd${EOT}`], tokenizer, seq: 2, preserveOrder: true, outputPrefixUri: path.join(root, 'commonsenseqa/exp/exp_0') });
+    await writeTfRecords({ texts: [`ab${EOT}`, `cd${EOT}`], tokenizer, seq: 2, preserveOrder: true, outputPrefixUri: path.join(root, 'commonsenseqa/exp/exp_0') });
     const index = path.join(root, 'data/exp/exp_1.index');
     writeFileSync(index, 'commonsenseqa/exp/exp_0.tfrecords');
     const cwd = process.cwd();
@@ -234,7 +234,7 @@ void describe('kept: shuffles', () => {
       decode: (ids) => Array.from(ids, (id) => (id === 0 ? '' : String.fromCharCode(id))).join(''),
     };
     writeFileSync(path.join(dir, 'e_0.txt'), ['a', 'b', 'c', 'd', 'e'].map((x) => `${x}${EOT}`).join(''));
-    await writeRecords({ textFileUris: [path.join(dir, 'e_0.txt')], tokenizer, seq: 1, seed: 10, outputPrefixUri: path.join(dir, 'r') });
+    await writeTfRecords({ textFileUris: [path.join(dir, 'e_0.txt')], tokenizer, seq: 1, seed: 10, outputPrefixUri: path.join(dir, 'r') });
     const order = (await readRecordsIndex(path.join(dir, 'r.index'))).map((c) => tokenizer.decode(Array.from(c)));
     assert.deepEqual(order, ['e', 'a', 'd', 'b']);
   });

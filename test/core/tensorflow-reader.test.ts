@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { gpt2Tokenizer, readRecordsIndex, writeRecords } from '../../core';
+import { gpt2Tokenizer, readRecordsIndex, writeTfRecords } from '../../core';
 import { tempDir } from './helpers';
 
 /**
@@ -33,7 +33,7 @@ void describe('records read by TensorFlow', { skip }, () => {
   void it('decode to the same token ids with tf.data.TFRecordDataset', async () => {
     const dir = tempDir();
     const texts = Array.from({ length: 60 }, (_, i) => `Q: What is ${i} + ${i}?\nA: ${2 * i}. ünïcödé ✓<|endoftext|>`);
-    await writeRecords({ texts, tokenizer: gpt2Tokenizer, seq: 63, seed: 5, outputPrefixUri: path.join(dir, 'tf') });
+    await writeTfRecords({ texts, tokenizer: gpt2Tokenizer, seq: 63, seed: 5, outputPrefixUri: path.join(dir, 'tf') });
     const ours = (await readRecordsIndex(path.join(dir, 'tf.index'))).map((c) => Array.from(c));
     const run = readWithTensorflow(path.join(dir, 'tf.tfrecords'));
     assert.equal(run.status, 0, run.stderr);
@@ -44,7 +44,7 @@ void describe('records read by TensorFlow', { skip }, () => {
 
   void it('are checked by TensorFlow, which rejects a corrupted copy', async () => {
     const dir = tempDir();
-    await writeRecords({ texts: ['Q: a\nA: b<|endoftext|>'.repeat(30)], tokenizer: gpt2Tokenizer, seq: 15, outputPrefixUri: path.join(dir, 'bad') });
+    await writeTfRecords({ texts: ['Q: a\nA: b<|endoftext|>'.repeat(30)], tokenizer: gpt2Tokenizer, seq: 15, outputPrefixUri: path.join(dir, 'bad') });
     const file = path.join(dir, 'bad.tfrecords');
     const bytes = readFileSync(file);
     bytes[20] ^= 0x01;

@@ -15,7 +15,7 @@ import { ActivityFailure, ApplicationFailure, CancelledFailure } from '@temporal
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { hostTaskQueue } from '../../contracts/task-queues';
-import { writeRecords } from '../../core/records';
+import { writeTfRecords } from '../../core/records';
 import { arithmeticTokenizer, createModel, initBackend, readManifest, saveCheckpoint } from '../../model';
 import { groupAlive } from '../../core/process-group';
 import { pendingActivityProgress } from '../../cli/activity-progress';
@@ -72,7 +72,7 @@ void describe('command trainer on two host workers', { timeout: 600_000 }, () =>
     baseModel = joinUri(root, 'base');
     await saveCheckpoint(createModel(TINY, { seed: 2 }), baseModel, { step: 0 });
     const texts = Array.from({ length: 30 }, (_, i) => scratchpadExample(10 + i, 40 + 2 * i));
-    ({ indexUri } = await writeRecords({ texts, tokenizer: arithmeticTokenizer(), seq: TINY.seq, outputPrefixUri: joinUri(root, 'records', 'train') }));
+    ({ indexUri } = await writeTfRecords({ texts, tokenizer: arithmeticTokenizer(), seq: TINY.seq, outputPrefixUri: joinUri(root, 'records', 'train') }));
 
     taskQueue = `host-training-${randomUUID()}`;
     workflowWorker = await Worker.create({

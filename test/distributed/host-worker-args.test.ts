@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HostWorkerUsageError, parseHostWorkerArgs } from '../../workers/host';
+import { HostWorkerUsageError, parseHostWorkerArgs } from '../../workers/host-worker';
 
 void describe('host worker arguments', () => {
   void it('takes the host name from --host, or from STAR_HOST', () => {

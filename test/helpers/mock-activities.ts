@@ -46,6 +46,7 @@ export function answeringActivities(): StarActivities {
     mergeEval: async ({ summaryUri }) => ({ summaryUri, accuracy: { '1': { correct: 6, total: 12, accuracy: 0.5 } }, overallAccuracy: 0.5 }),
     copyRecords: async () => ({ copied: [] }),
     recordMetrics: async ({ row }) => row as IterationMetrics,
+    syncTracking: async ({ trackers }) => ({ runs: Object.fromEntries(trackers.map((t) => [t, { runId: `mock-${t}`, logged: 1 }])) }),
   };
 }
 

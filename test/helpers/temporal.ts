@@ -11,8 +11,8 @@ import type { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { ensureTemporalCli } from '../../cli/temporal-binary';
-import { createWorker, WORKFLOWS_PATH } from '../../workers/main';
-import { createHostWorker } from '../../workers/host';
+import { createWorker, WORKFLOWS_PATH } from '../../workers/experiment-worker';
+import { createHostWorker } from '../../workers/host-worker';
 import { hostInferenceServers, type HostSettings } from '../../host';
 import type { ActivityDeps } from '../../activities';
 

@@ -73,7 +73,7 @@ void describe('native TensorFlow and WebAssembly give the same results', { skip:
   });
 
   void it('samples the same texts from the arithmetic base model, batched and alone', async () => {
-    const model: EmbeddedModel = await loadModel('models/arithmetic-base');
+    const model: EmbeddedModel = await loadModel('pretrained/arithmetic-base');
     const problems = [[3, 4], [27, 58], [345, 678], [12, 9], [4021, 597], [88, 13]];
     const requests = problems.map(([a, b], i) => ({ prompt: `Input:\n${String(a).split('').join(' ')} + ${String(b).split('').join(' ')}\nTarget:\n`, seed: i }));
     const options = { genLength: 90, temperature: 0.01, topP: 0.9, batchSize: 4 };

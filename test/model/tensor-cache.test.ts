@@ -32,7 +32,7 @@ void describe('decoding with the cache as TensorFlow tensors', { skip: nativeMis
   before(async () => {
     await initBackend(() => {});
     assert.ok(await tf.setBackend('tensorflow'));
-    model = await loadModel('models/arithmetic-base');
+    model = await loadModel('pretrained/arithmetic-base');
   });
   after(() => model.dispose());
 

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { writeRecords } from '../../core/records';
+import { writeTfRecords } from '../../core/records';
 import { arithmeticTokenizer, createModel, initBackend, loadModel, saveCheckpoint } from '../../model';
 import { TINY, scratchpadExample, tempDir } from './fixtures';
 
@@ -48,7 +48,7 @@ void describe('train-cli', () => {
   void it('trains from a records index and prints step lines and the checkpoint', async () => {
     const tokenizer = arithmeticTokenizer();
     const texts = Array.from({ length: 30 }, (_, i) => scratchpadExample(10 + i, 40 + 2 * i));
-    await writeRecords({ texts, tokenizer, seq: TINY.seq, outputPrefixUri: join(dir, 'records') });
+    await writeTfRecords({ texts, tokenizer, seq: TINY.seq, outputPrefixUri: join(dir, 'records') });
     const r = runCli(['--config', configPath, '--tune-model-path', base]);
     assert.equal(r.status, 0, r.stderr);
     const steps = r.stdout.split('\n').filter((line) => /^step \d+ loss \d+\.\d+$/.test(line));

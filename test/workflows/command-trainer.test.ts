@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { normaliseRoot } from '../../storage';
 import { trainerWorkdir } from '../distributed/helpers/processes';
-import { hostSettings } from '../../workers/host';
+import { hostSettings } from '../../workers/host-worker';
 import { iterationLayout } from '../../contracts/layout';
 import { starExperiment } from '../../workflows/star-experiment';
 import { captureHistories, startDevServer, startHostWorker, startWorker, uniqueExperiment, type RunningWorker } from '../helpers/temporal';

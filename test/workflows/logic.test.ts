@@ -635,4 +635,39 @@ void describe('starExperiment logic with mock activities', { timeout: 180_000 },
       assert.deepEqual(await cancelRequestedActivities(handle), ['trainOnHost'], "the workflow asked to cancel host a's training");
     });
   });
+
+  void describe('tracking', () => {
+    void it('syncs the trackers after the base row and after each iteration, and not at all without tracking', async () => {
+      const { activities, log } = mockActivities();
+      const exp = uniqueExperiment('tracking');
+      const handle = await start(exp, activities, { nIters: 3, baseEval: true, tracking: ['mlflow', 'wandb'] });
+      const result = await handle.result();
+      await captureHistories(env, handle, 'tracking');
+      assert.equal(result.outcome, 'finished');
+      const names = log.names();
+      const recordsThenSync = names.flatMap((name, i) => (name === 'recordMetrics' ? [names[i + 1]] : []));
+      assert.deepEqual(recordsThenSync, ['syncTracking', 'syncTracking', 'syncTracking'], 'each stored row (base, 1, 2) is followed by a sync');
+      assert.deepEqual(log.inputs('syncTracking')[0], { root: MOCK_ROOT, experiment: exp, trackers: ['mlflow', 'wandb'] });
+
+      const plain = mockActivities();
+      await (await start(uniqueExperiment('no-tracking'), plain.activities, { nIters: 2 })).result();
+      assert.equal(plain.log.names().includes('syncTracking'), false);
+    });
+
+    void it('goes on to finish when every attempt of a sync fails (the tracker is down)', async () => {
+      let attempts = 0;
+      const { activities, log } = mockActivities({
+        syncTracking: async () => {
+          attempts += 1;
+          throw transient('MLflow at http://127.0.0.1:1 did not answer');
+        },
+      });
+      const result = await (await start(uniqueExperiment('tracker-down'), activities, { nIters: 3, tracking: ['mlflow'] })).result();
+      assert.equal(result.outcome, 'finished');
+      if (result.outcome !== 'finished') return;
+      assert.equal(result.iterations, 2);
+      assert.equal(attempts, 6, 'three attempts after each of the two iterations, then the loop goes on');
+      assert.equal(log.names().filter((n) => n === 'trainModel').length, 2);
+    });
+  });
 });

@@ -14,7 +14,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { signalGroup } from '../../core/process-group';
 import { normaliseRoot } from '../../storage';
-import { hostSettings } from '../../workers/host';
+import { hostSettings } from '../../workers/host-worker';
 import type { ExperimentInput } from '../../contracts/experiment-input';
 import { iterationLayout } from '../../contracts/layout';
 import type { IterationMetrics } from '../../contracts/metrics';

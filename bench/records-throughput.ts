@@ -1,10 +1,10 @@
 /**
- * `npx tsx bench/records.ts --data DIR [--runs N]` (DIR, or STAR_DATA_DIR, holds
+ * `npx tsx bench/records-throughput.ts --data DIR [--runs N]` (DIR, or STAR_DATA_DIR, holds
  * `gsm/train_rand_split.jsonl`): throughput of turning kept STaR text into training records, on the
  * gsm train split (7473 examples shaped like kept examples: `Q: …\nA: {solution}<|endoftext|>`,
  * joined by blank lines). Prints MB of UTF-8 text per second for
  * GPT-2 tokenization alone (first pass and with the pre-token memo warm), for Example encoding + TFRecord framing alone, and for the whole
- * writeRecords (split, tokenize, pack, shuffle, encode, frame, write to a temp folder), best of N runs.
+ * writeTfRecords (split, tokenize, pack, shuffle, encode, frame, write to a temp folder), best of N runs.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +19,7 @@ import {
   packChunks,
   splitSavedText,
   tokenizeExamples,
-  writeRecords,
+  writeTfRecords,
 } from '../core';
 
 function bestOf<T>(runs: number, work: () => T): { seconds: number; value: T } {
@@ -36,7 +36,7 @@ function bestOf<T>(runs: number, work: () => T): { seconds: number; value: T } {
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { data: { type: 'string' }, runs: { type: 'string' } } });
   const dataDir = values.data ?? process.env.STAR_DATA_DIR;
-  if (!dataDir) throw new Error('bench/records.ts needs the data splits: pass --data DIR or set STAR_DATA_DIR (a folder with gsm/train_rand_split.jsonl)');
+  if (!dataDir) throw new Error('bench/records-throughput.ts needs the data splits: pass --data DIR or set STAR_DATA_DIR (a folder with gsm/train_rand_split.jsonl)');
   const runs = Number(values.runs ?? 3);
   const examples = await gsmTask.loadSplit(dataDir, 'train');
   const text = joinSavedExamples(examples.map((e) => `${gsmTask.context(e, { hint: false })} ${e.solution}<|endoftext|>`));
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   try {
     for (let r = 0; r < runs; r += 1) {
       const start = process.hrtime.bigint();
-      await writeRecords({ texts: [text], tokenizer: gpt2Tokenizer, outputPrefixUri: path.join(dir, `gsm_${r}`) });
+      await writeTfRecords({ texts: [text], tokenizer: gpt2Tokenizer, outputPrefixUri: path.join(dir, `gsm_${r}`) });
       whole = Math.min(whole, Number(process.hrtime.bigint() - start) / 1e9);
     }
   } finally {
@@ -71,7 +71,7 @@ async function main(): Promise<void> {
   console.log(`tokenization, first pass:  ${rate(cold.seconds)} MB/s (${(cold.value.length / cold.seconds / 1e6).toFixed(2)} M tokens/s)`);
   console.log(`tokenization, warm memo:   ${rate(tokenize.seconds)} MB/s (${(tokenize.value.length / tokenize.seconds / 1e6).toFixed(2)} M tokens/s)`);
   console.log(`Example encode + framing:  ${rate(frame.seconds)} MB/s of source text (${(frame.value.length / frame.seconds / 1e6).toFixed(1)} MB/s of record bytes)`);
-  console.log(`writeRecords end to end:   ${rate(whole)} MB/s (${whole.toFixed(2)} s, best of ${runs})`);
+  console.log(`writeTfRecords end to end: ${rate(whole)} MB/s (${whole.toFixed(2)} s, best of ${runs})`);
 }
 
 main().catch((err: unknown) => {

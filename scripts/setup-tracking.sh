@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs the experiment trackers' Python SDKs (MLflow, including its tracking server, and W&B) into
+# a venv, pinned by python/tracking/tracking.lock, and prints the venv's python on stdout. The
+# `tracking` option runs python/star_tracking/sync.py with it (STAR_TRACKING_PYTHON overrides).
+#
+# Not named install-*.sh: `npm test` does not need it (about 750 MB); `npm run test:tracking` runs it.
+# Idempotent (a stamp holds the lock's hash); two setups at once wait for each other (flock).
+# Environment: PYTHON (default python3), STAR_TRACKING_VENV (default .tools/tracking-venv).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+venv=${STAR_TRACKING_VENV:-$root/.tools/tracking-venv}
+python=${PYTHON:-python3}
+lock="$root/python/tracking/tracking.lock"
+stamp="$venv/.star-stamp"
+say() { printf '[setup-tracking] %s\n' "$*" >&2; }
+
+wanted="lock=$(sha256sum <"$lock" | cut -d' ' -f1)"
+mkdir -p "$(dirname "$venv")"
+exec 9>"$venv.lock"
+flock 9
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
+  echo "$venv/bin/python"
+  exit 0
+fi
+if [ ! -x "$venv/bin/python" ]; then
+  say "creating the venv $venv"
+  "$python" -m venv "$venv"
+fi
+vpy="$venv/bin/python"
+if [ ! -x "$venv/bin/uv" ]; then
+  say "installing uv"
+  PIP_ROOT_USER_ACTION=ignore "$vpy" -m pip install --quiet --disable-pip-version-check uv==0.13.9 >&2 || say "uv is not installable here; using pip (slower)"
+fi
+say "installing python/tracking/tracking.lock (mlflow, wandb: about 750 MB)"
+if [ -x "$venv/bin/uv" ]; then
+  "$venv/bin/uv" pip install --quiet --python "$vpy" -r "$lock" >&2
+else
+  PIP_ROOT_USER_ACTION=ignore "$vpy" -m pip install --quiet --disable-pip-version-check -r "$lock" >&2
+fi
+"$vpy" -c 'import mlflow, wandb' >&2
+echo "$wanted" >"$stamp"
+say "done"
+echo "$vpy"
