@@ -21,6 +21,7 @@ export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<
     const key = inputKey({
       step: 'eval',
       task: o.task,
+      taskFile: o.taskFile,
       datasetDir: input.datasetDir,
       arithmetic: arithmeticKey(o),
       seed: o.seed,

@@ -9,6 +9,14 @@ import { createArithmeticTask, createGsmTask, getTask } from '../core/tasks';
 import { iterationSeed, selectTrainExamples } from '../core/train-sample';
 import type { ExperimentOptions } from '../contracts/experiment-input';
 import type { SelectionCache } from './selection-cache';
+import { loadTaskFile } from '../task-file/load';
+
+/** The task of an experiment: a task file's, read with everything it names, or a built-in's (`taskFor`). */
+export async function loadTaskFor(options: ExperimentOptions, split: Split): Promise<Task> {
+  if (options.task !== 'file') return taskFor(options, split);
+  if (!options.taskFile) throw new Error('task "file" without taskFile: the input check should have refused this input');
+  return (await loadTaskFile(options.taskFile)).task;
+}
 
 /** The task, with arithmetic's generated splits and gsm's hint configured from the input. */
 export function taskFor(options: ExperimentOptions, split: Split): Task {
@@ -71,7 +79,7 @@ export async function shardExamples(
   shards: number,
   cache?: SelectionCache,
 ): Promise<ShardExamples> {
-  const task = taskFor(options, split);
+  const task = await loadTaskFor(options, split);
   const build = async () => selectExamples(options, split, iteration, await task.loadSplit(datasetDir, split));
   const selected = cache && options.task === 'arithmetic' ? await cache.get(selectionKey(options, split, iteration), build) : await build();
   const { items, firstIndex } = shardSlice(selected, shard, shards);

@@ -22,6 +22,7 @@ export function generationSettings(input: ShardInput) {
   const o = input.options;
   return {
     task: o.task,
+    taskFile: o.taskFile,
     datasetDir: input.datasetDir,
     arithmetic: arithmeticKey(o),
     seed: o.seed,

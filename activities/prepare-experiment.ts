@@ -8,7 +8,7 @@ import { normaliseRoot, writeJson } from '../storage';
 import { trainerNamed } from '../trainers';
 import { experimentLayout } from '../contracts/layout';
 import type { ActivityDeps } from './deps';
-import { taskFor } from './examples';
+import { loadTaskFor } from './examples';
 import { asActivity, badInput } from './failures';
 import { requireCheckpoint } from './model-checks';
 import { whileHeartbeating } from './progress';
@@ -22,8 +22,11 @@ export async function prepareExperiment(_deps: ActivityDeps, input: PrepareExper
     const layout = experimentLayout(root, options.experiment);
 
     if (trainerNamed(options.trainer).baseModel === 'embedded-checkpoint') await checkCheckpoint(options.baseModelLocation, 'baseModelLocation');
-    const train = await taskFor(options, 'train').loadSplit(datasetDir, 'train');
-    const dev = options.skipEval ? [] : await taskFor(options, 'dev').loadSplit(datasetDir, 'dev');
+    const task = await loadTaskFor(options, 'train');
+    const train = await task.loadSplit(datasetDir, 'train');
+    const dev = options.skipEval ? [] : await (await loadTaskFor(options, 'dev')).loadSplit(datasetDir, 'dev');
+    // A task file's prompt files are read here too, so a missing one fails before any sampling.
+    if (task.name === 'file') await Promise.all([task.loadFewShot(datasetDir, { answerKey: false, direct: false }), task.loadFewShot(datasetDir, { answerKey: true, direct: false })]);
     if (train.length === 0) throw badInput(`the ${options.task} train split has no examples (dataset ${datasetDir || 'generated'})`);
 
     await writeJson(layout.inputJson, options);

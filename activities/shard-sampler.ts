@@ -19,6 +19,13 @@ import { embeddedSampler } from './sampler';
 import { requireSimulatedCheckpoint } from './simulated-checkpoint';
 import { simulatedSampler, type SampledPass } from './simulated-sampler';
 import type { ShardInput } from '../contracts/activities';
+import type { Task, TaskName } from '../core/example';
+import { END_OF_TEXT } from '../core/tokenizer';
+
+/** A task file's stop strings (and end-of-text, as for every task), else the built-in's. */
+function stopStringsOf(task: Task): string[] {
+  return task.stopStrings ? [...task.stopStrings, END_OF_TEXT] : taskStopStrings(task.name as TaskName);
+}
 
 export interface ShardSampling {
   /**
@@ -65,11 +72,12 @@ export function shardSampling(deps: ActivityDeps, input: ShardInput, modelIterat
     };
   }
   return {
-    key: { inference: 'openai', inferenceModelTemplate: o.inferenceModelTemplate ?? null, inferenceBatchPrompts: o.inferenceBatchPrompts },
-    run: async (work) => {
+    // inferenceApi only when chat, so the keys of completions runs made before it existed stay the same.
+    key: { inference: 'openai', inferenceModelTemplate: o.inferenceModelTemplate ?? null, inferenceBatchPrompts: o.inferenceBatchPrompts, inferenceApi: o.inferenceApi === 'chat' ? 'chat' : undefined },
+    run: async (work, pass) => {
       if (!o.serveCommandTemplate) {
         if (!o.inferenceUrl) throw new Error('inference "openai" without inferenceUrl or serveCommandTemplate: the input check should have refused this input');
-        return sampleThrough(o.inferenceUrl, work);
+        return sampleThrough(o.inferenceUrl, work, pass.task);
       }
       if (!deps.servers) {
         throw new InferenceSettingsError('with serveCommandTemplate, generation and eval shards run on the host workers (workers/host.ts), which start the servers; this worker has none');
@@ -81,25 +89,26 @@ export function shardSampling(deps: ActivityDeps, input: ShardInput, modelIterat
         logDir: input.outputUri.replace(/\/[^/]*$/, ''),
       });
       try {
-        return await sampleThrough(served.url, work);
+        return await sampleThrough(served.url, work, pass.task);
       } finally {
         served.release();
       }
     },
   };
 
-  async function sampleThrough<T>(url: string, work: (sample: Sampler) => Promise<T>): Promise<T> {
+  async function sampleThrough<T>(url: string, work: (sample: Sampler) => Promise<T>, task: Task): Promise<T> {
     const client = new CompletionsClient({
       url,
       apiKey: apiKeyFromEnv(o.inferenceApiKeyEnv),
       concurrency: o.inferenceConcurrency,
       promptsPerRequest: o.inferenceBatchPrompts,
+      api: o.inferenceApi ?? 'completions',
       retry: { budgetMs: o.inferenceRetrySeconds * 1000 },
       hooks: { onWait: heartbeatAgain, signal: cancellationSignal() },
     });
     const vars = { experiment: o.experiment, iteration: modelIteration, checkpoint: servedCheckpoint(input.checkpointUri) };
     const model = await resolveModelName(o.inferenceModelTemplate, vars, () => client.models());
-    const settings = { model, maxTokens: o.genLength, temperature, topP: o.topP, stop: taskStopStrings(o.task) };
+    const settings = { model, maxTokens: o.genLength, temperature, topP: o.topP, stop: stopStringsOf(task) };
     return work((requests, onProgress) => client.complete(requests, settings, onProgress));
   }
 }

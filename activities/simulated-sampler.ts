@@ -11,6 +11,7 @@ import { keyedUnit } from '../core/prng';
 import type { Example, Task } from '../core/example';
 import type { Sampler } from '../core/rationale-selection';
 import { simulatedCompletion } from '../core/simulated-completion';
+import { BadInputError } from '../core/errors';
 
 /** What a pass prompts with, so the sampler finds the example a prompt asks about. */
 export interface SampledPass {
@@ -34,6 +35,9 @@ export interface SimulationSettings {
 const PROGRESS_EVERY_MS = 1000;
 
 export function simulatedSampler(pass: SampledPass, settings: SimulationSettings): Sampler {
+  const taskName = pass.task.name;
+  // The input check refuses this pairing: a task file's answer rule has no output format to simulate.
+  if (taskName === 'file') throw new BadInputError('inference "simulated" writes the built-in tasks\' output formats; a task file has none: use inference "embedded" or "openai"');
   const byContext = new Map<string, Example>();
   for (const example of pass.examples) {
     byContext.set(pass.task.context(example, { hint: false }), example);
@@ -54,7 +58,7 @@ export function simulatedSampler(pass: SampledPass, settings: SimulationSettings
       // The request's seed is keyed by the example id and sample index (and hinted or not), so the draw
       // is keyed by them; not by the example found, since a question may repeat under other ids.
       const draw = keyedUnit(settings.seed, 'simulated-correct', `${settings.modelIteration}\u0000${seed}`);
-      return simulatedCompletion(pass.task.name, example, draw < settings.correctRate, { direct: pass.direct });
+      return simulatedCompletion(taskName, example, draw < settings.correctRate, { direct: pass.direct });
     });
     await elapse(requests.length, settings, onProgress);
     return outputs;

@@ -17,7 +17,7 @@ export const PRESETS_DIR = join(__dirname, '..', 'configs', 'presets');
 const PROJECT_ROOT = resolve(__dirname, '..');
 
 /** The options of a preset that name local files or folders, relative to the project. */
-const PRESET_PATHS = ['storageRoot', 'baseModelLocation', 'baseConfig', 'datasetDir'] as const;
+const PRESET_PATHS = ['storageRoot', 'baseModelLocation', 'baseConfig', 'datasetDir', 'taskFile'] as const;
 
 /**
  * A preset's relative paths name files of the project (pretrained/arithmetic-base, configs/...): from

@@ -5,6 +5,7 @@ import { planExperiment, type PlannedIteration } from '../workflows/plan';
 import { inputFlags, noPositionals, parseCommandArgs } from './args';
 import { maskSecrets, resolveExperimentInput } from './experiment-input';
 import { withClientStorageRoot } from './storage-root';
+import { checkTaskFile, formatTaskFile, taskFileSummary } from './task-file-check';
 
 const USAGE = 'star plan [--preset NAME | --input FILE] [--set key=value ...] [--json | --export]';
 
@@ -77,9 +78,12 @@ export async function planCommand(argv: string[]): Promise<number> {
     console.log(JSON.stringify(resolved.options, null, 2));
     return 0;
   }
+  const taskFile = await checkTaskFile(resolved.options);
   const plan = planReport(resolved.source, resolved.options);
+  const text = taskFile && !values.json ? `${formatPlan(plan)}\n\n${formatTaskFile(taskFile).join('\n')}` : formatPlan(plan);
   // Values from variables named like keys, tokens or passwords are shown as ${NAME}; --export above
   // prints the real input, which is what it is for.
-  console.log(maskSecrets(values.json ? JSON.stringify(plan, null, 2) : formatPlan(plan), resolved.secrets));
+  const json = () => JSON.stringify(taskFile ? { ...plan, taskFile: taskFileSummary(taskFile) } : plan, null, 2);
+  console.log(maskSecrets(values.json ? json() : text, resolved.secrets));
   return 0;
 }

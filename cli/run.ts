@@ -10,6 +10,7 @@ import { closedStateAdvice, describeWhere, EXPERIMENT_TASK_QUEUE, ignoredOptions
 import { resolveExperimentInput } from './experiment-input';
 import { checkStorageRoot } from './storage-check';
 import { withClientStorageRoot } from './storage-root';
+import { checkTaskFile } from './task-file-check';
 import { checkLocalBaseModel } from './base-model-check';
 import { LiveView } from './live-view';
 import { clock, metricsTable, tableRows } from './progress-view';
@@ -50,6 +51,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const experiment = options.experiment;
   checkLocalBaseModel(options);
   await checkStorageRoot(options);
+  await checkTaskFile(options);
   const taskQueue = values['task-queue'] ?? EXPERIMENT_TASK_QUEUE;
   const session = new RunSession();
 

@@ -12,7 +12,8 @@ const DEFAULT_CHECKPOINT = path.join(__dirname, '..', 'pretrained', 'arithmetic-
 const HELP = `usage: ${USAGE}
 
 Serves an embedded checkpoint behind the OpenAI-compatible API: GET /v1/models and POST /v1/completions
-(prompt lists, n, seed, stop, max_tokens, temperature, top_p). Prints "star serve: listening on URL" once
+(prompt lists, n, seed, stop, max_tokens, temperature, top_p), and POST /v1/chat/completions (the messages'
+contents, joined by blank lines, are the prompt: the embedded models have no chat template). Prints "star serve: listening on URL" once
 it answers; Ctrl-C stops it.
 
   --checkpoint URI    a step_N folder of the embedded model (default: pretrained/arithmetic-base)

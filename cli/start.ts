@@ -3,6 +3,7 @@ import { closedStateAdvice, describeWhere, EXPERIMENT_TASK_QUEUE, ignoredOptions
 import { resolveExperimentInput } from './experiment-input';
 import { checkStorageRoot } from './storage-check';
 import { withClientStorageRoot } from './storage-root';
+import { checkTaskFile } from './task-file-check';
 
 const USAGE = 'star start [--preset NAME | --input FILE] [--set key=value ...] [--task-queue NAME]';
 
@@ -21,6 +22,7 @@ export async function startCommand(argv: string[]): Promise<number> {
   const { source } = resolved;
   const options = withClientStorageRoot(resolved.options);
   await checkStorageRoot(options);
+  await checkTaskFile(options);
   const target = resolveTarget();
   const taskQueue = values['task-queue'] ?? EXPERIMENT_TASK_QUEUE;
   return withClient(target, async (client) => {

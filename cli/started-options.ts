@@ -31,7 +31,7 @@ export interface OptionDifference {
 }
 
 /** Options naming local files or folders: a relative one is read from the folder star ran in (or, from a preset, the project). */
-const PATH_OPTIONS = ['storageRoot', 'baseModelLocation', 'baseConfig', 'datasetDir'];
+const PATH_OPTIONS = ['storageRoot', 'baseModelLocation', 'baseConfig', 'datasetDir', 'taskFile'];
 const PROJECT_ROOT = join(__dirname, '..');
 
 /** Fields whose values differ (paths compared as the places they name), except `allowed`. */

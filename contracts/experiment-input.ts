@@ -26,6 +26,8 @@ export const EXPERIMENT_NAME = /^[A-Za-z0-9_-]+$/;
 export const EXPERIMENT_NAME_MAX = 128;
 /** Shards per pass at most (see `shards`). */
 export const MAX_SHARDS = 2000;
+/** The `task` of an experiment whose task is a task file. */
+export const TASK_FILE = 'file';
 /** The experiment trackers `tracking` may name (docs/tracking.md). */
 export const TRACKERS = ['mlflow', 'wandb'] as const;
 export type Tracker = (typeof TRACKERS)[number];
@@ -79,6 +81,10 @@ const arithmeticSchema = z.strictObject({
   fewShot: int(0).default(0),
 });
 
+/** A task file given without a task selects `file`, so `--set taskFile=…` is enough. */
+const taskFromTaskFile = (raw: unknown): unknown =>
+  raw !== null && typeof raw === 'object' && !Array.isArray(raw) && 'taskFile' in raw && !('task' in raw) ? { ...raw, task: TASK_FILE } : raw;
+
 const inputSchema = z
   .strictObject({
     experiment: z
@@ -86,7 +92,10 @@ const inputSchema = z
       .regex(EXPERIMENT_NAME, 'letters, digits, "_" and "-" only (it is the workflow ID and a folder name)')
       .regex(/^[^-]/, 'must not start with "-" (the name is typed after commands such as `star status`, which would read it as an option)')
       .max(EXPERIMENT_NAME_MAX, `at most ${EXPERIMENT_NAME_MAX} characters (it becomes file names such as records/{experiment}_{i}.tfrecords, which file systems limit to 255 bytes): choose a shorter name`),
-    task: z.enum(TASK_NAMES).default('commonsenseqa'),
+    /** A built-in task, or `file`: the task stated by `taskFile` (given alone, taskFile sets it). */
+    task: z.enum([...TASK_NAMES, TASK_FILE]).default('commonsenseqa'),
+    /** A task file (docs/own-task.md): the dataset, prompts and answer rule of your own task, as JSON. */
+    taskFile: z.string().min(1).optional(),
     /** Folder holding `{task}/{split}_rand_split.jsonl` and `{task}/prompts*.txt`; arithmetic generates its problems. */
     datasetDir: z.string().min(1).optional(),
     /** Where everything the experiment writes lives: a local folder, `file:///abs` or `gs://bucket/prefix`. */
@@ -221,6 +230,11 @@ const inputSchema = z
      * of ideal batching with 32 in flight and 0.95 with 128 on `star serve`.
      */
     inferenceConcurrency: int(1).default(64),
+    /**
+     * `completions` (`POST /v1/completions`) or `chat` (`POST /v1/chat/completions`, for servers of
+     * instruct models that only speak chat): the whole prompt goes as one user message (docs/own-task.md).
+     */
+    inferenceApi: z.enum(['completions', 'chat']).default('completions'),
     /** Prompts per request; above 1 only for servers that take prompt lists (vLLM; not transformers serve or llama.cpp). */
     inferenceBatchPrompts: int(1).default(1),
     /** How long one request keeps retrying connection errors, 429 and 5xx before the step fails. */
@@ -269,7 +283,9 @@ const inputSchema = z
       const path = rule === 'steady' ? 'addSteps' : 'growSteps';
       if (growth) ctx.addIssue({ code: 'custom', path: [path], input: value[path], message: growth });
     }
-    if (value.task !== 'arithmetic' && !value.datasetDir) {
+    if (value.task === TASK_FILE || value.taskFile !== undefined) {
+      for (const problem of taskFileOptionProblems(value)) ctx.addIssue({ code: 'custom', input: (value as Record<string, unknown>)[problem.field], message: problem.message, path: [problem.field] });
+    } else if (value.task !== 'arithmetic' && !value.datasetDir) {
       ctx.addIssue({
         code: 'custom',
         path: ['datasetDir'],
@@ -316,6 +332,9 @@ const inputSchema = z
         ctx.addIssue({ code: 'custom', path: ['hosts'], input: value.hosts, message: 'serveCommandTemplate needs at least one host, e.g. hosts: ["gpu-0"] (each runs workers/host.ts and starts the server)' });
       }
     }
+    if (value.inferenceApi === 'chat' && typeof value.inferenceBatchPrompts === 'number' && value.inferenceBatchPrompts > 1) {
+      ctx.addIssue({ code: 'custom', path: ['inferenceBatchPrompts'], input: value.inferenceBatchPrompts, message: 'the chat API takes one prompt per request: set inferenceBatchPrompts to 1 with inferenceApi "chat"' });
+    }
     if (value.trainer === 'simulated' && value.inference !== 'simulated') {
       ctx.addIssue({
         code: 'custom',
@@ -341,6 +360,16 @@ const inputSchema = z
       ctx.addIssue({ code: 'custom', path: ['hosts'], input: value.hosts, message: 'host names must be unique' });
     }
   }, { when: (payload) => payload.value !== null && typeof payload.value === 'object' });
+
+/** How a task file combines with the other options. */
+function taskFileOptionProblems(value: Record<string, unknown>): { field: string; message: string }[] {
+  const problems: { field: string; message: string }[] = [];
+  if (value.task !== TASK_FILE) problems.push({ field: 'task', message: `taskFile needs task "${TASK_FILE}" (or no task at all): a task file replaces the built-in task ${String(value.task)}` });
+  if (typeof value.taskFile !== 'string') problems.push({ field: 'taskFile', message: `task "${TASK_FILE}" needs taskFile: the path or URI of a task file (docs/own-task.md)` });
+  if (value.inference === 'simulated') problems.push({ field: 'inference', message: 'inference "simulated" writes the built-in tasks\' output formats; a task file has none: use inference "embedded" or "openai"' });
+  if (value.direct === true) problems.push({ field: 'direct', message: 'direct mode is not supported for task files: turn direct off, and give a fewShot prompt whose examples answer directly instead' });
+  return problems;
+}
 
 function commandProblem(command: string): string | undefined {
   try {
@@ -368,7 +397,7 @@ export type ParseResult =
 
 /** Validates an input; on failure lists every problem (field, value, expected) and a printable message. */
 export function parseExperimentInput(raw: unknown): ParseResult {
-  const result = inputSchema.safeParse(raw, { reportInput: true });
+  const result = inputSchema.safeParse(taskFromTaskFile(raw), { reportInput: true });
   if (result.success) return { ok: true, options: result.data };
   const problems: InputProblem[] = [];
   const issues: z.core.$ZodIssue[] = [];

@@ -55,7 +55,10 @@ export interface CheckResult {
 }
 
 export interface Task {
-  readonly name: TaskName;
+  /** A built-in task, or `file`: one stated by a task file (task-file/). */
+  readonly name: TaskName | 'file';
+  /** Where a server stops a completion (a task file's `stop`); absent: the built-in's own (inference/stop-strings.ts). */
+  readonly stopStrings?: readonly string[];
   loadSplit(datasetDir: string, split: Split): Promise<Example[]>;
   context(example: Example, options: ContextOptions): string;
   loadFewShot(datasetDir: string, options: FewShotOptions): Promise<string[]>;

@@ -58,6 +58,28 @@ export const completionResponseSchema = z.looseObject({
 });
 export type CompletionResponse = z.output<typeof completionResponseSchema>;
 
+/** A chat completion's answer (`POST /v1/chat/completions`): the reply's text is `message.content`. */
+export const chatResponseSchema = z.looseObject({
+  choices: z.array(
+    z.looseObject({
+      index: z.number().int().min(0),
+      message: z.looseObject({ content: z.string().nullish() }),
+      finish_reason: z.string().nullish(),
+    }),
+  ),
+});
+
+/** The chat request the client sends (only the fields STaR sets). */
+export interface ChatRequest {
+  model: string;
+  messages: { role: 'system' | 'user' | 'assistant'; content: string }[];
+  max_tokens: number;
+  temperature: number;
+  top_p: number;
+  stop: string[];
+  seed: number;
+}
+
 export const modelListSchema = z.looseObject({
   object: z.string().optional(),
   data: z.array(z.looseObject({ id: z.string().min(1) })),

@@ -4,7 +4,7 @@
  * most `concurrency` requests are in flight. STaR draws one sample per example, so `n` is never
  * sent (`transformers serve` and llama.cpp ignore it anyway).
  */
-import { completionResponseSchema, modelListSchema, type CompletionRequest } from './completions-api';
+import { chatResponseSchema, completionResponseSchema, modelListSchema, type ChatRequest, type CompletionRequest } from './completions-api';
 import { InferenceProtocolError } from './errors';
 import { DEFAULT_RETRY_POLICY, RetryingHttp, type HttpHooks, type RetryPolicy } from './retrying-http';
 import { cutAtStop } from './stop-strings';
@@ -22,6 +22,35 @@ export interface CompletionsClientOptions {
   promptsPerRequest: number;
   retry?: Partial<RetryPolicy>;
   hooks?: HttpHooks;
+  /**
+   * `completions` (the default): `POST /v1/completions`, the prompt continued as text. `chat`:
+   * `POST /v1/chat/completions` for servers of instruct models that only speak chat; the whole prompt
+   * (few-shot examples and the question, exactly the text `completions` sends) is one user message
+   * and the reply is the continuation (see `chatRequest`). One prompt per request: chat has no lists.
+   */
+  api?: InferenceApi;
+}
+
+export type InferenceApi = 'completions' | 'chat';
+
+/**
+ * The chat form of one prompt: a single user message holding the prompt as the completions API
+ * would send it. Not user/assistant turns per few-shot example: the prompt reaching the sampler is
+ * already the reference's text (examples joined by blank lines, then the question ending in `A:`),
+ * and cutting it back into turns would need each task's answer marker and would leave a question
+ * ending in a bare `A:` in a user turn; one message keeps the text, seeds and retries as they are
+ * for completions, and the server's chat template adds the turn markers the model was tuned on.
+ */
+export function chatRequest(prompt: PromptRequest, settings: CompletionSettings): ChatRequest {
+  return {
+    model: settings.model,
+    messages: [{ role: 'user', content: prompt.prompt }],
+    max_tokens: settings.maxTokens,
+    temperature: settings.temperature,
+    top_p: settings.topP,
+    stop: settings.stop,
+    seed: prompt.seed,
+  };
 }
 
 export interface CompletionSettings {
@@ -61,6 +90,9 @@ export class CompletionsClient {
     if (!(options.concurrency >= 1) || !(options.promptsPerRequest >= 1)) {
       throw new RangeError(`concurrency and promptsPerRequest must be at least 1 (got ${options.concurrency}, ${options.promptsPerRequest})`);
     }
+    if (options.api === 'chat' && options.promptsPerRequest !== 1) {
+      throw new RangeError(`the chat API takes one prompt per request (got promptsPerRequest ${options.promptsPerRequest}): set inferenceBatchPrompts to 1`);
+    }
     this.base = apiBase(options.url);
     this.http = new RetryingHttp(options.apiKey, { ...DEFAULT_RETRY_POLICY, ...options.retry }, options.hooks);
   }
@@ -96,6 +128,7 @@ export class CompletionsClient {
   }
 
   private async request(items: PromptRequest[], settings: CompletionSettings): Promise<string[]> {
+    if (this.options.api === 'chat') return [await this.chat(items[0] as PromptRequest, settings)];
     const url = `${this.base}/completions`;
     const body: CompletionRequest = {
       model: settings.model,
@@ -117,5 +150,16 @@ export class CompletionsClient {
       );
     }
     return choices.map((choice) => cutAtStop(choice.text, settings.stop).text);
+  }
+
+  private async chat(item: PromptRequest, settings: CompletionSettings): Promise<string> {
+    const url = `${this.base}/chat/completions`;
+    const parsed = chatResponseSchema.safeParse(await this.http.postJson(url, chatRequest(item, settings)));
+    if (!parsed.success) {
+      throw new InferenceProtocolError(`POST ${url} did not answer with a chat completion ({choices: [{index, message: {content}}]}): ${parsed.error.issues[0]?.message ?? ''}`);
+    }
+    const choice = parsed.data.choices.find((c) => c.index === 0) ?? parsed.data.choices[0];
+    if (!choice) throw new InferenceProtocolError(`POST ${url} answered no choices for one prompt`);
+    return cutAtStop(choice.message.content ?? '', settings.stop).text;
   }
 }

@@ -102,7 +102,8 @@ export async function collectReport(storageRoot: string, experiment: string): Pr
   return {
     experiment,
     dir: layout.dir,
-    task: input?.task,
+    // A task file is named by its path: `file` alone says nothing.
+    task: input?.task === 'file' && input.taskFile ? `task file ${input.taskFile}` : input?.task,
     nIters: input?.nIters,
     earlyStop: input?.earlyStop,
     base: metrics.get(0),

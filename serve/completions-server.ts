@@ -1,6 +1,7 @@
 /**
  * The embedded model behind the OpenAI-compatible API: `GET /v1/models` and `POST /v1/completions`
- * (prompt lists, `n`, `seed`, `stop`, `max_tokens`, `temperature`, `top_p`). A request's `seed`
+ * (prompt lists, `n`, `seed`, `stop`, `max_tokens`, `temperature`, `top_p`), and `POST
+ * /v1/chat/completions` (serve/chat-completions.ts). A request's `seed`
  * seeds its prompt's sampler exactly as the embedded path seeds an example, so the same seed gives
  * the same text through HTTP as in-process. Bad requests get 400 (a wrong value) or 422 (an unknown
  * field) in OpenAI's error shape, naming the field.
@@ -16,6 +17,7 @@ import { cutAtStop } from '../inference/stop-strings';
 import type { LoadedModel } from '../model';
 import { refusal, type GuardSettings } from './request-guard';
 import { SamplingQueue } from './sampling-queue';
+import { chatAsCompletion, chatRequestSchema, completionAsChat } from './chat-completions';
 
 export interface CompletionsServerOptions {
   model: LoadedModel;
@@ -79,7 +81,7 @@ export class CompletionsServer {
       const refused = this.guard && refusal({ host: req.headers.host, origin: req.headers.origin }, this.guard);
       if (refused) throw new HttpError(refused.status, refused.message, null, 'permission_error');
       const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '');
-      if (path === '/v1/models' || path === '/v1/completions') this.authorize(req);
+      if (path === '/v1/models' || path === '/v1/completions' || path === CHAT) this.authorize(req);
       if (path === '/v1/models' || path === '/health') {
         if (req.method !== 'GET') throw new HttpError(405, `${path} answers GET only`);
         send(res, 200, path === '/health' ? { status: 'ok' } : this.modelList());
@@ -87,10 +89,15 @@ export class CompletionsServer {
       }
       if (path === '/v1/completions') {
         if (req.method !== 'POST') throw new HttpError(405, '/v1/completions answers POST only');
-        send(res, 200, await this.complete(parseRequest(await readBody(req))));
+        send(res, 200, await this.complete(parseRequest(await readBody(req), completionRequestSchema, COMPLETION_FIELDS)));
         return;
       }
-      throw new HttpError(404, `no endpoint ${req.method} ${path}: this server answers GET /v1/models and POST /v1/completions`, null, 'not_found_error');
+      if (path === CHAT) {
+        if (req.method !== 'POST') throw new HttpError(405, `${CHAT} answers POST only`);
+        send(res, 200, completionAsChat(await this.complete(chatAsCompletion(parseRequest(await readBody(req), chatRequestSchema, CHAT_FIELDS)))));
+        return;
+      }
+      throw new HttpError(404, `no endpoint ${req.method} ${path}: this server answers GET /v1/models, POST /v1/completions and POST ${CHAT}`, null, 'not_found_error');
     } catch (err) {
       if (err instanceof HttpError) {
         send(res, err.status, { error: { message: err.message, type: err.type, param: err.param, code: null } } satisfies ApiErrorBody);
@@ -151,19 +158,23 @@ function sampleSeed(seed: number | null | undefined, j: number): number {
   return j === 0 ? seed : keyedSeed(seed, 'n', String(j));
 }
 
-function parseRequest(body: string): ParsedCompletionRequest {
+const CHAT = '/v1/chat/completions';
+const COMPLETION_FIELDS = '/v1/completions takes model, prompt, max_tokens, temperature, top_p, n, stop, seed';
+const CHAT_FIELDS = `${CHAT} takes model, messages, max_tokens, temperature, top_p, n, stop, seed`;
+
+function parseRequest<S extends z.ZodType>(body: string, schema: S, fields: string): z.output<S> {
   let json: unknown;
   try {
     json = JSON.parse(body);
   } catch {
     throw new HttpError(400, 'the request body is not JSON: send a JSON object with model, prompt and the sampling fields');
   }
-  const parsed = completionRequestSchema.safeParse(json);
+  const parsed = schema.safeParse(json);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0] as z.core.$ZodIssue;
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.join(', ');
-    throw new HttpError(422, `unknown field ${keys}: /v1/completions takes model, prompt, max_tokens, temperature, top_p, n, stop, seed`, issue.keys[0] ?? null);
+    throw new HttpError(422, `unknown field ${keys}: ${fields}`, issue.keys[0] ?? null);
   }
   const field = issue.path.map(String).join('.') || '(body)';
   throw new HttpError(400, `${field}: ${issue.message}`, field);
