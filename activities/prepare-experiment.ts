@@ -4,7 +4,10 @@
  * checkpoint — so a typo fails in seconds, not after an hour of generation. The base trainer config is
  * read by the config step, as the reference's gen_config reads it.
  */
-import { normaliseRoot, writeJson } from '../storage';
+import { normaliseRoot, schemeOf, writeJson } from '../storage';
+import { checkStorageReachable } from '../storage/reachable';
+import { StorageAccessError } from '../storage/store';
+import type { CheckpointManifest } from '../model';
 import { trainerNamed } from '../trainers';
 import { experimentLayout } from '../contracts/layout';
 import type { ActivityDeps } from './deps';
@@ -20,8 +23,13 @@ export async function prepareExperiment(_deps: ActivityDeps, input: PrepareExper
     const root = normaliseRoot(options.storageRoot);
     const datasetDir = options.datasetDir ? normaliseRoot(options.datasetDir) : '';
     const layout = experimentLayout(root, options.experiment);
+    // A gs:// root was checked by `star start`/`star run`; its errors here are retried like any step's.
+    if (schemeOf(root) === 'file') await checkStorageRootOnce(root);
 
-    if (trainerNamed(options.trainer).baseModel === 'embedded-checkpoint') await checkCheckpoint(options.baseModelLocation, 'baseModelLocation');
+    if (trainerNamed(options.trainer).baseModel === 'embedded-checkpoint' || options.inference === 'embedded') {
+      const manifest = await checkCheckpoint(options.baseModelLocation, 'baseModelLocation');
+      if (options.inference === 'embedded') checkGenLengthFits(options.genLength, manifest, options.baseModelLocation);
+    }
     const task = await loadTaskFor(options, 'train');
     const train = await task.loadSplit(datasetDir, 'train');
     const dev = options.skipEval ? [] : await (await loadTaskFor(options, 'dev')).loadSplit(datasetDir, 'dev');
@@ -41,6 +49,42 @@ export async function prepareExperiment(_deps: ActivityDeps, input: PrepareExper
 }
 
 /** A checkpoint directory is complete when its manifest exists (manifests are written last) and parses. */
-export async function checkCheckpoint(uri: string, field: string): Promise<void> {
-  await requireCheckpoint(uri, field, `Point ${field} at a step_N folder written by the embedded trainer (or model/train-cli.ts)`);
+export async function checkCheckpoint(uri: string, field: string): Promise<CheckpointManifest> {
+  return requireCheckpoint(uri, field, `Point ${field} at a step_N folder written by the embedded trainer (or model/train-cli.ts)`);
+}
+
+/**
+ * The embedded model's context (`seq`) holds the prompt and the generated tokens together, and the
+ * sampler allocates prompt + genLength per row: a genLength past it can never be generated, and a huge
+ * one would block the worker allocating it. Every iteration's model is trained from the base, so the
+ * base's seq holds for all of them.
+ */
+function checkGenLengthFits(genLength: number, manifest: CheckpointManifest, uri: string): void {
+  const seq = Number((manifest.config as { seq?: unknown }).seq);
+  if (Number.isInteger(seq) && genLength >= seq) {
+    throw badInput(
+      `genLength ${genLength} does not fit the context of baseModelLocation ${uri}: its seq ${seq} tokens hold the prompt and the generated tokens ` +
+        `together; give genLength below ${seq}, leaving room for the prompt`,
+    );
+  }
+}
+
+const checkedRoots = new Map<string, Promise<void>>();
+
+/**
+ * The root is checked once per worker process, in a child process with a timeout
+ * (storage/reachable.ts): a root on a file system that never answers must not hold this worker's
+ * file-system threads, which every experiment on it shares. A failed check is not kept, so a fixed
+ * root passes on the next attempt.
+ */
+function checkStorageRootOnce(root: string): Promise<void> {
+  let check = checkedRoots.get(root);
+  if (!check) {
+    check = checkStorageReachable(root).catch((err: unknown) => {
+      checkedRoots.delete(root);
+      throw err instanceof StorageAccessError ? badInput(`storageRoot ${root}: ${err.message}`) : err;
+    });
+    checkedRoots.set(root, check);
+  }
+  return check;
 }

@@ -2,7 +2,7 @@
  * The generation pass's several-samples settings as activities use them: what goes into the shard's
  * manifest digest, and the `command` verifier as core's `Verifier`.
  */
-import { commandWords, runVerifierCommand, type Verifier } from '../core';
+import { commandWords, runVerifierCommand, withEnvironment, type Verifier } from '../core';
 import type { ExperimentOptions } from '../contracts/experiment-input';
 import { cancellationSignal, whileHeartbeating } from './progress';
 
@@ -29,7 +29,16 @@ export function samplingSettings(o: ExperimentOptions) {
  */
 export function commandVerifier(o: ExperimentOptions): Verifier | undefined {
   if (o.verifier !== 'command') return undefined;
-  const argv = commandWords(o.verifierCommand ?? '');
+  // ${NAME} references are expanded here, on the worker that runs the verifier, and never stored.
+  const command = withEnvironment(commandWords(o.verifierCommand ?? ''), process.env, 'this worker');
   return (items) =>
-    whileHeartbeating(`verifying ${items.length} samples`, () => runVerifierCommand(argv, items, { timeoutSeconds: o.verifierTimeoutSeconds, signal: cancellationSignal() }));
+    whileHeartbeating(`verifying ${items.length} samples`, async () => {
+      try {
+        return await runVerifierCommand(command.argv, items, { timeoutSeconds: o.verifierTimeoutSeconds, signal: cancellationSignal() });
+      } catch (err) {
+        // Its messages quote the command line and the program's output.
+        if (err instanceof Error) err.message = command.mask(err.message);
+        throw err;
+      }
+    });
 }

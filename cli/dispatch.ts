@@ -58,6 +58,10 @@ const commands: Record<string, Command> = {
     summary: 'validate an input; print the resolved options and each iteration\'s total_steps',
     run: (argv) => load<typeof import('./plan')>('./plan').planCommand(argv),
   },
+  replay: {
+    summary: 'replay an experiment\'s recorded runs (or a saved history) against this code before rolling workers',
+    run: (argv) => load<typeof import('./replay')>('./replay').replayCommand(argv),
+  },
   report: {
     summary: 'write an experiment\'s report (HTML page and PNG charts) from its store; no server needed',
     run: (argv) => load<typeof import('./report')>('./report').reportCommand(argv),

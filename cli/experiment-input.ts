@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { parseExperimentInput, type ExperimentOptions } from '../contracts/experiment-input';
+import { maskSecretValues, type SecretValue } from '../core/secret-mask';
 import { InvalidInputError, UsageError } from './errors';
 import { optionCatalog } from './option-catalog';
 import { applyAssignments, checkKeys, keepTextForStringOptions, parseAssignment } from './set-options';
@@ -10,7 +11,10 @@ import { closestNames } from './suggest';
  * Turns `--preset NAME | --input FILE` plus `--set key=value ...` into a validated experiment input.
  * A preset is a file `configs/presets/NAME.json` holding a plain input object, the same shape
  * `temporal workflow start --input-file` takes. String values may name environment variables as
- * `${NAME}` (presets use this for folders only the user knows, e.g. `${STAR_DATA_DIR}`).
+ * `${NAME}` (presets use this for folders only the user knows, e.g. `${STAR_DATA_DIR}`). In the
+ * command templates (`COMMAND_FIELDS`) they stay as written: the machine that runs the command expands
+ * them at run time, so a credential there never enters the input, the workflow history or the store.
+ * Elsewhere they are expanded here, and their values are masked in everything this CLI prints.
  */
 export const DEFAULT_PRESET = 'arithmetic-demo';
 export const PRESETS_DIR = join(__dirname, '..', 'configs', 'presets');
@@ -49,22 +53,27 @@ export interface ResolvedInput {
   input: Record<string, unknown>;
   /** The validated, normalised form (defaults filled). */
   options: ExperimentOptions;
-  /** Values taken from variables whose names look secret (keys, tokens, passwords): never print them. */
+  /** Every value expanded from a `${NAME}`, whatever the name: printed as `${NAME}`, never as the value. */
   secrets: Secret[];
 }
 
-export interface Secret {
-  name: string;
-  value: string;
-}
+export type Secret = SecretValue;
 
-/** Variable names whose values are credentials. */
+/**
+ * The options that are command lines run on a worker or host: their `${NAME}` references are kept
+ * and expanded where the command runs (core/command-line.ts `withEnvironment`).
+ */
+export const COMMAND_FIELDS: readonly string[] = ['commandTemplate', 'convertCommandTemplate', 'serveCommandTemplate', 'verifierCommand'];
+
+/**
+ * Variable names whose values are credentials: outside a command template such a value would be
+ * stored in the input, the workflow history and experiment.json, so it is refused there.
+ */
 const SECRET_NAME = /KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH/i;
 
-/** `text` with every secret value replaced by `${NAME}`, the variable it came from. */
+/** `text` with every expanded value, in every printed form, replaced by `${NAME}`, the variable it came from. */
 export function maskSecrets(text: string, secrets: readonly Secret[]): string {
-  // Longest first, so a secret that contains another is masked whole.
-  return [...secrets].sort((a, b) => b.value.length - a.value.length).reduce((out, s) => out.split(s.value).join(`\${${s.name}}`), text);
+  return maskSecretValues(text, secrets);
 }
 
 export function listPresets(dir = PRESETS_DIR): string[] {
@@ -97,7 +106,7 @@ export function resolveExperimentInput(selection: InputSelection, env: Record<st
   const parsed = parseExperimentInput(input);
   const problems = [...unsetVariables];
   if (!parsed.ok) {
-    for (const p of parsed.problems) problems.push(maskSecrets(`${p.field}: ${p.expected} (got ${show(p.value)})`, secrets));
+    for (const p of parsed.problems) problems.push(maskSecrets(`${p.field}: ${p.expected} (got ${show(p.value, secrets)})`, secrets));
   }
   if (problems.length > 0 || !parsed.ok) {
     const given = assignments.length > 0 ? `${source} with ${(selection.sets ?? []).map((s) => `--set ${s}`).join(' ')}` : source;
@@ -138,11 +147,20 @@ function readJsonObject(path: string): Record<string, unknown> {
 }
 
 function expandVariables(value: unknown, env: Record<string, string | undefined>, path: string[], unset: string[], secrets: Secret[]): unknown {
+  if (path.length === 1 && COMMAND_FIELDS.includes(path[0] as string)) return value;
   if (typeof value === 'string') {
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => {
       const found = env[name];
+      if (SECRET_NAME.test(name)) {
+        unset.push(
+          `${path.join('.')}: "${value}" uses \${${name}}, named like a credential, whose value would be stored in the workflow history and the experiment's ` +
+            `experiment.json; only the command templates (${COMMAND_FIELDS.join(', ')}) keep \${NAME} and expand it where the command runs ` +
+            `(a server's API key: inferenceApiKeyEnv=${name})`,
+        );
+        return whole;
+      }
       if (found !== undefined && found !== '') {
-        if (SECRET_NAME.test(name)) secrets.push({ name, value: found });
+        secrets.push({ name, value: found });
         return found;
       }
       unset.push(`${path.join('.')}: "${value}" uses the environment variable ${name}, which is not set; set it, or give the value with --set ${path.join('.')}=...`);
@@ -156,10 +174,11 @@ function expandVariables(value: unknown, env: Record<string, string | undefined>
   return value;
 }
 
-function show(value: unknown): string {
+/** The value as JSON, masked before it is shortened (a shortened token would escape the mask). */
+function show(value: unknown, secrets: readonly Secret[]): string {
   if (value === undefined) return 'nothing';
   // JSON has no Infinity or NaN (it would print null).
   if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-  const text = JSON.stringify(value);
+  const text = maskSecrets(JSON.stringify(value), secrets);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

@@ -3,7 +3,8 @@ import type { ExperimentOptions } from '../contracts/experiment-input';
 import { growthSettings } from '../core/step-growth';
 import { planExperiment, type PlannedIteration } from '../workflows/plan';
 import { inputFlags, noPositionals, parseCommandArgs } from './args';
-import { maskSecrets, resolveExperimentInput } from './experiment-input';
+import { resolveExperimentInput } from './experiment-input';
+import { maskConsoleOutput } from './output-mask';
 import { withClientStorageRoot } from './storage-root';
 import { checkTaskFile, formatTaskFile, taskFileSummary } from './task-file-check';
 
@@ -66,7 +67,8 @@ export async function planCommand(argv: string[]): Promise<number> {
       `usage: ${USAGE}\n\nValidates an experiment input and prints its resolved options and, for the steady and exponential\n` +
         'growth rules, each iteration\'s total_steps. --json prints {source, options, growthRule, formula, iterations};\n' +
         '--export prints only the resolved input, ready for `temporal workflow start --input-file`. Values of\n' +
-        'environment variables named like keys, tokens or passwords (${API_KEY}) are printed as ${NAME}, except by --export.',
+        'environment variables (${NAME}) are printed as ${NAME}, except by --export; command templates keep ${NAME},\n' +
+        'which the worker or host running the command expands (docs/hosts.md).',
     );
     return 0;
   }
@@ -78,12 +80,13 @@ export async function planCommand(argv: string[]): Promise<number> {
     console.log(JSON.stringify(resolved.options, null, 2));
     return 0;
   }
+  // Values expanded from ${NAME} are shown as ${NAME}; --export above prints the real input, which is
+  // what it is for (command templates keep their ${NAME} there too: hosts expand them).
+  maskConsoleOutput(resolved.secrets);
   const taskFile = await checkTaskFile(resolved.options);
   const plan = planReport(resolved.source, resolved.options);
   const text = taskFile && !values.json ? `${formatPlan(plan)}\n\n${formatTaskFile(taskFile).join('\n')}` : formatPlan(plan);
-  // Values from variables named like keys, tokens or passwords are shown as ${NAME}; --export above
-  // prints the real input, which is what it is for.
   const json = () => JSON.stringify(taskFile ? { ...plan, taskFile: taskFileSummary(taskFile) } : plan, null, 2);
-  console.log(maskSecrets(values.json ? json() : text, resolved.secrets));
+  console.log(values.json ? json() : text);
   return 0;
 }

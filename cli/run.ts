@@ -8,6 +8,7 @@ import { activityDetail } from './activity-detail';
 import { devServerPortFromEnv, startOrReuseDevServer } from './dev-server';
 import { closedStateAdvice, describeWhere, EXPERIMENT_TASK_QUEUE, ignoredOptionsNote, queryProgress, startOrAttach } from './experiment-client';
 import { resolveExperimentInput } from './experiment-input';
+import { maskConsoleOutput } from './output-mask';
 import { checkStorageRoot } from './storage-check';
 import { withClientStorageRoot } from './storage-root';
 import { checkTaskFile } from './task-file-check';
@@ -46,7 +47,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   noPositionals(positionals, USAGE);
   const resolved = resolveExperimentInput({ preset: values.preset, input: values.input, sets: values.set });
-  const { source } = resolved;
+  const { source, secrets } = resolved;
+  maskConsoleOutput(secrets);
   const options = withClientStorageRoot(resolved.options);
   const experiment = options.experiment;
   checkLocalBaseModel(options);

@@ -1,6 +1,7 @@
 import { inputFlags, noPositionals, parseCommandArgs } from './args';
 import { closedStateAdvice, describeWhere, EXPERIMENT_TASK_QUEUE, ignoredOptionsNote, resolveTarget, startOrAttach, withClient } from './experiment-client';
 import { resolveExperimentInput } from './experiment-input';
+import { maskConsoleOutput } from './output-mask';
 import { checkStorageRoot } from './storage-check';
 import { withClientStorageRoot } from './storage-root';
 import { checkTaskFile } from './task-file-check';
@@ -19,7 +20,8 @@ export async function startCommand(argv: string[]): Promise<number> {
   }
   noPositionals(positionals, USAGE);
   const resolved = resolveExperimentInput({ preset: values.preset, input: values.input, sets: values.set });
-  const { source } = resolved;
+  const { source, secrets } = resolved;
+  maskConsoleOutput(secrets);
   const options = withClientStorageRoot(resolved.options);
   await checkStorageRoot(options);
   await checkTaskFile(options);

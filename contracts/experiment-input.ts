@@ -24,6 +24,17 @@ export const EXPERIMENT_NAME = /^[A-Za-z0-9_-]+$/;
  * refuse names over 255 bytes: a longer name would fail only after the generation work.
  */
 export const EXPERIMENT_NAME_MAX = 128;
+/**
+ * Iterations at most (nIters - 1). The reference runs 64 and each iteration trains a model, so this
+ * is far past any run; it keeps a plan (which lists every iteration) and a typo such as 1e9 from
+ * tying up a worker for minutes before anything is refused.
+ */
+export const MAX_ITERATIONS = 10_000;
+/**
+ * Tokens generated per sample at most: what long-context servers allow in one request (128k). The
+ * embedded model is bounded by its own context, checked when the experiment is prepared.
+ */
+export const MAX_GEN_LENGTH = 131_072;
 /** Shards per pass at most (see `shards`). */
 export const MAX_SHARDS = 2000;
 /** The `task` of an experiment whose task is a task file. */
@@ -104,7 +115,13 @@ const inputSchema = z
 
     // The reference's options (PIPELINE.md), camelCase, same defaults.
     /** Iterations 1..nIters-1 run; 1 runs none, only the base eval (baseEval). */
-    nIters: int(1).default(64),
+    nIters: num(
+      z
+        .number()
+        .int()
+        .min(1)
+        .max(MAX_ITERATIONS, `at most ${MAX_ITERATIONS} iterations (the reference runs 64, and each trains a model): start with fewer and lengthen a running experiment with \`star extend\``),
+    ).default(64),
     nTrainSamples: int(1).default(10000),
     rationalize: flag(false),
     pRationalization: probability.default(1.0),
@@ -114,7 +131,13 @@ const inputSchema = z
     fewShotTrain: flag(false),
     /** gsm: a hinted context shows the final number (`answer`) or the reference code's whole worked solution (`solution`). */
     gsmHint: z.enum(['answer', 'solution']).default('answer'),
-    genLength: int(1).default(96),
+    genLength: num(
+      z
+        .number()
+        .int()
+        .min(1)
+        .max(MAX_GEN_LENGTH, `at most ${MAX_GEN_LENGTH} tokens per sample, the most a long-context server generates in one request (the reference generates 96; the embedded model is bounded by its context)`),
+    ).default(96),
     gradientAccumulationSteps: int(1).default(8),
     sequenceCount: int(1).default(10),
     baseModelLocation: z.string().min(1).default('gs://checkpoint-bucket/step_383500/'),

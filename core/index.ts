@@ -3,6 +3,7 @@ export * from './accuracy';
 export * from './arithmetic-problems';
 export * from './base-config';
 export * from './command-line';
+export * from './secret-mask';
 export * from './copy-files';
 export * from './crc32c';
 export * from './example';

@@ -6,7 +6,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { exists, localPathOf, schemeOf, writeBytes } from '../storage';
-import { CommandTemplateError } from '../core/command-line';
+import { CommandTemplateError, UnsetVariableError, withEnvironment, type ResolvedCommand } from '../core/command-line';
 import { convertedCheckpointUri, expandConvertCommand } from '../contracts/convert-command';
 import { OutputLog } from './output-log';
 import { CommandNotFoundError, resolveProgram } from './resolve-command';
@@ -47,31 +47,32 @@ export async function convertCheckpoint(settings: ConvertSettings, request: Conv
 }
 
 async function runConverter(settings: ConvertSettings, request: ConvertRequest, output: string, log: OutputLog, heartbeat: () => void, cancelled: Promise<never>): Promise<void> {
-  let argv: string[];
+  let command: ResolvedCommand;
   let program: string;
   try {
-    argv = expandConvertCommand(request.template, {
+    const words = expandConvertCommand(request.template, {
       checkpoint: asArgument(request.checkpointUri),
       output: asArgument(output),
       config: asArgument(request.configUri),
       iteration: request.iteration,
       total_steps: request.totalSteps,
     });
-    program = resolveProgram(argv[0], settings.workdir, settings.env);
+    command = withEnvironment(words, settings.env);
+    program = resolveProgram(command.argv[0] as string, settings.workdir, settings.env);
   } catch (err) {
-    if (err instanceof CommandTemplateError || err instanceof CommandNotFoundError) {
+    if (err instanceof CommandTemplateError || err instanceof CommandNotFoundError || err instanceof UnsetVariableError) {
       throw ApplicationFailure.create({ type: 'ConvertCommandInvalid', nonRetryable: true, message: `convertCommandTemplate: ${err.message}` });
     }
     throw err;
   }
-  log.append(`=== ${argv.map((a) => JSON.stringify(a)).join(' ')}`);
+  log.append(`=== ${command.shown.map((a) => JSON.stringify(a)).join(' ')}`);
   let converter: TrainerProcess;
   try {
-    converter = await TrainerProcess.start({ argv: [program, ...argv.slice(1)], cwd: settings.workdir, env: settings.env, onLine: (line) => log.append(line) });
+    converter = await TrainerProcess.start({ argv: [program, ...command.argv.slice(1)], cwd: settings.workdir, env: settings.env, onLine: (line) => log.append(command.mask(line)) });
   } catch (err) {
     throw ApplicationFailure.create({ type: 'ConvertCommandInvalid', nonRetryable: true, message: `could not start the convert command ${program}: ${(err as Error).message}` });
   }
-  settings.say(`iteration ${request.iteration}: converting ${request.checkpointUri} with ${argv[0]} (process group ${converter.pid})`);
+  settings.say(`iteration ${request.iteration}: converting ${request.checkpointUri} with ${command.shown[0]} (process group ${converter.pid})`);
   const beat = setInterval(heartbeat, 5000);
   try {
     const exit = await Promise.race([converter.exited, cancelled]);

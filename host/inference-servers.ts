@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import { heartbeatAgain } from '../activities/progress';
 import { joinUri } from '../storage';
-import { CommandTemplateError } from '../core/command-line';
+import { CommandTemplateError, UnsetVariableError, withEnvironment, type ResolvedCommand } from '../core/command-line';
 import { OutputLog } from './output-log';
 import { CommandNotFoundError, resolveProgram } from './resolve-command';
 import { RunningTrainerFile } from './running-trainer';
@@ -132,30 +132,30 @@ export class InferenceServers implements ServerSource {
     await this.stopLeftover();
     const port = await freePort();
     const checkpoint = servedCheckpoint(request.checkpointUri);
-    let argv: string[];
+    let command: ResolvedCommand;
     let program: string;
     try {
-      argv = expandServeCommand(request.template, { checkpoint, port, host: '127.0.0.1' });
-      program = resolveProgram(argv[0], this.settings.workdir, this.settings.env);
+      command = withEnvironment(expandServeCommand(request.template, { checkpoint, port, host: '127.0.0.1' }), this.settings.env, `host ${this.settings.host}`);
+      program = resolveProgram(command.argv[0] as string, this.settings.workdir, this.settings.env);
     } catch (err) {
-      if (err instanceof CommandTemplateError || err instanceof CommandNotFoundError) {
+      if (err instanceof CommandTemplateError || err instanceof CommandNotFoundError || err instanceof UnsetVariableError) {
         throw ApplicationFailure.create({ type: 'ServeCommandInvalid', nonRetryable: true, message: `serveCommandTemplate: ${err.message}` });
       }
       throw err;
     }
     const logUri = joinUri(request.logDir, `serve-${this.settings.host}.log`);
     const log = new OutputLog({ uri: logUri, flushMs: 5000, warn: this.settings.say });
-    await log.open(`=== ${new Date().toISOString()} host ${this.settings.host}: serving ${request.checkpointUri} on port ${port}\n=== ${argv.map((a) => JSON.stringify(a)).join(' ')}`);
+    await log.open(`=== ${new Date().toISOString()} host ${this.settings.host}: serving ${request.checkpointUri} on port ${port}\n=== ${command.shown.map((a) => JSON.stringify(a)).join(' ')}`);
     let process: TrainerProcess;
     try {
-      process = await TrainerProcess.start({ argv: [program, ...argv.slice(1)], cwd: this.settings.workdir, env: this.settings.env, onLine: (line) => log.append(line) });
+      process = await TrainerProcess.start({ argv: [program, ...command.argv.slice(1)], cwd: this.settings.workdir, env: this.settings.env, onLine: (line) => log.append(command.mask(line)) });
     } catch (err) {
       log.append(`=== could not start ${program}: ${(err as Error).message}`);
       await log.close();
       throw ApplicationFailure.create({ type: 'ServeCommandInvalid', nonRetryable: true, message: `could not start the serve command ${program}: ${(err as Error).message}` });
     }
     this.note.record(process.pid, program);
-    this.settings.say(`serving ${request.checkpointUri}: started ${argv[0]} (process group ${process.pid}) on port ${port}, output in ${logUri}`);
+    this.settings.say(`serving ${request.checkpointUri}: started ${command.shown[0]} (process group ${process.pid}) on port ${port}, output in ${logUri}`);
     const url = `http://127.0.0.1:${port}/v1`;
     const running: Running = { key, url, process, log, users: 0, ready: Promise.resolve() };
     running.ready = waitUntilServing(url, process, log, request.startTimeoutMs, logUri);

@@ -20,6 +20,7 @@ import type { TrainingProgress } from '../contracts/heartbeats';
 import type { TrainOnHostInput, TrainOnHostResult } from '../contracts/activities';
 import { exists, localPathOf, schemeOf } from '../storage';
 import { expandCommand, type CommandValues } from '../contracts/command-templates';
+import { withEnvironment } from '../core/command-line';
 import { convertCheckpoint } from './convert-checkpoint';
 import { completedCheckpoint, finalCheckpointUri } from './final-checkpoint';
 import { parseTrainOnHostInput } from './input';
@@ -101,8 +102,9 @@ async function train(settings: HostSettings, input: TrainOnHostInput): Promise<T
   await requireExists(input.baseCheckpointUri, 'the base checkpoint (baseCheckpointUri, the experiment option baseModelLocation)');
   await requireExists(input.indexUri, 'the records index (indexUri)');
   const trainIndex = checked(() => trainingIndexPath(settings.workdir, input.trainSet));
-  const argv = checked(() => expandCommand(input.commandTemplate, commandValues(input, trainIndex)));
-  const program = checked(() => resolveProgram(argv[0], settings.workdir, settings.env));
+  const command = checked(() => withEnvironment(expandCommand(input.commandTemplate, commandValues(input, trainIndex)), settings.env, `host ${input.host}`));
+  const { argv } = command;
+  const program = checked(() => resolveProgram(argv[0] as string, settings.workdir, settings.env));
 
   const note = new RunningTrainerFile(settings.stateDir, input.host);
   const leftover = note.leftover();
@@ -117,7 +119,7 @@ async function train(settings: HostSettings, input: TrainOnHostInput): Promise<T
 
   await log.open(
     `=== ${new Date().toISOString()} host ${input.host} (${input.hostIndex + 1} of ${input.hostCount}), iteration ${input.iteration}, attempt ${attempt}\n` +
-      `=== cwd ${settings.workdir}, index ${input.indexUri} copied to ${trainIndex}\n=== ${argv.map((a) => JSON.stringify(a)).join(' ')}`,
+      `=== cwd ${settings.workdir}, index ${input.indexUri} copied to ${trainIndex}\n=== ${command.shown.map((a) => JSON.stringify(a)).join(' ')}`,
   );
   const steps = new StepTracker(totalSteps);
   let trainer: TrainerProcess;
@@ -126,20 +128,22 @@ async function train(settings: HostSettings, input: TrainOnHostInput): Promise<T
       argv: [program, ...argv.slice(1)],
       cwd: settings.workdir,
       env: settings.env,
-      onLine: (line) => {
+      onLine: (output) => {
+        // A trainer that prints its arguments or environment must not put a ${NAME} value into storage.
+        const line = command.mask(output);
         log.append(line);
         if (settings.echo) settings.say(`[${input.host}] ${line}`);
         if (steps.see(line)) ctx.heartbeat({ ...progress, step: steps.step, loss: steps.loss });
       },
     });
   } catch (err) {
-    log.append(`=== could not start ${program}: ${(err as Error).message}`);
+    log.append(`=== could not start ${program}: ${command.mask((err as Error).message)}`);
     await log.close();
-    throw hostBadInputFailure(`could not start the training command ${program}: ${(err as Error).message}`);
+    throw hostBadInputFailure(`could not start the training command ${program}: ${command.mask((err as Error).message)}`);
   }
   running.add(trainer);
   note.record(trainer.pid, program);
-  settings.say(`iteration ${input.iteration}: started ${argv[0]} (process group ${trainer.pid}), output in ${input.logUri}`);
+  settings.say(`iteration ${input.iteration}: started ${command.shown[0]} (process group ${trainer.pid}), output in ${input.logUri}`);
 
   // Heartbeats also while the trainer is quiet (compiling, loading a 6B checkpoint), or the workflow
   // would take the silence for a dead host. The SDK throttles them, so the interval can be short.

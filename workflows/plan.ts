@@ -30,35 +30,51 @@ export interface ExperimentPlan {
   rule: 'steady' | 'exponential' | 'epoch';
   /** baseEval: the base model's dev eval before iteration 1 and where its row goes. */
   baseEval?: { checkpoint: string; metrics: string };
+  /** Iterations the experiment runs (1 .. nIters-1); `iterations` may list only the first of them. */
+  iterationCount: number;
   iterations: PlannedIteration[];
 }
 
-export function planExperiment(options: ExperimentOptions): ExperimentPlan {
+/**
+ * Iterations a dry run's result lists: the reference's default run (64) in full. Longer plans are
+ * counted, not listed, so the result stays far under Temporal's 2 MB payload limit (64 iterations
+ * of 2,000 shards are about 60 kB); `star plan` lists them all.
+ */
+export const DRY_RUN_LISTED_ITERATIONS = 64;
+
+/** The plan of iterations 1 .. min(nIters-1, `listed`); each is computed on its own, so a short listing of a long run is cheap. */
+export function planExperiment(options: ExperimentOptions, listed = Number.POSITIVE_INFINITY): ExperimentPlan {
   const root = options.storageRoot;
   const exp = options.experiment;
+  const iterationCount = Math.max(0, options.nIters - 1);
   const iterations: PlannedIteration[] = [];
-  let generateWith = options.baseModelLocation;
-  for (let i = 1; i < options.nIters; i += 1) {
-    const it = iterationLayout(root, exp, i);
-    const steps = growthSteps(options, i);
-    const checkpoint = typeof steps === 'number' ? checkpointUri(it.modelDir, steps) : `${it.modelDir}/step_{total_steps}`;
-    iterations.push({
-      iteration: i,
-      generateWith,
-      generateShards: { count: options.shards, uris: it.generateShard(0, options.shards).replace(/shard-0-of-(\d+)\.json$/, 'shard-{k}-of-$1.json') },
-      keptText: it.keptText,
-      recordsIndex: it.index,
-      config: it.config,
-      totalSteps: steps,
-      trainFrom: options.baseModelLocation,
-      checkpoint,
-      eval: !options.skipEval,
-      copyN: options.copyN,
-    });
-    generateWith = checkpoint;
-  }
+  for (let i = 1; i <= Math.min(iterationCount, listed); i += 1) iterations.push(planIteration(options, i));
   const baseEval = options.baseEval ? { checkpoint: options.baseModelLocation, metrics: iterationLayout(root, exp, 0).metrics } : undefined;
-  return { experiment: exp, storageRoot: root, rule: ruleOf(options), ...(baseEval ? { baseEval } : {}), iterations };
+  return { experiment: exp, storageRoot: root, rule: ruleOf(options), ...(baseEval ? { baseEval } : {}), iterationCount, iterations };
+}
+
+/** What iteration `i` runs and writes. */
+export function planIteration(options: ExperimentOptions, i: number): PlannedIteration {
+  const it = iterationLayout(options.storageRoot, options.experiment, i);
+  return {
+    iteration: i,
+    generateWith: i === 1 ? options.baseModelLocation : plannedCheckpoint(options, i - 1),
+    generateShards: { count: options.shards, uris: it.generateShard(0, options.shards).replace(/shard-0-of-(\d+)\.json$/, 'shard-{k}-of-$1.json') },
+    keptText: it.keptText,
+    recordsIndex: it.index,
+    config: it.config,
+    totalSteps: growthSteps(options, i),
+    trainFrom: options.baseModelLocation,
+    checkpoint: plannedCheckpoint(options, i),
+    eval: !options.skipEval,
+    copyN: options.copyN,
+  };
+}
+
+function plannedCheckpoint(options: ExperimentOptions, i: number): string {
+  const modelDir = iterationLayout(options.storageRoot, options.experiment, i).modelDir;
+  const steps = growthSteps(options, i);
+  return typeof steps === 'number' ? checkpointUri(modelDir, steps) : `${modelDir}/step_{total_steps}`;
 }
 
 export function ruleOf(options: ExperimentOptions): ExperimentPlan['rule'] {

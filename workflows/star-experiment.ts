@@ -14,7 +14,7 @@ import {
 } from '@temporalio/workflow';
 import type { PreparedExperiment } from '../contracts/activities';
 import { activityProxies, type StarActivities } from './activity-proxies';
-import { parseExperimentInput, type ExperimentInput, type ExperimentOptions } from '../contracts/experiment-input';
+import { MAX_ITERATIONS, parseExperimentInput, type ExperimentInput, type ExperimentOptions } from '../contracts/experiment-input';
 import { runIteration, type LiveProgress } from './iteration';
 import { stepFailure } from './step-failure';
 import { evaluateBase } from './base-eval';
@@ -22,7 +22,7 @@ import { progressQuery, setNItersUpdate, stopAfterIterationSignal, type Experime
 import type { IterationMetrics } from '../contracts/metrics';
 import { growthLimitProblem, growthSettings } from '../core/step-growth';
 import { reachedPlateau } from '../core/early-stop';
-import { planExperiment, type ExperimentPlan } from './plan';
+import { DRY_RUN_LISTED_ITERATIONS, planExperiment, type ExperimentPlan } from './plan';
 import { syncTrackers } from './tracking';
 
 /** What one run hands the next through continue-as-new: small, no data. */
@@ -56,7 +56,7 @@ export type ExperimentResult =
 export async function starExperiment(input: ExperimentInput, carried?: CarriedState): Promise<ExperimentResult> {
   const options = validate(input);
   const exp = options.experiment;
-  if (options.dryRun) return { outcome: 'dry-run', experiment: exp, plan: planExperiment(options) };
+  if (options.dryRun) return { outcome: 'dry-run', experiment: exp, plan: planExperiment(options, DRY_RUN_LISTED_ITERATIONS) };
 
   let nIters = options.nIters;
   let stopRequested = false;
@@ -97,6 +97,9 @@ export async function starExperiment(input: ExperimentInput, carried?: CarriedSt
         }
         const growth = growthLimitProblem(growthSettings(options), value - 1);
         if (growth) throw new Error(`nIters ${value}: ${growth}`);
+        if (value > MAX_ITERATIONS) {
+          throw new Error(`nIters ${value}: at most ${MAX_ITERATIONS} iterations; stop the experiment and start another to go further`);
+        }
       },
     },
   );

@@ -66,13 +66,19 @@ def write_json_atomically(path: Path, value: Any) -> None:
     os.replace(temporary, path)
 
 
-def save_final(model: Any, tokenizer: Any, model_dir: Path, total_steps: int) -> Path:
-    """Saves `step_{total_steps}/` whole, then records it in meta.json."""
+def partial_dir(model_dir: Path, total_steps: int) -> Path:
+    return model_dir / f".step_{total_steps}.partial"
+
+
+def save_final(model: Any, tokenizer: Any, model_dir: Path, total_steps: int, weights_written: bool = False) -> Path:
+    """Saves `step_{total_steps}/` whole, then records it in meta.json. `weights_written`: the model's
+    weights are already in the partial folder (a sharded run gathers them with every rank)."""
     final = final_dir(model_dir, total_steps)
     if not final.is_dir():
-        partial = model_dir / f".step_{total_steps}.partial"
-        shutil.rmtree(partial, ignore_errors=True)
-        model.save_pretrained(partial, safe_serialization=True)
+        partial = partial_dir(model_dir, total_steps)
+        if not weights_written:
+            shutil.rmtree(partial, ignore_errors=True)
+            model.save_pretrained(partial, safe_serialization=True)
         tokenizer.save_pretrained(partial)
         os.replace(partial, final)
     meta = read_meta(model_dir)

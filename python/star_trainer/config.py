@@ -41,6 +41,10 @@ class TrainSettings:
     seed: int
     precision: str
     lora: LoraSettings | None
+    # Passed to TrainingArguments as given (sharding under torchrun); validated by transformers there.
+    fsdp: str | None = None
+    fsdp_config: dict[str, Any] | None = None
+    deepspeed: str | dict[str, Any] | None = None
 
 
 def local_path(value: str, field: str) -> Path:
@@ -95,6 +99,39 @@ def _lora(value: Any) -> LoraSettings | None:
     )
 
 
+def _fsdp(value: Any) -> str | None:
+    """transformers' `fsdp` option: words such as "full_shard auto_wrap", or a list of them."""
+    if value is None or value is False or value == "":
+        return None
+    if isinstance(value, list) and all(isinstance(word, str) for word in value):
+        return " ".join(value)
+    if not isinstance(value, str):
+        raise BadInputError(f"config field fsdp is {value!r}; expected null, a string like \"full_shard auto_wrap\" or a list of such words")
+    return value
+
+
+def _object_or_none(config: dict[str, Any], field: str) -> dict[str, Any] | None:
+    value = config.get(field)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise BadInputError(f"config field {field} is {value!r}; expected null or an object")
+    return value
+
+
+def _deepspeed(value: Any) -> str | dict[str, Any] | None:
+    """A DeepSpeed config: the JSON object itself, or the path of a JSON file on every host."""
+    if value is None or value is False or value == "":
+        return None
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str):
+        if not Path(value).is_file():
+            raise BadInputError(f"config field deepspeed names {value!r}, which is not a file: give a DeepSpeed JSON config's path (on every host) or the object itself")
+        return value
+    raise BadInputError(f"config field deepspeed is {value!r}; expected null, a DeepSpeed config object or the path of one")
+
+
 def settings_from_config(config: dict[str, Any]) -> TrainSettings:
     if not isinstance(config, dict):
         raise BadInputError("the config must be a JSON object")
@@ -134,6 +171,9 @@ def settings_from_config(config: dict[str, Any]) -> TrainSettings:
         seed=_number(config, "seed", 0, int, 0),
         precision=precision,
         lora=_lora(config.get("lora")),
+        fsdp=_fsdp(config.get("fsdp")),
+        fsdp_config=_object_or_none(config, "fsdp_config"),
+        deepspeed=_deepspeed(config.get("deepspeed")),
     )
 
 

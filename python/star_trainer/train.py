@@ -8,6 +8,12 @@ the completions only, and saves `model_dir/step_{total_steps}/` (see checkpoints
 `step N loss X` after every step, `state will be restored from checkpoint K` when it resumes and
 `training completed!` at the end: the lines host/step-parser.ts reads. Exit status 2: bad input (the
 message says what to fix); the host does not retry it.
+
+The same command runs under torchrun (`torchrun --nproc_per_node N -m star_trainer.train ...`, or
+across hosts with --nnodes): data parallel over the processes, with the config's step batch split
+between them (replicas.py), and FSDP or DeepSpeed when the config's `fsdp` / `deepspeed` ask for it.
+Only rank 0 prints and writes `step_N/` and `meta.json`; the Trainer saves its resume state from
+every rank's part, and a restarted run resumes all ranks from the newest complete save.
 """
 from __future__ import annotations
 
@@ -17,17 +23,23 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .checkpoints import final_dir, final_is_complete, last_resumable, resume_root, save_final
+from .checkpoints import final_dir, final_is_complete, last_resumable, partial_dir, resume_root, save_final
 from .config import TrainSettings, read_settings
 from .errors import BadInputError, exit_status
 from .examples import ExampleDataset, PadCollator, read_examples, tokenize_example
+from .replicas import check_devices, replicas_from_env, split_step
 from .schedule import lr_factor
 
 DEFAULT_MAX_LENGTH = 2048
 
 
+# Under torchrun every rank runs this module; only rank 0 speaks, so the host reads each line once.
+REPLICAS = replicas_from_env()
+
+
 def say(line: str) -> None:
-    print(line, flush=True)
+    if REPLICAS.is_main:
+        print(line, flush=True)
 
 
 def load_base(base: str, precision: str) -> tuple[Any, Any]:
@@ -67,10 +79,55 @@ def with_lora(model: Any, settings: TrainSettings) -> Any:
     return get_peft_model(model, config)
 
 
+def sharding_arguments(settings: TrainSettings) -> dict[str, Any]:
+    if settings.fsdp and settings.deepspeed:
+        raise BadInputError("the config sets both fsdp and deepspeed; keep one of them (each shards the model its own way)")
+    if (settings.fsdp or settings.deepspeed) and settings.lora is not None:
+        raise BadInputError("the config sets lora with fsdp or deepspeed, which this trainer does not merge from shards: drop lora, or train it with plain data parallel (no fsdp / deepspeed)")
+    arguments: dict[str, Any] = {}
+    if settings.fsdp:
+        arguments["fsdp"] = settings.fsdp
+        if settings.fsdp_config is not None:
+            arguments["fsdp_config"] = settings.fsdp_config
+    if settings.deepspeed:
+        arguments["deepspeed"] = settings.deepspeed
+    return arguments
+
+
+def replica_arguments() -> dict[str, Any]:
+    if REPLICAS.count == 1:
+        return {}
+    import torch
+
+    return {
+        # The step's loss is the mean over all its completion tokens, whichever rank holds them: the
+        # same loss and gradient as one process with the whole batch.
+        "average_tokens_across_devices": True,
+        "ddp_backend": None if torch.cuda.is_available() else "gloo",
+    }
+
+
+def training_arguments(**arguments: Any) -> Any:
+    """TrainingArguments, with what the installed transformers, accelerate or deepspeed refuse (an
+    FSDP or DeepSpeed config among them) turned into bad input: retrying cannot fix it."""
+    from transformers import TrainingArguments
+
+    sharding = {k: arguments[k] for k in ("fsdp", "fsdp_config", "deepspeed") if k in arguments}
+    if not sharding:
+        return TrainingArguments(**arguments)
+    try:
+        return TrainingArguments(**arguments)
+    except (ValueError, TypeError, ImportError, KeyError) as err:
+        raise BadInputError(
+            f"the installed transformers refuses the training arguments (sharding {sharding}): "
+            f"{type(err).__name__}: {err}. Fix the iteration config's fsdp / fsdp_config / deepspeed fields, or install what it names"
+        ) from err
+
+
 def build_trainer(settings: TrainSettings, model: Any, tokenizer: Any, dataset: ExampleDataset) -> Any:
     import torch
     from torch.optim.lr_scheduler import LambdaLR
-    from transformers import PrinterCallback, ProgressCallback, Trainer, TrainerCallback, TrainingArguments
+    from transformers import PrinterCallback, ProgressCallback, Trainer, TrainerCallback
 
     schedule = lr_factor(settings.lr, settings.end_lr, settings.warmup_steps, settings.anneal_steps)
 
@@ -82,14 +139,15 @@ def build_trainer(settings: TrainSettings, model: Any, tokenizer: Any, dataset: 
 
     class StepLines(TrainerCallback):
         def on_log(self, args: Any, state: Any, control: Any, logs: Any = None, **kwargs: Any) -> None:
-            if logs and "loss" in logs:
+            if logs and "loss" in logs and state.is_world_process_zero:
                 say(f"step {state.global_step} loss {logs['loss']:.6f}")
 
-    args = TrainingArguments(
+    split = split_step(settings.batch_size, settings.gradient_accumulation_steps, REPLICAS.count)
+    args = training_arguments(
         output_dir=str(resume_root(settings.model_dir)),
         max_steps=settings.total_steps,
-        per_device_train_batch_size=settings.batch_size,
-        gradient_accumulation_steps=settings.gradient_accumulation_steps,
+        per_device_train_batch_size=split.per_device_batch,
+        gradient_accumulation_steps=split.gradient_accumulation_steps,
         learning_rate=settings.lr,
         weight_decay=settings.weight_decay,
         max_grad_norm=1.0,
@@ -108,6 +166,8 @@ def build_trainer(settings: TrainSettings, model: Any, tokenizer: Any, dataset: 
         use_cpu=not torch.cuda.is_available(),
         dataloader_num_workers=0,
         remove_unused_columns=False,
+        **replica_arguments(),
+        **sharding_arguments(settings),
     )
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     trainer = ReferenceScheduleTrainer(model=model, args=args, train_dataset=dataset, data_collator=PadCollator(pad_id), callbacks=[StepLines()])
@@ -126,6 +186,7 @@ def train(settings: TrainSettings, base: str) -> Path:
         say(f"{final} is complete; nothing to train")
         say("training completed!")
         return final
+    check_devices(REPLICAS, cuda_device_count())
     examples = read_examples(settings.train_jsonl)
     model, tokenizer = load_base(base, settings.precision)
     max_length = context_length(model, settings)
@@ -133,22 +194,50 @@ def train(settings: TrainSettings, base: str) -> Path:
     model = with_lora(model, settings)
     settings.model_dir.mkdir(parents=True, exist_ok=True)
     trainer = build_trainer(settings, model, tokenizer, dataset)
-    resume = last_resumable(settings.model_dir)
+    resume = newest_save_for_all_ranks(trainer, settings)
     say(
         f"training {settings.name}: {base} on {len(dataset)} examples from {settings.train_jsonl}, {settings.total_steps} steps of "
-        f"{settings.batch_size} x {settings.gradient_accumulation_steps}, lr {settings.lr:g}, saving every {settings.save_every} steps"
+        f"{settings.batch_size} x {settings.gradient_accumulation_steps}{replicas_note(trainer)}, lr {settings.lr:g}, saving every {settings.save_every} steps"
     )
     if resume:
         say(f"state will be restored from checkpoint {resume[0]}")
     trainer.train(resume_from_checkpoint=str(resume[1]) if resume else None)
-    model = trainer.model
+    model = trainer.accelerator.unwrap_model(trainer.model)
     if settings.lora is not None:
         model = model.merge_and_unload()
-    save_final(model, tokenizer, settings.model_dir, settings.total_steps)
-    shutil.rmtree(resume_root(settings.model_dir), ignore_errors=True)
+    sharded = trainer.is_fsdp_enabled or trainer.is_deepspeed_enabled
+    if sharded and not final.is_dir():
+        # Sharded weights are gathered by the Trainer's own save, in which every rank takes part.
+        trainer.save_model(str(partial_dir(settings.model_dir, settings.total_steps)))
+    if REPLICAS.is_main:
+        save_final(model, tokenizer, settings.model_dir, settings.total_steps, weights_written=sharded)
+        shutil.rmtree(resume_root(settings.model_dir), ignore_errors=True)
+    trainer.accelerator.wait_for_everyone()
     say(f"saved {final}")
     say("training completed!")
     return final
+
+
+def cuda_device_count() -> int:
+    import torch
+
+    return torch.cuda.device_count() if torch.cuda.is_available() else 0
+
+
+def replicas_note(trainer: Any) -> str:
+    if REPLICAS.count == 1:
+        return ""
+    args = trainer.args
+    return f" ({REPLICAS.count} replicas of {args.per_device_train_batch_size} x {args.gradient_accumulation_steps})"
+
+
+def newest_save_for_all_ranks(trainer: Any, settings: TrainSettings) -> tuple[int, Path] | None:
+    """Rank 0 drops a half-written save (a kill while saving) before any rank looks, so every rank
+    resumes from the same step."""
+    if REPLICAS.is_main:
+        last_resumable(settings.model_dir)
+    trainer.accelerator.wait_for_everyone()
+    return last_resumable(settings.model_dir)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -59,3 +59,23 @@ def test_the_command_exits_with_status_2_on_bad_input_naming_it(tmp_path, capsys
     path.write_text(json.dumps({**ITERATION, "train_jsonl": None}))
     assert main(["--config", str(path), "--tune-model-path", str(tmp_path)]) == 2
     assert "has no train_jsonl" in capsys.readouterr().err
+
+
+def test_sharding_fields_pass_through_and_a_list_of_fsdp_words_is_joined():
+    settings = settings_from_config({**ITERATION, "fsdp": ["full_shard", "auto_wrap"], "fsdp_config": {"min_num_params": 1000}})
+    assert (settings.fsdp, settings.fsdp_config, settings.deepspeed) == ("full_shard auto_wrap", {"min_num_params": 1000}, None)
+    assert settings_from_config({**ITERATION, "deepspeed": {"zero_optimization": {"stage": 2}}}).deepspeed == {"zero_optimization": {"stage": 2}}
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"fsdp": 3}, "config field fsdp is 3"),
+        ({"fsdp_config": "auto"}, "config field fsdp_config is 'auto'; expected null or an object"),
+        ({"deepspeed": "no/such/ds.json"}, "deepspeed names 'no/such/ds.json', which is not a file"),
+        ({"deepspeed": 2}, "config field deepspeed is 2"),
+    ],
+)
+def test_malformed_sharding_fields_are_named(change, message):
+    with pytest.raises(BadInputError, match=message):
+        settings_from_config({**ITERATION, **change})

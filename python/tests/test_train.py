@@ -47,3 +47,18 @@ def test_a_finished_run_is_not_trained_again(tmp_path, examples, tiny, capsys):
     train(settings, str(tiny))
     out = capsys.readouterr().out
     assert "nothing to train" in out and "step 1 loss" not in out
+
+
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"fsdp": "full_shard", "deepspeed": {"zero_optimization": {"stage": 2}}}, "sets both fsdp and deepspeed"),
+        ({"fsdp": "full_shard", "lora": True}, "sets lora with fsdp or deepspeed"),
+    ],
+)
+def test_sharding_the_trainer_cannot_do_is_refused_before_training(tmp_path, examples, tiny, fields, message):
+    from star_trainer.errors import BadInputError
+
+    with pytest.raises(BadInputError, match=message):
+        train(config(tmp_path, examples, **fields), str(tiny))
+    assert not (tmp_path / "model" / "meta.json").exists()

@@ -46,6 +46,12 @@ void describe('star plan', () => {
     assert.match(String(plan.iterations[1].totalSteps), /kept \* 1\.5 \/\/ 80/);
   });
 
+  void it('refuses a hundred million iterations at once, naming the limit, instead of planning them', () => {
+    const run = runStar(['plan', '--set', 'nIters=100000000']);
+    assert.equal(run.status, 2, run.stderr);
+    assert.match(run.stderr, /nIters: at most \d+ iterations/);
+  });
+
   void it('prints the options and a total_steps table as text', () => {
     const run = runStar(['plan', '--set', 'nIters=4', '--set', 'exponentialGrow=true', '--set', 'startSteps=50', '--set', 'growSteps=2']);
     assert.equal(run.status, 0, run.stderr);
@@ -64,20 +70,41 @@ void describe('star plan', () => {
     assert.equal(exported.experiment, 'arithmetic-demo');
   });
 
-  void it('never prints the value of a variable named like a key, token or password', () => {
+  void it('keeps ${NAME} in a command template as written, for the host to expand, and masks every expanded value whatever its name', () => {
     const secret = 's3cr3t-value-42';
-    const sets = ['trainer=command', 'hosts=["h"]', 'commandTemplate=python3 t.py --token=${MY_API_TOKEN} --config {config} --out ${OUT_DIR}'];
+    const sets = ['trainer=command', 'hosts=["h"]', 'commandTemplate=python3 t.py --token=${MY_API_TOKEN} --config {config} --out ${OUT_DIR}', 'datasetDir=${DATABASE_URL}'];
     const args = sets.flatMap((s) => ['--set', s]);
-    for (const mode of [[], ['--json']]) {
-      const run = runStar(['plan', ...mode, ...args], { MY_API_TOKEN: secret, OUT_DIR: '/data/out' });
+    const env = { MY_API_TOKEN: secret, OUT_DIR: '/data/out', DATABASE_URL: 'postgres://admin:hunter2pw@db' };
+    for (const mode of [[], ['--json'], ['--export']]) {
+      const run = runStar(['plan', ...mode, ...args], env);
       assert.equal(run.status, 0, run.stderr);
       assert.ok(!run.stdout.includes(secret), `star plan ${mode.join(' ')} printed the secret`);
-      assert.match(run.stdout, /--token=\$\{MY_API_TOKEN\}/, 'the secret is shown as the variable it came from');
-      assert.match(run.stdout, /--out \/data\/out/, 'other variables are expanded');
+      assert.match(run.stdout, /--token=\$\{MY_API_TOKEN\} --config \{config\} --out \$\{OUT_DIR\}/, 'the template as written');
+      if (mode[0] !== '--export') assert.ok(!run.stdout.includes('hunter2pw'), `star plan ${mode.join(' ')} printed an expanded value`);
     }
     const bad = runStar(['plan', '--set', 'nIters=${DB_PASSWORD}'], { DB_PASSWORD: secret });
     assert.equal(bad.status, 2);
     assert.ok(!`${bad.stdout}${bad.stderr}`.includes(secret), 'an invalid value does not print the secret either');
+  });
+
+  void it('refuses a variable named like a credential outside a command template, where it would be stored', () => {
+    const run = runStar(['plan', '--set', 'inferenceUrl=http://h:8000/v1?key=${OPENAI_API_KEY}', '--set', 'inference=openai'], { OPENAI_API_KEY: 'sk-live-abcdef' });
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /inferenceUrl: .*\$\{OPENAI_API_KEY\}, named like a credential, whose value would be stored in the workflow history.*inferenceApiKeyEnv=OPENAI_API_KEY/);
+    assert.ok(!run.stderr.includes('sk-live-abcdef'));
+  });
+
+  void it('masks a value with quotes and backslashes in --json, and a long one before an error shortens it', () => {
+    const quoted = 'dir "with" \\back\\slashes';
+    const json = runStar(['plan', '--json', '--set', 'datasetDir=${STAR_ODD_DIR}'], { STAR_ODD_DIR: quoted });
+    assert.equal(json.status, 0, json.stderr);
+    assert.ok(!json.stdout.includes(JSON.stringify(quoted).slice(1, -1)) && !json.stdout.includes('with'), json.stdout);
+    assert.match(json.stdout, /"datasetDir": "\$\{STAR_ODD_DIR\}"/);
+    const long = `tok${'x'.repeat(120)}`;
+    const bad = runStar(['plan', '--set', 'seed=${STAR_LONG}'], { STAR_LONG: long });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /seed: .*\$\{STAR_LONG\}/);
+    assert.ok(!bad.stderr.includes('tokxxxx'), bad.stderr);
   });
 
   void it('reads a preset\'s relative paths from the project, whatever folder star runs in', () => {

@@ -113,7 +113,7 @@ void describe('resolving an input', () => {
 
   void it('resolves every committed preset (given its environment) to a valid input', () => {
     const presets = listPresets();
-    for (const preset of ['arithmetic-demo', 'commonsenseqa-gptj', 'gsm-gptj', 'commonsenseqa-hf', 'gsm-hf', 'commonsenseqa-smollm2', 'gsm-smollm2', 'arithmetic-smollm2', 'commonsenseqa-smollm2-star']) {
+    for (const preset of ['arithmetic-demo', 'commonsenseqa-gptj', 'gsm-gptj', 'commonsenseqa-hf', 'gsm-hf', 'commonsenseqa-smollm2', 'gsm-smollm2', 'arithmetic-smollm2', 'commonsenseqa-smollm2-star', 'commonsenseqa-hf-8gpu', 'gsm-hf-8gpu']) {
       assert.ok(presets.includes(preset), `${preset} is committed`);
     }
     for (const preset of presets) {
@@ -139,6 +139,18 @@ void describe('resolving an input', () => {
       assert.match(options.serveCommandTemplate ?? '', /^\.tools\/llm-venv\/bin\/python -m transformers\.cli\.transformers serve \{checkpoint\} .*\{port\}/);
       assert.equal(options.inferenceModelTemplate, '{checkpoint}');
       assert.equal(options.inferenceBatchPrompts, 1);
+    }
+  });
+
+  void it('gives the -hf-8gpu presets the -hf trainer under torchrun on 8 local processes, with a step batch 8 replicas share', () => {
+    for (const task of ['commonsenseqa', 'gsm']) {
+      const single = resolveExperimentInput({ preset: `${task}-hf` }, { STAR_DATA_DIR: '/data', STAR_HF_MODEL: '/models/hf' }).options;
+      const { options } = resolveExperimentInput({ preset: `${task}-hf-8gpu` }, { STAR_DATA_DIR: '/data', STAR_HF_MODEL: '/models/hf' });
+      assert.equal(
+        options.commandTemplate,
+        single.commandTemplate?.replace('.tools/llm-venv/bin/python -m', '.tools/llm-venv/bin/torchrun --standalone --nproc_per_node 8 -m'),
+      );
+      assert.equal((options.gradientAccumulationSteps ?? 0) % 8, 0, 'each of the 8 replicas takes an equal part of every step');
     }
   });
 

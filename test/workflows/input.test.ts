@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseExperimentInput } from '../../contracts/experiment-input';
+import { MAX_GEN_LENGTH, MAX_ITERATIONS, parseExperimentInput } from '../../contracts/experiment-input';
 import { planExperiment } from '../../workflows/plan';
 
 void describe('experiment input', () => {
@@ -73,7 +73,26 @@ void describe('experiment input', () => {
     assert.ok(!steady.ok);
     assert.equal(steady.problems[0]?.field, 'addSteps');
     assert.ok(parseExperimentInput({ experiment: 'x', task: 'arithmetic', exponentialGrow: true, startSteps: 40, growSteps: 2, nIters: 49 }).ok);
-    assert.ok(parseExperimentInput({ experiment: 'x', task: 'arithmetic', exponentialGrow: true, nIters: 1e9, growSteps: 1 }).ok);
+    assert.ok(parseExperimentInput({ experiment: 'x', task: 'arithmetic', exponentialGrow: true, nIters: MAX_ITERATIONS, growSteps: 1 }).ok);
+  });
+
+  void it('refuses more iterations than a plan can list, saying the limit and what to do', () => {
+    for (const nIters of [MAX_ITERATIONS + 1, 100_000_000, 1e9]) {
+      const result = parseExperimentInput({ experiment: 'x', task: 'arithmetic', nIters });
+      assert.equal(result.ok, false, String(nIters));
+      if (result.ok) return;
+      assert.deepEqual(result.problems.map((p) => p.field), ['nIters']);
+      assert.match(result.problems[0]?.expected ?? '', new RegExp(`at most ${MAX_ITERATIONS}.*star extend`));
+    }
+  });
+
+  void it('refuses a genLength no server generates, before anything runs', () => {
+    assert.ok(parseExperimentInput({ experiment: 'x', task: 'arithmetic', genLength: MAX_GEN_LENGTH }).ok);
+    const result = parseExperimentInput({ experiment: 'x', task: 'arithmetic', genLength: 1_000_000_000 });
+    assert.equal(result.ok, false);
+    if (result.ok) return;
+    assert.deepEqual(result.problems.map((p) => p.field), ['genLength']);
+    assert.match(result.problems[0]?.expected ?? '', new RegExp(`at most ${MAX_GEN_LENGTH} tokens`));
   });
 
   void it('bounds the experiment name, which becomes file names, before anything runs', () => {
@@ -98,6 +117,11 @@ void describe('experiment input', () => {
       assert.deepEqual(result.problems.map((p) => p.field), ['commandTemplate'], template);
       assert.match(result.problems[0]?.expected ?? '', why);
     }
-    assert.ok(parseExperimentInput({ experiment: 'x', task: 'arithmetic', trainer: 'command', hosts: ['h'], commandTemplate: "bash -c 'python3 t.py --config {config}'" }).ok);
+    const shell = parseExperimentInput({ experiment: 'x', task: 'arithmetic', trainer: 'command', hosts: ['h'], commandTemplate: "bash -c 'python3 t.py --config {config}'" });
+    assert.equal(shell.ok, false, 'a placeholder inside a shell\'s command string would run its value as code');
+    if (shell.ok) return;
+    assert.match(shell.problems[0]?.expected ?? '', /inside the command string of `bash -c`/);
+    assert.ok(parseExperimentInput({ experiment: 'x', task: 'arithmetic', trainer: 'command', hosts: ['h'], commandTemplate: `bash -c 'python3 t.py --config "$1"' bash {config}` }).ok);
+    assert.ok(parseExperimentInput({ experiment: 'x', task: 'arithmetic', trainer: 'command', hosts: ['h'], commandTemplate: 'python3 t.py --key ${MY_API_KEY} --config {config}' }).ok);
   });
 });

@@ -19,6 +19,8 @@ import { progressQuery, setNItersUpdate, stopAfterIterationSignal } from '../../
 import { hostTaskQueue } from '../../contracts/task-queues';
 import type { IterationMetrics } from '../../contracts/metrics';
 import { starExperiment } from '../../workflows/star-experiment';
+import { DRY_RUN_LISTED_ITERATIONS } from '../../workflows/plan';
+import { MAX_ITERATIONS } from '../../contracts/experiment-input';
 import {
   answerTrainOnHost,
   answeringActivities,
@@ -290,6 +292,11 @@ void describe('starExperiment logic with mock activities', { timeout: 180_000 },
         assert.match(String((err.cause as Error).message), /^nIters 4503599627370496: the steady growth rule gives \d+ training steps .* more than 2\^53 - 1/);
         return true;
       });
+      await assert.rejects(handle.executeUpdate(setNItersUpdate, { args: [MAX_ITERATIONS + 1] }), (err: unknown) => {
+        assert.ok(err instanceof WorkflowUpdateFailedError, String(err));
+        assert.match(String((err.cause as Error).message), new RegExp(`^nIters ${MAX_ITERATIONS + 1}: at most ${MAX_ITERATIONS} iterations`));
+        return true;
+      });
       assert.deepEqual(await handle.executeUpdate(setNItersUpdate, { args: [4] }), { previous: 3, nIters: 4 });
       first.open();
 
@@ -355,6 +362,18 @@ void describe('starExperiment logic with mock activities', { timeout: 180_000 },
       assert.equal(result.plan.iterations.length, 64);
       assert.deepEqual(result.plan.iterations[63]?.generateShards, { count: 2000, uris: iterationLayout(MOCK_ROOT, exp, 64).generateShard(0, 2000).replace('shard-0-', 'shard-{k}-') });
       // Temporal refuses payloads over 2 MB (and warns past 512 kB): a list of every shard's file was 9 MB here.
+      assert.ok(JSON.stringify(result).length < 512_000, `the plan is ${JSON.stringify(result).length} bytes`);
+    });
+
+    void it('keeps the result of a dry run of the most iterations small: the first iterations listed, the rest counted', async () => {
+      const { activities } = mockActivities();
+      const exp = uniqueExperiment('dry-long');
+      const result = await (await start(exp, activities, { dryRun: true, nIters: MAX_ITERATIONS, shards: 2000, steadyGrow: true })).result();
+      assert.equal(result.outcome, 'dry-run');
+      if (result.outcome !== 'dry-run') return;
+      assert.equal(result.plan.iterationCount, MAX_ITERATIONS - 1);
+      assert.equal(result.plan.iterations.length, DRY_RUN_LISTED_ITERATIONS);
+      assert.equal(result.plan.iterations.at(-1)?.iteration, DRY_RUN_LISTED_ITERATIONS);
       assert.ok(JSON.stringify(result).length < 512_000, `the plan is ${JSON.stringify(result).length} bytes`);
     });
 
