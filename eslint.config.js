@@ -6,7 +6,8 @@ const { builtinModules } = require('node:module');
 const BUILTIN_MESSAGE = 'Workflows must not import Node built-ins; do the work in an activity.';
 const NODE_BUILTINS = builtinModules.map((name) => ({ name, message: BUILTIN_MESSAGE }));
 const NODE_PREFIXED = { group: ['node:*'], message: BUILTIN_MESSAGE };
-const OTHER_LAYERS = ['activities', 'cli', 'connection', 'host', 'inference', 'model', 'report', 'serve', 'storage', 'trainers', 'workers', 'workflows'];
+const CORE_MESSAGE = 'core/ is pure: no Node built-ins and no other layer; read files in datasets/, start processes in processes/.';
+const OTHER_LAYERS = ['activities', 'activity-context', 'cli', 'connection', 'datasets', 'host', 'inference', 'model', 'processes', 'report', 'serve', 'storage', 'trainers', 'workers', 'workflows'];
 
 module.exports = tseslint.config(
   { ignores: ['node_modules/**', '.tools/**', '.state/**', '.tmp/**', 'runs/**', '**/*.js'] },
@@ -59,6 +60,24 @@ module.exports = tseslint.config(
               group: OTHER_LAYERS.map((dir) => `../${dir}/*`),
               message: 'contracts/ imports only contracts/, core/ and zod; move what both sides need here or into core/.',
             },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // core/ is the pure leaf (the STaR rules): no Node built-ins, no storage, no processes, no other
+    // layer. Reading files belongs in datasets/, child processes in processes/ (test/layers.test.ts
+    // holds the whole table of which folder may import which).
+    files: ['core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: builtinModules.map((name) => ({ name, message: CORE_MESSAGE })),
+          patterns: [
+            { group: ['node:*'], message: CORE_MESSAGE },
+            { group: [...OTHER_LAYERS, 'contracts'].flatMap((dir) => [`../${dir}`, `../${dir}/*`, `../../${dir}`, `../../${dir}/*`]), message: CORE_MESSAGE },
           ],
         },
       ],

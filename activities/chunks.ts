@@ -5,7 +5,7 @@
  * keyed by (seed, example id), never by position in a batch.
  */
 import { exists, joinUri, readJson, writeJson } from '../storage';
-import { heartbeat, throwIfCancelled, type ExamplesProgress } from './progress';
+import { heartbeat, throwIfCancelled, type ExamplesProgress } from '../activity-context/progress';
 
 export interface ChunkedPass<T> {
   /** Folder of the chunk files (`chunk-{start}.json`). */

@@ -5,9 +5,9 @@
 import { filesToCopy } from '../core/copy-files';
 import { list, readBytes, writeBytes } from '../storage';
 import type { ActivityDeps } from './deps';
-import { asActivity } from './failures';
+import { asActivity } from '../activity-context/failures';
 import { inputKey, once } from './manifest';
-import { whileHeartbeating } from './progress';
+import { whileHeartbeating } from '../activity-context/progress';
 import type { CopyRecordsInput, CopyRecordsResult } from '../contracts/activities';
 
 export async function copyRecords(_deps: ActivityDeps, input: CopyRecordsInput): Promise<CopyRecordsResult> {

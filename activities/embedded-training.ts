@@ -10,10 +10,10 @@ import { keyedSeed } from '../core/prng';
 import { train } from '../model';
 import { readJson, StorageNotFoundError } from '../storage';
 import { checkpointUri } from '../contracts/layout';
-import { badInput } from './failures';
+import { badInput } from '../activity-context/failures';
 import { LossLog } from './loss-log';
 import { checkedTrainingChunks, requireCheckpoint } from './model-checks';
-import { cancellationSignal, heartbeat } from './progress';
+import { cancellationSignal, heartbeat } from '../activity-context/progress';
 import type { TrainModelInput, TrainModelResult } from '../contracts/activities';
 
 interface TrainerConfig {

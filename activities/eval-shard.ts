@@ -4,11 +4,12 @@
  */
 import { mergeCounts, type ClassCounts } from '../core/accuracy';
 import { runEvalPass } from '../core/rationale-selection';
-import { doneUriOf } from '../contracts/layout';
+import { sampleEvalCompletions, type EvalCompletion } from '../core/eval-sample';
+import { doneUriOf, evalSampleUriOf } from '../contracts/layout';
 import { runChunks } from './chunks';
 import type { ActivityDeps } from './deps';
 import { arithmeticKey, shardExamples } from './examples';
-import { asActivity } from './failures';
+import { asActivity } from '../activity-context/failures';
 import { inputKey, once } from './manifest';
 import { shardSampling } from './shard-sampler';
 import type { EvalShardResult, ShardInput } from '../contracts/activities';
@@ -40,6 +41,8 @@ export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<
     return once(doneUriOf(input.outputUri), key, async (output) => {
       const { task, examples } = await shardExamples(o, input.datasetDir, 'dev', input.iteration, input.shard, input.shards, deps.selections);
       const fewShot = o.noPrompt ? [] : await task.loadFewShot(input.datasetDir, { answerKey: false, direct: o.direct });
+      // The chunks sampled in this attempt; chunks an earlier attempt saved keep only their counts.
+      const completions: EvalCompletion[][] = [];
       const parts: ClassCounts[] = await sampling.run((sample) =>
         runChunks({
           dir: input.outputUri.replace(/\.json$/, '.chunks'),
@@ -48,11 +51,20 @@ export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<
           chunkSize: deps.chunkSize,
           progress: { pass: 'eval', shard: input.shard, shards: input.shards },
           run: (start, end, onProgress) =>
-            runEvalPass({ task, examples: examples.slice(start, end), fewShot, sample, options: { direct: o.direct, noPrompt: o.noPrompt, seed: o.seed }, onProgress }),
+            runEvalPass({
+              task,
+              examples: examples.slice(start, end),
+              fewShot,
+              sample,
+              options: { direct: o.direct, noPrompt: o.noPrompt, seed: o.seed },
+              onProgress,
+              onSample: (part) => completions.push(part),
+            }),
         }),
         { task, examples, fewShots: [fewShot], direct: o.direct },
       );
       const tally = mergeCounts(parts);
+      await output.writeJson(evalSampleUriOf(input.outputUri), sampleEvalCompletions(completions));
       await output.writeJson(input.outputUri, tally);
       return { outputUri: input.outputUri, tally };
     });

@@ -5,7 +5,8 @@
  */
 import type { Example, Split, Task } from '../core/example';
 import { keyedSeed, seededShuffle } from '../core/prng';
-import { createArithmeticTask, createGsmTask, getTask } from '../core/tasks';
+import { createArithmeticTask } from '../core/tasks';
+import { createGsmTask, getTask } from '../datasets';
 import { iterationSeed, selectTrainExamples } from '../core/train-sample';
 import type { ExperimentOptions } from '../contracts/experiment-input';
 import type { SelectionCache } from './selection-cache';

@@ -12,7 +12,7 @@ import { doneUriOf } from '../contracts/layout';
 import { runChunks } from './chunks';
 import type { ActivityDeps } from './deps';
 import { arithmeticKey, shardExamples } from './examples';
-import { asActivity } from './failures';
+import { asActivity } from '../activity-context/failures';
 import { inputKey, once } from './manifest';
 import { shardSampling } from './shard-sampler';
 import type { GenerateShardResult, GenerationCounts, ShardInput } from '../contracts/activities';

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { exists, readJson, writeJson } from '../storage';
 import type { Manifest } from '../contracts/activities';
-import { badInput } from './failures';
+import { badInput } from '../activity-context/failures';
 
 const manifestSchema = z.object({
   inputKey: z.string(),

@@ -3,9 +3,9 @@ import { mergeCounts, type ClassCounts } from '../core/accuracy';
 import { readJson } from '../storage';
 import type { ClassAccuracy } from '../contracts/metrics';
 import type { ActivityDeps } from './deps';
-import { asActivity } from './failures';
+import { asActivity } from '../activity-context/failures';
 import { inputKey, once } from './manifest';
-import { heartbeat } from './progress';
+import { heartbeat } from '../activity-context/progress';
 import type { MergeEvalInput, MergeEvalResult } from '../contracts/activities';
 
 export async function mergeEval(_deps: ActivityDeps, input: MergeEvalInput): Promise<MergeEvalResult> {

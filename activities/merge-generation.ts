@@ -7,10 +7,10 @@ import { joinSavedExamples } from '../core/saved-text';
 import { mergeGenerationResults, type GenerationResult } from '../core/rationale-selection';
 import { readJson, writeBytes } from '../storage';
 import type { ActivityDeps } from './deps';
-import { asActivity, badInput } from './failures';
+import { asActivity, badInput } from '../activity-context/failures';
 import { generationCounts } from './generate-shard';
 import { inputKey, once } from './manifest';
-import { whileHeartbeating } from './progress';
+import { whileHeartbeating } from '../activity-context/progress';
 import type { MergeGenerationInput, MergeGenerationResult } from '../contracts/activities';
 
 export async function mergeGeneration(_deps: ActivityDeps, input: MergeGenerationInput): Promise<MergeGenerationResult> {

@@ -6,11 +6,11 @@
  */
 import { parseTextExample } from '../core/tf-example';
 import { readTfRecords } from '../core/tfrecord';
-import { readIndexEntries } from '../core/records';
+import { readIndexEntries } from '../datasets/records';
 import { CheckpointError, parseModelConfig, readManifest, tokenizerByName, type CheckpointManifest, type ModelConfig } from '../model';
 import { exampleRows } from '../model/example-rows';
 import { joinUri, readBytes } from '../storage';
-import { badInput } from './failures';
+import { badInput } from '../activity-context/failures';
 
 /**
  * The manifest of the checkpoint at `uri`. model/ reports a missing or unreadable one as a

@@ -12,9 +12,9 @@ import { trainerNamed } from '../trainers';
 import { experimentLayout } from '../contracts/layout';
 import type { ActivityDeps } from './deps';
 import { loadTaskFor } from './examples';
-import { asActivity, badInput } from './failures';
+import { asActivity, badInput } from '../activity-context/failures';
 import { requireCheckpoint } from './model-checks';
-import { whileHeartbeating } from './progress';
+import { whileHeartbeating } from '../activity-context/progress';
 import type { PrepareExperimentInput, PreparedExperiment } from '../contracts/activities';
 
 export async function prepareExperiment(_deps: ActivityDeps, input: PrepareExperimentInput): Promise<PreparedExperiment> {

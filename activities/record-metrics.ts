@@ -11,7 +11,7 @@
 import { exists, readJson, readText, writeBytes, writeJson } from '../storage';
 import type { IterationMetrics } from '../contracts/metrics';
 import type { ActivityDeps } from './deps';
-import { asActivity } from './failures';
+import { asActivity } from '../activity-context/failures';
 import { stableJson } from './manifest';
 import type { RecordMetricsInput } from '../contracts/activities';
 

@@ -2,9 +2,10 @@
  * The generation pass's several-samples settings as activities use them: what goes into the shard's
  * manifest digest, and the `command` verifier as core's `Verifier`.
  */
-import { commandWords, runVerifierCommand, withEnvironment, type Verifier } from '../core';
+import { commandWords, withEnvironment, type Verifier } from '../core';
+import { runVerifierCommand } from '../processes/verifier-command';
 import type { ExperimentOptions } from '../contracts/experiment-input';
-import { cancellationSignal, whileHeartbeating } from './progress';
+import { cancellationSignal, whileHeartbeating } from '../activity-context/progress';
 
 /**
  * The settings that change what a shard keeps, or undefined when they are STaR's pass (k = 1, one

@@ -7,6 +7,7 @@
 import type { Sampler } from '../core/rationale-selection';
 import { apiKeyFromEnv } from '../inference/api-key';
 import { CompletionsClient } from '../inference/completions-client';
+import { serverSamplingFields } from '../inference/server-sampling-fields';
 import { servedCheckpoint } from '../host/served-checkpoint';
 import { InferenceSettingsError } from '../inference/errors';
 import { resolveModelName } from '../inference/model-name';
@@ -14,7 +15,7 @@ import { taskStopStrings } from '../inference/stop-strings';
 import type { ActivityDeps } from './deps';
 import { loadTrainedCheckpoint } from './lost-checkpoint';
 import { checkCheckpoint } from './prepare-experiment';
-import { cancellationSignal, heartbeatAgain } from './progress';
+import { cancellationSignal, heartbeatAgain } from '../activity-context/progress';
 import { embeddedSampler } from './sampler';
 import { requireSimulatedCheckpoint } from './simulated-checkpoint';
 import { simulatedSampler, type SampledPass } from './simulated-sampler';
@@ -72,8 +73,15 @@ export function shardSampling(deps: ActivityDeps, input: ShardInput, modelIterat
     };
   }
   return {
-    // inferenceApi only when chat, so the keys of completions runs made before it existed stay the same.
-    key: { inference: 'openai', inferenceModelTemplate: o.inferenceModelTemplate ?? null, inferenceBatchPrompts: o.inferenceBatchPrompts, inferenceApi: o.inferenceApi === 'chat' ? 'chat' : undefined },
+    // inferenceApi only when chat, and the request's extra fields only when there are some, so the
+    // keys of runs made before these options existed stay the same.
+    key: {
+      inference: 'openai',
+      inferenceModelTemplate: o.inferenceModelTemplate ?? null,
+      inferenceBatchPrompts: o.inferenceBatchPrompts,
+      inferenceApi: o.inferenceApi === 'chat' ? 'chat' : undefined,
+      requestFields: nonEmpty(serverSamplingFields(o.inferenceServer, o.inferenceExtraBody)),
+    },
     run: async (work, pass) => {
       if (!o.serveCommandTemplate) {
         if (!o.inferenceUrl) throw new Error('inference "openai" without inferenceUrl or serveCommandTemplate: the input check should have refused this input');
@@ -108,7 +116,11 @@ export function shardSampling(deps: ActivityDeps, input: ShardInput, modelIterat
     });
     const vars = { experiment: o.experiment, iteration: modelIteration, checkpoint: servedCheckpoint(input.checkpointUri) };
     const model = await resolveModelName(o.inferenceModelTemplate, vars, () => client.models());
-    const settings = { model, maxTokens: o.genLength, temperature, topP: o.topP, stop: stopStringsOf(task) };
+    const settings = { model, maxTokens: o.genLength, temperature, topP: o.topP, stop: stopStringsOf(task), extraFields: serverSamplingFields(o.inferenceServer, o.inferenceExtraBody) };
     return work((requests, onProgress) => client.complete(requests, settings, onProgress));
   }
+}
+
+function nonEmpty(fields: Record<string, unknown>): Record<string, unknown> | undefined {
+  return Object.keys(fields).length > 0 ? fields : undefined;
 }

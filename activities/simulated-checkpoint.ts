@@ -5,7 +5,7 @@
  * a manifest, so a lost or mistyped checkpoint fails the same way in a simulation as in a real run.
  */
 import { exists, joinUri, readJson, writeJson } from '../storage';
-import { badInput } from './failures';
+import { badInput } from '../activity-context/failures';
 
 export const SIMULATED_MARKER = 'simulated.json';
 

@@ -8,13 +8,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
-import { readIndexEntries } from '../core/records';
+import { readIndexEntries } from '../datasets/records';
 import { exists } from '../storage';
 import { checkpointUri } from '../contracts/layout';
 import type { TrainingProgress } from '../contracts/heartbeats';
 import type { TrainModelInput, TrainModelResult } from '../contracts/activities';
-import { badInput } from './failures';
-import { cancellationSignal, heartbeat } from './progress';
+import { badInput } from '../activity-context/failures';
+import { cancellationSignal, heartbeat } from '../activity-context/progress';
 import { writeSimulatedCheckpoint } from './simulated-checkpoint';
 
 export async function simulateTraining(input: TrainModelInput): Promise<TrainModelResult> {

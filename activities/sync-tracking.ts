@@ -2,7 +2,7 @@
 import { activityInfo, heartbeat } from '@temporalio/activity';
 import type { SyncTrackingInput, SyncTrackingResult } from '../contracts/activities';
 import { syncExperimentTrackers } from '../tracking/sync';
-import { asActivity } from './failures';
+import { asActivity } from '../activity-context/failures';
 
 export async function syncTracking(input: SyncTrackingInput): Promise<SyncTrackingResult> {
   const info = activityInfo();

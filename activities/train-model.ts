@@ -6,7 +6,7 @@
 import type { TrainerName } from '../trainers';
 import type { ActivityDeps } from './deps';
 import { trainEmbedded } from './embedded-training';
-import { asActivity, badInput } from './failures';
+import { asActivity, badInput } from '../activity-context/failures';
 import { inputKey, once } from './manifest';
 import { simulateTraining } from './simulated-training';
 import type { TrainModelInput, TrainModelResult } from '../contracts/activities';

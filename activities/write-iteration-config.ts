@@ -11,9 +11,9 @@ import { totalSteps } from '../core/step-growth';
 import { exists, readJson } from '../storage';
 import { growthSettings } from '../core/step-growth';
 import type { ActivityDeps } from './deps';
-import { asActivity, badInput } from './failures';
+import { asActivity, badInput } from '../activity-context/failures';
 import { inputKey, once } from './manifest';
-import { heartbeat } from './progress';
+import { heartbeat } from '../activity-context/progress';
 import type { WriteConfigInput, WriteConfigResult } from '../contracts/activities';
 import { trainerNamed, type Trainer } from '../trainers';
 

@@ -7,16 +7,17 @@
  */
 import { gpt2Tokenizer } from '../core/gpt2-tokenizer';
 import { promptCompletionJsonl, trainingJsonlUri } from '../core/prompt-completion';
-import { DEFAULT_RECORD_SEQ, writeTfRecords } from '../core/records';
+import { writeTfRecords } from '../datasets/records';
+import { DEFAULT_RECORD_SEQ } from '../core/record-chunks';
 import type { Tokenizer } from '../core/tokenizer';
 import { readManifest as readCheckpointManifest, tokenizerByName } from '../model';
 import { exists, joinUri, list, readJson, readText, writeBytes } from '../storage';
 import { trainerNamed } from '../trainers';
 import type { ActivityDeps } from './deps';
-import { asActivity, badInput } from './failures';
+import { asActivity, badInput } from '../activity-context/failures';
 import { inputKey, once } from './manifest';
 import { checkCheckpoint } from './prepare-experiment';
-import { whileHeartbeating } from './progress';
+import { whileHeartbeating } from '../activity-context/progress';
 import type { WriteRecordsInput, WriteRecordsResult } from '../contracts/activities';
 
 export async function writeRecords(_deps: ActivityDeps, input: WriteRecordsInput): Promise<WriteRecordsResult> {

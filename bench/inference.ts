@@ -13,7 +13,7 @@ import { CompletionsClient } from '../inference/completions-client';
 import { completionResponseSchema } from '../inference/completions-api';
 import { taskStopStrings } from '../inference/stop-strings';
 import { tokenizerByName, readManifest } from '../model';
-import { repoRoot, startWorkerProcess } from '../test/distributed/helpers/processes';
+import { repoRoot, startWorkerProcess } from '../test-support/processes';
 
 interface Run {
   seconds: number;

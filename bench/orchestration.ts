@@ -13,9 +13,9 @@ import { parseArgs } from 'node:util';
 import type { temporal } from '@temporalio/proto';
 import { starExperiment } from '../workflows/star-experiment';
 import type { ExperimentInput } from '../contracts/experiment-input';
-import { historiesOf, startDevServer, startWorker, uniqueExperiment } from '../test/helpers/temporal';
-import { scratchDir, tinyExperiment, writeBaseConfig } from '../test/workflows/fixtures/experiment-input';
-import { tinyBaseModel } from '../test/workflows/fixtures/tiny-model';
+import { historiesOf, startDevServer, startWorker, uniqueExperiment } from '../test-support/temporal';
+import { scratchDir, tinyExperiment, writeBaseConfig } from '../test-support/experiment-input';
+import { tinyBaseModel } from '../test-support/tiny-model';
 
 type Event = temporal.api.history.v1.IHistoryEvent;
 

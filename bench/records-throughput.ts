@@ -14,13 +14,12 @@ import {
   encodeInt64Example,
   frameRecords,
   gpt2Tokenizer,
-  gsmTask,
   joinSavedExamples,
   packChunks,
   splitSavedText,
   tokenizeExamples,
-  writeTfRecords,
 } from '../core';
+import { gsmTask, writeTfRecords } from '../datasets';
 
 function bestOf<T>(runs: number, work: () => T): { seconds: number; value: T } {
   let best = Infinity;

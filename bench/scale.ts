@@ -34,8 +34,8 @@ import { progressQuery } from '../contracts/messages';
 import { EXPERIMENT_WORKFLOW_TASK_TIMEOUT } from '../cli/experiment-client';
 import type { ExperimentInput } from '../contracts/experiment-input';
 import { starExperiment } from '../workflows/star-experiment';
-import { historiesOf, startDevServer, uniqueExperiment, workflowBundle } from '../test/helpers/temporal';
-import { scratchDir } from '../test/workflows/fixtures/experiment-input';
+import { historiesOf, startDevServer, uniqueExperiment, workflowBundle } from '../test-support/temporal';
+import { scratchDir } from '../test-support/experiment-input';
 import { measureHistory, passSchedule, runMs, type HistoryMeasures, type PassSchedule } from './scale-history';
 
 interface Settings {

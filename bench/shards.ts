@@ -21,8 +21,8 @@ import { tsToMs } from '@temporalio/common/lib/time';
 import { startOrReuseDevServer } from '../cli/dev-server';
 import { createModel, initBackend, readModelConfig, saveCheckpoint } from '../model';
 import { normaliseRoot } from '../storage';
-import { startWorkerProcess, waitUntil, type WorkerProcess } from '../test/distributed/helpers/processes';
-import { installQuietRuntime, workflowBundle } from '../test/helpers/temporal';
+import { startWorkerProcess, waitUntil, type WorkerProcess } from '../test-support/processes';
+import { installQuietRuntime, workflowBundle } from '../test-support/temporal';
 import type { ExperimentInput } from '../contracts/experiment-input';
 
 interface Measurement {

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { BadInputError } from '../core/errors';
 import { ensureTemporalCli } from './temporal-binary';
 import { findFreePort, isPortFree, namespaceAnswers } from './ports';
-import { processAlive, sleep, stopProcessGroup } from '../core/process-group';
+import { processAlive, sleep, stopProcessGroup } from '../processes/process-group';
 
 /**
  * The local Temporal dev server that `star run` uses when no TEMPORAL_ADDRESS is given.

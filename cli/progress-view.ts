@@ -52,8 +52,12 @@ export function phaseBars(progress: ExperimentProgress, detail?: ActivityDetail,
   return lines;
 }
 
+/**
+ * One line saying where the run is. nIters counts the base model as iteration 0: iterations
+ * 1..nIters-1 run, so "of" names nIters-1, and nIters 1 (with baseEval) runs the base eval alone.
+ */
 export function headline(progress: ExperimentProgress, elapsedSeconds?: number): string {
-  const last = Math.max(1, progress.nIters - 1);
+  const last = progress.nIters - 1;
   const state =
     progress.phase === 'finished'
       ? 'finished'
@@ -63,7 +67,9 @@ export function headline(progress: ExperimentProgress, elapsedSeconds?: number):
           ? `stopped early after iteration ${progress.iteration}: dev accuracy plateaued (earlyStop)`
           : progress.phase === 'evaluating-base'
             ? 'evaluating the base model (iteration 0)'
-            : `iteration ${progress.iteration} of ${last}, ${progress.phase}`;
+            : last < 1
+              ? `base eval only (nIters 1 runs no iteration), ${progress.phase}`
+              : `iteration ${progress.iteration} of ${last}, ${progress.phase}`;
   const stop = progress.stopRequested && progress.phase !== 'stopped' ? ' (stop requested: ends after this iteration)' : '';
   const time = elapsedSeconds === undefined ? '' : `  ${clock(elapsedSeconds)}`;
   return `${progress.experiment}: ${state}${stop}${time}`;

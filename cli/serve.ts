@@ -1,6 +1,5 @@
 import path from 'node:path';
-import { requireCheckpoint } from '../activities/model-checks';
-import { initBackend, loadModel, shutdownComputePool } from '../model';
+import { CheckpointError, initBackend, loadModel, readManifest, shutdownComputePool } from '../model';
 import { CompletionsServer } from '../serve/completions-server';
 import { isLoopback } from '../serve/request-guard';
 import { noPositionals, parseCommandArgs } from './args';
@@ -67,9 +66,10 @@ export async function serveCommand(argv: string[]): Promise<number> {
     console.error(`star serve: warning: serving ${host} without an API key; anyone who reaches port ${port} may use the model`);
   }
   try {
-    await requireCheckpoint(checkpoint, '--checkpoint', 'Give a step_N folder of the embedded model');
+    await readManifest(checkpoint);
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    const problem = err instanceof CheckpointError ? `--checkpoint ${err.message}. Give a step_N folder of the embedded model.` : (err as Error).message;
+    throw new UsageError(problem);
   }
   await initBackend((line) => console.error(line));
   const model = await loadModel(checkpoint);

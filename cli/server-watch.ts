@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { stateDir } from '../connection/state-dir';
 import { startOrReuseDevServer } from './dev-server';
-import { processAlive } from '../core/process-group';
+import { processAlive } from '../processes/process-group';
 import type { RunSession } from './run-session';
 
 /**

@@ -5,6 +5,7 @@ import { closestNames } from './suggest';
  * `--set key=value` overrides. Keys are the input's option names in camelCase (the reference's
  * names: `--set steadyGrow=true --set startSteps=40`); nested settings use dots (`model.layers=2`).
  * Values are JSON when they parse as JSON (`true`, `40`, `1.2`, `[1,2]`, `"40"`), else the raw string.
+ * `key=null` removes the key, so an option a preset sets goes back to its default (no option takes null).
  */
 export interface Assignment {
   path: string[];
@@ -59,13 +60,17 @@ export function checkKeys(assignments: Assignment[], validKeys: readonly string[
 export function keepTextForStringOptions(assignments: Assignment[], kinds: ReadonlyMap<string, string>): Assignment[] {
   return assignments.map((a) => {
     const kind = kinds.get(a.path.join('.'));
+    if (a.value === null) return a;
     if ((kind === 'string' || kind === 'enum') && typeof a.value !== 'string') return { ...a, value: a.raw };
     if (kind === 'array' && !Array.isArray(a.value)) return { ...a, value: a.raw };
     return a;
   });
 }
 
-/** A copy of `base` with every assignment applied (later ones win); nested objects are created as needed. */
+/**
+ * A copy of `base` with every assignment applied (later ones win); nested objects are created as
+ * needed, and a null value removes the key.
+ */
 export function applyAssignments(base: Record<string, unknown>, assignments: Assignment[]): Record<string, unknown> {
   const result = structuredClone(base);
   for (const { path, value } of assignments) {
@@ -75,7 +80,9 @@ export function applyAssignments(base: Record<string, unknown>, assignments: Ass
       if (typeof next !== 'object' || next === null || Array.isArray(next)) node[part] = {};
       node = node[part] as Record<string, unknown>;
     }
-    node[path[path.length - 1]] = value;
+    const key = path[path.length - 1];
+    if (value === null) delete node[key];
+    else node[key] = value;
   }
   return result;
 }

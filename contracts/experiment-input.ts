@@ -16,6 +16,7 @@ import { DEDUP_MODES } from '../core/sample-dedup';
 import { commandWords } from '../core/command-line';
 import { checkCommandTemplate, serveTemplateProblem } from './command-templates';
 import { HOST_NAME, HOST_NAME_RULE } from './task-queues';
+import { INFERENCE_SERVERS, inferenceExtraBodySchema } from './inference-server';
 
 /** Workflow IDs are experiment names; they also become folder and file names in storage. */
 export const EXPERIMENT_NAME = /^[A-Za-z0-9_-]+$/;
@@ -258,6 +259,15 @@ const inputSchema = z
      * instruct models that only speak chat): the whole prompt goes as one user message (docs/own-task.md).
      */
     inferenceApi: z.enum(['completions', 'chat']).default('completions'),
+    /**
+     * The kind of server behind inferenceUrl or serveCommandTemplate, so each request states the
+     * penalties and cut-offs that servers default differently (repetition penalty 1.0, top_k off,
+     * min_p 0) in the fields that server takes; `generic` sends only the OpenAI fields
+     * (docs/inference-servers.md).
+     */
+    inferenceServer: z.enum(INFERENCE_SERVERS).default('generic'),
+    /** A JSON object merged into every request, over the server kind's fields: server-specific settings, e.g. {"repeat_penalty": 1.1}. */
+    inferenceExtraBody: inferenceExtraBodySchema.optional(),
     /** Prompts per request; above 1 only for servers that take prompt lists (vLLM; not transformers serve or llama.cpp). */
     inferenceBatchPrompts: int(1).default(1),
     /** How long one request keeps retrying connection errors, 429 and 5xx before the step fails. */

@@ -111,6 +111,11 @@ export function doneUriOf(outputUri: string): string {
   return outputUri.replace(/(\.json)?$/, '.done.json');
 }
 
+/** An eval shard's sample of raw completions, right and wrong: `shard-0-of-2.json` → `shard-0-of-2.samples.json`. */
+export function evalSampleUriOf(evalShardUri: string): string {
+  return evalShardUri.replace(/(\.json)?$/, '.samples.json');
+}
+
 /** Checkpoint folder of a trainer that saves at `total_steps` (the reference's `step_{N}`). */
 export function checkpointUri(modelDir: string, step: number): string {
   return join(modelDir, `step_${step}`);

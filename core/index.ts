@@ -1,4 +1,4 @@
-// The STaR rules as plain modules (no Temporal): activities call these.
+// The STaR rules as pure modules (no Temporal, no storage, no processes): activities call these.
 export * from './accuracy';
 export * from './arithmetic-problems';
 export * from './base-config';
@@ -19,9 +19,9 @@ export * from './python-float';
 export * from './python-text';
 export * from './rationale-selection';
 export * from './sample-dedup';
-export * from './verifier-command';
+export * from './step-parser';
 export * from './early-stop';
-export * from './records';
+export * from './record-chunks';
 export * from './saved-text';
 export * from './step-growth';
 export * from './tasks';

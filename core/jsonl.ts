@@ -1,5 +1,4 @@
 import type { z } from 'zod';
-import { readText } from '../storage';
 import { BadInputError } from './errors';
 
 export class JsonlLineError extends BadInputError {
@@ -34,8 +33,4 @@ export function parseJsonl<S extends z.ZodType>(text: string, schema: S, uri: st
     rows.push(parsed.data);
   }
   return rows;
-}
-
-export async function loadJsonl<S extends z.ZodType>(uri: string, schema: S): Promise<Array<z.infer<S>>> {
-  return parseJsonl(await readText(uri), schema, uri);
 }

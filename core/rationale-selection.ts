@@ -2,6 +2,7 @@ import { addCount, mergeCounts, rationalizedClass, type ClassCounts } from './ac
 import type { Example, Task } from './example';
 import { failureRank, sampleFailures, trimmedOutput, type FailedExample } from './failure-sample';
 import { buildPrompt } from './prompt';
+import { evalCompletion, sampleEvalCompletions, type EvalCompletion } from './eval-sample';
 import { keyedSeed, keyedUnit } from './prng';
 import { cutAtEndOfText } from './output-lines';
 import { keepDistinct, type DedupMode } from './sample-dedup';
@@ -365,9 +366,11 @@ export interface EvalPassInput {
   sample: Sampler;
   options: { direct: boolean; noPrompt: boolean; seed: number };
   onProgress?: (done: number) => void;
+  /** Given the pass's seeded sample of raw completions (core/eval-sample.ts), right and wrong. */
+  onSample?: (sample: EvalCompletion[]) => void;
 }
 
-/** Accuracy of a model on (a shard of) the dev split: plain prompt, no hints, nothing saved. */
+/** Accuracy of a model on (a shard of) the dev split: plain prompt, no hints; only a small sample of completions is handed on. */
 export async function runEvalPass(input: EvalPassInput): Promise<ClassCounts> {
   const { task, examples, sample, options } = input;
   const fewShot = Array.isArray(input.fewShot) ? input.fewShot : input.fewShot.plain;
@@ -380,7 +383,14 @@ export async function runEvalPass(input: EvalPassInput): Promise<ClassCounts> {
   );
   expectOutputs(outputs, examples.length);
   const counts: ClassCounts = {};
-  examples.forEach((example, i) => addCount(counts, example.cls, task.check(example, outputs[i] as string, { direct: options.direct }).correct));
+  const completions: EvalCompletion[] = [];
+  examples.forEach((example, i) => {
+    const output = outputs[i] as string;
+    const correct = task.check(example, output, { direct: options.direct }).correct;
+    addCount(counts, example.cls, correct);
+    if (input.onSample) completions.push(evalCompletion(options.seed, { exampleId: example.id, cls: example.cls, correct, context: task.context(example, { hint: false }), answer: example.answer, output }));
+  });
+  input.onSample?.(sampleEvalCompletions([completions]));
   return mergeCounts([counts]);
 }
 

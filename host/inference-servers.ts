@@ -10,7 +10,7 @@
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
-import { heartbeatAgain } from '../activities/progress';
+import { heartbeatAgain } from '../activity-context/progress';
 import { joinUri } from '../storage';
 import { CommandTemplateError, UnsetVariableError, withEnvironment, type ResolvedCommand } from '../core/command-line';
 import { OutputLog } from './output-log';
@@ -18,7 +18,7 @@ import { CommandNotFoundError, resolveProgram } from './resolve-command';
 import { RunningTrainerFile } from './running-trainer';
 import { expandServeCommand } from '../contracts/command-templates';
 import { servedCheckpoint } from './served-checkpoint';
-import { stopProcessGroup } from '../core/process-group';
+import { stopProcessGroup } from '../processes/process-group';
 import { TrainerProcess } from './trainer-process';
 
 export interface ServeRequest {

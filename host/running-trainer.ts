@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { groupAlive, processStartTime } from '../core/process-group';
+import { groupAlive, processStartTime } from '../processes/process-group';
 
 const noteSchema = z.object({
   pgid: z.number().int().positive(),

@@ -14,7 +14,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { asActivity } from '../activities/failures';
+import { asActivity } from '../activity-context/failures';
 import { BadInputError } from '../core/errors';
 import type { TrainingProgress } from '../contracts/heartbeats';
 import type { TrainOnHostInput, TrainOnHostResult } from '../contracts/activities';
@@ -27,9 +27,9 @@ import { parseTrainOnHostInput } from './input';
 import { OutputLog } from './output-log';
 import { resolveProgram } from './resolve-command';
 import { RunningTrainerFile } from './running-trainer';
-import { StepTracker } from './step-parser';
+import { StepTracker } from '../core/step-parser';
 import { copyTrainingIndex, trainingIndexPath } from './training-index';
-import { stopProcessGroup } from '../core/process-group';
+import { stopProcessGroup } from '../processes/process-group';
 import { TrainerProcess, type TrainerExit } from './trainer-process';
 
 export interface HostSettings {

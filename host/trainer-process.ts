@@ -4,7 +4,7 @@
  * the whole group: SIGTERM first, so it can stop cleanly, then SIGKILL after a grace period.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { signalGroup, stopProcessGroup } from '../core/process-group';
+import { signalGroup, stopProcessGroup } from '../processes/process-group';
 
 export interface TrainerProcessOptions {
   argv: string[];

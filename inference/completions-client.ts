@@ -50,6 +50,7 @@ export function chatRequest(prompt: PromptRequest, settings: CompletionSettings)
     top_p: settings.topP,
     stop: settings.stop,
     seed: prompt.seed,
+    ...settings.extraFields,
   };
 }
 
@@ -59,6 +60,11 @@ export interface CompletionSettings {
   temperature: number;
   topP: number;
   stop: string[];
+  /**
+   * Fields sent in every request besides these (serverSamplingFields: the server's neutral penalties
+   * and cut-offs, then inferenceExtraBody), so a server's own defaults cannot change the sampling.
+   */
+  extraFields?: Record<string, unknown>;
 }
 
 export interface PromptRequest {
@@ -138,6 +144,7 @@ export class CompletionsClient {
       top_p: settings.topP,
       stop: settings.stop,
       seed: items[0].seed,
+      ...settings.extraFields,
     };
     const parsed = completionResponseSchema.safeParse(await this.http.postJson(url, body));
     if (!parsed.success) {

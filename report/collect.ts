@@ -5,13 +5,15 @@
  * finished or still running. Works the same on `file://` and `gs://` roots.
  */
 import type { z } from 'zod';
-import { parseStepLine } from '../host/step-parser';
+import { parseStepLine } from '../core/step-parser';
 import { BadInputError } from '../core/errors';
 import { parseLossLines, type LossPoint } from '../core/training-loss';
 import { exists, list, normaliseRoot, readText } from '../storage';
 import { experimentLayout, iterationLayout } from '../contracts/layout';
 import { joinUri as join } from '../contracts/uri';
 import { pickSamples, type IterationSamples } from './samples';
+import { evalCompletionsOf } from './eval-completions';
+import type { EvalCompletion } from '../core/eval-sample';
 import { experimentInputSchema, generationShardSchema, metricsRowSchema, type GenerationShard, type MetricsRow } from './schemas';
 import type { EarlyStopSettings } from '../core/early-stop';
 
@@ -47,6 +49,8 @@ export interface IterationReport {
   loss: LossPoint[];
   /** Samples of the generation pass, once its shards are written. */
   samples?: IterationSamples;
+  /** The eval pass's saved completions, right and wrong, once its shards are written. */
+  evalCompletions?: EvalCompletion[];
 }
 
 export interface ReportData {
@@ -59,6 +63,8 @@ export interface ReportData {
   earlyStop?: EarlyStopSettings;
   /** Iteration 0's metrics (the base model), when recorded. */
   base?: MetricsRow;
+  /** The base eval's saved completions, right and wrong. */
+  baseEvalCompletions?: EvalCompletion[];
   /** Iterations 1.. that have written anything, in order. */
   iterations: IterationReport[];
   collectedAt: Date;
@@ -97,6 +103,7 @@ export async function collectReport(storageRoot: string, experiment: string): Pr
       metrics: metrics.get(i),
       loss: await lossOf(it.trainLoss, own, `${it.work}/train/`, metrics.get(i)?.totalSteps),
       samples: await samplesOf(own, `${it.work}/generate/`, i),
+      evalCompletions: await evalCompletionsOf(own, `${it.work}/eval/`),
     });
   }
   return {
@@ -107,6 +114,7 @@ export async function collectReport(storageRoot: string, experiment: string): Pr
     nIters: input?.nIters,
     earlyStop: input?.earlyStop,
     base: metrics.get(0),
+    baseEvalCompletions: await evalCompletionsOf(files, `${iterationLayout(root, experiment, 0).work}/eval/`),
     iterations,
     collectedAt: new Date(),
   };

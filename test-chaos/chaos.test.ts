@@ -16,7 +16,7 @@ import { mulberry32 } from '../core/prng';
 import type { ExperimentInput } from '../contracts/experiment-input';
 import type { starExperiment } from '../workflows/star-experiment';
 import { resetToFailedStep } from '../cli/reset';
-import { waitUntil, type WorkerProcess } from '../test/distributed/helpers/processes';
+import { waitUntil, type WorkerProcess } from '../test-support/processes';
 import {
   chaosInput,
   count,
@@ -31,7 +31,7 @@ import {
   startWorker,
   type Cluster,
   type RunOutcome,
-} from './harness';
+} from '../test-support/chaos-cluster';
 
 interface Row {
   name: string;

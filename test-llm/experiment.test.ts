@@ -19,10 +19,10 @@ import type { ExperimentInput } from '../contracts/experiment-input';
 import { iterationLayout } from '../contracts/layout';
 import type { IterationMetrics } from '../contracts/metrics';
 import { starExperiment } from '../workflows/star-experiment';
-import { waitUntil } from '../test/distributed/helpers/processes';
-import { uniqueExperiment } from '../test/helpers/temporal';
+import { waitUntil } from '../test-support/processes';
+import { uniqueExperiment } from '../test-support/temporal';
 import { projectHostSuite } from './helpers/project-host';
-import { scratchDir } from '../test/workflows/fixtures/experiment-input';
+import { scratchDir } from '../test-support/experiment-input';
 import { presetCommandTemplate, presetField } from './helpers/trainer-command';
 
 const python = llmPython();

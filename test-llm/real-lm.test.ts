@@ -14,7 +14,7 @@ import { arithmeticProblems, arithmeticWorkedExample, joinSavedExamples } from '
 import { completedCheckpoint, finalCheckpointUri } from '../host/final-checkpoint';
 import { llmPython, makeTinyLm, ROOT } from '../scripts/make-tiny-lm';
 import { parseExperimentInputOrThrow } from '../contracts/experiment-input';
-import { scratchDir } from '../test/workflows/fixtures/experiment-input';
+import { scratchDir } from '../test-support/experiment-input';
 import { complete, startTransformersServe, type Completion, type RunningServer } from './helpers/openai-server';
 import { presetCommandTemplate, startTrainer } from './helpers/trainer-command';
 

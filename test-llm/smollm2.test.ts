@@ -26,10 +26,10 @@ import type { ExperimentInput } from '../contracts/experiment-input';
 import { iterationLayout } from '../contracts/layout';
 import type { IterationMetrics } from '../contracts/metrics';
 import { starExperiment } from '../workflows/star-experiment';
-import { waitUntil } from '../test/distributed/helpers/processes';
-import { uniqueExperiment } from '../test/helpers/temporal';
+import { waitUntil } from '../test-support/processes';
+import { uniqueExperiment } from '../test-support/temporal';
 import { projectHostSuite } from './helpers/project-host';
-import { scratchDir } from '../test/workflows/fixtures/experiment-input';
+import { scratchDir } from '../test-support/experiment-input';
 
 const PRESET = JSON.parse(readFileSync(join(ROOT, 'configs', 'presets', 'arithmetic-smollm2.json'), 'utf8')) as ExperimentInput & { serveCommandTemplate: string };
 const STAR_PRESET = JSON.parse(readFileSync(join(ROOT, 'configs', 'presets', 'commonsenseqa-smollm2-star.json'), 'utf8')) as ExperimentInput;

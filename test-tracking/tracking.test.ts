@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { starExperiment } from '../workflows/star-experiment';
 import { trackingPython } from '../tracking/sync';
-import { chaosInput, experimentName, startCluster, startWorker, type Cluster } from '../test-chaos/harness';
-import { waitUntil, type WorkerProcess } from '../test/distributed/helpers/processes';
+import { chaosInput, experimentName, startCluster, startWorker, type Cluster } from '../test-support/chaos-cluster';
+import { waitUntil, type WorkerProcess } from '../test-support/processes';
 import { startMlflowServer, type MlflowServer } from './helpers/mlflow-server';
 
 interface Run {

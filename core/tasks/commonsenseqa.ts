@@ -1,8 +1,5 @@
 import { z } from 'zod';
-import { joinUri } from '../../storage';
-import type { CheckResult, Example, Split, Task } from '../example';
-import { loadPromptFile } from '../few-shot';
-import { loadJsonl } from '../jsonl';
+import type { CheckResult, Example } from '../example';
 import { outputLines } from '../output-lines';
 
 /** One row of `commonsenseqa/{split}_rand_split.jsonl` (the CommonsenseQA release layout). */
@@ -51,14 +48,3 @@ export function checkCommonsenseQa(example: Example, output: string): CheckResul
   const prediction = chars[chars.length - 3] as string;
   return { correct: prediction.toLowerCase() === example.answer.toLowerCase(), prediction, answerText: line };
 }
-
-export const commonsenseQaTask: Task = {
-  name: 'commonsenseqa',
-  async loadSplit(datasetDir: string, split: Split) {
-    const rows = await loadJsonl(joinUri(datasetDir, 'commonsenseqa', `${split}_rand_split.jsonl`), commonsenseQaRowSchema);
-    return rows.map(commonsenseQaExample);
-  },
-  context: (example, { hint }) => commonsenseQaContext(example, hint),
-  loadFewShot: (datasetDir, options) => loadPromptFile(datasetDir, 'commonsenseqa', options),
-  check: (example, output) => checkCommonsenseQa(example, output),
-};

@@ -1,8 +1,5 @@
 import { z } from 'zod';
-import { joinUri } from '../../storage';
-import type { CheckResult, Example, Split, Task } from '../example';
-import { loadPromptFile } from '../few-shot';
-import { loadJsonl } from '../jsonl';
+import type { CheckResult, Example, Split } from '../example';
 import { cutAtEndOfText } from '../output-lines';
 import { pyStrip } from '../python-text';
 
@@ -56,20 +53,3 @@ export function checkGsm(example: Example, output: string): CheckResult {
   const prediction = pyStrip(parts[parts.length - 1] as string);
   return { correct: prediction.toLowerCase() === example.answer.toLowerCase(), prediction, answerText };
 }
-
-/** The gsm task; `hint` chooses what a hinted context shows (see `GsmHint`). */
-export function createGsmTask(options: { hint?: GsmHint } = {}): Task {
-  const gsmHint = options.hint ?? 'answer';
-  return {
-    name: 'gsm',
-    async loadSplit(datasetDir: string, split: Split) {
-      const rows = await loadJsonl(joinUri(datasetDir, 'gsm', `${split}_rand_split.jsonl`), gsmRowSchema);
-      return rows.map((row, index) => gsmExample(row, split, index));
-    },
-    context: (example, { hint }) => gsmContext(example, hint, gsmHint),
-    loadFewShot: (datasetDir, options) => loadPromptFile(datasetDir, 'gsm', options),
-    check: (example, output) => checkGsm(example, output),
-  };
-}
-
-export const gsmTask: Task = createGsmTask();

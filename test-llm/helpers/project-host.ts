@@ -1,9 +1,9 @@
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ROOT } from '../../scripts/make-tiny-lm';
-import { startDevServer, startHostWorker, startWorker, type RunningWorker } from '../../test/helpers/temporal';
+import { devServerSuite, type DevServerSuite } from '../../test-support/dev-server-suite';
+import { startHostWorker } from '../../test-support/temporal';
 import { hostSettings } from '../../workers/host-worker';
 
 /**
@@ -24,33 +24,14 @@ export function startProjectHost(
   return startHostWorker(env, settings, { serve: true });
 }
 
-/** What a suite of `projectHostSuite` runs experiments with; set once its `before` hook has run. */
-export interface ProjectHostSuite {
-  env: TestWorkflowEnvironment;
-  worker: RunningWorker;
-}
-
 /**
- * Registers the suite's hooks: `prepare` (models the suite needs), then a dev server, an experiment
- * worker and the project host `host` (startProjectHost) before its tests; all three stopped after.
+ * The dev-server suite fixture (test-support/dev-server-suite.ts) with the project host `host`
+ * (startProjectHost) alongside its experiment worker; `prepare` (models the suite needs) runs first.
  */
 export function projectHostSuite(
   dir: string,
   host: string,
   options: { prepare?: () => void | Promise<void>; environment?: NodeJS.ProcessEnv } = {},
-): ProjectHostSuite {
-  const suite = {} as ProjectHostSuite;
-  let hostWorker: { stop(): Promise<void> } | undefined;
-  before(async () => {
-    await options.prepare?.();
-    suite.env = await startDevServer();
-    suite.worker = await startWorker(suite.env);
-    hostWorker = await startProjectHost(suite.env, dir, host, options.environment);
-  });
-  after(async () => {
-    await hostWorker?.stop();
-    await suite.worker?.stop();
-    await suite.env?.teardown();
-  });
-  return suite;
+): DevServerSuite {
+  return devServerSuite({ prepare: options.prepare, alongside: ({ env }) => startProjectHost(env, dir, host, options.environment) });
 }

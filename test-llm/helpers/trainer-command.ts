@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expandCommand } from '../../contracts/command-templates';
 import { resolveProgram } from '../../host/resolve-command';
-import { StepTracker } from '../../host/step-parser';
+import { StepTracker } from '../../core/step-parser';
 import { TrainerProcess, type TrainerExit } from '../../host/trainer-process';
 import { ROOT } from '../../scripts/make-tiny-lm';
 import type { ExperimentInput } from '../../contracts/experiment-input';

@@ -5,8 +5,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { findFreePort } from '../../cli/ports';
-import { signalGroup } from '../../core/process-group';
-import { waitUntil } from '../../test/distributed/helpers/processes';
+import { signalGroup } from '../../processes/process-group';
+import { waitUntil } from '../../test-support/processes';
 
 export interface MlflowServer {
   uri: string;

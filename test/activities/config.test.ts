@@ -8,7 +8,7 @@ import { BadInputError } from '../../core/errors';
 import { trainSetFor } from '../../activities/write-iteration-config';
 import { commandTrainer } from '../../trainers/command';
 import { parseExperimentInputOrThrow } from '../../contracts/experiment-input';
-import { scratchDir, writeBaseConfig } from '../workflows/fixtures/experiment-input';
+import { scratchDir, writeBaseConfig } from '../../test-support/experiment-input';
 
 void describe('writeIterationConfig', () => {
   const acts = createActivities();

@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createActivities } from '../../activities';
-import { scratchDir } from '../workflows/fixtures/experiment-input';
+import { scratchDir } from '../../test-support/experiment-input';
 
 void describe('copyRecords', () => {
   void it('copies the last copyN text files, ordered by the iteration number in their names', async () => {

@@ -13,8 +13,8 @@ import { loadModel, saveCheckpoint } from '../../model';
 import type { ExamplesProgress } from '../../contracts/heartbeats';
 import { parseExperimentInputOrThrow, type ExperimentOptions } from '../../contracts/experiment-input';
 import { doneUriOf, iterationLayout } from '../../contracts/layout';
-import { scratchDir, tinyExperiment, writeBaseConfig } from '../workflows/fixtures/experiment-input';
-import { tinyBaseModel } from '../workflows/fixtures/tiny-model';
+import { scratchDir, tinyExperiment, writeBaseConfig } from '../../test-support/experiment-input';
+import { tinyBaseModel } from '../../test-support/tiny-model';
 
 void describe('generation activities', { timeout: 180_000 }, () => {
   let root: string;

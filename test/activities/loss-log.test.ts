@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { LossLog } from '../../activities/loss-log';
 import { parseLossLines } from '../../core/training-loss';
-import { scratchDir } from '../workflows/fixtures/experiment-input';
+import { scratchDir } from '../../test-support/experiment-input';
 
 void describe('the per-step loss file', () => {
   void it('is saved at each checkpoint, and a resumed attempt replaces the steps it trains again', async () => {

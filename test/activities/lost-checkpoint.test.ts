@@ -10,8 +10,8 @@ import { before, describe, it } from 'node:test';
 import { createActivities } from '../../activities';
 import { parseExperimentInputOrThrow, type ExperimentOptions } from '../../contracts/experiment-input';
 import { iterationLayout } from '../../contracts/layout';
-import { scratchDir, tinyExperiment, writeBaseConfig } from '../workflows/fixtures/experiment-input';
-import { tinyBaseModel } from '../workflows/fixtures/tiny-model';
+import { scratchDir, tinyExperiment, writeBaseConfig } from '../../test-support/experiment-input';
+import { tinyBaseModel } from '../../test-support/tiny-model';
 
 void describe('a lost final checkpoint', { timeout: 180_000 }, () => {
   let root: string;

@@ -16,7 +16,7 @@ import { frameRecords } from '../../core/tfrecord';
 import { createModel, initBackend, saveCheckpoint } from '../../model';
 import { writeBytes, writeJson } from '../../storage';
 import { parseExperimentInputOrThrow } from '../../contracts/experiment-input';
-import { scratchDir, tinyExperiment, writeBaseConfig } from '../workflows/fixtures/experiment-input';
+import { scratchDir, tinyExperiment, writeBaseConfig } from '../../test-support/experiment-input';
 import { TINY } from '../model/fixtures';
 
 void describe('model errors as bad input', { timeout: 120_000 }, () => {

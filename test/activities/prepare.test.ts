@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../activities';
 import { parseExperimentInputOrThrow, type ExperimentInput } from '../../contracts/experiment-input';
-import { scratchDir, writeBaseConfig } from '../workflows/fixtures/experiment-input';
+import { scratchDir, writeBaseConfig } from '../../test-support/experiment-input';
 
 const BASE_MODEL = join(__dirname, '..', '..', 'pretrained', 'arithmetic-base');
 

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { createActivities } from '../../activities';
 import { joinSavedExamples } from '../../core';
 import { parseExperimentInputOrThrow } from '../../contracts/experiment-input';
-import { scratchDir } from '../workflows/fixtures/experiment-input';
+import { scratchDir } from '../../test-support/experiment-input';
 
 void describe('the records and config steps for trainers that tokenize themselves', () => {
   const acts = createActivities();

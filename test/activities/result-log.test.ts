@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { createActivities } from '../../activities';
 import { logLine } from '../../activities/record-metrics';
 import type { IterationMetrics } from '../../contracts/metrics';
-import { scratchDir } from '../workflows/fixtures/experiment-input';
+import { scratchDir } from '../../test-support/experiment-input';
 
 const row: IterationMetrics = {
   iteration: 1,

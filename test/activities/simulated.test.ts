@@ -25,8 +25,8 @@ import { selectExamples, taskFor } from '../../activities/examples';
 import type { TrainingProgress } from '../../contracts/heartbeats';
 import type { TrainModelResult } from '../../contracts/activities';
 import { parseExperimentInputOrThrow, type ExperimentOptions } from '../../contracts/experiment-input';
-import { iterationLayout } from '../../contracts/layout';
-import { scratchDir } from '../workflows/fixtures/experiment-input';
+import { evalSampleUriOf, iterationLayout } from '../../contracts/layout';
+import { scratchDir } from '../../test-support/experiment-input';
 
 const task = createArithmeticTask({ trainDigits: [1, 2, 3], countPerDigit: 20, seed: 0 });
 const examples = arithmeticProblems({ digits: [1, 2, 3], countPerDigit: 20, seed: 0 });
@@ -150,6 +150,8 @@ void describe('shards and training with simulated inference and trainer', { time
 
     const evaluated = await acts.evalShard({ options, datasetDir: '', iteration: 1, shard: 0, shards: 1, checkpointUri: trained.checkpointUri, outputUri: it1.evalShard(0, 1) });
     assert.equal(Object.values(evaluated.tally).reduce((n, c) => n + c.total, 0), 20);
+    const completions = JSON.parse(readFileSync(new URL(evalSampleUriOf(it1.evalShard(0, 1))), 'utf8')) as { correct: boolean; output: string }[];
+    assert.deepEqual(completions.map((c) => c.correct), [true, true, true, true, false, false, false, false], 'eval keeps raw completions, right and wrong');
     await assert.rejects(
       acts.evalShard({ options, datasetDir: '', iteration: 1, shard: 0, shards: 1, checkpointUri: `${it1.modelDir}/step_9`, outputUri: it1.evalShard(0, 2) }),
       (err: unknown) => err instanceof ApplicationFailure && err.nonRetryable && err.message.includes(`step_9 has no ${SIMULATED_MARKER}`),

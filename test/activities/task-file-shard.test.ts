@@ -12,8 +12,8 @@ import { createActivities } from '../../activities';
 import { parseExperimentInputOrThrow } from '../../contracts/experiment-input';
 import { iterationLayout } from '../../contracts/layout';
 import { writeAdditionTask } from '../workflows/fixtures/addition-task';
-import { scratchDir, tinyExperiment, writeBaseConfig } from '../workflows/fixtures/experiment-input';
-import { tinyBaseModel } from '../workflows/fixtures/tiny-model';
+import { scratchDir, tinyExperiment, writeBaseConfig } from '../../test-support/experiment-input';
+import { tinyBaseModel } from '../../test-support/tiny-model';
 
 void describe('a task file whose row goes bad mid-run', { timeout: 180_000 }, () => {
   void it('fails the generation step non-retryably naming the row, and runs once the row is fixed', async () => {

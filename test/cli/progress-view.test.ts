@@ -96,6 +96,13 @@ void describe('the progress view', () => {
     assert.ok(phaseBars(progress({ phase: 'plateau' })).every((line) => line.includes('100%')), 'a plateaued run shows every phase done');
   });
 
+  void it('never names an iteration when nIters 1 runs only the base eval', () => {
+    const only = (overrides: Partial<ExperimentProgress>) => headline(progress({ iteration: 1, nIters: 1, ...overrides }));
+    assert.equal(only({ phase: 'preparing' }), 'demo: base eval only (nIters 1 runs no iteration), preparing');
+    assert.equal(only({ phase: 'evaluating-base' }), 'demo: evaluating the base model (iteration 0)');
+    assert.equal(only({ phase: 'finished' }), 'demo: finished');
+  });
+
   void it('formats durations as m:ss and h:mm:ss', () => {
     assert.equal(clock(5), '0:05');
     assert.equal(clock(3725), '1:02:05');

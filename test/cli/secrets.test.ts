@@ -15,8 +15,8 @@ import { after, before, describe, it } from 'node:test';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ExperimentInput } from '../../contracts/experiment-input';
-import { historiesOf, startDevServer, uniqueExperiment } from '../helpers/temporal';
-import { scratchDir, writeBaseConfig } from '../workflows/fixtures/experiment-input';
+import { historiesOf, startDevServer, uniqueExperiment } from '../../test-support/temporal';
+import { scratchDir, writeBaseConfig } from '../../test-support/experiment-input';
 
 const bin = join(__dirname, '..', '..', 'bin', 'star.js');
 const VERIFIER = join(__dirname, '..', 'fixtures', 'verifiers', 'token-check.js');

@@ -8,8 +8,9 @@ import { closestNames } from '../../cli/suggest';
 import { optionKeys } from '../../cli/option-catalog';
 import { listPresets, resolveExperimentInput } from '../../cli/experiment-input';
 import { InvalidInputError, UsageError } from '../../cli/errors';
-import { getTask } from '../../core/tasks';
+import { getTask } from '../../datasets';
 import { taskFor } from '../../activities/examples';
+import { parseExperimentInputOrThrow } from '../../contracts/experiment-input';
 
 void describe('--set key=value', () => {
   void it('reads values as JSON when they parse as JSON', () => {
@@ -82,6 +83,16 @@ void describe('resolving an input', () => {
     assert.equal(source, 'preset arithmetic-demo');
     assert.equal(options.steadyGrow, true);
     assert.equal(options.nIters, 6);
+  });
+
+  void it('removes a key the preset or input file sets when given null, so the option takes its default', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'star-unset-')), 'input.json');
+    writeFileSync(file, JSON.stringify({ experiment: 'x', task: 'arithmetic', evalTemperature: 0.2, inferenceModelTemplate: 'm-{iteration}', nIters: 9 }));
+    const { options } = resolveExperimentInput({ input: file, sets: ['evalTemperature=null', 'inferenceModelTemplate=null', 'nIters=null'] });
+    assert.equal('evalTemperature' in options, false);
+    assert.equal('inferenceModelTemplate' in options, false);
+    assert.equal(options.nIters, parseExperimentInputOrThrow({ experiment: 'x', task: 'arithmetic' }).nIters);
+    assert.notEqual(options.nIters, 9);
   });
 
   void it('keeps text for string options even when it reads as JSON', () => {

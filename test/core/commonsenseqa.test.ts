@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkCommonsenseQa, commonsenseQaTask, type Example } from '../../core';
+import { checkCommonsenseQa, type Example } from '../../core';
+import { commonsenseQaTask } from '../../datasets';
 import { FIXTURE_DATA_DIR } from './helpers';
 
 const example: Example = {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkGsm, gsmFinalAnswer, gsmTask, type Example } from '../../core';
+import { checkGsm, gsmFinalAnswer, type Example } from '../../core';
+import { gsmTask } from '../../datasets';
 import { FIXTURE_DATA_DIR } from './helpers';
 
 const example: Example = {

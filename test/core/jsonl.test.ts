@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { gsmRowSchema, JsonlLineError, loadJsonl, parseJsonl } from '../../core';
+import { gsmRowSchema, JsonlLineError, parseJsonl } from '../../core';
+import { loadJsonl } from '../../datasets';
 import { FIXTURES } from './helpers';
 
 void describe('JSONL loading', () => {

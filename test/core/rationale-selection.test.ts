@@ -4,7 +4,6 @@ import {
   arithmeticExample,
   arithmeticTarget,
   arithmeticTask,
-  commonsenseQaTask,
   countExamples,
   joinSavedExamples,
   mergeGenerationResults,
@@ -19,6 +18,7 @@ import {
   type SampleRequest,
   type Sampler,
 } from '../../core';
+import { commonsenseQaTask } from '../../datasets';
 
 const examples: Example[] = Array.from({ length: 12 }, (_, i) => ({
   id: `q${i}`,

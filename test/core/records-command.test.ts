@@ -3,7 +3,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it, mock } from 'node:test';
 import { recordsCommand } from '../../cli/records';
-import { gpt2Tokenizer, readRecordsIndex } from '../../core';
+import { gpt2Tokenizer } from '../../core';
+import { readRecordsIndex } from '../../datasets';
 import { tempDir } from './helpers';
 
 function savedTextFolder(): string {

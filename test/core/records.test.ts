@@ -11,17 +11,14 @@ import {
   maskedCrc32c,
   packChunks,
   parseTextExample,
-  readIndexEntries,
-  readRecordsIndex,
   readTfRecords,
-  resolveIndexLine,
   splitSavedText,
   tokenizeExamples,
   gpt2TokenizerNamed,
-  writeTfRecords,
   TfRecordCorruptError,
   type Tokenizer,
 } from '../../core';
+import { readIndexEntries, readRecordsIndex, resolveIndexLine, writeTfRecords } from '../../datasets';
 import { tempDir } from './helpers';
 
 /** A tiny tokenizer (one id per character, eot 0), standing in for the embedded model's vocabulary. */

@@ -12,21 +12,18 @@ import {
   checkGsm,
   countExamples,
   createArithmeticTask,
-  createGsmTask,
   DEFAULT_GROWTH,
   gpt2Tokenizer,
-  readIndexEntries,
-  readRecordsIndex,
   runEvalPass,
   runGenerationPass,
   splitSavedText,
   totalSteps,
-  writeTfRecords,
   ZeroTrainingStepsError,
   type Example,
   type Sampler,
   type Tokenizer,
 } from '../../core';
+import { createGsmTask, readIndexEntries, readRecordsIndex, writeTfRecords } from '../../datasets';
 import { parseExperimentInput } from '../../contracts/experiment-input';
 import { iterationLayout } from '../../contracts/layout';
 import { generationPassOptions } from '../../activities/generate-shard';
@@ -111,7 +108,7 @@ void describe('matched: records', () => {
 void describe('matched: few_shot_train with no_prompt', () => {
   void it('keeps the leading blank line of every saved example, the first one included', async () => {
     const cqa: Example[] = ['a', 'b'].map((q) => ({ id: q, answer: 'A', cls: 'commonsenseqa', hint: 'A', question: q, choices: [{ label: 'A', text: 'x' }] }));
-    const { getTask } = await import('../../core');
+    const { getTask } = await import('../../datasets');
     const sample: Sampler = async (requests) => requests.map(() => ` x (a).${EOT}`);
     const { kept } = await runGenerationPass({
       task: getTask('commonsenseqa'),

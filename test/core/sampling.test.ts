@@ -6,21 +6,20 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
-  commonsenseQaTask,
   keepDistinct,
   mergeGenerationResults,
   normalizeRationale,
   reachedPlateau,
   runGenerationPass,
-  runVerifierCommand,
   sampleSeed,
-  VerifierError,
   type Example,
   type GenerationOptions,
   type GenerationResult,
   type SampleRequest,
   type Sampler,
 } from '../../core';
+import { runVerifierCommand, VerifierError } from '../../processes/verifier-command';
+import { commonsenseQaTask } from '../../datasets';
 import { keyedSeed } from '../../core/prng';
 
 const examples: Example[] = Array.from({ length: 10 }, (_, i) => ({

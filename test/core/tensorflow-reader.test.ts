@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { gpt2Tokenizer, readRecordsIndex, writeTfRecords } from '../../core';
+import { gpt2Tokenizer } from '../../core';
+import { readRecordsIndex, writeTfRecords } from '../../datasets';
 import { tempDir } from './helpers';
 
 /**

@@ -10,7 +10,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { parseExperimentInput } from '../../contracts/experiment-input';
 import { convertCheckpoint } from '../../host/convert-checkpoint';
 import { convertTemplateProblem } from '../../contracts/convert-command';
-import { scratchDir } from '../workflows/fixtures/experiment-input';
+import { scratchDir } from '../../test-support/experiment-input';
 
 const node = JSON.stringify(process.execPath);
 /** A real converter: copies the checkpoint folder to the output folder. */

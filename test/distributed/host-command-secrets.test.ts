@@ -12,7 +12,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { TrainOnHostInput } from '../../contracts/activities';
 import { trainOnHost, type HostSettings } from '../../host/train-on-host';
-import { scratchDir } from '../workflows/fixtures/experiment-input';
+import { scratchDir } from '../../test-support/experiment-input';
 
 const SECRET = `sk-live-"host"\\key-${'z'.repeat(60)}`;
 

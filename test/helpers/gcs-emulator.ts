@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { groupAlive, signalGroup } from '../../core/process-group';
+import { groupAlive, signalGroup } from '../../processes/process-group';
 
 /**
  * A fake-gcs-server process for tests: loopback only, in-memory backend, one bucket, and

@@ -1,5 +1,5 @@
 /** `star serve` as a real child process for the client tests: started, its URL read from its output. */
-import { startWorkerProcess, type WorkerProcess } from '../distributed/helpers/processes';
+import { startWorkerProcess, type WorkerProcess } from '../../test-support/processes';
 
 export interface ServeProcess {
   process: WorkerProcess;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { packChunks } from '../../core/records';
+import { packChunks } from '../../core/record-chunks';
 import { arithmeticTokenizer, createModel, saveCheckpoint, train } from '../../model';
 import { exampleRows } from '../../model/example-rows';
 import { answerTokens } from '../../model/loss-mask';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
-import { groupAlive } from '../../core/process-group';
+import { groupAlive } from '../../processes/process-group';
 import { gcsSkipReason, startGcsEmulator } from '../helpers/gcs-emulator';
 
 async function waitUntil(check: () => boolean, ms: number): Promise<boolean> {

@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { checkStorageReachable } from '../../storage/reachable';
 import { StorageAccessError } from '../../storage/store';
-import { scratchDir } from '../workflows/fixtures/experiment-input';
+import { scratchDir } from '../../test-support/experiment-input';
 
 void describe('checkStorageReachable on a local root', () => {
   void it('creates a missing folder and passes, as a path or a file:// URI', async () => {

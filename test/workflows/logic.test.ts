@@ -3,7 +3,7 @@
  * typed mock activities (test/helpers/mock-activities.ts) in place of the model. What order steps run
  * in and with which URIs, what is carried through continue-as-new, the messages, failures, retries and
  * cancellation. The real model, real records and resume after a failure are tested end to end in
- * experiment.test.ts, resume.test.ts and command-trainer.test.ts.
+ * experiment.e2e.test.ts, resume.e2e.test.ts and command-trainer.e2e.test.ts.
  *
  * The time-skipping test server (`TestWorkflowEnvironment.createTimeSkipping`) is not used: it is a
  * separate binary the SDK downloads at run time, which this project's machines cannot fetch. Nothing
@@ -40,8 +40,8 @@ import {
   startMockWorker,
   uniqueExperiment,
   type RunningWorker,
-} from '../helpers/temporal';
-import { tinyExperiment } from './fixtures/experiment-input';
+} from '../../test-support/temporal';
+import { tinyExperiment } from '../../test-support/experiment-input';
 
 const BASE_MODEL = 'file:///star-mock/base/step_300';
 const BASE_CONFIG = 'file:///star-mock/base-config.json';

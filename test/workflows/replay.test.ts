@@ -12,7 +12,7 @@ import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import type { ExperimentInput } from '../../contracts/experiment-input';
 import { HISTORIES_DIR, loadHistories, loadHistory, type CommittedHistory } from '../helpers/histories';
-import { installQuietRuntime, workflowBundle } from '../helpers/temporal';
+import { installQuietRuntime, workflowBundle } from '../../test-support/temporal';
 
 before(() => installQuietRuntime());
 

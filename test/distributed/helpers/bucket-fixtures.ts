@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { joinUri, writeBytes } from '../../../storage';
-import { writeBaseConfig } from '../../workflows/fixtures/experiment-input';
-import { tinyBaseModel } from '../../workflows/fixtures/tiny-model';
+import { writeBaseConfig } from '../../../test-support/experiment-input';
+import { tinyBaseModel } from '../../../test-support/tiny-model';
 
 /**
  * Puts the tests' tiny base model and trainer config under `root` (a gs:// folder), so nothing the
