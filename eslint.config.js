@@ -6,6 +6,11 @@ const { builtinModules } = require('node:module');
 const BUILTIN_MESSAGE = 'Workflows must not import Node built-ins; do the work in an activity.';
 const NODE_BUILTINS = builtinModules.map((name) => ({ name, message: BUILTIN_MESSAGE }));
 const NODE_PREFIXED = { group: ['node:*'], message: BUILTIN_MESSAGE };
+// model/ has one public entry (model/index.ts); its backends are chosen there, never imported around it.
+const MODEL_BACKENDS = {
+  group: ['**/model/backends', '**/model/backends/**'],
+  message: 'Import the embedded model from model/ (model/index.ts); model/backends/ is internal to model/. Use createModelBackend to pick a backend explicitly.',
+};
 const CORE_MESSAGE = 'core/ is pure: no Node built-ins and no other layer; read files in datasets/, start processes in processes/.';
 const OTHER_LAYERS = ['activities', 'activity-context', 'cli', 'connection', 'datasets', 'host', 'inference', 'model', 'processes', 'report', 'serve', 'storage', 'trainers', 'workers', 'workflows'];
 
@@ -21,9 +26,14 @@ module.exports = tseslint.config(
     },
   },
   {
+    files: ['**/*.ts'],
+    ignores: ['model/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [MODEL_BACKENDS] }] },
+  },
+  {
     // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins there.
     files: ['workflows/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: NODE_BUILTINS, patterns: [NODE_PREFIXED] }] },
+    rules: { 'no-restricted-imports': ['error', { paths: NODE_BUILTINS, patterns: [NODE_PREFIXED, MODEL_BACKENDS] }] },
   },
   {
     // trainers/ describes each trainer to the workflow and the CLI: it runs in the sandbox too, and
@@ -36,6 +46,7 @@ module.exports = tseslint.config(
           paths: NODE_BUILTINS,
           patterns: [
             NODE_PREFIXED,
+            MODEL_BACKENDS,
             {
               group: OTHER_LAYERS.filter((dir) => dir !== 'trainers').map((dir) => `../${dir}/*`),
               message: 'trainers/ imports only trainers/, contracts/ and core/: put the implementation in activities/ or host/.',
@@ -56,6 +67,7 @@ module.exports = tseslint.config(
           paths: NODE_BUILTINS,
           patterns: [
             NODE_PREFIXED,
+            MODEL_BACKENDS,
             {
               group: OTHER_LAYERS.map((dir) => `../${dir}/*`),
               message: 'contracts/ imports only contracts/, core/ and zod; move what both sides need here or into core/.',
@@ -77,6 +89,7 @@ module.exports = tseslint.config(
           paths: builtinModules.map((name) => ({ name, message: CORE_MESSAGE })),
           patterns: [
             { group: ['node:*'], message: CORE_MESSAGE },
+            MODEL_BACKENDS,
             { group: [...OTHER_LAYERS, 'contracts'].flatMap((dir) => [`../${dir}`, `../${dir}/*`, `../../${dir}`, `../../${dir}/*`]), message: CORE_MESSAGE },
           ],
         },

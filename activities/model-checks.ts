@@ -7,8 +7,7 @@
 import { parseTextExample } from '../core/tf-example';
 import { readTfRecords } from '../core/tfrecord';
 import { readIndexEntries } from '../datasets/records';
-import { CheckpointError, parseModelConfig, readManifest, tokenizerByName, type CheckpointManifest, type ModelConfig } from '../model';
-import { exampleRows } from '../model/example-rows';
+import { CheckpointError, exampleRows, parseModelConfig, readManifest, tokenizerByName, type CheckpointManifest, type ModelConfig } from '../model';
 import { joinUri, readBytes } from '../storage';
 import { badInput } from '../activity-context/failures';
 

@@ -7,7 +7,7 @@
 import { Context } from '@temporalio/activity';
 import type { ActivityProgress } from '../contracts/heartbeats';
 
-export type { ActivityProgress, ExamplesProgress, StepProgress, TrainingProgress } from '../contracts/heartbeats';
+export type { ActivityProgress, ExamplesProgress } from '../contracts/heartbeats';
 
 /** Heartbeats when running inside an activity; a no-op when called from plain code (tests, scripts). */
 export function heartbeat(progress: ActivityProgress): void {

@@ -7,12 +7,14 @@
  * every row generates the full length). Prints tokens/s per round and the ratio of the medians.
  */
 import { loadavg } from 'node:os';
-import { initBackend } from '../model/backend';
-import { readModelConfig } from '../model/config';
-import { createModel } from '../model/embedded-model';
-import { sampleInProcess, type DecodePath } from '../model/sample';
+import { createModel, createModelBackend, initBackend, readModelConfig, sampleWithCount, type ModelBackend } from '../model';
 
+type DecodePath = 'host-cache' | 'tensor-cache';
 const PATHS: DecodePath[] = ['host-cache', 'tensor-cache'];
+const BACKENDS: Record<DecodePath, ModelBackend> = {
+  'host-cache': createModelBackend('native-tf', { decodeCache: 'host' }),
+  'tensor-cache': createModelBackend('native-tf'),
+};
 
 async function main(): Promise<void> {
   const backend = await initBackend(() => {});
@@ -30,11 +32,11 @@ async function main(): Promise<void> {
   for (const batch of [1, 256]) {
     const prompts = Array.from({ length: batch }, (_, i) => ({ prompt: `Input:\n${1000 + i} + ${2000 + 3 * i}\nTarget:\n`, seed: i }));
     const speeds: Record<string, number[]> = { 'host-cache': [], 'tensor-cache': [] };
-    for (const path of PATHS) await sampleInProcess(model, prompts.slice(0, 4), { genLength: 4, temperature: 0, topP: 1, batchSize: batch }, path);
+    for (const path of PATHS) await sampleWithCount(model, prompts.slice(0, 4), { genLength: 4, temperature: 0, topP: 1, batchSize: batch }, BACKENDS[path]);
     for (let r = 0; r < rounds; r++) {
       for (const path of PATHS) {
         const t0 = performance.now();
-        const out = await sampleInProcess(model, prompts, { genLength: 96, temperature: 0.01, topP: 0.9, batchSize: batch }, path);
+        const out = await sampleWithCount(model, prompts, { genLength: 96, temperature: 0.01, topP: 0.9, batchSize: batch }, BACKENDS[path]);
         speeds[path].push(out.tokens / ((performance.now() - t0) / 1000));
       }
     }

@@ -21,14 +21,20 @@ import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { adamUpdate, freshAdam } from '../model/adam';
-import { initBackend } from '../model/backend';
-import { parallelGradientSum, poolAvailable, sampleWithCount, shutdownComputePool, workerCount } from '../model/compute-pool';
-import { readModelConfig, type ModelConfig } from '../model/config';
-import { createModel, type EmbeddedModel } from '../model/embedded-model';
-import { gradientSum } from '../model/gradients';
-import { parameterCount } from '../model/params';
-import { arithmeticTokenizer } from '../model/tokenizers';
+import {
+  arithmeticTokenizer,
+  createModel,
+  freshAdam,
+  initBackend,
+  optimizerStep,
+  parameterCount,
+  readModelConfig,
+  sampleWithCount,
+  shutdownComputePool,
+  workerCount,
+  type EmbeddedModel,
+  type ModelConfig,
+} from '../model';
 
 const BATCH = 16;
 const GEN = 96;
@@ -78,15 +84,8 @@ async function timed(run: () => Promise<number>): Promise<number> {
 async function trainSpeed(model: EmbeddedModel, steps: number): Promise<number> {
   const c = model.config;
   const chunks = trainingChunks(c, BATCH);
-  const names = model.weights.map((w) => w.name);
   const adam = freshAdam(model.weights.map((w) => w.data.length));
-  const step = async () => {
-    const g = poolAvailable() ? await parallelGradientSum(model, chunks) : gradientSum(c, model.tokenizer, names, model.tensors(), chunks);
-    const scale = 1 / Math.max(1, g.tokens);
-    for (const a of g.grads) for (let i = 0; i < a.length; i++) a[i] *= scale;
-    adamUpdate(model.weights.map((w) => w.data), g.grads, adam, 1e-4, 0);
-    model.setWeights(model.weights.map((w) => ({ ...w })));
-  };
+  const step = () => optimizerStep(model, [chunks], adam, { lr: 1e-4, warmupSteps: 0 });
   await step(); // warm-up: kernel set-up, memory growth, worker start
   return timed(async () => {
     for (let s = 0; s < steps; s++) await step();

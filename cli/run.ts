@@ -19,7 +19,7 @@ import { RunReport } from './run-report';
 import { RunSession } from './run-session';
 import { ServerWatch } from './server-watch';
 import { stateDir } from '../connection/state-dir';
-import { initBackend } from '../model/backend';
+import { initBackend } from '../model';
 import { startExperimentWorker } from '../workers/experiment-worker';
 import { logWorkerToFile } from './worker-log';
 

@@ -28,8 +28,3 @@ export function mergeCounts(parts: readonly ClassCounts[]): ClassCounts {
   }
   return Object.fromEntries(Object.keys(sum).sort().map((cls) => [cls, sum[cls] as ClassCount]));
 }
-
-/** Accuracy per class (0 for an empty class, as the reference's get_score). */
-export function accuracyByClass(counts: ClassCounts): Record<string, number> {
-  return Object.fromEntries(Object.entries(counts).map(([cls, c]) => [cls, c.total === 0 ? 0 : c.correct / c.total]));
-}

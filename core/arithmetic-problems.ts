@@ -31,7 +31,6 @@ export interface ArithmeticOptions {
 
 /** The reference trains on 1–5 digits and keeps 6+ for out-of-distribution checks. */
 export const ARITHMETIC_TRAIN_DIGITS: readonly number[] = [1, 2, 3, 4, 5];
-export const ARITHMETIC_OOD_DIGITS: readonly number[] = [6, 7, 8, 9, 10];
 export const ARITHMETIC_COUNT_PER_DIGIT = 2000;
 
 /** `29` → `2 9`. */

@@ -56,7 +56,6 @@ export const completionResponseSchema = z.looseObject({
     .looseObject({ prompt_tokens: z.number().optional(), completion_tokens: z.number().optional(), total_tokens: z.number().optional() })
     .nullish(),
 });
-export type CompletionResponse = z.output<typeof completionResponseSchema>;
 
 /** A chat completion's answer (`POST /v1/chat/completions`): the reply's text is `message.content`. */
 export const chatResponseSchema = z.looseObject({
@@ -84,7 +83,6 @@ export const modelListSchema = z.looseObject({
   object: z.string().optional(),
   data: z.array(z.looseObject({ id: z.string().min(1) })),
 });
-export type ModelList = z.output<typeof modelListSchema>;
 
 /** OpenAI's error body; `param` names the field at fault. */
 export interface ApiErrorBody {

@@ -1,32 +1,48 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { createNativeTfBackend } from './backends/native-tf';
+import { createWasmBackend } from './backends/wasm';
+import { hostCacheDecoder } from './host-decoder';
+import type { ModelBackend, ModelBackendName, ModelBackendOptions } from './model-backend';
+import { plainLayers } from './plain-layers';
 
 /**
  * Picks the fastest tfjs backend that loads here: native TensorFlow (`tfjs-node`), else WebAssembly
  * with SIMD (XNNPACK), else plain JavaScript. `tfjs-node` is an optional dependency whose install
  * fails where libtensorflow cannot be downloaded, and its `require` then throws arbitrary errors
- * (not only MODULE_NOT_FOUND), so every failure falls through to the next backend.
+ * (not only MODULE_NOT_FOUND), so every failure falls through to the next backend. The model backend
+ * that fits it is made once, here (`modelBackend()`).
  */
 let chosen: Promise<string> | undefined;
-
-/**
- * The backend tensors are running on now (undefined before the first `initBackend`). Read on every
- * call rather than cached: tests switch backends in one process with `tf.setBackend`.
- */
-export function activeBackend(): string | undefined {
-  return tf.engine().backendName ?? undefined;
-}
-
-/**
- * True on native TensorFlow: the model then uses plain tf ops and TF's own thread pool, where the
- * WebAssembly path needs worker threads and hand-made kernels (see model/README.md).
- */
-export function nativeBackend(): boolean {
-  return activeBackend() === 'tensorflow';
-}
+let chosenModelBackend: ModelBackend | undefined;
 
 export function initBackend(log: (line: string) => void = (line) => console.error(line)): Promise<string> {
-  chosen ??= choose(log);
+  chosen ??= choose(log).then((name) => {
+    chosenModelBackend = createModelBackend(name === 'tensorflow' ? 'native-tf' : 'wasm');
+    return name;
+  });
   return chosen;
+}
+
+/** The model backend chosen at start-up by `initBackend` (native-tf on TensorFlow, else wasm). */
+export function modelBackend(): ModelBackend {
+  if (!chosenModelBackend) throw new Error('the model backend is chosen by initBackend(); await initBackend() before training or sampling');
+  return chosenModelBackend;
+}
+
+/**
+ * A model backend by name: 'native-tf' (needs the tensorflow tfjs backend active), 'wasm' (the
+ * WebAssembly design; also right on tfjs's cpu backend), 'plain' (tfjs's built-in ops and gradients:
+ * the reference the others are tested against). Its tensors live on whichever tfjs backend is active.
+ */
+export function createModelBackend(name: ModelBackendName, options: ModelBackendOptions = {}): ModelBackend {
+  if (name === 'native-tf') return createNativeTfBackend(options);
+  if (name === 'wasm') return createWasmBackend(options);
+  return { name, layers: plainLayers, decoder: (model) => hostCacheDecoder(plainLayers, model), workerCount: () => 0, pool: () => undefined };
+}
+
+/** Worker threads the chosen model backend computes on (0: this thread). */
+export function workerCount(): number {
+  return modelBackend().workerCount();
 }
 
 async function choose(log: (line: string) => void): Promise<string> {

@@ -8,8 +8,8 @@ import { answerTokens } from './loss-mask';
  * tokens (PIPELINE.md), so with a context as short as the embedded model's (129 tokens, a 5-digit
  * scratchpad is ~110) most long examples are cut in two: the tail loses its question and the head its
  * end, and the examples that survive sit at arbitrary offsets. Fine-tuning the arithmetic base on
- * such chunks made it worse (1-5-digit mean 42% -> 34% after 120 steps), while the same steps on
- * whole examples, each starting a row as at sampling time, lifted it to 65% (docs/base-model.md).
+ * such chunks made it worse, while the same steps on whole examples, each starting a row as at
+ * sampling time, made it better (docs/performance.md).
  *
  * So when a trainer config asks for records longer than the model's context, the trainer splits each
  * chunk at its end-of-text tokens and packs the whole examples it holds into rows of the model's
@@ -17,8 +17,7 @@ import { answerTokens } from './loss-mask';
  * dropped: the trailing head, and the leading piece, even when it still holds its answer marker: its
  * question may have lost its start, and a scratchpad that copies operands the row does not show
  * teaches the model to invent them. (The leading piece is whole only when the previous chunk ended
- * exactly at an end-of-text, which a chunk cannot tell.) With chunks of ~1,000 tokens that is ~1
- * example in 14. An example longer than a row is cut into rows as
+ * exactly at an end-of-text, which a chunk cannot tell.) An example longer than a row is cut into rows as
  * before. Deterministic in the chunk order, so a resumed run rebuilds the same rows.
  */
 export interface ExampleRows {

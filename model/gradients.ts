@@ -3,9 +3,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { Tokenizer } from '../core/tokenizer';
 import type { ModelConfig } from './config';
-import { releaseAttentionMemory } from './attention';
+import { maskedCrossEntropySum } from './loss';
 import { targetMask } from './loss-mask';
-import { maskedCrossEntropySum } from './ops';
+import type { Layers } from './model-backend';
 import { trainingLogits, type WeightTensors } from './transformer';
 
 /** Gradient of the summed answer-token loss of some rows, not yet divided by the token count. */
@@ -16,11 +16,12 @@ export interface GradientSum {
 }
 
 /**
- * Forward and backward pass over `rows` (each `len + 1` token ids), on the active backend.
+ * Forward and backward pass over `rows` (each `len + 1` token ids) in the given layers' formulation,
+ * on the active tfjs backend.
  * Sums (not means) are returned so that several passes (accumulation steps, worker threads) add up
  * to exactly the gradient of the whole step.
  */
-export function gradientSum(c: ModelConfig, tokenizer: Tokenizer, names: string[], w: WeightTensors, rows: Int32Array[]): GradientSum {
+export function gradientSum(layers: Layers, c: ModelConfig, tokenizer: Tokenizer, names: string[], w: WeightTensors, rows: Int32Array[]): GradientSum {
   const len = rows[0].length - 1;
   const inputs = new Int32Array(rows.length * len);
   const targets = new Int32Array(rows.length * len);
@@ -42,11 +43,11 @@ export function gradientSum(c: ModelConfig, tokenizer: Tokenizer, names: string[
     const f = (...ws: tf.Tensor[]) => {
       const named: WeightTensors = {};
       names.forEach((n, i) => (named[n] = ws[i]));
-      return maskedCrossEntropySum(trainingLogits(c, named, inputs, rows.length, len), targetOneHot, maskT);
+      return maskedCrossEntropySum(trainingLogits(layers, c, named, inputs, rows.length, len), targetOneHot, maskT);
     };
     return tf.valueAndGrads(f)(names.map((n) => w[n]));
   });
-  releaseAttentionMemory();
+  layers.release?.();
   const out: GradientSum = { grads: grads.map((g) => g.dataSync() as Float32Array), lossSum: value.dataSync()[0], tokens };
   tf.dispose([value, ...grads]);
   return out;

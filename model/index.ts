@@ -1,11 +1,17 @@
-export { initBackend } from './backend';
-export { arithmeticTokenizer, byteTokenizer, tokenizerByName, TOKENIZER_NAMES } from './tokenizers';
-export { parseModelConfig, readModelConfig, type ModelConfig, type ModelConfigInput } from './config';
+// The public entry of the embedded model: code outside model/ imports from here only (lint enforces
+// it for model/backends/).
+export { createModelBackend, initBackend, modelBackend, workerCount } from './backend';
+export type { ModelBackend } from './model-backend';
+export { arithmeticTokenizer, byteTokenizer, tokenizerByName } from './tokenizers';
+export { parseModelConfig, readModelConfig, type ModelConfig } from './config';
 export { createModel, EmbeddedModel, type LoadedModel } from './embedded-model';
-export { CheckpointCorruptError, loadModel, saveCheckpoint, readManifest, type CheckpointManifest, type SaveOptions } from './checkpoint';
-export { sampleUncached, type SampleOptions, type SampleRequest, type SampleResult } from './sample';
-export { train, newestCheckpoint, type TrainOptions, type TrainResult } from './train';
+export { CheckpointCorruptError, loadModel, saveCheckpoint, readManifest, type CheckpointManifest } from './checkpoint';
+export { sample, sampleUncached, sampleWithCount, type SampleOptions, type SampleRequest } from './sample';
+export { train, newestCheckpoint, optimizerStep, type TrainOptions } from './train';
+export { freshAdam } from './adam';
+export { gradientSum } from './gradients';
 export { answerTokens, targetMask } from './loss-mask';
+export { exampleRows, packRows } from './example-rows';
 export { parameterCount } from './params';
-export { sample, sampleWithCount, shutdownComputePool, workerCount } from './compute-pool';
-export { CheckpointError, ModelConfigError, TrainingDataError } from './errors';
+export { shutdownComputePool } from './backends/wasm/compute-pool';
+export { CheckpointError } from './errors';

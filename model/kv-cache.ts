@@ -1,13 +1,13 @@
-import { simdKernels, type SimdKernels } from './simd-kernels';
+import { simdKernels, type SimdKernels } from './backends/wasm/simd-kernels';
 
 /**
  * The key/value cache of a batch being decoded, kept on the host, and attention computed from it
  * in plain JavaScript.
  *
  * Why on the host: a decoding step attends one query per row. In tfjs that is a batched matmul
- * (~1 GFLOP/s on WebAssembly) plus a concat that copies the whole cache every step; here a step
- * writes one position in place and reads each row's keys once, which is several times faster at
- * the batch sizes sampling uses. Layout per layer: [B, H, capacity, dh].
+ * (slow on WebAssembly) plus a concat that copies the whole cache every step; here a step writes
+ * one position in place and reads each row's keys once, which is much faster at the batch sizes
+ * sampling uses (docs/performance.md). Layout per layer: [B, H, capacity, dh].
  */
 export interface KvCache {
   batch: number;
@@ -24,11 +24,15 @@ export interface KvCache {
   simd?: { kernels: SimdKernels; heap: Float32Array; qPtr: number; scoresPtr: number; outPtr: number };
 }
 
-export function createCache(layers: number, batch: number, heads: number, dModel: number, capacity: number, pad: number[]): KvCache {
+/**
+ * An empty cache; with `simd` (the default) in the SIMD kernels' memory where WebAssembly SIMD is
+ * available and the head width is a multiple of 4, else in plain arrays (tests compare the two).
+ */
+export function createCache(layers: number, batch: number, heads: number, dModel: number, capacity: number, pad: number[], simd = true): KvCache {
   const headDim = dModel / heads;
   const size = batch * heads * capacity * headDim;
   const shape = { batch, heads, headDim, capacity, pad, length: 0 };
-  if (headDim % 4 === 0) {
+  if (simd && headDim % 4 === 0) {
     // Keys, values and scratch live in the SIMD kernels' memory so they read the cache in place.
     const scratch = 2 * headDim + capacity;
     const kernels = simdKernels(4 * (2 * layers * size + scratch));
@@ -90,8 +94,8 @@ export function attendCached(cache: KvCache, l: number, qkv: Float32Array, n: nu
   const out = new Float32Array(B * n * D);
   const scores = new Float64Array(from + n);
   // The hot loop of sampling. Columns go in blocks of 8 held in local variables (V8 keeps them in
-  // registers: ~25% faster than indexing scratch arrays); a head width that is not a multiple of 8
-  // takes the plain loop.
+  // registers, faster than indexing scratch arrays); a head width that is not a multiple of 8 takes
+  // the plain loop.
   const blocked = dh % 8 === 0;
   for (let b = 0; b < B; b++) {
     const first = cache.pad[b];
@@ -222,7 +226,7 @@ function attendSimd(cache: KvCache, l: number, qkv: Float32Array, n: number, fro
 /** A cache holding only the given rows (in that order): finished rows stop costing work. */
 export function selectRows(cache: KvCache, rows: number[]): KvCache {
   const { heads: H, headDim: dh, capacity } = cache;
-  const next = createCache(cache.keys.length, rows.length, H, H * dh, capacity, rows.map((r) => cache.pad[r]));
+  const next = createCache(cache.keys.length, rows.length, H, H * dh, capacity, rows.map((r) => cache.pad[r]), cache.simd !== undefined);
   next.length = cache.length;
   const rowSize = H * capacity * dh;
   for (let l = 0; l < cache.keys.length; l++) {

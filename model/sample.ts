@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EmbeddedModel } from './embedded-model';
 import { mixSeed, Rng } from './rng';
-import { selectRows } from './kv-cache';
-import { nativeBackend } from './backend';
-import { decodeTensors, decodeWeights, disposeCache, prefillTensors, selectTensorRows, type TensorCache } from './tensor-cache';
-import { decodeStep, prefill, type KvCache, type WeightTensors } from './transformer';
+import { initBackend, modelBackend } from './backend';
+import type { Decoder, Layers, ModelBackend } from './model-backend';
+import { prefill } from './transformer';
 
 export interface SampleRequest {
   prompt: string;
@@ -30,33 +29,38 @@ export interface SampleResult {
 }
 
 /**
- * Batched generation with a key/value cache, on this thread (compute-pool.ts's `sample` decides
- * whether worker threads share the requests instead). Requests are grouped by prompt length (less
- * padding), left-padded, and decoded together; each request draws from its own seeded generator, so its text
- * depends only on (model, prompt, seed, options). Caveat: the batch's padding changes the shapes the
- * kernels see; masked positions contribute exact zeros, so results agree across batchings on the
- * backends measured here, but a backend with shape-dependent accumulation order could differ in the
- * last bits of a logit and so, very rarely, at a near-tie.
- * A continuation that ends at end-of-text ends with the literal `<|endoftext|>`.
+ * Samples the requests: on the backend's worker threads when there are any, else on this thread
+ * (`sampleInProcess`). `backend` defaults to the one chosen at start-up.
  */
-export async function sampleInProcess(
-  model: EmbeddedModel,
-  requests: SampleRequest[],
-  options: SampleOptions,
-  path: DecodePath = defaultDecodePath(),
-): Promise<SampleResult> {
-  return generate(model, requests, options, path);
+export async function sample(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions, backend?: ModelBackend): Promise<string[]> {
+  return (await sampleWithCount(model, requests, options, backend)).texts;
+}
+
+/** The texts of `sample` and how many tokens were generated in all (benchmarks). */
+export async function sampleWithCount(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions, backend?: ModelBackend): Promise<SampleResult> {
+  validateOptions(options);
+  const chosen = backend ?? (await startupBackend());
+  const pool = requests.length >= 2 ? chosen.pool() : undefined;
+  if (pool) return pool.sample(model, requests, options);
+  return sampleInProcess(model, requests, options, chosen);
+}
+
+async function startupBackend(): Promise<ModelBackend> {
+  await initBackend();
+  return modelBackend();
 }
 
 /**
- * How a batch is decoded: 'tensor-cache' (native TensorFlow: cache and attention as TF tensors and
- * ops), 'host-cache' (the WebAssembly design: cache on the host, attention in JS/SIMD; also runs on
- * TensorFlow, for tests), 'uncached' (the whole sequence again per token: the reference for tests).
+ * Batched generation with a key/value cache, on this thread. Requests are grouped by prompt length
+ * (less padding), left-padded, and decoded together with the backend's decoder; each request draws
+ * from its own seeded generator, so its text depends only on (model, prompt, seed, options).
+ * Caveat: the batch's padding changes the shapes the kernels see; masked positions contribute exact
+ * zeros, so results agree across batchings on the backends measured here, but a backend with
+ * shape-dependent accumulation order could differ in the last bits of a logit and so, very rarely,
+ * at a near-tie. A continuation that ends at end-of-text ends with the literal `<|endoftext|>`.
  */
-export type DecodePath = 'tensor-cache' | 'host-cache' | 'uncached';
-
-export function defaultDecodePath(): DecodePath {
-  return nativeBackend() ? 'tensor-cache' : 'host-cache';
+export async function sampleInProcess(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions, backend: ModelBackend): Promise<SampleResult> {
+  return generate(model, requests, options, backend.layers, () => backend.decoder(model));
 }
 
 export function validateOptions(options: SampleOptions): void {
@@ -65,12 +69,19 @@ export function validateOptions(options: SampleOptions): void {
   if (!(options.topP > 0 && options.topP <= 1)) throw new Error(`topP must be in (0, 1], got ${options.topP}`);
 }
 
-/** The same generation re-running the whole sequence for every token (no cache): the reference for tests. */
-export async function sampleUncached(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions): Promise<string[]> {
-  return (await generate(model, requests, options, 'uncached')).texts;
+/**
+ * The same generation re-running the whole sequence for every token (no cache), in the backend's
+ * layers (default: the one chosen at start-up): the reference for tests.
+ */
+export async function sampleUncached(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions, backend?: ModelBackend): Promise<string[]> {
+  const chosen = backend ?? (await startupBackend());
+  return (await generate(model, requests, options, chosen.layers, 'uncached')).texts;
 }
 
-async function generate(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions, path: DecodePath): Promise<SampleResult> {
+/** How a batch is decoded: a fresh cached decoder per batch, or 'uncached' (the whole sequence again per token). */
+type DecoderSource = (() => Decoder) | 'uncached';
+
+async function generate(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions, layers: Layers, decoding: DecoderSource): Promise<SampleResult> {
   const { config: c, tokenizer } = model;
   validateOptions(options);
   const batchSize = Math.max(1, Math.floor(options.batchSize ?? 128));
@@ -83,10 +94,9 @@ async function generate(model: EmbeddedModel, requests: SampleRequest[], options
   const results = new Array<string>(requests.length);
   let finished = 0;
   let tokens = 0;
-  const w = model.tensors();
   for (let start = 0; start < order.length; start += batchSize) {
     const rows = order.slice(start, start + batchSize);
-    const outputs = decodeBatch(model, w, rows.map((i) => prompts[i]), rows.map((i) => requests[i].seed), options, path);
+    const outputs = decodeBatch(model, layers, rows.map((i) => prompts[i]), rows.map((i) => requests[i].seed), options, decoding);
     rows.forEach((row, j) => (results[row] = tokenizer.decode(outputs[j])));
     tokens += outputs.reduce((n, o) => n + o.length, 0);
     finished += rows.length;
@@ -98,11 +108,11 @@ async function generate(model: EmbeddedModel, requests: SampleRequest[], options
 
 function decodeBatch(
   model: EmbeddedModel,
-  w: ReturnType<EmbeddedModel['tensors']>,
+  layers: Layers,
   prompts: number[][],
   seeds: number[],
   options: SampleOptions,
-  path: DecodePath,
+  decoding: DecoderSource,
 ): number[][] {
   const { config: c, tokenizer } = model;
   const batch = prompts.length;
@@ -114,9 +124,10 @@ function decodeBatch(
   const rngs = seeds.map((s) => new Rng(mixSeed(s, 0x5a4d)));
   const outputs: number[][] = prompts.map(() => []);
   const done = prompts.map(() => false);
-  if (path === 'uncached') {
+  if (decoding === 'uncached') {
     // Reference path for tests: the whole sequence again for every token, no compaction.
-    let logits = tf.tidy(() => prefill(c, w, sliceColumns(tokens, batch, width, len), batch, len, pad).logits);
+    const w = model.tensors();
+    let logits = tf.tidy(() => prefill(layers, c, w, sliceColumns(tokens, batch, width, len), batch, len, pad).logits);
     for (let step = 0; ; step++) {
       const values = logits.dataSync() as Float32Array;
       logits.dispose();
@@ -129,11 +140,11 @@ function decodeBatch(
       }
       if (done.every(Boolean)) break;
       const t = len + step + 1;
-      logits = tf.tidy(() => prefill(c, w, sliceColumns(tokens, batch, width, t), batch, t, pad).logits);
+      logits = tf.tidy(() => prefill(layers, c, w, sliceColumns(tokens, batch, width, t), batch, t, pad).logits);
     }
     return outputs;
   }
-  const decoder = (path === 'tensor-cache' ? tensorDecoder : hostDecoder)(model, w);
+  const decoder = decoding();
   try {
     let logits = tf.tidy(() => decoder.prefill(sliceColumns(tokens, batch, width, len), batch, len, pad, width));
     // Cache row i decodes request rows[i]; finished rows are dropped once a quarter of them is done.
@@ -170,58 +181,6 @@ function sliceColumns(tokens: Int32Array, batch: number, width: number, len: num
   const out = new Int32Array(batch * len);
   for (let b = 0; b < batch; b++) out.set(tokens.subarray(b * width, b * width + len), b * len);
   return out;
-}
-
-/**
- * A batch's cached decoding: `prefill` the left-padded prompts [B, T] (returns the last position's
- * logits [B, V]), then `step` one token per row (logits [B, V]); `select` keeps only the given rows.
- * `prefill` and `step` run inside `tf.tidy`.
- */
-interface Decoder {
-  prefill(ids: Int32Array, batch: number, len: number, pad: number[], capacity: number): tf.Tensor;
-  step(ids: Int32Array, positions: Int32Array): tf.Tensor;
-  select(rows: number[]): void;
-  dispose(): void;
-}
-
-/** The key/value cache on the host, attention in JavaScript or SIMD kernels (kv-cache.ts). */
-function hostDecoder(model: EmbeddedModel, w: WeightTensors): Decoder {
-  const c = model.config;
-  const embeddings = { wte: model.weights.find((x) => x.name === 'wte')!.data, wpe: model.weights.find((x) => x.name === 'wpe')!.data };
-  let cache: KvCache | undefined;
-  return {
-    prefill(ids, batch, len, pad, capacity) {
-      const r = prefill(c, w, ids, batch, len, pad, capacity);
-      cache = r.cache;
-      return r.logits;
-    },
-    step: (ids, positions) => decodeStep(c, w, cache!, ids, positions, embeddings),
-    select(rows) {
-      cache = selectRows(cache!, rows);
-    },
-    dispose() {},
-  };
-}
-
-/** The key/value cache as TensorFlow tensors, attention in TensorFlow (tensor-cache.ts). */
-function tensorDecoder(model: EmbeddedModel): Decoder {
-  const c = model.config;
-  const weights = decodeWeights(model);
-  let cache: TensorCache | undefined;
-  return {
-    prefill(ids, batch, len, pad, capacity) {
-      const r = prefillTensors(c, weights, ids, batch, len, pad, capacity);
-      cache = r.cache;
-      return r.logits;
-    },
-    step: (ids, positions) => decodeTensors(c, weights, cache!, ids, positions),
-    select(rows) {
-      cache = selectTensorRows(cache!, rows);
-    },
-    dispose() {
-      if (cache) disposeCache(cache);
-    },
-  };
 }
 
 /**

@@ -1,10 +1,10 @@
 import { joinUri, list } from '../storage';
 import { adamUpdate, freshAdam } from './adam';
 import { loadModel, loadOptimizerState, readManifest, saveCheckpoint, type OptimizerState } from './checkpoint';
-import { initBackend } from './backend';
+import { initBackend, modelBackend } from './backend';
 import type { EmbeddedModel } from './embedded-model';
-import { parallelGradientSum, poolAvailable } from './compute-pool';
 import { gradientSum } from './gradients';
+import type { ModelBackend } from './model-backend';
 import { mixSeed, Rng } from './rng';
 import { exampleRows } from './example-rows';
 import { tokenizerByName } from './tokenizers';
@@ -96,35 +96,18 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
   checkChunks(chunks, model);
 
-  const names = model.weights.map((w) => w.name);
-  // Worker threads share each micro-batch; the sum of their parts is added in a fixed order, so a
-  // run is reproducible for a given worker count (a different count changes float rounding only).
-  const parallel = options.batchSize >= 2 && poolAvailable();
+  const backend = modelBackend();
   const order = new DataOrder(chunks.length, options.seed);
   let loss = Number.NaN;
   let checkpointUri = '';
   try {
     while (step < options.totalSteps) {
       if (options.signal?.aborted) throw new Error(`training aborted at step ${step} (${String(options.signal.reason ?? 'signal')})`);
-      const sums = model.weights.map((w) => new Float32Array(w.data.length));
-      let lossSum = 0;
-      let tokens = 0;
-      for (let a = 0; a < options.gradientAccumulationSteps; a++) {
+      const microBatches = Array.from({ length: options.gradientAccumulationSteps }, (_, a) => {
         const first = (step * options.gradientAccumulationSteps + a) * options.batchSize;
-        const rows = Array.from({ length: options.batchSize }, (_, r) => chunks[order.at(first + r)]);
-        const part = parallel ? await parallelGradientSum(model, rows) : gradientSum(model.config, model.tokenizer, names, model.tensors(), rows);
-        part.grads.forEach((g, p) => {
-          const s = sums[p];
-          for (let i = 0; i < g.length; i++) s[i] += g[i];
-        });
-        lossSum += part.lossSum;
-        tokens += part.tokens;
-      }
-      const scale = 1 / Math.max(1, tokens);
-      for (const s of sums) for (let i = 0; i < s.length; i++) s[i] *= scale;
-      const weights = model.weights.map((w) => w.data);
-      adamUpdate(weights, sums, adam, options.lr, options.warmupSteps);
-      model.setWeights(model.weights.map((w) => ({ ...w })));
+        return Array.from({ length: options.batchSize }, (_, r) => chunks[order.at(first + r)]);
+      });
+      const { lossSum, tokens } = await optimizerStep(model, microBatches, adam, options, backend);
       step += 1;
       loss = tokens > 0 ? lossSum / tokens : 0;
       if (step % options.checkpointEvery === 0 || step === options.totalSteps) {
@@ -142,6 +125,40 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     model.dispose();
   }
   return { checkpointUri, step, loss };
+}
+
+/**
+ * One optimizer step: the micro-batches' gradient sums added, averaged over their answer tokens, an
+ * Adam update on the host, the new weights set on the model. Worker threads (when the backend has
+ * them) share each micro-batch; their parts are added in a fixed order, so a run is reproducible for
+ * a given worker count (a different count changes float rounding only).
+ */
+export async function optimizerStep(
+  model: EmbeddedModel,
+  microBatches: Int32Array[][],
+  adam: OptimizerState,
+  schedule: Pick<TrainOptions, 'lr' | 'warmupSteps'>,
+  backend: ModelBackend = modelBackend(),
+): Promise<{ lossSum: number; tokens: number }> {
+  const names = model.weights.map((w) => w.name);
+  const sums = model.weights.map((w) => new Float32Array(w.data.length));
+  let lossSum = 0;
+  let tokens = 0;
+  for (const rows of microBatches) {
+    const pool = rows.length >= 2 ? backend.pool() : undefined;
+    const part = pool ? await pool.gradientSum(model, rows) : gradientSum(backend.layers, model.config, model.tokenizer, names, model.tensors(), rows);
+    part.grads.forEach((g, p) => {
+      const s = sums[p];
+      for (let i = 0; i < g.length; i++) s[i] += g[i];
+    });
+    lossSum += part.lossSum;
+    tokens += part.tokens;
+  }
+  const scale = 1 / Math.max(1, tokens);
+  for (const s of sums) for (let i = 0; i < s.length; i++) s[i] *= scale;
+  adamUpdate(model.weights.map((w) => w.data), sums, adam, schedule.lr, schedule.warmupSteps);
+  model.setWeights(model.weights.map((w) => ({ ...w })));
+  return { lossSum, tokens };
 }
 
 function validate(o: TrainOptions): void {

@@ -41,11 +41,6 @@ export function groupAlive(pgid: number): boolean {
   return pids.some((pid) => liveInGroup(pid, pgid));
 }
 
-/** Live members of group `pgid` (pids), for messages and tests. */
-export function groupMembers(pgid: number): number[] {
-  return (procPids() ?? []).filter((pid) => liveInGroup(pid, pgid)).map(Number);
-}
-
 /** Whether process `pid` is alive (a zombie, exited but not yet reaped by its parent, is not). */
 export function processAlive(pid: number): boolean {
   try {

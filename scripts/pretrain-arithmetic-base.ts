@@ -32,10 +32,19 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { arithmeticContext, arithmeticHintedContext, arithmeticProblems, arithmeticTarget } from '../core/arithmetic-problems';
 import { keyedSeed, keyedUnit, seededShuffle } from '../core/prng';
-import { createModel, EmbeddedModel, initBackend, loadModel, readModelConfig, saveCheckpoint, train, type LoadedModel } from '../model';
-import { shutdownComputePool } from '../model/compute-pool';
-import { packRows } from '../model/example-rows';
-import { parameterCount } from '../model/params';
+import {
+  createModel,
+  EmbeddedModel,
+  initBackend,
+  loadModel,
+  packRows,
+  parameterCount,
+  readModelConfig,
+  saveCheckpoint,
+  shutdownComputePool,
+  train,
+  type LoadedModel,
+} from '../model';
 import { writeJson } from '../storage';
 import { meanAccuracy, percent, rationalizationCounts } from './arithmetic-accuracy';
 

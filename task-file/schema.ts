@@ -159,7 +159,6 @@ export const taskFileSchema = z
     }
   });
 
-export type TaskFileInput = z.input<typeof taskFileSchema>;
 export type TaskFile = z.output<typeof taskFileSchema>;
 export type AnswerRule = TaskFile['answer'];
 export type HintRule = { template: string } | { markChoice: string };

@@ -4,9 +4,8 @@ import { arithmeticTokenizer } from './arithmetic-tokenizer';
 import { byteTokenizer } from './byte-tokenizer';
 import { ModelConfigError } from '../errors';
 
-export { arithmeticTokenizer, ARITHMETIC_WORDS } from './arithmetic-tokenizer';
+export { arithmeticTokenizer } from './arithmetic-tokenizer';
 export { byteTokenizer } from './byte-tokenizer';
-export { SymbolTokenizer } from './symbol-tokenizer';
 
 const factories: Record<string, () => Tokenizer> = {
   arithmetic: arithmeticTokenizer,
@@ -15,7 +14,7 @@ const factories: Record<string, () => Tokenizer> = {
 };
 const cache = new Map<string, Tokenizer>();
 
-export const TOKENIZER_NAMES = Object.keys(factories);
+const TOKENIZER_NAMES = Object.keys(factories);
 
 /** The tokenizer a checkpoint manifest or config names. */
 export function tokenizerByName(name: string): Tokenizer {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { arithmeticWorkedExample, joinSavedExamples, promptCompletionJsonl, splitAtAnswer, trainingJsonlUri } from '../../core';
-import { answerTokens } from '../../model/loss-mask';
+import { answerTokens } from '../../model';
 import type { Tokenizer } from '../../core/tokenizer';
 
 const chars: Tokenizer = {

@@ -2,16 +2,13 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { arithmeticTokenizer, createModel, initBackend, loadModel, type EmbeddedModel } from '../../model';
-import { gradientSum } from '../../model/gradients';
-import { formulation } from '../../model/ops';
-import { sampleInProcess } from '../../model/sample';
+import { arithmeticTokenizer, createModel, createModelBackend, gradientSum, initBackend, loadModel, sampleWithCount, type EmbeddedModel } from '../../model';
 import { TINY, packedChunks, scratchpadExample } from './fixtures';
 
 /**
- * The native TensorFlow formulation (training with plain tf ops; sampling with the dense layers on TF)
- * against the WebAssembly path (hand-written gradients, host attention, SIMD cache kernels), both run
- * in this one process.
+ * The native TensorFlow backend (training with direct TF ops; sampling with the cache as TF tensors)
+ * against the WebAssembly backend (hand-written gradients, host attention, SIMD cache kernels), each
+ * constructed explicitly and run on its tfjs backend in this one process.
  * Skipped where @tensorflow/tfjs-node does not load (scripts/install-tfjs-node.sh installs it).
  */
 let nativeMissing: string | false = false;
@@ -41,6 +38,8 @@ function maxRelativeDifference(a: Float32Array, b: Float32Array): { diff: number
 
 void describe('native TensorFlow and WebAssembly give the same results', { skip: nativeMissing }, () => {
   const tokenizer = arithmeticTokenizer();
+  // Workers 0: this test compares formulations on one thread (worker threads would pick their own backend).
+  const backends = { wasm: createModelBackend('wasm', { workers: 0 }), tensorflow: createModelBackend('native-tf') };
   before(async () => {
     await initBackend(() => {});
   });
@@ -51,15 +50,10 @@ void describe('native TensorFlow and WebAssembly give the same results', { skip:
     const model = createModel(TINY, { seed: 4 });
     const names = model.weights.map((w) => w.name);
     const grads = async (backend: 'tensorflow' | 'wasm') =>
-      on(backend, () => {
-        const out = gradientSum(model.config, tokenizer, names, model.tensors(), rows);
-        return { ...out, mode: formulation() };
-      });
+      on(backend, () => gradientSum(backends[backend].layers, model.config, tokenizer, names, model.tensors(), rows));
     try {
       const wasm = await grads('wasm');
       const native = await grads('tensorflow');
-      assert.equal(wasm.mode, 'host');
-      assert.equal(native.mode, 'native');
       assert.equal(native.tokens, wasm.tokens);
       assert.ok(Math.abs(native.lossSum - wasm.lossSum) < 1e-4 * Math.abs(wasm.lossSum), `loss ${native.lossSum} vs ${wasm.lossSum}`);
       names.forEach((name, p) => {
@@ -78,9 +72,9 @@ void describe('native TensorFlow and WebAssembly give the same results', { skip:
     const requests = problems.map(([a, b], i) => ({ prompt: `Input:\n${String(a).split('').join(' ')} + ${String(b).split('').join(' ')}\nTarget:\n`, seed: i }));
     const options = { genLength: 90, temperature: 0.01, topP: 0.9, batchSize: 4 };
     try {
-      const wasm = await on('wasm', () => sampleInProcess(model, requests, options));
-      const native = await on('tensorflow', () => sampleInProcess(model, requests, options));
-      const alone = await on('tensorflow', () => sampleInProcess(model, requests.slice(4, 5), { ...options, batchSize: 1 }));
+      const wasm = await on('wasm', () => sampleWithCount(model, requests, options, backends.wasm));
+      const native = await on('tensorflow', () => sampleWithCount(model, requests, options, backends.tensorflow));
+      const alone = await on('tensorflow', () => sampleWithCount(model, requests.slice(4, 5), { ...options, batchSize: 1 }, backends.tensorflow));
       assert.deepEqual(native.texts, wasm.texts);
       assert.equal(alone.texts[0], wasm.texts[4]);
       assert.ok(wasm.texts.some((t) => t.includes('</scratch>')), `the base model should write scratchpads: ${wasm.texts[0]}`);

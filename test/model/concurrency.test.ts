@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { arithmeticTokenizer, createModel, initBackend, loadModel, sample, saveCheckpoint, train, workerCount, type TrainOptions } from '../../model';
-import { nativeBackend } from '../../model/backend';
+import { arithmeticTokenizer, createModel, initBackend, loadModel, modelBackend, sample, saveCheckpoint, train, workerCount, type TrainOptions } from '../../model';
 import { TINY, packedChunks, scratchpadExample, tempDir } from './fixtures';
 
 /**
@@ -52,7 +51,7 @@ void describe('embedded model under concurrent use in one process', () => {
 
   void it('trains and samples two models at once to the same bytes as alone', async () => {
     // On WebAssembly the runs share the compute threads; natively they interleave on TensorFlow's pool.
-    assert.ok(nativeBackend() || workerCount() >= 2, 'on WebAssembly this test needs the compute thread pool (STAR_MODEL_WORKERS unset or >= 2)');
+    assert.ok(modelBackend().name === 'native-tf' || workerCount() >= 2, 'on WebAssembly this test needs the compute thread pool (STAR_MODEL_WORKERS unset or >= 2)');
     const soloA = await train(options(bases[0], join(tempDir(), 'solo-a'), 1));
     const soloB = await train(options(bases[1], join(tempDir(), 'solo-b'), 2));
     const soloSamplesA = await samples(bases[0]);

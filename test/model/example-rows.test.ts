@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { packChunks } from '../../core/record-chunks';
-import { arithmeticTokenizer, createModel, saveCheckpoint, train } from '../../model';
-import { exampleRows } from '../../model/example-rows';
-import { answerTokens } from '../../model/loss-mask';
+import { answerTokens, arithmeticTokenizer, createModel, exampleRows, saveCheckpoint, train } from '../../model';
 import { joinUri } from '../../storage';
 import { TINY, tempDir } from './fixtures';
 

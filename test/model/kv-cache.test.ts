@@ -33,20 +33,18 @@ void describe('host key/value cache attention', () => {
   ];
   for (const { dh, simd } of cases) {
     void it(`matches plain softmax attention with left padding (head width ${dh}, ${simd ? 'SIMD kernels' : 'JavaScript'})`, () => {
-      process.env.STAR_MODEL_SIMD = simd ? '' : '0';
       const B = 3;
       const T = 9;
       const H = 2;
       const pad = [0, 2, 5];
       const rng = new Rng(dh);
       const qkv = Float32Array.from({ length: B * T * 3 * H * dh }, () => rng.normal());
-      const cache = createCache(1, B, H, H * dh, T, pad);
+      const cache = createCache(1, B, H, H * dh, T, pad, simd);
       storeKeysValues(cache, 0, qkv, T, 0);
       const got = attendCached(cache, 0, qkv, T, 0);
       const want = reference(qkv, B, T, H, dh, pad);
       got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-5, `element ${i}: ${v} vs ${want[i]}`));
       assert.equal(cache.simd !== undefined, simd && dh % 4 === 0);
-      delete process.env.STAR_MODEL_SIMD;
     });
   }
 

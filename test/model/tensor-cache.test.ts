@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, loadModel, sampleUncached, type EmbeddedModel } from '../../model';
-import { sampleInProcess } from '../../model/sample';
-import { decodeAttention, decodeTensors, decodeWeights, disposeCache, prefillTensors, selectTensorRows } from '../../model/tensor-cache';
-import { decodeStep, prefill } from '../../model/transformer';
-import { selectRows } from '../../model/kv-cache';
+import { createModelBackend, initBackend, loadModel, sampleUncached, sampleWithCount, type EmbeddedModel, type ModelBackend, type SampleOptions, type SampleRequest } from '../../model';
 
 /**
  * Cached decoding with the cache held as TensorFlow tensors (the tensorflow backend's default)
@@ -20,6 +16,11 @@ try {
 } catch (err) {
   nativeMissing = `@tensorflow/tfjs-node does not load here (${(err as Error).message.split('\n')[0]}); run scripts/install-tfjs-node.sh`;
 }
+
+// Both native TensorFlow: the cache as TensorFlow tensors (the default) and as host arrays.
+const tensorCache = createModelBackend('native-tf');
+const hostCache = createModelBackend('native-tf', { decodeCache: 'host' });
+const sampleIn = (backend: ModelBackend, model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions) => sampleWithCount(model, requests, options, backend);
 
 const digits = (n: number) => String(n).split('').join(' ');
 const problem = (a: number, b: number) => `Input:\n${digits(a)} + ${digits(b)}\nTarget:\n`;
@@ -40,9 +41,9 @@ void describe('decoding with the cache as TensorFlow tensors', { skip: nativeMis
     const requests = prompts.map((prompt, seed) => ({ prompt, seed }));
     // batchSize 5: two batches, rows of different lengths finishing at different steps (row dropping).
     const opts = { genLength: 90, temperature: 0, topP: 1, batchSize: 5 };
-    const tensors = await sampleInProcess(model, requests, opts, 'tensor-cache');
-    const host = await sampleInProcess(model, requests, opts, 'host-cache');
-    const uncached = await sampleUncached(model, requests, opts);
+    const tensors = await sampleIn(tensorCache, model, requests, opts);
+    const host = await sampleIn(hostCache, model, requests, opts);
+    const uncached = await sampleUncached(model, requests, opts, tensorCache);
     assert.deepEqual(tensors.texts, host.texts);
     assert.deepEqual(tensors.texts, uncached);
     assert.equal(tensors.tokens, host.tokens);
@@ -53,20 +54,14 @@ void describe('decoding with the cache as TensorFlow tensors', { skip: nativeMis
   void it('decodes the same tokens with attention as batched matmuls (large caches) and as multiply-and-sum (small ones)', async () => {
     const requests = prompts.map((prompt, seed) => ({ prompt, seed }));
     const opts = { genLength: 60, temperature: 0, topP: 1, batchSize: 4 };
-    const host = await sampleInProcess(model, requests, opts, 'host-cache');
-    const saved = decodeAttention.elementwiseMax;
-    try {
-      for (const elementwiseMax of [0, Infinity]) {
-        decodeAttention.elementwiseMax = elementwiseMax;
-        assert.deepEqual((await sampleInProcess(model, requests, opts, 'tensor-cache')).texts, host.texts, `elementwiseMax ${elementwiseMax}`);
-      }
-    } finally {
-      decodeAttention.elementwiseMax = saved;
+    const host = await sampleIn(hostCache, model, requests, opts);
+    for (const elementwiseAttentionMax of [0, Infinity]) {
+      const backend = createModelBackend('native-tf', { elementwiseAttentionMax });
+      assert.deepEqual((await sampleIn(backend, model, requests, opts)).texts, host.texts, `elementwiseAttentionMax ${elementwiseAttentionMax}`);
     }
   });
 
   void it('gives logits within float tolerance of the host-cache path at every step, across row dropping', () => {
-    const c = model.config;
     const ids = prompts.slice(0, 4).map((p) => model.tokenizer.encode(p));
     const len = Math.max(...ids.map((p) => p.length));
     const pad = ids.map((p) => len - p.length);
@@ -75,11 +70,8 @@ void describe('decoding with the cache as TensorFlow tensors', { skip: nativeMis
     const capacity = len + steps + 1;
     const flat = new Int32Array(batch * len);
     ids.forEach((p, b) => flat.set(p, b * len + pad[b]));
-    const w = model.tensors();
-    const folded = decodeWeights(model);
-    const embeddings = { wte: model.weights.find((x) => x.name === 'wte')!.data, wpe: model.weights.find((x) => x.name === 'wpe')!.data };
-    let host: ReturnType<typeof prefill>['cache'] | undefined;
-    let native: ReturnType<typeof prefillTensors>['cache'] | undefined;
+    const host = hostCache.decoder(model);
+    const native = tensorCache.decoder(model);
     const compare = (a: tf.Tensor, b: tf.Tensor, what: string) => {
       const [x, y] = [a.dataSync(), b.dataSync()];
       tf.dispose([a, b]);
@@ -93,54 +85,47 @@ void describe('decoding with the cache as TensorFlow tensors', { skip: nativeMis
       assert.ok(diff <= 1e-4 * norm, `${what}: max difference ${diff} against max magnitude ${norm}`);
     };
     try {
-      const a = tf.tidy(() => {
-        const r = prefill(c, w, flat, batch, len, pad, capacity);
-        host = r.cache;
-        return r.logits;
-      });
-      const b = tf.tidy(() => {
-        const r = prefillTensors(c, folded, flat, batch, len, pad, capacity);
-        native = r.cache;
-        return r.logits;
-      });
+      const a = tf.tidy(() => host.prefill(flat, batch, len, pad, capacity));
+      const b = tf.tidy(() => native.prefill(flat, batch, len, pad, capacity));
       compare(b, a, 'prefill');
       let rows = ids.map((_, i) => i);
       for (let step = 0; step < steps; step++) {
         if (step === 5) {
           // Drop rows 1 and 3 as sampling does when they finish.
           rows = [rows[0], rows[2]];
-          host = selectRows(host!, [0, 2]);
-          native = selectTensorRows(native!, [0, 2]);
+          host.select([0, 2]);
+          native.select([0, 2]);
         }
         const feed = Int32Array.from(rows, (r) => 20 + ((r * 7 + step * 3) % 200));
         const positions = Int32Array.from(rows, (r) => len + step - pad[r]);
-        const x = tf.tidy(() => decodeStep(c, w, host!, feed, positions, embeddings));
-        const y = tf.tidy(() => decodeTensors(c, folded, native!, feed, positions));
+        const x = tf.tidy(() => host.step(feed, positions));
+        const y = tf.tidy(() => native.step(feed, positions));
         compare(y, x, `step ${step}`);
       }
     } finally {
-      if (native) disposeCache(native);
+      host.dispose();
+      native.dispose();
     }
   });
 
   void it('draws seeded samples from per-request generators: the same texts as the host-cache path, batched or alone', async () => {
     const requests = prompts.map((prompt, i) => ({ prompt, seed: 100 + i }));
     const opts = { genLength: 60, temperature: 0.8, topP: 0.9 };
-    const together = await sampleInProcess(model, requests, { ...opts, batchSize: 8 }, 'tensor-cache');
-    const host = await sampleInProcess(model, requests, { ...opts, batchSize: 8 }, 'host-cache');
-    const alone = await Promise.all(requests.map(async (r) => (await sampleInProcess(model, [r], { ...opts, batchSize: 1 }, 'tensor-cache')).texts[0]));
+    const together = await sampleIn(tensorCache, model, requests, { ...opts, batchSize: 8 });
+    const host = await sampleIn(hostCache, model, requests, { ...opts, batchSize: 8 });
+    const alone = await Promise.all(requests.map(async (r) => (await sampleIn(tensorCache, model, [r], { ...opts, batchSize: 1 })).texts[0]));
     assert.deepEqual(together.texts, host.texts);
     assert.deepEqual(together.texts, alone);
-    const reseeded = await sampleInProcess(model, requests.map((r) => ({ ...r, seed: r.seed + 1 })), { ...opts, batchSize: 8 }, 'tensor-cache');
+    const reseeded = await sampleIn(tensorCache, model, requests.map((r) => ({ ...r, seed: r.seed + 1 })), { ...opts, batchSize: 8 });
     assert.notDeepEqual(reseeded.texts, together.texts);
   });
 
   void it('frees its tensors: none left behind after sampling', async () => {
     const requests = prompts.map((prompt, seed) => ({ prompt, seed }));
     const opts = { genLength: 30, temperature: 0, topP: 1, batchSize: 3 };
-    await sampleInProcess(model, requests, opts, 'tensor-cache'); // folded weights made once, kept with the model
+    await sampleIn(tensorCache, model, requests, opts); // folded weights made once, kept with the model
     const before = tf.memory().numTensors;
-    await sampleInProcess(model, requests, opts, 'tensor-cache');
+    await sampleIn(tensorCache, model, requests, opts);
     assert.equal(tf.memory().numTensors, before);
   });
 });

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelConfig } from './config';
-import type { EmbeddedModel } from './embedded-model';
+import type { ModelConfig } from '../../config';
+import type { EmbeddedModel } from '../../embedded-model';
 import * as e from './tf-eager';
 
 /**
  * Cached decoding on native TensorFlow: the key/value cache is held as TensorFlow tensors and
  * attention is TensorFlow ops, so a step never copies q/k/v to the host and back (the host cache of
- * kv-cache.ts is the WebAssembly design). Each step is few ops, called straight on TensorFlow
+ * model/kv-cache.ts is the WebAssembly design). Each step is few ops, called straight on TensorFlow
  * (tf-eager.ts), because at small batches dispatch, not arithmetic, is the cost:
  * - the weights are rearranged once per model version: layer-norm gains and biases folded into
  *   the next matrix and bias, the attention scale folded into the query columns, and the residual
@@ -14,18 +14,18 @@ import * as e from './tf-eager';
  *   matrices centred), so a layer norm is x * rsqrt(mean(x^2) + eps) and needs no centring;
  * - the cache is preallocated for the whole batch (prompt + generated length) and a step writes its
  *   key and value rows in place; attention runs over the whole capacity with not-yet-written and
- *   padding positions masked. Appending by concat instead copies the whole cache every step
- *   (measured 28-38 ms for one concat onto a [256, 4, 100, 32] cache against 0.25 ms for the
- *   in-place write).
+ *   padding positions masked. Appending by concat instead copies the whole cache every step,
+ *   a hundred times the cost of the in-place write (docs/performance.md).
  * Results equal the host-cache path within float rounding (test/model/tensor-cache.test.ts).
  */
 
 const NEG = -1e9;
 /**
  * Largest cache (B x H x capacity x head width, elements) a decoding step attends to by
- * multiply-and-sum instead of BatchMatMul (tests set it to check both forms).
+ * multiply-and-sum instead of BatchMatMul, unless the backend is constructed with another
+ * (`elementwiseAttentionMax`; tests set 0 and Infinity to check both forms).
  */
-export const decodeAttention = { elementwiseMax: 1 << 16 };
+export const ELEMENTWISE_ATTENTION_MAX = 1 << 16;
 const LN_EPS = 1e-5;
 
 interface LayerWeights {
@@ -226,7 +226,14 @@ export function prefillTensors(c: ModelConfig, w: DecodeWeights, ids: Int32Array
  * One decoding step: the next token of every row, ids [B], at positions [B] (counted from each
  * row's first real token); returns logits [B, V]. Call inside `tf.tidy`.
  */
-export function decodeTensors(c: ModelConfig, w: DecodeWeights, cache: TensorCache, ids: Int32Array, positions: Int32Array): tf.Tensor {
+export function decodeTensors(
+  c: ModelConfig,
+  w: DecodeWeights,
+  cache: TensorCache,
+  ids: Int32Array,
+  positions: Int32Array,
+  elementwiseMax = ELEMENTWISE_ATTENTION_MAX,
+): tf.Tensor {
   const { batch: B, heads: H, headDim: dh, capacity, pad } = cache;
   const at = cache.length;
   if (at >= capacity) throw new Error(`key/value cache overflow: ${at + 1} positions, capacity ${capacity}`);
@@ -236,10 +243,10 @@ export function decodeTensors(c: ModelConfig, w: DecodeWeights, cache: TensorCac
     bias.fill(NEG, b * capacity, b * capacity + pad[b]);
     bias.fill(NEG, b * capacity + at + 1, (b + 1) * capacity);
   }
-  // One query row per (sequence, head): at small sizes attention as multiply-and-sum. TensorFlow's
-  // oneDNN BatchMatMul costs ~90 us a call here whatever its size (10-13 us without oneDNN, and
-  // 16 us for a plain MatMul), which was a third of a batch-1 step; at large sizes the matmul wins.
-  const small = B * H * capacity * dh <= decodeAttention.elementwiseMax;
+  // One query row per (sequence, head): at small sizes attention as multiply-and-sum, because
+  // TensorFlow's oneDNN BatchMatMul has a fixed cost per call far above a plain MatMul's, which
+  // dominates a small step; at large sizes the matmul wins (docs/performance.md).
+  const small = B * H * capacity * dh <= elementwiseMax;
   const maskBias = small ? tf.tensor3d(bias, [B, 1, capacity]) : tf.tensor4d(bias, [B, 1, 1, capacity]);
   const written = tf.tensor1d(Int32Array.from({ length: B * H }, (_, bh) => bh * capacity + at), 'int32');
   let x = embed(w, ids, positions, D);

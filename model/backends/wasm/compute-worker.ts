@@ -1,16 +1,16 @@
 /**
- * Worker-thread side of `ComputePool`: holds one model's weights on its own tfjs WebAssembly
+ * Worker-thread side of compute-pool.ts: holds one model's weights on its own tfjs WebAssembly
  * instance (tfjs runs WebAssembly single-threaded under Node, so two workers use both cores) and
  * computes gradient sums or samples for the rows it is given.
  */
 import { parentPort } from 'node:worker_threads';
-import { initBackend } from './backend';
-import { parseModelConfig } from './config';
-import { EmbeddedModel } from './embedded-model';
-import { gradientSum } from './gradients';
-import type { NamedWeight } from './params';
-import { sampleInProcess, type SampleOptions, type SampleRequest } from './sample';
-import { tokenizerByName } from './tokenizers';
+import { initBackend, modelBackend } from '../../backend';
+import { parseModelConfig } from '../../config';
+import { EmbeddedModel } from '../../embedded-model';
+import { gradientSum } from '../../gradients';
+import type { NamedWeight } from '../../params';
+import { sampleInProcess, type SampleOptions, type SampleRequest } from '../../sample';
+import { tokenizerByName } from '../../tokenizers';
 
 export type WorkerRequest =
   | { id: number; kind: 'load'; key: string; config: unknown; weights: readonly NamedWeight[] }
@@ -41,11 +41,11 @@ async function handle(msg: WorkerRequest): Promise<{ result: unknown; transfer?:
   // and computing anyway would return numbers from the wrong weights without any error.
   if (!model || modelKey !== msg.key) throw new Error(`compute worker holds model ${modelKey || '(none)'} but was asked to compute with ${msg.key}`);
   if (msg.kind === 'grads') {
-    const r = gradientSum(model.config, model.tokenizer, model.weights.map((w) => w.name), model.tensors(), msg.rows);
+    const r = gradientSum(modelBackend().layers, model.config, model.tokenizer, model.weights.map((w) => w.name), model.tensors(), msg.rows);
     const grads = r.grads.map((g) => g.slice());
     return { result: { ...r, grads }, transfer: grads.map((g) => g.buffer as ArrayBuffer) };
   }
-  return { result: await sampleInProcess(model, msg.requests, msg.options) };
+  return { result: await sampleInProcess(model, msg.requests, msg.options, modelBackend()) };
 }
 
 // One message at a time: sampling awaits inside, and a load handled meanwhile would swap the model

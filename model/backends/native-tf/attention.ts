@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { causalBias } from './attention';
+import { causalBias } from '../../causal-mask';
 import * as e from './tf-eager';
 
 type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
@@ -8,14 +8,13 @@ type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
  * Causal multi-head attention for training on native TensorFlow: qkv [B*T, 3D] (all heads' q, then
  * k, then v) -> [B*T, D], as direct TensorFlow ops (tf-eager.ts) with the gradient written here.
  *
- * A training step's attention is bound by passes over the [B*H, T, T] scores (16 MB each at the
- * default size, out of cache), and tfjs's softmax gradient makes four of them (dy*y, its row sum,
+ * A training step's attention is bound by passes over the [B*H, T, T] scores (out of cache at the
+ * default size), and tfjs's softmax gradient makes four of them (dy*y, its row sum,
  * the difference, the product). Here the row sum comes from the [B*H, T, dh] output instead:
  * sum_j p_ij (dOut_i . v_j) = dOut_i . out_i, so the softmax gradient is one subtraction and one
  * product over scores (FlashAttention's trick); the 1/sqrt(dh) scale is applied to q, not to the
- * scores. Measured and not kept: queries in two causal blocks so the masked upper quarter of the
- * scores is never computed (the split, slices, pads and concats cost what the skipped work saved at
- * T = 256).
+ * scores. Queries are not split into causal blocks to skip the masked upper quarter of the scores:
+ * the splits and concats cost what the skipped work saves (docs/performance.md).
  */
 export function nativeCausalAttention(qkv: tf.Tensor2D, batch: number, len: number, heads: number): tf.Tensor2D {
   const D = qkv.shape[1] / 3;

@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { causalBias, MASKED } from '../../causal-mask';
+import type { AttentionShape } from '../../model-backend';
 
 /**
  * Causal multi-head attention built from plain 2-D matmuls, one (sequence, head) pair at a time.
  *
- * Why: on the WebAssembly backend only a non-transposed 2-D `matMul` reaches XNNPACK (~12-20
- * GFLOP/s); batched or transposed products run a naive loop at ~1 GFLOP/s, which made attention
- * over half of a training step. Slicing a tensor there copies the whole input per slice, so the
+ * Why: on the WebAssembly backend only a non-transposed 2-D `matMul` reaches XNNPACK; batched or
+ * transposed products run a naive loop an order of magnitude slower, which made attention over half
+ * of a training step (docs/performance.md). Slicing a tensor there copies the whole input per slice, so the
  * per-head operands are laid out on the host instead (one read of qkv, one pass of JS loops that
  * also produce every transposed copy the backward pass needs), then uploaded as small tensors.
  *
@@ -29,34 +31,6 @@ export function releaseAttentionMemory(): void {
   pending.clear();
 }
 
-/** Added to attention scores where a key is masked: softmax then gives it an exact 0. */
-const NEG = -1e9;
-
-const biasCache = new Map<string, tf.Tensor2D>();
-
-/**
- * [len, len]: 0 where query i may attend to key j (j <= i), NEG above the diagonal. Kept per length
- * and backend (a test may run two backends in one process).
- */
-export function causalBias(len: number): tf.Tensor2D {
-  const key = `${tf.getBackend()}:${len}`;
-  let bias = biasCache.get(key);
-  if (!bias || bias.isDisposed) {
-    const data = new Float32Array(len * len);
-    for (let i = 0; i < len; i++) for (let j = i + 1; j < len; j++) data[i * len + j] = NEG;
-    bias = tf.keep(tf.tensor2d(data, [len, len]));
-    biasCache.set(key, bias);
-  }
-  return bias;
-}
-
-export interface AttentionShape {
-  batch: number;
-  len: number;
-  heads: number;
-  dModel: number;
-}
-
 /**
  * Forward pass on host data. `pad[b]` masks the first pad[b] key positions of row b (left padding
  * when sampling). With `keep`, the tensors the backward pass needs are returned (else disposed).
@@ -78,7 +52,7 @@ function forwardHost(qkv: Float32Array, s: AttentionShape, keep: boolean, pad?: 
     let bias: tf.Tensor2D = causal;
     if (pad && pad[b] > 0) {
       const row = new Float32Array(T);
-      row.fill(NEG, 0, pad[b]);
+      row.fill(MASKED, 0, pad[b]);
       bias = tf.add(causal, tf.tensor2d(row, [1, T])) as tf.Tensor2D;
     }
     for (let h = 0; h < H; h++) {
@@ -106,11 +80,13 @@ function forwardHost(qkv: Float32Array, s: AttentionShape, keep: boolean, pad?: 
       }
       if (keep) {
         // Kept: customGrad disposes what its forward pass created unless it is kept or returned.
+        // Copies: the buffers are refilled for the next head, and the cpu and tensorflow backends
+        // keep a tensor's typed array without copying it until the tensor is first used.
         pairs.push({
           probs: tf.keep(probs) as tf.Tensor2D,
-          k: tf.keep(tf.tensor2d(k, [T, dh])),
-          qsT: tf.keep(tf.tensor2d(qT, [dh, T])),
-          vT: tf.keep(tf.tensor2d(vT, [dh, T])),
+          k: tf.keep(tf.tensor2d(k.slice(), [T, dh])),
+          qsT: tf.keep(tf.tensor2d(qT.slice(), [dh, T])),
+          vT: tf.keep(tf.tensor2d(vT.slice(), [dh, T])),
         });
       } else probs.dispose();
     }

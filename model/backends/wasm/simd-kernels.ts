@@ -1,7 +1,7 @@
 /**
  * Two WebAssembly SIMD kernels for cached attention, assembled here from their instructions (no
- * toolchain needed). JavaScript reaches ~0.5 GMAC/s on these loops; 128-bit SIMD does several times
- * better, and decoding spends most of its time in them.
+ * toolchain needed). 128-bit SIMD runs these loops several times faster than JavaScript
+ * (docs/performance.md), and decoding spends most of its time in them.
  *
  *   scores(q, k, n, dh, out):   out[s] = sum_j q[j] * k[s*dh + j]        for s < n
  *   weighted(p, v, n, dh, out): out[j] = sum_s p[s] * v[s*dh + j]        for j < dh
@@ -151,7 +151,6 @@ let compiled: object | null | undefined;
 
 /** The kernels over a fresh memory of `bytes`, or undefined where WebAssembly SIMD is unavailable. */
 export function simdKernels(bytes: number): SimdKernels | undefined {
-  if (process.env.STAR_MODEL_SIMD === '0') return undefined;
   if (compiled === undefined) {
     try {
       compiled = new wasm.Module(SIMD_KERNELS_WASM);

@@ -1,10 +1,10 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { WorkerReply, WorkerRequest } from './compute-worker';
-import type { EmbeddedModel } from './embedded-model';
-import type { GradientSum } from './gradients';
-import { nativeBackend } from './backend';
-import { sampleInProcess, validateOptions, type SampleOptions, type SampleRequest, type SampleResult } from './sample';
+import type { EmbeddedModel } from '../../embedded-model';
+import type { GradientSum } from '../../gradients';
+import type { ComputePool } from '../../model-backend';
+import type { SampleOptions, SampleRequest, SampleResult } from '../../sample';
 
 /**
  * Data parallelism over worker threads, for the WebAssembly backend only. tfjs keeps WebAssembly
@@ -88,22 +88,19 @@ class ComputeWorker {
 
 let workers: ComputeWorker[] | undefined;
 
-/** Worker threads the model uses on the active backend (0: it computes on this thread). */
-export function workerCount(): number {
-  if (nativeBackend()) return 0;
+/** Worker threads asked for: STAR_MODEL_WORKERS, else the machine's cores, at most 4. */
+export function workersFromEnvironment(): number {
   const env = process.env.STAR_MODEL_WORKERS;
   if (env !== undefined && env !== '') {
     const n = Number(env);
     if (!Number.isInteger(n) || n < 0) throw new Error(`STAR_MODEL_WORKERS must be a whole number, got ${env}`);
-    return n <= 1 ? 0 : n;
+    return n;
   }
-  const cores = Math.min(4, availableParallelism());
-  return cores <= 1 ? 0 : cores;
+  return Math.min(4, availableParallelism());
 }
 
-function pool(): ComputeWorker[] {
+function pool(n: number): ComputeWorker[] {
   if (!workers) {
-    const n = workerCount();
     workers = [];
     try {
       const file = require.resolve('./compute-worker');
@@ -118,6 +115,13 @@ function pool(): ComputeWorker[] {
   return workers;
 }
 
+/** The process's worker threads (started on first use) when `threads` > 1 of them can run, else undefined. */
+export function computePool(threads: number): ComputePool | undefined {
+  const ws = threads > 1 ? pool(threads) : [];
+  if (ws.length <= 1) return undefined;
+  return { gradientSum: (model, rows) => parallelGradientSum(ws, model, rows), sample: (model, requests, options) => parallelSample(ws, model, requests, options) };
+}
+
 /** Stops the workers (tests, benchmarks); the next call starts new ones. */
 export async function shutdownComputePool(): Promise<void> {
   const ws = workers ?? [];
@@ -126,7 +130,7 @@ export async function shutdownComputePool(): Promise<void> {
 }
 
 /** Splits `items` into `n` contiguous parts (earlier parts one longer when uneven), dropping empties. */
-export function splitEven<T>(items: T[], n: number): T[][] {
+function splitEven<T>(items: T[], n: number): T[][] {
   const parts: T[][] = [];
   let start = 0;
   for (let i = 0; i < n; i++) {
@@ -137,29 +141,8 @@ export function splitEven<T>(items: T[], n: number): T[][] {
   return parts;
 }
 
-/** True when there is more than one worker to share work with. */
-export function poolAvailable(): boolean {
-  return workerCount() > 1 && pool().length > 1;
-}
-
-/**
- * Samples the requests (model/sample.ts describes how): on the worker threads when there are any,
- * else on this thread.
- */
-export async function sample(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions): Promise<string[]> {
-  return (await sampleWithCount(model, requests, options)).texts;
-}
-
-/** The texts of `sample` and how many tokens were generated in all (benchmarks). */
-export async function sampleWithCount(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions): Promise<SampleResult> {
-  validateOptions(options);
-  if (requests.length >= 2 && poolAvailable()) return parallelSample(model, requests, options);
-  return sampleInProcess(model, requests, options);
-}
-
 /** Gradient sums of the rows, computed in parallel; parts are added in a fixed order (deterministic). */
-export async function parallelGradientSum(model: EmbeddedModel, rows: Int32Array[]): Promise<GradientSum> {
-  const ws = pool();
+async function parallelGradientSum(ws: ComputeWorker[], model: EmbeddedModel, rows: Int32Array[]): Promise<GradientSum> {
   const parts = splitEven(rows, ws.length);
   const results = await Promise.all(
     parts.map((part, i) => ws[i].withModel(model, (key) => ws[i].call<GradientSum>({ kind: 'grads', key, rows: part }))),
@@ -181,8 +164,7 @@ export async function parallelGradientSum(model: EmbeddedModel, rows: Int32Array
  * (at most `batchSize`, small enough that every worker gets one), which idle workers take in turn.
  * Each request's text depends only on its own seed, so the split does not change any output.
  */
-export async function parallelSample(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions): Promise<SampleResult> {
-  const ws = pool();
+async function parallelSample(ws: ComputeWorker[], model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions): Promise<SampleResult> {
   const { onProgress, ...rest } = options;
   const lengths = requests.map((r) => model.tokenizer.encode(r.prompt).length);
   const order = requests.map((_, i) => i).sort((a, b) => lengths[a] - lengths[b] || a - b);

@@ -5,10 +5,9 @@ import * as tf from '@tensorflow/tfjs-core';
  * dense layers' gradients on the native backend only.
  *
  * Why: at small batches a decoding step is a few dozen tiny ops and their cost is dispatch, not
- * arithmetic. Through tfjs's kernel registry an op costs ~2-3x what the same TensorFlow op costs
- * called directly (measured: add 145 us vs 40 us, matmul 119 us vs 76 us on a loaded 2-core
- * machine), and `tf.fused.matMul` on tfjs-node is three ops (matmul, add, activation) inside a
- * tidy. The tensors made here are ordinary tfjs tensors (tracked by `tf.tidy`, read with
+ * arithmetic. Through tfjs's kernel registry an op costs several times what the same TensorFlow
+ * op costs called directly (docs/performance.md), and `tf.fused.matMul` on tfjs-node is three ops
+ * (matmul, add, activation) inside a tidy. The tensors made here are ordinary tfjs tensors (tracked by `tf.tidy`, read with
  * `dataSync`). Every function requires the active backend to be `tensorflow`.
  */
 
@@ -35,7 +34,7 @@ interface NodeBackend {
 function backend(): NodeBackend {
   const b = tf.backend() as unknown as Partial<NodeBackend>;
   if (tf.getBackend() !== 'tensorflow' || typeof b.executeSingleOutput !== 'function' || !b.binding) {
-    throw new Error(`model/tf-eager.ts needs the tensorflow backend, not ${tf.getBackend()}`);
+    throw new Error(`model/backends/native-tf/tf-eager.ts needs the tensorflow backend, not ${tf.getBackend()}`);
   }
   return b as NodeBackend;
 }
@@ -92,7 +91,7 @@ export const softmax = (x: tf.Tensor) => unary('Softmax', x);
 /**
  * The gradient of Relu given its output y (y > 0 exactly where the input was): one op, where tfjs's
  * own relu gradient (`step`) is six on tfjs-node (isNaN, greater, ones, fill, where, select) and
- * allocated two [N, M] constants per call: 14 ms of a 240 ms training step at [4096, 512].
+ * allocates two [N, M] constants per call.
  */
 export const reluGrad = (dy: tf.Tensor, y: tf.Tensor) => binary('ReluGrad', dy, y);
 
