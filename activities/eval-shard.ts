@@ -5,7 +5,6 @@
 import { mergeCounts, type ClassCounts } from '../core/accuracy';
 import { runEvalPass } from '../core/rationale-selection';
 import { sampleEvalCompletions, type EvalCompletion } from '../core/eval-sample';
-import { writeJson } from '../storage';
 import { doneUriOf, evalSampleUriOf } from '../contracts/layout';
 import { runChunks } from './chunks';
 import type { ActivityDeps } from './deps';
@@ -39,7 +38,7 @@ export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<
       shards: input.shards,
       ...sampling.key,
     });
-    return once(doneUriOf(input.outputUri), key, async () => {
+    return once(doneUriOf(input.outputUri), key, async (output) => {
       const { task, examples } = await shardExamples(o, input.datasetDir, 'dev', input.iteration, input.shard, input.shards, deps.selections);
       const fewShot = o.noPrompt ? [] : await task.loadFewShot(input.datasetDir, { answerKey: false, direct: o.direct });
       // The chunks sampled in this attempt; chunks an earlier attempt saved keep only their counts.
@@ -65,8 +64,8 @@ export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<
         { task, examples, fewShots: [fewShot], direct: o.direct },
       );
       const tally = mergeCounts(parts);
-      await writeJson(evalSampleUriOf(input.outputUri), sampleEvalCompletions(completions));
-      await writeJson(input.outputUri, tally);
+      await output.writeJson(evalSampleUriOf(input.outputUri), sampleEvalCompletions(completions));
+      await output.writeJson(input.outputUri, tally);
       return { outputUri: input.outputUri, tally };
     });
   });

@@ -1,6 +1,6 @@
 /** Sums the eval shards' tallies into the iteration's accuracy per class (and overall). */
 import { mergeCounts, type ClassCounts } from '../core/accuracy';
-import { readJson, writeJson } from '../storage';
+import { readJson } from '../storage';
 import type { ClassAccuracy } from '../contracts/metrics';
 import type { ActivityDeps } from './deps';
 import { asActivity } from '../activity-context/failures';
@@ -11,7 +11,7 @@ import type { MergeEvalInput, MergeEvalResult } from '../contracts/activities';
 export async function mergeEval(_deps: ActivityDeps, input: MergeEvalInput): Promise<MergeEvalResult> {
   return asActivity(`merging the eval shards (iteration ${input.iteration})`, async () => {
     const key = inputKey({ step: 'merge-eval', shardUris: input.shardUris, summaryUri: input.summaryUri });
-    return once(input.manifestUri, key, async () => {
+    return once(input.manifestUri, key, async (output) => {
       heartbeat({ kind: 'step', doing: 'merging eval shards' });
       const parts: ClassCounts[] = [];
       for (const uri of input.shardUris) parts.push(await readJson<ClassCounts>(uri));
@@ -25,7 +25,7 @@ export async function mergeEval(_deps: ActivityDeps, input: MergeEvalInput): Pro
         total += c.total;
       }
       const overallAccuracy = total === 0 ? 0 : correct / total;
-      await writeJson(input.summaryUri, { iteration: input.iteration, accuracy, overallAccuracy });
+      await output.writeJson(input.summaryUri, { iteration: input.iteration, accuracy, overallAccuracy });
       return { summaryUri: input.summaryUri, accuracy, overallAccuracy };
     });
   });
