@@ -40,6 +40,13 @@ export async function runChunks<T>(pass: ChunkedPass<T>): Promise<T[]> {
     }
     throwIfCancelled();
     const result = await pass.run(start, end, (n) => report(start + Math.min(n, end - start)));
+    // Another attempt (this one was late: its worker stopped a while) may have saved the chunk meanwhile.
+    const savedMeanwhile = await readChunk<T>(uri, pass.key, start, end);
+    if (savedMeanwhile !== undefined) {
+      results.push(savedMeanwhile);
+      report(end);
+      continue;
+    }
     await writeJson(uri, { key: pass.key, start, end, result } satisfies ChunkFile<T>);
     results.push(result);
     report(end);

@@ -7,7 +7,6 @@ import { runEvalPassKeeping, type EvalPassResult } from '../core/rationale-selec
 import { sampleEvalCompletions, type EvalCompletion } from '../core/eval-sample';
 import { joinSavedExamples } from '../core/saved-text';
 import { promptTokenLimit } from '../core/prompt';
-import { writeBytes, writeJson } from '../storage';
 import { doneUriOf, evalSampleUriOf, newDevUriOf } from '../contracts/layout';
 import { runChunks } from './chunks';
 import type { ActivityDeps } from './deps';
@@ -46,7 +45,7 @@ export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<
       shards: input.shards,
       ...sampling.key,
     });
-    return once(doneUriOf(input.outputUri), key, async () => {
+    return once(doneUriOf(input.outputUri), key, async (output) => {
       const { task, examples } = await shardExamples(o, input.datasetDir, 'dev', input.iteration, input.shard, input.shards, deps.selections);
       const fewShot = o.noPrompt ? [] : await task.loadFewShot(input.datasetDir, { answerKey: false, direct: o.direct });
       // The chunks sampled in this attempt; chunks an earlier attempt saved keep only their counts.
@@ -79,9 +78,9 @@ export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<
         { task, examples, fewShots: [fewShot], direct: o.direct },
       );
       const tally = mergeCounts(parts.map((part) => part.counts));
-      await writeBytes(newDevUriOf(input.outputUri), joinSavedExamples(parts.flatMap((part) => part.correct)));
-      await writeJson(evalSampleUriOf(input.outputUri), sampleEvalCompletions(completions));
-      await writeJson(input.outputUri, tally);
+      await output.writeBytes(newDevUriOf(input.outputUri), joinSavedExamples(parts.flatMap((part) => part.correct)));
+      await output.writeJson(evalSampleUriOf(input.outputUri), sampleEvalCompletions(completions));
+      await output.writeJson(input.outputUri, tally);
       return { outputUri: input.outputUri, tally };
     });
   });

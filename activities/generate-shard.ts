@@ -8,7 +8,6 @@ import { commandVerifier, decodeKey, samplingSettings } from './sampling-setting
 import { mergeGenerationResults, runGenerationPass, type GenerationOptions, type GenerationResult, type SamplingCounts } from '../core/rationale-selection';
 import { noPromptForGeneration, promptTokenLimit } from '../core/prompt';
 import { iterationSeed } from '../core/train-sample';
-import { writeJson } from '../storage';
 import { doneUriOf } from '../contracts/layout';
 import { runChunks } from './chunks';
 import type { ActivityDeps } from './deps';
@@ -75,7 +74,7 @@ export async function generateShard(deps: ActivityDeps, input: ShardInput): Prom
     const settings = generationSettings(input);
     const sampling = shardSampling(deps, input, input.iteration - 1);
     const key = inputKey({ step: 'generate', ...settings, ...sampling.key, shard: input.shard, shards: input.shards });
-    const result = await once(doneUriOf(input.outputUri), key, async () => {
+    const result = await once(doneUriOf(input.outputUri), key, async (output) => {
       const { options } = input;
       const { task, examples, firstIndex } = await shardExamples(options, input.datasetDir, 'train', input.iteration, input.shard, input.shards, deps.selections);
       const fewShot = {
@@ -105,7 +104,7 @@ export async function generateShard(deps: ActivityDeps, input: ShardInput): Prom
         { task, examples, fewShots: [fewShot.plain, fewShot.answerKey], direct: options.direct },
       );
       const merged = mergeGenerationResults(parts);
-      await writeJson(input.outputUri, merged);
+      await output.writeJson(input.outputUri, merged);
       return { outputUri: input.outputUri, counts: generationCounts(merged) };
     });
     return result;

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { exists, readJson, writeJson } from '../storage';
+import { exists, readJson, writeBytes, writeJson } from '../storage';
 import type { Manifest } from '../contracts/activities';
 import { badInput } from '../activity-context/failures';
 
@@ -54,12 +54,53 @@ export async function writeStepManifest<T>(uri: string, key: string, startedAt: 
   return manifest;
 }
 
-/** Runs `work` unless its manifest already exists; writes the manifest after the work's outputs. */
-export async function once<T>(manifestUri: string, key: string, work: () => Promise<T>): Promise<T> {
+/**
+ * How a step writes its outputs: only while the step is still open. An attempt can outlive its turn
+ * (its worker stopped, the attempt retried elsewhere and finished, then the worker went on); such a
+ * late attempt must not write the finished step's outputs again.
+ */
+export interface StepOutput {
+  writeJson(uri: string, value: unknown): Promise<void>;
+  writeBytes(uri: string, data: string | Uint8Array): Promise<void>;
+}
+
+/** Thrown inside `once` when another attempt completed the step meanwhile; `once` returns its result. */
+class CompletedElsewhere<T> extends Error {
+  constructor(readonly manifest: Manifest<T>) {
+    super('another attempt completed this step');
+  }
+}
+
+/**
+ * Runs `work` unless its manifest already exists; writes the manifest after the work's outputs. A
+ * late attempt (the manifest appeared while it worked) writes nothing more and returns the stored
+ * result: outputs go through `output`, which checks the manifest first.
+ */
+export async function once<T>(manifestUri: string, key: string, work: (output: StepOutput) => Promise<T>): Promise<T> {
   const done = await readStepManifest<T>(manifestUri, key);
   if (done) return done.result;
   const startedAt = Date.now();
-  const result = await work();
-  await writeStepManifest(manifestUri, key, startedAt, result);
-  return result;
+  const stillOpen = async () => {
+    const finished = await readStepManifest<T>(manifestUri, key);
+    if (finished) throw new CompletedElsewhere(finished);
+  };
+  const output: StepOutput = {
+    writeJson: async (uri, value) => {
+      await stillOpen();
+      await writeJson(uri, value);
+    },
+    writeBytes: async (uri, data) => {
+      await stillOpen();
+      await writeBytes(uri, data);
+    },
+  };
+  try {
+    const result = await work(output);
+    await stillOpen();
+    await writeStepManifest(manifestUri, key, startedAt, result);
+    return result;
+  } catch (err) {
+    if (err instanceof CompletedElsewhere) return (err as CompletedElsewhere<T>).manifest.result;
+    throw err;
+  }
 }

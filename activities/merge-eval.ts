@@ -1,6 +1,6 @@
 /** Sums the eval shards' tallies into the iteration's accuracy per class (and overall); joins their correct examples (new_dev.txt). */
 import { mergeCounts, type ClassCounts } from '../core/accuracy';
-import { exists, readJson, readText, writeBytes, writeJson } from '../storage';
+import { exists, readJson, readText } from '../storage';
 import { joinSavedExamples } from '../core/saved-text';
 import { newDevUriOf } from '../contracts/layout';
 import type { ClassAccuracy } from '../contracts/metrics';
@@ -13,7 +13,7 @@ import type { MergeEvalInput, MergeEvalResult } from '../contracts/activities';
 export async function mergeEval(_deps: ActivityDeps, input: MergeEvalInput): Promise<MergeEvalResult> {
   return asActivity(`merging the eval shards (iteration ${input.iteration})`, async () => {
     const key = inputKey({ step: 'merge-eval', shardUris: input.shardUris, summaryUri: input.summaryUri });
-    return once(input.manifestUri, key, async () => {
+    return once(input.manifestUri, key, async (output) => {
       heartbeat({ kind: 'step', doing: 'merging eval shards' });
       const parts: ClassCounts[] = [];
       for (const uri of input.shardUris) parts.push(await readJson<ClassCounts>(uri));
@@ -30,8 +30,8 @@ export async function mergeEval(_deps: ActivityDeps, input: MergeEvalInput): Pro
       // Shards finished before the eval saved its correct examples have none to join.
       const newDev: string[] = [];
       for (const uri of input.shardUris) if (await exists(newDevUriOf(uri))) newDev.push(await readText(newDevUriOf(uri)));
-      await writeBytes(newDevUriOf(input.summaryUri), joinSavedExamples(newDev.filter((text) => text !== '')));
-      await writeJson(input.summaryUri, { iteration: input.iteration, accuracy, overallAccuracy });
+      await output.writeBytes(newDevUriOf(input.summaryUri), joinSavedExamples(newDev.filter((text) => text !== '')));
+      await output.writeJson(input.summaryUri, { iteration: input.iteration, accuracy, overallAccuracy });
       return { summaryUri: input.summaryUri, accuracy, overallAccuracy };
     });
   });

@@ -13,6 +13,7 @@ import { InferenceSettingsError } from '../inference/errors';
 import { resolveModelName } from '../inference/model-name';
 import { taskStopStrings } from '../inference/stop-strings';
 import type { ActivityDeps } from './deps';
+import { loadTrainedCheckpoint } from './lost-checkpoint';
 import { checkCheckpoint } from './prepare-experiment';
 import { cancellationSignal, heartbeatAgain } from '../activity-context/progress';
 import { embeddedSampler } from './sampler';
@@ -70,8 +71,10 @@ export function shardSampling(deps: ActivityDeps, input: ShardInput, modelIterat
     return {
       key: {},
       run: async (work) => {
-        await checkCheckpoint(input.checkpointUri, 'the sampling checkpoint');
-        const { model, release } = await deps.models.acquire(input.checkpointUri);
+        const { model, release } = await loadTrainedCheckpoint(o.experiment, modelIteration, input.checkpointUri, async () => {
+          await checkCheckpoint(input.checkpointUri, 'the sampling checkpoint');
+          return deps.models.acquire(input.checkpointUri);
+        });
         try {
           return await work(embeddedSampler(model, o, deps.sampleBatchSize, temperature));
         } finally {

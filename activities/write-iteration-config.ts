@@ -8,7 +8,7 @@ import type { BaseConfig } from '../core/base-config';
 import { iterationConfig, trainSetName } from '../core/iteration-config';
 import { trainingJsonlUri } from '../core/prompt-completion';
 import { totalSteps } from '../core/step-growth';
-import { exists, readJson, writeJson } from '../storage';
+import { exists, readJson } from '../storage';
 import { growthSettings } from '../core/step-growth';
 import type { ActivityDeps } from './deps';
 import { asActivity, badInput } from '../activity-context/failures';
@@ -22,7 +22,7 @@ export async function writeIterationConfig(_deps: ActivityDeps, input: WriteConf
     const { options, iteration } = input;
     const growth = growthSettings(options);
     const key = inputKey({ step: 'config', previous: input.previousConfigUri, growth, iteration, examples: input.examples, configUri: input.configUri });
-    return once(input.manifestUri, key, async () => {
+    return once(input.manifestUri, key, async (output) => {
       heartbeat({ kind: 'step', doing: 'writing the config' });
       if (!(await exists(input.previousConfigUri))) {
         throw badInput(
@@ -53,7 +53,7 @@ export async function writeIterationConfig(_deps: ActivityDeps, input: WriteConf
         // The same examples as {prompt, completion} JSONL, for the Hugging Face trainer (the records step writes it).
         train_jsonl: trainingJsonlUri(input.indexUri),
       };
-      await writeJson(input.configUri, config);
+      await output.writeJson(input.configUri, config);
       return { configUri: input.configUri, totalSteps: steps };
     });
   });

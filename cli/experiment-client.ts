@@ -7,6 +7,7 @@ import { readServerRecord } from './dev-server';
 import { DEFAULT_TASK_QUEUE } from '../contracts/task-queues';
 import { UsageError } from './errors';
 import { stateDir } from '../connection/state-dir';
+import { describeDifferences, optionDifferences, startedOptions, type OptionDifference } from './started-options';
 
 /** The task queue the experiment workflow and its activities run on. */
 export const EXPERIMENT_TASK_QUEUE = process.env.STAR_TASK_QUEUE || DEFAULT_TASK_QUEUE;
@@ -103,19 +104,29 @@ export interface StartOutcome {
   state: ExperimentState;
   /** Iterations a completed experiment had finished. */
   completedIterations?: number;
+  /** Attached to a running experiment: the options given now that differ from its own (they were ignored). */
+  ignored?: OptionDifference[];
 }
+
+/** What a completed experiment may be continued with that differs from its own options. */
+export const CONTINUATION_CHANGES = ['nIters', 'earlyStop'] as const;
 
 /**
  * Starts the experiment, or returns the running one with that name. A completed experiment is run
  * again only if more iterations are asked for than it finished (after `star stop`, or with a higher
- * nIters): its activities find their completion manifests and return without redoing work. Failed
+ * nIters): its activities find their completion manifests and return without redoing work, so it must
+ * be given its own options (other ones would be refused by those manifests only after the new options
+ * had been recorded in its store): other options are refused here, before anything is written. Failed
  * experiments are left for `star resume`, which keeps their history.
  */
 export async function startOrAttach(client: Client, options: ExperimentOptions, taskQueue = EXPERIMENT_TASK_QUEUE): Promise<StartOutcome> {
   const experiment = options.experiment;
   const state = await experimentState(client, experiment);
   const existing = client.workflow.getHandle(experiment);
-  if (state.kind === 'running') return { handle: existing, mode: 'attached', state };
+  if (state.kind === 'running') {
+    const own = await startedOptions(client, experiment, state.runId);
+    return { handle: existing, mode: 'attached', state, ignored: own ? optionDifferences(own, options) : [] };
+  }
   let completedIterations: number | undefined;
   if (state.kind === 'completed') {
     const result = (await existing.result()) as ExperimentResult;
@@ -124,6 +135,15 @@ export async function startOrAttach(client: Client, options: ExperimentOptions, 
     const plateauAgain = result.outcome === 'plateau' && options.earlyStop !== undefined;
     if (result.outcome !== 'dry-run' && (completedIterations >= options.nIters - 1 || plateauAgain)) {
       return { handle: existing, mode: 'closed', state, completedIterations };
+    }
+    const own = result.outcome === 'dry-run' ? undefined : await startedOptions(client, experiment, state.runId);
+    const changed = own ? optionDifferences(own, options, CONTINUATION_CHANGES) : [];
+    if (changed.length > 0) {
+      throw new UsageError(
+        `experiment ${experiment} has completed with other options: ${describeDifferences(changed)}. Going on with more iterations ` +
+          `needs the options it ran with (only ${CONTINUATION_CHANGES.join(' and ')} may change); to run with these, pick a new name ` +
+          '(--set experiment=NEW_NAME). Nothing was started.',
+      );
     }
   } else if (state.kind !== 'absent') {
     return { handle: existing, mode: 'closed', state };
@@ -169,6 +189,8 @@ export function closedStateAdvice(experiment: string, state: ExperimentState): s
         'are reused from storage); to start over, pick a new name (--set experiment=NEW_NAME).'
       );
     case 'failed':
+      // A failure that names a redo needs it: a resume would reuse the step whose output is lost.
+      if (state.reason.includes('star redo')) return `Experiment ${experiment} failed: ${state.reason}`;
       return `Experiment ${experiment} failed: ${state.reason}\nFix the cause, then \`star resume ${experiment}\` continues from just before the failed step.`;
     case 'terminated':
     case 'canceled':
@@ -177,6 +199,16 @@ export function closedStateAdvice(experiment: string, state: ExperimentState): s
     default:
       return '';
   }
+}
+
+/** What to say when options given to a running experiment were ignored, or undefined when none differ. */
+export function ignoredOptionsNote(experiment: string, ignored: OptionDifference[] | undefined): string | undefined {
+  if (!ignored || ignored.length === 0) return undefined;
+  return (
+    `The options given here were ignored: ${describeDifferences(ignored)}; a running experiment keeps the options it was started with. ` +
+    `\`star extend ${experiment} N\` changes its nIters; for other options, \`star stop ${experiment}\` and start a new experiment with them ` +
+    '(--set experiment=NEW_NAME).'
+  );
 }
 
 /** Runs `work` with a client of `target` and closes its connection afterwards. */

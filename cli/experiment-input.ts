@@ -140,7 +140,8 @@ function readJsonObject(path: string): Record<string, unknown> {
     throw new UsageError(`${path} is not valid JSON: ${(err as Error).message}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new UsageError(`${path} must hold one JSON object (the experiment input), not ${Array.isArray(value) ? 'an array' : typeof value}`);
+    const what = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+    throw new UsageError(`${path} must hold one JSON object (the experiment input), not ${what}`);
   }
   return value as Record<string, unknown>;
 }
@@ -176,6 +177,8 @@ function expandVariables(value: unknown, env: Record<string, string | undefined>
 /** The value as JSON, masked before it is shortened (a shortened token would escape the mask). */
 function show(value: unknown, secrets: readonly Secret[]): string {
   if (value === undefined) return 'nothing';
+  // JSON has no Infinity or NaN (it would print null).
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   const text = maskSecrets(JSON.stringify(value), secrets);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

@@ -5,6 +5,7 @@ import { planExperiment, type PlannedIteration } from '../workflows/plan';
 import { inputFlags, noPositionals, parseCommandArgs } from './args';
 import { resolveExperimentInput } from './experiment-input';
 import { maskConsoleOutput } from './output-mask';
+import { withClientStorageRoot } from './storage-root';
 import { checkTaskFile, formatTaskFile, taskFileSummary } from './task-file-check';
 
 const USAGE = 'star plan [--preset NAME | --input FILE] [--set key=value ...] [--json | --export]';
@@ -72,7 +73,9 @@ export async function planCommand(argv: string[]): Promise<number> {
     return 0;
   }
   noPositionals(positionals, USAGE);
-  const resolved = resolveExperimentInput({ preset: values.preset, input: values.input, sets: values.set });
+  const input = resolveExperimentInput({ preset: values.preset, input: values.input, sets: values.set });
+  // What `star start` would send: the storage root resolved here.
+  const resolved = { ...input, options: withClientStorageRoot(input.options) };
   if (values.export) {
     console.log(JSON.stringify(resolved.options, null, 2));
     return 0;

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import { onePositional, parseCommandArgs } from './args';
+import { checkExperimentName } from './experiment-name';
+import { clientStorageRoot } from './storage-root';
 
 const USAGE = 'star report <experiment> [--storage-root ROOT] [--out DIR] [--open]';
 
@@ -23,12 +25,12 @@ export async function reportCommand(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const experiment = onePositional(positionals, 'experiment name', USAGE);
+  const experiment = checkExperimentName(onePositional(positionals, 'experiment name', USAGE));
   // Loaded here, as dispatch loads commands (`require`: tsx's CommonJS hook): only this command needs vega.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { writeReport } = require('../report/write-report') as typeof import('../report/write-report');
   // An experiment not found (or a bad STAR_REPORT_FONT) is a BadInputError: one line, status 2.
-  const written = await writeReport(values['storage-root'] ?? 'runs', experiment, values.out);
+  const written = await writeReport(clientStorageRoot(values['storage-root'] ?? 'runs'), experiment, values.out);
   for (const warning of written.warnings) console.error(`star report: ${warning}`);
   const finished = written.data.iterations.filter((i) => i.metrics).length;
   console.log(`Report of ${experiment} (${finished} finished iteration${finished === 1 ? '' : 's'}): ${written.html}`);

@@ -6,10 +6,11 @@ import { inputFlags, noPositionals, parseCommandArgs } from './args';
 import { connectClient, temporalTargetFromEnv } from '../connection/temporal';
 import { activityDetail } from './activity-detail';
 import { devServerPortFromEnv, startOrReuseDevServer } from './dev-server';
-import { closedStateAdvice, describeWhere, EXPERIMENT_TASK_QUEUE, queryProgress, startOrAttach } from './experiment-client';
+import { closedStateAdvice, describeWhere, EXPERIMENT_TASK_QUEUE, ignoredOptionsNote, queryProgress, startOrAttach } from './experiment-client';
 import { resolveExperimentInput } from './experiment-input';
 import { maskConsoleOutput } from './output-mask';
 import { checkStorageRoot } from './storage-check';
+import { withClientStorageRoot } from './storage-root';
 import { checkTaskFile } from './task-file-check';
 import { checkLocalBaseModel } from './base-model-check';
 import { LiveView } from './live-view';
@@ -45,8 +46,10 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 0;
   }
   noPositionals(positionals, USAGE);
-  const { options, source, secrets } = resolveExperimentInput({ preset: values.preset, input: values.input, sets: values.set });
+  const resolved = resolveExperimentInput({ preset: values.preset, input: values.input, sets: values.set });
+  const { source, secrets } = resolved;
   maskConsoleOutput(secrets);
+  const options = withClientStorageRoot(resolved.options);
   const experiment = options.experiment;
   checkLocalBaseModel(options);
   await checkStorageRoot(options);
@@ -81,6 +84,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     const where = `on ${describeWhere(target)}, task queue ${taskQueue}`;
     if (outcome.mode === 'attached') {
       console.log(`Experiment ${experiment} is already running ${where}: attaching (it keeps the options it was started with).`);
+      const note = ignoredOptionsNote(experiment, outcome.ignored);
+      if (note) console.error(note);
     } else if (outcome.mode === 'continued') {
       console.log(`Experiment ${experiment} had completed ${outcome.completedIterations} iterations; continuing up to nIters ${options.nIters} ${where} (finished steps are reused).`);
     } else {
@@ -176,7 +181,8 @@ async function watchUntilDone(session: RunSession, handle: WorkflowHandle, exper
   if (!final.ok) {
     const reason = final.error instanceof WorkflowFailedError ? (final.error.cause?.message ?? final.error.message) : (final.error as Error).message;
     console.error(`Experiment ${experiment} failed: ${reason}`);
-    if (!reason.includes('star resume')) {
+    // A failure that names its cure (a resume, or a redo that a resume cannot replace) needs no more.
+    if (!reason.includes('star resume') && !reason.includes('star redo')) {
       console.error(`Fix the cause, then \`star resume ${experiment}\` continues from just before the failed step (completed steps are kept).`);
     }
     return 1;

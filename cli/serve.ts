@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { CheckpointError, initBackend, loadModel, readManifest, shutdownComputePool } from '../model';
-import { apiKeyFromEnv } from '../inference/api-key';
 import { CompletionsServer } from '../serve/completions-server';
+import { isLoopback } from '../serve/request-guard';
 import { noPositionals, parseCommandArgs } from './args';
 import { UsageError } from './errors';
 
-const USAGE = 'star serve [--checkpoint URI] [--port N] [--host 127.0.0.1] [--model-name NAME] [--api-key-env VAR] [--log-requests]';
+const USAGE = 'star serve [--checkpoint URI] [--port N] [--host 127.0.0.1] [--model-name NAME] [--api-key-env VAR | --no-api-key] [--log-requests]';
 const DEFAULT_CHECKPOINT = path.join(__dirname, '..', 'pretrained', 'arithmetic-base');
 
 const HELP = `usage: ${USAGE}
@@ -19,7 +19,9 @@ it answers; Ctrl-C stops it.
   --port N            0 picks a free port, printed in the URL (default 8000)
   --host ADDR         address to listen on (default 127.0.0.1: this machine only)
   --model-name NAME   the model id requests name (default: star)
-  --api-key-env VAR   require Authorization: Bearer $VAR on every request
+  --api-key-env VAR   require Authorization: Bearer $VAR on every request (needed off loopback, and for
+                      requests from web pages: without a key, requests carrying Origin are refused)
+  --no-api-key        serve a non-loopback --host without a key: anyone who reaches the port may use it
   --log-requests      print a line (to stderr) for every completion request as it arrives`;
 
 function portFlag(value: string | undefined): number {
@@ -29,10 +31,18 @@ function portFlag(value: string | undefined): number {
   return port;
 }
 
+/** The key named by --api-key-env, read from this shell's environment. */
+function apiKeyFlag(variable: string | undefined): string | undefined {
+  if (variable === undefined) return undefined;
+  const key = process.env[variable];
+  if (!key) throw new UsageError(`--api-key-env ${variable}: the variable is not set (or empty) here; export ${variable}=<key> and start star serve again`);
+  return key;
+}
+
 export async function serveCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(
     argv,
-    { checkpoint: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, 'model-name': { type: 'string' }, 'api-key-env': { type: 'string' }, 'log-requests': { type: 'boolean' } },
+    { checkpoint: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, 'model-name': { type: 'string' }, 'api-key-env': { type: 'string' }, 'no-api-key': { type: 'boolean' }, 'log-requests': { type: 'boolean' } },
     USAGE,
   );
   if (values.help) {
@@ -44,11 +54,16 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const host = values.host ?? '127.0.0.1';
   const modelName = values['model-name'] ?? 'star';
   const checkpoint = values.checkpoint ?? DEFAULT_CHECKPOINT;
-  let apiKey: string | undefined;
-  try {
-    apiKey = apiKeyFromEnv(values['api-key-env']);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
+  const apiKey = apiKeyFlag(values['api-key-env']);
+  if (apiKey !== undefined && values['no-api-key']) throw new UsageError(`give --api-key-env or --no-api-key, not both\nusage: ${USAGE}`);
+  if (!isLoopback(host) && apiKey === undefined) {
+    if (!values['no-api-key']) {
+      throw new UsageError(
+        `--host ${host} serves other machines: give --api-key-env VAR (clients send Authorization: Bearer <key>), ` +
+          'or --no-api-key to serve anyone who reaches the port; the default --host 127.0.0.1 serves this machine only',
+      );
+    }
+    console.error(`star serve: warning: serving ${host} without an API key; anyone who reaches port ${port} may use the model`);
   }
   try {
     await readManifest(checkpoint);

@@ -4,10 +4,13 @@ import type { ExperimentResult } from '../workflows/star-experiment';
 import { activityDetail } from './activity-detail';
 import { onePositional, parseCommandArgs } from './args';
 import { closedStateAdvice, describeWhere, queryProgress, type ExperimentState } from './experiment-client';
+import { silentWorkerReport } from './silent-worker';
 import { withExperiment } from './with-experiment';
 import { headline, metricsTable, phaseBars, tableRows } from './progress-view';
 
 const USAGE = 'star status <experiment> [--json]';
+/** How long the progress query waits for the worker that holds the workflow. */
+const QUERY_SECONDS = 5;
 
 export interface StatusReport {
   experiment: string;
@@ -27,7 +30,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
   const experiment = onePositional(positionals, 'experiment name', USAGE);
   const onAbsent = values.json ? () => console.log(JSON.stringify({ experiment, state: 'absent' }, null, 2)) : undefined;
   return withExperiment(experiment, { mustRun: false, onAbsent }, async ({ client, target, state }) => {
-    const progress = (await queryProgress(client, experiment)) ?? (await progressFromResult(client, experiment, state));
+    const progress = (await queryProgress(client, experiment, QUERY_SECONDS * 1000)) ?? (await progressFromResult(client, experiment, state));
     const report: StatusReport = {
       experiment,
       state: state.kind,
@@ -46,7 +49,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
       const table = metricsTable(tableRows(progress));
       console.log(table.length > 0 ? `\n${table.join('\n')}` : '\nNo iteration has finished yet.');
     } else if (state.kind === 'running') {
-      console.log('No worker answered the progress query: start one with `star worker` (or `star run`).');
+      console.log((await silentWorkerReport(client, experiment, state.runId, QUERY_SECONDS)).join('\n'));
     }
     const advice = closedStateAdvice(experiment, state);
     if (advice && state.kind !== 'completed') console.log(`\n${advice}`);

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { TemporalTarget } from '../connection/temporal';
+import { checkExperimentName } from './experiment-name';
 import { closedStateAdvice, describeWhere, experimentState, resolveTarget, withClient, type ExperimentState } from './experiment-client';
 
 export interface ExperimentAt {
@@ -26,6 +27,7 @@ export interface WithExperimentOptions {
  * server), find the experiment, refuse an absent one (status 1) and, under `mustRun`, a closed one.
  */
 export function withExperiment(experiment: string, options: WithExperimentOptions, work: (at: ExperimentAt) => Promise<number>): Promise<number> {
+  checkExperimentName(experiment);
   const target = resolveTarget();
   return withClient(target, async (client) => {
     const state = await experimentState(client, experiment);

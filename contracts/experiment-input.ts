@@ -102,6 +102,7 @@ const inputSchema = z
     experiment: z
       .string()
       .regex(EXPERIMENT_NAME, 'letters, digits, "_" and "-" only (it is the workflow ID and a folder name)')
+      .regex(/^[^-]/, 'must not start with "-" (the name is typed after commands such as `star status`, which would read it as an option)')
       .max(EXPERIMENT_NAME_MAX, `at most ${EXPERIMENT_NAME_MAX} characters (it becomes file names such as records/{experiment}_{i}.tfrecords, which file systems limit to 255 bytes): choose a shorter name`),
     /** A built-in task, or `file`: the task stated by `taskFile` (given alone, taskFile sets it). */
     task: z.enum([...TASK_NAMES, TASK_FILE]).default('commonsenseqa'),
@@ -254,8 +255,8 @@ const inputSchema = z
     inferenceApiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'the name of an environment variable, e.g. OPENAI_API_KEY (never the key itself)').optional(),
     /**
      * Requests in flight at once, per shard (a shard sends one saved chunk at a time, so at most
-     * STAR_CHUNK_SIZE, default 64). Servers batch what is in flight: bench/inference.ts measured 0.58
-     * of ideal batching with 32 in flight and 0.95 with 128 on `star serve`.
+     * STAR_CHUNK_SIZE, default 64). Servers batch what is in flight, so fewer in flight leaves batching
+     * unused (docs/performance.md, "Inference client").
      */
     inferenceConcurrency: int(1).default(64),
     /**
@@ -474,6 +475,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') {
     return `no such option (options are the reference's names in camelCase, e.g. nIters, steadyGrow)`;
   }
+  // zod calls Infinity "received Infinity" under "expected number": say what would do.
+  if (issue.code === 'invalid_type' && issue.expected === 'number' && typeof issue.input === 'number') return 'a finite number';
   return issue.message;
 }
 
@@ -488,6 +491,8 @@ function valueAt(raw: unknown, path: PropertyKey[]): unknown {
 
 function show(value: unknown): string {
   if (value === undefined) return 'nothing';
+  // JSON has no Infinity or NaN (it would print null).
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   const text = JSON.stringify(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

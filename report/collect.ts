@@ -4,6 +4,7 @@
  * evaluated), the per-step loss and the generation samples of every iteration that got that far,
  * finished or still running. Works the same on `file://` and `gs://` roots.
  */
+import type { z } from 'zod';
 import { parseStepLine } from '../core/step-parser';
 import { BadInputError } from '../core/errors';
 import { parseLossLines, type LossPoint } from '../core/training-loss';
@@ -18,6 +19,26 @@ import type { EarlyStopSettings } from '../core/early-stop';
 
 export class ExperimentNotFoundError extends BadInputError {
   override name = 'ExperimentNotFoundError';
+}
+
+/** A file of the experiment's store that the report cannot read: not JSON, or not the shape it should have. */
+export class DamagedStoreFileError extends BadInputError {
+  override name = 'DamagedStoreFileError';
+}
+
+/** The file parsed with `schema`; a failure names the file and, for a wrong shape, each field. */
+async function readChecked<T>(uri: string, schema: z.ZodType<T>, what: string): Promise<T> {
+  let value: unknown;
+  try {
+    value = JSON.parse(await readText(uri));
+  } catch (err) {
+    if (!(err instanceof SyntaxError)) throw err;
+    throw new DamagedStoreFileError(`${uri} (${what}) is not valid JSON: ${err.message}. Restore the file, or delete it and redo the step that wrote it (star redo)`);
+  }
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const fields = parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(file)'}: ${issue.message}`).join('; ');
+  throw new DamagedStoreFileError(`${uri} (${what}) does not hold ${what}: ${fields}. Restore the file, or delete it and redo the step that wrote it (star redo)`);
 }
 
 export interface IterationReport {
@@ -58,12 +79,12 @@ export async function collectReport(storageRoot: string, experiment: string): Pr
       `no experiment ${experiment} under ${root} (${layout.dir} is empty or missing): check the experiment name and --storage-root (the experiment's storageRoot)`,
     );
   }
-  const input = (await exists(layout.inputJson)) ? experimentInputSchema.safeParse(JSON.parse(await readText(layout.inputJson))) : undefined;
+  const input = (await exists(layout.inputJson)) ? await readChecked(layout.inputJson, experimentInputSchema, 'the experiment input') : undefined;
 
   const metrics = new Map<number, MetricsRow>();
   for (const uri of files.filter((f) => f.startsWith(`${layout.metricsDir}/`) && f.endsWith('.json'))) {
-    const row = metricsRowSchema.safeParse(JSON.parse(await readText(uri)));
-    if (row.success) metrics.set(row.data.iteration, row.data);
+    const row = await readChecked(uri, metricsRowSchema, 'a metrics row');
+    metrics.set(row.iteration, row);
   }
   const iterationNumbers = new Set([...metrics.keys()].filter((i) => i > 0));
   const workPrefix = `${join(layout.dir, 'iterations')}/`;
@@ -89,9 +110,9 @@ export async function collectReport(storageRoot: string, experiment: string): Pr
     experiment,
     dir: layout.dir,
     // A task file is named by its path: `file` alone says nothing.
-    task: input?.success ? (input.data.task === 'file' && input.data.taskFile ? `task file ${input.data.taskFile}` : input.data.task) : undefined,
-    nIters: input?.success ? input.data.nIters : undefined,
-    earlyStop: input?.success ? input.data.earlyStop : undefined,
+    task: input?.task === 'file' && input.taskFile ? `task file ${input.taskFile}` : input?.task,
+    nIters: input?.nIters,
+    earlyStop: input?.earlyStop,
     base: metrics.get(0),
     baseEvalCompletions: await evalCompletionsOf(files, `${iterationLayout(root, experiment, 0).work}/eval/`),
     iterations,
@@ -118,8 +139,7 @@ async function samplesOf(files: string[], generatePrefix: string, iteration: num
   if (shardFiles.length === 0) return undefined;
   const shards: GenerationShard[] = [];
   for (const uri of shardFiles) {
-    const parsed = generationShardSchema.safeParse(JSON.parse(await readText(uri)));
-    if (parsed.success) shards.push(parsed.data);
+    shards.push(await readChecked(uri, generationShardSchema, 'a generation shard\'s output'));
   }
   return shards.length > 0 ? pickSamples(shards, iteration) : undefined;
 }

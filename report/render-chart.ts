@@ -15,7 +15,7 @@ export interface RenderedChart {
   height: number;
 }
 
-/** PNG pixels per SVG pixel: sharp on a high-density screen and in the README. */
+/** PNG pixels per SVG pixel: sharp on a high-density screen and in the docs. */
 const PNG_SCALE = 2;
 
 // vega and vega-lite are ES modules with top-level await, which CommonJS `require` cannot load:

@@ -15,6 +15,7 @@ import { END_OF_TEXT } from '../core/tokenizer';
 import { completionRequestSchema, type ApiErrorBody, type ParsedCompletionRequest } from '../inference/completions-api';
 import { cutAtStop } from '../inference/stop-strings';
 import type { LoadedModel } from '../model';
+import { refusal, type GuardSettings } from './request-guard';
 import { SamplingQueue } from './sampling-queue';
 import { chatAsCompletion, chatRequestSchema, completionAsChat } from './chat-completions';
 
@@ -47,6 +48,8 @@ export class CompletionsServer {
   private readonly server: Server;
   private readonly queue: SamplingQueue;
   private readonly created = Math.floor(Date.now() / 1000);
+  /** Set once listening: the address and port requests must name. */
+  private guard: GuardSettings | undefined;
 
   constructor(private readonly options: CompletionsServerOptions) {
     this.queue = new SamplingQueue(options.model, 256, options.batchSize ?? 64);
@@ -63,6 +66,7 @@ export class CompletionsServer {
       });
     });
     const address = this.server.address() as AddressInfo;
+    this.guard = { boundHost: host, port: address.port, hasApiKey: this.options.apiKey !== undefined };
     const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     return `http://${shown}:${address.port}/v1`;
   }
@@ -74,6 +78,8 @@ export class CompletionsServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
+      const refused = this.guard && refusal({ host: req.headers.host, origin: req.headers.origin }, this.guard);
+      if (refused) throw new HttpError(refused.status, refused.message, null, 'permission_error');
       const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '');
       if (path === '/v1/models' || path === '/v1/completions' || path === CHAT) this.authorize(req);
       if (path === '/v1/models' || path === '/health') {

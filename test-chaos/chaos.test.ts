@@ -7,7 +7,8 @@
  * Prints a summary table (case, result, work redone) at the end, also written to .tmp/chaos-summary.md.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -139,7 +140,7 @@ void describe(`chaos (seed ${seed})`, { timeout: 1_800_000 }, () => {
     iteration: number,
     point: string,
     reached: ((experiment: string) => boolean) | { onFile: (experiment: string) => string },
-    phaseDone: (experiment: string) => boolean,
+    phaseDone: (experiment: string, handle: WorkflowHandle) => boolean | Promise<boolean>,
   ) {
     await chaosCase(`worker SIGKILLed in ${phase}, iteration ${iteration}, ${point}`, async () => {
       const experiment = experimentName(`kill-${phase}`);
@@ -153,26 +154,11 @@ void describe(`chaos (seed ${seed})`, { timeout: 1_800_000 }, () => {
         await worker.crash();
       } else {
         const dir = dirOf(experiment);
-        const target = join(dir, reached.onFile(experiment));
         await waitUntil(async () => (await running()) && existsSync(dir), 600_000, `${dir} to be made`);
-        const doomed = worker;
-        const killed = new Promise<void>((resolve, reject) => {
-          // Any event in the tree re-checks the target: a watch on a folder made a moment ago can
-          // miss the first files written into it, but the steps write files all the time.
-          const watcher = watch(dir, { recursive: true }, () => {
-            if (!existsSync(target)) return;
-            watcher.close();
-            doomed.crash().then(resolve, reject);
-          });
-          if (existsSync(target)) {
-            watcher.close();
-            reject(new Error(`${target} existed before the watcher started: ${point} came too early to catch`));
-          }
-        });
-        await killed;
+        await killOnCreation(dir, true, join(dir, reached.onFile(experiment)), point);
       }
       const before = finishedWork(root, experiment);
-      const inPhase = !phaseDone(experiment);
+      const inPhase = !(await phaseDone(experiment, handle));
       worker = await startWorker(cluster, `worker-after-${phase}`);
       const result = await handle.result();
       assert.equal(result.outcome, 'finished');
@@ -180,6 +166,47 @@ void describe(`chaos (seed ${seed})`, { timeout: 1_800_000 }, () => {
       assert.ok(inPhase, `the kill landed after ${phase} had finished`);
       return assertNothingRedone(before, experiment);
     });
+  }
+
+  /** SIGKILLs the worker the moment `target` appears under `watched` (checked on every event there). */
+  function killOnCreation(watched: string, recursive: boolean, target: string, point: string): Promise<void> {
+    const doomed = worker;
+    return new Promise<void>((resolve, reject) => {
+      // Any event in the tree re-checks the target: a watch on a folder made a moment ago can
+      // miss the first files written into it, but the steps write files all the time.
+      const watcher = watch(watched, { recursive }, () => {
+        if (!existsSync(target)) return;
+        watcher.close();
+        doomed.crash().then(resolve, reject);
+      });
+      if (existsSync(target)) {
+        watcher.close();
+        reject(new Error(`${target} existed before the watcher started: ${point} came too early to catch`));
+      }
+    });
+  }
+
+  /**
+   * A write end of `fifo` once a process has it open for reading (opening it to write without
+   * blocking succeeds only then), else undefined. Closing it ends the reader's read (empty), so it
+   * is closed only after the reader is gone.
+   */
+  function pipeWriter(fifo: string): number | undefined {
+    try {
+      return openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENXIO') return undefined;
+      throw err;
+    }
+  }
+
+  /** Whether the run's history records `activityType` as completed (a step's result the workflow has). */
+  async function completedInHistory(handle: WorkflowHandle, activityType: string): Promise<boolean> {
+    const events = (await handle.fetchHistory()).events ?? [];
+    const scheduled = new Set(
+      events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activityType).map((e) => String(e.eventId)),
+    );
+    return events.some((e) => e.activityTaskCompletedEventAttributes && scheduled.has(String(e.activityTaskCompletedEventAttributes.scheduledEventId)));
   }
 
   void it('survives the worker SIGKILLed during generation', async () => {
@@ -287,5 +314,43 @@ void describe(`chaos (seed ${seed})`, { timeout: 1_800_000 }, () => {
       assertSameAsReference(experiment);
       return assertNothingRedone(before, experiment);
     });
+  });
+
+  // The cases below came last, so the kill points drawn for the cases above stay as they were for a seed.
+
+  void it('survives the worker SIGKILLed in the prepare step', async () => {
+    await chaosCase('worker SIGKILLed in the prepare step, reading the base checkpoint', async () => {
+      const experiment = experimentName('kill-prepare');
+      // The base checkpoint's manifest is a named pipe at first: the prepare step's read of it blocks
+      // until the pipe gets a writer, so the worker is inside the step when it is killed.
+      const base = await savedCopy(cluster.baseModel, join(cluster.scratch, `prepare-base-${experiment}`));
+      const manifest = join(base, 'manifest.json');
+      const content = readFileSync(manifest);
+      rmSync(manifest);
+      execFileSync('mkfifo', [manifest]);
+      const handle = await start(experiment, { baseModelLocation: base });
+      let writer: number | undefined;
+      await waitUntil(() => (writer = pipeWriter(manifest)) !== undefined, 600_000, `${experiment}'s prepare step to read ${manifest}`);
+      await worker.crash();
+      closeSync(writer!);
+      assert.equal(await completedInHistory(handle, 'prepareExperiment'), false, 'the kill landed after prepare had finished');
+      rmSync(manifest);
+      writeFileSync(manifest, content);
+      const before = finishedWork(root, experiment);
+      worker = await startWorker(cluster, 'worker-after-prepare');
+      const result = await handle.result();
+      assert.equal(result.outcome, 'finished');
+      assertSameAsReference(experiment);
+      return assertNothingRedone(before, experiment);
+    });
+  });
+
+  void it('survives the worker SIGKILLed at the first loss line of training', async () => {
+    const i = pick(1, 2);
+    await killWorkerCase('train', i, 'as the first loss line is saved', { onFile: () => join('iterations', String(i), 'train', 'loss.jsonl') }, (e) => exists(join(iterationDir(e, i), 'train.done.json')));
+  });
+
+  void it('survives the worker SIGKILLed at the iteration boundary', async () => {
+    await killWorkerCase('metrics', 1, 'as its metrics row is written (the iteration boundary)', { onFile: (e) => join('metrics', `${e}_1.json`) }, (e) => existsSync(iterationDir(e, 2)));
   });
 });

@@ -127,7 +127,7 @@ void describe('SmolLM2-135M-Instruct through llama.cpp, as the -smollm2 presets 
       const it0 = iterationLayout(normaliseRoot(root), exp, 0);
       const saved = JSON.parse(readFileSync(servedCheckpoint(it0.metrics), 'utf8')) as IterationMetrics;
       assert.deepEqual(saved, result.base);
-      // SmolLM2-135M does not follow the scratchpad (it gets ~none right, see the README), so this
+      // SmolLM2-135M does not follow the scratchpad (it gets ~none right, see docs/results.md), so this
       // asserts that every problem went through llama.cpp and the answer checking, not accuracy.
       assert.equal(saved.accuracy?.['1']?.total, 3);
       assert.equal(typeof saved.accuracy?.['1']?.correct, 'number');

@@ -452,6 +452,18 @@ void describe('starExperiment logic with mock activities', { timeout: 180_000 },
       assert.doesNotMatch(failure.message, /Fix the cause, then run/);
     });
 
+    void it('leaves the cure to the cause, not `star resume`, when a trained checkpoint is lost (a redo cures it)', async () => {
+      const { activities } = mockActivities({
+        evalShard: async () => {
+          throw ApplicationFailure.nonRetryable('weights.bin not found. It is the model iteration 1 trained: `star redo x --iteration 1 --step train` trains it again', 'LostCheckpointError');
+        },
+      });
+      const exp = uniqueExperiment('lost-checkpoint');
+      const failure = await stepFailure(await start(exp, activities, { nIters: 2 }));
+      assert.match(failure.message, /^iteration 1, evaluating \(evalShard\) failed: .*`star redo x --iteration 1 --step train` trains it again\.$/);
+      assert.doesNotMatch(failure.message, /star resume/);
+    });
+
     void it('names the preparing step when prepareExperiment fails', async () => {
       const { activities } = mockActivities({
         prepareExperiment: async () => {
