@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { exists, readJson, writeBytes, writeJson } from '../storage';
 import type { Manifest } from '../contracts/activities';
 import { badInput } from '../activity-context/failures';
+import { stableJson } from '../core/stable-json';
 
 const manifestSchema = z.object({
   inputKey: z.string(),
@@ -22,16 +23,6 @@ export function inputKey(value: unknown): string {
   return createHash('sha256').update(stableJson(value)).digest('hex').slice(0, 32);
 }
 
-export function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 /** The stored manifest, if the step already completed with these inputs. */
 export async function readStepManifest<T>(uri: string, key: string): Promise<Manifest<T> | undefined> {

@@ -12,7 +12,7 @@ import { exists, readJson, readText, writeBytes, writeJson } from '../storage';
 import type { IterationMetrics } from '../contracts/metrics';
 import type { ActivityDeps } from './deps';
 import { asActivity } from '../activity-context/failures';
-import { stableJson } from './manifest';
+import { stableJson } from '../core/stable-json';
 import type { RecordMetricsInput } from '../contracts/activities';
 
 /** Writes the row (or keeps the stored one of the same results); returns the row the file holds. */

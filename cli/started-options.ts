@@ -8,7 +8,7 @@ import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { parseExperimentInput, type ExperimentOptions } from '../contracts/experiment-input';
 import { normaliseRoot } from '../storage/uri';
-import { stableJson } from '../activities/manifest';
+import { stableJson } from '../core/stable-json';
 
 /** The run's options, or undefined when its input is not (or no longer) a valid experiment input. */
 export async function startedOptions(client: Client, experiment: string, runId: string): Promise<ExperimentOptions | undefined> {
