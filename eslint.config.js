@@ -9,10 +9,27 @@ const NODE_PREFIXED = { group: ['node:*'], message: BUILTIN_MESSAGE };
 // model/ has one public entry (model/index.ts); its backends are chosen there, never imported around it.
 const MODEL_BACKENDS = {
   group: ['**/model/backends', '**/model/backends/**'],
-  message: 'Import the embedded model from model/ (model/index.ts); model/backends/ is internal to model/. Use createModelBackend to pick a backend explicitly.',
+  message:
+    'Import the embedded model from model/ (model/index.ts); model/backends/ is internal to model/. Use createModelBackend to pick a backend explicitly.',
 };
 const CORE_MESSAGE = 'core/ is pure: no Node built-ins and no other layer; read files in datasets/, start processes in processes/.';
-const OTHER_LAYERS = ['activities', 'activity-context', 'cli', 'connection', 'datasets', 'host', 'inference', 'model', 'processes', 'report', 'serve', 'storage', 'trainers', 'workers', 'workflows'];
+const OTHER_LAYERS = [
+  'activities',
+  'activity-context',
+  'cli',
+  'connection',
+  'datasets',
+  'host',
+  'inference',
+  'model',
+  'processes',
+  'report',
+  'serve',
+  'storage',
+  'trainers',
+  'workers',
+  'workflows',
+];
 
 module.exports = tseslint.config(
   { ignores: ['node_modules/**', '.tools/**', '.state/**', '.tmp/**', 'runs/**', '**/*.js'] },
@@ -90,7 +107,10 @@ module.exports = tseslint.config(
           patterns: [
             { group: ['node:*'], message: CORE_MESSAGE },
             MODEL_BACKENDS,
-            { group: [...OTHER_LAYERS, 'contracts'].flatMap((dir) => [`../${dir}`, `../${dir}/*`, `../../${dir}`, `../../${dir}/*`]), message: CORE_MESSAGE },
+            {
+              group: [...OTHER_LAYERS, 'contracts'].flatMap((dir) => [`../${dir}`, `../${dir}/*`, `../../${dir}`, `../../${dir}/*`]),
+              message: CORE_MESSAGE,
+            },
           ],
         },
       ],

@@ -13,16 +13,21 @@ import type { CopyRecordsInput, CopyRecordsResult } from '../contracts/activitie
 export async function copyRecords(_deps: ActivityDeps, input: CopyRecordsInput): Promise<CopyRecordsResult> {
   return asActivity(`copying records (iteration ${input.iteration})`, async () => {
     const key = inputKey({ step: 'copy', ...input });
-    return once(input.manifestUri, key, () => whileHeartbeating(`copying the last ${input.copyN} record file(s)`, async () => {
-      const chosen = filesToCopy((await list(input.fromFolder)).filter((uri) => uri.endsWith('.txt')), input.copyN);
-      const copied: string[] = [];
-      for (const uri of chosen) {
-        const name = uri.slice(uri.lastIndexOf('/') + 1);
-        const target = `${input.toFolder.replace(/\/+$/, '')}/${name}`;
-        await writeBytes(target, await readBytes(uri));
-        copied.push(target);
-      }
-      return { copied };
-    }));
+    return once(input.manifestUri, key, () =>
+      whileHeartbeating(`copying the last ${input.copyN} record file(s)`, async () => {
+        const chosen = filesToCopy(
+          (await list(input.fromFolder)).filter((uri) => uri.endsWith('.txt')),
+          input.copyN,
+        );
+        const copied: string[] = [];
+        for (const uri of chosen) {
+          const name = uri.slice(uri.lastIndexOf('/') + 1);
+          const target = `${input.toFolder.replace(/\/+$/, '')}/${name}`;
+          await writeBytes(target, await readBytes(uri));
+          copied.push(target);
+        }
+        return { copied };
+      }),
+    );
   });
 }

@@ -26,15 +26,22 @@ interface TrainerConfig {
 
 export async function trainEmbedded(input: TrainModelInput): Promise<TrainModelResult> {
   // Checked here first so a failure names the option and the record file, not only model/train's chunk number.
-  const base = await requireCheckpoint(input.baseCheckpointUri, 'baseModelLocation', 'Point baseModelLocation at a step_N folder written by the embedded trainer (or model/train-cli.ts)');
+  const base = await requireCheckpoint(
+    input.baseCheckpointUri,
+    'baseModelLocation',
+    'Point baseModelLocation at a step_N folder written by the embedded trainer (or model/train-cli.ts)',
+  );
   const redoRecords = `\`star redo ${input.options.experiment} --iteration ${input.iteration} --step records\``;
   const chunks = await checkedTrainingChunks(input.indexUri, base, input.baseCheckpointUri).catch((err: unknown) => {
     // A finished records step is reused by `star resume`, so only a redo writes a lost file again.
-    if (err instanceof StorageNotFoundError) throw badInput(`${err.message}. If the records of iteration ${input.iteration} were lost, ${redoRecords} writes them again`);
+    if (err instanceof StorageNotFoundError)
+      throw badInput(`${err.message}. If the records of iteration ${input.iteration} were lost, ${redoRecords} writes them again`);
     throw err;
   });
   if (chunks.length === 0) {
-    throw badInput(`the records index ${input.indexUri} of iteration ${input.iteration} names no records: ${redoRecords} writes them again`);
+    throw badInput(
+      `the records index ${input.indexUri} of iteration ${input.iteration} names no records: ${redoRecords} writes them again`,
+    );
   }
   const config = await readJson<TrainerConfig>(input.configUri);
   const settings = {
@@ -42,7 +49,13 @@ export async function trainEmbedded(input: TrainModelInput): Promise<TrainModelR
     warmupSteps: Math.floor(positive(config.warmup_steps ?? 0, 'warmup_steps', input.configUri, true)),
     checkpointEvery: Math.max(1, Math.floor(positive(config.ckpt_every ?? input.totalSteps, 'ckpt_every', input.configUri))),
     batchSize: Math.floor(positive(config.per_replica_batch ?? 1, 'per_replica_batch', input.configUri)),
-    gradientAccumulationSteps: Math.floor(positive(config.gradient_accumulation_steps ?? input.options.gradientAccumulationSteps, 'gradient_accumulation_steps', input.configUri)),
+    gradientAccumulationSteps: Math.floor(
+      positive(
+        config.gradient_accumulation_steps ?? input.options.gradientAccumulationSteps,
+        'gradient_accumulation_steps',
+        input.configUri,
+      ),
+    ),
   };
   const signal = cancellationSignal();
   // Histories from before the loss file was saved schedule training without its URI.

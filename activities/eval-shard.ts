@@ -46,35 +46,44 @@ export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<
       ...sampling.key,
     });
     return once(doneUriOf(input.outputUri), key, async (output) => {
-      const { task, examples } = await shardExamples(o, input.datasetDir, 'dev', input.iteration, input.shard, input.shards, deps.selections);
+      const { task, examples } = await shardExamples(
+        o,
+        input.datasetDir,
+        'dev',
+        input.iteration,
+        input.shard,
+        input.shards,
+        deps.selections,
+      );
       const fewShot = o.noPrompt ? [] : await task.loadFewShot(input.datasetDir, { answerKey: false, direct: o.direct });
       // The chunks sampled in this attempt; chunks an earlier attempt saved keep only their counts.
       const completions: EvalCompletion[][] = [];
-      const parts: EvalPassResult[] = await sampling.run((sample) =>
-        runChunks({
-          dir: input.outputUri.replace(/\.json$/, '.chunks'),
-          key,
-          total: examples.length,
-          chunkSize: deps.chunkSize,
-          progress: { pass: 'eval', shard: input.shard, shards: input.shards },
-          run: (start, end, onProgress) =>
-            runEvalPassKeeping({
-              task,
-              examples: examples.slice(start, end),
-              fewShot,
-              sample,
-              options: {
-                direct: o.direct,
-                noPrompt: o.noPrompt,
-                seed: o.seed,
-                cleanUpTokenizationSpaces: o.cleanUpTokenizationSpaces,
-                maxPromptTokens: promptTokenLimit(o.noPrompt, o.genLength),
-                fewShotTrain: o.fewShotTrain,
-              },
-              onProgress,
-              onSample: (part) => completions.push(part),
-            }),
-        }),
+      const parts: EvalPassResult[] = await sampling.run(
+        (sample) =>
+          runChunks({
+            dir: input.outputUri.replace(/\.json$/, '.chunks'),
+            key,
+            total: examples.length,
+            chunkSize: deps.chunkSize,
+            progress: { pass: 'eval', shard: input.shard, shards: input.shards },
+            run: (start, end, onProgress) =>
+              runEvalPassKeeping({
+                task,
+                examples: examples.slice(start, end),
+                fewShot,
+                sample,
+                options: {
+                  direct: o.direct,
+                  noPrompt: o.noPrompt,
+                  seed: o.seed,
+                  cleanUpTokenizationSpaces: o.cleanUpTokenizationSpaces,
+                  maxPromptTokens: promptTokenLimit(o.noPrompt, o.genLength),
+                  fewShotTrain: o.fewShotTrain,
+                },
+                onProgress,
+                onSample: (part) => completions.push(part),
+              }),
+          }),
         { task, examples, fewShots: [fewShot], direct: o.direct },
       );
       const tally = mergeCounts(parts.map((part) => part.counts));

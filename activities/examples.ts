@@ -90,5 +90,7 @@ export async function shardExamples(
 /** What a generated selection depends on: the options that make the split and choose from it. */
 function selectionKey(options: ExperimentOptions, split: Split, iteration: number): string {
   const { task, seed, arithmetic, nTrainSamples, nDevSamples } = options;
-  return JSON.stringify(split === 'train' ? { split, iteration, task, seed, arithmetic, nTrainSamples } : { split, task, seed, arithmetic, nDevSamples });
+  return JSON.stringify(
+    split === 'train' ? { split, iteration, task, seed, arithmetic, nTrainSamples } : { split, task, seed, arithmetic, nDevSamples },
+  );
 }

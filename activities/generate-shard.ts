@@ -5,7 +5,13 @@
  */
 import type { ClassCounts } from '../core/accuracy';
 import { commandVerifier, decodeKey, samplingSettings } from './sampling-settings';
-import { mergeGenerationResults, runGenerationPass, type GenerationOptions, type GenerationResult, type SamplingCounts } from '../core/rationale-selection';
+import {
+  mergeGenerationResults,
+  runGenerationPass,
+  type GenerationOptions,
+  type GenerationResult,
+  type SamplingCounts,
+} from '../core/rationale-selection';
 import { noPromptForGeneration, promptTokenLimit } from '../core/prompt';
 import { iterationSeed } from '../core/train-sample';
 import { doneUriOf } from '../contracts/layout';
@@ -76,31 +82,43 @@ export async function generateShard(deps: ActivityDeps, input: ShardInput): Prom
     const key = inputKey({ step: 'generate', ...settings, ...sampling.key, shard: input.shard, shards: input.shards });
     const result = await once(doneUriOf(input.outputUri), key, async (output) => {
       const { options } = input;
-      const { task, examples, firstIndex } = await shardExamples(options, input.datasetDir, 'train', input.iteration, input.shard, input.shards, deps.selections);
+      const { task, examples, firstIndex } = await shardExamples(
+        options,
+        input.datasetDir,
+        'train',
+        input.iteration,
+        input.shard,
+        input.shards,
+        deps.selections,
+      );
       const fewShot = {
         plain: settings.noPrompt ? [] : await task.loadFewShot(input.datasetDir, { answerKey: false, direct: options.direct }),
-        answerKey: options.rationalize && !settings.noPrompt ? await task.loadFewShot(input.datasetDir, { answerKey: true, direct: options.direct }) : [],
+        answerKey:
+          options.rationalize && !settings.noPrompt
+            ? await task.loadFewShot(input.datasetDir, { answerKey: true, direct: options.direct })
+            : [],
       };
-      const parts: GenerationResult[] = await sampling.run((sample) =>
-        runChunks({
-          dir: input.outputUri.replace(/\.json$/, '.chunks'),
-          key,
-          total: examples.length,
-          chunkSize: deps.chunkSize,
-          progress: { pass: 'generate', shard: input.shard, shards: input.shards },
-          run: (start, end, onProgress) =>
-            runGenerationPass({
-              task,
-              examples: examples.slice(start, end),
-              fewShot,
-              sample,
-              options: generationPassOptions(options, input.iteration),
-              verify: commandVerifier(options),
-              firstIndex: firstIndex + start,
-              // Both passes report here; the hinted pass counts past the plain one.
-              onProgress: (done) => onProgress(Math.min(done, end - start)),
-            }),
-        }),
+      const parts: GenerationResult[] = await sampling.run(
+        (sample) =>
+          runChunks({
+            dir: input.outputUri.replace(/\.json$/, '.chunks'),
+            key,
+            total: examples.length,
+            chunkSize: deps.chunkSize,
+            progress: { pass: 'generate', shard: input.shard, shards: input.shards },
+            run: (start, end, onProgress) =>
+              runGenerationPass({
+                task,
+                examples: examples.slice(start, end),
+                fewShot,
+                sample,
+                options: generationPassOptions(options, input.iteration),
+                verify: commandVerifier(options),
+                firstIndex: firstIndex + start,
+                // Both passes report here; the hinted pass counts past the plain one.
+                onProgress: (done) => onProgress(Math.min(done, end - start)),
+              }),
+          }),
         { task, examples, fewShots: [fewShot.plain, fewShot.answerKey], direct: options.direct },
       );
       const merged = mergeGenerationResults(parts);

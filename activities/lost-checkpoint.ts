@@ -18,7 +18,12 @@ export class LostCheckpointError extends BadInputError {
  * baseModelLocation option); a missing or damaged checkpoint becomes a LostCheckpointError naming
  * the redo that writes it again.
  */
-export async function loadTrainedCheckpoint<T>(experiment: string, modelIteration: number, checkpointUri: string, load: () => Promise<T>): Promise<T> {
+export async function loadTrainedCheckpoint<T>(
+  experiment: string,
+  modelIteration: number,
+  checkpointUri: string,
+  load: () => Promise<T>,
+): Promise<T> {
   try {
     return await load();
   } catch (err) {

@@ -23,7 +23,6 @@ export function inputKey(value: unknown): string {
   return createHash('sha256').update(stableJson(value)).digest('hex').slice(0, 32);
 }
 
-
 /** The stored manifest, if the step already completed with these inputs. */
 export async function readStepManifest<T>(uri: string, key: string): Promise<Manifest<T> | undefined> {
   if (!(await exists(uri))) return undefined;
@@ -33,7 +32,7 @@ export async function readStepManifest<T>(uri: string, key: string): Promise<Man
   if (parsed.data.inputKey !== key) {
     throw badInput(
       `${uri} records a completed step made from different inputs (settings changed since, or another experiment wrote here). ` +
-        'Use a new experiment name, or delete that iteration\'s files to redo it with the new settings.',
+        "Use a new experiment name, or delete that iteration's files to redo it with the new settings.",
     );
   }
   return parsed.data as Manifest<T>;

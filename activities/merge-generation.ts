@@ -16,18 +16,22 @@ import type { MergeGenerationInput, MergeGenerationResult } from '../contracts/a
 export async function mergeGeneration(_deps: ActivityDeps, input: MergeGenerationInput): Promise<MergeGenerationResult> {
   return asActivity(`merging the generation shards (iteration ${input.iteration})`, async () => {
     const key = inputKey({ step: 'merge-generation', shardUris: input.shardUris, keptTextUri: input.keptTextUri });
-    return once(input.manifestUri, key, () => whileHeartbeating('merging shards', async () => {
-      const parts: GenerationResult[] = [];
-      for (const uri of input.shardUris) {
-        const part = await readJson<GenerationResult>(uri);
-        if (!part || !Array.isArray(part.kept) || typeof part.counts !== 'object') {
-          throw badInput(`${uri} is not a generation shard output ({kept, counts}); delete it and its .done.json to regenerate the shard`);
+    return once(input.manifestUri, key, () =>
+      whileHeartbeating('merging shards', async () => {
+        const parts: GenerationResult[] = [];
+        for (const uri of input.shardUris) {
+          const part = await readJson<GenerationResult>(uri);
+          if (!part || !Array.isArray(part.kept) || typeof part.counts !== 'object') {
+            throw badInput(
+              `${uri} is not a generation shard output ({kept, counts}); delete it and its .done.json to regenerate the shard`,
+            );
+          }
+          parts.push(part);
         }
-        parts.push(part);
-      }
-      const merged = mergeGenerationResults(parts);
-      await writeBytes(input.keptTextUri, joinSavedExamples(merged.kept.map((k) => k.text)));
-      return { keptTextUri: input.keptTextUri, counts: generationCounts(merged) };
-    }));
+        const merged = mergeGenerationResults(parts);
+        await writeBytes(input.keptTextUri, joinSavedExamples(merged.kept.map((k) => k.text)));
+        return { keptTextUri: input.keptTextUri, counts: generationCounts(merged) };
+      }),
+    );
   });
 }

@@ -65,7 +65,10 @@ export class ModelCache {
     const idle = [...this.entries].filter(([, e]) => e.users === 0).sort(([, a], [, b]) => a.lastUsed - b.lastUsed);
     for (const [uri, entry] of idle.slice(0, Math.max(0, idle.length - this.idleCapacity))) {
       this.entries.delete(uri);
-      void entry.model.then((m) => m.dispose(), () => undefined);
+      void entry.model.then(
+        (m) => m.dispose(),
+        () => undefined,
+      );
     }
   }
 }
@@ -75,7 +78,7 @@ async function checkedLoad(checkpointUri: string): Promise<LoadedModel> {
   await requireCheckpoint(
     checkpointUri,
     'the checkpoint to sample from',
-    'Point baseModelLocation (iteration 1) at a step_N folder written by the embedded trainer (or model/train-cli.ts); later iterations sample from the previous iteration\'s final checkpoint, which its trainer must have written',
+    "Point baseModelLocation (iteration 1) at a step_N folder written by the embedded trainer (or model/train-cli.ts); later iterations sample from the previous iteration's final checkpoint, which its trainer must have written",
   );
   return loadModel(checkpointUri);
 }

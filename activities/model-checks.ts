@@ -7,7 +7,15 @@
 import { parseTextExample } from '../core/tf-example';
 import { readTfRecords } from '../core/tfrecord';
 import { readIndexEntries } from '../datasets/records';
-import { CheckpointError, exampleRows, parseModelConfig, readManifest, tokenizerByName, type CheckpointManifest, type ModelConfig } from '../model';
+import {
+  CheckpointError,
+  exampleRows,
+  parseModelConfig,
+  readManifest,
+  tokenizerByName,
+  type CheckpointManifest,
+  type ModelConfig,
+} from '../model';
 import { joinUri, readBytes } from '../storage';
 import { badInput } from '../activity-context/failures';
 
@@ -35,7 +43,9 @@ export async function checkedTrainingChunks(indexUri: string, manifest: Checkpoi
   try {
     model = parseModelConfig(manifest.config, `the config in ${joinUri(checkpointUri, 'manifest.json')}`);
   } catch (err) {
-    throw badInput(`${(err as Error).message}. Point baseModelLocation at a checkpoint written by the embedded trainer (or model/train-cli.ts)`);
+    throw badInput(
+      `${(err as Error).message}. Point baseModelLocation at a checkpoint written by the embedded trainer (or model/train-cli.ts)`,
+    );
   }
   const { seq, n_vocab: vocab } = model;
   const rewrite =
@@ -50,20 +60,29 @@ export async function checkedTrainingChunks(indexUri: string, manifest: Checkpoi
       const where = `${recordUri} record ${k}`;
       const chunk = parseTextExample(record, where);
       // Chunks longer than the context are repacked into whole examples by the trainer.
-      if (chunk.length < 2) throw badInput(`${where} (from ${indexUri}) has ${chunk.length} tokens; a training chunk needs at least 2. ${rewrite}.`);
+      if (chunk.length < 2)
+        throw badInput(`${where} (from ${indexUri}) has ${chunk.length} tokens; a training chunk needs at least 2. ${rewrite}.`);
       if (first && chunk.length !== first.length) {
-        throw badInput(`${where} (from ${indexUri}) has ${chunk.length} tokens but ${first.where} has ${first.length}; all chunks of one training set must be equally long. ${rewrite}.`);
+        throw badInput(
+          `${where} (from ${indexUri}) has ${chunk.length} tokens but ${first.where} has ${first.length}; all chunks of one training set must be equally long. ${rewrite}.`,
+        );
       }
       first ??= { length: chunk.length, where };
       for (const id of chunk) {
         if (id < 0 || id >= vocab) {
-          throw badInput(`${where} (from ${indexUri}) holds token id ${id}, outside the vocabulary of ${checkpointUri} (n_vocab ${vocab}). ${rewrite}.`);
+          throw badInput(
+            `${where} (from ${indexUri}) holds token id ${id}, outside the vocabulary of ${checkpointUri} (n_vocab ${vocab}). ${rewrite}.`,
+          );
         }
       }
       chunks.push(chunk);
     });
   }
-  if (chunks.length > 0 && chunks[0].length > seq + 1 && exampleRows(chunks, tokenizerByName(manifest.tokenizer), seq + 1).rows.length === 0) {
+  if (
+    chunks.length > 0 &&
+    chunks[0].length > seq + 1 &&
+    exampleRows(chunks, tokenizerByName(manifest.tokenizer), seq + 1).rows.length === 0
+  ) {
     throw badInput(
       `the records of ${indexUri} have chunks of ${chunks[0].length} tokens, longer than the context of ${checkpointUri} (seq ${seq} + 1), ` +
         'so the trainer packs the whole examples they hold into rows, but they hold none (no end-of-text-terminated example with an answer). ' +

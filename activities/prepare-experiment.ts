@@ -22,34 +22,40 @@ import { whileHeartbeating } from '../activity-context/progress';
 import type { PrepareExperimentInput, PreparedExperiment } from '../contracts/activities';
 
 export async function prepareExperiment(_deps: ActivityDeps, input: PrepareExperimentInput): Promise<PreparedExperiment> {
-  return asActivity('preparing the experiment', () => whileHeartbeating('checking the dataset and base model', async () => {
-    const { options } = input;
-    const root = normaliseRoot(options.storageRoot);
-    const datasetDir = options.datasetDir ? normaliseRoot(options.datasetDir) : '';
-    const layout = experimentLayout(root, options.experiment);
-    // A gs:// root was checked by `star start`/`star run`; its errors here are retried like any step's.
-    if (schemeOf(root) === 'file') await checkStorageRootOnce(root);
+  return asActivity('preparing the experiment', () =>
+    whileHeartbeating('checking the dataset and base model', async () => {
+      const { options } = input;
+      const root = normaliseRoot(options.storageRoot);
+      const datasetDir = options.datasetDir ? normaliseRoot(options.datasetDir) : '';
+      const layout = experimentLayout(root, options.experiment);
+      // A gs:// root was checked by `star start`/`star run`; its errors here are retried like any step's.
+      if (schemeOf(root) === 'file') await checkStorageRootOnce(root);
 
-    if (trainerNamed(options.trainer).baseModel === 'embedded-checkpoint' || options.inference === 'embedded') {
-      const manifest = await checkCheckpoint(options.baseModelLocation, 'baseModelLocation');
-      if (options.inference === 'embedded') checkGenLengthFits(options.genLength, manifest, options.baseModelLocation);
-    }
-    const task = await loadTaskFor(options, 'train');
-    const train = await task.loadSplit(datasetDir, 'train');
-    const dev = options.skipEval ? [] : await (await loadTaskFor(options, 'dev')).loadSplit(datasetDir, 'dev');
-    // A task file's prompt files are read here too, so a missing one fails before any sampling.
-    if (task.name === 'file') await Promise.all([task.loadFewShot(datasetDir, { answerKey: false, direct: false }), task.loadFewShot(datasetDir, { answerKey: true, direct: false })]);
-    if (train.length === 0) throw badInput(`the ${options.task} train split has no examples (dataset ${datasetDir || 'generated'})`);
+      if (trainerNamed(options.trainer).baseModel === 'embedded-checkpoint' || options.inference === 'embedded') {
+        const manifest = await checkCheckpoint(options.baseModelLocation, 'baseModelLocation');
+        if (options.inference === 'embedded') checkGenLengthFits(options.genLength, manifest, options.baseModelLocation);
+      }
+      const task = await loadTaskFor(options, 'train');
+      const train = await task.loadSplit(datasetDir, 'train');
+      const dev = options.skipEval ? [] : await (await loadTaskFor(options, 'dev')).loadSplit(datasetDir, 'dev');
+      // A task file's prompt files are read here too, so a missing one fails before any sampling.
+      if (task.name === 'file')
+        await Promise.all([
+          task.loadFewShot(datasetDir, { answerKey: false, direct: false }),
+          task.loadFewShot(datasetDir, { answerKey: true, direct: false }),
+        ]);
+      if (train.length === 0) throw badInput(`the ${options.task} train split has no examples (dataset ${datasetDir || 'generated'})`);
 
-    await writeJson(layout.inputJson, options);
-    return {
-      root,
-      baseConfigUri: await writeFirstConfig(options, root),
-      datasetDir,
-      trainExamples: train.length,
-      devExamples: dev.length,
-    };
-  }));
+      await writeJson(layout.inputJson, options);
+      return {
+        root,
+        baseConfigUri: await writeFirstConfig(options, root),
+        datasetDir,
+        trainExamples: train.length,
+        devExamples: dev.length,
+      };
+    }),
+  );
 }
 
 /**

@@ -12,8 +12,7 @@ import { cancellationSignal, whileHeartbeating } from '../activity-context/progr
  * kept, the task's checker), so shards of runs from before these options keep their digests.
  */
 export function samplingSettings(o: ExperimentOptions) {
-  const isDefault =
-    o.samplesPerQuestion === 1 && o.keepPerQuestion === 1 && o.rationalizeOnlyIfAllFail && o.verifier === 'exact';
+  const isDefault = o.samplesPerQuestion === 1 && o.keepPerQuestion === 1 && o.rationalizeOnlyIfAllFail && o.verifier === 'exact';
   if (isDefault) return undefined;
   return {
     samplesPerQuestion: o.samplesPerQuestion,

@@ -55,14 +55,25 @@ export interface ShardSampling {
  * `modelIteration`: the iteration whose model samples (i-1 for generation, i for eval; 0 = base).
  * `temperature`: the pass's (the eval passes evalTemperature).
  */
-export function shardSampling(deps: ActivityDeps, input: ShardInput, modelIteration: number, temperature = input.options.temperature): ShardSampling {
+export function shardSampling(
+  deps: ActivityDeps,
+  input: ShardInput,
+  modelIteration: number,
+  temperature = input.options.temperature,
+): ShardSampling {
   const o = input.options;
   if (o.inference === 'simulated') {
     return {
       key: { inference: 'simulated', simulatedCorrectRate: o.simulatedCorrectRate },
       run: async (work, pass) => {
         await requireSimulatedCheckpoint(input.checkpointUri, o.baseModelLocation);
-        const settings = { seed: o.seed, modelIteration, correctRate: o.simulatedCorrectRate, sampleMs: o.simulatedSampleMs, signal: cancellationSignal() };
+        const settings = {
+          seed: o.seed,
+          modelIteration,
+          correctRate: o.simulatedCorrectRate,
+          sampleMs: o.simulatedSampleMs,
+          signal: cancellationSignal(),
+        };
         return work(simulatedSampler(pass, settings));
       },
     };
@@ -95,11 +106,16 @@ export function shardSampling(deps: ActivityDeps, input: ShardInput, modelIterat
     },
     run: async (work, pass) => {
       if (!o.serveCommandTemplate) {
-        if (!o.inferenceUrl) throw new Error('inference "openai" without inferenceUrl or serveCommandTemplate: the input check should have refused this input');
+        if (!o.inferenceUrl)
+          throw new Error(
+            'inference "openai" without inferenceUrl or serveCommandTemplate: the input check should have refused this input',
+          );
         return sampleThrough(o.inferenceUrl, work, pass.task);
       }
       if (!deps.servers) {
-        throw new InferenceSettingsError('with serveCommandTemplate, generation and eval shards run on the host workers (workers/host.ts), which start the servers; this worker has none');
+        throw new InferenceSettingsError(
+          'with serveCommandTemplate, generation and eval shards run on the host workers (workers/host.ts), which start the servers; this worker has none',
+        );
       }
       const served = await deps.servers.acquire({
         checkpointUri: input.checkpointUri,
@@ -127,7 +143,14 @@ export function shardSampling(deps: ActivityDeps, input: ShardInput, modelIterat
     });
     const vars = { experiment: o.experiment, iteration: modelIteration, checkpoint: servedCheckpoint(input.checkpointUri) };
     const model = await resolveModelName(o.inferenceModelTemplate, vars, () => client.models());
-    const settings = { model, maxTokens: o.genLength, temperature, topP: o.topP, stop: stopStringsOf(task), extraFields: serverSamplingFields(o.inferenceServer, o.inferenceExtraBody) };
+    const settings = {
+      model,
+      maxTokens: o.genLength,
+      temperature,
+      topP: o.topP,
+      stop: stopStringsOf(task),
+      extraFields: serverSamplingFields(o.inferenceServer, o.inferenceExtraBody),
+    };
     return work((requests, onProgress) => client.complete(requests.map(cutPrompt), settings, onProgress));
   }
 }

@@ -37,7 +37,10 @@ const PROGRESS_EVERY_MS = 1000;
 export function simulatedSampler(pass: SampledPass, settings: SimulationSettings): Sampler {
   const taskName = pass.task.name;
   // The input check refuses this pairing: a task file's answer rule has no output format to simulate.
-  if (taskName === 'file') throw new BadInputError('inference "simulated" writes the built-in tasks\' output formats; a task file has none: use inference "embedded" or "openai"');
+  if (taskName === 'file')
+    throw new BadInputError(
+      'inference "simulated" writes the built-in tasks\' output formats; a task file has none: use inference "embedded" or "openai"',
+    );
   const byContext = new Map<string, Example>();
   for (const example of pass.examples) {
     byContext.set(pass.task.context(example, { hint: false }), example);
@@ -49,7 +52,9 @@ export function simulatedSampler(pass: SampledPass, settings: SimulationSettings
       const found = prompt.startsWith(prefix) ? byContext.get(prompt.slice(prefix.length)) : undefined;
       if (found) return found;
     }
-    throw new Error(`the simulated sampler was asked about a prompt of none of its ${pass.examples.length} examples: ${JSON.stringify(prompt.slice(-80))}`);
+    throw new Error(
+      `the simulated sampler was asked about a prompt of none of its ${pass.examples.length} examples: ${JSON.stringify(prompt.slice(-80))}`,
+    );
   };
 
   return async (requests, onProgress) => {
@@ -69,7 +74,7 @@ export function simulatedSampler(pass: SampledPass, settings: SimulationSettings
 async function elapse(samples: number, settings: SimulationSettings, onProgress?: (done: number) => void): Promise<void> {
   if (settings.sampleMs > 0) {
     const perSlice = Math.max(1, Math.floor(PROGRESS_EVERY_MS / settings.sampleMs));
-    for (let done = 0; done < samples; ) {
+    for (let done = 0; done < samples;) {
       const slice = Math.min(perSlice, samples - done);
       try {
         await sleep(slice * settings.sampleMs, undefined, { signal: settings.signal });

@@ -21,7 +21,9 @@ export async function simulateTraining(input: TrainModelInput): Promise<TrainMod
   const entries = await readIndexEntries(input.indexUri);
   for (const uri of entries) {
     if (!(await exists(uri))) {
-      throw badInput(`the records index ${input.indexUri} names ${uri}, which does not exist: \`star redo ${input.options.experiment} --iteration ${input.iteration} --step records\` writes it again`);
+      throw badInput(
+        `the records index ${input.indexUri} names ${uri}, which does not exist: \`star redo ${input.options.experiment} --iteration ${input.iteration} --step records\` writes it again`,
+      );
     }
   }
   const total = input.totalSteps;

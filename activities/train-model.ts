@@ -22,7 +22,14 @@ const WORKER_TRAINING: Readonly<Record<TrainerName, (input: TrainModelInput) => 
 
 export async function trainModel(_deps: ActivityDeps, input: TrainModelInput): Promise<TrainModelResult> {
   return asActivity(`training iteration ${input.iteration}`, async () => {
-    const key = inputKey({ step: 'train', config: input.configUri, index: input.indexUri, base: input.baseCheckpointUri, modelDir: input.modelDir, totalSteps: input.totalSteps });
+    const key = inputKey({
+      step: 'train',
+      config: input.configUri,
+      index: input.indexUri,
+      base: input.baseCheckpointUri,
+      modelDir: input.modelDir,
+      totalSteps: input.totalSteps,
+    });
     return once(input.manifestUri, key, async () => {
       if (input.records === 0) {
         throw badInput(

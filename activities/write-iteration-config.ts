@@ -21,7 +21,14 @@ export async function writeIterationConfig(_deps: ActivityDeps, input: WriteConf
   return asActivity(`writing the config of iteration ${input.iteration}`, async () => {
     const { options, iteration } = input;
     const growth = growthSettings(options);
-    const key = inputKey({ step: 'config', previous: input.previousConfigUri, growth, iteration, examples: input.examples, configUri: input.configUri });
+    const key = inputKey({
+      step: 'config',
+      previous: input.previousConfigUri,
+      growth,
+      iteration,
+      examples: input.examples,
+      configUri: input.configUri,
+    });
     return once(input.manifestUri, key, async (output) => {
       heartbeat({ kind: 'step', doing: 'writing the config' });
       if (!(await exists(input.previousConfigUri))) {
@@ -34,7 +41,8 @@ export async function writeIterationConfig(_deps: ActivityDeps, input: WriteConf
       const previous = await readJson<unknown>(input.previousConfigUri).catch((err: Error) => {
         throw badInput(`${input.previousConfigUri} is not valid JSON: ${err.message}`);
       });
-      if (!previous || typeof previous !== 'object' || Array.isArray(previous)) throw badInput(`${input.previousConfigUri} must hold a JSON object`);
+      if (!previous || typeof previous !== 'object' || Array.isArray(previous))
+        throw badInput(`${input.previousConfigUri} must hold a JSON object`);
       const steps = totalSteps(growth, iteration, input.examples);
       // core's gen_config rule (the previous config plus the iteration's fields; not validated against
       // the reference schema, since the embedded trainer's base config has fields of its own), with

@@ -25,21 +25,35 @@ export async function writeRecords(_deps: ActivityDeps, input: WriteRecordsInput
     const textFiles = (await list(input.recordFolder)).filter((uri) => uri.endsWith('.txt'));
     if (textFiles.length === 0) throw badInput(`${input.recordFolder} holds no .txt files; the generation step should have written one`);
     const trainer = await trainerTokenizer(input);
-    const key = inputKey({ step: 'records', textFiles, prefix: input.recordsPrefix, index: input.indexUri, tokenizer: trainer.tokenizer.name, seq: trainer.seq });
-    return once(input.manifestUri, key, () => whileHeartbeating(`tokenizing ${textFiles.length} text file(s) with ${trainer.tokenizer.name}`, async () => {
-      const written = await writeTfRecords({ textFileUris: textFiles, tokenizer: trainer.tokenizer, seq: trainer.seq, outputPrefixUri: input.recordsPrefix });
-      // The reference names the training set `{exp}/{exp}_{i}.index`; its line is the record file.
-      await writeBytes(input.indexUri, await readText(written.indexUri));
-      const texts = await Promise.all([...textFiles].sort().map((uri) => readText(uri)));
-      await writeBytes(trainingJsonlUri(input.indexUri), promptCompletionJsonl(texts).jsonl);
-      return {
-        indexUri: input.indexUri,
-        examples: written.exampleCount,
-        records: written.chunkCount,
-        tokens: written.tokenCount,
-        tokenizer: written.tokenizer,
-      };
-    }));
+    const key = inputKey({
+      step: 'records',
+      textFiles,
+      prefix: input.recordsPrefix,
+      index: input.indexUri,
+      tokenizer: trainer.tokenizer.name,
+      seq: trainer.seq,
+    });
+    return once(input.manifestUri, key, () =>
+      whileHeartbeating(`tokenizing ${textFiles.length} text file(s) with ${trainer.tokenizer.name}`, async () => {
+        const written = await writeTfRecords({
+          textFileUris: textFiles,
+          tokenizer: trainer.tokenizer,
+          seq: trainer.seq,
+          outputPrefixUri: input.recordsPrefix,
+        });
+        // The reference names the training set `{exp}/{exp}_{i}.index`; its line is the record file.
+        await writeBytes(input.indexUri, await readText(written.indexUri));
+        const texts = await Promise.all([...textFiles].sort().map((uri) => readText(uri)));
+        await writeBytes(trainingJsonlUri(input.indexUri), promptCompletionJsonl(texts).jsonl);
+        return {
+          indexUri: input.indexUri,
+          examples: written.exampleCount,
+          records: written.chunkCount,
+          tokens: written.tokenCount,
+          tokenizer: written.tokenizer,
+        };
+      }),
+    );
   });
 }
 
@@ -54,12 +68,17 @@ async function trainerTokenizer(input: WriteRecordsInput): Promise<{ tokenizer: 
   const { options } = input;
   const base = options.baseModelLocation;
   const { recordTokenizer } = trainerNamed(options.trainer);
-  if (recordTokenizer === 'base-checkpoint' || (recordTokenizer === 'base-checkpoint-if-any' && (await exists(joinUri(base, 'manifest.json'))))) {
+  if (
+    recordTokenizer === 'base-checkpoint' ||
+    (recordTokenizer === 'base-checkpoint-if-any' && (await exists(joinUri(base, 'manifest.json'))))
+  ) {
     await checkCheckpoint(base, 'baseModelLocation');
     const manifest = await readCheckpointManifest(base);
     const seq = Number((manifest.config as { seq?: unknown }).seq);
     if (!Number.isInteger(seq) || seq < 1) throw badInput(`${base}: its manifest's config has no valid seq`);
-    const configSeq = (await exists(input.trainerConfigUri)) ? configuredSeq(await readJson<{ seq?: unknown }>(input.trainerConfigUri)) : undefined;
+    const configSeq = (await exists(input.trainerConfigUri))
+      ? configuredSeq(await readJson<{ seq?: unknown }>(input.trainerConfigUri))
+      : undefined;
     return { tokenizer: tokenizerByName(manifest.tokenizer), seq: Math.max(seq, configSeq ?? 0) };
   }
   if (!(await exists(input.trainerConfigUri))) throw badInput(`trainer config ${input.trainerConfigUri} does not exist (set baseConfig)`);

@@ -18,7 +18,8 @@ const BACKENDS: Record<DecodePath, ModelBackend> = {
 
 async function main(): Promise<void> {
   const backend = await initBackend(() => {});
-  if (backend !== 'tensorflow') throw new Error(`the tensor cache needs the tensorflow backend, not ${backend}; run npm install (it sets up tfjs-node)`);
+  if (backend !== 'tensorflow')
+    throw new Error(`the tensor cache needs the tensorflow backend, not ${backend}; run npm install (it sets up tfjs-node)`);
   const configPath = process.argv[2] ?? 'configs/model-default.json';
   const rounds = Number(process.argv[3] ?? 3);
   const config = await readModelConfig(configPath);
@@ -32,18 +33,28 @@ async function main(): Promise<void> {
   for (const batch of [1, 256]) {
     const prompts = Array.from({ length: batch }, (_, i) => ({ prompt: `Input:\n${1000 + i} + ${2000 + 3 * i}\nTarget:\n`, seed: i }));
     const speeds: Record<string, number[]> = { 'host-cache': [], 'tensor-cache': [] };
-    for (const path of PATHS) await sampleWithCount(model, prompts.slice(0, 4), { genLength: 4, temperature: 0, topP: 1, batchSize: batch }, BACKENDS[path]);
+    for (const path of PATHS)
+      await sampleWithCount(model, prompts.slice(0, 4), { genLength: 4, temperature: 0, topP: 1, batchSize: batch }, BACKENDS[path]);
     for (let r = 0; r < rounds; r++) {
       for (const path of PATHS) {
         const t0 = performance.now();
-        const out = await sampleWithCount(model, prompts, { genLength: 96, temperature: 0.01, topP: 0.9, batchSize: batch }, BACKENDS[path]);
+        const out = await sampleWithCount(
+          model,
+          prompts,
+          { genLength: 96, temperature: 0.01, topP: 0.9, batchSize: batch },
+          BACKENDS[path],
+        );
         speeds[path].push(out.tokens / ((performance.now() - t0) / 1000));
       }
     }
     const list = (path: string) => speeds[path].map((x) => x.toFixed(0)).join(' ');
     const ratio = median(speeds['tensor-cache']) / median(speeds['host-cache']);
-    console.log(`${configPath} batch ${batch}: host-cache ${list('host-cache')} | tensor-cache ${list('tensor-cache')} tokens/s | ` +
-      `tensor / host ${ratio.toFixed(2)}x | load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+    console.log(
+      `${configPath} batch ${batch}: host-cache ${list('host-cache')} | tensor-cache ${list('tensor-cache')} tokens/s | ` +
+        `tensor / host ${ratio.toFixed(2)}x | load ${loadavg()
+          .map((x) => x.toFixed(1))
+          .join(' ')}`,
+    );
   }
   model.dispose();
 }

@@ -23,7 +23,12 @@ interface Run {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { prompts: { type: 'string' }, 'gen-length': { type: 'string' }, concurrency: { type: 'string' }, checkpoint: { type: 'string' } },
+    options: {
+      prompts: { type: 'string' },
+      'gen-length': { type: 'string' },
+      concurrency: { type: 'string' },
+      checkpoint: { type: 'string' },
+    },
   });
   const n = Number(values.prompts ?? 256);
   const genLength = Number(values['gen-length'] ?? 64);
@@ -47,7 +52,15 @@ async function main(): Promise<void> {
       const response = await fetch(`${url}/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'star', prompt: requests.map((r) => r.prompt), max_tokens: genLength, temperature: 0.01, top_p: 0.9, stop: settings.stop, seed: 0 }),
+        body: JSON.stringify({
+          model: 'star',
+          prompt: requests.map((r) => r.prompt),
+          max_tokens: genLength,
+          temperature: 0.01,
+          top_p: 0.9,
+          stop: settings.stop,
+          seed: 0,
+        }),
       });
       const body = completionResponseSchema.parse(await response.json());
       const seconds = (performance.now() - started) / 1000;
@@ -65,7 +78,7 @@ async function main(): Promise<void> {
     console.log(`${n} arithmetic prompts, max_tokens ${genLength}, star serve on ${checkpoint}`);
     console.log(line('direct: one request, all prompts', ideal));
     console.log(line(`openai client: 1 prompt/request, ${concurrency} in flight`, ours));
-    console.log(`ratio (client / direct, tokens/s): ${((ours.tokens / ours.seconds) / (ideal.tokens / ideal.seconds)).toFixed(2)}`);
+    console.log(`ratio (client / direct, tokens/s): ${(ours.tokens / ours.seconds / (ideal.tokens / ideal.seconds)).toFixed(2)}`);
   } finally {
     await server.stop();
   }

@@ -60,7 +60,13 @@ function trainingChunks(c: ModelConfig, count: number): Int32Array[] {
   while (ids.length < count * (c.seq + 1)) {
     const a = 10000 + ((i * 7919) % 89999);
     const b = 10000 + ((i * 104729) % 89999);
-    ids.push(...tok.encode(`Input:\n${a} + ${b}\nTarget:\n<scratch>\n${String(a + b).split('').join(' ')}\n</scratch>\n${a + b}\n<|endoftext|>`));
+    ids.push(
+      ...tok.encode(
+        `Input:\n${a} + ${b}\nTarget:\n<scratch>\n${String(a + b)
+          .split('')
+          .join(' ')}\n</scratch>\n${a + b}\n<|endoftext|>`,
+      ),
+    );
     i++;
   }
   return Array.from({ length: count }, (_, k) => Int32Array.from(ids.slice(k * (c.seq + 1), (k + 1) * (c.seq + 1))));
@@ -96,7 +102,9 @@ async function trainSpeed(model: EmbeddedModel, steps: number): Promise<number> 
 async function sampleSpeed(model: EmbeddedModel, batch: number): Promise<number> {
   const prompts = Array.from({ length: batch }, (_, i) => ({ prompt: `Input:\n${1000 + i} + ${2000 + 3 * i}\nTarget:\n`, seed: i }));
   await sampleWithCount(model, prompts.slice(0, Math.min(batch, 4)), { genLength: 4, temperature: 0, topP: 1, batchSize: batch });
-  return timed(async () => (await sampleWithCount(model, prompts, { genLength: GEN, temperature: 0.01, topP: 0.9, batchSize: batch })).tokens);
+  return timed(
+    async () => (await sampleWithCount(model, prompts, { genLength: GEN, temperature: 0.01, topP: 0.9, batchSize: batch })).tokens,
+  );
 }
 
 /** This process's backend and code path. */
@@ -135,7 +143,14 @@ function torchPython(): string | undefined {
 
 /** The model's shape and the training workload as the Python benchmarks take them (--name value). */
 const shapeFlags = (c: ModelConfig, quick: boolean, threads: number) => ({
-  layers: c.layers, width: c.d_model, heads: c.n_heads, vocab: c.n_vocab, seq: c.seq, batch: BATCH, steps: quick ? 2 : 4, threads,
+  layers: c.layers,
+  width: c.d_model,
+  heads: c.n_heads,
+  vocab: c.n_vocab,
+  seq: c.seq,
+  batch: BATCH,
+  steps: quick ? 2 : 4,
+  threads,
 });
 
 /** Runs bench/`script` with `python`: its last stdout line parsed, or why it failed. */
@@ -161,11 +176,20 @@ function measureTfPython(c: ModelConfig, quick: boolean, threads: number): TfPyt
   return runPythonBench<TfPython>(python, 'tf_python_model.py', shapeFlags(c, quick, threads));
 }
 
-const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { config: { type: 'string', default: 'configs/model-default.json' }, quick: { type: 'boolean' }, json: { type: 'boolean' }, self: { type: 'boolean' }, 'tf-python': { type: 'boolean' } },
+    options: {
+      config: { type: 'string', default: 'configs/model-default.json' },
+      quick: { type: 'boolean' },
+      json: { type: 'boolean' },
+      self: { type: 'boolean' },
+      'tf-python': { type: 'boolean' },
+    },
   });
   const quiet = values.self || values.json;
   const backend = await initBackend(quiet ? () => {} : undefined);
@@ -174,12 +198,20 @@ async function main(): Promise<void> {
   if (values.self) {
     const speeds = await measureSelf(config, quick);
     const [train, b256, b1] = idleEstimates.map((x) => Math.round(x));
-    console.log(JSON.stringify({ ...speeds, idle_estimate: { train_tokens_per_s: train, sample_b256_tokens_per_s: b256, sample_b1_tokens_per_s: b1 } }));
+    console.log(
+      JSON.stringify({
+        ...speeds,
+        idle_estimate: { train_tokens_per_s: train, sample_b256_tokens_per_s: b256, sample_b1_tokens_per_s: b1 },
+      }),
+    );
     return;
   }
   const cores = availableParallelism();
-  const threads = workerCount() > 1 ? `${workerCount()} worker threads` : backend === 'tensorflow' ? "TensorFlow's thread pool" : '1 thread';
-  console.log(`model ${values.config}: ${config.layers} layers, width ${config.d_model}, ${config.n_heads} heads, seq ${config.seq}, vocab ${config.n_vocab}, ${parameterCount(config)} parameters`);
+  const threads =
+    workerCount() > 1 ? `${workerCount()} worker threads` : backend === 'tensorflow' ? "TensorFlow's thread pool" : '1 thread';
+  console.log(
+    `model ${values.config}: ${config.layers} layers, width ${config.d_model}, ${config.n_heads} heads, seq ${config.seq}, vocab ${config.n_vocab}, ${parameterCount(config)} parameters`,
+  );
   console.log(`${cores} cores; load average at start: ${load()}`);
   const trainFlops = 3 * forwardFlopsPerToken(config, config.seq);
   const sampleFlops = forwardFlopsPerToken(config, 20 + GEN / 2);
@@ -191,13 +223,18 @@ async function main(): Promise<void> {
   rows.push([`torch eager (${cores} threads)`, torch]);
   const tfPython = values['tf-python'] ? measureTfPython(config, quick, cores) : undefined;
 
-  console.log(`training: batch ${BATCH} x ${config.seq} tokens, full Adam steps (${(trainFlops / 1e6).toFixed(2)} MFLOP/token); ` +
-    `cached sampling: prompt ~20 tokens, ${GEN} generated, temperature 0.01, top-p 0.9`);
+  console.log(
+    `training: batch ${BATCH} x ${config.seq} tokens, full Adam steps (${(trainFlops / 1e6).toFixed(2)} MFLOP/token); ` +
+      `cached sampling: prompt ~20 tokens, ${GEN} generated, temperature 0.01, top-p 0.9`,
+  );
   const cell = (v: number, flops: number) => `${v.toFixed(0).padStart(7)} tok/s ${((v * flops) / 1e9).toFixed(1).padStart(5)} GFLOP/s`;
   console.log(`  ${''.padEnd(40)} ${'train'.padEnd(27)} ${`sample b${BIG_BATCH}`.padEnd(27)} sample b1`);
   for (const [label, s] of rows) {
     if (typeof s === 'string') console.log(`  ${label.padEnd(40)} ${s}`);
-    else console.log(`  ${label.padEnd(40)} ${cell(s.train_tokens_per_s, trainFlops)}   ${cell(s.sample_b256_tokens_per_s, sampleFlops)}   ${cell(s.sample_b1_tokens_per_s, sampleFlops)}`);
+    else
+      console.log(
+        `  ${label.padEnd(40)} ${cell(s.train_tokens_per_s, trainFlops)}   ${cell(s.sample_b256_tokens_per_s, sampleFlops)}   ${cell(s.sample_b1_tokens_per_s, sampleFlops)}`,
+      );
   }
   if (typeof tfPython === 'string') console.log(`  ${'python tensorflow'.padEnd(40)} ${tfPython}`);
   else if (tfPython) {
@@ -209,7 +246,9 @@ async function main(): Promise<void> {
   const ratio = (label: string, other: Speeds | string) => {
     if (typeof other === 'string') return;
     const r = (k: keyof Speeds) => `${(ours[k] / other[k]).toFixed(2)}x`;
-    console.log(`  ${backend} / ${label}: train ${r('train_tokens_per_s')}, sample b${BIG_BATCH} ${r('sample_b256_tokens_per_s')}, sample b1 ${r('sample_b1_tokens_per_s')}`);
+    console.log(
+      `  ${backend} / ${label}: train ${r('train_tokens_per_s')}, sample b${BIG_BATCH} ${r('sample_b256_tokens_per_s')}, sample b1 ${r('sample_b1_tokens_per_s')}`,
+    );
   };
   if (rows.length > 2) ratio('wasm path', rows[1][1]);
   ratio('torch eager', torch);
@@ -220,7 +259,11 @@ async function main(): Promise<void> {
   }
   console.log(`load average at end: ${load()}`);
   if (values.json) {
-    const pick = (s: Speeds) => ({ train_tokens_per_s: s.train_tokens_per_s, sample_b256_tokens_per_s: s.sample_b256_tokens_per_s, sample_b1_tokens_per_s: s.sample_b1_tokens_per_s });
+    const pick = (s: Speeds) => ({
+      train_tokens_per_s: s.train_tokens_per_s,
+      sample_b256_tokens_per_s: s.sample_b256_tokens_per_s,
+      sample_b1_tokens_per_s: s.sample_b1_tokens_per_s,
+    });
     console.log(JSON.stringify({ backend, ...pick(ours), torch: typeof torch === 'string' ? null : pick(torch) }));
   }
 }

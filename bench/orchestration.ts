@@ -28,7 +28,11 @@ function activityIntervals(events: Event[]): [number, number][] {
   for (const e of events) {
     const startedAttrs = e.activityTaskStartedEventAttributes;
     if (startedAttrs) started.set(Number(startedAttrs.scheduledEventId), ms(e));
-    const closed = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes ?? e.activityTaskCanceledEventAttributes;
+    const closed =
+      e.activityTaskCompletedEventAttributes ??
+      e.activityTaskFailedEventAttributes ??
+      e.activityTaskTimedOutEventAttributes ??
+      e.activityTaskCanceledEventAttributes;
     if (closed) {
       const begin = started.get(Number(closed.scheduledEventId));
       if (begin !== undefined) out.push([begin, ms(e)]);
@@ -65,7 +69,12 @@ function unionLength(intervals: [number, number][]): number {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { input: { type: 'string' }, iterations: { type: 'string', default: '3' }, samples: { type: 'string', default: '48' }, steps: { type: 'string', default: '4' } },
+    options: {
+      input: { type: 'string' },
+      iterations: { type: 'string', default: '3' },
+      samples: { type: 'string', default: '48' },
+      steps: { type: 'string', default: '4' },
+    },
   });
   const env = await startDevServer();
   const worker = await startWorker(env);
@@ -81,7 +90,12 @@ async function main(): Promise<void> {
         nIters: Number(values.iterations) + 1,
         nTrainSamples: Number(values.samples),
         startSteps: Number(values.steps),
-        arithmetic: { trainDigits: [1, 2], devDigits: [1, 2], trainPerDigit: Number(values.samples) / 2, devPerDigit: Number(values.samples) / 2 },
+        arithmetic: {
+          trainDigits: [1, 2],
+          devDigits: [1, 2],
+          trainPerDigit: Number(values.samples) / 2,
+          devPerDigit: Number(values.samples) / 2,
+        },
       });
     }
     const handle = await env.client.workflow.start(starExperiment, { taskQueue: worker.taskQueue, workflowId: exp, args: [input] });
@@ -93,11 +107,15 @@ async function main(): Promise<void> {
     const busy = unionLength(intervals);
     const outside = wall - busy;
     console.log(`experiment ${exp}: ${runs.length} runs (continue-as-new per iteration), ${intervals.length} activities`);
-    console.log(`wall ${(wall / 1000).toFixed(2)} s, activities ${(busy / 1000).toFixed(2)} s, outside activities ${(outside / 1000).toFixed(3)} s`);
+    console.log(
+      `wall ${(wall / 1000).toFixed(2)} s, activities ${(busy / 1000).toFixed(2)} s, outside activities ${(outside / 1000).toFixed(3)} s`,
+    );
     const waiting = runs.reduce((sum, r) => sum + scheduleToStart(r.history.events ?? []), 0);
     console.log(`of which activities waiting to start (schedule-to-start, summed): ${(waiting / 1000).toFixed(3)} s`);
     console.log(`outside activities per iteration: ${(outside / runs.length / 1000).toFixed(3)} s`);
-    console.log(`orchestration share: ${((100 * outside) / wall).toFixed(2)}% (target < 2%); per activity: ${(outside / intervals.length).toFixed(1)} ms`);
+    console.log(
+      `orchestration share: ${((100 * outside) / wall).toFixed(2)}% (target < 2%); per activity: ${(outside / intervals.length).toFixed(1)} ms`,
+    );
   } finally {
     await worker.stop();
     await env.teardown();

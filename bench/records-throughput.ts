@@ -10,15 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  encodeInt64Example,
-  frameRecords,
-  gpt2Tokenizer,
-  joinSavedExamples,
-  packChunks,
-  splitSavedText,
-  tokenizeExamples,
-} from '../core';
+import { encodeInt64Example, frameRecords, gpt2Tokenizer, joinSavedExamples, packChunks, splitSavedText, tokenizeExamples } from '../core';
 import { gsmTask, writeTfRecords } from '../datasets';
 
 function bestOf<T>(runs: number, work: () => T): { seconds: number; value: T } {
@@ -35,7 +27,10 @@ function bestOf<T>(runs: number, work: () => T): { seconds: number; value: T } {
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { data: { type: 'string' }, runs: { type: 'string' } } });
   const dataDir = values.data ?? process.env.STAR_DATA_DIR;
-  if (!dataDir) throw new Error('bench/records-throughput.ts needs the data splits: pass --data DIR or set STAR_DATA_DIR (a folder with gsm/train_rand_split.jsonl)');
+  if (!dataDir)
+    throw new Error(
+      'bench/records-throughput.ts needs the data splits: pass --data DIR or set STAR_DATA_DIR (a folder with gsm/train_rand_split.jsonl)',
+    );
   const runs = Number(values.runs ?? 3);
   const examples = await gsmTask.loadSplit(dataDir, 'train');
   const text = joinSavedExamples(examples.map((e) => `${gsmTask.context(e, { hint: false })} ${e.solution}<|endoftext|>`));
@@ -65,11 +60,17 @@ async function main(): Promise<void> {
   }
 
   const rate = (seconds: number) => (megabytes / seconds).toFixed(2);
-  console.log(`gsm train: ${examples.length} examples, ${megabytes.toFixed(2)} MB of text, ${tokenize.value.length} tokens, ${chunks.length} records of 1537 tokens`);
+  console.log(
+    `gsm train: ${examples.length} examples, ${megabytes.toFixed(2)} MB of text, ${tokenize.value.length} tokens, ${chunks.length} records of 1537 tokens`,
+  );
   console.log(`GPT-2 ranks load (once per process): ${(loadSeconds * 1000).toFixed(0)} ms`);
   console.log(`tokenization, first pass:  ${rate(cold.seconds)} MB/s (${(cold.value.length / cold.seconds / 1e6).toFixed(2)} M tokens/s)`);
-  console.log(`tokenization, warm memo:   ${rate(tokenize.seconds)} MB/s (${(tokenize.value.length / tokenize.seconds / 1e6).toFixed(2)} M tokens/s)`);
-  console.log(`Example encode + framing:  ${rate(frame.seconds)} MB/s of source text (${(frame.value.length / frame.seconds / 1e6).toFixed(1)} MB/s of record bytes)`);
+  console.log(
+    `tokenization, warm memo:   ${rate(tokenize.seconds)} MB/s (${(tokenize.value.length / tokenize.seconds / 1e6).toFixed(2)} M tokens/s)`,
+  );
+  console.log(
+    `Example encode + framing:  ${rate(frame.seconds)} MB/s of source text (${(frame.value.length / frame.seconds / 1e6).toFixed(1)} MB/s of record bytes)`,
+  );
   console.log(`writeTfRecords end to end: ${rate(whole)} MB/s (${whole.toFixed(2)} s, best of ${runs})`);
 }
 

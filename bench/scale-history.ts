@@ -68,7 +68,11 @@ export function passSchedule(history: History, activityType: string): PassSchedu
       pending += 1;
       maxPending = Math.max(maxPending, pending);
     }
-    const closed = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes ?? e.activityTaskCanceledEventAttributes;
+    const closed =
+      e.activityTaskCompletedEventAttributes ??
+      e.activityTaskFailedEventAttributes ??
+      e.activityTaskTimedOutEventAttributes ??
+      e.activityTaskCanceledEventAttributes;
     if (closed && ofType.has(String(closed.scheduledEventId))) {
       pending -= 1;
       lastClosed = Math.max(lastClosed, ms(e));
@@ -77,7 +81,13 @@ export function passSchedule(history: History, activityType: string): PassSchedu
   if (scheduledAt.length === 0) return undefined;
   const first = Math.min(...scheduledAt);
   const last = Math.max(...scheduledAt);
-  return { firstScheduledMs: first - start, lastScheduledMs: last - start, passMs: lastClosed - first, shards: scheduledAt.length, maxPending };
+  return {
+    firstScheduledMs: first - start,
+    lastScheduledMs: last - start,
+    passMs: lastClosed - first,
+    shards: scheduledAt.length,
+    maxPending,
+  };
 }
 
 /** From the run's first event to its last, ms. */

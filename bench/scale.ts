@@ -80,7 +80,11 @@ async function main(): Promise<void> {
     },
   });
   const list = (v: string | undefined, fallback: number[]) => (v ? v.split(',').map(Number) : fallback);
-  const settings: Settings = { questions: Number(values.questions ?? 100_000), sampleMs: Number(values['sample-ms'] ?? 0.2), correctRate: Number(values['correct-rate'] ?? 0.3) };
+  const settings: Settings = {
+    questions: Number(values.questions ?? 100_000),
+    sampleMs: Number(values['sample-ms'] ?? 0.2),
+    correctRate: Number(values['correct-rate'] ?? 0.3),
+  };
   const shardCounts = list(values.shards, [10, 100, 1000]);
   // One host is the slowest case (every shard in turn) and adds ~5 minutes here: --hosts 1,8,64.
   const hostCounts = list(values.hosts, [8, 64]);
@@ -95,12 +99,21 @@ async function main(): Promise<void> {
       for (const hosts of hostCounts) {
         const m = await oneIteration(env, root, baseConfig, settings, shards, hosts);
         results.push(m);
-        console.error(`  ${shards} shards, ${hosts} hosts: ${(m.wallMs / 1000).toFixed(1)} s (ideal ${(m.idealMs / 1000).toFixed(1)} s), ${m.history.events} events, ${kb(m.history.bytes)}`);
+        console.error(
+          `  ${shards} shards, ${hosts} hosts: ${(m.wallMs / 1000).toFixed(1)} s (ideal ${(m.idealMs / 1000).toFixed(1)} s), ${m.history.events} events, ${kb(m.history.bytes)}`,
+        );
       }
     }
     if (!values['skip-chain']) {
       const iterations = Number(values.iterations ?? 64);
-      chain = await continuedChain(env, root, baseConfig, iterations, Number(values['chain-questions'] ?? 1000), Number(values['chain-shards'] ?? 10));
+      chain = await continuedChain(
+        env,
+        root,
+        baseConfig,
+        iterations,
+        Number(values['chain-questions'] ?? 1000),
+        Number(values['chain-shards'] ?? 10),
+      );
     }
   } finally {
     await env.teardown();
@@ -112,7 +125,14 @@ async function main(): Promise<void> {
 /** Dev questions (100 per digit count, 1-5 digits), sampled once each by the eval pass. */
 const DEV_QUESTIONS = 500;
 
-function input(exp: string, root: string, baseConfig: string, questions: number, shards: number, extra: Partial<ExperimentInput> = {}): ExperimentInput {
+function input(
+  exp: string,
+  root: string,
+  baseConfig: string,
+  questions: number,
+  shards: number,
+  extra: Partial<ExperimentInput> = {},
+): ExperimentInput {
   const digits = [1, 2, 3, 4, 5];
   return {
     experiment: exp,
@@ -178,7 +198,14 @@ async function countingWorker(env: TestWorkflowEnvironment, slots: number) {
   return { taskQueue, busy, stop };
 }
 
-async function oneIteration(env: TestWorkflowEnvironment, root: string, baseConfig: string, s: Settings, shards: number, hosts: number): Promise<IterationMeasure> {
+async function oneIteration(
+  env: TestWorkflowEnvironment,
+  root: string,
+  baseConfig: string,
+  s: Settings,
+  shards: number,
+  hosts: number,
+): Promise<IterationMeasure> {
   const worker = await countingWorker(env, hosts);
   const exp = uniqueExperiment(`scale-${shards}-${hosts}`);
   try {
@@ -201,7 +228,10 @@ async function oneIteration(env: TestWorkflowEnvironment, root: string, baseConf
         samples.push(worker.busy.now);
         if (tick % 10 === 0) {
           const t = performance.now();
-          const [, described] = await Promise.all([handle.query(progressQuery).catch(() => undefined), handle.describe().catch(() => undefined)]);
+          const [, described] = await Promise.all([
+            handle.query(progressQuery).catch(() => undefined),
+            handle.describe().catch(() => undefined),
+          ]);
           queries.push(performance.now() - t);
           maxServerPending = Math.max(maxServerPending, described?.raw.pendingActivities?.length ?? 0);
         }
@@ -213,7 +243,10 @@ async function oneIteration(env: TestWorkflowEnvironment, root: string, baseConf
     await sampler;
     const history = await handle.fetchHistory();
     const described = await handle.describe();
-    const measures = measureHistory(history, Number(described.historySize ?? temporal.api.history.v1.History.encode(history).finish().length));
+    const measures = measureHistory(
+      history,
+      Number(described.historySize ?? temporal.api.history.v1.History.encode(history).finish().length),
+    );
     const generate = passSchedule(history, 'generateShard');
     if (!generate) throw new Error(`${exp}: no generation shards in its history`);
     const wallMs = runMs(history);
@@ -228,7 +261,7 @@ async function oneIteration(env: TestWorkflowEnvironment, root: string, baseConf
       byType: worker.busy.byType,
       wallMs,
       idealMs,
-      samplingIdealMs: (s.questions + DEV_QUESTIONS) * s.sampleMs / hosts,
+      samplingIdealMs: ((s.questions + DEV_QUESTIONS) * s.sampleMs) / hosts,
       overheadPerShardMs: Math.max(0, generate.passMs - generateIdealMs) / shards,
       slots: slotStats(samples, hosts),
       queryMs: { median: median(queries), max: Math.max(0, ...queries) },
@@ -257,7 +290,14 @@ function slotStats(samples: number[], hosts: number): { mean: number; max: numbe
   return { mean: samples.reduce((a, b) => a + b, 0) / Math.max(1, samples.length), max: Math.max(0, ...samples), timeline };
 }
 
-async function continuedChain(env: TestWorkflowEnvironment, root: string, baseConfig: string, iterations: number, questions: number, shards: number) {
+async function continuedChain(
+  env: TestWorkflowEnvironment,
+  root: string,
+  baseConfig: string,
+  iterations: number,
+  questions: number,
+  shards: number,
+) {
   const worker = await countingWorker(env, 8);
   const exp = uniqueExperiment('scale-chain');
   const started = performance.now();
@@ -272,19 +312,28 @@ async function continuedChain(env: TestWorkflowEnvironment, root: string, baseCo
     const runs = await historiesOf(env.client as Client, handle);
     return {
       seconds: (performance.now() - started) / 1000,
-      runs: runs.map(({ history }) => ({ events: history.events?.length ?? 0, bytes: temporal.api.history.v1.History.encode(history).finish().length })),
+      runs: runs.map(({ history }) => ({
+        events: history.events?.length ?? 0,
+        bytes: temporal.api.history.v1.History.encode(history).finish().length,
+      })),
     };
   } finally {
     await worker.stop();
   }
 }
 
-function report(s: Settings, results: IterationMeasure[], chain: { runs: { events: number; bytes: number }[]; seconds: number } | undefined): void {
+function report(
+  s: Settings,
+  results: IterationMeasure[],
+  chain: { runs: { events: number; bytes: number }[]; seconds: number } | undefined,
+): void {
   console.log(
     `one iteration, ${s.questions} train questions (k = 1, no rationalization), simulated latency ${s.sampleMs} ms per sample, correct rate ${s.correctRate}; ` +
       `${availableParallelism()} cores, load average ${loadavg()[0].toFixed(1)}`,
   );
-  console.log('| shards | hosts | history events | history bytes | largest payload | first / last shard scheduled | most pending | overhead per shard | slots in use (mean of H; by tenths) | progress query + describe (median / max) | wall | ideal: activity time / H | ideal: sampling / H |');
+  console.log(
+    '| shards | hosts | history events | history bytes | largest payload | first / last shard scheduled | most pending | overhead per shard | slots in use (mean of H; by tenths) | progress query + describe (median / max) | wall | ideal: activity time / H | ideal: sampling / H |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const m of results) {
     console.log(
@@ -299,12 +348,16 @@ function report(s: Settings, results: IterationMeasure[], chain: { runs: { event
     const types = Object.entries(m.byType)
       .map(([name, t]) => `${name} ${t.count}× ${(t.ms / t.count).toFixed(0)} ms (max ${(t.maxMs / 1000).toFixed(1)} s)`)
       .join(', ');
-    console.log(`- ${m.shards} shards, ${m.hosts} hosts: generate pass ${sec(m.generate.passMs)}, eval pass ${m.eval ? sec(m.eval.passMs) : '-'}; ${types}`);
+    console.log(
+      `- ${m.shards} shards, ${m.hosts} hosts: generate pass ${sec(m.generate.passMs)}, eval pass ${m.eval ? sec(m.eval.passMs) : '-'}; ${types}`,
+    );
   }
   if (!chain) return;
   const events = chain.runs.map((r) => r.events);
   const bytes = chain.runs.map((r) => r.bytes);
-  console.log(`\n${chain.runs.length} iterations with continue-as-new in ${chain.seconds.toFixed(0)} s: one run per iteration; events per run ${Math.min(...events)}–${Math.max(...events)} (first ${events[0]}, last ${events[events.length - 1]}); bytes per run ${kb(Math.min(...bytes))}–${kb(Math.max(...bytes))} (first ${kb(bytes[0] ?? 0)}, last ${kb(bytes[bytes.length - 1] ?? 0)})`);
+  console.log(
+    `\n${chain.runs.length} iterations with continue-as-new in ${chain.seconds.toFixed(0)} s: one run per iteration; events per run ${Math.min(...events)}–${Math.max(...events)} (first ${events[0]}, last ${events[events.length - 1]}); bytes per run ${kb(Math.min(...bytes))}–${kb(Math.max(...bytes))} (first ${kb(bytes[0] ?? 0)}, last ${kb(bytes[bytes.length - 1] ?? 0)})`,
+  );
 }
 
 const kb = (bytes: number) => (bytes >= 1e6 ? `${(bytes / 1e6).toFixed(2)} MB` : `${(bytes / 1e3).toFixed(1)} kB`);

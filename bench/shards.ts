@@ -90,7 +90,9 @@ async function main(): Promise<void> {
         };
         const measured = await measure(client, server.address, bundlePath, processes, input, { examples, shards, modelWorkers });
         results.push(measured);
-        console.error(`  ${processes} process(es): ${measured.examples} examples in ${measured.seconds.toFixed(1)} s (shards per worker ${measured.shardsPerWorker.join('+')})`);
+        console.error(
+          `  ${processes} process(es): ${measured.examples} examples in ${measured.seconds.toFixed(1)} s (shards per worker ${measured.shardsPerWorker.join('+')})`,
+        );
       }
     }
   } finally {
@@ -98,10 +100,23 @@ async function main(): Promise<void> {
     await server.stop();
     rmSync(scratch, { recursive: true, force: true });
   }
-  report(results, { examples, shards, genLength, model: values.model ?? 'configs/model-default.json', modelWorkers: modelWorkers || 'default (cores, at most 4)' });
+  report(results, {
+    examples,
+    shards,
+    genLength,
+    model: values.model ?? 'configs/model-default.json',
+    modelWorkers: modelWorkers || 'default (cores, at most 4)',
+  });
 }
 
-async function measure(client: Client, address: string, bundlePath: string, processes: number, input: ExperimentInput, size: { examples: number; shards: number; modelWorkers: string }): Promise<Measurement> {
+async function measure(
+  client: Client,
+  address: string,
+  bundlePath: string,
+  processes: number,
+  input: ExperimentInput,
+  size: { examples: number; shards: number; modelWorkers: string },
+): Promise<Measurement> {
   const taskQueue = `bench-${input.experiment}`;
   const workers: WorkerProcess[] = [];
   try {
@@ -125,10 +140,14 @@ async function measure(client: Client, address: string, bundlePath: string, proc
       async () => {
         const history = await handle.fetchHistory();
         span = generationSpan(history, size.shards);
-        const closed = history.events?.find((e) => e.workflowExecutionFailedEventAttributes || e.workflowExecutionTerminatedEventAttributes);
+        const closed = history.events?.find(
+          (e) => e.workflowExecutionFailedEventAttributes || e.workflowExecutionTerminatedEventAttributes,
+        );
         if (!span && closed) {
           const failure = closed.workflowExecutionFailedEventAttributes?.failure;
-          throw new Error(`${input.experiment} ended before its generation pass did: ${failure?.message ?? 'terminated'}${failure?.cause?.cause ? ` (${failure.cause.cause.message})` : ''}`);
+          throw new Error(
+            `${input.experiment} ended before its generation pass did: ${failure?.message ?? 'terminated'}${failure?.cause?.cause ? ` (${failure.cause.cause.message})` : ''}`,
+          );
         }
         return span !== undefined;
       },
@@ -167,7 +186,10 @@ function generationSpan(history: History, shards: number): { seconds: number; id
   return { seconds: (last - first) / 1000, identities: completed.map((c) => startedBy.get(c.scheduledId) ?? '?') };
 }
 
-function report(results: Measurement[], setup: { examples: number; shards: number; genLength: number; model: string; modelWorkers: string }): void {
+function report(
+  results: Measurement[],
+  setup: { examples: number; shards: number; genLength: number; model: string; modelWorkers: string },
+): void {
   const best = (processes: number) => {
     const runs = results.filter((r) => r.processes === processes);
     return runs.reduce((a, b) => (b.examples / b.seconds > a.examples / a.seconds ? b : a));
@@ -175,10 +197,13 @@ function report(results: Measurement[], setup: { examples: number; shards: numbe
   const one = best(1);
   const two = best(2);
   const rate = (m: Measurement) => m.examples / m.seconds;
-  console.log(`generation throughput, ${setup.examples} arithmetic examples in ${setup.shards} shards, gen length ${setup.genLength}, model ${setup.model}, random weights, STAR_MODEL_WORKERS ${setup.modelWorkers}, ${availableParallelism()} cores, load average ${loadavg()[0].toFixed(1)} (best of ${results.length / 2})`);
+  console.log(
+    `generation throughput, ${setup.examples} arithmetic examples in ${setup.shards} shards, gen length ${setup.genLength}, model ${setup.model}, random weights, STAR_MODEL_WORKERS ${setup.modelWorkers}, ${availableParallelism()} cores, load average ${loadavg()[0].toFixed(1)} (best of ${results.length / 2})`,
+  );
   console.log('| worker processes | seconds | examples/s | shards per worker |');
   console.log('|---|---|---|---|');
-  for (const m of [one, two]) console.log(`| ${m.processes} | ${m.seconds.toFixed(1)} | ${rate(m).toFixed(2)} | ${m.shardsPerWorker.join(' + ')} |`);
+  for (const m of [one, two])
+    console.log(`| ${m.processes} | ${m.seconds.toFixed(1)} | ${rate(m).toFixed(2)} | ${m.shardsPerWorker.join(' + ')} |`);
   console.log(`ratio (2 processes / 1 process): ${(rate(two) / rate(one)).toFixed(2)}x`);
 }
 

@@ -4,7 +4,11 @@ import type { ExperimentProgress } from '../contracts/messages';
 import type { ActivityDetail } from './progress-view';
 
 /** The running activities' heartbeats folded into one bar: shard fractions for passes, steps for training. */
-export async function activityDetail(client: Client, experiment: string, progress: ExperimentProgress): Promise<ActivityDetail | undefined> {
+export async function activityDetail(
+  client: Client,
+  experiment: string,
+  progress: ExperimentProgress,
+): Promise<ActivityDetail | undefined> {
   let pending;
   try {
     pending = await pendingActivityProgress(client, experiment);

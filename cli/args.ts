@@ -20,7 +20,9 @@ export function parseCommandArgs<const O extends NonNullable<ParseArgsConfig['op
 /** The one positional argument a command needs (e.g. the experiment name). */
 export function onePositional(positionals: string[], what: string, usage: string): string {
   if (positionals.length !== 1) {
-    throw new UsageError(`${positionals.length === 0 ? `missing ${what}` : `expected one ${what}, got ${positionals.join(' ')}`}\nusage: ${usage}`);
+    throw new UsageError(
+      `${positionals.length === 0 ? `missing ${what}` : `expected one ${what}, got ${positionals.join(' ')}`}\nusage: ${usage}`,
+    );
   }
   return positionals[0];
 }

@@ -18,7 +18,9 @@ export function checkLocalBaseModel(options: ExperimentOptions): void {
     options.task === 'arithmetic'
       ? ' Build the arithmetic base model with `npx tsx scripts/pretrain-arithmetic-base.ts --out ' + options.baseModelLocation + '`, or'
       : '';
-  const where = isAbsolute(dir) ? join(dir, 'manifest.json') : `${resolve(dir, 'manifest.json')}; a relative path is read from the current folder, ${process.cwd()}`;
+  const where = isAbsolute(dir)
+    ? join(dir, 'manifest.json')
+    : `${resolve(dir, 'manifest.json')}; a relative path is read from the current folder, ${process.cwd()}`;
   throw new UsageError(
     `baseModelLocation ${options.baseModelLocation} is not an embedded-model checkpoint (${where} does not exist).${build} ` +
       'point --set baseModelLocation=... at a checkpoint folder (one with manifest.json).',

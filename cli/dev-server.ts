@@ -59,7 +59,9 @@ export function devServerPortFromEnv(env: NodeJS.ProcessEnv = process.env): numb
   if (raw === 'any') return 'any';
   const port = /^\d+$/.test(raw) ? Number(raw) : NaN;
   if (!(port >= 1 && port <= 65535)) {
-    throw new DevServerPortError(`STAR_DEV_SERVER_PORT=${JSON.stringify(raw)} is not a port: set it to a number from 1 to 65535, or to "any" for any free port, or unset it for 7233`);
+    throw new DevServerPortError(
+      `STAR_DEV_SERVER_PORT=${JSON.stringify(raw)} is not a port: set it to a number from 1 to 65535, or to "any" for any free port, or unset it for 7233`,
+    );
   }
   return port;
 }
@@ -150,13 +152,23 @@ export async function startOrReuseDevServer(options: DevServerOptions): Promise<
 
 class RetryableStartError extends Error {}
 
-async function launch(temporal: string, options: DevServerOptions, files: ReturnType<typeof devServerFiles>, timeoutMs: number): Promise<DevServer> {
+async function launch(
+  temporal: string,
+  options: DevServerOptions,
+  files: ReturnType<typeof devServerFiles>,
+  timeoutMs: number,
+): Promise<DevServer> {
   const port = typeof options.port === 'number' ? options.port : options.port === 'any' ? await findFreePort() : await preferredPort(7233);
   const uiPort = options.headless ? undefined : (options.uiPort ?? (await preferredPort(port + 1000)));
   // Another server on the port would answer the readiness check in place of ours.
-  for (const [flag, wanted] of [['port', port], ['UI port', uiPort]] as const) {
+  for (const [flag, wanted] of [
+    ['port', port],
+    ['UI port', uiPort],
+  ] as const) {
     if (wanted !== undefined && !(await isPortFree(wanted))) {
-      throw new Error(`cannot start the Temporal dev server: its ${flag} ${wanted} is in use by another process; free it or choose another port`);
+      throw new Error(
+        `cannot start the Temporal dev server: its ${flag} ${wanted} is in use by another process; free it or choose another port`,
+      );
     }
   }
   const args = ['server', 'start-dev', '--db-filename', files.db, '--port', String(port), '--ip', '127.0.0.1'];
@@ -176,7 +188,14 @@ async function launch(temporal: string, options: DevServerOptions, files: Return
   child.unref();
   if (child.pid === undefined) throw new Error(`could not start ${temporal}; see ${files.log}`);
 
-  const record: ServerRecord = { pid: child.pid, port, uiPort, dbFile: files.db, startedAt: new Date().toISOString(), persistent: options.persistent };
+  const record: ServerRecord = {
+    pid: child.pid,
+    port,
+    uiPort,
+    dbFile: files.db,
+    startedAt: new Date().toISOString(),
+    persistent: options.persistent,
+  };
   writeFileSync(files.record, JSON.stringify(record, null, 2) + '\n');
   try {
     await waitUntilReady(`127.0.0.1:${port}`, child.pid, files.log, timeoutMs);
@@ -184,7 +203,11 @@ async function launch(temporal: string, options: DevServerOptions, files: Return
     await stopProcessGroup(child.pid);
     rmSync(files.record, { force: true });
     const log = readFrom(files.log, logStart);
-    const cause = log.split('\n').filter((line) => /^(panic|error|fatal)\b|level=(error|fatal)/i.test(line.trim())).slice(0, 5).join('\n');
+    const cause = log
+      .split('\n')
+      .filter((line) => /^(panic|error|fatal)\b|level=(error|fatal)/i.test(line.trim()))
+      .slice(0, 5)
+      .join('\n');
     const message = `${(err as Error).message}${cause ? `\n${cause}` : ''}\n(full log: ${files.log})`;
     if (/address already in use|free port|bind:|^panic:/im.test(log)) throw new RetryableStartError(message);
     throw new Error(message);
@@ -276,7 +299,9 @@ async function waitUntilReady(address: string, pid: number, logFile: string, tim
   for (;;) {
     if (await namespaceAnswers(address, NAMESPACE)) return;
     if (!processAlive(pid)) {
-      throw new Error(`the Temporal dev server (pid ${pid}) exited before it answered on ${address}; the end of its log:\n${tail(logFile, 8)}`);
+      throw new Error(
+        `the Temporal dev server (pid ${pid}) exited before it answered on ${address}; the end of its log:\n${tail(logFile, 8)}`,
+      );
     }
     if (Date.now() > deadline) {
       throw new Error(`the Temporal dev server (pid ${pid}) did not answer on ${address} within ${timeoutMs / 1000}s; see ${logFile}`);

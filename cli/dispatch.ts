@@ -35,7 +35,7 @@ const commands: Record<string, Command> = {
     run: (argv) => load<typeof import('./host')>('./host').hostCommand(argv),
   },
   status: {
-    summary: 'show an experiment\'s iteration, phase and metrics table (--json for the raw progress)',
+    summary: "show an experiment's iteration, phase and metrics table (--json for the raw progress)",
     run: (argv) => load<typeof import('./status')>('./status').statusCommand(argv),
   },
   stop: {
@@ -43,7 +43,7 @@ const commands: Record<string, Command> = {
     run: (argv) => load<typeof import('./stop')>('./stop').stopCommand(argv),
   },
   extend: {
-    summary: 'change a running experiment\'s nIters (more or fewer iterations)',
+    summary: "change a running experiment's nIters (more or fewer iterations)",
     run: (argv) => load<typeof import('./extend')>('./extend').extendCommand(argv),
   },
   resume: {
@@ -55,23 +55,23 @@ const commands: Record<string, Command> = {
     run: (argv) => load<typeof import('./redo')>('./redo').redoCommand(argv),
   },
   plan: {
-    summary: 'validate an input; print the resolved options and each iteration\'s total_steps',
+    summary: "validate an input; print the resolved options and each iteration's total_steps",
     run: (argv) => load<typeof import('./plan')>('./plan').planCommand(argv),
   },
   replay: {
-    summary: 'replay an experiment\'s recorded runs (or a saved history) against this code before rolling workers',
+    summary: "replay an experiment's recorded runs (or a saved history) against this code before rolling workers",
     run: (argv) => load<typeof import('./replay')>('./replay').replayCommand(argv),
   },
   report: {
-    summary: 'write an experiment\'s report (HTML page and PNG charts) from its store; no server needed',
+    summary: "write an experiment's report (HTML page and PNG charts) from its store; no server needed",
     run: (argv) => load<typeof import('./report')>('./report').reportCommand(argv),
   },
   track: {
-    summary: 'log an experiment\'s stored results to its trackers (MLflow, W&B) now: what a tracker that was down missed',
+    summary: "log an experiment's stored results to its trackers (MLflow, W&B) now: what a tracker that was down missed",
     run: (argv) => load<typeof import('./track')>('./track').trackCommand(argv),
   },
   records: {
-    summary: 'convert saved STaR text into training records (TFRecords) and an index, as the reference\'s converter',
+    summary: "convert saved STaR text into training records (TFRecords) and an index, as the reference's converter",
     run: (argv) => load<typeof import('./records')>('./records').recordsCommand(argv),
   },
   serve: {

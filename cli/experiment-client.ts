@@ -171,9 +171,7 @@ export const EXPERIMENT_WORKFLOW_TASK_TIMEOUT = '60s';
 /** The `progress` query, or undefined when no worker answers within `timeoutMs`. */
 export async function queryProgress(client: Client, experiment: string, timeoutMs = 5000): Promise<ExperimentProgress | undefined> {
   try {
-    return await client.connection.withDeadline(Date.now() + timeoutMs, () =>
-      client.workflow.getHandle(experiment).query(progressQuery),
-    );
+    return await client.connection.withDeadline(Date.now() + timeoutMs, () => client.workflow.getHandle(experiment).query(progressQuery));
   } catch {
     return undefined;
   }

@@ -20,5 +20,9 @@ export async function experimentRuns(client: Client, experiment: string, latestR
     runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
   }
   const runs = newestFirst.reverse();
-  return runs.map(({ runId: id, history }, i) => ({ label: `run ${i + 1} of ${runs.length} (run ID ${id})`, workflowId: experiment, history }));
+  return runs.map(({ runId: id, history }, i) => ({
+    label: `run ${i + 1} of ${runs.length} (run ID ${id})`,
+    workflowId: experiment,
+    history,
+  }));
 }

@@ -33,7 +33,13 @@ export function presetPathsFromProject(written: Record<string, unknown>, cwd = p
   const out = { ...written };
   for (const key of PRESET_PATHS) {
     const value = out[key];
-    if (typeof value === 'string' && value !== '' && !isAbsolute(value) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(value) && !value.startsWith('$')) {
+    if (
+      typeof value === 'string' &&
+      value !== '' &&
+      !isAbsolute(value) &&
+      !/^[a-z][a-z0-9+.-]*:\/\//i.test(value) &&
+      !value.startsWith('$')
+    ) {
       out[key] = join(PROJECT_ROOT, value);
     }
   }
@@ -146,7 +152,13 @@ function readJsonObject(path: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function expandVariables(value: unknown, env: Record<string, string | undefined>, path: string[], unset: string[], secrets: Secret[]): unknown {
+function expandVariables(
+  value: unknown,
+  env: Record<string, string | undefined>,
+  path: string[],
+  unset: string[],
+  secrets: Secret[],
+): unknown {
   if (path.length === 1 && COMMAND_FIELDS.includes(path[0] as string)) return value;
   if (typeof value === 'string') {
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => {
@@ -163,7 +175,9 @@ function expandVariables(value: unknown, env: Record<string, string | undefined>
         secrets.push({ name, value: found });
         return found;
       }
-      unset.push(`${path.join('.')}: "${value}" uses the environment variable ${name}, which is not set; set it, or give the value with --set ${path.join('.')}=...`);
+      unset.push(
+        `${path.join('.')}: "${value}" uses the environment variable ${name}, which is not set; set it, or give the value with --set ${path.join('.')}=...`,
+      );
       return whole;
     });
   }

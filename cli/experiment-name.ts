@@ -9,7 +9,9 @@ import { UsageError } from './errors';
  */
 export function checkExperimentName(name: string): string {
   if (!EXPERIMENT_NAME.test(name) || name.length > EXPERIMENT_NAME_MAX) {
-    throw new UsageError(`experiment name "${name}": letters, digits, "_" and "-" only, at most ${EXPERIMENT_NAME_MAX} characters, as the experiment option takes`);
+    throw new UsageError(
+      `experiment name "${name}": letters, digits, "_" and "-" only, at most ${EXPERIMENT_NAME_MAX} characters, as the experiment option takes`,
+    );
   }
   return name;
 }

@@ -16,7 +16,9 @@ function isDeadlineExceeded(err: unknown): boolean {
 export async function extendCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, {}, USAGE);
   if (values.help) {
-    console.log(`usage: ${USAGE}\n\nSets the loop's upper bound of a running experiment (iterations 1..nIters-1 run); it cannot go below the running iteration + 1.`);
+    console.log(
+      `usage: ${USAGE}\n\nSets the loop's upper bound of a running experiment (iterations 1..nIters-1 run); it cannot go below the running iteration + 1.`,
+    );
     return 0;
   }
   if (positionals.length !== 2) throw new UsageError(`expected an experiment name and a number\nusage: ${USAGE}`);

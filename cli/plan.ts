@@ -65,7 +65,7 @@ export async function planCommand(argv: string[]): Promise<number> {
   if (values.help) {
     console.log(
       `usage: ${USAGE}\n\nValidates an experiment input and prints its resolved options and, for the steady and exponential\n` +
-        'growth rules, each iteration\'s total_steps. --json prints {source, options, growthRule, formula, iterations};\n' +
+        "growth rules, each iteration's total_steps. --json prints {source, options, growthRule, formula, iterations};\n" +
         '--export prints only the resolved input, ready for `temporal workflow start --input-file`. Values of\n' +
         'environment variables (${NAME}) are printed as ${NAME}, except by --export; command templates keep ${NAME},\n' +
         'which the worker or host running the command expands (docs/hosts.md).',

@@ -94,7 +94,15 @@ export function tableRows(result: { metrics: IterationMetrics[]; base?: Iteratio
 export function metricsTable(rows: IterationMetrics[], digitLabels = true): string[] {
   if (rows.length === 0) return [];
   const classes = accuracyClasses(rows);
-  const header = ['iter', 'kept', 'rationalized', 'steps', ...classes.map((c) => (digitLabels && /^\d+$/.test(c) ? `${c}-digit` : c)), 'overall', 'time'];
+  const header = [
+    'iter',
+    'kept',
+    'rationalized',
+    'steps',
+    ...classes.map((c) => (digitLabels && /^\d+$/.test(c) ? `${c}-digit` : c)),
+    'overall',
+    'time',
+  ];
   const body = rows.map((row) => [
     row.iteration === 0 ? 'base' : String(row.iteration),
     row.iteration === 0 ? '' : String(row.kept),

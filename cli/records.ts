@@ -6,7 +6,8 @@ import { joinUri, list, schemeOf } from '../storage';
 import { parseCommandArgs } from './args';
 import { UsageError } from './errors';
 
-const USAGE = 'star records <input dir or .txt file> <output name> [--seq N] [--seed N] [--preserve-order] [--tokenizer gpt2] [--output-dir DIR]';
+const USAGE =
+  'star records <input dir or .txt file> <output name> [--seq N] [--seed N] [--preserve-order] [--tokenizer gpt2] [--output-dir DIR]';
 
 /**
  * The saved text files to convert: a `.txt` file, or every `.txt` file in a folder (the reference's
@@ -60,10 +61,13 @@ export async function recordsCommand(argv: string[]): Promise<number> {
     USAGE,
   );
   if (values.help) {
-    console.log(`usage: ${USAGE}\nWrites {output name}.tfrecords (chunks of seq + 1 GPT-2 tokens, default seq ${DEFAULT_RECORD_SEQ}) and {output name}.index.`);
+    console.log(
+      `usage: ${USAGE}\nWrites {output name}.tfrecords (chunks of seq + 1 GPT-2 tokens, default seq ${DEFAULT_RECORD_SEQ}) and {output name}.index.`,
+    );
     return 0;
   }
-  if (positionals.length !== 2) throw new UsageError(`expected an input and an output name, got ${positionals.length} arguments\nusage: ${USAGE}`);
+  if (positionals.length !== 2)
+    throw new UsageError(`expected an input and an output name, got ${positionals.length} arguments\nusage: ${USAGE}`);
   const [input, name] = positionals as [string, string];
   const files = await inputFiles(input);
   if (files.length === 0) throw new UsageError(`no .txt files in ${input}\nusage: ${USAGE}`);
@@ -74,7 +78,9 @@ export async function recordsCommand(argv: string[]): Promise<number> {
     throw new UsageError(`${(err as Error).message}\nusage: ${USAGE}`);
   }
   const outputDir = values['output-dir'];
-  const outputPrefixUri = outputDir ? joinUri(schemeOf(outputDir) === 'gs' ? outputDir : path.resolve(outputDir), name) : path.resolve(name);
+  const outputPrefixUri = outputDir
+    ? joinUri(schemeOf(outputDir) === 'gs' ? outputDir : path.resolve(outputDir), name)
+    : path.resolve(name);
   const result = await writeTfRecords({
     textFileUris: files,
     tokenizer,

@@ -98,7 +98,7 @@ export async function findStepInHistory(client: Client, experiment: string, iter
     } catch (err) {
       throw new CannotRedoError(
         `the run of ${experiment} that performed iteration ${iteration} (run ${runId}) is no longer on the server (${(err as Error).message}); ` +
-          'a run past the namespace\'s retention cannot be reset. Start a new experiment name to redo the work.',
+          "a run past the namespace's retention cannot be reset. Start a new experiment name to redo the work.",
       );
     }
     const facts = runFacts(events);
@@ -116,7 +116,8 @@ export async function findStepInHistory(client: Client, experiment: string, iter
             `nothing to redo: \`star resume ${experiment}\` continues a failed run from its failed step`,
         );
       }
-      if (!facts.root) throw new CannotRedoError(`the history of run ${runId} of ${experiment} does not say where its files are (no prepare step result)`);
+      if (!facts.root)
+        throw new CannotRedoError(`the history of run ${runId} of ${experiment} does not say where its files are (no prepare step result)`);
       const scheduledEventId = Number(scheduled.eventId);
       return {
         runId,

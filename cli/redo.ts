@@ -45,15 +45,18 @@ export async function redoCommand(argv: string[]): Promise<number> {
       return 1;
     }
     const outcome = await redoStep(client, experiment, iteration, step);
-    const what = outcome.dropped.length === 0
-      ? 'nothing was stored for it'
-      : outcome.dropped.map((d) => (d.uri.endsWith('/') ? `${d.uri} (${d.files} file${d.files === 1 ? '' : 's'})` : d.uri)).join('\n  ');
+    const what =
+      outcome.dropped.length === 0
+        ? 'nothing was stored for it'
+        : outcome.dropped.map((d) => (d.uri.endsWith('/') ? `${d.uri} (${d.files} file${d.files === 1 ? '' : 's'})` : d.uri)).join('\n  ');
     console.log(`Dropped, so the steps really run again:\n  ${what}`);
     console.log(
       `Redoing iteration ${iteration} of ${experiment} from its ${step} step (${outcome.activityType}, scheduled at event ${outcome.scheduledEventId}): ` +
         `reset run ${outcome.runId} to event ${outcome.resetEventId}; new run ${outcome.newRunId}.`,
     );
-    console.log(`It runs as soon as a worker polls (\`star worker\`, or \`star run\` with this experiment). Watch: star status ${experiment}`);
+    console.log(
+      `It runs as soon as a worker polls (\`star worker\`, or \`star run\` with this experiment). Watch: star status ${experiment}`,
+    );
     return 0;
   });
 }

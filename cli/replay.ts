@@ -30,13 +30,17 @@ export async function replayCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const files = values.file ?? [];
-  if ((files.length > 0) === (positionals.length > 0) || positionals.length > 1) {
-    throw new UsageError(`give one experiment name or --file HISTORY.json, not ${positionals.length + files.length === 0 ? 'neither' : 'both'}\nusage: ${USAGE}`);
+  if (files.length > 0 === positionals.length > 0 || positionals.length > 1) {
+    throw new UsageError(
+      `give one experiment name or --file HISTORY.json, not ${positionals.length + files.length === 0 ? 'neither' : 'both'}\nusage: ${USAGE}`,
+    );
   }
   const bundlePath = values.bundle === undefined ? undefined : existingFile(values.bundle, '--bundle');
   if (files.length > 0) return replayAndReport(files.map(runFromFile), bundlePath);
   const experiment = positionals[0] as string;
-  return withExperiment(experiment, { mustRun: false }, async ({ client, state }) => replayAndReport(await experimentRuns(client, experiment, state.runId), bundlePath));
+  return withExperiment(experiment, { mustRun: false }, async ({ client, state }) =>
+    replayAndReport(await experimentRuns(client, experiment, state.runId), bundlePath),
+  );
 }
 
 async function replayAndReport(runs: RecordedRun[], bundlePath: string | undefined): Promise<number> {
@@ -51,7 +55,9 @@ async function replayAndReport(runs: RecordedRun[], bundlePath: string | undefin
   for (const v of verdicts) console.log(describe(v));
   const failed = verdicts.find((v) => !v.ok);
   if (!failed) {
-    console.log(`All ${verdicts.length} run${verdicts.length === 1 ? '' : 's'} replay against ${bundlePath ?? "this checkout's workflow code"}: workers running it can take them over.`);
+    console.log(
+      `All ${verdicts.length} run${verdicts.length === 1 ? '' : 's'} replay against ${bundlePath ?? "this checkout's workflow code"}: workers running it can take them over.`,
+    );
     return 0;
   }
   console.error(
@@ -73,7 +79,9 @@ function runFromFile(file: string): RecordedRun {
   try {
     history = historyFromCliJson(JSON.parse(readFileSync(path, 'utf8')));
   } catch (err) {
-    throw new UsageError(`--file ${file}: not a workflow history in JSON (${(err as Error).message}); save one with \`temporal workflow show --workflow-id EXP --output json > ${basename(file)}\``);
+    throw new UsageError(
+      `--file ${file}: not a workflow history in JSON (${(err as Error).message}); save one with \`temporal workflow show --workflow-id EXP --output json > ${basename(file)}\``,
+    );
   }
   const experiment = experimentOfHistory(history);
   if (!experiment) throw new UsageError(`--file ${file}: its first event holds no experiment input; is it a starExperiment history?`);
@@ -88,5 +96,8 @@ function existingFile(file: string, flag: string): string {
 
 /** The replayer's failing workflow tasks are expected here and reported above; the core would also log each as a warning. */
 function quietRuntime(): Runtime {
-  return Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
+  return Runtime.install({
+    logger: new DefaultLogger('ERROR'),
+    telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } },
+  });
 }

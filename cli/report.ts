@@ -20,7 +20,11 @@ shows what has finished so far. \`star run\` refreshes it after every iteration.
   --open               open the page in the default browser`;
 
 export async function reportCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, { 'storage-root': { type: 'string' }, out: { type: 'string' }, open: { type: 'boolean' } }, USAGE);
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    { 'storage-root': { type: 'string' }, out: { type: 'string' }, open: { type: 'boolean' } },
+    USAGE,
+  );
   if (values.help) {
     console.log(HELP);
     return 0;

@@ -32,7 +32,9 @@ export class NothingToResumeError extends Error {
 /** Where to reset a failed run's history: the last completed workflow task before the failed step. */
 export function findResetPoint(events: HistoryEvent[]): ResetPoint {
   const id = (e: HistoryEvent) => Number(e.eventId);
-  const failed = [...events].reverse().find((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED || e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT);
+  const failed = [...events]
+    .reverse()
+    .find((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED || e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT);
   if (failed) {
     const attrs = failed.activityTaskFailedEventAttributes ?? failed.activityTaskTimedOutEventAttributes;
     const scheduledEventId = Number(attrs?.scheduledEventId);
@@ -53,7 +55,9 @@ export function findResetPoint(events: HistoryEvent[]): ResetPoint {
 
 /** The last WorkflowTaskCompleted before `beforeEventId`: the point a reset re-runs the workflow from. */
 export function lastCompletedWorkflowTaskBefore(events: HistoryEvent[], beforeEventId: number): number {
-  const candidates = events.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED && Number(e.eventId) < beforeEventId);
+  const candidates = events.filter(
+    (e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED && Number(e.eventId) < beforeEventId,
+  );
   const last = candidates[candidates.length - 1];
   if (!last) throw new NothingToResumeError('the run has no completed workflow task to reset to; start the experiment again instead');
   return Number(last.eventId);
@@ -69,7 +73,9 @@ export async function resetToFailedStep(client: Client, experiment: string, reas
   const status = description.status.name;
   if (status === 'RUNNING') throw new NothingToResumeError(`experiment ${experiment} is running; nothing to resume`);
   if (status === 'COMPLETED' || status === 'CONTINUED_AS_NEW') {
-    throw new NothingToResumeError(`experiment ${experiment} completed; start it again with a higher nIters (its finished steps are reused from storage)`);
+    throw new NothingToResumeError(
+      `experiment ${experiment} completed; start it again with a higher nIters (its finished steps are reused from storage)`,
+    );
   }
   const runHandle = client.workflow.getHandle(experiment, description.runId);
   const history = await runHandle.fetchHistory();

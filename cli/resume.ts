@@ -25,8 +25,12 @@ export async function resumeCommand(argv: string[]): Promise<number> {
       const step = outcome.failedActivity
         ? `before its failed step ${outcome.failedActivity.activityType} (${outcome.failedActivity.failure})`
         : 'from its last completed decision';
-      console.log(`Resumed ${experiment} ${step}: reset run ${outcome.failedRunId} to event ${outcome.eventId}; new run ${outcome.newRunId}.`);
-      console.log(`It runs as soon as a worker polls (\`star worker\`, or \`star run\` with this experiment). Watch: star status ${experiment}`);
+      console.log(
+        `Resumed ${experiment} ${step}: reset run ${outcome.failedRunId} to event ${outcome.eventId}; new run ${outcome.newRunId}.`,
+      );
+      console.log(
+        `It runs as soon as a worker polls (\`star worker\`, or \`star run\` with this experiment). Watch: star status ${experiment}`,
+      );
       return 0;
     } catch (err) {
       if (err instanceof NothingToResumeError) {

@@ -37,7 +37,8 @@ export class RunReport {
       const { writeReport } = require('../report/write-report') as typeof import('../report/write-report');
       report = await writeReport(this.storageRoot, this.experiment);
     } catch (err) {
-      if (!this.warned) this.say(`The report could not be written (${(err as Error).message}); \`star report ${this.experiment}\` tries again.`);
+      if (!this.warned)
+        this.say(`The report could not be written (${(err as Error).message}); \`star report ${this.experiment}\` tries again.`);
       this.warned = true;
       return undefined;
     }

@@ -6,7 +6,14 @@ import { inputFlags, noPositionals, parseCommandArgs } from './args';
 import { connectClient, temporalTargetFromEnv } from '../connection/temporal';
 import { activityDetail } from './activity-detail';
 import { devServerPortFromEnv, startOrReuseDevServer } from './dev-server';
-import { closedStateAdvice, describeWhere, EXPERIMENT_TASK_QUEUE, ignoredOptionsNote, queryProgress, startOrAttach } from './experiment-client';
+import {
+  closedStateAdvice,
+  describeWhere,
+  EXPERIMENT_TASK_QUEUE,
+  ignoredOptionsNote,
+  queryProgress,
+  startOrAttach,
+} from './experiment-client';
 import { resolveExperimentInput } from './experiment-input';
 import { maskConsoleOutput } from './output-mask';
 import { checkStorageRoot } from './storage-check';
@@ -40,7 +47,11 @@ Ctrl-C stops the worker and the dev server; the experiment stays resumable: run 
   --set k=v       override an option by its camelCase reference name (nIters, steadyGrow, ...)`;
 
 export async function runCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, { ...inputFlags, headless: { type: 'boolean' }, 'task-queue': { type: 'string' } }, USAGE);
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    { ...inputFlags, headless: { type: 'boolean' }, 'task-queue': { type: 'string' } },
+    USAGE,
+  );
   if (values.help) {
     console.log(HELP);
     return 0;
@@ -87,7 +98,9 @@ export async function runCommand(argv: string[]): Promise<number> {
       const note = ignoredOptionsNote(experiment, outcome.ignored);
       if (note) console.error(note);
     } else if (outcome.mode === 'continued') {
-      console.log(`Experiment ${experiment} had completed ${outcome.completedIterations} iterations; continuing up to nIters ${options.nIters} ${where} (finished steps are reused).`);
+      console.log(
+        `Experiment ${experiment} had completed ${outcome.completedIterations} iterations; continuing up to nIters ${options.nIters} ${where} (finished steps are reused).`,
+      );
     } else {
       console.log(`Started experiment ${experiment} (${source}) ${where}.`);
     }
@@ -107,7 +120,14 @@ export async function runCommand(argv: string[]): Promise<number> {
 
 type Settled = { ok: true; result: ExperimentResult } | { ok: false; error: unknown };
 
-async function watch(session: RunSession, handle: WorkflowHandle, experiment: string, storageRoot: string, address: string, headless?: boolean): Promise<number> {
+async function watch(
+  session: RunSession,
+  handle: WorkflowHandle,
+  experiment: string,
+  storageRoot: string,
+  address: string,
+  headless?: boolean,
+): Promise<number> {
   // The final result call must be abandoned before the connection closes, or a retry of it fires on
   // the closed channel.
   const stopWaiting = new AbortController();
@@ -124,7 +144,11 @@ async function watch(session: RunSession, handle: WorkflowHandle, experiment: st
  * timeout) each left an abort listener on the signal, so a run of days leaked them (Node warned at
  * 11). A describe per poll costs one small call.
  */
-async function resultIfClosed(client: NonNullable<RunSession['client']>, handle: WorkflowHandle, signal: AbortSignal): Promise<Settled | undefined> {
+async function resultIfClosed(
+  client: NonNullable<RunSession['client']>,
+  handle: WorkflowHandle,
+  signal: AbortSignal,
+): Promise<Settled | undefined> {
   let status: string;
   try {
     status = (await handle.describe()).status.name;
@@ -134,13 +158,23 @@ async function resultIfClosed(client: NonNullable<RunSession['client']>, handle:
   // The handle names no run, so describe sees the latest; CONTINUED_AS_NEW only in the instant before
   // the next run shows, and result() would then block until the whole experiment ends.
   if (status === 'RUNNING' || status === 'CONTINUED_AS_NEW') return undefined;
-  return client.withAbortSignal(signal, () => handle.result()).then(
-    (value: ExperimentResult): Settled => ({ ok: true, result: value }),
-    (error: unknown): Settled => ({ ok: false, error }),
-  );
+  return client
+    .withAbortSignal(signal, () => handle.result())
+    .then(
+      (value: ExperimentResult): Settled => ({ ok: true, result: value }),
+      (error: unknown): Settled => ({ ok: false, error }),
+    );
 }
 
-async function watchUntilDone(session: RunSession, handle: WorkflowHandle, experiment: string, storageRoot: string, signal: AbortSignal, address: string, headless?: boolean): Promise<number> {
+async function watchUntilDone(
+  session: RunSession,
+  handle: WorkflowHandle,
+  experiment: string,
+  storageRoot: string,
+  signal: AbortSignal,
+  address: string,
+  headless?: boolean,
+): Promise<number> {
   const client = session.client!;
   const view = new LiveView();
   const report = new RunReport(storageRoot, experiment, (message) => view.log(message));
@@ -179,11 +213,14 @@ async function watchUntilDone(session: RunSession, handle: WorkflowHandle, exper
   }
   const final: Settled = settled;
   if (!final.ok) {
-    const reason = final.error instanceof WorkflowFailedError ? (final.error.cause?.message ?? final.error.message) : (final.error as Error).message;
+    const reason =
+      final.error instanceof WorkflowFailedError ? (final.error.cause?.message ?? final.error.message) : (final.error as Error).message;
     console.error(`Experiment ${experiment} failed: ${reason}`);
     // A failure that names its cure (a resume, or a redo that a resume cannot replace) needs no more.
     if (!reason.includes('star resume') && !reason.includes('star redo')) {
-      console.error(`Fix the cause, then \`star resume ${experiment}\` continues from just before the failed step (completed steps are kept).`);
+      console.error(
+        `Fix the cause, then \`star resume ${experiment}\` continues from just before the failed step (completed steps are kept).`,
+      );
     }
     return 1;
   }
@@ -192,7 +229,9 @@ async function watchUntilDone(session: RunSession, handle: WorkflowHandle, exper
     console.log(`Dry run of ${experiment}: nothing ran. Plan:\n${JSON.stringify(res.plan, null, 2)}`);
     return 0;
   }
-  console.log(`\nExperiment ${experiment} ${res.outcome} after ${res.iterations} iteration${res.iterations === 1 ? '' : 's'} in ${clock((Date.now() - started) / 1000)}.`);
+  console.log(
+    `\nExperiment ${experiment} ${res.outcome} after ${res.iterations} iteration${res.iterations === 1 ? '' : 's'} in ${clock((Date.now() - started) / 1000)}.`,
+  );
   const table = metricsTable(tableRows(res));
   if (table.length > 0) console.log(table.join('\n'));
   console.log(`Last model: ${res.lastCheckpointUri}`);
@@ -211,4 +250,3 @@ async function printFinalTable(handle: WorkflowHandle): Promise<void> {
 function sleep(ms: number): Promise<void> {
   return new Promise((done) => setTimeout(done, ms));
 }
-

@@ -5,7 +5,8 @@ import { isLoopback } from '../serve/request-guard';
 import { noPositionals, parseCommandArgs } from './args';
 import { UsageError } from './errors';
 
-const USAGE = 'star serve [--checkpoint URI] [--port N] [--host 127.0.0.1] [--model-name NAME] [--api-key-env VAR | --no-api-key] [--log-requests]';
+const USAGE =
+  'star serve [--checkpoint URI] [--port N] [--host 127.0.0.1] [--model-name NAME] [--api-key-env VAR | --no-api-key] [--log-requests]';
 const DEFAULT_CHECKPOINT = path.join(__dirname, '..', 'pretrained', 'arithmetic-base');
 
 const HELP = `usage: ${USAGE}
@@ -27,7 +28,8 @@ it answers; Ctrl-C stops it.
 function portFlag(value: string | undefined): number {
   if (value === undefined) return 8000;
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${value} must be a whole number from 0 to 65535 (0 picks a free port)\nusage: ${USAGE}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port ${value} must be a whole number from 0 to 65535 (0 picks a free port)\nusage: ${USAGE}`);
   return port;
 }
 
@@ -35,14 +37,25 @@ function portFlag(value: string | undefined): number {
 function apiKeyFlag(variable: string | undefined): string | undefined {
   if (variable === undefined) return undefined;
   const key = process.env[variable];
-  if (!key) throw new UsageError(`--api-key-env ${variable}: the variable is not set (or empty) here; export ${variable}=<key> and start star serve again`);
+  if (!key)
+    throw new UsageError(
+      `--api-key-env ${variable}: the variable is not set (or empty) here; export ${variable}=<key> and start star serve again`,
+    );
   return key;
 }
 
 export async function serveCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(
     argv,
-    { checkpoint: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, 'model-name': { type: 'string' }, 'api-key-env': { type: 'string' }, 'no-api-key': { type: 'boolean' }, 'log-requests': { type: 'boolean' } },
+    {
+      checkpoint: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'model-name': { type: 'string' },
+      'api-key-env': { type: 'string' },
+      'no-api-key': { type: 'boolean' },
+      'log-requests': { type: 'boolean' },
+    },
     USAGE,
   );
   if (values.help) {
@@ -68,7 +81,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
   try {
     await readManifest(checkpoint);
   } catch (err) {
-    const problem = err instanceof CheckpointError ? `--checkpoint ${err.message}. Give a step_N folder of the embedded model.` : (err as Error).message;
+    const problem =
+      err instanceof CheckpointError ? `--checkpoint ${err.message}. Give a step_N folder of the embedded model.` : (err as Error).message;
     throw new UsageError(problem);
   }
   await initBackend((line) => console.error(line));
@@ -84,7 +98,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
     url = await server.listen(port, host);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot listen on ${host}:${port} (${code ?? (err as Error).message})${code === 'EADDRINUSE' ? ': the port is taken; choose another --port, or 0 for a free one' : ''}`);
+    throw new UsageError(
+      `cannot listen on ${host}:${port} (${code ?? (err as Error).message})${code === 'EADDRINUSE' ? ': the port is taken; choose another --port, or 0 for a free one' : ''}`,
+    );
   }
   console.log(`star serve: listening on ${url} (model "${modelName}", checkpoint ${checkpoint})`);
   await new Promise<void>((resolve) => {

@@ -38,7 +38,9 @@ export async function serverCommand(argv: string[]): Promise<number> {
       return 0;
     }
     case 'stop':
-      console.log((await stopDevServer(dir)) ? 'Stopped the Temporal dev server.' : `No dev server of ours is running (state folder ${dir}).`);
+      console.log(
+        (await stopDevServer(dir)) ? 'Stopped the Temporal dev server.' : `No dev server of ours is running (state folder ${dir}).`,
+      );
       return 0;
     case 'status': {
       const running = readServerRecord(dir);

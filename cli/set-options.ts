@@ -45,7 +45,9 @@ export function checkKeys(assignments: Assignment[], validKeys: readonly string[
     const key = path.join('.');
     if (known.has(key)) continue;
     const near = closestNames(key, validKeys);
-    problems.push(near.length > 0 ? `unknown option "${key}"; did you mean ${near.map((n) => `"${n}"`).join(', ')}?` : `unknown option "${key}"`);
+    problems.push(
+      near.length > 0 ? `unknown option "${key}"; did you mean ${near.map((n) => `"${n}"`).join(', ')}?` : `unknown option "${key}"`,
+    );
   }
   if (problems.length > 0) {
     throw new UsageError(`${problems.join('\n')}\n(\`star plan\` lists every option with its value.)`);

@@ -25,10 +25,11 @@ export interface SilentWorkerFacts {
 /** What is known when the query went unanswered. */
 export function silentWorkerNote({ taskQueue, pollers, timeoutSeconds }: SilentWorkerFacts): string {
   const unanswered = `No worker answered the progress query within ${timeoutSeconds} s`;
-  if (pollers.length === 0) return `${unanswered}, and no worker polls task queue ${taskQueue}: start one with \`star worker\` (or \`star run\`).`;
+  if (pollers.length === 0)
+    return `${unanswered}, and no worker polls task queue ${taskQueue}: start one with \`star worker\` (or \`star run\`).`;
   return (
     `${unanswered}, though ${pollers.length} worker${pollers.length === 1 ? '' : 's'} polled task queue ${taskQueue} lately (${pollers.join(', ')}): ` +
-    'the worker holding the experiment\'s workflow is busy or stopped. The experiment may still be progressing: its steps run on any ' +
+    "the worker holding the experiment's workflow is busy or stopped. The experiment may still be progressing: its steps run on any " +
     'of those workers, and another takes the workflow over when it next has work.'
   );
 }
@@ -71,7 +72,10 @@ async function pollersOf(client: Client, taskQueue: string): Promise<string[]> {
 }
 
 /** The metrics rows of the finished iterations, read from the store. */
-async function storedMetrics(storageRoot: string, experiment: string): Promise<{ dir: string; rows: IterationMetrics[]; damaged: string[] }> {
+async function storedMetrics(
+  storageRoot: string,
+  experiment: string,
+): Promise<{ dir: string; rows: IterationMetrics[]; damaged: string[] }> {
   const root = normaliseRoot(storageRoot);
   const layout = experimentLayout(root, experiment);
   const dir = schemeOf(root) === 'file' ? localPathOf(layout.dir) : layout.dir;
@@ -84,7 +88,16 @@ async function storedMetrics(storageRoot: string, experiment: string): Promise<{
       damaged.push(uri);
       continue;
     }
-    rows.push({ attempted: 0, kept: 0, rationalized: 0, trainExamples: 0, totalSteps: 0, checkpointUri: '', seconds: {}, ...row.data } as IterationMetrics);
+    rows.push({
+      attempted: 0,
+      kept: 0,
+      rationalized: 0,
+      trainExamples: 0,
+      totalSteps: 0,
+      checkpointUri: '',
+      seconds: {},
+      ...row.data,
+    } as IterationMetrics);
   }
   return { dir, rows: rows.sort((a, b) => a.iteration - b.iteration), damaged };
 }

@@ -1,5 +1,13 @@
 import { inputFlags, noPositionals, parseCommandArgs } from './args';
-import { closedStateAdvice, describeWhere, EXPERIMENT_TASK_QUEUE, ignoredOptionsNote, resolveTarget, startOrAttach, withClient } from './experiment-client';
+import {
+  closedStateAdvice,
+  describeWhere,
+  EXPERIMENT_TASK_QUEUE,
+  ignoredOptionsNote,
+  resolveTarget,
+  startOrAttach,
+  withClient,
+} from './experiment-client';
 import { resolveExperimentInput } from './experiment-input';
 import { maskConsoleOutput } from './output-mask';
 import { checkStorageRoot } from './storage-check';
@@ -34,8 +42,12 @@ export async function startCommand(argv: string[]): Promise<number> {
       return state.kind === 'completed' ? 0 : 1;
     }
     const where = `on ${describeWhere(target)}, task queue ${taskQueue}`;
-    if (mode === 'attached') console.log(`Experiment ${options.experiment} is already running ${where} (run ${'runId' in state ? state.runId : '?'}).`);
-    else if (mode === 'continued') console.log(`Continuing experiment ${options.experiment} after its ${completedIterations} finished iterations, up to nIters ${options.nIters}, ${where}.`);
+    if (mode === 'attached')
+      console.log(`Experiment ${options.experiment} is already running ${where} (run ${'runId' in state ? state.runId : '?'}).`);
+    else if (mode === 'continued')
+      console.log(
+        `Continuing experiment ${options.experiment} after its ${completedIterations} finished iterations, up to nIters ${options.nIters}, ${where}.`,
+      );
     else console.log(`Started experiment ${options.experiment} (${source}) ${where}.`);
     console.log(`Watch it: star status ${options.experiment}   Stop it after this iteration: star stop ${options.experiment}`);
     const note = mode === 'attached' ? ignoredOptionsNote(options.experiment, ignored) : undefined;

@@ -35,7 +35,12 @@ const PATH_OPTIONS = ['storageRoot', 'baseModelLocation', 'baseConfig', 'dataset
 const PROJECT_ROOT = join(__dirname, '..');
 
 /** Fields whose values differ (paths compared as the places they name), except `allowed`. */
-export function optionDifferences(there: ExperimentOptions, here: ExperimentOptions, allowed: readonly string[] = [], cwd = process.cwd()): OptionDifference[] {
+export function optionDifferences(
+  there: ExperimentOptions,
+  here: ExperimentOptions,
+  allowed: readonly string[] = [],
+  cwd = process.cwd(),
+): OptionDifference[] {
   const a = there as unknown as Record<string, unknown>;
   const b = here as unknown as Record<string, unknown>;
   const fields = [...new Set([...Object.keys(b), ...Object.keys(a)])].filter((field) => !allowed.includes(field));
@@ -53,7 +58,9 @@ export function optionDifferences(there: ExperimentOptions, here: ExperimentOpti
 
 /** "seed (0 there, 5 here), storageRoot" */
 export function describeDifferences(differences: OptionDifference[]): string {
-  return differences.map((d) => (d.there === undefined ? d.field : `${d.field} (${String(d.there)} there, ${String(d.here)} here)`)).join(', ');
+  return differences
+    .map((d) => (d.there === undefined ? d.field : `${d.field} (${String(d.there)} there, ${String(d.here)} here)`))
+    .join(', ');
 }
 
 /** Whether two paths name one place, relative ones read from `cwd` or from the project (as presets' are). */

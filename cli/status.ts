@@ -30,7 +30,8 @@ export async function statusCommand(argv: string[]): Promise<number> {
   const experiment = onePositional(positionals, 'experiment name', USAGE);
   const onAbsent = values.json ? () => console.log(JSON.stringify({ experiment, state: 'absent' }, null, 2)) : undefined;
   return withExperiment(experiment, { mustRun: false, onAbsent }, async ({ client, target, state }) => {
-    const progress = (await queryProgress(client, experiment, QUERY_SECONDS * 1000)) ?? (await progressFromResult(client, experiment, state));
+    const progress =
+      (await queryProgress(client, experiment, QUERY_SECONDS * 1000)) ?? (await progressFromResult(client, experiment, state));
     const report: StatusReport = {
       experiment,
       state: state.kind,

@@ -9,7 +9,9 @@ const USAGE = 'star stop <experiment>';
 export async function stopCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, {}, USAGE);
   if (values.help) {
-    console.log(`usage: ${USAGE}\n\nThe running iteration finishes (train, eval, copy), then the experiment completes instead of continuing.`);
+    console.log(
+      `usage: ${USAGE}\n\nThe running iteration finishes (train, eval, copy), then the experiment completes instead of continuing.`,
+    );
     return 0;
   }
   const experiment = onePositional(positionals, 'experiment name', USAGE);

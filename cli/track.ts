@@ -36,12 +36,16 @@ export async function trackCommand(argv: string[]): Promise<number> {
     { root, experiment, trackers },
     { workflowId: experiment, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default', beat: () => undefined },
   );
-  for (const [tracker, run] of Object.entries(runs)) console.log(`${tracker}: run ${run.runId}, ${run.logged} point${run.logged === 1 ? '' : 's'} logged`);
+  for (const [tracker, run] of Object.entries(runs))
+    console.log(`${tracker}: run ${run.runId}, ${run.logged} point${run.logged === 1 ? '' : 's'} logged`);
   return 0;
 }
 
 function parseTrackers(list: string): Tracker[] {
-  const names = list.split(',').map((s) => s.trim()).filter((s) => s && s !== 'none');
+  const names = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s && s !== 'none');
   const unknown = names.filter((n) => !(TRACKERS as readonly string[]).includes(n));
   if (unknown.length > 0) throw new BadInputError(`--tracking ${list}: unknown tracker ${unknown.join(', ')}; use ${TRACKERS.join(', ')}`);
   return names as Tracker[];
@@ -49,7 +53,8 @@ function parseTrackers(list: string): Tracker[] {
 
 async function trackersOf(root: string, experiment: string): Promise<Tracker[]> {
   const input = experimentLayout(root, experiment).inputJson;
-  if (!(await exists(input))) throw new BadInputError(`no experiment ${experiment} under ${root} (${input} is missing): check the name and --storage-root`);
+  if (!(await exists(input)))
+    throw new BadInputError(`no experiment ${experiment} under ${root} (${input} is missing): check the name and --storage-root`);
   const { tracking } = JSON.parse(await readText(input)) as { tracking?: unknown };
   return Array.isArray(tracking) ? parseTrackers(tracking.join(',')) : typeof tracking === 'string' ? parseTrackers(tracking) : [];
 }

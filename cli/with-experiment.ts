@@ -26,7 +26,11 @@ export interface WithExperimentOptions {
  * The guard every command about one experiment starts with: connect to the cluster (or the local dev
  * server), find the experiment, refuse an absent one (status 1) and, under `mustRun`, a closed one.
  */
-export function withExperiment(experiment: string, options: WithExperimentOptions, work: (at: ExperimentAt) => Promise<number>): Promise<number> {
+export function withExperiment(
+  experiment: string,
+  options: WithExperimentOptions,
+  work: (at: ExperimentAt) => Promise<number>,
+): Promise<number> {
   checkExperimentName(experiment);
   const target = resolveTarget();
   return withClient(target, async (client) => {

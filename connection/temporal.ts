@@ -56,7 +56,9 @@ export function temporalTargetFromEnv(env: Env = process.env): TemporalTarget | 
   if (tls !== undefined) target.tls = tls;
   if (connectionOptions.apiKey) target.apiKey = connectionOptions.apiKey;
   // envconfig builds the headers from text (variables, TOML), so every value is a string.
-  const metadata = Object.entries(connectionOptions.metadata ?? {}).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
+  const metadata = Object.entries(connectionOptions.metadata ?? {}).filter(
+    (entry): entry is [string, string] => typeof entry[1] === 'string',
+  );
   if (metadata.length > 0) target.metadata = Object.fromEntries(metadata);
   return target;
 }
@@ -83,7 +85,8 @@ export function workerTargetFromEnv(env: Env = process.env): TemporalTarget {
 function sdkEnv(env: Env): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
-    if (value !== undefined && value.trim() !== '') out[name] = name === 'TEMPORAL_API_KEY' || name === 'TEMPORAL_ADDRESS' ? value.trim() : value;
+    if (value !== undefined && value.trim() !== '')
+      out[name] = name === 'TEMPORAL_API_KEY' || name === 'TEMPORAL_ADDRESS' ? value.trim() : value;
   }
   for (const [short, sdk] of ALIASES) if (out[short]) out[sdk] = out[short];
   // envconfig would read any other value as "TLS off", even with an API key; here it means "not set".
@@ -100,7 +103,9 @@ function checkCertificateFiles(vars: Record<string, string>, env: Env): void {
   const cert = vars.TEMPORAL_TLS_CLIENT_CERT_PATH;
   const key = vars.TEMPORAL_TLS_CLIENT_KEY_PATH;
   if (Boolean(cert) !== Boolean(key)) {
-    throw new ConnectionSettingsError('mTLS needs both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY (paths of the client certificate and its key); only one is set.');
+    throw new ConnectionSettingsError(
+      'mTLS needs both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY (paths of the client certificate and its key); only one is set.',
+    );
   }
   for (const [short, sdk] of ALIASES) {
     const path = vars[sdk];

@@ -69,6 +69,7 @@ export function serveTemplateProblem(template: string): string | undefined {
     if (err instanceof CommandTemplateError) return err.message;
     throw err;
   }
-  if (!template.includes('{port}')) return `serve command template ${JSON.stringify(template)} has no {port}: the server must listen on the port the host picks`;
+  if (!template.includes('{port}'))
+    return `serve command template ${JSON.stringify(template)} has no {port}: the server must listen on the port the host picks`;
   return undefined;
 }

@@ -51,8 +51,7 @@ export const TRAINER_NAMES = ['embedded', 'command', 'simulated'] as const;
 export const DEFAULT_COMMAND_TEMPLATE = 'python3 device_train.py --config {config} --tune-model-path={base_model}';
 
 // `--set` and the Temporal CLI give strings; booleans and numbers are accepted in either form.
-const flag = (fallback: boolean) =>
-  z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean()).default(fallback);
+const flag = (fallback: boolean) => z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean()).default(fallback);
 const num = (schema: z.ZodNumber) =>
   z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : v), schema);
 const int = (min: number) => num(z.number().int().min(min));
@@ -70,9 +69,7 @@ const digitList = z.preprocess(
     if (v.trim() === '') return [];
     return v.split(',').map((part) => (/^\s*\d+\s*$/.test(part) ? Number(part) : part));
   },
-  z
-    .array(z.number().int().min(1).max(40))
-    .transform((digits) => [...new Set(digits)].sort((a, b) => a - b)),
+  z.array(z.number().int().min(1).max(40)).transform((digits) => [...new Set(digits)].sort((a, b) => a - b)),
 );
 
 const arithmeticSchema = z.strictObject({
@@ -95,7 +92,9 @@ const arithmeticSchema = z.strictObject({
 
 /** A task file given without a task selects `file`, so `--set taskFile=…` is enough. */
 const taskFromTaskFile = (raw: unknown): unknown =>
-  raw !== null && typeof raw === 'object' && !Array.isArray(raw) && 'taskFile' in raw && !('task' in raw) ? { ...raw, task: TASK_FILE } : raw;
+  raw !== null && typeof raw === 'object' && !Array.isArray(raw) && 'taskFile' in raw && !('task' in raw)
+    ? { ...raw, task: TASK_FILE }
+    : raw;
 
 const inputSchema = z
   .strictObject({
@@ -103,7 +102,10 @@ const inputSchema = z
       .string()
       .regex(EXPERIMENT_NAME, 'letters, digits, "_" and "-" only (it is the workflow ID and a folder name)')
       .regex(/^[^-]/, 'must not start with "-" (the name is typed after commands such as `star status`, which would read it as an option)')
-      .max(EXPERIMENT_NAME_MAX, `at most ${EXPERIMENT_NAME_MAX} characters (it becomes file names such as records/{experiment}_{i}.tfrecords, which file systems limit to 255 bytes): choose a shorter name`),
+      .max(
+        EXPERIMENT_NAME_MAX,
+        `at most ${EXPERIMENT_NAME_MAX} characters (it becomes file names such as records/{experiment}_{i}.tfrecords, which file systems limit to 255 bytes): choose a shorter name`,
+      ),
     /** A built-in task, or `file`: the task stated by `taskFile` (given alone, taskFile sets it). */
     task: z.enum([...TASK_NAMES, TASK_FILE]).default('commonsenseqa'),
     /** A task file (docs/own-task.md): the dataset, prompts and answer rule of your own task, as JSON. */
@@ -121,7 +123,10 @@ const inputSchema = z
         .number()
         .int()
         .min(1)
-        .max(MAX_ITERATIONS, `at most ${MAX_ITERATIONS} iterations (the reference runs 64, and each trains a model): start with fewer and lengthen a running experiment with \`star extend\``),
+        .max(
+          MAX_ITERATIONS,
+          `at most ${MAX_ITERATIONS} iterations (the reference runs 64, and each trains a model): start with fewer and lengthen a running experiment with \`star extend\``,
+        ),
     ).default(64),
     nTrainSamples: int(1).default(10000),
     rationalize: flag(false),
@@ -137,7 +142,10 @@ const inputSchema = z
         .number()
         .int()
         .min(1)
-        .max(MAX_GEN_LENGTH, `at most ${MAX_GEN_LENGTH} tokens per sample, the most a long-context server generates in one request (the reference generates 96; the embedded model is bounded by its context)`),
+        .max(
+          MAX_GEN_LENGTH,
+          `at most ${MAX_GEN_LENGTH} tokens per sample, the most a long-context server generates in one request (the reference generates 96; the embedded model is bounded by its context)`,
+        ),
     ).default(96),
     gradientAccumulationSteps: int(1).default(8),
     sequenceCount: int(1).default(10),
@@ -197,7 +205,9 @@ const inputSchema = z
     tracking: z
       .preprocess(
         (value) => (typeof value === 'string' ? (value === 'none' ? [] : value.split(',').map((s) => s.trim())) : value),
-        z.array(z.enum(TRACKERS, { message: `one of ${TRACKERS.join(', ')} (or none)` })).refine((list) => new Set(list).size === list.length, 'name each tracker once'),
+        z
+          .array(z.enum(TRACKERS, { message: `one of ${TRACKERS.join(', ')} (or none)` }))
+          .refine((list) => new Set(list).size === list.length, 'name each tracker once'),
       )
       .default([]),
 
@@ -216,7 +226,10 @@ const inputSchema = z
         .number()
         .int()
         .min(1)
-        .max(MAX_SHARDS, `at most ${MAX_SHARDS}: each shard adds up to 11 events and about 5 kB to the iteration's workflow history, which Temporal caps at 51,200 events and 50 MB per run; give each shard more examples instead (docs/scale.md)`),
+        .max(
+          MAX_SHARDS,
+          `at most ${MAX_SHARDS}: each shard adds up to 11 events and about 5 kB to the iteration's workflow history, which Temporal caps at 51,200 events and 50 MB per run; give each shard more examples instead (docs/scale.md)`,
+        ),
     ).default(1),
     /** `simulated` (with inference `simulated`): sleeps `simulatedStepMs` per step and writes a marker checkpoint, for capacity planning. */
     trainer: z.enum(TRAINER_NAMES).default('embedded'),
@@ -252,7 +265,10 @@ const inputSchema = z
     /** The model a request names; `{experiment}`, `{iteration}` (the sampling model's, 0 = base), `{checkpoint}`. Absent: the server's only model. */
     inferenceModelTemplate: z.string().min(1).optional(),
     /** The environment variable (on the workers) holding the API key; the key itself never enters the input. */
-    inferenceApiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'the name of an environment variable, e.g. OPENAI_API_KEY (never the key itself)').optional(),
+    inferenceApiKeyEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'the name of an environment variable, e.g. OPENAI_API_KEY (never the key itself)')
+      .optional(),
     /**
      * Requests in flight at once, per shard (a shard sends one saved chunk at a time, so at most
      * STAR_CHUNK_SIZE, default 64). Servers batch what is in flight, so fewer in flight leaves batching
@@ -304,108 +320,177 @@ const inputSchema = z
   })
   // Runs even when single fields failed (`when`), so one pass lists every problem; it therefore reads
   // the fields defensively.
-  .superRefine((value, ctx) => {
-    const hosts = Array.isArray(value.hosts) ? value.hosts : [];
-    if (value.steadyGrow === true && value.exponentialGrow === true) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['exponentialGrow'],
-        input: value.exponentialGrow,
-        message: 'steadyGrow and exponentialGrow are both on: choose one growth rule (or neither, for the epoch rule)',
-      });
-    }
-    const { startSteps, addSteps, growSteps, nIters } = value;
-    if ([startSteps, addSteps, growSteps, nIters].every(Number.isFinite)) {
-      const rule = value.steadyGrow === true ? 'steady' : value.exponentialGrow === true ? 'exponential' : 'epoch';
-      const growth = growthLimitProblem({ rule, startSteps, addSteps, growSteps }, nIters - 1);
-      const path = rule === 'steady' ? 'addSteps' : 'growSteps';
-      if (growth) ctx.addIssue({ code: 'custom', path: [path], input: value[path], message: growth });
-    }
-    if (value.task === TASK_FILE || value.taskFile !== undefined) {
-      for (const problem of taskFileOptionProblems(value)) ctx.addIssue({ code: 'custom', input: (value as Record<string, unknown>)[problem.field], message: problem.message, path: [problem.field] });
-    } else if (value.task !== 'arithmetic' && !value.datasetDir) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['datasetDir'],
-        input: value.datasetDir,
-        message: `task ${value.task} needs datasetDir: the folder holding commonsenseqa/ and gsm/ (the reference's data), with ${value.task}/train_rand_split.jsonl, ${value.task}/dev_rand_split.jsonl and the prompt files`,
-      });
-    }
-    if (value.trainer === 'command' && hosts.length === 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['hosts'],
-        input: value.hosts,
-        message: 'trainer "command" needs at least one host, e.g. hosts: ["tpu-0"] (each runs workers/host.ts)',
-      });
-    }
-    const convert = typeof value.convertCommandTemplate === 'string' ? value.convertCommandTemplate : undefined;
-    if (convert !== undefined) {
-      const problem = convertTemplateProblem(convert);
-      if (problem) ctx.addIssue({ code: 'custom', path: ['convertCommandTemplate'], input: convert, message: problem });
-      if (value.trainer !== 'command') {
-        ctx.addIssue({ code: 'custom', path: ['convertCommandTemplate'], input: convert, message: 'convertCommandTemplate needs trainer "command" (the hosts run it after their training command)' });
+  .superRefine(
+    (value, ctx) => {
+      const hosts = Array.isArray(value.hosts) ? value.hosts : [];
+      if (value.steadyGrow === true && value.exponentialGrow === true) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['exponentialGrow'],
+          input: value.exponentialGrow,
+          message: 'steadyGrow and exponentialGrow are both on: choose one growth rule (or neither, for the epoch rule)',
+        });
       }
-    }
-    const serve = typeof value.serveCommandTemplate === 'string' ? value.serveCommandTemplate : undefined;
-    if (value.inference === 'openai' && !value.inferenceUrl && !serve) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['inferenceUrl'],
-        input: value.inferenceUrl,
-        message:
-          'inference "openai" needs inferenceUrl (the address of an OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1; `star serve` runs one) or serveCommandTemplate (a server each host starts)',
-      });
-    }
-    if (serve !== undefined) {
-      const problem = serveTemplateProblem(serve);
-      if (problem) ctx.addIssue({ code: 'custom', path: ['serveCommandTemplate'], input: serve, message: problem });
-      if (value.inference !== 'openai') {
-        ctx.addIssue({ code: 'custom', path: ['serveCommandTemplate'], input: serve, message: 'serveCommandTemplate needs inference "openai" (the shards send their prompts to the server it starts)' });
+      const { startSteps, addSteps, growSteps, nIters } = value;
+      if ([startSteps, addSteps, growSteps, nIters].every(Number.isFinite)) {
+        const rule = value.steadyGrow === true ? 'steady' : value.exponentialGrow === true ? 'exponential' : 'epoch';
+        const growth = growthLimitProblem({ rule, startSteps, addSteps, growSteps }, nIters - 1);
+        const path = rule === 'steady' ? 'addSteps' : 'growSteps';
+        if (growth) ctx.addIssue({ code: 'custom', path: [path], input: value[path], message: growth });
       }
-      if (value.inferenceUrl) {
-        ctx.addIssue({ code: 'custom', path: ['inferenceUrl'], input: value.inferenceUrl, message: 'give inferenceUrl (a server you run) or serveCommandTemplate (servers the hosts start), not both' });
+      if (value.task === TASK_FILE || value.taskFile !== undefined) {
+        for (const problem of taskFileOptionProblems(value))
+          ctx.addIssue({
+            code: 'custom',
+            input: (value as Record<string, unknown>)[problem.field],
+            message: problem.message,
+            path: [problem.field],
+          });
+      } else if (value.task !== 'arithmetic' && !value.datasetDir) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['datasetDir'],
+          input: value.datasetDir,
+          message: `task ${value.task} needs datasetDir: the folder holding commonsenseqa/ and gsm/ (the reference's data), with ${value.task}/train_rand_split.jsonl, ${value.task}/dev_rand_split.jsonl and the prompt files`,
+        });
       }
-      if (hosts.length === 0) {
-        ctx.addIssue({ code: 'custom', path: ['hosts'], input: value.hosts, message: 'serveCommandTemplate needs at least one host, e.g. hosts: ["gpu-0"] (each runs workers/host.ts and starts the server)' });
+      if (value.trainer === 'command' && hosts.length === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['hosts'],
+          input: value.hosts,
+          message: 'trainer "command" needs at least one host, e.g. hosts: ["tpu-0"] (each runs workers/host.ts)',
+        });
       }
-    }
-    if (value.inferenceApi === 'chat' && typeof value.inferenceBatchPrompts === 'number' && value.inferenceBatchPrompts > 1) {
-      ctx.addIssue({ code: 'custom', path: ['inferenceBatchPrompts'], input: value.inferenceBatchPrompts, message: 'the chat API takes one prompt per request: set inferenceBatchPrompts to 1 with inferenceApi "chat"' });
-    }
-    if (value.trainer === 'simulated' && value.inference !== 'simulated') {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['trainer'],
-        input: value.trainer,
-        message: 'trainer "simulated" writes marker checkpoints that only inference "simulated" samples from: set inference to "simulated" too (both are for capacity planning)',
-      });
-    }
-    if (value.verifier === 'command') {
-      const problem = typeof value.verifierCommand === 'string' ? commandProblem(value.verifierCommand) : 'verifier "command" needs verifierCommand: the program and its arguments, e.g. "python3 check.py --strict"';
-      if (problem) ctx.addIssue({ code: 'custom', path: ['verifierCommand'], input: value.verifierCommand, message: problem });
-    }
-    if (value.baseEval === true && value.skipEval === true) {
-      ctx.addIssue({ code: 'custom', path: ['baseEval'], input: value.baseEval, message: 'baseEval evaluates on the dev split, which skipEval turns off: drop one of them' });
-    }
-    if (value.nIters === 1 && value.baseEval !== true) {
-      ctx.addIssue({ code: 'custom', path: ['nIters'], input: value.nIters, message: 'nIters 1 runs no iteration (they run 1..nIters-1): use nIters >= 2, or set baseEval to only evaluate the base model' });
-    }
-    if (value.earlyStop !== undefined && value.skipEval === true) {
-      ctx.addIssue({ code: 'custom', path: ['earlyStop'], input: value.earlyStop, message: 'earlyStop watches dev accuracy, which skipEval turns off: drop one of them' });
-    }
-    if (new Set(hosts).size !== hosts.length) {
-      ctx.addIssue({ code: 'custom', path: ['hosts'], input: value.hosts, message: 'host names must be unique' });
-    }
-  }, { when: (payload) => payload.value !== null && typeof payload.value === 'object' });
+      const convert = typeof value.convertCommandTemplate === 'string' ? value.convertCommandTemplate : undefined;
+      if (convert !== undefined) {
+        const problem = convertTemplateProblem(convert);
+        if (problem) ctx.addIssue({ code: 'custom', path: ['convertCommandTemplate'], input: convert, message: problem });
+        if (value.trainer !== 'command') {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['convertCommandTemplate'],
+            input: convert,
+            message: 'convertCommandTemplate needs trainer "command" (the hosts run it after their training command)',
+          });
+        }
+      }
+      const serve = typeof value.serveCommandTemplate === 'string' ? value.serveCommandTemplate : undefined;
+      if (value.inference === 'openai' && !value.inferenceUrl && !serve) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['inferenceUrl'],
+          input: value.inferenceUrl,
+          message:
+            'inference "openai" needs inferenceUrl (the address of an OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1; `star serve` runs one) or serveCommandTemplate (a server each host starts)',
+        });
+      }
+      if (serve !== undefined) {
+        const problem = serveTemplateProblem(serve);
+        if (problem) ctx.addIssue({ code: 'custom', path: ['serveCommandTemplate'], input: serve, message: problem });
+        if (value.inference !== 'openai') {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['serveCommandTemplate'],
+            input: serve,
+            message: 'serveCommandTemplate needs inference "openai" (the shards send their prompts to the server it starts)',
+          });
+        }
+        if (value.inferenceUrl) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['inferenceUrl'],
+            input: value.inferenceUrl,
+            message: 'give inferenceUrl (a server you run) or serveCommandTemplate (servers the hosts start), not both',
+          });
+        }
+        if (hosts.length === 0) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['hosts'],
+            input: value.hosts,
+            message:
+              'serveCommandTemplate needs at least one host, e.g. hosts: ["gpu-0"] (each runs workers/host.ts and starts the server)',
+          });
+        }
+      }
+      if (value.inferenceApi === 'chat' && typeof value.inferenceBatchPrompts === 'number' && value.inferenceBatchPrompts > 1) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['inferenceBatchPrompts'],
+          input: value.inferenceBatchPrompts,
+          message: 'the chat API takes one prompt per request: set inferenceBatchPrompts to 1 with inferenceApi "chat"',
+        });
+      }
+      if (value.trainer === 'simulated' && value.inference !== 'simulated') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['trainer'],
+          input: value.trainer,
+          message:
+            'trainer "simulated" writes marker checkpoints that only inference "simulated" samples from: set inference to "simulated" too (both are for capacity planning)',
+        });
+      }
+      if (value.verifier === 'command') {
+        const problem =
+          typeof value.verifierCommand === 'string'
+            ? commandProblem(value.verifierCommand)
+            : 'verifier "command" needs verifierCommand: the program and its arguments, e.g. "python3 check.py --strict"';
+        if (problem) ctx.addIssue({ code: 'custom', path: ['verifierCommand'], input: value.verifierCommand, message: problem });
+      }
+      if (value.baseEval === true && value.skipEval === true) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['baseEval'],
+          input: value.baseEval,
+          message: 'baseEval evaluates on the dev split, which skipEval turns off: drop one of them',
+        });
+      }
+      if (value.nIters === 1 && value.baseEval !== true) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['nIters'],
+          input: value.nIters,
+          message: 'nIters 1 runs no iteration (they run 1..nIters-1): use nIters >= 2, or set baseEval to only evaluate the base model',
+        });
+      }
+      if (value.earlyStop !== undefined && value.skipEval === true) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['earlyStop'],
+          input: value.earlyStop,
+          message: 'earlyStop watches dev accuracy, which skipEval turns off: drop one of them',
+        });
+      }
+      if (new Set(hosts).size !== hosts.length) {
+        ctx.addIssue({ code: 'custom', path: ['hosts'], input: value.hosts, message: 'host names must be unique' });
+      }
+    },
+    { when: (payload) => payload.value !== null && typeof payload.value === 'object' },
+  );
 
 /** How a task file combines with the other options. */
 function taskFileOptionProblems(value: Record<string, unknown>): { field: string; message: string }[] {
   const problems: { field: string; message: string }[] = [];
-  if (value.task !== TASK_FILE) problems.push({ field: 'task', message: `taskFile needs task "${TASK_FILE}" (or no task at all): a task file replaces the built-in task ${String(value.task)}` });
-  if (typeof value.taskFile !== 'string') problems.push({ field: 'taskFile', message: `task "${TASK_FILE}" needs taskFile: the path or URI of a task file (docs/own-task.md)` });
-  if (value.inference === 'simulated') problems.push({ field: 'inference', message: 'inference "simulated" writes the built-in tasks\' output formats; a task file has none: use inference "embedded" or "openai"' });
-  if (value.direct === true) problems.push({ field: 'direct', message: 'direct mode is not supported for task files: turn direct off, and give a fewShot prompt whose examples answer directly instead' });
+  if (value.task !== TASK_FILE)
+    problems.push({
+      field: 'task',
+      message: `taskFile needs task "${TASK_FILE}" (or no task at all): a task file replaces the built-in task ${String(value.task)}`,
+    });
+  if (typeof value.taskFile !== 'string')
+    problems.push({ field: 'taskFile', message: `task "${TASK_FILE}" needs taskFile: the path or URI of a task file (docs/own-task.md)` });
+  if (value.inference === 'simulated')
+    problems.push({
+      field: 'inference',
+      message:
+        'inference "simulated" writes the built-in tasks\' output formats; a task file has none: use inference "embedded" or "openai"',
+    });
+  if (value.direct === true)
+    problems.push({
+      field: 'direct',
+      message:
+        'direct mode is not supported for task files: turn direct off, and give a fewShot prompt whose examples answer directly instead',
+    });
   return problems;
 }
 
@@ -429,9 +514,7 @@ export interface InputProblem {
   expected: string;
 }
 
-export type ParseResult =
-  | { ok: true; options: ExperimentOptions }
-  | { ok: false; problems: InputProblem[]; message: string };
+export type ParseResult = { ok: true; options: ExperimentOptions } | { ok: false; problems: InputProblem[]; message: string };
 
 /** Validates an input; on failure lists every problem (field, value, expected) and a printable message. */
 export function parseExperimentInput(raw: unknown): ParseResult {
@@ -442,9 +525,7 @@ export function parseExperimentInput(raw: unknown): ParseResult {
   for (const issue of result.error.issues) {
     // One problem per unknown option, named by the option itself.
     const split: z.core.$ZodIssue[] =
-      issue.code === 'unrecognized_keys'
-        ? issue.keys.map((key) => ({ ...issue, keys: [key], path: [...issue.path, key] }))
-        : [issue];
+      issue.code === 'unrecognized_keys' ? issue.keys.map((key) => ({ ...issue, keys: [key], path: [...issue.path, key] })) : [issue];
     for (const one of split) {
       const field = one.path.length > 0 ? one.path.map(String).join('.') : '(input)';
       const value = one.code === 'unrecognized_keys' ? valueAt(raw, one.path) : 'input' in one ? one.input : valueAt(raw, one.path);
@@ -466,7 +547,10 @@ export function parseExperimentInputOrThrow(raw: unknown): ExperimentOptions {
 
 export class InvalidExperimentInputError extends BadInputError {
   override readonly name = 'InvalidExperimentInputError';
-  constructor(readonly problems: InputProblem[], readonly details: string) {
+  constructor(
+    readonly problems: InputProblem[],
+    readonly details: string,
+  ) {
     super(`invalid experiment input (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${details}`);
   }
 }

@@ -27,8 +27,13 @@ const OWNED_FIELDS: Record<string, string> = {
 export const inferenceExtraBodySchema = z.record(z.string(), z.unknown()).superRefine((body, ctx) => {
   for (const key of Object.keys(body)) {
     const owner = OWNED_FIELDS[key];
-    if (owner) ctx.addIssue({ code: 'custom', path: [key], input: body[key], message: `inferenceExtraBody may not set "${key}": it is set from ${owner}` });
+    if (owner)
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        input: body[key],
+        message: `inferenceExtraBody may not set "${key}": it is set from ${owner}`,
+      });
   }
 });
 export type InferenceExtraBody = z.output<typeof inferenceExtraBodySchema>;
-

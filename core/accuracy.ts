@@ -26,5 +26,9 @@ export function mergeCounts(parts: readonly ClassCounts[]): ClassCounts {
       entry.total += count.total;
     }
   }
-  return Object.fromEntries(Object.keys(sum).sort().map((cls) => [cls, sum[cls] as ClassCount]));
+  return Object.fromEntries(
+    Object.keys(sum)
+      .sort()
+      .map((cls) => [cls, sum[cls] as ClassCount]),
+  );
 }

@@ -61,7 +61,9 @@ export function parseOperands(question: string): [string, string] {
   const a = (match[1] as string).replace(/ /g, '');
   const b = (match[2] as string).replace(/ /g, '');
   if (a.length !== b.length) {
-    throw new ArithmeticProblemError(`"${question}": the reference's scratchpad needs operands of equal length (${a.length} vs ${b.length} digits)`);
+    throw new ArithmeticProblemError(
+      `"${question}": the reference's scratchpad needs operands of equal length (${a.length} vs ${b.length} digits)`,
+    );
   }
   return [a, b];
 }
@@ -142,7 +144,13 @@ function randomOperand(digits: number, next: () => number): string {
  * `hinted`: each example shows its hint after `Target:` (the answer-key prompt of rationalization);
  * `direct`: the answer without a scratchpad.
  */
-export function arithmeticFewShot(options: { count: number; digits: readonly number[]; seed: number; hinted: boolean; direct: boolean }): string[] {
+export function arithmeticFewShot(options: {
+  count: number;
+  digits: readonly number[];
+  seed: number;
+  hinted: boolean;
+  direct: boolean;
+}): string[] {
   if (options.count === 0) return [];
   if (options.digits.length === 0) throw new ArithmeticProblemError('the few-shot prompt needs at least one digit count');
   const next = mulberry32(keyedHash(options.seed, 'arithmetic-few-shot', options.digits.join(',')));

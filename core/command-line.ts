@@ -75,7 +75,11 @@ export function splitTemplate(template: string): string[] {
 }
 
 /** The argument vector of `template` with every `{name}` (one of `placeholders`) replaced by its value, word by word. */
-export function expandTemplate<V extends { [K in keyof V]: string | number }>(template: string, values: V, placeholders: readonly (keyof V & string)[]): string[] {
+export function expandTemplate<V extends { [K in keyof V]: string | number }>(
+  template: string,
+  values: V,
+  placeholders: readonly (keyof V & string)[],
+): string[] {
   const words = splitTemplateChecked(template);
   const code = shellCommandStringIndex(words);
   const inCode = code >= 0 ? PLACEHOLDER.exec(words[code] as string) : null;
@@ -145,7 +149,11 @@ export interface ResolvedCommand {
  * run time. Inside a shell's command string they are left for the shell, which expands them from the
  * same environment without running the value as code; they must still be set.
  */
-export function withEnvironment(words: readonly string[], env: Record<string, string | undefined>, where = 'this machine'): ResolvedCommand {
+export function withEnvironment(
+  words: readonly string[],
+  env: Record<string, string | undefined>,
+  where = 'this machine',
+): ResolvedCommand {
   const code = shellCommandStringIndex(words);
   const secrets = new Map<string, string>();
   const argv = words.map((word, index) =>
@@ -180,6 +188,7 @@ function splitTemplateChecked(template: string): string[] {
     );
   }
   const words = splitTemplate(template);
-  if (words.length === 0) throw new CommandTemplateError('command template is empty: give the trainer command, e.g. python3 device_train.py --config {config}');
+  if (words.length === 0)
+    throw new CommandTemplateError('command template is empty: give the trainer command, e.g. python3 device_train.py --config {config}');
   return words;
 }

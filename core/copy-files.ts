@@ -12,7 +12,8 @@ export function recordFileNumber(fileName: string): number {
   const base = fileName.split('/').pop() as string;
   const stem = base.split('.')[0] as string;
   const last = stem.split('_').pop() as string;
-  if (!/^-?\d+$/.test(last)) throw new RecordFileNameError(`record file "${fileName}" does not end in _<number>; the reference sorts record folders by that number`);
+  if (!/^-?\d+$/.test(last))
+    throw new RecordFileNameError(`record file "${fileName}" does not end in _<number>; the reference sorts record folders by that number`);
   return Number(last);
 }
 

@@ -29,7 +29,10 @@ export function evalCompletion(seed: number, fields: Omit<EvalCompletion, 'rank'
 }
 
 /** The lowest-ranked `size` right and `size` wrong completions of all the parts (ties by example id), right first. */
-export function sampleEvalCompletions(parts: readonly (readonly EvalCompletion[] | undefined)[], size = EVAL_SAMPLE_SIZE): EvalCompletion[] {
+export function sampleEvalCompletions(
+  parts: readonly (readonly EvalCompletion[] | undefined)[],
+  size = EVAL_SAMPLE_SIZE,
+): EvalCompletion[] {
   const all = parts.flatMap((part) => part ?? []);
   all.sort((a, b) => a.rank - b.rank || (a.exampleId < b.exampleId ? -1 : a.exampleId > b.exampleId ? 1 : 0));
   return [...all.filter((c) => c.correct).slice(0, size), ...all.filter((c) => !c.correct).slice(0, size)];

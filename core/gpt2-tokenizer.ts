@@ -87,5 +87,7 @@ export class UnknownTokenizerError extends BadInputError {
 /** GPT-2 BPE by the names a converter is given ("gpt2", "r50k_base"); the embedded model's tokenizers are model/'s tokenizerByName. */
 export function gpt2TokenizerNamed(name: string): Tokenizer {
   if (name === 'gpt2' || name === 'r50k_base') return gpt2Tokenizer;
-  throw new UnknownTokenizerError(`unknown tokenizer "${name}": core knows "gpt2" (r50k_base); pass the embedded model's Tokenizer object for its vocabulary`);
+  throw new UnknownTokenizerError(
+    `unknown tokenizer "${name}": core knows "gpt2" (r50k_base); pass the embedded model's Tokenizer object for its vocabulary`,
+  );
 }

@@ -22,7 +22,9 @@ export function trainSetName(experiment: string, iteration: number): string {
 
 /** The reference names an experiment after its command line: args joined by `_`, then only [A-Za-z0-9_] kept. */
 export function experimentNameFromArgs(args: readonly string[]): string {
-  return Array.from(args.join('_')).filter((ch) => /[\p{L}\p{N}_]/u.test(ch)).join('');
+  return Array.from(args.join('_'))
+    .filter((ch) => /[\p{L}\p{N}_]/u.test(ch))
+    .join('');
 }
 
 export interface FirstConfigOptions {
@@ -78,7 +80,9 @@ export function iterationConfig(previous: BaseConfig, options: IterationConfigOp
   }
   const name = `${experiment}_${iteration}`;
   if (options.targetSave === undefined && options.task === undefined) {
-    throw new IterationConfigError(`iteration ${iteration}: give the task (for target_save {task}/${experiment}/${name}/${name}.txt) or targetSave`);
+    throw new IterationConfigError(
+      `iteration ${iteration}: give the task (for target_save {task}/${experiment}/${name}/${name}.txt) or targetSave`,
+    );
   }
   return {
     ...previous,
@@ -95,7 +99,9 @@ export function iterationConfig(previous: BaseConfig, options: IterationConfigOp
 function requiredTask(task: TaskName | undefined, experiment: string, iteration: number): TaskName {
   if (task === undefined) {
     const name = `${experiment}_${iteration}`;
-    throw new IterationConfigError(`iteration ${iteration}: give the task (for target_save {task}/${experiment}/${name}/${name}.txt) or targetSave`);
+    throw new IterationConfigError(
+      `iteration ${iteration}: give the task (for target_save {task}/${experiment}/${name}/${name}.txt) or targetSave`,
+    );
   }
   return task;
 }

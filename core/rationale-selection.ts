@@ -148,14 +148,18 @@ function checkOptions(input: GenerationPassInput): void {
   }
   for (const key of ['samplesPerQuestion', 'keepPerQuestion'] as const) {
     const value = options[key] ?? 1;
-    if (!(Number.isInteger(value) && value >= 1)) throw new GenerationOptionsError(`${key} is ${value}; it must be a whole number of at least 1`);
+    if (!(Number.isInteger(value) && value >= 1))
+      throw new GenerationOptionsError(`${key} is ${value}; it must be a whole number of at least 1`);
   }
   if (options.fewShotTrain && task.name === 'arithmetic') {
-    throw new GenerationOptionsError('few_shot_train is not supported for arithmetic (the reference raises NotImplementedError): turn it off');
+    throw new GenerationOptionsError(
+      'few_shot_train is not supported for arithmetic (the reference raises NotImplementedError): turn it off',
+    );
   }
   const ids = new Set<string>();
   for (const example of input.examples) {
-    if (ids.has(example.id)) throw new GenerationOptionsError(`example id ${example.id} appears twice; ids key every random choice and must be unique`);
+    if (ids.has(example.id))
+      throw new GenerationOptionsError(`example id ${example.id} appears twice; ids key every random choice and must be unique`);
     ids.add(example.id);
   }
 }
@@ -194,12 +198,21 @@ async function judge(input: GenerationPassInput, draws: Draw[], outputs: string[
   if (!input.verify) return checked.map((c) => ({ correct: c.correct, answerText: c.answerText }));
   const items = draws.map((d, n) => {
     const example = examples[d.at] as Example;
-    return { id: `${example.id}#${hinted ? 'h' : ''}${d.sampleIndex}`, question: example.question, answer: example.answer, output: cutAtEndOfText(outputs[n] as string) };
+    return {
+      id: `${example.id}#${hinted ? 'h' : ''}${d.sampleIndex}`,
+      question: example.question,
+      answer: example.answer,
+      output: cutAtEndOfText(outputs[n] as string),
+    };
   });
   const verdicts = await input.verify(items);
-  if (verdicts.length !== items.length) throw new Error(`the verifier gave ${verdicts.length} verdicts for ${items.length} samples; it must give one per sample`);
+  if (verdicts.length !== items.length)
+    throw new Error(`the verifier gave ${verdicts.length} verdicts for ${items.length} samples; it must give one per sample`);
   // A verifier may accept an output the task cannot read an answer line from: then the whole output is saved.
-  return verdicts.map((correct, n) => ({ correct, answerText: correct ? (checked[n]?.answerText ?? (items[n] as VerifyItem).output) : null }));
+  return verdicts.map((correct, n) => ({
+    correct,
+    answerText: correct ? (checked[n]?.answerText ?? (items[n] as VerifyItem).output) : null,
+  }));
 }
 
 /**
@@ -294,14 +307,18 @@ function tallyPlainSamples(pass: GenerationPass, plain: JudgedSamples): Draw[] {
     }
     if (verdict.correct && verdict.answerText !== null) {
       anyCorrect[draw.at] = true;
-      pass.candidates[draw.at]?.push({ text: pass.savePrefix + task.context(example, { hint: false }) + verdict.answerText + END_OF_TEXT, rationalized: false });
+      pass.candidates[draw.at]?.push({
+        text: pass.savePrefix + task.context(example, { hint: false }) + verdict.answerText + END_OF_TEXT,
+        rationalized: false,
+      });
     } else {
       failedSamples.push(draw);
     }
   });
   sampling.questionsWithCorrect += anyJudgedCorrect.filter(Boolean).length;
   if (!options.rationalize) return [];
-  const chosen = (exampleId: string, sampleIndex?: number) => chosenForRationalization(options.seed, exampleId, options.pRationalization, sampleIndex);
+  const chosen = (exampleId: string, sampleIndex?: number) =>
+    chosenForRationalization(options.seed, exampleId, options.pRationalization, sampleIndex);
   if (options.rationalizeOnlyIfAllFail ?? true) {
     return examples.flatMap((example, at) => (!anyCorrect[at] && chosen(example.id) ? [{ at, sampleIndex: 0 }] : []));
   }
@@ -342,7 +359,10 @@ async function rationalize(pass: GenerationPass, draws: Draw[]): Promise<HintedF
       return;
     }
     const showHint = savedWithHint(options.seed, example.id, options.pShowHintSave, draw.sampleIndex);
-    pass.candidates[draw.at]?.push({ text: pass.savePrefix + task.context(example, { hint: showHint }) + verdict.answerText + END_OF_TEXT, rationalized: true });
+    pass.candidates[draw.at]?.push({
+      text: pass.savePrefix + task.context(example, { hint: showHint }) + verdict.answerText + END_OF_TEXT,
+      rationalized: true,
+    });
   });
   return failures;
 }
@@ -384,7 +404,14 @@ export interface EvalPassInput {
   /** The plain prompt (a `FewShotPrompts` is accepted too; its `plain` part is used). */
   fewShot: string[] | FewShotPrompts;
   sample: Sampler;
-  options: { direct: boolean; noPrompt: boolean; seed: number; cleanUpTokenizationSpaces?: boolean; maxPromptTokens?: number; fewShotTrain?: boolean };
+  options: {
+    direct: boolean;
+    noPrompt: boolean;
+    seed: number;
+    cleanUpTokenizationSpaces?: boolean;
+    maxPromptTokens?: number;
+    fewShotTrain?: boolean;
+  };
   onProgress?: (done: number) => void;
   /** Given the pass's seeded sample of raw completions (core/eval-sample.ts), right and wrong. */
   onSample?: (sample: EvalCompletion[]) => void;
@@ -412,7 +439,11 @@ export async function runEvalPassKeeping(input: EvalPassInput): Promise<EvalPass
   const fewShot = Array.isArray(input.fewShot) ? input.fewShot : input.fewShot.plain;
   const outputs = await sample(
     examples.map((example) =>
-      request(buildPrompt(fewShot, task.context(example, { hint: false }), { noPrompt: options.noPrompt }), sampleSeed(options.seed, example.id), options.maxPromptTokens),
+      request(
+        buildPrompt(fewShot, task.context(example, { hint: false }), { noPrompt: options.noPrompt }),
+        sampleSeed(options.seed, example.id),
+        options.maxPromptTokens,
+      ),
     ),
     input.onProgress,
   );
@@ -425,8 +456,19 @@ export async function runEvalPassKeeping(input: EvalPassInput): Promise<EvalPass
     const output = outputs[i] as string;
     const checked = task.check(example, output, { direct: options.direct });
     addCount(counts, example.cls, checked.correct);
-    if (checked.correct && checked.answerText !== null) correct.push(savePrefix + task.context(example, { hint: false }) + checked.answerText + END_OF_TEXT);
-    if (input.onSample) completions.push(evalCompletion(options.seed, { exampleId: example.id, cls: example.cls, correct: checked.correct, context: task.context(example, { hint: false }), answer: example.answer, output }));
+    if (checked.correct && checked.answerText !== null)
+      correct.push(savePrefix + task.context(example, { hint: false }) + checked.answerText + END_OF_TEXT);
+    if (input.onSample)
+      completions.push(
+        evalCompletion(options.seed, {
+          exampleId: example.id,
+          cls: example.cls,
+          correct: checked.correct,
+          context: task.context(example, { hint: false }),
+          answer: example.answer,
+          output,
+        }),
+      );
   });
   input.onSample?.(sampleEvalCompletions([completions]));
   return { counts: mergeCounts([counts]), correct };
@@ -434,7 +476,9 @@ export async function runEvalPassKeeping(input: EvalPassInput): Promise<EvalPass
 
 function expectOutputs(outputs: string[], expected: number): void {
   if (outputs.length !== expected) {
-    throw new Error(`the sampler returned ${outputs.length} continuations for ${expected} prompts; it must return one per request, in order`);
+    throw new Error(
+      `the sampler returned ${outputs.length} continuations for ${expected} prompts; it must return one per request, in order`,
+    );
   }
 }
 

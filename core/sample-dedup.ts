@@ -31,7 +31,11 @@ export function dedupKey(text: string, mode: DedupMode): string | undefined {
  * The candidates kept for one question: in order, skipping duplicates of an earlier one, at most `cap`.
  * Returns the kept ones and how many were dropped as duplicates.
  */
-export function keepDistinct<T extends { text: string }>(candidates: readonly T[], mode: DedupMode, cap: number): { kept: T[]; duplicates: number } {
+export function keepDistinct<T extends { text: string }>(
+  candidates: readonly T[],
+  mode: DedupMode,
+  cap: number,
+): { kept: T[]; duplicates: number } {
   const seen = new Set<string>();
   const kept: T[] = [];
   let duplicates = 0;

@@ -18,7 +18,9 @@ export function simulatedCompletion(task: TaskName, example: Example, correct: b
   }
   if (task === 'commonsenseqa') {
     const labels = (example.choices ?? []).map((c) => c.label.toLowerCase());
-    const label = correct ? example.answer : (labels.find((l) => l !== example.answer.toLowerCase()) ?? (example.answer === 'z' ? 'y' : 'z'));
+    const label = correct
+      ? example.answer
+      : (labels.find((l) => l !== example.answer.toLowerCase()) ?? (example.answer === 'z' ? 'y' : 'z'));
     return ` So the answer is (${label}).\n\n`;
   }
   return ` The steps lead to the answer.\n#### ${correct ? example.answer : `${example.answer}1`}\n${END_OF_TEXT}`;

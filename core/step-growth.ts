@@ -98,12 +98,14 @@ export class TooManyTrainingStepsError extends BadInputError {
  * more than `MAX_TRAINING_STEPS` steps), or undefined. Both rules are monotonic, so the two ends
  * decide; float powers keep this instant for any nIters (`totalSteps` still checks each iteration exactly).
  */
-export function growthLimitProblem(settings: Pick<GrowthSettings, 'rule' | 'startSteps' | 'addSteps' | 'growSteps'>, lastIteration: number): string | undefined {
+export function growthLimitProblem(
+  settings: Pick<GrowthSettings, 'rule' | 'startSteps' | 'addSteps' | 'growSteps'>,
+  lastIteration: number,
+): string | undefined {
   if (settings.rule === 'epoch' || lastIteration < 1) return undefined;
   for (const iteration of [1, lastIteration]) {
     const k = iteration - 1;
-    const steps =
-      settings.rule === 'steady' ? settings.startSteps + settings.addSteps * k : settings.startSteps * settings.growSteps ** k;
+    const steps = settings.rule === 'steady' ? settings.startSteps + settings.addSteps * k : settings.startSteps * settings.growSteps ** k;
     if (!(steps <= MAX_TRAINING_STEPS)) {
       const formula =
         settings.rule === 'steady'
@@ -144,7 +146,8 @@ export function totalSteps(settings: GrowthSettings, iteration: number, keptCoun
       return steps;
     }
     case 'epoch': {
-      if (!Number.isInteger(keptCount) || keptCount < 0) throw new RangeError(`kept example count ${keptCount} must be a non-negative integer`);
+      if (!Number.isInteger(keptCount) || keptCount < 0)
+        throw new RangeError(`kept example count ${keptCount} must be a non-negative integer`);
       const epochs = settings.baseEpochs + settings.addEpochs * k;
       const batch = settings.gradientAccumulationSteps * settings.sequenceCount;
       const steps = pyInt(pyFloorDiv(keptCount * epochs, batch));

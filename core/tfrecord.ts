@@ -38,13 +38,15 @@ export function readTfRecords(buf: Uint8Array, source = 'TFRecord data'): Buffer
   const records: Buffer[] = [];
   let offset = 0;
   while (offset < data.length) {
-    if (offset + 12 > data.length) throw new TfRecordCorruptError(source, offset, `only ${data.length - offset} bytes left for a 12-byte record header`);
+    if (offset + 12 > data.length)
+      throw new TfRecordCorruptError(source, offset, `only ${data.length - offset} bytes left for a 12-byte record header`);
     const lengthCrc = data.readUInt32LE(offset + 8);
     if (maskedCrc32c(data, offset, offset + 8) !== lengthCrc) throw new TfRecordCorruptError(source, offset, 'length CRC mismatch');
     const length = data.readUInt32LE(offset) + data.readUInt32LE(offset + 4) * 2 ** 32;
     const start = offset + 12;
     const end = start + length;
-    if (end + 4 > data.length) throw new TfRecordCorruptError(source, offset, `record of ${length} bytes runs past the end of the file (${data.length} bytes)`);
+    if (end + 4 > data.length)
+      throw new TfRecordCorruptError(source, offset, `record of ${length} bytes runs past the end of the file (${data.length} bytes)`);
     if (maskedCrc32c(data, start, end) !== data.readUInt32LE(end)) throw new TfRecordCorruptError(source, offset, 'data CRC mismatch');
     records.push(data.subarray(start, end));
     offset = end + 4;

@@ -7,7 +7,8 @@ import type { Example } from './example';
  * was read or sharded. Ties (hash collisions) fall back to the id.
  */
 export function selectTrainExamples(examples: readonly Example[], nTrainSamples: number, seed: number): Example[] {
-  if (!Number.isInteger(nTrainSamples) || nTrainSamples < 0) throw new RangeError(`n_train_samples ${nTrainSamples} must be a non-negative integer`);
+  if (!Number.isInteger(nTrainSamples) || nTrainSamples < 0)
+    throw new RangeError(`n_train_samples ${nTrainSamples} must be a non-negative integer`);
   const keyed = examples.map((example) => ({ example, key: keyedHash(seed, 'train-sample', example.id) }));
   keyed.sort((a, b) => a.key - b.key || (a.example.id < b.example.id ? -1 : a.example.id > b.example.id ? 1 : 0));
   return keyed.slice(0, nTrainSamples).map((entry) => entry.example);

@@ -133,7 +133,10 @@ export async function resolveIndexEntry(indexUri: string, line: string): Promise
 
 /** The record file URIs an index names, one per non-empty line. */
 export async function readIndexEntries(indexUri: string): Promise<string[]> {
-  const lines = (await readText(indexUri)).split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  const lines = (await readText(indexUri))
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
   const entries: string[] = [];
   for (const line of lines) entries.push(await resolveIndexEntry(indexUri, line));
   return entries;

@@ -30,7 +30,12 @@ export interface ConvertSettings {
 }
 
 /** Converts `request.checkpointUri`; its output is appended to the host's training log. */
-export async function convertCheckpoint(settings: ConvertSettings, request: ConvertRequest, heartbeat: () => void, cancelled: Promise<never>): Promise<string> {
+export async function convertCheckpoint(
+  settings: ConvertSettings,
+  request: ConvertRequest,
+  heartbeat: () => void,
+  cancelled: Promise<never>,
+): Promise<string> {
   const output = convertedCheckpointUri(request.modelDir, request.totalSteps);
   if (await conversionDone(output)) return output;
   const log = new OutputLog({ uri: request.logUri, flushMs: 5000, warn: settings.say });
@@ -46,7 +51,14 @@ export async function convertCheckpoint(settings: ConvertSettings, request: Conv
   return output;
 }
 
-async function runConverter(settings: ConvertSettings, request: ConvertRequest, output: string, log: OutputLog, heartbeat: () => void, cancelled: Promise<never>): Promise<void> {
+async function runConverter(
+  settings: ConvertSettings,
+  request: ConvertRequest,
+  output: string,
+  log: OutputLog,
+  heartbeat: () => void,
+  cancelled: Promise<never>,
+): Promise<void> {
   let command: ResolvedCommand;
   let program: string;
   try {
@@ -61,18 +73,33 @@ async function runConverter(settings: ConvertSettings, request: ConvertRequest, 
     program = resolveProgram(command.argv[0] as string, settings.workdir, settings.env);
   } catch (err) {
     if (err instanceof CommandTemplateError || err instanceof CommandNotFoundError || err instanceof UnsetVariableError) {
-      throw ApplicationFailure.create({ type: 'ConvertCommandInvalid', nonRetryable: true, message: `convertCommandTemplate: ${err.message}` });
+      throw ApplicationFailure.create({
+        type: 'ConvertCommandInvalid',
+        nonRetryable: true,
+        message: `convertCommandTemplate: ${err.message}`,
+      });
     }
     throw err;
   }
   log.append(`=== ${command.shown.map((a) => JSON.stringify(a)).join(' ')}`);
   let converter: TrainerProcess;
   try {
-    converter = await TrainerProcess.start({ argv: [program, ...command.argv.slice(1)], cwd: settings.workdir, env: settings.env, onLine: (line) => log.append(command.mask(line)) });
+    converter = await TrainerProcess.start({
+      argv: [program, ...command.argv.slice(1)],
+      cwd: settings.workdir,
+      env: settings.env,
+      onLine: (line) => log.append(command.mask(line)),
+    });
   } catch (err) {
-    throw ApplicationFailure.create({ type: 'ConvertCommandInvalid', nonRetryable: true, message: `could not start the convert command ${program}: ${(err as Error).message}` });
+    throw ApplicationFailure.create({
+      type: 'ConvertCommandInvalid',
+      nonRetryable: true,
+      message: `could not start the convert command ${program}: ${(err as Error).message}`,
+    });
   }
-  settings.say(`iteration ${request.iteration}: converting ${request.checkpointUri} with ${command.shown[0]} (process group ${converter.pid})`);
+  settings.say(
+    `iteration ${request.iteration}: converting ${request.checkpointUri} with ${command.shown[0]} (process group ${converter.pid})`,
+  );
   const beat = setInterval(heartbeat, 5000);
   try {
     const exit = await Promise.race([converter.exited, cancelled]);

@@ -74,7 +74,9 @@ export class InferenceServers implements ServerSource {
   async stopLeftover(): Promise<void> {
     const leftover = this.note.leftover();
     if (!leftover) return;
-    this.settings.say(`stopping inference server process group ${leftover.pgid} (${leftover.program}, started ${leftover.startedAt}) left by an earlier worker`);
+    this.settings.say(
+      `stopping inference server process group ${leftover.pgid} (${leftover.program}, started ${leftover.startedAt}) left by an earlier worker`,
+    );
     await stopProcessGroup(leftover.pgid, this.settings.killGraceMs);
     this.note.clear();
   }
@@ -112,9 +114,13 @@ export class InferenceServers implements ServerSource {
           released = true;
           server.users -= 1;
           if (server.users > 0 || this.current !== server) return;
-          server.linger = setTimeout(() => void this.serialized(async () => {
-            if (this.current === server && server.users === 0) await this.stopCurrent();
-          }), this.settings.lingerMs ?? 10_000);
+          server.linger = setTimeout(
+            () =>
+              void this.serialized(async () => {
+                if (this.current === server && server.users === 0) await this.stopCurrent();
+              }),
+            this.settings.lingerMs ?? 10_000,
+          );
           server.linger.unref();
         },
       };
@@ -135,27 +141,48 @@ export class InferenceServers implements ServerSource {
     let command: ResolvedCommand;
     let program: string;
     try {
-      command = withEnvironment(expandServeCommand(request.template, { checkpoint, port, host: '127.0.0.1' }), this.settings.env, `host ${this.settings.host}`);
+      command = withEnvironment(
+        expandServeCommand(request.template, { checkpoint, port, host: '127.0.0.1' }),
+        this.settings.env,
+        `host ${this.settings.host}`,
+      );
       program = resolveProgram(command.argv[0] as string, this.settings.workdir, this.settings.env);
     } catch (err) {
       if (err instanceof CommandTemplateError || err instanceof CommandNotFoundError || err instanceof UnsetVariableError) {
-        throw ApplicationFailure.create({ type: 'ServeCommandInvalid', nonRetryable: true, message: `serveCommandTemplate: ${err.message}` });
+        throw ApplicationFailure.create({
+          type: 'ServeCommandInvalid',
+          nonRetryable: true,
+          message: `serveCommandTemplate: ${err.message}`,
+        });
       }
       throw err;
     }
     const logUri = joinUri(request.logDir, `serve-${this.settings.host}.log`);
     const log = new OutputLog({ uri: logUri, flushMs: 5000, warn: this.settings.say });
-    await log.open(`=== ${new Date().toISOString()} host ${this.settings.host}: serving ${request.checkpointUri} on port ${port}\n=== ${command.shown.map((a) => JSON.stringify(a)).join(' ')}`);
+    await log.open(
+      `=== ${new Date().toISOString()} host ${this.settings.host}: serving ${request.checkpointUri} on port ${port}\n=== ${command.shown.map((a) => JSON.stringify(a)).join(' ')}`,
+    );
     let process: TrainerProcess;
     try {
-      process = await TrainerProcess.start({ argv: [program, ...command.argv.slice(1)], cwd: this.settings.workdir, env: this.settings.env, onLine: (line) => log.append(command.mask(line)) });
+      process = await TrainerProcess.start({
+        argv: [program, ...command.argv.slice(1)],
+        cwd: this.settings.workdir,
+        env: this.settings.env,
+        onLine: (line) => log.append(command.mask(line)),
+      });
     } catch (err) {
       log.append(`=== could not start ${program}: ${(err as Error).message}`);
       await log.close();
-      throw ApplicationFailure.create({ type: 'ServeCommandInvalid', nonRetryable: true, message: `could not start the serve command ${program}: ${(err as Error).message}` });
+      throw ApplicationFailure.create({
+        type: 'ServeCommandInvalid',
+        nonRetryable: true,
+        message: `could not start the serve command ${program}: ${(err as Error).message}`,
+      });
     }
     this.note.record(process.pid, program);
-    this.settings.say(`serving ${request.checkpointUri}: started ${command.shown[0]} (process group ${process.pid}) on port ${port}, output in ${logUri}`);
+    this.settings.say(
+      `serving ${request.checkpointUri}: started ${command.shown[0]} (process group ${process.pid}) on port ${port}, output in ${logUri}`,
+    );
     const url = `http://127.0.0.1:${port}/v1`;
     const running: Running = { key, url, process, log, users: 0, ready: Promise.resolve() };
     running.ready = waitUntilServing(url, process, log, request.startTimeoutMs, logUri);
@@ -180,7 +207,13 @@ export class InferenceServers implements ServerSource {
 }
 
 /** Polls `GET /v1/models` until it answers 200; fails with the log's tail if the process exits first or time runs out. */
-async function waitUntilServing(url: string, process: TrainerProcess, log: OutputLog, startTimeoutMs: number, logUri: string): Promise<void> {
+async function waitUntilServing(
+  url: string,
+  process: TrainerProcess,
+  log: OutputLog,
+  startTimeoutMs: number,
+  logUri: string,
+): Promise<void> {
   const deadline = Date.now() + startTimeoutMs;
   let exited = false;
   void process.exited.then(() => (exited = true));

@@ -36,7 +36,9 @@ export function parseTrainOnHostInput(raw: unknown): TrainOnHostInput {
   const parsed = trainOnHostInputSchema.safeParse(raw);
   if (!parsed.success) throw new HostInputError(`trainOnHost input is invalid:\n${z.prettifyError(parsed.error)}`);
   if (parsed.data.hostIndex >= parsed.data.hostCount) {
-    throw new HostInputError(`trainOnHost input is invalid: hostIndex ${parsed.data.hostIndex} is not below hostCount ${parsed.data.hostCount}`);
+    throw new HostInputError(
+      `trainOnHost input is invalid: hostIndex ${parsed.data.hostIndex} is not below hostCount ${parsed.data.hostCount}`,
+    );
   }
   return parsed.data;
 }

@@ -36,7 +36,8 @@ export class OutputLog {
     try {
       if (await exists(this.options.uri)) {
         const text = await readText(this.options.uri);
-        this.previous = text.length > MAX_PREVIOUS ? `[… ${text.length - MAX_PREVIOUS} earlier characters dropped]\n${text.slice(-MAX_PREVIOUS)}` : text;
+        this.previous =
+          text.length > MAX_PREVIOUS ? `[… ${text.length - MAX_PREVIOUS} earlier characters dropped]\n${text.slice(-MAX_PREVIOUS)}` : text;
         if (this.previous && !this.previous.endsWith('\n')) this.previous += '\n';
       }
     } catch (err) {

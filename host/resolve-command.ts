@@ -15,7 +15,9 @@ export function resolveProgram(program: string, cwd: string, env: NodeJS.Process
   if (program.includes('/')) {
     const path = isAbsolute(program) ? program : resolve(cwd, program);
     if (!isExecutableFile(path)) {
-      throw new CommandNotFoundError(`command ${program} not found: ${path} is not an executable file (relative paths are taken from the working directory ${cwd})`);
+      throw new CommandNotFoundError(
+        `command ${program} not found: ${path} is not an executable file (relative paths are taken from the working directory ${cwd})`,
+      );
     }
     return path;
   }

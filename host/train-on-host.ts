@@ -70,7 +70,15 @@ async function run(settings: HostSettings, raw: TrainOnHostInput): Promise<Train
   const progress: TrainingProgress = { kind: 'training', step: trained.step, totalSteps: input.totalSteps, host: input.host };
   const converted = await convertCheckpoint(
     settings,
-    { template: input.convertCommandTemplate, checkpointUri: trained.checkpointUri, configUri: input.configUri, modelDir: input.modelDir, iteration: input.iteration, totalSteps: input.totalSteps, logUri: input.logUri },
+    {
+      template: input.convertCommandTemplate,
+      checkpointUri: trained.checkpointUri,
+      configUri: input.configUri,
+      modelDir: input.modelDir,
+      iteration: input.iteration,
+      totalSteps: input.totalSteps,
+      logUri: input.logUri,
+    },
     () => ctx.heartbeat(progress),
     ctx.cancelled,
   );
@@ -80,7 +88,9 @@ async function run(settings: HostSettings, raw: TrainOnHostInput): Promise<Train
 async function train(settings: HostSettings, input: TrainOnHostInput): Promise<TrainOnHostResult> {
   const ctx = Context.current();
   if (input.host !== settings.host) {
-    throw hostBadInputFailure(`this worker serves host ${settings.host} but was given the input of host ${input.host}; start \`star host --host ${input.host}\` on that host`);
+    throw hostBadInputFailure(
+      `this worker serves host ${settings.host} but was given the input of host ${input.host}; start \`star host --host ${input.host}\` on that host`,
+    );
   }
   const { totalSteps, modelDir } = input;
   const progress: TrainingProgress = { kind: 'training', step: 0, totalSteps, host: input.host };
@@ -91,7 +101,9 @@ async function train(settings: HostSettings, input: TrainOnHostInput): Promise<T
   const done = await completedCheckpoint(modelDir, totalSteps);
   if (done) {
     const checkpointUri = finalCheckpointUri(modelDir, totalSteps);
-    await log.open(`=== ${new Date().toISOString()} host ${input.host}, attempt ${attempt}: the final checkpoint ${checkpointUri} is complete (${done}); nothing to run`);
+    await log.open(
+      `=== ${new Date().toISOString()} host ${input.host}, attempt ${attempt}: the final checkpoint ${checkpointUri} is complete (${done}); nothing to run`,
+    );
     await log.close();
     settings.say(`iteration ${input.iteration}: ${checkpointUri} is already complete; not training again`);
     ctx.heartbeat({ ...progress, step: totalSteps });
@@ -102,14 +114,18 @@ async function train(settings: HostSettings, input: TrainOnHostInput): Promise<T
   await requireExists(input.baseCheckpointUri, 'the base checkpoint (baseCheckpointUri, the experiment option baseModelLocation)');
   await requireExists(input.indexUri, 'the records index (indexUri)');
   const trainIndex = checked(() => trainingIndexPath(settings.workdir, input.trainSet));
-  const command = checked(() => withEnvironment(expandCommand(input.commandTemplate, commandValues(input, trainIndex)), settings.env, `host ${input.host}`));
+  const command = checked(() =>
+    withEnvironment(expandCommand(input.commandTemplate, commandValues(input, trainIndex)), settings.env, `host ${input.host}`),
+  );
   const { argv } = command;
   const program = checked(() => resolveProgram(argv[0] as string, settings.workdir, settings.env));
 
   const note = new RunningTrainerFile(settings.stateDir, input.host);
   const leftover = note.leftover();
   if (leftover) {
-    settings.say(`stopping trainer process group ${leftover.pgid} (${leftover.program}, started ${leftover.startedAt}) left by an earlier worker`);
+    settings.say(
+      `stopping trainer process group ${leftover.pgid} (${leftover.program}, started ${leftover.startedAt}) left by an earlier worker`,
+    );
     await stopProcessGroup(leftover.pgid, settings.killGraceMs);
     note.clear();
   }
@@ -222,7 +238,10 @@ async function requireExists(uri: string, what: string): Promise<void> {
   } catch (err) {
     throw hostBadInputFailure(`cannot check ${what} ${uri}: ${(err as Error).message}`);
   }
-  if (!found) throw hostBadInputFailure(`${what} ${uri} does not exist; it must be readable from host machines (use a gs:// storage root across machines)`);
+  if (!found)
+    throw hostBadInputFailure(
+      `${what} ${uri} does not exist; it must be readable from host machines (use a gs:// storage root across machines)`,
+    );
 }
 
 function checked<T>(fn: () => T): T {

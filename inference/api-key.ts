@@ -8,7 +8,9 @@ export function apiKeyFromEnv(variable: string | undefined, env: NodeJS.ProcessE
   if (!variable) return undefined;
   const key = env[variable];
   if (!key) {
-    throw new InferenceSettingsError(`inferenceApiKeyEnv names ${variable}, which is not set where this worker runs: export ${variable}=<key> before starting the worker, or drop inferenceApiKeyEnv for a server without keys`);
+    throw new InferenceSettingsError(
+      `inferenceApiKeyEnv names ${variable}, which is not set where this worker runs: export ${variable}=<key> before starting the worker, or drop inferenceApiKeyEnv for a server without keys`,
+    );
   }
   return key;
 }

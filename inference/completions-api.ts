@@ -29,7 +29,12 @@ export const completionRequestSchema = z.strictObject({
     .union([z.string().min(1), z.array(z.string().min(1)).max(MAX_STOP_STRINGS)])
     .nullish()
     .transform((stop) => (stop == null ? [] : typeof stop === 'string' ? [stop] : stop)),
-  seed: z.number().int().min(0).max(2 ** 53 - 1).nullish(),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 53 - 1)
+    .nullish(),
   stream: z.literal(false, 'streaming is not supported: leave stream out or set it to false').optional(),
   echo: z.literal(false, 'echo is not supported: leave it out or set it to false').optional(),
   logprobs: z.null('logprobs are not supported: leave logprobs out or set it to null').optional(),

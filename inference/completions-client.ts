@@ -94,10 +94,14 @@ export class CompletionsClient {
 
   constructor(private readonly options: CompletionsClientOptions) {
     if (!(options.concurrency >= 1) || !(options.promptsPerRequest >= 1)) {
-      throw new RangeError(`concurrency and promptsPerRequest must be at least 1 (got ${options.concurrency}, ${options.promptsPerRequest})`);
+      throw new RangeError(
+        `concurrency and promptsPerRequest must be at least 1 (got ${options.concurrency}, ${options.promptsPerRequest})`,
+      );
     }
     if (options.api === 'chat' && options.promptsPerRequest !== 1) {
-      throw new RangeError(`the chat API takes one prompt per request (got promptsPerRequest ${options.promptsPerRequest}): set inferenceBatchPrompts to 1`);
+      throw new RangeError(
+        `the chat API takes one prompt per request (got promptsPerRequest ${options.promptsPerRequest}): set inferenceBatchPrompts to 1`,
+      );
     }
     this.base = apiBase(options.url);
     this.http = new RetryingHttp(options.apiKey, { ...DEFAULT_RETRY_POLICY, ...options.retry }, options.hooks);
@@ -107,7 +111,10 @@ export class CompletionsClient {
   async models(): Promise<string[]> {
     const url = `${this.base}/models`;
     const parsed = modelListSchema.safeParse(await this.http.getJson(url));
-    if (!parsed.success) throw new InferenceProtocolError(`GET ${url} did not answer with a model list ({data: [{id}]}): is this an OpenAI-compatible server?`);
+    if (!parsed.success)
+      throw new InferenceProtocolError(
+        `GET ${url} did not answer with a model list ({data: [{id}]}): is this an OpenAI-compatible server?`,
+      );
     return parsed.data.data.map((m) => m.id);
   }
 
@@ -148,7 +155,9 @@ export class CompletionsClient {
     };
     const parsed = completionResponseSchema.safeParse(await this.http.postJson(url, body));
     if (!parsed.success) {
-      throw new InferenceProtocolError(`POST ${url} did not answer with completions ({choices: [{index, text}]}): ${parsed.error.issues[0]?.message ?? ''}`);
+      throw new InferenceProtocolError(
+        `POST ${url} did not answer with completions ({choices: [{index, text}]}): ${parsed.error.issues[0]?.message ?? ''}`,
+      );
     }
     const choices = [...parsed.data.choices].sort((a, b) => a.index - b.index);
     if (choices.length !== items.length) {
@@ -163,7 +172,9 @@ export class CompletionsClient {
     const url = `${this.base}/chat/completions`;
     const parsed = chatResponseSchema.safeParse(await this.http.postJson(url, chatRequest(item, settings)));
     if (!parsed.success) {
-      throw new InferenceProtocolError(`POST ${url} did not answer with a chat completion ({choices: [{index, message: {content}}]}): ${parsed.error.issues[0]?.message ?? ''}`);
+      throw new InferenceProtocolError(
+        `POST ${url} did not answer with a chat completion ({choices: [{index, message: {content}}]}): ${parsed.error.issues[0]?.message ?? ''}`,
+      );
     }
     const choice = parsed.data.choices.find((c) => c.index === 0) ?? parsed.data.choices[0];
     if (!choice) throw new InferenceProtocolError(`POST ${url} answered no choices for one prompt`);

@@ -18,13 +18,19 @@ export const MODEL_TEMPLATE_PLACEHOLDERS = ['experiment', 'iteration', 'checkpoi
 export function fillModelTemplate(template: string, vars: ModelNameVars): string {
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
     if (!(MODEL_TEMPLATE_PLACEHOLDERS as readonly string[]).includes(name)) {
-      throw new InferenceSettingsError(`inferenceModelTemplate has an unknown placeholder ${whole}; use ${MODEL_TEMPLATE_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`);
+      throw new InferenceSettingsError(
+        `inferenceModelTemplate has an unknown placeholder ${whole}; use ${MODEL_TEMPLATE_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`,
+      );
     }
     return String(vars[name as keyof ModelNameVars]);
   });
 }
 
-export async function resolveModelName(template: string | undefined, vars: ModelNameVars, listModels: () => Promise<string[]>): Promise<string> {
+export async function resolveModelName(
+  template: string | undefined,
+  vars: ModelNameVars,
+  listModels: () => Promise<string[]>,
+): Promise<string> {
   if (template) return fillModelTemplate(template, vars);
   const ids = await listModels();
   if (ids.length === 1) return ids[0];

@@ -118,7 +118,9 @@ function parseJson(method: string, url: string, text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw new InferenceProtocolError(`${method} ${url} answered with something that is not JSON (${text.slice(0, 120)}): is this an OpenAI-compatible server?`);
+    throw new InferenceProtocolError(
+      `${method} ${url} answered with something that is not JSON (${text.slice(0, 120)}): is this an OpenAI-compatible server?`,
+    );
   }
 }
 

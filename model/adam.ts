@@ -18,13 +18,7 @@ export function freshAdam(sizes: number[]): OptimizerState {
 }
 
 /** Applies one update in place to `weights` and `state`; `grads` are already averaged. Returns the global norm. */
-export function adamUpdate(
-  weights: Float32Array[],
-  grads: Float32Array[],
-  state: OptimizerState,
-  lr: number,
-  warmupSteps: number,
-): number {
+export function adamUpdate(weights: Float32Array[], grads: Float32Array[], state: OptimizerState, lr: number, warmupSteps: number): number {
   let sq = 0;
   for (const g of grads) for (let i = 0; i < g.length; i++) sq += g[i] * g[i];
   const norm = Math.sqrt(sq);

@@ -37,7 +37,13 @@ export function modelBackend(): ModelBackend {
 export function createModelBackend(name: ModelBackendName, options: ModelBackendOptions = {}): ModelBackend {
   if (name === 'native-tf') return createNativeTfBackend(options);
   if (name === 'wasm') return createWasmBackend(options);
-  return { name, layers: plainLayers, decoder: (model) => hostCacheDecoder(plainLayers, model), workerCount: () => 0, pool: () => undefined };
+  return {
+    name,
+    layers: plainLayers,
+    decoder: (model) => hostCacheDecoder(plainLayers, model),
+    workerCount: () => 0,
+    pool: () => undefined,
+  };
 }
 
 /** Worker threads the chosen model backend computes on (0: this thread). */
@@ -72,8 +78,7 @@ function registerBackend(name: string): void {
     // TensorFlow prints oneDNN start-up notes at levels 0-1; warnings and errors still show.
     process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
     require('@tensorflow/tfjs-node');
-  }
-  else if (name === 'wasm') require('@tensorflow/tfjs-backend-wasm');
+  } else if (name === 'wasm') require('@tensorflow/tfjs-backend-wasm');
   else if (name === 'cpu') require('@tensorflow/tfjs-backend-cpu');
   else throw new Error(`unknown backend ${name} in STAR_TFJS_BACKEND; use tensorflow, wasm or cpu`);
   /* eslint-enable @typescript-eslint/no-require-imports */

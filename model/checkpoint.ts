@@ -33,9 +33,7 @@ export const CheckpointManifestSchema = z.object({
   weightsFile: z.string(),
   tensors: z.array(TensorEntrySchema),
   /** Adam moments (`m` then `v`, each laid out as `tensors`), present in training checkpoints. */
-  optimizer: z
-    .object({ kind: z.literal('adam'), file: z.string(), updates: z.number().int().nonnegative() })
-    .optional(),
+  optimizer: z.object({ kind: z.literal('adam'), file: z.string(), updates: z.number().int().nonnegative() }).optional(),
   /** What the trainer needs to continue exactly (seed, data, schedule), written by `train`. */
   training: z.record(z.string(), z.unknown()).optional(),
   /**
@@ -121,10 +119,15 @@ export async function readManifest(checkpointUri: string): Promise<CheckpointMan
   try {
     raw = await readJson(manifestUri);
   } catch (err) {
-    throw new CheckpointError(`${checkpointUri} has an unreadable manifest: ${manifestUri} is not valid JSON (${(err as Error).message}); write the checkpoint again`);
+    throw new CheckpointError(
+      `${checkpointUri} has an unreadable manifest: ${manifestUri} is not valid JSON (${(err as Error).message}); write the checkpoint again`,
+    );
   }
   const parsed = CheckpointManifestSchema.safeParse(raw);
-  if (!parsed.success) throw new CheckpointError(`${checkpointUri} has an unreadable manifest (write the checkpoint again): ${manifestUri} is malformed:\n${z.prettifyError(parsed.error)}`);
+  if (!parsed.success)
+    throw new CheckpointError(
+      `${checkpointUri} has an unreadable manifest (write the checkpoint again): ${manifestUri} is malformed:\n${z.prettifyError(parsed.error)}`,
+    );
   return parsed.data;
 }
 
@@ -146,7 +149,7 @@ async function readCheckedFile(checkpointUri: string, manifest: CheckpointManife
     throw new CheckpointCorruptError(
       `checkpoint file ${uri} is damaged: its sha256 is not the one ${joinUri(checkpointUri, 'manifest.json')} recorded when it was saved ` +
         `(${bytes.length} bytes read). Restore the file from a copy, or delete the checkpoint folder ${checkpointUri} so the step that wrote it ` +
-        'runs again (an iteration\'s model: delete it and that iteration\'s train manifest, then `star resume`).',
+        "runs again (an iteration's model: delete it and that iteration's train manifest, then `star resume`).",
     );
   }
   return bytes;
@@ -156,7 +159,9 @@ function unpack(buffer: Buffer, manifest: CheckpointManifest, base: number, uri:
   return manifest.tensors.map((t) => {
     const start = base + t.offset;
     if (t.bytes !== sizeOf(t.shape) * 4 || start + t.bytes > buffer.length) {
-      throw new CheckpointError(`${uri}: tensor ${t.name} (shape ${t.shape.join('x')}, ${t.bytes} bytes at ${start}) does not fit the file (${buffer.length} bytes); the file is truncated or belongs to another manifest: write the checkpoint again`);
+      throw new CheckpointError(
+        `${uri}: tensor ${t.name} (shape ${t.shape.join('x')}, ${t.bytes} bytes at ${start}) does not fit the file (${buffer.length} bytes); the file is truncated or belongs to another manifest: write the checkpoint again`,
+      );
     }
     const data = new Float32Array(sizeOf(t.shape));
     Buffer.from(data.buffer).set(buffer.subarray(start, start + t.bytes));
@@ -179,7 +184,10 @@ export async function loadOptimizerState(checkpointUri: string, manifest: Checkp
   const uri = joinUri(checkpointUri, manifest.optimizer.file);
   const buffer = await readCheckedFile(checkpointUri, manifest, manifest.optimizer.file);
   const half = manifest.tensors.reduce((n, t) => n + t.bytes, 0);
-  if (buffer.length !== 2 * half) throw new CheckpointError(`${uri} has ${buffer.length} bytes, expected ${2 * half}; the optimizer state is truncated: remove this checkpoint so training resumes from an earlier one`);
+  if (buffer.length !== 2 * half)
+    throw new CheckpointError(
+      `${uri} has ${buffer.length} bytes, expected ${2 * half}; the optimizer state is truncated: remove this checkpoint so training resumes from an earlier one`,
+    );
   return {
     m: unpack(buffer, manifest, 0, uri).map((w) => w.data),
     v: unpack(buffer, manifest, half, uri).map((w) => w.data),

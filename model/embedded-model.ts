@@ -30,7 +30,9 @@ export class EmbeddedModel {
       throw new CheckpointError(`weights do not match the config's parameter list (${specs.map((s) => s.name).join(', ')})`);
     }
     if (tokenizer.vocabSize > config.n_vocab) {
-      throw new ModelConfigError(`tokenizer ${tokenizer.name} has ${tokenizer.vocabSize} ids but n_vocab is ${config.n_vocab}; raise n_vocab`);
+      throw new ModelConfigError(
+        `tokenizer ${tokenizer.name} has ${tokenizer.vocabSize} ids but n_vocab is ${config.n_vocab}; raise n_vocab`,
+      );
     }
   }
 

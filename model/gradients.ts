@@ -21,7 +21,14 @@ export interface GradientSum {
  * Sums (not means) are returned so that several passes (accumulation steps, worker threads) add up
  * to exactly the gradient of the whole step.
  */
-export function gradientSum(layers: Layers, c: ModelConfig, tokenizer: Tokenizer, names: string[], w: WeightTensors, rows: Int32Array[]): GradientSum {
+export function gradientSum(
+  layers: Layers,
+  c: ModelConfig,
+  tokenizer: Tokenizer,
+  names: string[],
+  w: WeightTensors,
+  rows: Int32Array[],
+): GradientSum {
   const len = rows[0].length - 1;
   const inputs = new Int32Array(rows.length * len);
   const targets = new Int32Array(rows.length * len);

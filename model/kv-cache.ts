@@ -28,7 +28,15 @@ export interface KvCache {
  * An empty cache; with `simd` (the default) in the SIMD kernels' memory where WebAssembly SIMD is
  * available and the head width is a multiple of 4, else in plain arrays (tests compare the two).
  */
-export function createCache(layers: number, batch: number, heads: number, dModel: number, capacity: number, pad: number[], simd = true): KvCache {
+export function createCache(
+  layers: number,
+  batch: number,
+  heads: number,
+  dModel: number,
+  capacity: number,
+  pad: number[],
+  simd = true,
+): KvCache {
   const headDim = dModel / heads;
   const size = batch * heads * capacity * headDim;
   const shape = { batch, heads, headDim, capacity, pad, length: 0 };
@@ -43,7 +51,13 @@ export function createCache(layers: number, batch: number, heads: number, dModel
         ...shape,
         keys: Array.from({ length: layers }, (_, l) => at(2 * l)),
         values: Array.from({ length: layers }, (_, l) => at(2 * l + 1)),
-        simd: { kernels, heap: new Float32Array(kernels.memory.buffer), qPtr: base, scoresPtr: base + 4 * headDim, outPtr: base + 4 * (headDim + capacity) },
+        simd: {
+          kernels,
+          heap: new Float32Array(kernels.memory.buffer),
+          qPtr: base,
+          scoresPtr: base + 4 * headDim,
+          outPtr: base + 4 * (headDim + capacity),
+        },
       };
     }
   }
@@ -119,7 +133,10 @@ export function attendCached(cache: KvCache, l: number, qkv: Float32Array, n: nu
             for (let s = first; s <= pos; s++) {
               const k = (base + s) * dh + jb;
               scores[s] +=
-                q0 * K[k] + q1 * K[k + 1] + (q2 * K[k + 2] + q3 * K[k + 3]) + (q4 * K[k + 4] + q5 * K[k + 5] + (q6 * K[k + 6] + q7 * K[k + 7]));
+                q0 * K[k] +
+                q1 * K[k + 1] +
+                (q2 * K[k + 2] + q3 * K[k + 3]) +
+                (q4 * K[k + 4] + q5 * K[k + 5] + (q6 * K[k + 6] + q7 * K[k + 7]));
             }
           }
         } else {
@@ -226,7 +243,15 @@ function attendSimd(cache: KvCache, l: number, qkv: Float32Array, n: number, fro
 /** A cache holding only the given rows (in that order): finished rows stop costing work. */
 export function selectRows(cache: KvCache, rows: number[]): KvCache {
   const { heads: H, headDim: dh, capacity } = cache;
-  const next = createCache(cache.keys.length, rows.length, H, H * dh, capacity, rows.map((r) => cache.pad[r]), cache.simd !== undefined);
+  const next = createCache(
+    cache.keys.length,
+    rows.length,
+    H,
+    H * dh,
+    capacity,
+    rows.map((r) => cache.pad[r]),
+    cache.simd !== undefined,
+  );
   next.length = cache.length;
   const rowSize = H * capacity * dh;
   for (let l = 0; l < cache.keys.length; l++) {

@@ -19,9 +19,7 @@ export function maskedCrossEntropySum(logits: tf.Tensor2D, targetsOneHot: tf.Ten
     save([p]);
     return {
       value: tf.sum(tf.mul(nll, mask)),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
-        tf.mul(tf.mul(tf.sub(saved[0], targetsOneHot), tf.reshape(mask, [-1, 1])), dy),
-      ],
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.mul(tf.mul(tf.sub(saved[0], targetsOneHot), tf.reshape(mask, [-1, 1])), dy)],
     };
   }) as unknown as CustomGradientFunc);
   return f(logits) as tf.Scalar;

@@ -39,12 +39,22 @@ export interface SampleResult {
  * Samples the requests: on the backend's worker threads when there are any, else on this thread
  * (`sampleInProcess`). `backend` defaults to the one chosen at start-up.
  */
-export async function sample(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions, backend?: ModelBackend): Promise<string[]> {
+export async function sample(
+  model: EmbeddedModel,
+  requests: SampleRequest[],
+  options: SampleOptions,
+  backend?: ModelBackend,
+): Promise<string[]> {
   return (await sampleWithCount(model, requests, options, backend)).texts;
 }
 
 /** The texts of `sample` and how many tokens were generated in all (benchmarks). */
-export async function sampleWithCount(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions, backend?: ModelBackend): Promise<SampleResult> {
+export async function sampleWithCount(
+  model: EmbeddedModel,
+  requests: SampleRequest[],
+  options: SampleOptions,
+  backend?: ModelBackend,
+): Promise<SampleResult> {
   validateOptions(options);
   const chosen = backend ?? (await startupBackend());
   const pool = requests.length >= 2 ? chosen.pool() : undefined;
@@ -66,12 +76,18 @@ async function startupBackend(): Promise<ModelBackend> {
  * shape-dependent accumulation order could differ in the last bits of a logit and so, very rarely,
  * at a near-tie. A continuation that ends at end-of-text ends with the literal `<|endoftext|>`.
  */
-export async function sampleInProcess(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions, backend: ModelBackend): Promise<SampleResult> {
+export async function sampleInProcess(
+  model: EmbeddedModel,
+  requests: SampleRequest[],
+  options: SampleOptions,
+  backend: ModelBackend,
+): Promise<SampleResult> {
   return generate(model, requests, options, backend.layers, () => backend.decoder(model));
 }
 
 export function validateOptions(options: SampleOptions): void {
-  if (!Number.isInteger(options.genLength) || options.genLength < 1) throw new Error(`genLength must be a positive integer, got ${options.genLength}`);
+  if (!Number.isInteger(options.genLength) || options.genLength < 1)
+    throw new Error(`genLength must be a positive integer, got ${options.genLength}`);
   if (!(options.temperature >= 0)) throw new Error(`temperature must be >= 0, got ${options.temperature}`);
   if (!(options.topP > 0 && options.topP <= 1)) throw new Error(`topP must be in (0, 1], got ${options.topP}`);
 }
@@ -80,7 +96,12 @@ export function validateOptions(options: SampleOptions): void {
  * The same generation re-running the whole sequence for every token (no cache), in the backend's
  * layers (default: the one chosen at start-up): the reference for tests.
  */
-export async function sampleUncached(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions, backend?: ModelBackend): Promise<string[]> {
+export async function sampleUncached(
+  model: EmbeddedModel,
+  requests: SampleRequest[],
+  options: SampleOptions,
+  backend?: ModelBackend,
+): Promise<string[]> {
   const chosen = backend ?? (await startupBackend());
   return (await generate(model, requests, options, chosen.layers, 'uncached')).texts;
 }
@@ -88,7 +109,13 @@ export async function sampleUncached(model: EmbeddedModel, requests: SampleReque
 /** How a batch is decoded: a fresh cached decoder per batch, or 'uncached' (the whole sequence again per token). */
 type DecoderSource = (() => Decoder) | 'uncached';
 
-async function generate(model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions, layers: Layers, decoding: DecoderSource): Promise<SampleResult> {
+async function generate(
+  model: EmbeddedModel,
+  requests: SampleRequest[],
+  options: SampleOptions,
+  layers: Layers,
+  decoding: DecoderSource,
+): Promise<SampleResult> {
   const { config: c, tokenizer } = model;
   validateOptions(options);
   const batchSize = Math.max(1, Math.floor(options.batchSize ?? 128));
@@ -104,7 +131,14 @@ async function generate(model: EmbeddedModel, requests: SampleRequest[], options
   let tokens = 0;
   for (let start = 0; start < order.length; start += batchSize) {
     const rows = order.slice(start, start + batchSize);
-    const outputs = decodeBatch(model, layers, rows.map((i) => prompts[i]), rows.map((i) => requests[i].seed), options, decoding);
+    const outputs = decodeBatch(
+      model,
+      layers,
+      rows.map((i) => prompts[i]),
+      rows.map((i) => requests[i].seed),
+      options,
+      decoding,
+    );
     rows.forEach((row, j) => (results[row] = tokenizer.decode(outputs[j])));
     tokens += outputs.reduce((n, o) => n + o.length, 0);
     finished += rows.length;
@@ -144,7 +178,12 @@ function decodeBatch(
         const id = pickToken(values.subarray(b * c.n_vocab, (b + 1) * c.n_vocab), tokenizer.vocabSize, options, rngs[b]);
         outputs[b].push(id);
         tokens[b * width + len + step] = id;
-        if ((id === tokenizer.eotId && options.stopAtEndOfText !== false) || outputs[b].length >= options.genLength || len + step + 1 - pad[b] >= c.seq) done[b] = true;
+        if (
+          (id === tokenizer.eotId && options.stopAtEndOfText !== false) ||
+          outputs[b].length >= options.genLength ||
+          len + step + 1 - pad[b] >= c.seq
+        )
+          done[b] = true;
       }
       if (done.every(Boolean)) break;
       const t = len + step + 1;
@@ -166,7 +205,12 @@ function decodeBatch(
         const id = pickToken(values.subarray(i * c.n_vocab, (i + 1) * c.n_vocab), tokenizer.vocabSize, options, rngs[b]);
         next[i] = id;
         outputs[b].push(id);
-        if ((id === tokenizer.eotId && options.stopAtEndOfText !== false) || outputs[b].length >= options.genLength || len + step + 1 - pad[b] >= c.seq) done[b] = true;
+        if (
+          (id === tokenizer.eotId && options.stopAtEndOfText !== false) ||
+          outputs[b].length >= options.genLength ||
+          len + step + 1 - pad[b] >= c.seq
+        )
+          done[b] = true;
       });
       const active = rows.map((b, i) => (done[b] ? -1 : i)).filter((i) => i >= 0);
       if (active.length === 0) break;

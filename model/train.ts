@@ -64,7 +64,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   validate(options);
   await initBackend();
   const recordChunks = options.chunks ?? (await loadRecordChunks(options.recordsIndexUri!));
-  if (recordChunks.length === 0) throw new TrainingDataError(`no training chunks (records index ${options.recordsIndexUri ?? '(chunks option)'} is empty)`);
+  if (recordChunks.length === 0)
+    throw new TrainingDataError(`no training chunks (records index ${options.recordsIndexUri ?? '(chunks option)'} is empty)`);
   const chunks = await trainingRows(recordChunks, options.baseCheckpointUri);
   const identity: RunIdentity = {
     seed: options.seed,
@@ -85,7 +86,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     checkSameRun(resumeFrom.uri, manifest.training?.identity as RunIdentity | undefined, identity);
     model = await loadModel(resumeFrom.uri);
     const state = await loadOptimizerState(resumeFrom.uri, manifest);
-    if (!state) throw new CheckpointError(`${resumeFrom.uri} has no optimizer state, so training cannot resume from it; remove it or use another outputDirUri`);
+    if (!state)
+      throw new CheckpointError(
+        `${resumeFrom.uri} has no optimizer state, so training cannot resume from it; remove it or use another outputDirUri`,
+      );
     adam = state;
     step = resumeFrom.step;
     if (step >= options.totalSteps) return { checkpointUri: resumeFrom.uri, step, loss: Number.NaN };
@@ -146,7 +150,9 @@ export async function optimizerStep(
   let tokens = 0;
   for (const rows of microBatches) {
     const pool = rows.length >= 2 ? backend.pool() : undefined;
-    const part = pool ? await pool.gradientSum(model, rows) : gradientSum(backend.layers, model.config, model.tokenizer, names, model.tensors(), rows);
+    const part = pool
+      ? await pool.gradientSum(model, rows)
+      : gradientSum(backend.layers, model.config, model.tokenizer, names, model.tensors(), rows);
     part.grads.forEach((g, p) => {
       const s = sums[p];
       for (let i = 0; i < g.length; i++) s[i] += g[i];
@@ -156,7 +162,13 @@ export async function optimizerStep(
   }
   const scale = 1 / Math.max(1, tokens);
   for (const s of sums) for (let i = 0; i < s.length; i++) s[i] *= scale;
-  adamUpdate(model.weights.map((w) => w.data), sums, adam, schedule.lr, schedule.warmupSteps);
+  adamUpdate(
+    model.weights.map((w) => w.data),
+    sums,
+    adam,
+    schedule.lr,
+    schedule.warmupSteps,
+  );
   model.setWeights(model.weights.map((w) => ({ ...w })));
   return { lossSum, tokens };
 }
@@ -165,13 +177,17 @@ function validate(o: TrainOptions): void {
   const positiveInt = (name: string, v: number) => {
     if (!Number.isInteger(v) || v < 1) throw new Error(`train: ${name} must be a positive integer, got ${v}`);
   };
-  if (o.totalSteps === 0) throw new TrainingDataError('train: totalSteps is 0, so there is nothing to train; the growth rule gave no steps (too few kept examples?)');
+  if (o.totalSteps === 0)
+    throw new TrainingDataError(
+      'train: totalSteps is 0, so there is nothing to train; the growth rule gave no steps (too few kept examples?)',
+    );
   positiveInt('totalSteps', o.totalSteps);
   positiveInt('checkpointEvery', o.checkpointEvery);
   positiveInt('batchSize', o.batchSize);
   positiveInt('gradientAccumulationSteps', o.gradientAccumulationSteps);
   if (!(o.lr >= 0)) throw new Error(`train: lr must be >= 0, got ${o.lr}`);
-  if (!Number.isInteger(o.warmupSteps) || o.warmupSteps < 0) throw new Error(`train: warmupSteps must be an integer >= 0, got ${o.warmupSteps}`);
+  if (!Number.isInteger(o.warmupSteps) || o.warmupSteps < 0)
+    throw new Error(`train: warmupSteps must be an integer >= 0, got ${o.warmupSteps}`);
   if (!o.chunks && !o.recordsIndexUri) throw new Error('train: give recordsIndexUri (a records index file) or chunks');
 }
 
@@ -181,11 +197,14 @@ async function trainingRows(chunks: Int32Array[], baseCheckpointUri: string): Pr
   const seq = Number((manifest.config as { seq?: unknown }).seq);
   if (!(chunks[0].length > seq + 1)) return chunks;
   chunks.forEach((chunk, i) => {
-    if (chunk.length !== chunks[0].length) throw new TrainingDataError(`training chunk ${i} has ${chunk.length} tokens, the first has ${chunks[0].length}; all must match`);
+    if (chunk.length !== chunks[0].length)
+      throw new TrainingDataError(`training chunk ${i} has ${chunk.length} tokens, the first has ${chunks[0].length}; all must match`);
   });
   const { rows } = exampleRows(chunks, tokenizerByName(manifest.tokenizer), seq + 1);
   if (rows.length === 0) {
-    throw new TrainingDataError(`the ${chunks.length} training chunk(s) of ${chunks[0].length} tokens hold no whole example with an answer to train on; keep more examples or write the records with a shorter seq`);
+    throw new TrainingDataError(
+      `the ${chunks.length} training chunk(s) of ${chunks[0].length} tokens hold no whole example with an answer to train on; keep more examples or write the records with a shorter seq`,
+    );
   }
   return rows;
 }
@@ -193,13 +212,18 @@ async function trainingRows(chunks: Int32Array[], baseCheckpointUri: string): Pr
 function checkChunks(chunks: Int32Array[], model: EmbeddedModel): void {
   const len = chunks[0].length;
   if (len < 2 || len > model.config.seq + 1) {
-    throw new TrainingDataError(`training chunks have ${len} tokens; the model takes chunks of 2..${model.config.seq + 1} (seq ${model.config.seq} + 1)`);
+    throw new TrainingDataError(
+      `training chunks have ${len} tokens; the model takes chunks of 2..${model.config.seq + 1} (seq ${model.config.seq} + 1)`,
+    );
   }
   chunks.forEach((chunk, i) => {
-    if (chunk.length !== len) throw new TrainingDataError(`training chunk ${i} has ${chunk.length} tokens, the first has ${len}; all must match`);
+    if (chunk.length !== len)
+      throw new TrainingDataError(`training chunk ${i} has ${chunk.length} tokens, the first has ${len}; all must match`);
     for (const id of chunk) {
       if (id < 0 || id >= model.config.n_vocab) {
-        throw new TrainingDataError(`training chunk ${i} holds token id ${id}, outside the model's vocabulary (${model.config.n_vocab}, tokenizer ${model.tokenizer.name}); were the records written with another tokenizer?`);
+        throw new TrainingDataError(
+          `training chunk ${i} holds token id ${id}, outside the model's vocabulary (${model.config.n_vocab}, tokenizer ${model.tokenizer.name}); were the records written with another tokenizer?`,
+        );
       }
     }
   });
@@ -241,7 +265,10 @@ export async function newestCheckpoint(outputDirUri: string): Promise<{ uri: str
  */
 export class DataOrder {
   private readonly perms = new Map<number, Uint32Array>();
-  constructor(private readonly n: number, private readonly seed: number) {}
+  constructor(
+    private readonly n: number,
+    private readonly seed: number,
+  ) {}
 
   at(j: number): number {
     const epoch = Math.floor(j / this.n);

@@ -9,13 +9,7 @@ export type { KvCache } from './kv-cache';
 /** The model's weights as tensors, by the names of `weightSpecs`. */
 export type WeightTensors = Record<string, tf.Tensor>;
 
-function block(
-  layers: Layers,
-  w: WeightTensors,
-  l: number,
-  x: tf.Tensor2D,
-  attend: (qkv: tf.Tensor2D) => tf.Tensor2D,
-): tf.Tensor2D {
+function block(layers: Layers, w: WeightTensors, l: number, x: tf.Tensor2D, attend: (qkv: tf.Tensor2D) => tf.Tensor2D): tf.Tensor2D {
   const p = `h${l}.`;
   const v1 = (name: string) => w[`${p}${name}`] as tf.Tensor1D;
   const m2 = (name: string) => w[`${p}${name}`] as tf.Tensor2D;
@@ -55,7 +49,16 @@ const HOST_PREFILL_MAX_LEN = 64;
  * [B, V] and a cache with room for `capacity` positions. `pad[b]` is the number of padding
  * positions at the start of row b; positions count from the first real token.
  */
-export function prefill(layers: Layers, c: ModelConfig, w: WeightTensors, ids: Int32Array, batch: number, len: number, pad: number[], capacity = len) {
+export function prefill(
+  layers: Layers,
+  c: ModelConfig,
+  w: WeightTensors,
+  ids: Int32Array,
+  batch: number,
+  len: number,
+  pad: number[],
+  capacity = len,
+) {
   const positions = new Int32Array(batch * len);
   for (let b = 0; b < batch; b++) for (let t = 0; t < len; t++) positions[b * len + t] = Math.max(0, t - pad[b]);
   const cache = createCache(c.layers, batch, c.n_heads, c.d_model, capacity, pad);

@@ -23,7 +23,11 @@ export interface VerifierCommandOptions {
 const TAIL = 2000;
 
 /** Runs the verifier on `items` and returns one verdict per item, in the items' order. */
-export async function runVerifierCommand(argv: readonly string[], items: readonly VerifyItem[], options: VerifierCommandOptions): Promise<boolean[]> {
+export async function runVerifierCommand(
+  argv: readonly string[],
+  items: readonly VerifyItem[],
+  options: VerifierCommandOptions,
+): Promise<boolean[]> {
   if (items.length === 0) return [];
   const [program, ...args] = argv;
   if (!program) throw new VerifierError('the verifier command is empty: set verifierCommand, e.g. "python3 check.py"');
@@ -69,7 +73,11 @@ export async function runVerifierCommand(argv: readonly string[], items: readonl
     child.on('close', (code, signal) => {
       if (settled) return;
       if (code !== 0) {
-        fail(new VerifierError(`the verifier ${shown} exited with ${signal ? `signal ${signal}` : `status ${code}`}; fix it and resume. Its last output:\n${err.trim() || '(nothing on stderr)'}`));
+        fail(
+          new VerifierError(
+            `the verifier ${shown} exited with ${signal ? `signal ${signal}` : `status ${code}`}; fix it and resume. Its last output:\n${err.trim() || '(nothing on stderr)'}`,
+          ),
+        );
         return;
       }
       settled = true;
@@ -92,11 +100,15 @@ function parseVerdicts(stdout: string, items: readonly VerifyItem[], shown: stri
     try {
       value = JSON.parse(line);
     } catch {
-      throw new VerifierError(`the verifier ${shown} wrote line ${n + 1} that is not JSON: ${JSON.stringify(line.slice(0, 200))}; each line must be {"id": ..., "correct": true|false}`);
+      throw new VerifierError(
+        `the verifier ${shown} wrote line ${n + 1} that is not JSON: ${JSON.stringify(line.slice(0, 200))}; each line must be {"id": ..., "correct": true|false}`,
+      );
     }
     const { id, correct } = (value ?? {}) as { id?: unknown; correct?: unknown };
     if (typeof id !== 'string' || typeof correct !== 'boolean') {
-      throw new VerifierError(`the verifier ${shown} wrote line ${n + 1} ${JSON.stringify(line.slice(0, 200))}; each line must be {"id": "<the sample's id>", "correct": true|false}`);
+      throw new VerifierError(
+        `the verifier ${shown} wrote line ${n + 1} ${JSON.stringify(line.slice(0, 200))}; each line must be {"id": "<the sample's id>", "correct": true|false}`,
+      );
     }
     if (!wanted.has(id)) throw new VerifierError(`the verifier ${shown} answered for id ${JSON.stringify(id)}, which it was not given`);
     if (verdicts.has(id)) throw new VerifierError(`the verifier ${shown} answered twice for id ${JSON.stringify(id)}`);

@@ -42,7 +42,14 @@ export function accuracyChart(data: ReportData): ChartSpec | undefined {
   const rows = [data.base, ...data.iterations.map((i) => i.metrics)].filter((m) => m?.accuracy !== undefined);
   const classes = new Set(rows.flatMap((m) => Object.keys(m?.accuracy ?? {})));
   const values = rows.flatMap((m) => {
-    const perClass = classes.size > 1 ? Object.entries(m?.accuracy ?? {}).map(([cls, a]) => ({ iteration: m!.iteration, series: classLabel(cls), accuracy: 100 * a.accuracy })) : [];
+    const perClass =
+      classes.size > 1
+        ? Object.entries(m?.accuracy ?? {}).map(([cls, a]) => ({
+            iteration: m!.iteration,
+            series: classLabel(cls),
+            accuracy: 100 * a.accuracy,
+          }))
+        : [];
     const overall = m?.overallAccuracy ?? Object.values(m?.accuracy ?? {})[0]?.accuracy;
     return overall === undefined ? perClass : [...perClass, { iteration: m!.iteration, series: 'overall', accuracy: 100 * overall }];
   });
@@ -95,7 +102,9 @@ export function examplesChart(data: ReportData): ChartSpec | undefined {
 }
 
 export function stepsChart(data: ReportData): ChartSpec | undefined {
-  const values = data.iterations.flatMap(({ metrics: m }) => (m?.totalSteps !== undefined ? [{ iteration: m.iteration, steps: m.totalSteps }] : []));
+  const values = data.iterations.flatMap(({ metrics: m }) =>
+    m?.totalSteps !== undefined ? [{ iteration: m.iteration, steps: m.totalSteps }] : [],
+  );
   if (values.length === 0) return undefined;
   const title = 'Training steps per iteration';
   return {
@@ -113,7 +122,9 @@ export function stepsChart(data: ReportData): ChartSpec | undefined {
 }
 
 export function lossChart(data: ReportData): ChartSpec | undefined {
-  const values = data.iterations.flatMap((it) => it.loss.map((p) => ({ iteration: `iteration ${it.iteration}`, step: p.step, loss: p.loss })));
+  const values = data.iterations.flatMap((it) =>
+    it.loss.map((p) => ({ iteration: `iteration ${it.iteration}`, step: p.step, loss: p.loss })),
+  );
   if (values.length === 0) return undefined;
   const title = 'Training loss per step';
   return {
@@ -157,5 +168,7 @@ export function timeChart(data: ReportData): ChartSpec | undefined {
 
 /** Every chart that has data, in the order the page shows them. */
 export function reportCharts(data: ReportData): ChartSpec[] {
-  return [accuracyChart, examplesChart, stepsChart, lossChart, timeChart].map((chart) => chart(data)).filter((c): c is ChartSpec => c !== undefined);
+  return [accuracyChart, examplesChart, stepsChart, lossChart, timeChart]
+    .map((chart) => chart(data))
+    .filter((c): c is ChartSpec => c !== undefined);
 }

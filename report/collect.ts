@@ -33,12 +33,16 @@ async function readChecked<T>(uri: string, schema: z.ZodType<T>, what: string): 
     value = JSON.parse(await readText(uri));
   } catch (err) {
     if (!(err instanceof SyntaxError)) throw err;
-    throw new DamagedStoreFileError(`${uri} (${what}) is not valid JSON: ${err.message}. Restore the file, or delete it and redo the step that wrote it (star redo)`);
+    throw new DamagedStoreFileError(
+      `${uri} (${what}) is not valid JSON: ${err.message}. Restore the file, or delete it and redo the step that wrote it (star redo)`,
+    );
   }
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const fields = parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(file)'}: ${issue.message}`).join('; ');
-  throw new DamagedStoreFileError(`${uri} (${what}) does not hold ${what}: ${fields}. Restore the file, or delete it and redo the step that wrote it (star redo)`);
+  throw new DamagedStoreFileError(
+    `${uri} (${what}) does not hold ${what}: ${fields}. Restore the file, or delete it and redo the step that wrote it (star redo)`,
+  );
 }
 
 export interface IterationReport {
@@ -79,7 +83,9 @@ export async function collectReport(storageRoot: string, experiment: string): Pr
       `no experiment ${experiment} under ${root} (${layout.dir} is empty or missing): check the experiment name and --storage-root (the experiment's storageRoot)`,
     );
   }
-  const input = (await exists(layout.inputJson)) ? await readChecked(layout.inputJson, experimentInputSchema, 'the experiment input') : undefined;
+  const input = (await exists(layout.inputJson))
+    ? await readChecked(layout.inputJson, experimentInputSchema, 'the experiment input')
+    : undefined;
 
   const metrics = new Map<number, MetricsRow>();
   for (const uri of files.filter((f) => f.startsWith(`${layout.metricsDir}/`) && f.endsWith('.json'))) {
@@ -139,7 +145,7 @@ async function samplesOf(files: string[], generatePrefix: string, iteration: num
   if (shardFiles.length === 0) return undefined;
   const shards: GenerationShard[] = [];
   for (const uri of shardFiles) {
-    shards.push(await readChecked(uri, generationShardSchema, 'a generation shard\'s output'));
+    shards.push(await readChecked(uri, generationShardSchema, "a generation shard's output"));
   }
   return shards.length > 0 ? pickSamples(shards, iteration) : undefined;
 }

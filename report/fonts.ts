@@ -31,7 +31,8 @@ export class ReportFontError extends BadInputError {
 export function reportFont(env: NodeJS.ProcessEnv = process.env): ReportFont {
   const chosen = env.STAR_REPORT_FONT;
   if (chosen) {
-    if (!existsSync(chosen)) throw new ReportFontError(`STAR_REPORT_FONT is ${chosen}, which does not exist: point it at a .ttf or .otf file, or unset it`);
+    if (!existsSync(chosen))
+      throw new ReportFontError(`STAR_REPORT_FONT is ${chosen}, which does not exist: point it at a .ttf or .otf file, or unset it`);
     return { file: chosen };
   }
   return CANDIDATES.find((font) => existsSync(font.file)) ?? {};

@@ -48,21 +48,31 @@ function seconds(row: MetricsRow): string {
 function metricsTable(data: ReportData): string {
   const rows = [data.base, ...data.iterations.map((i) => i.metrics)].filter((r): r is MetricsRow => r !== undefined);
   if (rows.length === 0) return '<p class="empty">No iteration has finished yet.</p>';
-  const classes = [...new Set(rows.flatMap((r) => Object.keys(r.accuracy ?? {})))].sort((a, b) => Number(a) - Number(b) || a.localeCompare(b));
-  const head = ['iteration', 'attempted', 'kept', 'rationalized', 'steps', 'final loss', ...classes.map((c) => (/^\d+$/.test(c) ? `${c}-digit` : c)), 'overall', 'time'];
-  const body = rows.map((r) =>
-    [
-      r.iteration === 0 ? '0 (base)' : String(r.iteration),
-      r.iteration === 0 ? '' : String(r.attempted ?? ''),
-      r.iteration === 0 ? '' : String(r.kept ?? ''),
-      r.iteration === 0 ? '' : String(r.rationalized ?? ''),
-      r.iteration === 0 ? '' : String(r.totalSteps ?? ''),
-      r.loss === undefined ? '' : r.loss.toFixed(4),
-      ...classes.map((c) => percent(r.accuracy?.[c]?.accuracy)),
-      percent(r.overallAccuracy),
-      seconds(r),
-    ],
+  const classes = [...new Set(rows.flatMap((r) => Object.keys(r.accuracy ?? {})))].sort(
+    (a, b) => Number(a) - Number(b) || a.localeCompare(b),
   );
+  const head = [
+    'iteration',
+    'attempted',
+    'kept',
+    'rationalized',
+    'steps',
+    'final loss',
+    ...classes.map((c) => (/^\d+$/.test(c) ? `${c}-digit` : c)),
+    'overall',
+    'time',
+  ];
+  const body = rows.map((r) => [
+    r.iteration === 0 ? '0 (base)' : String(r.iteration),
+    r.iteration === 0 ? '' : String(r.attempted ?? ''),
+    r.iteration === 0 ? '' : String(r.kept ?? ''),
+    r.iteration === 0 ? '' : String(r.rationalized ?? ''),
+    r.iteration === 0 ? '' : String(r.totalSteps ?? ''),
+    r.loss === undefined ? '' : r.loss.toFixed(4),
+    ...classes.map((c) => percent(r.accuracy?.[c]?.accuracy)),
+    percent(r.overallAccuracy),
+    seconds(r),
+  ]);
   return `<table class="metrics"><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${body
     .map((cells) => `<tr>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
@@ -78,10 +88,16 @@ function sampleBlock(kind: 'kept' | 'rationalized' | 'failure', title: string, p
 function iterationSamples(it: IterationReport): string {
   const s = it.samples;
   const state = it.metrics ? '' : ' (running)';
-  if (!s) return `<h3>Iteration ${it.iteration}${state}</h3><p class="empty">Generation has not finished yet.</p>${evalCompletions(it.evalCompletions)}`;
+  if (!s)
+    return `<h3>Iteration ${it.iteration}${state}</h3><p class="empty">Generation has not finished yet.</p>${evalCompletions(it.evalCompletions)}`;
   const blocks = [
     ...s.kept.map((k) => sampleBlock('kept', `kept · ${k.exampleId}`, [['saved text', k.text]])),
-    ...s.rationalized.map((k) => sampleBlock('rationalized', `rationalized · ${k.exampleId}`, [['hint given', k.hint], ['saved text (as if no hint had been given)', k.text]])),
+    ...s.rationalized.map((k) =>
+      sampleBlock('rationalized', `rationalized · ${k.exampleId}`, [
+        ['hint given', k.hint],
+        ['saved text (as if no hint had been given)', k.text],
+      ]),
+    ),
     ...s.failures.map((f) =>
       sampleBlock('failure', `failure · ${f.exampleId}`, [
         ['asked', f.context],
@@ -122,7 +138,13 @@ export function ending(data: ReportData): string {
   if (rows.length === 0 || rows.length < data.iterations.length) return '';
   const planned = data.nIters !== undefined ? data.nIters - 1 : undefined;
   if (planned !== undefined && rows.length >= planned) return ' (all planned iterations)';
-  if (data.earlyStop && reachedPlateau(rows.map((i) => i.metrics?.overallAccuracy), data.earlyStop)) {
+  if (
+    data.earlyStop &&
+    reachedPlateau(
+      rows.map((i) => i.metrics?.overallAccuracy),
+      data.earlyStop,
+    )
+  ) {
     const { patience, minDelta } = data.earlyStop;
     return ` (stopped early: overall dev accuracy did not improve by more than ${minDelta} for ${patience} iteration${patience === 1 ? '' : 's'})`;
   }
@@ -134,7 +156,12 @@ export function reportPage(data: ReportData, charts: PageChart[]): string {
   const running = data.iterations.find((i) => !i.metrics);
   const status = `${finished} iteration${finished === 1 ? '' : 's'} finished${running ? `, iteration ${running.iteration} running or interrupted` : ''}${ending(data)}`;
   const chartHtml = charts.length
-    ? charts.map((c) => `<figure class="chart" id="chart-${c.id}" data-title="${escapeHtml(c.title)}">${c.svg}<figcaption>${escapeHtml(c.title)} · ${escapeHtml(c.png)}</figcaption></figure>`).join('\n')
+    ? charts
+        .map(
+          (c) =>
+            `<figure class="chart" id="chart-${c.id}" data-title="${escapeHtml(c.title)}">${c.svg}<figcaption>${escapeHtml(c.title)} · ${escapeHtml(c.png)}</figcaption></figure>`,
+        )
+        .join('\n')
     : '<p class="empty">Nothing to plot yet.</p>';
   return `<!DOCTYPE html>
 <html lang="en">

@@ -23,7 +23,10 @@ const PNG_SCALE = 2;
 let libraries: Promise<{ vega: typeof Vega; vegaLite: typeof VegaLite }> | undefined;
 function loadLibraries() {
   const vegaLiteModule: string = 'vega-lite'; // by name: its types are not resolvable as a module here
-  libraries ??= Promise.all([import('vega'), import(vegaLiteModule) as Promise<typeof VegaLite>]).then(([vega, vegaLite]) => ({ vega, vegaLite }));
+  libraries ??= Promise.all([import('vega'), import(vegaLiteModule) as Promise<typeof VegaLite>]).then(([vega, vegaLite]) => ({
+    vega,
+    vegaLite,
+  }));
   return libraries;
 }
 
@@ -37,7 +40,12 @@ export async function renderChart(spec: VegaLite.TopLevelSpec, font: ReportFont)
       fitTo: { mode: 'zoom', value: PNG_SCALE },
       background: 'white',
       // Only the chosen file: scanning every system font costs more than the whole render.
-      font: { fontFiles: font.file ? [font.file] : [], loadSystemFonts: false, defaultFontFamily: font.family, sansSerifFamily: font.family },
+      font: {
+        fontFiles: font.file ? [font.file] : [],
+        loadSystemFonts: false,
+        defaultFontFamily: font.family,
+        sansSerifFamily: font.family,
+      },
     });
     const image = resvg.render();
     return { svg, png: image.asPng(), width: image.width, height: image.height };

@@ -27,6 +27,9 @@ export function pickSamples(shards: readonly GenerationShard[], iteration: numbe
   return {
     kept: ranked(kept.filter((k) => !k.rationalized)),
     rationalized: ranked(kept.filter((k) => k.rationalized)),
-    failures: sampleFailures(shards.map((s) => s.failures), perKind) as FailedSample[],
+    failures: sampleFailures(
+      shards.map((s) => s.failures),
+      perKind,
+    ) as FailedSample[],
   };
 }

@@ -49,5 +49,8 @@ export const experimentInputSchema = z.looseObject({
   task: z.string().optional(),
   taskFile: z.string().optional(),
   nIters: z.number().optional(),
-  earlyStop: z.object({ patience: z.number().int().min(1), minDelta: z.number().min(0).default(0) }).optional().catch(undefined),
+  earlyStop: z
+    .object({ patience: z.number().int().min(1), minDelta: z.number().min(0).default(0) })
+    .optional()
+    .catch(undefined),
 });

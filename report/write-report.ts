@@ -32,7 +32,11 @@ export function defaultReportDir(storageRoot: string, experiment: string): strin
   return resolve('reports', experiment);
 }
 
-export async function writeReport(storageRoot: string, experiment: string, outDir = defaultReportDir(storageRoot, experiment)): Promise<WrittenReport> {
+export async function writeReport(
+  storageRoot: string,
+  experiment: string,
+  outDir = defaultReportDir(storageRoot, experiment),
+): Promise<WrittenReport> {
   const data = await collectReport(storageRoot, experiment);
   const font = reportFont();
   const warnings = font.file ? [] : [NO_FONT_ADVICE];

@@ -37,7 +37,15 @@ export async function evalCounts(model: LoadedModel, examples: readonly Example[
   const sampler = samplerWith(model, s);
   const parts: ClassCounts[] = [];
   for (const part of chunks(examples, s.batchSize ?? 64)) {
-    parts.push(await runEvalPass({ task: arithmeticTask, examples: part, fewShot: [], sample: sampler, options: { direct: false, noPrompt: s.noPrompt ?? false, seed: s.seed } }));
+    parts.push(
+      await runEvalPass({
+        task: arithmeticTask,
+        examples: part,
+        fewShot: [],
+        sample: sampler,
+        options: { direct: false, noPrompt: s.noPrompt ?? false, seed: s.seed },
+      }),
+    );
   }
   return mergeCounts(parts);
 }
@@ -55,7 +63,15 @@ export async function rationalizationCounts(model: LoadedModel, examples: readon
       examples: part,
       fewShot: { plain: [], answerKey: [] },
       sample: sampler,
-      options: { rationalize: true, pRationalization: 1, pShowHintSave: 0, direct: false, noPrompt: s.noPrompt ?? false, fewShotTrain: false, seed: s.seed },
+      options: {
+        rationalize: true,
+        pRationalization: 1,
+        pShowHintSave: 0,
+        direct: false,
+        noPrompt: s.noPrompt ?? false,
+        fewShotTrain: false,
+        seed: s.seed,
+      },
     });
     parts.push(result.counts);
   }
@@ -69,6 +85,9 @@ export function percent(c: { correct: number; total: number } | undefined): stri
 
 /** Mean accuracy over the listed digit classes (each digit count weighs the same). */
 export function meanAccuracy(counts: ClassCounts, digits: readonly number[]): number {
-  const accs = digits.map((d) => counts[String(d)]).filter((c) => c && c.total > 0).map((c) => c!.correct / c!.total);
+  const accs = digits
+    .map((d) => counts[String(d)])
+    .filter((c) => c && c.total > 0)
+    .map((c) => c!.correct / c!.total);
   return accs.length === 0 ? 0 : accs.reduce((a, b) => a + b, 0) / accs.length;
 }

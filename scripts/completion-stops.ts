@@ -55,11 +55,26 @@ async function measure(options: ExperimentOptions, modelDir: string, split: 'tra
   }));
   const model = await loadModel(modelDir);
   const temperature = split === 'dev' ? (options.evalTemperature ?? options.temperature) : options.temperature;
-  const raw = await sample(model, requests, { genLength: options.genLength, temperature, topP: options.topP, batchSize: 64, stopAtEndOfText: false });
+  const raw = await sample(model, requests, {
+    genLength: options.genLength,
+    temperature,
+    topP: options.topP,
+    batchSize: 64,
+    stopAtEndOfText: false,
+  });
   model.dispose();
   const read = (text: string) => (options.cleanUpTokenizationSpaces ? cleanUpTokenization(text) : text);
   const stops = task.stopStrings ? [...task.stopStrings, END_OF_TEXT] : taskStopStrings(task.name as TaskName);
-  const tally: Tally = { stops, outputs: 0, withEndOfText: 0, withStopString: 0, correctWhole: 0, endOfText: { lost: 0, gained: 0 }, stopStrings: { lost: 0, gained: 0 }, examples: [] };
+  const tally: Tally = {
+    stops,
+    outputs: 0,
+    withEndOfText: 0,
+    withStopString: 0,
+    correctWhole: 0,
+    endOfText: { lost: 0, gained: 0 },
+    stopStrings: { lost: 0, gained: 0 },
+    examples: [],
+  };
   examples.forEach((example, i) => {
     const whole = read(raw[i] as string);
     const judge = (text: string) => task.check(example, text, { direct: options.direct }).correct;
@@ -73,7 +88,8 @@ async function measure(options: ExperimentOptions, modelDir: string, split: 'tra
     if (reference) tally.correctWhole += 1;
     if (reference !== embedded) tally.endOfText[reference ? 'lost' : 'gained'] += 1;
     if (reference !== server) tally.stopStrings[reference ? 'lost' : 'gained'] += 1;
-    if ((reference !== embedded || reference !== server) && tally.examples.length < 5) tally.examples.push(JSON.stringify({ id: example.id, whole }));
+    if ((reference !== embedded || reference !== server) && tally.examples.length < 5)
+      tally.examples.push(JSON.stringify({ id: example.id, whole }));
   });
   return tally;
 }

@@ -22,7 +22,9 @@ export function llmPython(env: NodeJS.ProcessEnv = process.env): string {
 /** Text the tokenizer learns its merges from: what the tests prompt with. */
 export function tinyCorpus(): string {
   const sums = arithmeticProblems({ digits: [1, 2, 3, 4, 5], countPerDigit: 60, seed: 0 }).map((p) => arithmeticWorkedExample(p.question));
-  const qa = ['Q: Where would you put a cup?\nAnswer Choices:\n(a) table\n(b) sky\n(c) river\nA: A cup goes on a table. So the answer is (a).'];
+  const qa = [
+    'Q: Where would you put a cup?\nAnswer Choices:\n(a) table\n(b) sky\n(c) river\nA: A cup goes on a table. So the answer is (a).',
+  ];
   return [...sums, ...qa].join('<|endoftext|>\n\n');
 }
 

@@ -7,7 +7,9 @@ const path = require('node:path');
 // The installer's own nested `npm install` runs this hook again; the outer run does the work.
 if (process.env.STAR_TFJS_NODE_INSTALLING) process.exit(0);
 if (process.platform === 'win32') {
-  console.error('[install-tfjs-node] skipped on Windows (no bash); the model uses @tensorflow/tfjs-node if npm installed it, else WebAssembly');
+  console.error(
+    '[install-tfjs-node] skipped on Windows (no bash); the model uses @tensorflow/tfjs-node if npm installed it, else WebAssembly',
+  );
   process.exit(0);
 }
 const r = spawnSync('bash', [path.join(__dirname, 'install-tfjs-node.sh'), '--optional'], { stdio: 'inherit' });

@@ -78,7 +78,8 @@ function parseMix(text: string, flag: string): Record<number, number> {
 
 function positiveNumber(value: string, flag: string, integer = true): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new Error(`${flag} must be a positive ${integer ? 'integer' : 'number'}, got "${value}"`);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
+    throw new Error(`${flag} must be a positive ${integer ? 'integer' : 'number'}, got "${value}"`);
   return n;
 }
 
@@ -116,7 +117,8 @@ export function corpusDocuments(recipe: Pick<Recipe, 'mix' | 'hinted' | 'seed'>)
 export function packWholeDocuments(docs: number[][], length: number, eotId: number): Int32Array[] {
   const withEnds = docs.map((doc) => [...doc, eotId]);
   for (const withEnd of withEnds) {
-    if (withEnd.length > length) throw new Error(`a corpus problem has ${withEnd.length} tokens, more than --chunk ${length}: raise --chunk (at most seq + 1)`);
+    if (withEnd.length > length)
+      throw new Error(`a corpus problem has ${withEnd.length} tokens, more than --chunk ${length}: raise --chunk (at most seq + 1)`);
   }
   return packRows(withEnds, length, eotId);
 }
@@ -126,7 +128,11 @@ async function pretrain(recipe: Recipe, outDir: string, workDir: string): Promis
   const config = recipe.init ? (await loadModel(recipe.init)).config : await readModelConfig(recipe.config);
   const fresh = recipe.init ? await loadModel(recipe.init) : createModel(config, { seed: recipe.seed });
   const docs = corpusDocuments(recipe);
-  const chunks = packWholeDocuments(docs.map((d) => fresh.tokenizer.encode(d)), recipe.chunk, fresh.tokenizer.eotId);
+  const chunks = packWholeDocuments(
+    docs.map((d) => fresh.tokenizer.encode(d)),
+    recipe.chunk,
+    fresh.tokenizer.eotId,
+  );
   console.log(
     `[pretrain] ${recipe.init ? `from ${recipe.init}` : recipe.config}: ${config.layers} layers, width ${config.d_model}, ${parameterCount(config)} parameters; ` +
       `corpus ${docs.length} problems in ${chunks.length} chunks of ${recipe.chunk} tokens; ` +
@@ -184,7 +190,9 @@ async function pretrain(recipe: Recipe, outDir: string, workDir: string): Promis
 export function withSeq(model: LoadedModel, seq: number): LoadedModel {
   if (seq >= model.config.seq) return model;
   const d = model.config.d_model;
-  const weights = model.weights.map((w) => (w.name === 'wpe' ? { name: w.name, shape: [seq, d], data: w.data.slice(0, seq * d) } : { ...w }));
+  const weights = model.weights.map((w) =>
+    w.name === 'wpe' ? { name: w.name, shape: [seq, d], data: w.data.slice(0, seq * d) } : { ...w },
+  );
   return new EmbeddedModel({ ...model.config, seq }, model.tokenizer, weights, model.step);
 }
 
@@ -204,8 +212,12 @@ async function report(model: LoadedModel, devPerDigit: number, oodPerDigit: numb
   const counts = { ...inDist, ...outDist };
   console.log('\ndigits | plain acc % | hinted retry fixes % of failures');
   for (let d = 1; d <= 8; d++) console.log(`${String(d).padStart(6)} | ${percent(counts[String(d)])}       | ${percent(counts[`${d}_r`])}`);
-  console.log(`mean 1-5: ${(100 * meanAccuracy(counts, [1, 2, 3, 4, 5])).toFixed(1)}%   mean 6-8: ${(100 * meanAccuracy(counts, [6, 7, 8])).toFixed(1)}%`);
-  console.log(`(dev 1-5: ${dev.length} problems, genLength 96, ${devSeconds.toFixed(0)} s; OOD 6-8: ${ood.length} problems, genLength ${oodGen}, ${oodSeconds.toFixed(0)} s; temperature 0.01, top-p 0.9)`);
+  console.log(
+    `mean 1-5: ${(100 * meanAccuracy(counts, [1, 2, 3, 4, 5])).toFixed(1)}%   mean 6-8: ${(100 * meanAccuracy(counts, [6, 7, 8])).toFixed(1)}%`,
+  );
+  console.log(
+    `(dev 1-5: ${dev.length} problems, genLength 96, ${devSeconds.toFixed(0)} s; OOD 6-8: ${ood.length} problems, genLength ${oodGen}, ${oodSeconds.toFixed(0)} s; temperature 0.01, top-p 0.9)`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -254,7 +266,12 @@ async function main(): Promise<void> {
     await saveCheckpoint(withSeq(full, recipe.saveSeq), outDir, { step: 0 });
   }
   const model = await loadModel(outDir);
-  await report(model, positiveNumber(v['dev-per-digit']!, '--dev-per-digit'), positiveNumber(v['ood-per-digit']!, '--ood-per-digit'), Number(v['eval-seed']));
+  await report(
+    model,
+    positiveNumber(v['dev-per-digit']!, '--dev-per-digit'),
+    positiveNumber(v['ood-per-digit']!, '--ood-per-digit'),
+    Number(v['eval-seed']),
+  );
   model.dispose();
   await shutdownComputePool();
 }

@@ -52,8 +52,20 @@ interface TrainerConfig {
 
 const seconds = (since: number) => (Date.now() - since) / 1000;
 
-async function generate(model: LoadedModel, options: ExperimentOptions, examples: Example[], chunk: number, iteration: number): Promise<{ kept: KeptExample[]; counts: ClassCounts }> {
-  const sample = samplerWith(model, { genLength: options.genLength, temperature: options.temperature, topP: options.topP, seed: options.seed, batchSize: chunk });
+async function generate(
+  model: LoadedModel,
+  options: ExperimentOptions,
+  examples: Example[],
+  chunk: number,
+  iteration: number,
+): Promise<{ kept: KeptExample[]; counts: ClassCounts }> {
+  const sample = samplerWith(model, {
+    genLength: options.genLength,
+    temperature: options.temperature,
+    topP: options.topP,
+    seed: options.seed,
+    batchSize: chunk,
+  });
   const kept: KeptExample[] = [];
   const parts: ClassCounts[] = [];
   const task = taskFor(options, 'train');
@@ -79,7 +91,17 @@ function digitsOf(options: ExperimentOptions): number[] {
 function printTable(rows: Row[], options: ExperimentOptions): string {
   const digits = digitsOf(options);
   const inDist = options.arithmetic.devDigits;
-  const head = ['iter', 'kept', 'rat.', 'steps', ...digits.map((d) => `${d}d %`), `mean ${inDist[0]}-${inDist[inDist.length - 1]}`, 'gen s', 'train s', 'eval s'];
+  const head = [
+    'iter',
+    'kept',
+    'rat.',
+    'steps',
+    ...digits.map((d) => `${d}d %`),
+    `mean ${inDist[0]}-${inDist[inDist.length - 1]}`,
+    'gen s',
+    'train s',
+    'eval s',
+  ];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of rows) {
     const cells = [
@@ -108,7 +130,8 @@ async function main(): Promise<void> {
     },
   });
   const { options } = resolveExperimentInput({ preset: values.preset, sets: values.set });
-  if (options.task !== 'arithmetic' || options.trainer !== 'embedded') throw new Error('scripts/star-loop.ts runs the arithmetic task on the embedded trainer only');
+  if (options.task !== 'arithmetic' || options.trainer !== 'embedded')
+    throw new Error('scripts/star-loop.ts runs the arithmetic task on the embedded trainer only');
   const work = resolve(values.work!);
   mkdirSync(work, { recursive: true });
   const chunk = 64; // the worker's chunkSize and sampleBatchSize (activities/deps.ts)
@@ -123,7 +146,14 @@ async function main(): Promise<void> {
   const growth = growthSettings(options);
   const allTrain = await taskFor(options, 'train').loadSplit('', 'train');
   const dev = selectExamples(options, 'dev', 0, await taskFor(options, 'dev').loadSplit('', 'dev'));
-  const evalSettings = { genLength: options.genLength, temperature: options.temperature, topP: options.topP, seed: options.seed, batchSize: chunk, noPrompt: options.noPrompt };
+  const evalSettings = {
+    genLength: options.genLength,
+    temperature: options.temperature,
+    topP: options.topP,
+    seed: options.seed,
+    batchSize: chunk,
+    noPrompt: options.noPrompt,
+  };
   console.log(
     `[star-loop] preset ${values.preset}${values.set!.length ? ` with ${values.set!.join(' ')}` : ''}: base ${base}, ${options.nIters - 1} iterations, ` +
       `${Math.min(options.nTrainSamples, allTrain.length)} train samples, ${dev.length} dev problems, rule ${growth.rule}, ` +
@@ -154,9 +184,13 @@ async function main(): Promise<void> {
     row.rationalized = gen.kept.filter((k) => k.rationalized).length;
     row.kept = gen.kept.length;
     const genByDigit = digitsOf(options)
-      .map((d) => `${d}d ${gen.counts[String(d)]?.correct ?? 0}/${gen.counts[String(d)]?.total ?? 0}+${gen.counts[`${d}_r`]?.correct ?? 0}r`)
+      .map(
+        (d) => `${d}d ${gen.counts[String(d)]?.correct ?? 0}/${gen.counts[String(d)]?.total ?? 0}+${gen.counts[`${d}_r`]?.correct ?? 0}r`,
+      )
       .join(' ');
-    console.log(`[star-loop] iteration ${i}: kept ${row.kept} of ${examples.length} (${row.rationalized} rationalized) in ${row.seconds.generate.toFixed(0)} s: ${genByDigit}`);
+    console.log(
+      `[star-loop] iteration ${i}: kept ${row.kept} of ${examples.length} (${row.rationalized} rationalized) in ${row.seconds.generate.toFixed(0)} s: ${genByDigit}`,
+    );
 
     t = Date.now();
     const dir = resolve(work, `it${i}`);
@@ -182,7 +216,9 @@ async function main(): Promise<void> {
     });
     row.seconds.train = seconds(t);
     row.loss = trained.loss;
-    console.log(`[star-loop] iteration ${i}: trained ${row.totalSteps} steps on ${records.chunkCount} chunks (${records.exampleCount} examples) in ${row.seconds.train.toFixed(0)} s, loss ${trained.loss.toFixed(4)}`);
+    console.log(
+      `[star-loop] iteration ${i}: trained ${row.totalSteps} steps on ${records.chunkCount} chunks (${records.exampleCount} examples) in ${row.seconds.train.toFixed(0)} s, loss ${trained.loss.toFixed(4)}`,
+    );
 
     t = Date.now();
     const next = await loadModel(trained.checkpointUri);

@@ -8,7 +8,9 @@ import { completionRequestSchema, type ParsedCompletionRequest } from '../infere
 
 export const chatRequestSchema = z.strictObject({
   model: completionRequestSchema.shape.model,
-  messages: z.array(z.strictObject({ role: z.enum(['system', 'user', 'assistant']), content: z.string(), name: z.string().optional() })).min(1),
+  messages: z
+    .array(z.strictObject({ role: z.enum(['system', 'user', 'assistant']), content: z.string(), name: z.string().optional() }))
+    .min(1),
   max_tokens: completionRequestSchema.shape.max_tokens,
   temperature: completionRequestSchema.shape.temperature,
   top_p: completionRequestSchema.shape.top_p,
@@ -31,6 +33,10 @@ export function completionAsChat<R extends { choices: { index: number; text: str
     ...response,
     id: `chat${(response as { id?: string }).id ?? ''}`,
     object: 'chat.completion',
-    choices: response.choices.map((c) => ({ index: c.index, message: { role: 'assistant', content: c.text }, finish_reason: c.finish_reason })),
+    choices: response.choices.map((c) => ({
+      index: c.index,
+      message: { role: 'assistant', content: c.text },
+      finish_reason: c.finish_reason,
+    })),
   };
 }

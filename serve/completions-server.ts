@@ -94,16 +94,27 @@ export class CompletionsServer {
       }
       if (path === CHAT) {
         if (req.method !== 'POST') throw new HttpError(405, `${CHAT} answers POST only`);
-        send(res, 200, completionAsChat(await this.complete(chatAsCompletion(parseRequest(await readBody(req), chatRequestSchema, CHAT_FIELDS)))));
+        send(
+          res,
+          200,
+          completionAsChat(await this.complete(chatAsCompletion(parseRequest(await readBody(req), chatRequestSchema, CHAT_FIELDS)))),
+        );
         return;
       }
-      throw new HttpError(404, `no endpoint ${req.method} ${path}: this server answers GET /v1/models, POST /v1/completions and POST ${CHAT}`, null, 'not_found_error');
+      throw new HttpError(
+        404,
+        `no endpoint ${req.method} ${path}: this server answers GET /v1/models, POST /v1/completions and POST ${CHAT}`,
+        null,
+        'not_found_error',
+      );
     } catch (err) {
       if (err instanceof HttpError) {
         send(res, err.status, { error: { message: err.message, type: err.type, param: err.param, code: null } } satisfies ApiErrorBody);
       } else {
         console.error(`star serve: ${(err as Error).stack ?? String(err)}`);
-        send(res, 500, { error: { message: `the sampler failed: ${(err as Error).message}`, type: 'server_error', param: null, code: null } } satisfies ApiErrorBody);
+        send(res, 500, {
+          error: { message: `the sampler failed: ${(err as Error).message}`, type: 'server_error', param: null, code: null },
+        } satisfies ApiErrorBody);
       }
     }
   }
@@ -125,13 +136,22 @@ export class CompletionsServer {
 
   private async complete(request: ParsedCompletionRequest) {
     if (request.model !== this.options.modelName) {
-      throw new HttpError(404, `model "${request.model}" is not served here; this server serves "${this.options.modelName}" (GET /v1/models)`, 'model', 'not_found_error');
+      throw new HttpError(
+        404,
+        `model "${request.model}" is not served here; this server serves "${this.options.modelName}" (GET /v1/models)`,
+        'model',
+        'not_found_error',
+      );
     }
     const prompts = typeof request.prompt === 'string' ? [request.prompt] : request.prompt;
-    this.options.onRequest?.(`completions: ${prompts.length} prompt${prompts.length === 1 ? '' : 's'} x ${request.n}, max_tokens ${request.max_tokens}, temperature ${request.temperature}`);
+    this.options.onRequest?.(
+      `completions: ${prompts.length} prompt${prompts.length === 1 ? '' : 's'} x ${request.n}, max_tokens ${request.max_tokens}, temperature ${request.temperature}`,
+    );
     // Choice k*n + j is sample j of prompt k (OpenAI's and vLLM's order). Sample 0 uses the
     // request's seed itself, so one prompt with `seed` s gives what the embedded sampler gives for s.
-    const samples = prompts.flatMap((prompt) => Array.from({ length: request.n }, (_, j) => ({ prompt, seed: sampleSeed(request.seed, j) })));
+    const samples = prompts.flatMap((prompt) =>
+      Array.from({ length: request.n }, (_, j) => ({ prompt, seed: sampleSeed(request.seed, j) })),
+    );
     const raw = await this.queue.submit({ genLength: request.max_tokens, temperature: request.temperature, topP: request.top_p }, samples);
     const { tokenizer } = this.options.model;
     let completionTokens = 0;

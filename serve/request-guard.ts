@@ -59,7 +59,8 @@ export function refusal(headers: { host?: string; origin?: string }, settings: G
   if (headers.origin !== undefined && !settings.hasApiKey) {
     return {
       status: 403,
-      message: 'a browser request (it sent Origin) to a server without an API key: any web page could use this model; start star serve with --api-key-env VAR and send Authorization: Bearer <key>',
+      message:
+        'a browser request (it sent Origin) to a server without an API key: any web page could use this model; start star serve with --api-key-env VAR and send Authorization: Bearer <key>',
     };
   }
   return undefined;

@@ -50,7 +50,11 @@ export class SamplingQueue {
         const jobs = group.jobs.splice(0, this.maxBatch);
         if (group.jobs.length === 0) this.waiting.delete(key);
         try {
-          const texts = await sample(this.model, jobs.map((job) => job.request), { ...group.settings, batchSize: this.rowBatch });
+          const texts = await sample(
+            this.model,
+            jobs.map((job) => job.request),
+            { ...group.settings, batchSize: this.rowBatch },
+          );
           jobs.forEach((job, i) => job.resolve(texts[i]));
         } catch (err) {
           jobs.forEach((job) => job.reject(err));

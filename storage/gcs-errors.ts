@@ -6,7 +6,11 @@ import { StorageAccessError, StorageNotFoundError } from './store';
  * treats "object not found" as "not computed yet" must not carry on against a bucket that is not there.
  */
 export class StorageBucketNotFoundError extends StorageAccessError {
-  constructor(readonly bucket: string, uri: string, emulatorHost?: string) {
+  constructor(
+    readonly bucket: string,
+    uri: string,
+    emulatorHost?: string,
+  ) {
     super(
       uri,
       emulatorHost
@@ -29,7 +33,8 @@ export function httpStatusOf(err: unknown): number | undefined {
 }
 
 // google-auth-library's messages when it has no usable credentials or they are rejected while refreshing.
-const CREDENTIAL_PROBLEM = /default credentials|invalid_grant|invalid_client|unauthorized_client|refresh access token|GOOGLE_APPLICATION_CREDENTIALS/i;
+const CREDENTIAL_PROBLEM =
+  /default credentials|invalid_grant|invalid_client|unauthorized_client|refresh access token|GOOGLE_APPLICATION_CREDENTIALS/i;
 
 const CHECK_CREDENTIALS =
   'check the credentials this process runs with: Application Default Credentials ' +

@@ -216,10 +216,7 @@ export class GcsStore implements Store {
       while (next < targets.length) {
         const target = targets[next++];
         try {
-          await this.storage()
-            .bucket(bucket)
-            .file(target.name)
-            .delete({ ifGenerationMatch: target.generation });
+          await this.storage().bucket(bucket).file(target.name).delete({ ifGenerationMatch: target.generation });
         } catch (err) {
           // 404: already gone; 412: rewritten after we listed it, so that newer value stays.
           const status = httpStatusOf(err);

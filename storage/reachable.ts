@@ -18,7 +18,13 @@ export async function checkStorageReachable(rootUri: string, timeoutMs = 15_000)
   let timer: NodeJS.Timeout | undefined;
   const noAnswer = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new StorageAccessError(rootUri, `no answer within ${timeoutMs / 1000} s; check the network (or STORAGE_EMULATOR_HOST) and that the bucket exists`)),
+      () =>
+        reject(
+          new StorageAccessError(
+            rootUri,
+            `no answer within ${timeoutMs / 1000} s; check the network (or STORAGE_EMULATOR_HOST) and that the bucket exists`,
+          ),
+        ),
       timeoutMs,
     );
   });
@@ -94,7 +100,12 @@ async function checkLocalRoot(rootUri: string, timeoutMs: number): Promise<void>
   const code = await new Promise<number | null>((resolve, reject) => {
     timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new StorageAccessError(rootUri, `no answer within ${timeoutMs / 1000} s creating ${root}: a file system that hangs (an unreachable network mount?) would stall the worker; choose a folder on a local disk or a gs:// root`));
+      reject(
+        new StorageAccessError(
+          rootUri,
+          `no answer within ${timeoutMs / 1000} s creating ${root}: a file system that hangs (an unreachable network mount?) would stall the worker; choose a folder on a local disk or a gs:// root`,
+        ),
+      );
     }, timeoutMs);
     child.on('error', reject);
     child.on('close', resolve);
@@ -107,5 +118,8 @@ async function checkLocalRoot(rootUri: string, timeoutMs: number): Promise<void>
 }
 
 function pseudo(rootUri: string, kind: string): StorageAccessError {
-  return new StorageAccessError(rootUri, `it is on a pseudo-filesystem (${kind}), which holds no files; choose a folder on a disk, e.g. runs, or a gs:// root`);
+  return new StorageAccessError(
+    rootUri,
+    `it is on a pseudo-filesystem (${kind}), which holds no files; choose a folder on a disk, e.g. runs, or a gs:// root`,
+  );
 }

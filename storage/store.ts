@@ -32,7 +32,10 @@ export class StorageNotFoundError extends BadInputError {
 
 export class StorageAccessError extends BadInputError {
   override readonly name = 'StorageAccessError';
-  constructor(readonly uri: string, detail: string) {
+  constructor(
+    readonly uri: string,
+    detail: string,
+  ) {
     super(`cannot access ${uri}: ${detail}`);
   }
 }

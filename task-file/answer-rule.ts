@@ -42,7 +42,9 @@ function readAnswer(rule: AnswerRule, text: string, choices: readonly Choice[] |
     }
     case 'choice-letter': {
       const labels = new Set((choices ?? []).map((c) => c.label.toLowerCase()));
-      const match = [...text.matchAll(/\(([A-Za-z])\)/g)].filter((m) => labels.size === 0 || labels.has((m[1] as string).toLowerCase())).pop();
+      const match = [...text.matchAll(/\(([A-Za-z])\)/g)]
+        .filter((m) => labels.size === 0 || labels.has((m[1] as string).toLowerCase()))
+        .pop();
       return match && { prediction: match[1] as string, end: match.index + match[0].length };
     }
     case 'after-marker': {

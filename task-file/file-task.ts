@@ -40,7 +40,8 @@ export function fileTaskContext(spec: TaskSpec, example: Example, hint: boolean)
   const values = { question: example.question, solution: example.solution ?? '', choices: choiceLines(spec, example) };
   const rule = spec.prompts.hint;
   if (!hint) return renderTemplate(spec.prompts.question, values);
-  if ('markChoice' in rule) return renderTemplate(spec.prompts.question, { ...values, choices: choiceLines(spec, example, rule.markChoice) });
+  if ('markChoice' in rule)
+    return renderTemplate(spec.prompts.question, { ...values, choices: choiceLines(spec, example, rule.markChoice) });
   return renderTemplate(rule.template, { ...values, hint: example.hint, answer: example.answer });
 }
 
@@ -53,7 +54,12 @@ export function fileTask(content: TaskFileContent): Task {
     context: (example, { hint }) => fileTaskContext(spec, example, hint),
     loadFewShot: async (_datasetDir, { answerKey, direct }) => {
       if (direct) {
-        throw new TaskFileError(content.uri, undefined, undefined, 'direct mode (answers without rationales) is not supported for task files: turn direct off, and give a fewShot prompt whose examples answer directly instead');
+        throw new TaskFileError(
+          content.uri,
+          undefined,
+          undefined,
+          'direct mode (answers without rationales) is not supported for task files: turn direct off, and give a fewShot prompt whose examples answer directly instead',
+        );
       }
       return answerKey ? content.rationalization : content.fewShot;
     },

@@ -24,7 +24,9 @@ export async function runDataGenerator(command: string, cwd: string): Promise<st
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return resolve(`the program ${JSON.stringify(program)} was not found; give its full path or put it on PATH`);
       resolve(
-        resolved.mask(`${JSON.stringify(command)} failed in ${cwd} (${err.message.split('\n')[0]}); it must write the train and dev files. Its last output:\n${stderr.slice(-TAIL).trim() || '(nothing on stderr)'}`),
+        resolved.mask(
+          `${JSON.stringify(command)} failed in ${cwd} (${err.message.split('\n')[0]}); it must write the train and dev files. Its last output:\n${stderr.slice(-TAIL).trim() || '(nothing on stderr)'}`,
+        ),
       );
     });
   });

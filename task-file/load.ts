@@ -59,10 +59,20 @@ export function parseTaskFile(uri: string, text: string): TaskSpec {
   throw problems.length === 1 ? (problems[0] as TaskFileError) : new InvalidTaskFileError(problems);
 }
 
-async function readNamed(taskFileUri: string, lines: Map<string, number>, field: string, path: string): Promise<{ uri: string; text: string }> {
+async function readNamed(
+  taskFileUri: string,
+  lines: Map<string, number>,
+  field: string,
+  path: string,
+): Promise<{ uri: string; text: string }> {
   const uri = resolveFrom(taskFileUri, path);
   if (!(await exists(uri))) {
-    throw new TaskFileError(taskFileUri, lineOf(lines, field.split('.')), field, `${JSON.stringify(path)} does not exist (looked for ${shownFile(uri)}); paths are relative to the task file's folder`);
+    throw new TaskFileError(
+      taskFileUri,
+      lineOf(lines, field.split('.')),
+      field,
+      `${JSON.stringify(path)} does not exist (looked for ${shownFile(uri)}); paths are relative to the task file's folder`,
+    );
   }
   return { uri, text: await readText(uri) };
 }
@@ -75,7 +85,13 @@ export interface LoadOptions {
 /** Loads the task file at `taskFile` (a path or URI) and everything it names. */
 export async function loadTaskFile(taskFile: string, options: LoadOptions = {}): Promise<LoadedTaskFile> {
   const uri = normaliseRoot(taskFile);
-  if (!(await exists(uri))) throw new TaskFileError(taskFile, undefined, undefined, 'no such task file: set taskFile to the path of a task file (docs/own-task.md)');
+  if (!(await exists(uri)))
+    throw new TaskFileError(
+      taskFile,
+      undefined,
+      undefined,
+      'no such task file: set taskFile to the path of a task file (docs/own-task.md)',
+    );
   const text = await readText(uri);
   const spec = parseTaskFile(uri, text);
   const lines = jsonKeyLines(text);
@@ -87,7 +103,8 @@ export async function loadTaskFile(taskFile: string, options: LoadOptions = {}):
       if (problem) throw new TaskFileError(uri, lineOf(lines, ['data', 'generate']), 'data.generate', problem);
     }
   }
-  const prompt = async (field: string, path: string | undefined) => (path ? splitPromptFile((await readNamed(uri, lines, field, path)).text) : []);
+  const prompt = async (field: string, path: string | undefined) =>
+    path ? splitPromptFile((await readNamed(uri, lines, field, path)).text) : [];
   const fewShot = await prompt('prompts.fewShot', spec.prompts.fewShot);
   const rationalization = spec.prompts.rationalization ? await prompt('prompts.rationalization', spec.prompts.rationalization) : fewShot;
   const split = async (name: 'train' | 'dev') => {

@@ -39,7 +39,9 @@ export function readChoices(value: unknown): Choice[] | undefined {
   }
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value);
-    return entries.every(([, text]) => typeof text === 'string') ? entries.map(([label, text]) => ({ label, text: text as string })) : undefined;
+    return entries.every(([, text]) => typeof text === 'string')
+      ? entries.map(([label, text]) => ({ label, text: text as string }))
+      : undefined;
   }
   return undefined;
 }
@@ -68,7 +70,12 @@ export function parseSplit(spec: TaskSpec, split: Split, file: string, text: str
   const where = (line: number, field: string | undefined, detail: string) => new TaskFileError(file, line, field, detail);
   const required = (row: unknown, line: number, name: keyof typeof fields, path: string): string => {
     const value = fieldAt(row, path);
-    if (value === undefined) throw where(line, path, `the row has no "${path}" field (the task file's data.fields.${name}); every row needs one: add it, or point data.fields.${name} at the field that holds it`);
+    if (value === undefined)
+      throw where(
+        line,
+        path,
+        `the row has no "${path}" field (the task file's data.fields.${name}); every row needs one: add it, or point data.fields.${name} at the field that holds it`,
+      );
     const shown = asText(value);
     if (shown === undefined) throw where(line, path, `must be a string or a number, not ${JSON.stringify(value).slice(0, 80)}`);
     return shown;
@@ -88,13 +95,23 @@ export function parseSplit(spec: TaskSpec, split: Split, file: string, text: str
     const solution = fields.solution ? required(row, line, 'solution', fields.solution) : answerAfter ? answer : undefined;
     if (answerAfter) {
       const at = answer.lastIndexOf(answerAfter);
-      if (at === -1) throw where(line, fields.answer, `has no "${answerAfter}" (data.answerAfter): the answer is the text after its last one, e.g. "... ${answerAfter}72"`);
+      if (at === -1)
+        throw where(
+          line,
+          fields.answer,
+          `has no "${answerAfter}" (data.answerAfter): the answer is the text after its last one, e.g. "... ${answerAfter}72"`,
+        );
       answer = answer.slice(at + answerAfter.length);
     }
     const ownId = fields.id ? required(row, line, 'id', fields.id) : asText(fieldAt(row, 'id'));
     const id = ownId ?? `${spec.name}-${split}-${examples.length}`;
     const first = firstLineOfId.get(id);
-    if (first !== undefined) throw where(line, fields.id ?? 'id', `id ${JSON.stringify(id)} appears again (first on line ${first}); ids key every random choice and must be unique: remove or renumber one`);
+    if (first !== undefined)
+      throw where(
+        line,
+        fields.id ?? 'id',
+        `id ${JSON.stringify(id)} appears again (first on line ${first}); ids key every random choice and must be unique: remove or renumber one`,
+      );
     firstLineOfId.set(id, line);
     const example: Example = {
       id,
@@ -107,14 +124,22 @@ export function parseSplit(spec: TaskSpec, split: Split, file: string, text: str
       const value = fieldAt(row, fields.choices);
       const choices = readChoices(value);
       if (!choices || choices.length === 0) {
-        throw where(line, fields.choices, `${value === undefined ? 'is missing' : 'is not a list of choices'} (data.fields.choices): give a list of {"label", "text"}, a list of texts or an object {"A": "text", ...}`);
+        throw where(
+          line,
+          fields.choices,
+          `${value === undefined ? 'is missing' : 'is not a list of choices'} (data.fields.choices): give a list of {"label", "text"}, a list of texts or an object {"A": "text", ...}`,
+        );
       }
       example.choices = choices;
       // The answer names a choice: its label, or (as many datasets write it) its text.
       const byLabel = choices.find((c) => c.label.toLowerCase() === answer.toLowerCase());
       const byText = byLabel ? undefined : choices.find((c) => c.text === answer);
       if (!byLabel && !byText) {
-        throw where(line, fields.answer, `${JSON.stringify(answer)} is neither a label nor a text of the row's choices (${choices.map((c) => c.label).join(', ')}): the answer of a multiple-choice row names its correct choice`);
+        throw where(
+          line,
+          fields.answer,
+          `${JSON.stringify(answer)} is neither a label nor a text of the row's choices (${choices.map((c) => c.label).join(', ')}): the answer of a multiple-choice row names its correct choice`,
+        );
       }
       if (byText) {
         example.answer = byText.label;
@@ -125,7 +150,8 @@ export function parseSplit(spec: TaskSpec, split: Split, file: string, text: str
     examples.push(example);
     lines.push(line);
   });
-  if (examples.length === 0) throw new TaskFileError(file, undefined, undefined, `has no examples: the ${split} split needs at least one JSON line`);
+  if (examples.length === 0)
+    throw new TaskFileError(file, undefined, undefined, `has no examples: the ${split} split needs at least one JSON line`);
   return { file, examples, lines };
 }
 
@@ -142,11 +168,21 @@ export function checkDevApart(train: SplitRows, dev: SplitRows, idField: string)
     const line = dev.lines[i] as number;
     const sameId = trainIds.get(example.id);
     if (sameId !== undefined) {
-      throw new TaskFileError(dev.file, line, idField, `id ${JSON.stringify(example.id)} is also in the train split (${shownFile(train.file)}:${sameId}); a dev example must not be trained on: remove it from one split`);
+      throw new TaskFileError(
+        dev.file,
+        line,
+        idField,
+        `id ${JSON.stringify(example.id)} is also in the train split (${shownFile(train.file)}:${sameId}); a dev example must not be trained on: remove it from one split`,
+      );
     }
     const sameProblem = trainProblems.get(problemKey(example));
     if (sameProblem !== undefined) {
-      throw new TaskFileError(dev.file, line, undefined, `the same question is in the train split (${shownFile(train.file)}:${sameProblem}); a dev example must not be trained on: remove it from one split`);
+      throw new TaskFileError(
+        dev.file,
+        line,
+        undefined,
+        `the same question is in the train split (${shownFile(train.file)}:${sameProblem}); a dev example must not be trained on: remove it from one split`,
+      );
     }
   });
 }

@@ -80,7 +80,8 @@ const promptsSchema = z.strictObject({
   question: template(QUESTION_PLACEHOLDERS)
     .optional()
     .refine((value) => value === undefined || ANSWER_MARKER.test(value), {
-      message: 'the template must hold an answer marker, "A:" or "Target:" after a space or newline: training counts only the text after the last one',
+      message:
+        'the template must hold an answer marker, "A:" or "Target:" after a space or newline: training counts only the text after the last one',
     }),
   /** One line of `{choices}`. */
   choice: template(CHOICE_PLACEHOLDERS).default('({label}) {text}'),
@@ -109,7 +110,10 @@ const regexRule = z
     read: z.literal('regex'),
     /** JavaScript syntax; group 1 is the answer. */
     pattern: z.string().min(1),
-    flags: z.string().regex(/^[imsuv]*$/, 'JavaScript regex flags among i, m, s, u, v (g and y are implied by match)').default(''),
+    flags: z
+      .string()
+      .regex(/^[imsuv]*$/, 'JavaScript regex flags among i, m, s, u, v (g and y are implied by match)')
+      .default(''),
     /** Which match counts when there are several. */
     match: z.enum(['first', 'last']).default('first'),
     ...normaliseShape,
@@ -119,11 +123,21 @@ const regexRule = z
     try {
       compiled = new RegExp(rule.pattern, rule.flags);
     } catch (err) {
-      ctx.addIssue({ code: 'custom', path: ['pattern'], input: rule.pattern, message: `does not compile: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['pattern'],
+        input: rule.pattern,
+        message: `does not compile: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`,
+      });
       return;
     }
     if (new RegExp(`${compiled.source}|`, rule.flags).exec('')?.length === 1) {
-      ctx.addIssue({ code: 'custom', path: ['pattern'], input: rule.pattern, message: 'has no capture group: put the answer in parentheses, e.g. "answer is (\\\\S+)"' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['pattern'],
+        input: rule.pattern,
+        message: 'has no capture group: put the answer in parentheses, e.g. "answer is (\\\\S+)"',
+      });
     }
   });
 
@@ -139,23 +153,33 @@ const answerSchema = z.discriminatedUnion('read', [
 
 export const taskFileSchema = z
   .strictObject({
-  /** Names the task in tables, the one accuracy class without a class field, and generated ids. */
-  name: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" and "-" only (it names ids and accuracy classes)'),
-  /** Free text for people. */
-  description: z.string().optional(),
-  data: dataSchema,
-  prompts: promptsSchema.default(() => promptsSchema.parse({})),
-  answer: answerSchema,
-  /** Where a server stops a completion; `<|endoftext|>` is always added. The checker cuts there too, so every backend reads the same text. */
-  stop: z.array(z.string().min(1)).default(['\n\n']),
+    /** Names the task in tables, the one accuracy class without a class field, and generated ids. */
+    name: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" and "-" only (it names ids and accuracy classes)'),
+    /** Free text for people. */
+    description: z.string().optional(),
+    data: dataSchema,
+    prompts: promptsSchema.default(() => promptsSchema.parse({})),
+    answer: answerSchema,
+    /** Where a server stops a completion; `<|endoftext|>` is always added. The checker cuts there too, so every backend reads the same text. */
+    stop: z.array(z.string().min(1)).default(['\n\n']),
   })
   .superRefine((file, ctx) => {
     const { question, hint } = file.prompts;
     if (hint && 'markChoice' in hint && !file.data.fields.choices) {
-      ctx.addIssue({ code: 'custom', path: ['prompts', 'hint'], input: hint, message: 'markChoice marks the correct choice, but the rows have none: set data.fields.choices, or give a hint template' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['prompts', 'hint'],
+        input: hint,
+        message: 'markChoice marks the correct choice, but the rows have none: set data.fields.choices, or give a hint template',
+      });
     }
     if (question !== undefined && file.data.fields.choices && !question.includes('{choices}')) {
-      ctx.addIssue({ code: 'custom', path: ['prompts', 'question'], input: question, message: 'the rows have choices (data.fields.choices) that this template does not show: add {choices}' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['prompts', 'question'],
+        input: question,
+        message: 'the rows have choices (data.fields.choices) that this template does not show: add {choices}',
+      });
     }
   });
 

@@ -19,7 +19,8 @@ export function parseTemplate(template: string): TemplatePart[] | string {
       const end = template.indexOf('}', i);
       if (end === -1) return `an unclosed "{" at character ${i + 1}: close the placeholder, or write "{{" for a literal brace`;
       const name = template.slice(i + 1, end);
-      if (!/^[a-z]+$/.test(name)) return `"{${name}}" is not a placeholder: placeholders are lower-case names such as {question}; write "{{" and "}}" for literal braces`;
+      if (!/^[a-z]+$/.test(name))
+        return `"{${name}}" is not a placeholder: placeholders are lower-case names such as {question}; write "{{" and "}}" for literal braces`;
       if (text) parts.push({ text });
       text = '';
       parts.push({ name });

@@ -150,7 +150,11 @@ void describe(`chaos (seed ${seed})`, { timeout: 1_800_000 }, () => {
         return true;
       };
       if (typeof reached === 'function') {
-        await waitUntil(async () => (await running()) && reached(experiment), 600_000, `${experiment} to reach ${phase} of iteration ${iteration}, ${point}`);
+        await waitUntil(
+          async () => (await running()) && reached(experiment),
+          600_000,
+          `${experiment} to reach ${phase} of iteration ${iteration}, ${point}`,
+        );
         await worker.crash();
       } else {
         const dir = dirOf(experiment);
@@ -206,31 +210,57 @@ void describe(`chaos (seed ${seed})`, { timeout: 1_800_000 }, () => {
     const scheduled = new Set(
       events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activityType).map((e) => String(e.eventId)),
     );
-    return events.some((e) => e.activityTaskCompletedEventAttributes && scheduled.has(String(e.activityTaskCompletedEventAttributes.scheduledEventId)));
+    return events.some(
+      (e) => e.activityTaskCompletedEventAttributes && scheduled.has(String(e.activityTaskCompletedEventAttributes.scheduledEventId)),
+    );
   }
 
   void it('survives the worker SIGKILLed during generation', async () => {
     const i = pick(1, 2);
     const k = pick(1, 10);
-    await killWorkerCase('generate', i, `after ${k} of 12 chunks`, (e) => count(join(iterationDir(e, i), 'generate'), /chunk-\d+\.json$/) >= k, (e) => exists(join(iterationDir(e, i), 'generate.done.json')));
+    await killWorkerCase(
+      'generate',
+      i,
+      `after ${k} of 12 chunks`,
+      (e) => count(join(iterationDir(e, i), 'generate'), /chunk-\d+\.json$/) >= k,
+      (e) => exists(join(iterationDir(e, i), 'generate.done.json')),
+    );
   });
 
   void it('survives the worker SIGKILLed as the records step starts', async () => {
     const i = pick(1, 2);
-    await killWorkerCase('records', i, 'as generation is merged', { onFile: () => join('iterations', String(i), 'generate.done.json') }, (e) => exists(join(iterationDir(e, i), 'records.done.json')));
+    await killWorkerCase(
+      'records',
+      i,
+      'as generation is merged',
+      { onFile: () => join('iterations', String(i), 'generate.done.json') },
+      (e) => exists(join(iterationDir(e, i), 'records.done.json')),
+    );
   });
 
   void it('survives the worker SIGKILLed during training', async () => {
     const i = pick(1, 2);
     const steps = i === 1 ? 12 : 16;
     const step = 2 * pick(1, steps / 2 - 1);
-    await killWorkerCase('train', i, `after the step ${step} checkpoint of ${steps}`, { onFile: (e) => join('models', `${e}_${i}`, `step_${step}`, 'manifest.json') }, (e) => exists(join(iterationDir(e, i), 'train.done.json')));
+    await killWorkerCase(
+      'train',
+      i,
+      `after the step ${step} checkpoint of ${steps}`,
+      { onFile: (e) => join('models', `${e}_${i}`, `step_${step}`, 'manifest.json') },
+      (e) => exists(join(iterationDir(e, i), 'train.done.json')),
+    );
   });
 
   void it('survives the worker SIGKILLed during eval', async () => {
     const i = pick(1, 2);
     const k = pick(1, 5);
-    await killWorkerCase('eval', i, `after ${k} of 6 chunks`, (e) => count(join(iterationDir(e, i), 'eval'), /chunk-\d+\.json$/) >= k, (e) => exists(join(iterationDir(e, i), 'eval.done.json')));
+    await killWorkerCase(
+      'eval',
+      i,
+      `after ${k} of 6 chunks`,
+      (e) => count(join(iterationDir(e, i), 'eval'), /chunk-\d+\.json$/) >= k,
+      (e) => exists(join(iterationDir(e, i), 'eval.done.json')),
+    );
   });
 
   void it('survives the dev server SIGKILLed and restarted mid-run', async () => {
@@ -239,7 +269,11 @@ void describe(`chaos (seed ${seed})`, { timeout: 1_800_000 }, () => {
       // A heartbeat timeout longer than the restart, so the running attempts are not given up on.
       const handle = await start(experiment, { heartbeatTimeoutSeconds: 60 });
       const step = 2 * pick(1, 5);
-      await waitUntil(() => exists(join(dirOf(experiment), 'models', `${experiment}_1`, `step_${step}`, 'manifest.json')), 600_000, `${experiment} to save step ${step}`);
+      await waitUntil(
+        () => exists(join(dirOf(experiment), 'models', `${experiment}_1`, `step_${step}`, 'manifest.json')),
+        600_000,
+        `${experiment} to save step ${step}`,
+      );
       const before = finishedWork(root, experiment);
       await killServer(cluster);
       await restartServer(cluster);
@@ -347,10 +381,22 @@ void describe(`chaos (seed ${seed})`, { timeout: 1_800_000 }, () => {
 
   void it('survives the worker SIGKILLed at the first loss line of training', async () => {
     const i = pick(1, 2);
-    await killWorkerCase('train', i, 'as the first loss line is saved', { onFile: () => join('iterations', String(i), 'train', 'loss.jsonl') }, (e) => exists(join(iterationDir(e, i), 'train.done.json')));
+    await killWorkerCase(
+      'train',
+      i,
+      'as the first loss line is saved',
+      { onFile: () => join('iterations', String(i), 'train', 'loss.jsonl') },
+      (e) => exists(join(iterationDir(e, i), 'train.done.json')),
+    );
   });
 
   void it('survives the worker SIGKILLed at the iteration boundary', async () => {
-    await killWorkerCase('metrics', 1, 'as its metrics row is written (the iteration boundary)', { onFile: (e) => join('metrics', `${e}_1.json`) }, (e) => existsSync(iterationDir(e, 2)));
+    await killWorkerCase(
+      'metrics',
+      1,
+      'as its metrics row is written (the iteration boundary)',
+      { onFile: (e) => join('metrics', `${e}_1.json`) },
+      (e) => existsSync(iterationDir(e, 2)),
+    );
   });
 });

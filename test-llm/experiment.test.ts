@@ -45,7 +45,16 @@ void describe('a 2-iteration experiment on a real Hugging Face model, trained an
 
   /** The preset's base config with settings a 150k-parameter model takes a few steps of without fuss. */
   function writeBaseConfig(): string {
-    const base = { ...(JSON.parse(readFileSync(join(ROOT, 'configs', 'hf_base.json'), 'utf8')) as object), lr: 3e-3, end_lr: 3e-3, warmup_steps: 2, per_replica_batch: 4, gradient_accumulation_steps: 1, ckpt_every: 5, seq: 256 };
+    const base = {
+      ...(JSON.parse(readFileSync(join(ROOT, 'configs', 'hf_base.json'), 'utf8')) as object),
+      lr: 3e-3,
+      end_lr: 3e-3,
+      warmup_steps: 2,
+      per_replica_batch: 4,
+      gradient_accumulation_steps: 1,
+      ckpt_every: 5,
+      seq: 256,
+    };
     const path = join(dir, 'base.json');
     writeFileSync(path, JSON.stringify(base));
     return path;
@@ -59,7 +68,9 @@ void describe('a 2-iteration experiment on a real Hugging Face model, trained an
   function seedRecords(exp: string): void {
     const folder = join(root, exp, 'records', `${exp}_0`);
     mkdirSync(folder, { recursive: true });
-    const examples = arithmeticProblems({ digits: [1], countPerDigit: 16, seed: 5 }).map((p) => `${arithmeticWorkedExample(p.question)}<|endoftext|>`);
+    const examples = arithmeticProblems({ digits: [1], countPerDigit: 16, seed: 5 }).map(
+      (p) => `${arithmeticWorkedExample(p.question)}<|endoftext|>`,
+    );
     writeFileSync(join(folder, 'seed_0.txt'), joinSavedExamples(examples));
   }
 
@@ -96,20 +107,34 @@ void describe('a 2-iteration experiment on a real Hugging Face model, trained an
       inferenceBatchPrompts: presetField('gsm-hf', 'inferenceBatchPrompts'),
       inferenceConcurrency: 2,
     };
-    const handle = await suite.env.client.workflow.start(starExperiment, { taskQueue: suite.worker.taskQueue, workflowId: exp, args: [input] });
+    const handle = await suite.env.client.workflow.start(starExperiment, {
+      taskQueue: suite.worker.taskQueue,
+      workflowId: exp,
+      args: [input],
+    });
     const result = await handle.result();
     assert.equal(result.outcome, 'finished', JSON.stringify(result));
     if (result.outcome !== 'finished') return;
-    assert.deepEqual(result.metrics.map((m) => m.iteration), [1, 2]);
+    assert.deepEqual(
+      result.metrics.map((m) => m.iteration),
+      [1, 2],
+    );
 
     const rootUri = normaliseRoot(root);
     const local = (uri: string) => servedCheckpoint(uri);
     for (const row of result.metrics) {
       const it = iterationLayout(rootUri, exp, row.iteration);
       assert.equal(row.checkpointUri, `${it.modelDir}/step_${row.totalSteps}_converted`, 'the iteration model is the converted folder');
-      assert.ok(existsSync(join(local(it.modelDir), `step_${row.totalSteps}`, 'model.safetensors')), `the trainer saved step_${row.totalSteps}`);
+      assert.ok(
+        existsSync(join(local(it.modelDir), `step_${row.totalSteps}`, 'model.safetensors')),
+        `the trainer saved step_${row.totalSteps}`,
+      );
       assert.ok(existsSync(join(local(row.checkpointUri), 'model.safetensors')), `the converter wrote ${row.checkpointUri}`);
-      assert.match(readFileSync(local(it.hostLog(hostName)), 'utf8'), /converting .*step_\d+ into .*_converted[\s\S]*copied /, 'the host log holds the conversion');
+      assert.match(
+        readFileSync(local(it.hostLog(hostName)), 'utf8'),
+        /converting .*step_\d+ into .*_converted[\s\S]*copied /,
+        'the host log holds the conversion',
+      );
       const saved = JSON.parse(readFileSync(local(it.metrics), 'utf8')) as IterationMetrics;
       assert.equal(saved.iteration, row.iteration);
       assert.equal(saved.checkpointUri, row.checkpointUri);
@@ -117,22 +142,34 @@ void describe('a 2-iteration experiment on a real Hugging Face model, trained an
       assert.ok(saved.trainExamples >= 16, `iteration ${row.iteration} trained on the seeded examples (${saved.trainExamples})`);
       assert.equal(saved.accuracy?.['1']?.total, 6, 'the dev split was evaluated');
     }
-    assert.deepEqual(result.metrics.map((m) => m.totalSteps), [6, 8]);
+    assert.deepEqual(
+      result.metrics.map((m) => m.totalSteps),
+      [6, 8],
+    );
 
     // The last server's log is complete once it has stopped (it lingers for a next pass, then stops).
     await waitUntil(() => !existsSync(join(stateDir, `host-${hostName}.server.json`)), 120_000, 'the last server to stop');
     // Servers: the base for iteration 1's generation, iteration 1's checkpoint for its eval (and, still
     // up, iteration 2's generation), iteration 2's checkpoint for its eval. Each was a new process
     // started on that folder, and transformers serve itself says it loaded that folder.
-    const logs = result.metrics.flatMap((row) => ['generate', 'eval'].map((pass) => join(local(iterationLayout(rootUri, exp, row.iteration).work), pass, `serve-${hostName}.log`)));
-    const text = logs.filter((file) => existsSync(file)).map((file) => readFileSync(file, 'utf8')).join('\n');
+    const logs = result.metrics.flatMap((row) =>
+      ['generate', 'eval'].map((pass) => join(local(iterationLayout(rootUri, exp, row.iteration).work), pass, `serve-${hostName}.log`)),
+    );
+    const text = logs
+      .filter((file) => existsSync(file))
+      .map((file) => readFileSync(file, 'utf8'))
+      .join('\n');
     const starts = [...text.matchAll(/: serving (\S+) on port (\d+)/g)].map((m) => m[1]);
     const checkpoints = [tiny, ...result.metrics.map((row) => row.checkpointUri)];
     assert.deepEqual([...new Set(starts)].sort(), [...checkpoints].sort(), `one server per checkpoint:\n${text}`);
     for (const checkpoint of checkpoints) {
       assert.ok(text.includes(`[transformers] Loading ${local(checkpoint)}\n`), `the server loaded ${local(checkpoint)}:\n${text}`);
     }
-    assert.equal(new Set([...text.matchAll(/: serving \S+ on port (\d+)/g)].map((m) => m[1])).size, starts.length, 'each server its own port');
+    assert.equal(
+      new Set([...text.matchAll(/: serving \S+ on port (\d+)/g)].map((m) => m[1])).size,
+      starts.length,
+      'each server its own port',
+    );
     assert.match(text, /POST \/v1\/completions|completions/, 'the servers answered completions');
   });
 });

@@ -54,17 +54,36 @@ void describe('a real Hugging Face model: served, fine-tuned by the trainer comm
       startSteps: TOTAL_STEPS,
       commandTemplate: presetCommandTemplate('commonsenseqa-hf'),
     });
-    const kept = arithmeticProblems({ digits: [1, 2], countPerDigit: 24, seed: 3 }).map((p) => `${arithmeticWorkedExample(p.question)}<|endoftext|>`);
+    const kept = arithmeticProblems({ digits: [1, 2], countPerDigit: 24, seed: 3 }).map(
+      (p) => `${arithmeticWorkedExample(p.question)}<|endoftext|>`,
+    );
     const recordFolder = join(root, EXPERIMENT, 'records', `${EXPERIMENT}_0`);
     mkdirSync(recordFolder, { recursive: true });
     writeFileSync(join(recordFolder, `${EXPERIMENT}_0.txt`), joinSavedExamples(kept));
     // The preset's base config with settings a 150k-parameter model learns something from in a few steps.
-    const base = { ...(JSON.parse(readFileSync(join(ROOT, 'configs', 'hf_base.json'), 'utf8')) as object), lr: 3e-3, end_lr: 3e-3, warmup_steps: 2, per_replica_batch: 4, gradient_accumulation_steps: 1, ckpt_every: SAVE_EVERY, seq: 256 };
+    const base = {
+      ...(JSON.parse(readFileSync(join(ROOT, 'configs', 'hf_base.json'), 'utf8')) as object),
+      lr: 3e-3,
+      end_lr: 3e-3,
+      warmup_steps: 2,
+      per_replica_batch: 4,
+      gradient_accumulation_steps: 1,
+      ckpt_every: SAVE_EVERY,
+      seq: 256,
+    };
     const baseConfig = join(root, 'base.json');
     writeFileSync(baseConfig, JSON.stringify(base));
     const indexUri = join(root, EXPERIMENT, `${EXPERIMENT}_1.index`);
     const work = join(root, EXPERIMENT, 'iterations', '1');
-    await acts.writeRecords({ options, iteration: 1, recordFolder, recordsPrefix: recordFolder, trainerConfigUri: baseConfig, indexUri, manifestUri: join(work, 'records.done.json') });
+    await acts.writeRecords({
+      options,
+      iteration: 1,
+      recordFolder,
+      recordsPrefix: recordFolder,
+      trainerConfigUri: baseConfig,
+      indexUri,
+      manifestUri: join(work, 'records.done.json'),
+    });
     const config = await acts.writeIterationConfig({
       options,
       iteration: 1,
@@ -84,7 +103,10 @@ void describe('a real Hugging Face model: served, fine-tuned by the trainer comm
     const server = await startTransformersServe(python, modelDir);
     servers.push(server);
     const models = (await (await fetch(`${server.baseUrl}/v1/models`)).json()) as { data: { id: string }[] };
-    assert.ok(models.data.some((m) => m.id === modelDir), `GET /v1/models lists ${modelDir}: ${JSON.stringify(models)}`);
+    assert.ok(
+      models.data.some((m) => m.id === modelDir),
+      `GET /v1/models lists ${modelDir}: ${JSON.stringify(models)}`,
+    );
     for (const [k, prompt] of ['Input:\n2 + 3\nTarget:', 'Input:\n4 5 + 6 7\nTarget:', 'Q: Where?\nA:'].entries()) {
       const { status, json } = await complete(server, { prompt, max_tokens: 16, temperature: 0, seed: k, stop: ['</scratch>'] });
       assert.equal(status, 200, `POST /v1/completions answered ${status}: ${JSON.stringify(json)}`);
@@ -92,17 +114,30 @@ void describe('a real Hugging Face model: served, fine-tuned by the trainer comm
       assert.equal(answer.object, 'text_completion');
       assert.equal(answer.choices.length, 1);
       assert.equal(typeof answer.choices[0]?.text, 'string');
-      assert.ok(['stop', 'length'].includes(answer.choices[0]?.finish_reason as string), `finish_reason ${answer.choices[0]?.finish_reason}`);
-      assert.ok(answer.usage.completion_tokens >= 1 && answer.usage.completion_tokens <= 16, `completion_tokens ${answer.usage.completion_tokens}`);
+      assert.ok(
+        ['stop', 'length'].includes(answer.choices[0]?.finish_reason as string),
+        `finish_reason ${answer.choices[0]?.finish_reason}`,
+      );
+      assert.ok(
+        answer.usage.completion_tokens >= 1 && answer.usage.completion_tokens <= 16,
+        `completion_tokens ${answer.usage.completion_tokens}`,
+      );
     }
     const { status, json } = await complete(server, { prompt: ['a', 'b'], max_tokens: 4 });
-    assert.ok(status >= 400 && status < 500, `a prompt list is refused by transformers serve (as LLM-NOTES measured), got ${status} ${JSON.stringify(json)}`);
+    assert.ok(
+      status >= 400 && status < 500,
+      `a prompt list is refused by transformers serve (as LLM-NOTES measured), got ${status} ${JSON.stringify(json)}`,
+    );
     await server.stop();
     servers.splice(servers.indexOf(server), 1);
   }
 
   void it("passes the trainer package's own tests (pytest in the venv)", () => {
-    const result = spawnSync(python, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'tests'], { cwd: join(ROOT, 'python'), encoding: 'utf8', env: { ...process.env, HF_HUB_OFFLINE: '1' } });
+    const result = spawnSync(python, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'tests'], {
+      cwd: join(ROOT, 'python'),
+      encoding: 'utf8',
+      env: { ...process.env, HF_HUB_OFFLINE: '1' },
+    });
     assert.equal(result.status, 0, `pytest failed:\n${result.stdout}\n${result.stderr}`);
   });
 
@@ -113,14 +148,27 @@ void describe('a real Hugging Face model: served, fine-tuned by the trainer comm
   void it("fine-tunes it with the -hf presets' trainer command to model_dir/step_{total_steps}, which a new server serves", async () => {
     const config = JSON.parse(readFileSync(configPath, 'utf8')) as { model_dir: string; train_jsonl: string };
     assert.ok(existsSync(config.train_jsonl), 'the records step wrote the JSONL the config names');
-    const run = await startTrainer({ template: presetCommandTemplate('gsm-hf'), configPath, baseModel: tiny, modelDir: config.model_dir, totalSteps: TOTAL_STEPS });
+    const run = await startTrainer({
+      template: presetCommandTemplate('gsm-hf'),
+      configPath,
+      baseModel: tiny,
+      modelDir: config.model_dir,
+      totalSteps: TOTAL_STEPS,
+    });
     const exit = await run.exited;
     assert.equal(exit.code, 0, `the trainer exited with ${JSON.stringify(exit)}:\n${run.lines.slice(-20).join('\n')}`);
     assert.equal(run.steps.step, TOTAL_STEPS, "the host's step parser followed the trainer to its last step");
-    const losses = run.lines.map((line) => /^step (\d+) loss (\S+)$/.exec(line)).filter((m) => m !== null).map((m) => Number(m[2]));
+    const losses = run.lines
+      .map((line) => /^step (\d+) loss (\S+)$/.exec(line))
+      .filter((m) => m !== null)
+      .map((m) => Number(m[2]));
     assert.equal(losses.length, TOTAL_STEPS, 'one `step N loss X` line per step');
     assert.ok(losses.at(-1)! < losses[0]! - 1, `the loss falls (${losses[0]} -> ${losses.at(-1)})`);
-    assert.equal(await completedCheckpoint(config.model_dir, TOTAL_STEPS), 'meta.json', "the host's check sees the final checkpoint complete");
+    assert.equal(
+      await completedCheckpoint(config.model_dir, TOTAL_STEPS),
+      'meta.json',
+      "the host's check sees the final checkpoint complete",
+    );
     const final = finalCheckpointUri(config.model_dir, TOTAL_STEPS);
     assert.ok(existsSync(join(final, 'model.safetensors')) && existsSync(join(final, 'tokenizer.json')));
     assert.ok(!existsSync(join(config.model_dir, 'resume')), 'the resume state is removed once the final checkpoint is complete');
@@ -137,7 +185,11 @@ void describe('a real Hugging Face model: served, fine-tuned by the trainer comm
 
     let killed = false;
     const first = await startTrainer({
-      template, configPath: killedConfig, baseModel: tiny, modelDir: killedDir, totalSteps: TOTAL_STEPS,
+      template,
+      configPath: killedConfig,
+      baseModel: tiny,
+      modelDir: killedDir,
+      totalSteps: TOTAL_STEPS,
       onLine: (_line, run) => {
         if (!killed && run.steps.step >= killAt) {
           killed = true;
@@ -146,13 +198,30 @@ void describe('a real Hugging Face model: served, fine-tuned by the trainer comm
       },
     });
     const firstExit = await first.exited;
-    assert.equal(firstExit.signal, 'SIGKILL', `the trainer was to be killed at step ${killAt} but ${JSON.stringify(firstExit)}; it printed:\n${first.lines.slice(-10).join('\n')}`);
+    assert.equal(
+      firstExit.signal,
+      'SIGKILL',
+      `the trainer was to be killed at step ${killAt} but ${JSON.stringify(firstExit)}; it printed:\n${first.lines.slice(-10).join('\n')}`,
+    );
     assert.ok(first.steps.step < TOTAL_STEPS, `killed mid-run (at step ${first.steps.step})`);
-    assert.ok(readdirSync(join(killedDir, 'resume')).some((name) => name.startsWith('checkpoint-')), 'a save to resume from');
+    assert.ok(
+      readdirSync(join(killedDir, 'resume')).some((name) => name.startsWith('checkpoint-')),
+      'a save to resume from',
+    );
 
-    const second = await startTrainer({ template, configPath: killedConfig, baseModel: tiny, modelDir: killedDir, totalSteps: TOTAL_STEPS });
+    const second = await startTrainer({
+      template,
+      configPath: killedConfig,
+      baseModel: tiny,
+      modelDir: killedDir,
+      totalSteps: TOTAL_STEPS,
+    });
     const secondExit = await second.exited;
-    assert.equal(secondExit.code, 0, `the resumed trainer exited with ${JSON.stringify(secondExit)}:\n${second.lines.slice(-20).join('\n')}`);
+    assert.equal(
+      secondExit.code,
+      0,
+      `the resumed trainer exited with ${JSON.stringify(secondExit)}:\n${second.lines.slice(-20).join('\n')}`,
+    );
     const restored = second.lines.map((line) => /^state will be restored from checkpoint (\d+)$/.exec(line)).find((m) => m !== null);
     assert.ok(restored, `the second run says where it resumes from:\n${second.lines.slice(0, 10).join('\n')}`);
     assert.ok(Number(restored[1]) >= SAVE_EVERY, `resumed from checkpoint ${restored[1]}, not from the start`);
@@ -161,6 +230,9 @@ void describe('a real Hugging Face model: served, fine-tuned by the trainer comm
     assert.equal(second.steps.step, TOTAL_STEPS);
     assert.equal(await completedCheckpoint(killedDir, TOTAL_STEPS), 'meta.json');
     const weights = (dir: string) => readFileSync(join(finalCheckpointUri(dir, TOTAL_STEPS), 'model.safetensors'));
-    assert.ok(weights(killedDir).equals(weights(config.model_dir)), 'the resumed run ends with the weights of the uninterrupted run (data order, RNG and optimizer state restored)');
+    assert.ok(
+      weights(killedDir).equals(weights(config.model_dir)),
+      'the resumed run ends with the weights of the uninterrupted run (data order, RNG and optimizer state restored)',
+    );
   });
 });

@@ -31,8 +31,12 @@ import { uniqueExperiment } from '../test-support/temporal';
 import { projectHostSuite } from './helpers/project-host';
 import { scratchDir } from '../test-support/experiment-input';
 
-const PRESET = JSON.parse(readFileSync(join(ROOT, 'configs', 'presets', 'arithmetic-smollm2.json'), 'utf8')) as ExperimentInput & { serveCommandTemplate: string };
-const STAR_PRESET = JSON.parse(readFileSync(join(ROOT, 'configs', 'presets', 'commonsenseqa-smollm2-star.json'), 'utf8')) as ExperimentInput;
+const PRESET = JSON.parse(readFileSync(join(ROOT, 'configs', 'presets', 'arithmetic-smollm2.json'), 'utf8')) as ExperimentInput & {
+  serveCommandTemplate: string;
+};
+const STAR_PRESET = JSON.parse(
+  readFileSync(join(ROOT, 'configs', 'presets', 'commonsenseqa-smollm2-star.json'), 'utf8'),
+) as ExperimentInput;
 /** The reference's splits, where this checkout sits beside them (as on the project's machines). */
 const SHARED_DATA = join(ROOT, '..', 'shared', 'data', 'star');
 
@@ -43,8 +47,12 @@ function smollm2Gguf(): string | undefined {
 }
 
 const gguf = smollm2Gguf();
-const skip = gguf ? false : 'the llama venv is not set up: run `bash scripts/setup-llama.sh` once (it compiles llama.cpp: about 15 CPU minutes)';
-const skipStar = existsSync(join(SHARED_DATA, 'commonsenseqa', 'train_rand_split.jsonl')) ? false : `the CommonsenseQA splits are not at ${SHARED_DATA}`;
+const skip = gguf
+  ? false
+  : 'the llama venv is not set up: run `bash scripts/setup-llama.sh` once (it compiles llama.cpp: about 15 CPU minutes)';
+const skipStar = existsSync(join(SHARED_DATA, 'commonsenseqa', 'train_rand_split.jsonl'))
+  ? false
+  : `the CommonsenseQA splits are not at ${SHARED_DATA}`;
 
 /** Stops waiting only if the server neither answers nor exits: a guard, not a speed expectation. */
 const READY_GUARD_MS = 10 * 60_000;
@@ -58,7 +66,12 @@ void describe('SmolLM2-135M-Instruct through llama.cpp, as the -smollm2 presets 
     before(async () => {
       const port = await findFreePort();
       const argv = expandServeCommand(PRESET.serveCommandTemplate, { checkpoint: gguf as string, host: '127.0.0.1', port });
-      server = await TrainerProcess.start({ argv: [resolveProgram(argv[0] as string, ROOT, process.env), ...argv.slice(1)], cwd: ROOT, env: process.env, onLine: (line) => log.push(line) });
+      server = await TrainerProcess.start({
+        argv: [resolveProgram(argv[0] as string, ROOT, process.env), ...argv.slice(1)],
+        cwd: ROOT,
+        env: process.env,
+        onLine: (line) => log.push(line),
+      });
       let exited = false;
       void server.exited.then(() => (exited = true));
       baseUrl = `http://127.0.0.1:${port}/v1`;
@@ -66,7 +79,13 @@ void describe('SmolLM2-135M-Instruct through llama.cpp, as the -smollm2 presets 
       for (;;) {
         assert.ok(!exited, `llama.cpp's server exited before answering GET /v1/models:\n${log.slice(-20).join('\n')}`);
         assert.ok(Date.now() < guard, `llama.cpp's server did not answer GET ${baseUrl}/models:\n${log.slice(-20).join('\n')}`);
-        if (await fetch(`${baseUrl}/models`).then((r) => r.ok, () => false)) break;
+        if (
+          await fetch(`${baseUrl}/models`).then(
+            (r) => r.ok,
+            () => false,
+          )
+        )
+          break;
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
     });
@@ -76,7 +95,11 @@ void describe('SmolLM2-135M-Instruct through llama.cpp, as the -smollm2 presets 
     });
 
     async function complete(body: Record<string, unknown>): Promise<{ status: number; text: string }> {
-      const response = await fetch(`${baseUrl}/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const response = await fetch(`${baseUrl}/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       return { status: response.status, text: await response.text() };
     }
 
@@ -87,7 +110,13 @@ void describe('SmolLM2-135M-Instruct through llama.cpp, as the -smollm2 presets 
       const fewShot = arithmeticFewShot({ count: 5, digits: [1, 2, 3, 4, 5], seed: 0, hinted: false, direct: false });
       const [problem] = arithmeticProblems({ digits: [2], countPerDigit: 1, seed: 0, split: 'dev' });
       const prompt = buildPrompt(fewShot, arithmeticContext(problem?.question ?? ''), { noPrompt: false });
-      const stopped = await complete({ prompt, max_tokens: 16, temperature: 0.01, stop: ['<scratch>', ...taskStopStrings('arithmetic')], seed: 1 });
+      const stopped = await complete({
+        prompt,
+        max_tokens: 16,
+        temperature: 0.01,
+        stop: ['<scratch>', ...taskStopStrings('arithmetic')],
+        seed: 1,
+      });
       assert.equal(stopped.status, 200, stopped.text);
       const choice = (JSON.parse(stopped.text) as { choices: { text: string; finish_reason: string }[] }).choices[0];
       assert.equal(choice?.finish_reason, 'stop', JSON.stringify(choice));
@@ -117,7 +146,11 @@ void describe('SmolLM2-135M-Instruct through llama.cpp, as the -smollm2 presets 
         hosts: [hostName],
         arithmetic: { ...PRESET.arithmetic, devDigits: [1], devPerDigit: 3 },
       };
-      const handle = await suite.env.client.workflow.start(starExperiment, { taskQueue: suite.worker.taskQueue, workflowId: exp, args: [input] });
+      const handle = await suite.env.client.workflow.start(starExperiment, {
+        taskQueue: suite.worker.taskQueue,
+        workflowId: exp,
+        args: [input],
+      });
       const result = await handle.result();
       assert.equal(result.outcome, 'finished', JSON.stringify(result));
       if (result.outcome !== 'finished') return;
@@ -168,7 +201,11 @@ void describe('SmolLM2-135M-Instruct through llama.cpp, as the -smollm2 presets 
         nDevSamples: 4,
         baseEpochs: 4,
       };
-      const handle = await suite.env.client.workflow.start(starExperiment, { taskQueue: suite.worker.taskQueue, workflowId: exp, args: [input] });
+      const handle = await suite.env.client.workflow.start(starExperiment, {
+        taskQueue: suite.worker.taskQueue,
+        workflowId: exp,
+        args: [input],
+      });
       const result = await handle.result();
       assert.equal(result.outcome, 'finished', JSON.stringify(result));
       if (result.outcome !== 'finished') return;

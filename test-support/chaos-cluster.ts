@@ -68,7 +68,11 @@ export async function savedCopy(checkpoint: string, to: string): Promise<string>
 /** SIGKILL to the dev server's process group, as a crash or an OOM kill would do. */
 export async function killServer(cluster: Cluster): Promise<void> {
   process.kill(-cluster.server.pid, 'SIGKILL');
-  await waitUntil(() => !existsSync(`/proc/${cluster.server.pid}`) || readFileSync(`/proc/${cluster.server.pid}/stat`, 'utf8').includes(') Z '), 10_000, 'the dev server to die');
+  await waitUntil(
+    () => !existsSync(`/proc/${cluster.server.pid}`) || readFileSync(`/proc/${cluster.server.pid}/stat`, 'utf8').includes(') Z '),
+    10_000,
+    'the dev server to die',
+  );
 }
 
 /**

@@ -127,6 +127,7 @@ export function processesMentioning(needle: string): { pid: number; args: string
  */
 export function trainerWorkdir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  for (const entry of ['model', 'test', 'node_modules', 'package.json', 'tsconfig.json']) symlinkSync(join(repoRoot, entry), join(dir, entry));
+  for (const entry of ['model', 'test', 'node_modules', 'package.json', 'tsconfig.json'])
+    symlinkSync(join(repoRoot, entry), join(dir, entry));
   return dir;
 }

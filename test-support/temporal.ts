@@ -28,7 +28,11 @@ export function installQuietRuntime(): void {
 export async function startDevServer(): Promise<TestWorkflowEnvironment> {
   installQuietRuntime();
   return TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: ensureTemporalCli() }, ip: '127.0.0.1', log: { format: 'pretty', level: 'error' } },
+    server: {
+      executable: { type: 'existing-path', path: ensureTemporalCli() },
+      ip: '127.0.0.1',
+      log: { format: 'pretty', level: 'error' },
+    },
   });
 }
 
@@ -163,7 +167,20 @@ export async function captureHistories(env: TestWorkflowEnvironment, handle: Run
   runs.forEach(({ runId }, n) => {
     const json = execFileSync(
       ensureTemporalCli(),
-      ['workflow', 'show', '--address', env.address, '--namespace', env.namespace ?? 'default', '--workflow-id', handle.workflowId, '--run-id', runId, '--output', 'json'],
+      [
+        'workflow',
+        'show',
+        '--address',
+        env.address,
+        '--namespace',
+        env.namespace ?? 'default',
+        '--workflow-id',
+        handle.workflowId,
+        '--run-id',
+        runId,
+        '--output',
+        'json',
+      ],
       { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
     );
     writeFileSync(join(dir, `${scenario}-${n + 1}.json`), json.endsWith('\n') ? json : `${json}\n`);

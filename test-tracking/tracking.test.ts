@@ -50,12 +50,18 @@ void describe('tracking to MLflow and W&B', { timeout: 1_200_000 }, () => {
     await cluster?.connection.close();
   });
 
-  const history = (runId: string, key: string) => mlflow.get<{ metrics?: Metric[] }>('metrics/get-history', { run_id: runId, metric_key: key }).then((r) => r.metrics ?? []);
+  const history = (runId: string, key: string) =>
+    mlflow.get<{ metrics?: Metric[] }>('metrics/get-history', { run_id: runId, metric_key: key }).then((r) => r.metrics ?? []);
 
   async function findRun(experiment: string): Promise<Run | undefined> {
-    const found = await mlflow.get<{ experiment?: { experiment_id: string } }>('experiments/get-by-name', { experiment_name: 'star-tracking-test' }).catch(() => ({ experiment: undefined }));
+    const found = await mlflow
+      .get<{ experiment?: { experiment_id: string } }>('experiments/get-by-name', { experiment_name: 'star-tracking-test' })
+      .catch(() => ({ experiment: undefined }));
     if (!found.experiment) return undefined;
-    const { runs } = await mlflow.post<{ runs?: Run[] }>('runs/search', { experiment_ids: [found.experiment.experiment_id], filter: `tags.\`star.experiment\` = '${experiment}'` });
+    const { runs } = await mlflow.post<{ runs?: Run[] }>('runs/search', {
+      experiment_ids: [found.experiment.experiment_id],
+      filter: `tags.\`star.experiment\` = '${experiment}'`,
+    });
     assert.ok((runs ?? []).length <= 1, `one MLflow run per experiment, found ${runs?.length}`);
     return runs?.[0];
   }
@@ -112,7 +118,10 @@ void describe('tracking to MLflow and W&B', { timeout: 1_200_000 }, () => {
     const { files } = await mlflow.get<{ files?: { path: string }[] }>('artifacts/list', { run_id: runId, path: 'report' });
     const artifacts = (files ?? []).map((f) => f.path);
     assert.ok(artifacts.includes('report/index.html'), `report/index.html among ${artifacts.join(', ')}`);
-    assert.ok(artifacts.some((p) => p.endsWith('.png')), 'the report charts');
+    assert.ok(
+      artifacts.some((p) => p.endsWith('.png')),
+      'the report charts',
+    );
 
     // W&B offline: every run directory of this run id (one per sync) is accepted by `wandb sync`, and
     // together they hold each iteration once.
@@ -121,11 +130,16 @@ void describe('tracking to MLflow and W&B', { timeout: 1_200_000 }, () => {
     assert.ok(runDirs.length >= 1, `offline runs of ${exp} in ${wandbDir}`);
     const wandbCli = join(python, '..', 'wandb');
     // wandb prints its verdict on stderr.
-    const dryRun = spawnSync(wandbCli, ['sync', '--dry-run', ...runDirs.map((d) => join(wandbDir, d))], { encoding: 'utf8', env: process.env });
+    const dryRun = spawnSync(wandbCli, ['sync', '--dry-run', ...runDirs.map((d) => join(wandbDir, d))], {
+      encoding: 'utf8',
+      env: process.env,
+    });
     assert.equal(dryRun.status, 0, dryRun.stderr);
     assert.match(dryRun.stdout + dryRun.stderr, new RegExp(`Would sync ${runDirs.length} run`));
     const logged = runDirs.flatMap((d) => {
-      const read = JSON.parse(execFileSync(python, [join(__dirname, 'helpers', 'read_wandb.py'), join(wandbDir, d)], { encoding: 'utf8' })) as { history: Record<string, unknown>[] };
+      const read = JSON.parse(
+        execFileSync(python, [join(__dirname, 'helpers', 'read_wandb.py'), join(wandbDir, d)], { encoding: 'utf8' }),
+      ) as { history: Record<string, unknown>[] };
       return read.history;
     });
     const iterations = logged.filter((h) => 'dev/accuracy' in h).map((h) => h.iteration);

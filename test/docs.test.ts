@@ -82,7 +82,10 @@ void describe('the README and docs', () => {
   void it('are all listed in the README, which is their table of contents', () => {
     const linked = new Set(markdownLinks(read('README.md')).map((link) => link.target.split('#')[0]));
     const pages = markdownPages().filter((page) => page.startsWith('docs/'));
-    assert.deepEqual(pages.filter((page) => !linked.has(page)), []);
+    assert.deepEqual(
+      pages.filter((page) => !linked.has(page)),
+      [],
+    );
   });
 
   void it('report a link to a missing page, and one to a missing heading', () => {
@@ -143,6 +146,10 @@ void describe('the README and docs', () => {
       return named.has(key) || named.has(parent) || named.has(`${parent}.*`);
     };
     const keys = optionCatalog().map((entry) => entry.key);
-    assert.deepEqual(keys.filter((key) => !covered(key)), [], `add them to "Where each option is decided" in ${ARCHITECTURE}`);
+    assert.deepEqual(
+      keys.filter((key) => !covered(key)),
+      [],
+      `add them to "Where each option is decided" in ${ARCHITECTURE}`,
+    );
   });
 });

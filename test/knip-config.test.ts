@@ -16,7 +16,15 @@ void describe('knip.json', () => {
     const loaded = [...dispatch.matchAll(/load<typeof import\('\.\/([a-z-]+)'\)>/g)].map((m) => m[1]);
     assert.ok(loaded.length > 5, 'cli/dispatch.ts should load its commands with load<typeof import(...)>(...)');
     const entries = (JSON.parse(readFileSync(join(root, 'knip.json'), 'utf8')) as { entry: string[] }).entry;
-    const commands = entries.map((e) => /^cli\/\{([a-z,-]+)\}\.ts$/.exec(e)).find(Boolean)?.[1].split(',') ?? [];
-    assert.deepEqual(loaded.filter((name) => !commands.includes(name)), [], 'add these to the cli/{...}.ts entry of knip.json');
+    const commands =
+      entries
+        .map((e) => /^cli\/\{([a-z,-]+)\}\.ts$/.exec(e))
+        .find(Boolean)?.[1]
+        .split(',') ?? [];
+    assert.deepEqual(
+      loaded.filter((name) => !commands.includes(name)),
+      [],
+      'add these to the cli/{...}.ts entry of knip.json',
+    );
   });
 });

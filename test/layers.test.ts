@@ -31,14 +31,43 @@ const LAYERS = {
   model: ['core', 'storage', 'datasets'],
   // One machine's trainer and inference server processes, and its trainOnHost activity.
   host: ['core', 'contracts', 'storage', 'processes', 'activity-context'],
-  activities: ['core', 'contracts', 'storage', 'datasets', 'processes', 'activity-context', 'trainers', 'task-file', 'inference', 'model', 'host', 'tracking'],
+  activities: [
+    'core',
+    'contracts',
+    'storage',
+    'datasets',
+    'processes',
+    'activity-context',
+    'trainers',
+    'task-file',
+    'inference',
+    'model',
+    'host',
+    'tracking',
+  ],
   workflows: ['core', 'contracts', 'trainers', 'activities'],
   report: ['core', 'contracts', 'storage'],
   // Experiment tracking (MLflow) from the stored metrics.
   tracking: ['core', 'contracts', 'storage', 'report'],
   serve: ['core', 'inference', 'model'],
   workers: ['core', 'contracts', 'connection', 'activities', 'host', 'workflows'],
-  cli: ['core', 'contracts', 'storage', 'datasets', 'processes', 'trainers', 'task-file', 'connection', 'inference', 'model', 'report', 'tracking', 'serve', 'workers', 'workflows'],
+  cli: [
+    'core',
+    'contracts',
+    'storage',
+    'datasets',
+    'processes',
+    'trainers',
+    'task-file',
+    'connection',
+    'inference',
+    'model',
+    'report',
+    'tracking',
+    'serve',
+    'workers',
+    'workflows',
+  ],
 } as const satisfies Record<string, readonly string[]>;
 
 const PRODUCTION = Object.keys(LAYERS) as (keyof typeof LAYERS)[];
@@ -74,7 +103,8 @@ function violations(edges: readonly ImportEdge[], allowed: Readonly<Record<strin
     }
     if (edge.from === edge.to) continue;
     if (!(allowed[edge.from] ?? []).includes(edge.to)) found.push(`${where}: ${edge.from}/ may not import ${edge.to}/`);
-    else if (TYPE_ONLY.has(`${edge.from} -> ${edge.to}`) && !edge.typeOnly) found.push(`${where}: ${edge.from}/ may import ${edge.to}/ as types only`);
+    else if (TYPE_ONLY.has(`${edge.from} -> ${edge.to}`) && !edge.typeOnly)
+      found.push(`${where}: ${edge.from}/ may import ${edge.to}/ as types only`);
     for (const fence of FENCED) {
       if (`${edge.target}/`.startsWith(fence.folder) && edge.from !== fence.owner && !fence.tests.includes(edge.from)) {
         found.push(`${where}: ${fence.folder} is private to ${fence.owner}/`);
@@ -99,7 +129,10 @@ void describe('the layers between top-level folders', () => {
 
   void it('are kept: every import between folders is one the table allows', () => {
     const edges = importEdges(join(__dirname, '..'));
-    assert.ok(edges.some((e) => e.from === 'activities' && e.to === 'core'), 'the import reader finds the imports of activities/');
+    assert.ok(
+      edges.some((e) => e.from === 'activities' && e.to === 'core'),
+      'the import reader finds the imports of activities/',
+    );
     assert.deepEqual(violations(edges, ALLOWED), []);
   });
 
@@ -125,7 +158,12 @@ void describe('the layers between top-level folders', () => {
   });
 
   void it('would find a loop: a table where storage climbs back to core is a cycle', () => {
-    assert.deepEqual(findCycle({ core: ['storage'], storage: ['contracts'], contracts: ['core'] }), ['core', 'storage', 'contracts', 'core']);
+    assert.deepEqual(findCycle({ core: ['storage'], storage: ['contracts'], contracts: ['core'] }), [
+      'core',
+      'storage',
+      'contracts',
+      'core',
+    ]);
   });
 
   void it('reads static, re-exported, dynamic, required and type-only imports', () => {

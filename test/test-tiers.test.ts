@@ -25,8 +25,14 @@ void describe('the test tiers', () => {
   const fast = listed('--fast');
 
   void it('runs every file in the full tier and leaves out exactly the *.e2e.test.ts files in the fast one', () => {
-    assert.ok(all.some((f) => f.endsWith('.e2e.test.ts')), 'the full tier has end-to-end files');
-    assert.deepEqual(fast, all.filter((f) => !f.endsWith('.e2e.test.ts')));
+    assert.ok(
+      all.some((f) => f.endsWith('.e2e.test.ts')),
+      'the full tier has end-to-end files',
+    );
+    assert.deepEqual(
+      fast,
+      all.filter((f) => !f.endsWith('.e2e.test.ts')),
+    );
   });
 
   void it('keeps unit tests, the workflow logic with mock activities and the replay test in the fast tier', () => {

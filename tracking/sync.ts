@@ -53,7 +53,8 @@ export function trackedMetrics(row: MetricsRow): Record<string, number> {
     put('generation/samples', row.samples);
     put('generation/correct_samples', row.correctSamples);
     put('generation/distinct_kept', row.distinctKept);
-    if (typeof row.questionsWithCorrect === 'number' && row.attempted) put('generation/pass_at_k', row.questionsWithCorrect / row.attempted);
+    if (typeof row.questionsWithCorrect === 'number' && row.attempted)
+      put('generation/pass_at_k', row.questionsWithCorrect / row.attempted);
     put('train/steps', row.totalSteps);
     put('train/examples', row.trainExamples);
     put('train/final_loss', row.loss);
@@ -67,7 +68,8 @@ export function trackedParams(options: Record<string, unknown>, prefix = ''): Re
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(options)) {
     const name = prefix ? `${prefix}.${key}` : key;
-    if (value !== null && typeof value === 'object' && !Array.isArray(value)) Object.assign(out, trackedParams(value as Record<string, unknown>, name));
+    if (value !== null && typeof value === 'object' && !Array.isArray(value))
+      Object.assign(out, trackedParams(value as Record<string, unknown>, name));
     else if (value !== undefined) out[name] = typeof value === 'string' ? value : JSON.stringify(value);
   }
   return out;
@@ -113,10 +115,16 @@ export async function syncExperimentTrackers(input: SyncTrackingInput, context: 
         },
         iterations: rows.map((row: MetricsRow): TrackedIteration => ({ step: row.iteration, metrics: trackedMetrics(row) })),
         // Loss of finished iterations only: a running iteration's curve is still growing.
-        loss: report.data.iterations.filter((i) => finished.has(i.iteration)).flatMap((i) => i.loss.map((p) => ({ iteration: i.iteration, step: p.step, loss: p.loss }))),
+        loss: report.data.iterations
+          .filter((i) => finished.has(i.iteration))
+          .flatMap((i) => i.loss.map((p) => ({ iteration: i.iteration, step: p.step, loss: p.loss }))),
         artifactsDir: report.dir,
-        wandbDir: schemeOf(layout.dir) === 'file' ? join(localPathOf(layout.dir), 'tracking') : join(tmpdir(), 'star-wandb', input.experiment),
-        wandbLedger: input.trackers.includes('wandb') && (await exists(ledgerUri)) ? wandbLedgerSchema.parse(JSON.parse(await readText(ledgerUri))) : null,
+        wandbDir:
+          schemeOf(layout.dir) === 'file' ? join(localPathOf(layout.dir), 'tracking') : join(tmpdir(), 'star-wandb', input.experiment),
+        wandbLedger:
+          input.trackers.includes('wandb') && (await exists(ledgerUri))
+            ? wandbLedgerSchema.parse(JSON.parse(await readText(ledgerUri)))
+            : null,
       };
       const output = syncOutputSchema.parse(JSON.parse(await runSync(payload, context.beat)));
       if (output.wandb) await writeJson(ledgerUri, output.wandb.ledger);

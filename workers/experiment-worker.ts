@@ -55,7 +55,8 @@ export async function createWorker(options: StarWorkerOptions): Promise<Worker> 
 
 function resolveBundle(path: string): string {
   const full = resolve(path);
-  if (!existsSync(full)) throw new Error(`workflow bundle ${full} does not exist; build it with \`npx tsx workers/build-bundle.ts ${path}\``);
+  if (!existsSync(full))
+    throw new Error(`workflow bundle ${full} does not exist; build it with \`npx tsx workers/build-bundle.ts ${path}\``);
   return full;
 }
 
@@ -78,7 +79,10 @@ export interface ExperimentWorkerStart {
  * Starts an experiment worker with the settings of the environment (STAR_MAX_CONCURRENT_ACTIVITIES,
  * STAR_CHUNK_SIZE, STAR_TASK_QUEUE, STAR_WORKFLOW_BUNDLE), checked before connecting so a typo fails at once.
  */
-export async function startExperimentWorker(start: ExperimentWorkerStart, env: NodeJS.ProcessEnv = process.env): Promise<RunningExperimentWorker> {
+export async function startExperimentWorker(
+  start: ExperimentWorkerStart,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RunningExperimentWorker> {
   const settings = workerSettingsFromEnv(env);
   const taskQueue = start.taskQueue ?? settings.taskQueue ?? DEFAULT_TASK_QUEUE;
   const identity = `${process.pid}@${hostname()}`;

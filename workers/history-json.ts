@@ -20,7 +20,9 @@ export function historyFromCliJson(json: unknown): proto.temporal.api.history.v1
   const protoDir = dirname(require.resolve('@temporalio/proto/package.json'));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { fromJson } = require(require.resolve('protobufjs/ext/protojson', { paths: [protoDir] })) as { fromJson: FromJson };
-  const historyType = (patchProtobufRoot(proto) as unknown as { lookupType(name: string): unknown }).lookupType('temporal.api.history.v1.History');
+  const historyType = (patchProtobufRoot(proto) as unknown as { lookupType(name: string): unknown }).lookupType(
+    'temporal.api.history.v1.History',
+  );
   return fromJson(historyType, json, { ignoreUnknownFields: true }) as proto.temporal.api.history.v1.History;
 }
 

@@ -22,11 +22,11 @@ import { workerSettingsFromEnv } from './worker-env';
 export function hostWorkerUsage(command: string): string {
   return (
     `usage: ${command} --host NAME [--workdir DIR] [--kill-grace-seconds N] [--state-dir DIR] [--quiet]\n` +
-    '  --host NAME              this host\'s name, as listed in the experiment option hosts (task queue star-host-NAME)\n' +
+    "  --host NAME              this host's name, as listed in the experiment option hosts (task queue star-host-NAME)\n" +
     '  --workdir DIR            where the training command runs (e.g. the STaR checkout with device_train.py); default: here\n' +
     '  --kill-grace-seconds N   between SIGTERM and SIGKILL when a trainer is stopped (default 30)\n' +
     '  --state-dir DIR          local folder for the note of the running trainer (default $STAR_STATE_DIR or .state/)\n' +
-    '  --quiet                  do not copy the trainer\'s output to this console (it always goes to the store)'
+    "  --quiet                  do not copy the trainer's output to this console (it always goes to the store)"
   );
 }
 
@@ -42,7 +42,11 @@ export interface HostWorkerArgs {
   quiet: boolean;
 }
 
-export function parseHostWorkerArgs(argv: string[], env: NodeJS.ProcessEnv = process.env, command = 'npx tsx workers/host.ts'): HostWorkerArgs {
+export function parseHostWorkerArgs(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  command = 'npx tsx workers/host.ts',
+): HostWorkerArgs {
   const USAGE = hostWorkerUsage(command);
   let values;
   try {
@@ -63,7 +67,8 @@ export function parseHostWorkerArgs(argv: string[], env: NodeJS.ProcessEnv = pro
   if (!host) throw new HostWorkerUsageError(`--host is required (or STAR_HOST)\n${USAGE}`);
   if (!HOST_NAME.test(host)) throw new HostWorkerUsageError(`--host ${JSON.stringify(host)}: use ${HOST_NAME_RULE}`);
   const grace = Number(values['kill-grace-seconds'] ?? 30);
-  if (!Number.isFinite(grace) || grace < 0) throw new HostWorkerUsageError(`--kill-grace-seconds must be a number of seconds >= 0, got ${values['kill-grace-seconds']}`);
+  if (!Number.isFinite(grace) || grace < 0)
+    throw new HostWorkerUsageError(`--kill-grace-seconds must be a number of seconds >= 0, got ${values['kill-grace-seconds']}`);
   return {
     host,
     workdir: resolve(values.workdir ?? process.cwd()),
@@ -131,6 +136,8 @@ export async function runHostWorker(args: HostWorkerArgs, target: TemporalTarget
     killRunningTrainers();
     servers.killNow();
   });
-  console.log(`star host worker ${args.host} on ${describeTarget(target)}, task queue ${hostTaskQueue(args.host)}, workdir ${args.workdir}`);
+  console.log(
+    `star host worker ${args.host} on ${describeTarget(target)}, task queue ${hostTaskQueue(args.host)}, workdir ${args.workdir}`,
+  );
   await runUntilSignalled(running);
 }

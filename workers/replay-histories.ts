@@ -47,7 +47,10 @@ export async function replayRuns(runs: RecordedRun[], code: WorkflowCode = {}): 
   const options = await replayOptions(code);
   const verdicts: ReplayVerdict[] = [];
   let n = 0;
-  for await (const result of Worker.runReplayHistories(options, runs.map(({ workflowId, history }) => ({ workflowId, history })))) {
+  for await (const result of Worker.runReplayHistories(
+    options,
+    runs.map(({ workflowId, history }) => ({ workflowId, history })),
+  )) {
     const run = runs[n++] as RecordedRun;
     if (result.error === undefined) {
       verdicts.push({ label: run.label, ok: true, events: run.history.events?.length ?? 0 });
@@ -55,7 +58,13 @@ export async function replayRuns(runs: RecordedRun[], code: WorkflowCode = {}): 
     }
     const nondeterministic = result.error instanceof DeterminismViolationError;
     const event = nondeterministic ? await firstDivergingEvent(options, run) : undefined;
-    verdicts.push({ label: run.label, ok: false, nondeterministic, message: coreMessage(result.error.message), ...(event ? { event } : {}) });
+    verdicts.push({
+      label: run.label,
+      ok: false,
+      nondeterministic,
+      message: coreMessage(result.error.message),
+      ...(event ? { event } : {}),
+    });
   }
   return verdicts;
 }

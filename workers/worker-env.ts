@@ -28,7 +28,9 @@ export function positiveIntFromEnv(env: NodeJS.ProcessEnv, name: string): number
   if (raw === undefined || raw.trim() === '') return undefined;
   const value = /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isSafeInteger(value) || value < 1) {
-    throw new WorkerEnvError(`${name}=${JSON.stringify(raw)} is not a positive integer: set it to ${MEANING[name] ?? 'a whole number >= 1'}, or unset it for the default`);
+    throw new WorkerEnvError(
+      `${name}=${JSON.stringify(raw)} is not a positive integer: set it to ${MEANING[name] ?? 'a whole number >= 1'}, or unset it for the default`,
+    );
   }
   return value;
 }

@@ -38,7 +38,10 @@ export const HOST_TRAINING_LIMITS = { startToCloseTimeout: '72h', attempts: 3, w
 
 export function activityProxies(heartbeatTimeoutSeconds: number): StarActivities {
   const out: Partial<Record<keyof StarActivities, unknown>> = {};
-  for (const [name, limits] of Object.entries(ACTIVITY_LIMITS) as [keyof StarActivities, (typeof ACTIVITY_LIMITS)[keyof StarActivities]][]) {
+  for (const [name, limits] of Object.entries(ACTIVITY_LIMITS) as [
+    keyof StarActivities,
+    (typeof ACTIVITY_LIMITS)[keyof StarActivities],
+  ][]) {
     const proxies = proxyActivities<StarActivities>({
       startToCloseTimeout: limits.startToCloseTimeout,
       heartbeatTimeout: `${heartbeatTimeoutSeconds}s`,

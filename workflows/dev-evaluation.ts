@@ -25,7 +25,10 @@ export function pendingShardCap(options: ExperimentOptions): number {
  * replay the path they took.
  */
 export function shardActivities(options: ExperimentOptions, acts: StarActivities): (shard: number) => HostShardActivities {
-  return (shard) => (options.serveCommandTemplate ? hostShardProxies(options.hosts[shard % options.hosts.length] as string, options.heartbeatTimeoutSeconds) : acts);
+  return (shard) =>
+    options.serveCommandTemplate
+      ? hostShardProxies(options.hosts[shard % options.hosts.length] as string, options.heartbeatTimeoutSeconds)
+      : acts;
 }
 
 export interface DevEvaluation {

@@ -5,7 +5,13 @@
  * phase of STaR, in the order the committed histories record.
  */
 import { patched } from '@temporalio/workflow';
-import type { MergeGenerationResult, PreparedExperiment, TrainModelResult, WriteConfigResult, WriteRecordsResult } from '../contracts/activities';
+import type {
+  MergeGenerationResult,
+  PreparedExperiment,
+  TrainModelResult,
+  WriteConfigResult,
+  WriteRecordsResult,
+} from '../contracts/activities';
 import type { StarActivities } from './activity-proxies';
 import type { ExperimentOptions } from '../contracts/experiment-input';
 import { experimentLayout, iterationLayout, type IterationLayout } from '../contracts/layout';
@@ -174,7 +180,15 @@ function trainFromBase(run: IterationRun, records: WriteRecordsResult, config: W
 function evaluateOnDevSplit(run: IterationRun, trained: TrainModelResult): Promise<DevAccuracy> {
   const { options, iteration, layout, acts } = run;
   return run.timed('evaluating', 'eval', options.shards, () =>
-    evaluateOnDev({ options, datasetDir: run.prepared.datasetDir, iteration, checkpointUri: trained.checkpointUri, layout, acts, onShardDone: run.oneDone }),
+    evaluateOnDev({
+      options,
+      datasetDir: run.prepared.datasetDir,
+      iteration,
+      checkpointUri: trained.checkpointUri,
+      layout,
+      acts,
+      onShardDone: run.oneDone,
+    }),
   );
 }
 
@@ -182,7 +196,13 @@ function evaluateOnDevSplit(run: IterationRun, trained: TrainModelResult): Promi
 async function copyRecordsForward(run: IterationRun): Promise<void> {
   const { options, iteration, layout: it } = run;
   await run.timed('copying', 'copy', 1, () =>
-    run.acts.copyRecords({ iteration, fromFolder: it.recordFolder, toFolder: it.nextRecordFolder, copyN: options.copyN, manifestUri: it.done.copy }),
+    run.acts.copyRecords({
+      iteration,
+      fromFolder: it.recordFolder,
+      toFolder: it.nextRecordFolder,
+      copyN: options.copyN,
+      manifestUri: it.done.copy,
+    }),
   );
 }
 
@@ -220,7 +240,11 @@ async function recordIteration(run: IterationRun, metrics: IterationMetrics): Pr
   const { options, iteration, layout: it } = run;
   let recorded: IterationMetrics | undefined;
   try {
-    recorded = await run.acts.recordMetrics({ metricsUri: it.metrics, row: metrics, logUri: experimentLayout(run.prepared.root, options.experiment).resultLog });
+    recorded = await run.acts.recordMetrics({
+      metricsUri: it.metrics,
+      row: metrics,
+      logUri: experimentLayout(run.prepared.root, options.experiment).resultLog,
+    });
   } catch (err) {
     throw stepFailure(options.experiment, iteration, run.live.phase, err);
   }

@@ -59,7 +59,10 @@ export function planIteration(options: ExperimentOptions, i: number): PlannedIte
   return {
     iteration: i,
     generateWith: i === 1 ? options.baseModelLocation : plannedCheckpoint(options, i - 1),
-    generateShards: { count: options.shards, uris: it.generateShard(0, options.shards).replace(/shard-0-of-(\d+)\.json$/, 'shard-{k}-of-$1.json') },
+    generateShards: {
+      count: options.shards,
+      uris: it.generateShard(0, options.shards).replace(/shard-0-of-(\d+)\.json$/, 'shard-{k}-of-$1.json'),
+    },
     keptText: it.keptText,
     recordsIndex: it.index,
     config: it.config,

@@ -3,15 +3,7 @@
  * continues as new with a small state (iteration, URIs, metrics so far), so history stays short however
  * many iterations run. Its workflow ID is the experiment name.
  */
-import {
-  ApplicationFailure,
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  log,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, log, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { PreparedExperiment } from '../contracts/activities';
 import { activityProxies, type StarActivities } from './activity-proxies';
 import { MAX_ITERATIONS, parseExperimentInput, type ExperimentInput, type ExperimentOptions } from '../contracts/experiment-input';
@@ -129,13 +121,24 @@ export async function starExperiment(input: ExperimentInput, carried?: CarriedSt
   });
   metrics.push(outcome.metrics);
   await syncTrackers(acts, options, prepared.root);
-  log.info('iteration finished', { iteration, kept: outcome.metrics.kept, totalSteps: outcome.metrics.totalSteps, accuracy: outcome.metrics.overallAccuracy });
+  log.info('iteration finished', {
+    iteration,
+    kept: outcome.metrics.kept,
+    totalSteps: outcome.metrics.totalSteps,
+    accuracy: outcome.metrics.overallAccuracy,
+  });
 
   // Updates that arrived during the iteration must finish before this run hands over.
   await condition(allHandlersFinished);
   const finished = iteration + 1 >= nIters;
   // Only an input with earlyStop takes this path, and no history from before the option has one.
-  const plateau = !finished && options.earlyStop !== undefined && reachedPlateau(metrics.map((m) => m.overallAccuracy), options.earlyStop);
+  const plateau =
+    !finished &&
+    options.earlyStop !== undefined &&
+    reachedPlateau(
+      metrics.map((m) => m.overallAccuracy),
+      options.earlyStop,
+    );
   if (finished || stopRequested || plateau) {
     const ended = finished ? 'finished' : plateau ? 'plateau' : 'stopped';
     if (plateau) log.info('dev accuracy plateaued; stopping early', { iteration, earlyStop: options.earlyStop });
@@ -172,7 +175,9 @@ async function prepare(acts: StarActivities, options: ExperimentOptions, iterati
 function validate(input: ExperimentInput): ExperimentOptions {
   const workflowId = workflowInfo().workflowId;
   const raw: unknown =
-    input && typeof input === 'object' && !Array.isArray(input) && !('experiment' in input) ? { ...(input as object), experiment: workflowId } : input;
+    input && typeof input === 'object' && !Array.isArray(input) && !('experiment' in input)
+      ? { ...(input as object), experiment: workflowId }
+      : input;
   const parsed = parseExperimentInput(raw);
   if (!parsed.ok) {
     throw ApplicationFailure.create({

@@ -23,7 +23,9 @@ export function stepFailure(exp: string, iteration: number, phase: Phase, err: u
   return ApplicationFailure.create({
     nonRetryable: true,
     type: 'StepFailed',
-    message: [`iteration ${iteration}, ${phase} (${err.activityType}) failed: ${cause}.`, advice].filter((part) => part !== undefined).join(' '),
+    message: [`iteration ${iteration}, ${phase} (${err.activityType}) failed: ${cause}.`, advice]
+      .filter((part) => part !== undefined)
+      .join(' '),
     cause: err,
     details: [{ iteration, phase, activityType: err.activityType }],
   });

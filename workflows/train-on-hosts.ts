@@ -50,7 +50,13 @@ export async function trainOnHosts(request: HostTrainingRequest): Promise<TrainM
             retry: hostRetry(),
             cancellationType,
           });
-          const result = await act[TRAIN_ON_HOST]({ ...request.base, host, hostIndex, hostCount: hosts.length, logUri: request.logUri(host) });
+          const result = await act[TRAIN_ON_HOST]({
+            ...request.base,
+            host,
+            hostIndex,
+            hostCount: hosts.length,
+            logUri: request.logUri(host),
+          });
           request.onHostDone();
           return result;
         }),

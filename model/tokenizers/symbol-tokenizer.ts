@@ -12,7 +12,10 @@ export class SymbolTokenizer implements Tokenizer {
   private readonly wordsByFirstChar = new Map<string, string[]>();
   private readonly utf8 = new TextDecoder('utf-8');
 
-  constructor(readonly name: string, private readonly words: readonly string[]) {
+  constructor(
+    readonly name: string,
+    private readonly words: readonly string[],
+  ) {
     if (!words.includes(END_OF_TEXT)) throw new Error(`tokenizer ${name} must include ${END_OF_TEXT}`);
     words.forEach((word, i) => {
       if (this.wordIds.has(word)) throw new Error(`tokenizer ${name} lists the word ${JSON.stringify(word)} twice`);
@@ -33,7 +36,7 @@ export class SymbolTokenizer implements Tokenizer {
       if (pending) for (const byte of Buffer.from(pending, 'utf8')) ids.push(byte);
       pending = '';
     };
-    for (let i = 0; i < text.length; ) {
+    for (let i = 0; i < text.length;) {
       const word = this.wordsByFirstChar.get(text[i])?.find((w) => text.startsWith(w, i));
       if (word) {
         flush();

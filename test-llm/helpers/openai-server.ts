@@ -22,7 +22,19 @@ export async function startTransformersServe(python: string, modelDir: string): 
   const log: string[] = [];
   const server = await TrainerProcess.start({
     // `python -m`, not the venv's `transformers` script: its shebang breaks when the venv is moved.
-    argv: [python, '-m', 'transformers.cli.transformers', 'serve', modelDir, '--device', 'cpu', '--host', '127.0.0.1', '--port', String(port)],
+    argv: [
+      python,
+      '-m',
+      'transformers.cli.transformers',
+      'serve',
+      modelDir,
+      '--device',
+      'cpu',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+    ],
     cwd: dirname(modelDir),
     env: { ...process.env, HF_HUB_OFFLINE: '1', OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? '1' },
     onLine: (line) => log.push(line),
@@ -38,7 +50,10 @@ export async function startTransformersServe(python: string, modelDir: string): 
       await stop();
       throw new Error(`transformers serve did not answer GET ${baseUrl}/v1/models; its log:\n${log.slice(-20).join('\n')}`);
     }
-    const ready = await fetch(`${baseUrl}/v1/models`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${baseUrl}/v1/models`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) break;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }

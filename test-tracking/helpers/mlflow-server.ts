@@ -20,7 +20,19 @@ export async function startMlflowServer(venvPython: string, dir: string): Promis
   const mlflow = join(venvPython, '..', 'mlflow');
   const child: ChildProcess = spawn(
     mlflow,
-    ['server', '--backend-store-uri', `sqlite:///${join(dir, 'mlflow.db')}`, '--artifacts-destination', join(dir, 'artifacts'), '--host', '127.0.0.1', '--port', String(port), '--workers', '1'],
+    [
+      'server',
+      '--backend-store-uri',
+      `sqlite:///${join(dir, 'mlflow.db')}`,
+      '--artifacts-destination',
+      join(dir, 'artifacts'),
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--workers',
+      '1',
+    ],
     { detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
@@ -39,7 +51,11 @@ export async function startMlflowServer(venvPython: string, dir: string): Promis
       return (await response.json()) as T;
     },
     post: async <T>(path: string, body: unknown) => {
-      const response = await fetch(`${uri}/api/2.0/mlflow/${path}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+      const response = await fetch(`${uri}/api/2.0/mlflow/${path}`, {
+        method: 'POST',
+        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json' },
+      });
       if (!response.ok) throw new Error(`POST ${path}: HTTP ${response.status} ${await response.text()}`);
       return (await response.json()) as T;
     },
@@ -47,7 +63,10 @@ export async function startMlflowServer(venvPython: string, dir: string): Promis
   await waitUntil(
     async () => {
       if (child.exitCode !== null) throw new Error(`mlflow server exited ${child.exitCode}:\n${output.slice(-2000)}`);
-      return fetch(`${uri}/health`).then((r) => r.ok, () => false);
+      return fetch(`${uri}/health`).then(
+        (r) => r.ok,
+        () => false,
+      );
     },
     300_000,
     'the MLflow server to answer /health',

@@ -26,7 +26,7 @@ void describe('writeIterationConfig', () => {
     targetSave: join(root, 'records', 'cfg_3', 'cfg_3.txt'),
   });
 
-  void it('copies the previous config and sets the epoch rule\'s total_steps and the reference\'s fields', async () => {
+  void it("copies the previous config and sets the epoch rule's total_steps and the reference's fields", async () => {
     // epochs = 1 + 0.2 * 2 = 1.4; int(1000 * 1.4 // (8 * 10)) = 17
     const result = await acts.writeIterationConfig(request({}, 1000, 'epoch'));
     assert.equal(result.totalSteps, 17);
@@ -72,11 +72,14 @@ void describe('writeIterationConfig', () => {
 
   void it('refuses an index not named {exp}/{exp}_{i}.index for the command trainer, since hosts copy it under that name', () => {
     assert.equal(trainSetFor(commandTrainer, 'cfg', 3, 'gs://b/p/cfg/cfg_3.index'), 'cfg/cfg_3.index');
-    assert.throws(() => trainSetFor(commandTrainer, 'cfg', 3, 'gs://b/p/cfg/other.index'), (err: unknown) => {
-      assert.ok(err instanceof BadInputError, 'bad input: the activity fails it without retries');
-      assert.match(err.message, /gs:\/\/b\/p\/cfg\/other\.index .*not named cfg\/cfg_3\.index/);
-      return true;
-    });
+    assert.throws(
+      () => trainSetFor(commandTrainer, 'cfg', 3, 'gs://b/p/cfg/other.index'),
+      (err: unknown) => {
+        assert.ok(err instanceof BadInputError, 'bad input: the activity fails it without retries');
+        assert.match(err.message, /gs:\/\/b\/p\/cfg\/other\.index .*not named cfg\/cfg_3\.index/);
+        return true;
+      },
+    );
   });
 
   void it('fails non-retryably, saying what to change, when the epoch rule gives 0 steps', async () => {
@@ -90,12 +93,15 @@ void describe('writeIterationConfig', () => {
   });
   void it('fails non-retryably when a growth rule gives more than 2^53 - 1 steps', async () => {
     // The input allows it (its last iteration, 1, trains 40 steps); iteration 3 would train 4e21.
-    await assert.rejects(acts.writeIterationConfig(request({ exponentialGrow: true, growSteps: 1e10, nIters: 2 }, 0, 'huge')), (err: unknown) => {
-      assert.ok(err instanceof ApplicationFailure);
-      assert.equal(err.nonRetryable, true);
-      assert.equal(err.type, 'TooManyTrainingStepsError');
-      assert.match(err.message, /more than 9007199254740991 \(2\^53 - 1\)/);
-      return true;
-    });
+    await assert.rejects(
+      acts.writeIterationConfig(request({ exponentialGrow: true, growSteps: 1e10, nIters: 2 }, 0, 'huge')),
+      (err: unknown) => {
+        assert.ok(err instanceof ApplicationFailure);
+        assert.equal(err.nonRetryable, true);
+        assert.equal(err.type, 'TooManyTrainingStepsError');
+        assert.match(err.message, /more than 9007199254740991 \(2\^53 - 1\)/);
+        return true;
+      },
+    );
   });
 });

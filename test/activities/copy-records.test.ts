@@ -12,8 +12,17 @@ void describe('copyRecords', () => {
     mkdirSync(from, { recursive: true });
     // Sorted as text, exp_10 would come before exp_2; the reference sorts by the number.
     for (const n of [1, 2, 10, 3]) writeFileSync(join(from, `exp_${n}.txt`), `text of ${n}`);
-    const result = await createActivities().copyRecords({ iteration: 4, fromFolder: from, toFolder: join(dir, 'exp_4'), copyN: 2, manifestUri: join(dir, 'copy.done.json') });
-    assert.deepEqual(result.copied.map((uri) => uri.slice(uri.lastIndexOf('/') + 1)), ['exp_3.txt', 'exp_10.txt']);
+    const result = await createActivities().copyRecords({
+      iteration: 4,
+      fromFolder: from,
+      toFolder: join(dir, 'exp_4'),
+      copyN: 2,
+      manifestUri: join(dir, 'copy.done.json'),
+    });
+    assert.deepEqual(
+      result.copied.map((uri) => uri.slice(uri.lastIndexOf('/') + 1)),
+      ['exp_3.txt', 'exp_10.txt'],
+    );
     assert.deepEqual(readdirSync(join(dir, 'exp_4')).sort(), ['exp_10.txt', 'exp_3.txt']);
     assert.equal(readFileSync(join(dir, 'exp_4', 'exp_10.txt'), 'utf8'), 'text of 10');
   });

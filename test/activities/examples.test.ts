@@ -19,7 +19,11 @@ void describe('the task a pass runs', () => {
     const before = { trainDigits: [1, 2], devDigits: [1, 2, 3, 4, 5], oodDigits: [], trainPerDigit: 2000, devPerDigit: 100 };
     const options = parseExperimentInputOrThrow({ experiment: 'fs', task: 'arithmetic', arithmetic: { trainDigits: [1, 2] } });
     assert.deepEqual(arithmeticKey(options), before);
-    const withPrompt = parseExperimentInputOrThrow({ experiment: 'fs', task: 'arithmetic', arithmetic: { trainDigits: [1, 2], fewShot: 3 } });
+    const withPrompt = parseExperimentInputOrThrow({
+      experiment: 'fs',
+      task: 'arithmetic',
+      arithmetic: { trainDigits: [1, 2], fewShot: 3 },
+    });
     assert.deepEqual(arithmeticKey(withPrompt), { ...before, fewShot: 3 });
     assert.equal(arithmeticKey(parseExperimentInputOrThrow({ experiment: 'fs', task: 'gsm', datasetDir: '/d' })), undefined);
   });

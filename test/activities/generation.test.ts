@@ -32,10 +32,24 @@ void describe('generation activities', { timeout: 180_000 }, () => {
     const it = iterationLayout(join(root, folder), 'gen', 1);
     const shards = await Promise.all(
       Array.from({ length: K }, (_, shard) =>
-        acts.generateShard({ options, datasetDir: '', iteration: 1, shard, shards: K, checkpointUri: options.baseModelLocation, outputUri: it.generateShard(shard, K) }),
+        acts.generateShard({
+          options,
+          datasetDir: '',
+          iteration: 1,
+          shard,
+          shards: K,
+          checkpointUri: options.baseModelLocation,
+          outputUri: it.generateShard(shard, K),
+        }),
       ),
     );
-    const merged = await acts.mergeGeneration({ options, iteration: 1, shardUris: shards.map((s) => s.outputUri), keptTextUri: it.keptText, manifestUri: it.done.generate });
+    const merged = await acts.mergeGeneration({
+      options,
+      iteration: 1,
+      shardUris: shards.map((s) => s.outputUri),
+      keptTextUri: it.keptText,
+      manifestUri: it.done.generate,
+    });
     assert.equal(merged.counts.attempted, 12);
     return readFileSync(it.keptText, 'utf8');
   }
@@ -53,7 +67,15 @@ void describe('generation activities', { timeout: 180_000 }, () => {
     const manifest = readFileSync(doneUriOf(shard), 'utf8');
     rmSync(shard);
     rmSync(shard.replace(/\.json$/, '.chunks'), { recursive: true });
-    const again = await acts.generateShard({ options, datasetDir: '', iteration: 1, shard: 0, shards: 1, checkpointUri: options.baseModelLocation, outputUri: shard });
+    const again = await acts.generateShard({
+      options,
+      datasetDir: '',
+      iteration: 1,
+      shard: 0,
+      shards: 1,
+      checkpointUri: options.baseModelLocation,
+      outputUri: shard,
+    });
     assert.deepEqual(again, (JSON.parse(manifest) as { result: unknown }).result);
     assert.equal(existsSync(shard), false, 'nothing was regenerated');
   });
@@ -68,9 +90,20 @@ void describe('generation activities', { timeout: 180_000 }, () => {
     const saved = JSON.parse(readFileSync(chunk, 'utf8')) as { result: { kept: { text: string }[] } };
     saved.result.kept = [{ ...saved.result.kept[0], exampleId: 'marker', text: 'from the saved chunk' } as never];
     writeFileSync(chunk, JSON.stringify(saved));
-    await acts.generateShard({ options, datasetDir: '', iteration: 1, shard: 0, shards: 3, checkpointUri: options.baseModelLocation, outputUri: shard });
+    await acts.generateShard({
+      options,
+      datasetDir: '',
+      iteration: 1,
+      shard: 0,
+      shards: 3,
+      checkpointUri: options.baseModelLocation,
+      outputUri: shard,
+    });
     const output = JSON.parse(readFileSync(shard, 'utf8')) as { kept: { text: string }[] };
-    assert.ok(output.kept.some((k) => k.text === 'from the saved chunk'), 'the saved chunk was used, not recomputed');
+    assert.ok(
+      output.kept.some((k) => k.text === 'from the saved chunk'),
+      'the saved chunk was used, not recomputed',
+    );
   });
 
   void it('heartbeats the examples done', async () => {
@@ -78,7 +111,15 @@ void describe('generation activities', { timeout: 180_000 }, () => {
     const beats: ExamplesProgress[] = [];
     env.on('heartbeat', (details: ExamplesProgress) => beats.push(details));
     const it1 = iterationLayout(join(root, 'beats'), 'gen', 1);
-    await env.run(acts.generateShard, { options, datasetDir: '', iteration: 1, shard: 0, shards: 1, checkpointUri: options.baseModelLocation, outputUri: it1.generateShard(0, 1) });
+    await env.run(acts.generateShard, {
+      options,
+      datasetDir: '',
+      iteration: 1,
+      shard: 0,
+      shards: 1,
+      checkpointUri: options.baseModelLocation,
+      outputUri: it1.generateShard(0, 1),
+    });
     assert.ok(beats.length >= 3);
     assert.deepEqual(beats[beats.length - 1], { kind: 'examples', pass: 'generate', shard: 0, shards: 1, done: 12, total: 12 });
   });
@@ -87,7 +128,15 @@ void describe('generation activities', { timeout: 180_000 }, () => {
     const missing = join(root, 'no-such-model');
     const it1 = iterationLayout(join(root, 'missing'), 'gen', 1);
     await assert.rejects(
-      acts.generateShard({ options, datasetDir: '', iteration: 1, shard: 0, shards: 1, checkpointUri: missing, outputUri: it1.generateShard(0, 1) }),
+      acts.generateShard({
+        options,
+        datasetDir: '',
+        iteration: 1,
+        shard: 0,
+        shards: 1,
+        checkpointUri: missing,
+        outputUri: it1.generateShard(0, 1),
+      }),
       (err: unknown) => {
         assert.ok(err instanceof ApplicationFailure);
         assert.equal(err.nonRetryable, true);
@@ -108,7 +157,8 @@ void describe('generation activities', { timeout: 180_000 }, () => {
     writeFileSync(weights, Buffer.alloc(good.length));
     const it1 = iterationLayout(join(root, 'damaged'), 'gen', 1);
     const shard = it1.generateShard(0, 1);
-    const run = () => acts.generateShard({ options, datasetDir: '', iteration: 1, shard: 0, shards: 1, checkpointUri: copy, outputUri: shard });
+    const run = () =>
+      acts.generateShard({ options, datasetDir: '', iteration: 1, shard: 0, shards: 1, checkpointUri: copy, outputUri: shard });
     await assert.rejects(run(), (err: unknown) => {
       assert.ok(err instanceof ApplicationFailure);
       assert.equal(err.nonRetryable, true);

@@ -19,7 +19,10 @@ void describe('the per-step loss file', () => {
     for (let step = 5; step <= 6; step++) await retry.record(step, 1 + step / 100, step % 2 === 0);
     await retry.flush();
     const points = parseLossLines(readFileSync(uri, 'utf8'));
-    assert.deepEqual(points.map((p) => p.step), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(
+      points.map((p) => p.step),
+      [1, 2, 3, 4, 5, 6],
+    );
     assert.equal(points[4]?.loss, 1.05, 'step 5 comes from the retry');
   });
 

@@ -31,7 +31,15 @@ void describe('a lost final checkpoint', { timeout: 180_000 }, () => {
 
   const shardOf = (iteration: number, pass: 'generate' | 'eval') => {
     const it = iterationLayout(root, 'lost', iteration);
-    return { options, datasetDir: '', iteration, shard: 0, shards: 1, checkpointUri: checkpoint, outputUri: pass === 'eval' ? it.evalShard(0, 1) : it.generateShard(0, 1) };
+    return {
+      options,
+      datasetDir: '',
+      iteration,
+      shard: 0,
+      shards: 1,
+      checkpointUri: checkpoint,
+      outputUri: pass === 'eval' ? it.evalShard(0, 1) : it.generateShard(0, 1),
+    };
   };
 
   void it('fails the eval of its iteration naming star redo of its train step', async () => {
@@ -42,7 +50,7 @@ void describe('a lost final checkpoint', { timeout: 180_000 }, () => {
     });
   });
 
-  void it('fails the next iteration\'s generation naming the same cure', async () => {
+  void it("fails the next iteration's generation naming the same cure", async () => {
     await assert.rejects(acts.generateShard(shardOf(2, 'generate')), /`star redo lost --iteration 1 --step train`/);
   });
 });

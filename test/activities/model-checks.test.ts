@@ -72,14 +72,23 @@ void describe('model errors as bad input', { timeout: 120_000 }, () => {
   void it('fails a missing base checkpoint without retries, naming its URI and what to point at', async () => {
     const index = await records('for-missing', [fits(TINY.seq + 1)]);
     const missing = join(root, 'no-such-checkpoint');
-    await failsAtOnce(acts.trainModel(input('missing', index, missing)), new RegExp(`baseModelLocation ${missing} is not a checkpoint`), /manifest\.json does not exist/, /Point baseModelLocation at a step_N folder/);
+    await failsAtOnce(
+      acts.trainModel(input('missing', index, missing)),
+      new RegExp(`baseModelLocation ${missing} is not a checkpoint`),
+      /manifest\.json does not exist/,
+      /Point baseModelLocation at a step_N folder/,
+    );
   });
 
   void it('fails a checkpoint whose manifest does not parse without retries', async () => {
     const broken = join(root, 'broken');
     await writeBytes(join(broken, 'manifest.json'), '{"format": ');
     const index = await records('for-broken', [fits(TINY.seq + 1)]);
-    await failsAtOnce(acts.trainModel(input('broken', index, broken)), new RegExp(`${broken} has an unreadable manifest`), /not valid JSON/);
+    await failsAtOnce(
+      acts.trainModel(input('broken', index, broken)),
+      new RegExp(`${broken} has an unreadable manifest`),
+      /not valid JSON/,
+    );
   });
 
   void it('fails records holding token ids outside the vocabulary without retries, naming the record and the fix', async () => {
@@ -95,7 +104,12 @@ void describe('model errors as bad input', { timeout: 120_000 }, () => {
 
   void it('fails chunks longer than seq + 1 that hold no whole example to repack, without retries', async () => {
     const index = await records('long', [fits(TINY.seq + 2)]);
-    await failsAtOnce(acts.trainModel(input('long', index)), /chunks of 66 tokens, longer than the context .*\(seq 64 \+ 1\)/, /hold none/, /star redo <experiment> --iteration <i> --step records/);
+    await failsAtOnce(
+      acts.trainModel(input('long', index)),
+      /chunks of 66 tokens, longer than the context .*\(seq 64 \+ 1\)/,
+      /hold none/,
+      /star redo <experiment> --iteration <i> --step records/,
+    );
   });
 
   void it('fails chunks of different lengths without retries', async () => {

@@ -18,7 +18,12 @@ void describe('mergeEval: new_dev.txt', () => {
     writeFileSync(newDevUriOf(shards[2] as string), `Q: c${EOT}`);
     assert.equal(newDevUriOf(shards[1] as string), join(dir, 'shard-1-of-3.new_dev.txt'));
     const summaryUri = join(dir, 'summary.json');
-    const result = await createActivities().mergeEval({ iteration: 1, shardUris: shards, summaryUri, manifestUri: join(dir, 'merge.done.json') });
+    const result = await createActivities().mergeEval({
+      iteration: 1,
+      shardUris: shards,
+      summaryUri,
+      manifestUri: join(dir, 'merge.done.json'),
+    });
     assert.equal(result.accuracy['1']?.correct, 3);
     assert.equal(newDevUriOf(summaryUri), join(dir, 'new_dev.txt'));
     assert.ok(existsSync(join(dir, 'new_dev.txt')));

@@ -20,7 +20,14 @@ void describe('prepareExperiment', () => {
   const root = scratchDir('prepare');
   const prepare = (overrides: Partial<ExperimentInput>) =>
     acts.prepareExperiment({
-      options: parseExperimentInputOrThrow({ experiment: 'prep', task: 'arithmetic', storageRoot: join(root, 'runs'), baseModelLocation: BASE_MODEL, baseConfig: writeBaseConfig(root), ...overrides }),
+      options: parseExperimentInputOrThrow({
+        experiment: 'prep',
+        task: 'arithmetic',
+        storageRoot: join(root, 'runs'),
+        baseModelLocation: BASE_MODEL,
+        baseConfig: writeBaseConfig(root),
+        ...overrides,
+      }),
     });
   const badInput = (pattern: RegExp) => (err: unknown) => {
     assert.ok(err instanceof ApplicationFailure, String(err));
@@ -29,9 +36,12 @@ void describe('prepareExperiment', () => {
     return true;
   };
 
-  void it('refuses a genLength the embedded model\'s context cannot hold, naming its seq, and writes nothing', async () => {
+  void it("refuses a genLength the embedded model's context cannot hold, naming its seq, and writes nothing", async () => {
     // pretrained/arithmetic-base has seq 128: the prompt and the generated tokens share it.
-    await assert.rejects(prepare({ experiment: 'prep-long', genLength: 4096 }), badInput(/genLength 4096 .*context of .*arithmetic-base.*seq 128.*below 128/));
+    await assert.rejects(
+      prepare({ experiment: 'prep-long', genLength: 4096 }),
+      badInput(/genLength 4096 .*context of .*arithmetic-base.*seq 128.*below 128/),
+    );
     await assert.rejects(prepare({ experiment: 'prep-long', genLength: 128 }), badInput(/genLength 128 /));
     assert.equal(existsSync(join(root, 'runs', 'prep-long')), false);
     const prepared = await prepare({ experiment: 'prep-ok', genLength: 96 });
@@ -40,7 +50,10 @@ void describe('prepareExperiment', () => {
 
   void it('refuses a storage root on a pseudo-filesystem such as /proc or /sys', async () => {
     for (const storageRoot of ['/proc/sys/star', 'file:///sys/star', '/proc/self/cwd/../star']) {
-      await assert.rejects(prepare({ experiment: 'prep-proc', storageRoot }), badInput(/storageRoot .* is on a pseudo-filesystem \((proc|sysfs)\).*choose a folder on a disk/));
+      await assert.rejects(
+        prepare({ experiment: 'prep-proc', storageRoot }),
+        badInput(/storageRoot .* is on a pseudo-filesystem \((proc|sysfs)\).*choose a folder on a disk/),
+      );
     }
   });
 });

@@ -24,7 +24,10 @@ void describe('the records and config steps for trainers that tokenize themselve
   writeFileSync(configUri, JSON.stringify({ seq: 16, lr: 1e-5 }));
   const recordFolder = join(root, 'records', 'hf_0');
   mkdirSync(recordFolder, { recursive: true });
-  writeFileSync(join(recordFolder, 'hf_0.txt'), joinSavedExamples(['Q: one?\nA: It is (a).<|endoftext|>', 'Q: two?\nA: It is (b).<|endoftext|>']));
+  writeFileSync(
+    join(recordFolder, 'hf_0.txt'),
+    joinSavedExamples(['Q: one?\nA: It is (a).<|endoftext|>', 'Q: two?\nA: It is (b).<|endoftext|>']),
+  );
   writeFileSync(join(recordFolder, 'copied.txt'), 'Q: three?\nA: It is (c).<|endoftext|>');
   const indexUri = join(root, 'hf_1.index');
 
@@ -38,7 +41,10 @@ void describe('the records and config steps for trainers that tokenize themselve
       indexUri,
       manifestUri: join(root, 'records.done.json'),
     });
-    const rows = readFileSync(join(root, 'hf_1.jsonl'), 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as unknown);
+    const rows = readFileSync(join(root, 'hf_1.jsonl'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as unknown);
     assert.deepEqual(rows, [
       { prompt: 'Q: three?\nA:', completion: ' It is (c).' },
       { prompt: 'Q: one?\nA:', completion: ' It is (a).' },

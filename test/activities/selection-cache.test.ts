@@ -10,16 +10,27 @@ import { shardExamples } from '../../activities/examples';
 import { SelectionCache } from '../../activities/selection-cache';
 import { parseExperimentInputOrThrow } from '../../contracts/experiment-input';
 
-const arithmetic = parseExperimentInputOrThrow({ experiment: 'sel', task: 'arithmetic', nTrainSamples: 300, arithmetic: { trainDigits: [1, 2, 3], trainPerDigit: 200 } });
+const arithmetic = parseExperimentInputOrThrow({
+  experiment: 'sel',
+  task: 'arithmetic',
+  nTrainSamples: 300,
+  arithmetic: { trainDigits: [1, 2, 3], trainPerDigit: 200 },
+});
 
 void describe('the selection cache', () => {
-  void it('builds a pass\'s arithmetic selection once for all its shards, with the examples an uncached build gives', async () => {
+  void it("builds a pass's arithmetic selection once for all its shards, with the examples an uncached build gives", async () => {
     const cache = new SelectionCache();
     const cached = await Promise.all([0, 1, 2].map((k) => shardExamples(arithmetic, '', 'train', 1, k, 3, cache)));
     const fresh = await Promise.all([0, 1, 2].map((k) => shardExamples(arithmetic, '', 'train', 1, k, 3)));
     assert.equal(cache.builds, 1);
-    assert.deepEqual(cached.map((s) => s.examples), fresh.map((s) => s.examples));
-    assert.deepEqual(cached.map((s) => s.firstIndex), [0, 100, 200]);
+    assert.deepEqual(
+      cached.map((s) => s.examples),
+      fresh.map((s) => s.examples),
+    );
+    assert.deepEqual(
+      cached.map((s) => s.firstIndex),
+      [0, 100, 200],
+    );
 
     await shardExamples(arithmetic, '', 'train', 2, 0, 3, cache);
     assert.equal(cache.builds, 2, 'another iteration draws another selection');

@@ -56,7 +56,10 @@ void describe('the simulated sampler', () => {
   void it('answers plain and hinted prompts from the answer key, correct exactly where the keyed draw says', async () => {
     const sample = simulatedSampler(pass, settings);
     const requests = examples.flatMap((e, n) => [
-      { prompt: buildPrompt(pass.fewShots[0] as string[], task.context(e, { hint: false }), { noPrompt: false }), seed: sampleSeed(3, e.id, false, n % 2) },
+      {
+        prompt: buildPrompt(pass.fewShots[0] as string[], task.context(e, { hint: false }), { noPrompt: false }),
+        seed: sampleSeed(3, e.id, false, n % 2),
+      },
       { prompt: task.context(e, { hint: true }), seed: sampleSeed(3, e.id, true) },
     ]);
     const outputs = await sample(requests);
@@ -92,7 +95,14 @@ void describe('the simulated sampler', () => {
   });
 
   void it('writes continuations the commonsenseqa and gsm checkers judge as intended', () => {
-    const cqa: Example = { id: 'q1', answer: 'c', cls: 'commonsenseqa', hint: '', question: 'Where?', choices: ['a', 'b', 'c'].map((label) => ({ label, text: label })) };
+    const cqa: Example = {
+      id: 'q1',
+      answer: 'c',
+      cls: 'commonsenseqa',
+      hint: '',
+      question: 'Where?',
+      choices: ['a', 'b', 'c'].map((label) => ({ label, text: label })),
+    };
     assert.equal(checkCommonsenseQa(cqa, simulatedCompletion('commonsenseqa', cqa, true, { direct: false })).correct, true);
     assert.equal(checkCommonsenseQa(cqa, simulatedCompletion('commonsenseqa', cqa, false, { direct: false })).correct, false);
     const gsm: Example = { id: 'g1', answer: '18', cls: 'gsm', hint: '18', question: 'How many?' };
@@ -118,10 +128,24 @@ void describe('shards and training with simulated inference and trainer', { time
     const it1 = iterationLayout(pathToFileURL(join(root, folder)).href, 'sim', 1);
     const parts = await Promise.all(
       Array.from({ length: shards }, (_, shard) =>
-        acts.generateShard({ options, datasetDir: '', iteration: 1, shard, shards, checkpointUri: options.baseModelLocation, outputUri: it1.generateShard(shard, shards) }),
+        acts.generateShard({
+          options,
+          datasetDir: '',
+          iteration: 1,
+          shard,
+          shards,
+          checkpointUri: options.baseModelLocation,
+          outputUri: it1.generateShard(shard, shards),
+        }),
       ),
     );
-    return acts.mergeGeneration({ options, iteration: 1, shardUris: parts.map((p) => p.outputUri), keptTextUri: it1.keptText, manifestUri: it1.done.generate });
+    return acts.mergeGeneration({
+      options,
+      iteration: 1,
+      shardUris: parts.map((p) => p.outputUri),
+      keptTextUri: it1.keptText,
+      manifestUri: it1.done.generate,
+    });
   }
 
   void it('generation keeps exactly the drawn-correct examples, the same for any shard count, with no checkpoint to read', async () => {
@@ -142,18 +166,53 @@ void describe('shards and training with simulated inference and trainer', { time
     const env = new MockActivityEnvironment();
     const steps: number[] = [];
     env.on('heartbeat', (d: TrainingProgress) => steps.push(d.step));
-    const trained: TrainModelResult = await env.run(acts.trainModel, trainInput(it1, records, simulatedOptions(root, { simulatedStepMs: 1 })));
-    assert.deepEqual(steps, Array.from({ length: 6 }, (_, k) => k));
+    const trained: TrainModelResult = await env.run(
+      acts.trainModel,
+      trainInput(it1, records, simulatedOptions(root, { simulatedStepMs: 1 })),
+    );
+    assert.deepEqual(
+      steps,
+      Array.from({ length: 6 }, (_, k) => k),
+    );
     assert.equal(trained.checkpointUri, `${it1.modelDir}/step_5`);
-    const marker = JSON.parse(readFileSync(new URL(`${trained.checkpointUri}/${SIMULATED_MARKER}`), 'utf8')) as { kind: string; step: number };
+    const marker = JSON.parse(readFileSync(new URL(`${trained.checkpointUri}/${SIMULATED_MARKER}`), 'utf8')) as {
+      kind: string;
+      step: number;
+    };
     assert.deepEqual([marker.kind, marker.step], ['simulated', 5]);
 
-    const evaluated = await acts.evalShard({ options, datasetDir: '', iteration: 1, shard: 0, shards: 1, checkpointUri: trained.checkpointUri, outputUri: it1.evalShard(0, 1) });
-    assert.equal(Object.values(evaluated.tally).reduce((n, c) => n + c.total, 0), 20);
-    const completions = JSON.parse(readFileSync(new URL(evalSampleUriOf(it1.evalShard(0, 1))), 'utf8')) as { correct: boolean; output: string }[];
-    assert.deepEqual(completions.map((c) => c.correct), [true, true, true, true, false, false, false, false], 'eval keeps raw completions, right and wrong');
+    const evaluated = await acts.evalShard({
+      options,
+      datasetDir: '',
+      iteration: 1,
+      shard: 0,
+      shards: 1,
+      checkpointUri: trained.checkpointUri,
+      outputUri: it1.evalShard(0, 1),
+    });
+    assert.equal(
+      Object.values(evaluated.tally).reduce((n, c) => n + c.total, 0),
+      20,
+    );
+    const completions = JSON.parse(readFileSync(new URL(evalSampleUriOf(it1.evalShard(0, 1))), 'utf8')) as {
+      correct: boolean;
+      output: string;
+    }[];
+    assert.deepEqual(
+      completions.map((c) => c.correct),
+      [true, true, true, true, false, false, false, false],
+      'eval keeps raw completions, right and wrong',
+    );
     await assert.rejects(
-      acts.evalShard({ options, datasetDir: '', iteration: 1, shard: 0, shards: 1, checkpointUri: `${it1.modelDir}/step_9`, outputUri: it1.evalShard(0, 2) }),
+      acts.evalShard({
+        options,
+        datasetDir: '',
+        iteration: 1,
+        shard: 0,
+        shards: 1,
+        checkpointUri: `${it1.modelDir}/step_9`,
+        outputUri: it1.evalShard(0, 2),
+      }),
       (err: unknown) => err instanceof ApplicationFailure && err.nonRetryable && err.message.includes(`step_9 has no ${SIMULATED_MARKER}`),
     );
   });

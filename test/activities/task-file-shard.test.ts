@@ -23,7 +23,16 @@ void describe('a task file whose row goes bad mid-run', { timeout: 180_000 }, ()
     const options = parseExperimentInputOrThrow({ ...input, task: 'file', taskFile });
     const acts = createActivities({ chunkSize: 4 });
     const layout = iterationLayout(join(dir, 'runs'), 'bad-row', 1);
-    const shard = () => acts.generateShard({ options, datasetDir: '', iteration: 1, shard: 0, shards: 1, checkpointUri: options.baseModelLocation, outputUri: layout.generateShard(0, 1) });
+    const shard = () =>
+      acts.generateShard({
+        options,
+        datasetDir: '',
+        iteration: 1,
+        shard: 0,
+        shards: 1,
+        checkpointUri: options.baseModelLocation,
+        outputUri: layout.generateShard(0, 1),
+      });
 
     const train = join(dir, 'train.jsonl');
     const good = readFileSync(train, 'utf8');

@@ -16,7 +16,11 @@ const script = join(__dirname, '..', '..', 'workers', 'build-bundle.ts');
 void describe('workers/build-bundle.ts arguments', () => {
   void it('prints its usage for --help and writes no file', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'bundle-args-'));
-    const run = spawnSync(process.execPath, ['--import', require.resolve('tsx'), script, '--help'], { cwd, encoding: 'utf8', timeout: 120_000 });
+    const run = spawnSync(process.execPath, ['--import', require.resolve('tsx'), script, '--help'], {
+      cwd,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /usage: npx tsx workers\/build-bundle\.ts \[OUT\]/);
     assert.deepEqual(readdirSync(cwd), [], 'nothing written');

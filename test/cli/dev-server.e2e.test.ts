@@ -58,7 +58,10 @@ void describe('the local Temporal dev server', () => {
     );
     await server.stop();
     server = await startOrReuseDevServer({ stateDir, port, headless: true });
-    const status = await withClient(server.address, async (client) => (await client.workflow.getHandle('survives-restart').describe()).status.name);
+    const status = await withClient(
+      server.address,
+      async (client) => (await client.workflow.getHandle('survives-restart').describe()).status.name,
+    );
     assert.equal(status, 'RUNNING');
     await withClient(server.address, (client) => client.workflow.getHandle('survives-restart').terminate('test done'));
     await server.stop();
@@ -95,7 +98,10 @@ void describe('the local Temporal dev server', () => {
     const otherState = mkdtempSync(join(tmpdir(), 'star-dev-server-clash-'));
     try {
       const port = Number(blocker.address.split(':')[1]);
-      await assert.rejects(startOrReuseDevServer({ stateDir: otherState, port, headless: true, readyTimeoutSeconds: 20 }), /port \d+ is in use by another process/);
+      await assert.rejects(
+        startOrReuseDevServer({ stateDir: otherState, port, headless: true, readyTimeoutSeconds: 20 }),
+        /port \d+ is in use by another process/,
+      );
       assert.equal(readServerRecord(otherState), undefined);
     } finally {
       await blocker.stop();

@@ -26,7 +26,12 @@ void describe('star status, stop, extend and resume about one experiment', { tim
   });
 
   void it('refuses an absent experiment with status 1, naming it and where it looked', () => {
-    for (const args of [['status', 'no-such-experiment'], ['stop', 'no-such-experiment'], ['extend', 'no-such-experiment', '5'], ['resume', 'no-such-experiment']]) {
+    for (const args of [
+      ['status', 'no-such-experiment'],
+      ['stop', 'no-such-experiment'],
+      ['extend', 'no-such-experiment', '5'],
+      ['resume', 'no-such-experiment'],
+    ]) {
       const run = runStar(args, connection);
       assert.equal(run.status, 1, `star ${args.join(' ')}: ${run.stderr}`);
       assert.match(run.stderr, new RegExp(`No experiment named no-such-experiment on ${env.address.replace(/\./g, '\\.')}`));

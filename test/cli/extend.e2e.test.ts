@@ -31,7 +31,12 @@ void describe('star extend while no worker runs the experiment', { timeout: 300_
     assert.match(run.stdout, /nIters 5 was sent but no worker has answered .* so it is pending/);
     assert.doesNotMatch(`${run.stdout}${run.stderr}`, /try again/);
 
-    const worker: Worker = await createWorker({ connection: suite.env.nativeConnection, namespace: suite.env.namespace, taskQueue, workflowBundle: await workflowBundle() });
+    const worker: Worker = await createWorker({
+      connection: suite.env.nativeConnection,
+      namespace: suite.env.namespace,
+      taskQueue,
+      workflowBundle: await workflowBundle(),
+    });
     const running = worker.run();
     try {
       let nIters = 0;

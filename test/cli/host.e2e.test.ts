@@ -57,7 +57,10 @@ void describe('star host on a dev server', { timeout: 300_000 }, () => {
       TEMPORAL_ADDRESS: env.address,
       TEMPORAL_NAMESPACE: 'default',
     });
-    await worker.waitFor(new RegExp(`star host worker ${host} on ${env.address.replace(/\./g, '\\.')} .*task queue ${hostTaskQueue(host)}`), 120_000);
+    await worker.waitFor(
+      new RegExp(`star host worker ${host} on ${env.address.replace(/\./g, '\\.')} .*task queue ${hostTaskQueue(host)}`),
+      120_000,
+    );
     const pollers = async () =>
       (
         await env.client.workflowService.describeTaskQueue({
@@ -66,7 +69,11 @@ void describe('star host on a dev server', { timeout: 300_000 }, () => {
           taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
         })
       ).pollers ?? [];
-    await waitUntil(async () => (await pollers()).some((p) => p.identity?.startsWith(`host ${host} `)), 60_000, `a poller of ${hostTaskQueue(host)} named host ${host}`);
+    await waitUntil(
+      async () => (await pollers()).some((p) => p.identity?.startsWith(`host ${host} `)),
+      60_000,
+      `a poller of ${hostTaskQueue(host)} named host ${host}`,
+    );
     const running = worker;
     await running.stop();
     assert.equal(running.child.exitCode, 0, running.output());

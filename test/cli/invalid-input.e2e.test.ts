@@ -7,7 +7,17 @@ import { runStar } from './run-star';
 
 void describe('an invalid experiment input', () => {
   void it('prints every problem with field, value and expectation, and exits 2', () => {
-    const run = runStar(['plan', '--set', 'nIters=1', '--set', 'baseEval=false', '--set', 'experiment=a b', '--set', 'pRationalization=1.5']);
+    const run = runStar([
+      'plan',
+      '--set',
+      'nIters=1',
+      '--set',
+      'baseEval=false',
+      '--set',
+      'experiment=a b',
+      '--set',
+      'pRationalization=1.5',
+    ]);
     assert.equal(run.status, 2);
     assert.equal(run.stdout, '');
     assert.match(run.stderr, /nIters: nIters 1 runs no iteration.*baseEval.*\(got 1\)/);

@@ -32,8 +32,16 @@ void describe('docs/options.md', () => {
   void it('has a row for every option the input accepts, and none for another', () => {
     assert.ok(table, 'a table whose first column is "option"');
     const documented = rows.map((row) => row.key);
-    assert.deepEqual(options.map((entry) => entry.key).filter((key) => !documented.includes(key)), [], 'options without a row');
-    assert.deepEqual(documented.filter((key) => !options.some((entry) => entry.key === key)), [], 'rows that name no option');
+    assert.deepEqual(
+      options.map((entry) => entry.key).filter((key) => !documented.includes(key)),
+      [],
+      'options without a row',
+    );
+    assert.deepEqual(
+      documented.filter((key) => !options.some((entry) => entry.key === key)),
+      [],
+      'rows that name no option',
+    );
   });
 
   void it("writes each default given as one value as the schema's default", () => {

@@ -58,7 +58,13 @@ void describe('paths and names read on the client', () => {
   });
 
   void it('checks experiment names before connecting, in every command that takes one', () => {
-    for (const args of [['status', 'a/b'], ['stop', 'a/b'], ['resume', 'a/b'], ['extend', 'a/b', '4'], ['redo', 'a/b', '--iteration', '1', '--step', 'train']]) {
+    for (const args of [
+      ['status', 'a/b'],
+      ['stop', 'a/b'],
+      ['resume', 'a/b'],
+      ['extend', 'a/b', '4'],
+      ['redo', 'a/b', '--iteration', '1', '--step', 'train'],
+    ]) {
       const run = runStar(args, { TEMPORAL_ADDRESS: '127.0.0.1:1' });
       assert.equal(run.status, 2, `star ${args.join(' ')}: ${run.stderr}`);
       assert.match(run.stderr, /experiment name "a\/b": letters, digits/);
@@ -82,7 +88,9 @@ void describe('messages in the terms the user typed', () => {
   });
 
   void it('speaks of --api-key-env when star serve is given an unset variable', () => {
-    const run = runStar(['serve', '--api-key-env', 'STAR_TEST_UNSET_KEY', '--port', '0'], { STAR_TEST_UNSET_KEY: undefined as unknown as string });
+    const run = runStar(['serve', '--api-key-env', 'STAR_TEST_UNSET_KEY', '--port', '0'], {
+      STAR_TEST_UNSET_KEY: undefined as unknown as string,
+    });
     assert.equal(run.status, 2);
     assert.match(run.stderr, /--api-key-env STAR_TEST_UNSET_KEY: the variable is not set/);
     assert.doesNotMatch(run.stderr, /inferenceApiKeyEnv|worker/);

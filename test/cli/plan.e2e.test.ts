@@ -20,26 +20,46 @@ void describe('star plan', () => {
   void it('grows steady steps by addSteps each iteration, for iterations 1..nIters-1', () => {
     const plan = planJson(['steadyGrow=true', 'exponentialGrow=false', 'startSteps=40', 'addSteps=20', 'nIters=6']);
     assert.equal(plan.growthRule, 'steady');
-    assert.deepEqual(plan.iterations.map((it) => it.iteration), [1, 2, 3, 4, 5]);
+    assert.deepEqual(
+      plan.iterations.map((it) => it.iteration),
+      [1, 2, 3, 4, 5],
+    );
     // int(40 + 20 * (i - 1))
-    assert.deepEqual(plan.iterations.map((it) => it.totalSteps), [40, 60, 80, 100, 120]);
+    assert.deepEqual(
+      plan.iterations.map((it) => it.totalSteps),
+      [40, 60, 80, 100, 120],
+    );
   });
 
   void it('floors fractional steady steps as Python int() does', () => {
     const plan = planJson(['steadyGrow=true', 'exponentialGrow=false', 'startSteps=10.5', 'addSteps=2.25', 'nIters=4']);
     // 10.5, 12.75, 15.0
-    assert.deepEqual(plan.iterations.map((it) => it.totalSteps), [10, 12, 15]);
+    assert.deepEqual(
+      plan.iterations.map((it) => it.totalSteps),
+      [10, 12, 15],
+    );
   });
 
-  void it('grows exponential steps by growSteps each iteration (the paper\'s 40 steps, +20%)', () => {
+  void it("grows exponential steps by growSteps each iteration (the paper's 40 steps, +20%)", () => {
     const plan = planJson(['exponentialGrow=true', 'steadyGrow=false', 'startSteps=40', 'growSteps=1.2', 'nIters=7']);
     assert.equal(plan.growthRule, 'exponential');
     // int(40 * 1.2 ** (i - 1)): 40, 48, 57.6, 69.12, 82.944, 99.5328
-    assert.deepEqual(plan.iterations.map((it) => it.totalSteps), [40, 48, 57, 69, 82, 99]);
+    assert.deepEqual(
+      plan.iterations.map((it) => it.totalSteps),
+      [40, 48, 57, 69, 82, 99],
+    );
   });
 
   void it('leaves epoch-rule steps as the formula, since they depend on the kept count', () => {
-    const plan = planJson(['exponentialGrow=false', 'steadyGrow=false', 'nIters=3', 'baseEpochs=1', 'addEpochs=0.5', 'gradientAccumulationSteps=8', 'sequenceCount=10']);
+    const plan = planJson([
+      'exponentialGrow=false',
+      'steadyGrow=false',
+      'nIters=3',
+      'baseEpochs=1',
+      'addEpochs=0.5',
+      'gradientAccumulationSteps=8',
+      'sequenceCount=10',
+    ]);
     assert.equal(plan.growthRule, 'epoch');
     assert.equal(plan.iterations.length, 2);
     for (const it of plan.iterations) assert.equal(typeof it.totalSteps, 'string');
@@ -72,7 +92,12 @@ void describe('star plan', () => {
 
   void it('keeps ${NAME} in a command template as written, for the host to expand, and masks every expanded value whatever its name', () => {
     const secret = 's3cr3t-value-42';
-    const sets = ['trainer=command', 'hosts=["h"]', 'commandTemplate=python3 t.py --token=${MY_API_TOKEN} --config {config} --out ${OUT_DIR}', 'datasetDir=${DATABASE_URL}'];
+    const sets = [
+      'trainer=command',
+      'hosts=["h"]',
+      'commandTemplate=python3 t.py --token=${MY_API_TOKEN} --config {config} --out ${OUT_DIR}',
+      'datasetDir=${DATABASE_URL}',
+    ];
     const args = sets.flatMap((s) => ['--set', s]);
     const env = { MY_API_TOKEN: secret, OUT_DIR: '/data/out', DATABASE_URL: 'postgres://admin:hunter2pw@db' };
     for (const mode of [[], ['--json'], ['--export']]) {
@@ -88,9 +113,14 @@ void describe('star plan', () => {
   });
 
   void it('refuses a variable named like a credential outside a command template, where it would be stored', () => {
-    const run = runStar(['plan', '--set', 'inferenceUrl=http://h:8000/v1?key=${OPENAI_API_KEY}', '--set', 'inference=openai'], { OPENAI_API_KEY: 'sk-live-abcdef' });
+    const run = runStar(['plan', '--set', 'inferenceUrl=http://h:8000/v1?key=${OPENAI_API_KEY}', '--set', 'inference=openai'], {
+      OPENAI_API_KEY: 'sk-live-abcdef',
+    });
     assert.equal(run.status, 2);
-    assert.match(run.stderr, /inferenceUrl: .*\$\{OPENAI_API_KEY\}, named like a credential, whose value would be stored in the workflow history.*inferenceApiKeyEnv=OPENAI_API_KEY/);
+    assert.match(
+      run.stderr,
+      /inferenceUrl: .*\$\{OPENAI_API_KEY\}, named like a credential, whose value would be stored in the workflow history.*inferenceApiKeyEnv=OPENAI_API_KEY/,
+    );
     assert.ok(!run.stderr.includes('sk-live-abcdef'));
   });
 
@@ -107,11 +137,15 @@ void describe('star plan', () => {
     assert.ok(!bad.stderr.includes('tokxxxx'), bad.stderr);
   });
 
-  void it('reads a preset\'s relative paths from the project, whatever folder star runs in', () => {
+  void it("reads a preset's relative paths from the project, whatever folder star runs in", () => {
     const project = join(__dirname, '..', '..');
     const fromRoot = runStar(['plan', '--export'], {}, project);
     assert.equal(fromRoot.status, 0, fromRoot.stderr);
-    assert.equal((JSON.parse(fromRoot.stdout) as { baseModelLocation: string }).baseModelLocation, 'pretrained/arithmetic-base', 'unchanged from the project folder');
+    assert.equal(
+      (JSON.parse(fromRoot.stdout) as { baseModelLocation: string }).baseModelLocation,
+      'pretrained/arithmetic-base',
+      'unchanged from the project folder',
+    );
     const fromDocs = runStar(['plan', '--export'], {}, join(project, 'docs'));
     assert.equal(fromDocs.status, 0, fromDocs.stderr);
     const options = JSON.parse(fromDocs.stdout) as { baseModelLocation: string; baseConfig: string; storageRoot: string };

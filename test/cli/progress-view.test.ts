@@ -13,7 +13,9 @@ function row(iteration: number, accuracy: Record<string, [number, number]>): Ite
     trainExamples: 40 + iteration,
     totalSteps: 40 * iteration,
     checkpointUri: `file:///m/${iteration}`,
-    accuracy: Object.fromEntries(Object.entries(accuracy).map(([c, [correct, total]]) => [c, { correct, total, accuracy: correct / total }])),
+    accuracy: Object.fromEntries(
+      Object.entries(accuracy).map(([c, [correct, total]]) => [c, { correct, total, accuracy: correct / total }]),
+    ),
     overallAccuracy: 0.5,
     seconds: { generate: 60, train: 30, eval: 15 },
   };
@@ -51,7 +53,11 @@ void describe('the progress view', () => {
     assert.equal(lines.length, 3);
     assert.deepEqual(lines[1].trim().split(/\s+/), ['base', '50.0%', '0.0%', '50.0%', '0:12']);
     assert.equal(lines[2].trim().split(/\s+/)[0], '1');
-    assert.deepEqual(tableRows({ metrics: [row(1, {})] }).map((r) => r.iteration), [1], 'no base row without a base eval');
+    assert.deepEqual(
+      tableRows({ metrics: [row(1, {})] }).map((r) => r.iteration),
+      [1],
+      'no base row without a base eval',
+    );
   });
 
   void it('shows the base eval while it runs, as its own bar and headline', () => {
@@ -59,7 +65,10 @@ void describe('the progress view', () => {
     assert.equal(headline(running), 'demo: evaluating the base model (iteration 0)');
     const bars = phaseBars(running, undefined, 4);
     assert.match(bars[0], /^\s+base\s+██░░\s+50%\s+1\/2 shards/);
-    assert.ok(bars.slice(1).every((line) => line.includes('0%')), 'the iteration has not begun');
+    assert.ok(
+      bars.slice(1).every((line) => line.includes('0%')),
+      'the iteration has not begun',
+    );
     assert.ok(!phaseBars(progress({})).some((line) => line.trim().startsWith('base')), 'no base bar once iterations run');
   });
 
@@ -90,10 +99,16 @@ void describe('the progress view', () => {
   });
 
   void it('says which iteration runs, of how many, and when a stop is pending', () => {
-    assert.equal(headline(progress({ stopRequested: true })), 'demo: iteration 2 of 3, training (stop requested: ends after this iteration)');
+    assert.equal(
+      headline(progress({ stopRequested: true })),
+      'demo: iteration 2 of 3, training (stop requested: ends after this iteration)',
+    );
     assert.equal(headline(progress({ phase: 'finished' }), 75), 'demo: finished  1:15');
     assert.equal(headline(progress({ phase: 'plateau' })), 'demo: stopped early after iteration 2: dev accuracy plateaued (earlyStop)');
-    assert.ok(phaseBars(progress({ phase: 'plateau' })).every((line) => line.includes('100%')), 'a plateaued run shows every phase done');
+    assert.ok(
+      phaseBars(progress({ phase: 'plateau' })).every((line) => line.includes('100%')),
+      'a plateaued run shows every phase done',
+    );
   });
 
   void it('never names an iteration when nIters 1 runs only the base eval', () => {

@@ -26,7 +26,10 @@ function defaultsOf(text: string): Map<string, string> {
 void describe('the README', () => {
   void it('starts with the setup-and-run line and the test command', () => {
     const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
-    const commands = firstBlock.split('\n').filter(Boolean).map((line) => line.replace(/\s+#.*$/, '').trim());
+    const commands = firstBlock
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.replace(/\s+#.*$/, '').trim());
     assert.deepEqual(commands, ['npm install && npx star run', 'npm test']);
   });
 

@@ -59,13 +59,21 @@ void describe('star redo', { timeout: 420_000 }, () => {
     assert.equal(retrain.status, 0, retrain.all);
     assert.match(retrain.stdout, /train\.done\.json/);
     // The run reset is the chain's first run (iteration 1), which had continued as new into iteration 2.
-    assert.match(retrain.stdout, new RegExp(`Redoing iteration 1 of ${exp} from its train step \\(trainModel, scheduled at event \\d+\\): reset run ${started.firstExecutionRunId} to event \\d+`));
+    assert.match(
+      retrain.stdout,
+      new RegExp(
+        `Redoing iteration 1 of ${exp} from its train step \\(trainModel, scheduled at event \\d+\\): reset run ${started.firstExecutionRunId} to event \\d+`,
+      ),
+    );
     const trainFails = async () =>
       assert.rejects(suite.env.client.workflow.getHandle(exp).result(), (err: unknown) => {
         assert.ok(err instanceof WorkflowFailedError);
         assert.ok(err.cause instanceof ApplicationFailure);
         assert.equal(err.cause.type, 'StepFailed');
-        assert.match(err.cause.message, /iteration 1, training \(trainModel\) failed: .*\.tfrecords does not exist.*star redo .* --iteration 1 --step records` writes them again/);
+        assert.match(
+          err.cause.message,
+          /iteration 1, training \(trainModel\) failed: .*\.tfrecords does not exist.*star redo .* --iteration 1 --step records` writes them again/,
+        );
         return true;
       });
     await trainFails();
@@ -88,7 +96,10 @@ void describe('star redo', { timeout: 420_000 }, () => {
     assert.equal(again.iterations, 2);
     assert.deepEqual(readFileSync(recordsFile), recordsBytes, 'the records were written again, byte for byte');
     assert.deepEqual(withoutTimes(again.metrics), withoutTimes(first.metrics));
-    assert.ok(again.metrics[0]?.loss !== undefined, 'iteration 1 was trained again (a trainer that only found its checkpoint reports no loss)');
+    assert.ok(
+      again.metrics[0]?.loss !== undefined,
+      'iteration 1 was trained again (a trainer that only found its checkpoint reports no loss)',
+    );
     assert.deepEqual(it2Manifests.map(completedAt), it2Before, 'iteration 2 reused its finished steps');
     assert.notEqual(completedAt(it1.done.records), recordsDoneBefore, 'the records step ran again');
   });

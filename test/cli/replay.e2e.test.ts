@@ -27,8 +27,14 @@ void describe('star replay', { timeout: 300_000 }, () => {
     writeFileSync(bundlePath, (await workflowBundle()).code);
   });
 
-  void it('replays saved histories of an experiment\'s two runs against this checkout\'s workflow source', () => {
-    const run = runStar(['replay', '--file', join(HISTORIES_DIR, 'two-iterations-1.json'), '--file', join(HISTORIES_DIR, 'two-iterations-2.json')]);
+  void it("replays saved histories of an experiment's two runs against this checkout's workflow source", () => {
+    const run = runStar([
+      'replay',
+      '--file',
+      join(HISTORIES_DIR, 'two-iterations-1.json'),
+      '--file',
+      join(HISTORIES_DIR, 'two-iterations-2.json'),
+    ]);
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /two-iterations-1\.json: replays \(\d+ events\)/);
     assert.match(run.stdout, /All 2 runs replay/);
@@ -47,7 +53,12 @@ void describe('star replay', { timeout: 300_000 }, () => {
     const run = runStar(['replay', '--bundle', bundlePath, '--file', join(HISTORIES_DIR, 'base-eval-1.json'), '--file', altered]);
     assert.equal(run.status, 1, run.stderr);
     assert.match(run.stdout, /base-eval-1\.json: replays/);
-    assert.match(run.stdout, new RegExp(`altered\\.json: nondeterministic at event ${fourth.eventId} \\(ActivityTaskScheduled\\): .*'copyRecords' does not match .*'mergeGeneration'`));
+    assert.match(
+      run.stdout,
+      new RegExp(
+        `altered\\.json: nondeterministic at event ${fourth.eventId} \\(ActivityTaskScheduled\\): .*'copyRecords' does not match .*'mergeGeneration'`,
+      ),
+    );
     assert.match(run.stderr, /altered\.json does not replay/);
   });
 
@@ -73,7 +84,7 @@ void describe('star replay', { timeout: 300_000 }, () => {
       await env?.teardown();
     });
 
-    void it('fetches every run of an experiment\'s continue-as-new chain and replays each', async () => {
+    void it("fetches every run of an experiment's continue-as-new chain and replays each", async () => {
       const exp = uniqueExperiment('replayed');
       registry.register(exp, answeringActivities());
       const handle = await env.client.workflow.start(starExperiment, {
@@ -82,7 +93,10 @@ void describe('star replay', { timeout: 300_000 }, () => {
         args: [tinyExperiment(exp, MOCK_ROOT, 'file:///star-mock/base/step_300', 'file:///star-mock/base-config.json', { nIters: 4 })],
       });
       await handle.result();
-      const run = runStar(['replay', exp, '--bundle', bundlePath], { TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: env.namespace ?? 'default' });
+      const run = runStar(['replay', exp, '--bundle', bundlePath], {
+        TEMPORAL_ADDRESS: env.address,
+        TEMPORAL_NAMESPACE: env.namespace ?? 'default',
+      });
       assert.equal(run.status, 0, run.stderr);
       assert.deepEqual(
         [...run.stdout.matchAll(/^run (\d) of 3 \(run ID ([\w-]+)\): replays/gm)].map((m) => m[1]),

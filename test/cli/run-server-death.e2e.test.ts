@@ -26,7 +26,10 @@ void describe('star run when its dev server dies', { timeout: 600_000 }, () => {
     stateDir = join(dir, 'state');
     env = { ...process.env, STAR_STATE_DIR: stateDir, STAR_DEV_SERVER_PORT: 'any' };
     delete env.TEMPORAL_ADDRESS;
-    const input = tinyExperiment('server-death', join(dir, 'runs'), await tinyBaseModel(), writeBaseConfig(dir), { nIters: 1000, shards: 1 });
+    const input = tinyExperiment('server-death', join(dir, 'runs'), await tinyBaseModel(), writeBaseConfig(dir), {
+      nIters: 1000,
+      shards: 1,
+    });
     inputFile = join(dir, 'experiment.json');
     writeFileSync(inputFile, JSON.stringify(input));
   });
@@ -59,7 +62,10 @@ void describe('star run when its dev server dies', { timeout: 600_000 }, () => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 480_000);
     const code = await new Promise<number | null>((done) => child.on('close', done));
     clearTimeout(timer);
-    assert.match(out, /The Temporal server at 127\.0\.0\.1:\d+ is not answering: the dev server this star run started has stopped; starting it again with the same state/);
+    assert.match(
+      out,
+      /The Temporal server at 127\.0\.0\.1:\d+ is not answering: the dev server this star run started has stopped; starting it again with the same state/,
+    );
     assert.match(out, /Started the dev server again at 127\.0\.0\.1:\d+/);
     assert.match(out, /answers again; going on/);
     assert.equal(code, 0, out);

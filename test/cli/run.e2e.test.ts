@@ -33,7 +33,10 @@ function starEnv(stateDir: string): NodeJS.ProcessEnv {
 /** Starts `star run`; once the output matches `when`, calls `then` (once) with the process. */
 function starRun(args: string[], stateDir: string, when?: RegExp, then?: (child: ReturnType<typeof spawn>) => void): Promise<Run> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [bin, 'run', '--headless', ...args], { env: starEnv(stateDir), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, 'run', '--headless', ...args], {
+      env: starEnv(stateDir),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let fired = false;
     const onData = (chunk: Buffer) => {
@@ -102,7 +105,11 @@ void describe('star run', { timeout: 600_000 }, () => {
     assert.match(run.out, /^\s*1\s+\d+\s+\d+\s+4\s/m);
     assert.ok(existsSync(join(dir, 'runs', 'cli-run', 'metrics', `cli-run_${iterations}.json`)));
     const page = join(dir, 'runs', 'cli-run', 'report', 'index.html');
-    assert.match(run.out, new RegExp(`^Report: ${page.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `, 'm'), 'the report of the finished run is printed');
+    assert.match(
+      run.out,
+      new RegExp(`^Report: ${page.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `, 'm'),
+      'the report of the finished run is printed',
+    );
     assert.ok(existsSync(join(dir, 'runs', 'cli-run', 'report', 'accuracy.png')));
     assert.match(readFileSync(page, 'utf8'), new RegExp(`${iterations} iterations? finished`));
     assert.equal(readServerRecord(stateDir), undefined, 'the dev server it started is stopped');
@@ -115,7 +122,7 @@ void describe('star run', { timeout: 600_000 }, () => {
     const run = await starRun(['--input', done], stateDir);
     assert.equal(run.code, 0, run.out);
     assert.match(run.out, /Experiment cli-run has completed/);
-    assert.match(run.out, /^Report: .*index\.html$/m, 'a completed experiment\'s report is refreshed and named');
+    assert.match(run.out, /^Report: .*index\.html$/m, "a completed experiment's report is refreshed and named");
     const record = readServerRecord(stateDir);
     assert.ok(record === undefined || !processAlive(record.pid));
   });

@@ -24,10 +24,21 @@ void describe('sampling options', () => {
   void it('are set with --set, earlyStop by its dotted fields', () => {
     const resolved = resolveExperimentInput({
       preset: 'arithmetic-demo',
-      sets: ['samplesPerQuestion=4', 'keepPerQuestion=2', 'dedup=normalized', 'earlyStop.patience=2', 'earlyStop.minDelta=0.01', 'verifier=command', 'verifierCommand=python3 check.py --strict'],
+      sets: [
+        'samplesPerQuestion=4',
+        'keepPerQuestion=2',
+        'dedup=normalized',
+        'earlyStop.patience=2',
+        'earlyStop.minDelta=0.01',
+        'verifier=command',
+        'verifierCommand=python3 check.py --strict',
+      ],
     });
     const o = resolved.options;
-    assert.deepEqual([o.samplesPerQuestion, o.keepPerQuestion, o.dedup, o.verifierCommand], [4, 2, 'normalized', 'python3 check.py --strict']);
+    assert.deepEqual(
+      [o.samplesPerQuestion, o.keepPerQuestion, o.dedup, o.verifierCommand],
+      [4, 2, 'normalized', 'python3 check.py --strict'],
+    );
     assert.deepEqual(o.earlyStop, { patience: 2, minDelta: 0.01 });
   });
 
@@ -37,7 +48,10 @@ void describe('sampling options', () => {
       return parsed.ok ? [] : parsed.problems.map((p) => `${p.field}: ${p.expected}`);
     };
     assert.match(problems({ verifier: 'command' }).join('\n'), /verifierCommand: verifier "command" needs verifierCommand/);
-    assert.match(problems({ verifier: 'command', verifierCommand: 'check.py | grep ok' }).join('\n'), /verifierCommand: .*shell operator "\|"/);
+    assert.match(
+      problems({ verifier: 'command', verifierCommand: 'check.py | grep ok' }).join('\n'),
+      /verifierCommand: .*shell operator "\|"/,
+    );
     assert.match(problems({ verifier: 'command', verifierCommand: 'check $HOME' }).join('\n'), /verifierCommand: .*shell expansion/);
     assert.match(problems({ earlyStop: { patience: 1 }, skipEval: true }).join('\n'), /earlyStop: .*skipEval/);
     assert.match(problems({ dedup: 'fuzzy' }).join('\n'), /dedup/);

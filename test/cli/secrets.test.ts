@@ -32,7 +32,8 @@ function filesUnder(dir: string): string[] {
 
 /** The forms the secret could take in output: as is, JSON-escaped once and twice, and its random tail alone. */
 const forms = [SECRET, JSON.stringify(SECRET).slice(1, -1), JSON.stringify(JSON.stringify(SECRET)).slice(1, -1), SECRET.slice(-40)];
-const leaks = (text: Buffer | string): string[] => forms.filter((form) => (typeof text === 'string' ? text.includes(form) : text.includes(Buffer.from(form))));
+const leaks = (text: Buffer | string): string[] =>
+  forms.filter((form) => (typeof text === 'string' ? text.includes(form) : text.includes(Buffer.from(form))));
 
 void describe('a secret given through ${VAR}', { timeout: 600_000 }, () => {
   let env: TestWorkflowEnvironment;
@@ -44,7 +45,14 @@ void describe('a secret given through ${VAR}', { timeout: 600_000 }, () => {
     const run = spawnSync(process.execPath, [bin, ...args], {
       encoding: 'utf8',
       timeout: 300_000,
-      env: { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: env.namespace ?? 'default', STAR_TEST_SECRET: SECRET, STAR_TASK_QUEUE: `secret-${exp}`, STAR_STATE_DIR: join(dir, 'state') },
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: env.address,
+        TEMPORAL_NAMESPACE: env.namespace ?? 'default',
+        STAR_TEST_SECRET: SECRET,
+        STAR_TASK_QUEUE: `secret-${exp}`,
+        STAR_STATE_DIR: join(dir, 'state'),
+      },
     });
     printed += `${run.stdout}${run.stderr}`;
     return run;
@@ -58,7 +66,7 @@ void describe('a secret given through ${VAR}', { timeout: 600_000 }, () => {
     await env?.teardown();
   });
 
-  void it('runs an experiment whose verifier gets the secret from the worker\'s environment', () => {
+  void it("runs an experiment whose verifier gets the secret from the worker's environment", () => {
     const input: ExperimentInput = {
       experiment: exp,
       task: 'arithmetic',
@@ -80,7 +88,12 @@ void describe('a secret given through ${VAR}', { timeout: 600_000 }, () => {
     const run = star(['run', '--headless', '--input', file]);
     assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
     assert.match(run.stdout, new RegExp(`Experiment ${exp} finished after 1 iteration`));
-    for (const args of [['status', exp], ['status', exp, '--json'], ['plan', '--input', file], ['plan', '--json', '--input', file]]) {
+    for (const args of [
+      ['status', exp],
+      ['status', exp, '--json'],
+      ['plan', '--input', file],
+      ['plan', '--json', '--input', file],
+    ]) {
       const shown = star(args);
       assert.equal(shown.status, 0, `star ${args.join(' ')}: ${shown.stderr}`);
     }
@@ -88,14 +101,25 @@ void describe('a secret given through ${VAR}', { timeout: 600_000 }, () => {
 
   void it('appears in no stored file', () => {
     const files = filesUnder(join(dir, 'runs'));
-    assert.ok(files.some((f) => f.endsWith('experiment.json')), 'the store holds the experiment\'s files');
+    assert.ok(
+      files.some((f) => f.endsWith('experiment.json')),
+      "the store holds the experiment's files",
+    );
     for (const file of files) assert.deepEqual(leaks(readFileSync(file)), [], file);
-    const stored = JSON.parse(readFileSync(files.find((f) => f.endsWith('experiment.json'))!, 'utf8')) as { options?: { verifierCommand?: string }; verifierCommand?: string };
+    const stored = JSON.parse(
+      readFileSync(
+        files.find((f) => f.endsWith('experiment.json'))!,
+        'utf8',
+      ),
+    ) as { options?: { verifierCommand?: string }; verifierCommand?: string };
     assert.match(JSON.stringify(stored), /--token \$\{STAR_TEST_SECRET\}/, 'the template is stored as written');
   });
 
-  void it('appears in no event of any run\'s history', async () => {
-    const runs = await historiesOf(env.client, { workflowId: exp, firstExecutionRunId: (await env.client.workflow.getHandle(exp).describe()).runId });
+  void it("appears in no event of any run's history", async () => {
+    const runs = await historiesOf(env.client, {
+      workflowId: exp,
+      firstExecutionRunId: (await env.client.workflow.getHandle(exp).describe()).runId,
+    });
     assert.ok(runs.length >= 1);
     for (const { runId, history } of runs) {
       for (const event of history.events ?? []) {

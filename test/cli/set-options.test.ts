@@ -37,7 +37,11 @@ void describe('--set key=value', () => {
 
   void it('applies assignments to a copy, creating nested objects', () => {
     const base = { nIters: 4, arithmetic: { devPerDigit: 5 } };
-    const out = applyAssignments(base, [parseAssignment('nIters=6'), parseAssignment('arithmetic.trainPerDigit=7'), parseAssignment('nIters=8')]);
+    const out = applyAssignments(base, [
+      parseAssignment('nIters=6'),
+      parseAssignment('arithmetic.trainPerDigit=7'),
+      parseAssignment('nIters=8'),
+    ]);
     assert.deepEqual(out, { nIters: 8, arithmetic: { devPerDigit: 5, trainPerDigit: 7 } });
     assert.equal(base.nIters, 4);
   });
@@ -46,15 +50,37 @@ void describe('--set key=value', () => {
 void describe('option names and suggestions', () => {
   void it('lists every reference option under its camelCase name, and nested ones dotted', () => {
     const keys = optionKeys();
-    for (const name of ['nIters', 'nTrainSamples', 'rationalize', 'pRationalization', 'pShowHintSave', 'direct', 'noPrompt',
-      'fewShotTrain', 'genLength', 'gradientAccumulationSteps', 'sequenceCount', 'baseModelLocation', 'copyN', 'skipEval',
-      'dryRun', 'steadyGrow', 'exponentialGrow', 'startSteps', 'addSteps', 'growSteps', 'baseEpochs', 'addEpochs', 'task']) {
+    for (const name of [
+      'nIters',
+      'nTrainSamples',
+      'rationalize',
+      'pRationalization',
+      'pShowHintSave',
+      'direct',
+      'noPrompt',
+      'fewShotTrain',
+      'genLength',
+      'gradientAccumulationSteps',
+      'sequenceCount',
+      'baseModelLocation',
+      'copyN',
+      'skipEval',
+      'dryRun',
+      'steadyGrow',
+      'exponentialGrow',
+      'startSteps',
+      'addSteps',
+      'growSteps',
+      'baseEpochs',
+      'addEpochs',
+      'task',
+    ]) {
       assert.ok(keys.includes(name), `${name} missing from ${keys.join(', ')}`);
     }
     assert.ok(keys.includes('arithmetic.trainDigits'));
   });
 
-  void it('finds the camelCase name from the reference\'s snake_case name', () => {
+  void it("finds the camelCase name from the reference's snake_case name", () => {
     assert.deepEqual(closestNames('n_iters', optionKeys()).slice(0, 1), ['nIters']);
     assert.deepEqual(closestNames('p_show_hint_save', optionKeys()).slice(0, 1), ['pShowHintSave']);
   });
@@ -69,7 +95,9 @@ void describe('option names and suggestions', () => {
   });
 
   void it('reports every unknown key at once, each with its closest names', () => {
-    const err = catchError(() => checkKeys([parseAssignment('n_iters=3'), parseAssignment('nIters=3'), parseAssignment('rationalise=true')], optionKeys()));
+    const err = catchError(() =>
+      checkKeys([parseAssignment('n_iters=3'), parseAssignment('nIters=3'), parseAssignment('rationalise=true')], optionKeys()),
+    );
     assert.ok(err instanceof UsageError);
     assert.match(err.message, /unknown option "n_iters"; did you mean "nIters"/);
     assert.match(err.message, /unknown option "rationalise"; did you mean "rationalize"/);
@@ -87,8 +115,14 @@ void describe('resolving an input', () => {
 
   void it('removes a key the preset or input file sets when given null, so the option takes its default', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'star-unset-')), 'input.json');
-    writeFileSync(file, JSON.stringify({ experiment: 'x', task: 'arithmetic', evalTemperature: 0.2, inferenceModelTemplate: 'm-{iteration}', nIters: 9 }));
-    const { options } = resolveExperimentInput({ input: file, sets: ['evalTemperature=null', 'inferenceModelTemplate=null', 'nIters=null'] });
+    writeFileSync(
+      file,
+      JSON.stringify({ experiment: 'x', task: 'arithmetic', evalTemperature: 0.2, inferenceModelTemplate: 'm-{iteration}', nIters: 9 }),
+    );
+    const { options } = resolveExperimentInput({
+      input: file,
+      sets: ['evalTemperature=null', 'inferenceModelTemplate=null', 'nIters=null'],
+    });
     assert.equal('evalTemperature' in options, false);
     assert.equal('inferenceModelTemplate' in options, false);
     assert.equal(options.nIters, parseExperimentInputOrThrow({ experiment: 'x', task: 'arithmetic' }).nIters);
@@ -119,12 +153,27 @@ void describe('resolving an input', () => {
   });
 
   void it('suggests the closest preset for a mistyped name', () => {
-    assert.throws(() => resolveExperimentInput({ preset: 'arithmetic-dem' }), /no preset named "arithmetic-dem"\. Did you mean arithmetic-demo\?/);
+    assert.throws(
+      () => resolveExperimentInput({ preset: 'arithmetic-dem' }),
+      /no preset named "arithmetic-dem"\. Did you mean arithmetic-demo\?/,
+    );
   });
 
   void it('resolves every committed preset (given its environment) to a valid input', () => {
     const presets = listPresets();
-    for (const preset of ['arithmetic-demo', 'commonsenseqa-gptj', 'gsm-gptj', 'commonsenseqa-hf', 'gsm-hf', 'commonsenseqa-smollm2', 'gsm-smollm2', 'arithmetic-smollm2', 'commonsenseqa-smollm2-star', 'commonsenseqa-hf-8gpu', 'gsm-hf-8gpu']) {
+    for (const preset of [
+      'arithmetic-demo',
+      'commonsenseqa-gptj',
+      'gsm-gptj',
+      'commonsenseqa-hf',
+      'gsm-hf',
+      'commonsenseqa-smollm2',
+      'gsm-smollm2',
+      'arithmetic-smollm2',
+      'commonsenseqa-smollm2-star',
+      'commonsenseqa-hf-8gpu',
+      'gsm-hf-8gpu',
+    ]) {
       assert.ok(presets.includes(preset), `${preset} is committed`);
     }
     for (const preset of presets) {
@@ -135,11 +184,22 @@ void describe('resolving an input', () => {
 
   void it('points each dataset preset at a folder its task loads from (the task adds its own subfolder)', async () => {
     const dataDir = join(__dirname, '..', 'fixtures', 'core', 'star');
-    for (const preset of ['commonsenseqa-gptj', 'gsm-gptj', 'commonsenseqa-hf', 'gsm-hf', 'commonsenseqa-smollm2', 'gsm-smollm2', 'commonsenseqa-smollm2-star']) {
+    for (const preset of [
+      'commonsenseqa-gptj',
+      'gsm-gptj',
+      'commonsenseqa-hf',
+      'gsm-hf',
+      'commonsenseqa-smollm2',
+      'gsm-smollm2',
+      'commonsenseqa-smollm2-star',
+    ]) {
       const { options } = resolveExperimentInput({ preset }, { STAR_DATA_DIR: dataDir, STAR_HF_MODEL: '/models/hf' });
       const task = getTask(options.task);
       assert.ok((await task.loadSplit(options.datasetDir ?? '', 'train')).length > 0, `${preset} loads its train split`);
-      assert.ok((await task.loadFewShot(options.datasetDir ?? '', { answerKey: false, direct: false })).length > 0, `${preset} loads its prompts`);
+      assert.ok(
+        (await task.loadFewShot(options.datasetDir ?? '', { answerKey: false, direct: false })).length > 0,
+        `${preset} loads its prompts`,
+      );
     }
   });
 
@@ -147,7 +207,10 @@ void describe('resolving an input', () => {
     for (const preset of ['commonsenseqa-hf', 'gsm-hf']) {
       const { options } = resolveExperimentInput({ preset }, { STAR_DATA_DIR: '/data', STAR_HF_MODEL: '/models/hf' });
       assert.equal(options.inference, 'openai');
-      assert.match(options.serveCommandTemplate ?? '', /^\.tools\/llm-venv\/bin\/python -m transformers\.cli\.transformers serve \{checkpoint\} .*\{port\}/);
+      assert.match(
+        options.serveCommandTemplate ?? '',
+        /^\.tools\/llm-venv\/bin\/python -m transformers\.cli\.transformers serve \{checkpoint\} .*\{port\}/,
+      );
       assert.equal(options.inferenceModelTemplate, '{checkpoint}');
       assert.equal(options.inferenceBatchPrompts, 1);
     }
@@ -169,7 +232,10 @@ void describe('resolving an input', () => {
     for (const preset of ['commonsenseqa-smollm2', 'gsm-smollm2', 'arithmetic-smollm2']) {
       const { options } = resolveExperimentInput({ preset }, { STAR_DATA_DIR: '/data' });
       assert.equal(options.inference, 'openai');
-      assert.match(options.serveCommandTemplate ?? '', /^\.tools\/llama-venv\/bin\/python -m llama_cpp\.server --model \{checkpoint\} .*\{port\}/);
+      assert.match(
+        options.serveCommandTemplate ?? '',
+        /^\.tools\/llama-venv\/bin\/python -m llama_cpp\.server --model \{checkpoint\} .*\{port\}/,
+      );
       assert.match(options.baseModelLocation, /(^|\/)\.tools\/llama-venv\/models\/SmolLM2-135M-Instruct\.Q4_1\.gguf$/);
       // llama.cpp answers a prompt list with HTTP 500.
       assert.equal(options.inferenceBatchPrompts, 1);
@@ -188,9 +254,18 @@ void describe('resolving an input', () => {
     assert.equal(options.baseEval, true);
     // The folder scripts/smollm2-hf.sh makes holds both what the trainer reads and model.gguf.
     assert.match(options.baseModelLocation, /(^|\/)\.tools\/smollm2-hf$/);
-    assert.match(options.serveCommandTemplate ?? '', /^\.tools\/llama-venv\/bin\/python -m llama_cpp\.server --model \{checkpoint\}\/model\.gguf /);
-    assert.match(options.convertCommandTemplate ?? '', /-m star_trainer\.gguf_models to-gguf --checkpoint \{checkpoint\} --output \{output\} --converter \.tools\/llama-venv\/llama\.cpp\/convert_hf_to_gguf\.py$/);
-    const base = JSON.parse(readFileSync(resolve(__dirname, '..', '..', options.baseConfig), 'utf8')) as { lora: unknown; per_replica_batch: number };
+    assert.match(
+      options.serveCommandTemplate ?? '',
+      /^\.tools\/llama-venv\/bin\/python -m llama_cpp\.server --model \{checkpoint\}\/model\.gguf /,
+    );
+    assert.match(
+      options.convertCommandTemplate ?? '',
+      /-m star_trainer\.gguf_models to-gguf --checkpoint \{checkpoint\} --output \{output\} --converter \.tools\/llama-venv\/llama\.cpp\/convert_hf_to_gguf\.py$/,
+    );
+    const base = JSON.parse(readFileSync(resolve(__dirname, '..', '..', options.baseConfig), 'utf8')) as {
+      lora: unknown;
+      per_replica_batch: number;
+    };
     assert.deepEqual(base.lora, { r: 16, alpha: 32, dropout: 0, target_modules: 'all-linear' });
     // The epoch rule counts steps of sequenceCount examples: one step is one batch of the trainer.
     assert.equal(options.sequenceCount, base.per_replica_batch);
@@ -220,7 +295,7 @@ function writeTemp(value: unknown): string {
 }
 
 void describe('list options', () => {
-  void it('take a single number or a range as text, for the schema\'s list syntax', () => {
+  void it("take a single number or a range as text, for the schema's list syntax", () => {
     const { options } = resolveExperimentInput({ sets: ['arithmetic.trainDigits=3', 'arithmetic.devDigits=1-4'] });
     assert.deepEqual(options.arithmetic.trainDigits, [3]);
     assert.deepEqual(options.arithmetic.devDigits, [1, 2, 3, 4]);

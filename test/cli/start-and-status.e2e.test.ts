@@ -35,7 +35,10 @@ void describe('star start on a taken name, star status without an answer', { tim
   });
 
   const start = (experiment: string, sets: string[], taskQueue = worker.taskQueue) =>
-    runStar(['start', '--task-queue', taskQueue, ...[`experiment=${experiment}`, `storageRoot=${root}`, ...sets].flatMap((s) => ['--set', s])], connection);
+    runStar(
+      ['start', '--task-queue', taskQueue, ...[`experiment=${experiment}`, `storageRoot=${root}`, ...sets].flatMap((s) => ['--set', s])],
+      connection,
+    );
 
   void it('refuses to continue a completed experiment with other options, before writing anything', async () => {
     const experiment = uniqueExperiment('done');
@@ -72,16 +75,31 @@ void describe('star start on a taken name, star status without an answer', { tim
     await env.client.workflow.getHandle(experiment).terminate('test over');
   });
 
-  void it('says what is true when no worker answers, and shows the store\'s metrics and the history\'s activities', async () => {
+  void it("says what is true when no worker answers, and shows the store's metrics and the history's activities", async () => {
     const experiment = uniqueExperiment('silent');
-    const row: IterationMetrics = { iteration: 1, attempted: 12, kept: 7, rationalized: 2, trainExamples: 7, totalSteps: 4, checkpointUri: 'x', overallAccuracy: 0.5, seconds: { generate: 3 } };
+    const row: IterationMetrics = {
+      iteration: 1,
+      attempted: 12,
+      kept: 7,
+      rationalized: 2,
+      trainExamples: 7,
+      totalSteps: 4,
+      checkpointUri: 'x',
+      overallAccuracy: 0.5,
+      seconds: { generate: 3 },
+    };
     mkdirSync(join(root, experiment, 'metrics'), { recursive: true });
     writeFileSync(join(root, experiment, 'metrics', `${experiment}_1.json`), JSON.stringify(row));
     assert.equal(start(experiment, ['nIters=3'], `nobody-${experiment}`).status, 0);
 
     const status = runStar(['status', experiment], connection);
     assert.equal(status.status, 0, status.stderr);
-    assert.match(status.stdout, new RegExp(`No worker answered the progress query within \\d+ s, and no worker polls task queue nobody-${experiment}: start one with \`star worker\``));
+    assert.match(
+      status.stdout,
+      new RegExp(
+        `No worker answered the progress query within \\d+ s, and no worker polls task queue nobody-${experiment}: start one with \`star worker\``,
+      ),
+    );
     assert.match(status.stdout, new RegExp(`From the store \\(${root.replace(/[/.]/g, '\\$&')}/${experiment}\\):`));
     assert.match(status.stdout, /\n\s+1\s+7\s+2\s+4\s+50\.0%/);
     await env.client.workflow.getHandle(experiment).terminate('test over');
@@ -91,7 +109,10 @@ void describe('star start on a taken name, star status without an answer', { tim
 void describe('the note of star status when no worker answers', () => {
   void it('says the experiment may still progress when workers poll its queue (the one holding it is stopped)', () => {
     const note = silentWorkerNote({ taskQueue: 'star', pollers: ['1@a', '2@b'], timeoutSeconds: 5 });
-    assert.match(note, /within 5 s, though 2 workers polled task queue star lately \(1@a, 2@b\): the worker holding the experiment's workflow is busy or stopped/);
+    assert.match(
+      note,
+      /within 5 s, though 2 workers polled task queue star lately \(1@a, 2@b\): the worker holding the experiment's workflow is busy or stopped/,
+    );
     assert.match(note, /may still be progressing/);
     assert.doesNotMatch(note, /start one/);
   });

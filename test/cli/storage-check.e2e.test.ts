@@ -13,7 +13,10 @@ void describe('star start with storage it cannot reach', () => {
       TEMPORAL_ADDRESS: '127.0.0.1:1',
     });
     assert.equal(run.status, 2, run.stderr);
-    assert.match(run.stderr, /storageRoot gs:\/\/star-unreachable\/runs cannot be used: .*cannot reach the GCS emulator at STORAGE_EMULATOR_HOST=127\.0\.0\.1:\d+.*Nothing was started/);
+    assert.match(
+      run.stderr,
+      /storageRoot gs:\/\/star-unreachable\/runs cannot be used: .*cannot reach the GCS emulator at STORAGE_EMULATOR_HOST=127\.0\.0\.1:\d+.*Nothing was started/,
+    );
     assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
   });
 });

@@ -13,24 +13,39 @@ void describe('star plan with a task file', () => {
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /^Task file \/.*commonsenseqa\.json: commonsenseqa, valid\.$/m);
     assert.match(run.stdout, /^ {2}train 3 examples, dev 1; accuracy classes commonsenseqa$/m);
-    assert.match(run.stdout, /^ {2}answer read regex \/\(\.\)\.\.\$\/su \(group 1, first match\); stops at \["\\n"\] and <\|endoftext\|>$/m);
+    assert.match(
+      run.stdout,
+      /^ {2}answer read regex \/\(\.\)\.\.\$\/su \(group 1, first match\); stops at \["\\n"\] and <\|endoftext\|>$/m,
+    );
   });
 
   void it('adds the task file to --json', () => {
     const run = runStar(['plan', '--json', '--set', 'task=file', '--set', `taskFile=${join(FIXTURES, 'gsm.json')}`, '--set', 'nIters=2']);
     assert.equal(run.status, 0, run.stderr);
     const { taskFile } = JSON.parse(run.stdout) as { taskFile: Record<string, unknown> };
-    assert.deepEqual({ ...taskFile, uri: undefined }, {
-      uri: undefined,
-      name: 'gsm',
-      trainExamples: 2,
-      devExamples: 1,
-      classes: ['gsm'],
-      fewShotExamples: 1,
-      rationalizationExamples: 1,
-      answer: { read: 'after-marker', marker: '####', trim: true, caseSensitive: false, thousandsSeparators: false, numeric: false, tolerance: 0, save: 'through-answer-line' },
-      stop: ['\n\n'],
-    });
+    assert.deepEqual(
+      { ...taskFile, uri: undefined },
+      {
+        uri: undefined,
+        name: 'gsm',
+        trainExamples: 2,
+        devExamples: 1,
+        classes: ['gsm'],
+        fewShotExamples: 1,
+        rationalizationExamples: 1,
+        answer: {
+          read: 'after-marker',
+          marker: '####',
+          trim: true,
+          caseSensitive: false,
+          thousandsSeparators: false,
+          numeric: false,
+          tolerance: 0,
+          save: 'through-answer-line',
+        },
+        stop: ['\n\n'],
+      },
+    );
   });
 
   void it('refuses a bad task file before anything starts, naming the file, line and field', () => {

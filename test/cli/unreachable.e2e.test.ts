@@ -9,7 +9,10 @@ void describe('a Temporal address nothing answers at', () => {
       const address = `127.0.0.1:${await findFreePort()}`;
       const run = runStar(args, { TEMPORAL_ADDRESS: address });
       assert.equal(run.status, 2, `${run.stdout}\n${run.stderr}`);
-      assert.match(run.stderr, new RegExp(`cannot reach the Temporal server at ${address.replace(/\./g, '\\.')} \\(namespace default\\).*Check TEMPORAL_ADDRESS`));
+      assert.match(
+        run.stderr,
+        new RegExp(`cannot reach the Temporal server at ${address.replace(/\./g, '\\.')} \\(namespace default\\).*Check TEMPORAL_ADDRESS`),
+      );
       assert.doesNotMatch(run.stderr, /\n\s+at |TransportError/, 'no stack trace');
     });
   }

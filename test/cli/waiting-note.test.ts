@@ -24,7 +24,10 @@ void describe('the note under a step whose numbers stopped moving', () => {
 
   void it('says when a step waiting for its next attempt starts it, and why', () => {
     const now = Date.parse('2026-11-30T12:00:00Z');
-    const note = waitingNote([{ ...training, attempt: 2, lastFailure: 'activity Heartbeat timeout', nextAttemptAt: new Date(now + 7_000) }], now);
+    const note = waitingNote(
+      [{ ...training, attempt: 2, lastFailure: 'activity Heartbeat timeout', nextAttemptAt: new Date(now + 7_000) }],
+      now,
+    );
     assert.equal(note, 'trainModel attempt 2 starts in 7 s (last attempt: activity Heartbeat timeout)');
   });
 });

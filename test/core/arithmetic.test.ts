@@ -114,7 +114,10 @@ void describe('arithmetic problem generator', () => {
     assert.equal(train.length, 10000);
     assert.deepEqual([...new Set(train.map((p) => p.cls))], ['1', '2', '3', '4', '5']);
     const ood = await createArithmeticTask({ devDigits: [6, 8], countPerDigit: 3 }).loadSplit('', 'dev');
-    assert.deepEqual(ood.map((p) => p.cls), ['6', '6', '6', '8', '8', '8']);
+    assert.deepEqual(
+      ood.map((p) => p.cls),
+      ['6', '6', '6', '8', '8', '8'],
+    );
   });
 
   void it('rejects a digit count that is not a positive integer', () => {
@@ -130,13 +133,29 @@ void describe('arithmetic problem generator', () => {
     const plain = await task.loadFewShot('', { answerKey: false, direct: false });
     assert.equal(plain.length, 3);
     const questions = plain.map((text) => (text.split('\n')[1] ?? '').trim());
-    assert.deepEqual(questions.map((q) => q.split(' + ').map((side) => side.split(' ').length)), [[1, 1], [3, 3], [1, 1]]);
-    assert.deepEqual(plain, questions.map((q) => arithmeticWorkedExample(q)));
+    assert.deepEqual(
+      questions.map((q) => q.split(' + ').map((side) => side.split(' ').length)),
+      [
+        [1, 1],
+        [3, 3],
+        [1, 1],
+      ],
+    );
+    assert.deepEqual(
+      plain,
+      questions.map((q) => arithmeticWorkedExample(q)),
+    );
     // The answer-key prompt: the same problems, each with its hint after Target:.
     const keyed = await task.loadFewShot('', { answerKey: true, direct: false });
-    assert.deepEqual(keyed, questions.map((q) => arithmeticHintedContext(q) + arithmeticTarget(q)));
+    assert.deepEqual(
+      keyed,
+      questions.map((q) => arithmeticHintedContext(q) + arithmeticTarget(q)),
+    );
     const direct = await task.loadFewShot('', { answerKey: false, direct: true });
-    assert.deepEqual(direct, questions.map((q) => `Input:\n${q}\nTarget:${arithmeticDirectTarget(q)}`));
+    assert.deepEqual(
+      direct,
+      questions.map((q) => `Input:\n${q}\nTarget:${arithmeticDirectTarget(q)}`),
+    );
   });
 
   void it('draws the few-shot problems apart from the train and dev problems and the same for any split size', async () => {
@@ -146,7 +165,10 @@ void describe('arithmetic problem generator', () => {
     assert.deepEqual(await large.loadFewShot('', { answerKey: false, direct: false }), prompt);
     const train = await small.loadSplit('', 'train');
     assert.ok(!prompt.some((text) => text.includes(`\n${train[0]?.question ?? ''}\n`)));
-    assert.notDeepEqual(await createArithmeticTask({ trainDigits: [2], fewShot: 2, seed: 1 }).loadFewShot('', { answerKey: false, direct: false }), prompt);
+    assert.notDeepEqual(
+      await createArithmeticTask({ trainDigits: [2], fewShot: 2, seed: 1 }).loadFewShot('', { answerKey: false, direct: false }),
+      prompt,
+    );
   });
 });
 
@@ -154,7 +176,11 @@ void describe('arithmetic answer checking', () => {
   const correctOutput = arithmeticTarget(example.question);
 
   void it('reads the answer from the line after </scratch>', () => {
-    assert.deepEqual(checkArithmetic(example, `${correctOutput}\n\nInput:\n1 + 1`), { correct: true, prediction: '8 6', answerText: correctOutput });
+    assert.deepEqual(checkArithmetic(example, `${correctOutput}\n\nInput:\n1 + 1`), {
+      correct: true,
+      prediction: '8 6',
+      answerText: correctOutput,
+    });
   });
 
   void it('judges a wrong sum incorrect', () => {
@@ -166,7 +192,11 @@ void describe('arithmetic answer checking', () => {
   });
 
   void it('ends the output at <|endoftext|> in the middle of the answer line', () => {
-    assert.deepEqual(checkArithmetic(example, `${correctOutput}<|endoftext|>7`), { correct: true, prediction: '8 6', answerText: correctOutput });
+    assert.deepEqual(checkArithmetic(example, `${correctOutput}<|endoftext|>7`), {
+      correct: true,
+      prediction: '8 6',
+      answerText: correctOutput,
+    });
   });
 
   void it('gives no answer when </scratch> is the last line', () => {
@@ -184,7 +214,11 @@ void describe('arithmetic answer checking', () => {
   void it('uses the second line in direct mode, since the answer starts after the context\'s "Target:"', () => {
     const output = arithmeticDirectTarget(example.question);
     assert.equal(output, '\n8 6');
-    assert.deepEqual(checkArithmetic(example, `${output}\n\nInput:`, { direct: true }), { correct: true, prediction: '8 6', answerText: '\n8 6' });
+    assert.deepEqual(checkArithmetic(example, `${output}\n\nInput:`, { direct: true }), {
+      correct: true,
+      prediction: '8 6',
+      answerText: '\n8 6',
+    });
     assert.equal(checkArithmetic(example, '8 6', { direct: true }).correct, true);
   });
 

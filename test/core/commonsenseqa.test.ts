@@ -85,6 +85,10 @@ void describe('commonsenseqa task', () => {
   });
 
   void it('gives no prediction when <|endoftext|> comes first', () => {
-    assert.deepEqual(checkCommonsenseQa(example, '<|endoftext|> the answer is blood (b).'), { correct: false, prediction: null, answerText: null });
+    assert.deepEqual(checkCommonsenseQa(example, '<|endoftext|> the answer is blood (b).'), {
+      correct: false,
+      prediction: null,
+      answerText: null,
+    });
   });
 });

@@ -16,7 +16,10 @@ const example: Example = {
 void describe('gsm task', () => {
   void it('loads a split and names examples by split and row, since GSM8K has no ids', async () => {
     const train = await gsmTask.loadSplit(FIXTURE_DATA_DIR, 'train');
-    assert.deepEqual(train.map((e) => e.id), ['gsm-train-0', 'gsm-train-1']);
+    assert.deepEqual(
+      train.map((e) => e.id),
+      ['gsm-train-0', 'gsm-train-1'],
+    );
     assert.deepEqual(train[0], example);
     assert.equal((await gsmTask.loadSplit(FIXTURE_DATA_DIR, 'dev'))[0]?.id, 'gsm-dev-0');
   });
@@ -57,10 +60,18 @@ void describe('gsm task', () => {
   });
 
   void it('finds a #### line after <|endoftext|> but reads only the text before it, as the reference does', () => {
-    assert.deepEqual(checkGsm(example, ' 3 + 4 = 7<|endoftext|>\n#### 7'), { correct: false, prediction: '3 + 4 = 7', answerText: ' 3 + 4 = 7' });
+    assert.deepEqual(checkGsm(example, ' 3 + 4 = 7<|endoftext|>\n#### 7'), {
+      correct: false,
+      prediction: '3 + 4 = 7',
+      answerText: ' 3 + 4 = 7',
+    });
   });
 
   void it('ends the answer at <|endoftext|> in the middle of the #### line', () => {
-    assert.deepEqual(checkGsm(example, ' 3 + 4 = 7\n#### 7<|endoftext|>0'), { correct: true, prediction: '7', answerText: ' 3 + 4 = 7\n#### 7' });
+    assert.deepEqual(checkGsm(example, ' 3 + 4 = 7\n#### 7<|endoftext|>0'), {
+      correct: true,
+      prediction: '7',
+      answerText: ' 3 + 4 = 7\n#### 7',
+    });
   });
 });

@@ -12,7 +12,10 @@ import {
   sortRecordFiles,
 } from '../../core';
 
-const qaBase = parseBaseConfig(JSON.parse(readFileSync(path.join(__dirname, '../../configs/qa_base.json'), 'utf8')), 'configs/qa_base.json');
+const qaBase = parseBaseConfig(
+  JSON.parse(readFileSync(path.join(__dirname, '../../configs/qa_base.json'), 'utf8')),
+  'configs/qa_base.json',
+);
 
 void describe('base config', () => {
   void it('holds the reference GPT-J shape and trainer settings', () => {
@@ -62,7 +65,15 @@ void describe('iteration config', () => {
 
   void it('refuses 0 total steps', () => {
     assert.throws(
-      () => iterationConfig(qaBase, { task: 'gsm', experiment: 'e', iteration: 1, totalSteps: 0, pRationalization: 1, gradientAccumulationSteps: 8 }),
+      () =>
+        iterationConfig(qaBase, {
+          task: 'gsm',
+          experiment: 'e',
+          iteration: 1,
+          totalSteps: 0,
+          pRationalization: 1,
+          gradientAccumulationSteps: 8,
+        }),
       /total_steps 0 of iteration 1/,
     );
   });
@@ -75,7 +86,10 @@ void describe('iteration config', () => {
   });
 
   void it('names an experiment after its arguments, keeping letters, digits and _', () => {
-    assert.equal(experimentNameFromArgs(['--task=gsm', '--rationalize', '--p_rationalization', '0.5']), 'taskgsm_rationalize_p_rationalization_05');
+    assert.equal(
+      experimentNameFromArgs(['--task=gsm', '--rationalize', '--p_rationalization', '0.5']),
+      'taskgsm_rationalize_p_rationalization_05',
+    );
   });
 });
 

@@ -17,7 +17,10 @@ void describe('JSONL loading', () => {
   });
 
   void it('names the line and field of a row in the wrong layout, counting blank lines', async () => {
-    await assert.rejects(loadJsonl(path.join(FIXTURES, 'bad-row.jsonl'), gsmRowSchema), /bad-row\.jsonl:3: unexpected row layout \(answer: the answer must end with a "#### \{final answer\}" line\)/);
+    await assert.rejects(
+      loadJsonl(path.join(FIXTURES, 'bad-row.jsonl'), gsmRowSchema),
+      /bad-row\.jsonl:3: unexpected row layout \(answer: the answer must end with a "#### \{final answer\}" line\)/,
+    );
   });
 
   void it('skips blank lines and a missing final newline', () => {

@@ -21,7 +21,7 @@ void describe('prompt/completion pairs of kept examples', () => {
     });
   });
 
-  void it('cuts an arithmetic example after Target:, not at the scratchpad\'s C:', () => {
+  void it("cuts an arithmetic example after Target:, not at the scratchpad's C:", () => {
     const example = arithmeticWorkedExample('2 9 + 5 7');
     const pair = splitAtAnswer(example);
     assert.equal(pair?.prompt, 'Input:\n2 9 + 5 7\nTarget:');
@@ -29,7 +29,7 @@ void describe('prompt/completion pairs of kept examples', () => {
     assert.ok(pair?.completion.endsWith('</scratch>\n8 6'));
   });
 
-  void it('trains on what the embedded trainer\'s loss mask counts: the completion, then end-of-text', () => {
+  void it("trains on what the embedded trainer's loss mask counts: the completion, then end-of-text", () => {
     for (const example of [arithmeticWorkedExample('4 5 + 6 7'), 'Q: x?\nA: The answer is (b).']) {
       const pair = splitAtAnswer(example);
       assert.ok(pair);
@@ -47,7 +47,10 @@ void describe('prompt/completion pairs of kept examples', () => {
     assert.equal(lines.examples, 2);
     assert.equal(lines.skipped, 1);
     assert.deepEqual(
-      lines.jsonl.trimEnd().split('\n').map((line) => JSON.parse(line) as unknown),
+      lines.jsonl
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as unknown),
       [
         { prompt: 'Q: a\nA:', completion: ' 1' },
         { prompt: 'Q: b\nA:', completion: ' 2' },

@@ -73,7 +73,7 @@ void describe('real splits (STAR_DATA_DIR)', { skip: realDataSkip }, () => {
     });
   });
 
-  void it('finds the reference\'s gsm direct answer-key prompt is CommonsenseQA text without #### lines (so it is not checked)', async () => {
+  void it("finds the reference's gsm direct answer-key prompt is CommonsenseQA text without #### lines (so it is not checked)", async () => {
     const direct = await gsmTask.loadFewShot(REAL_DATA_DIR, { answerKey: true, direct: true });
     assert.ok(direct.every((prompt) => !prompt.includes('####')));
   });

@@ -79,7 +79,10 @@ void describe('tf.train.Example encoding', () => {
   });
 
   void it('says so when the text feature is missing', () => {
-    assert.throws(() => parseTextExample(encodeInt64Example('other', [1]), 'x.tfrecords record 0'), /x\.tfrecords record 0: no int64 feature "text"/);
+    assert.throws(
+      () => parseTextExample(encodeInt64Example('other', [1]), 'x.tfrecords record 0'),
+      /x\.tfrecords record 0: no int64 feature "text"/,
+    );
   });
 });
 
@@ -99,7 +102,10 @@ void describe('TFRecord framing', () => {
     framed[21 + 12] ^= 0xff;
     assert.throws(
       () => readTfRecords(framed, 'gs://b/x.tfrecords'),
-      (err: unknown) => err instanceof TfRecordCorruptError && err.offset === 21 && /gs:\/\/b\/x\.tfrecords at byte 21: data CRC mismatch/.test(err.message),
+      (err: unknown) =>
+        err instanceof TfRecordCorruptError &&
+        err.offset === 21 &&
+        /gs:\/\/b\/x\.tfrecords at byte 21: data CRC mismatch/.test(err.message),
     );
   });
 
@@ -118,8 +124,18 @@ void describe('packing', () => {
   });
 
   void it('cuts seq + 1 chunks and drops the shorter remainder', () => {
-    const { chunks, droppedTokens } = packChunks(Int32Array.from({ length: 10 }, (_, i) => i), 2);
-    assert.deepEqual(chunks.map((c) => Array.from(c)), [[0, 1, 2], [3, 4, 5], [6, 7, 8]]);
+    const { chunks, droppedTokens } = packChunks(
+      Int32Array.from({ length: 10 }, (_, i) => i),
+      2,
+    );
+    assert.deepEqual(
+      chunks.map((c) => Array.from(c)),
+      [
+        [0, 1, 2],
+        [3, 4, 5],
+        [6, 7, 8],
+      ],
+    );
     assert.equal(droppedTokens, 1);
   });
 
@@ -137,13 +153,28 @@ void describe('packing', () => {
 void describe('writing and reading records', () => {
   void it('round-trips token ids through the records and the index, in order', async () => {
     const dir = tempDir();
-    const result = await writeTfRecords({ texts: kept, tokenizer: charTokenizer, seq: 7, preserveOrder: true, outputPrefixUri: path.join(dir, 'exp_1') });
-    const expected = packChunks(tokenizeExamples(kept.map((t) => t.replace('<|endoftext|>', '')), charTokenizer), 7).chunks;
+    const result = await writeTfRecords({
+      texts: kept,
+      tokenizer: charTokenizer,
+      seq: 7,
+      preserveOrder: true,
+      outputPrefixUri: path.join(dir, 'exp_1'),
+    });
+    const expected = packChunks(
+      tokenizeExamples(
+        kept.map((t) => t.replace('<|endoftext|>', '')),
+        charTokenizer,
+      ),
+      7,
+    ).chunks;
     assert.equal(result.chunkCount, expected.length);
     assert.equal(result.exampleCount, 4);
     assert.equal(readFileSync(path.join(dir, 'exp_1.index'), 'utf8'), `${path.join(dir, 'exp_1.tfrecords')}\n`);
     const chunks = await readRecordsIndex(path.join(dir, 'exp_1.index'));
-    assert.deepEqual(chunks.map((c) => Array.from(c)), expected.map((c) => Array.from(c)));
+    assert.deepEqual(
+      chunks.map((c) => Array.from(c)),
+      expected.map((c) => Array.from(c)),
+    );
     assert.ok(chunks.every((c) => c.length === 8));
   });
 
@@ -163,7 +194,14 @@ void describe('writing and reading records', () => {
     writeFileSync(path.join(dir, 'exp_1.txt'), many.slice(20).join('\n\n'));
     const files = [path.join(dir, 'exp_0.txt'), path.join(dir, 'exp_1.txt')];
     const read = async (name: string, seed: number, preserveOrder = false) => {
-      await writeTfRecords({ textFileUris: files, tokenizer: charTokenizer, seq: 15, seed, preserveOrder, outputPrefixUri: path.join(dir, name) });
+      await writeTfRecords({
+        textFileUris: files,
+        tokenizer: charTokenizer,
+        seq: 15,
+        seed,
+        preserveOrder,
+        outputPrefixUri: path.join(dir, name),
+      });
       return (await readRecordsIndex(path.join(dir, `${name}.index`))).map((c) => Array.from(c).join(','));
     };
     const ordered = await read('ordered', 1, true);
@@ -182,7 +220,11 @@ void describe('writing and reading records', () => {
     mkdirSync(path.join(dir, 'sub'));
     writeFileSync(path.join(dir, 'sub/x.tfrecords'), '');
     writeFileSync(path.join(dir, 'rel.index'), 'sub/x.tfrecords\n/abs/y.tfrecords\ngs://b/z.tfrecords\n');
-    assert.deepEqual(await readIndexEntries(path.join(dir, 'rel.index')), [path.join(dir, 'sub/x.tfrecords'), '/abs/y.tfrecords', 'gs://b/z.tfrecords']);
+    assert.deepEqual(await readIndexEntries(path.join(dir, 'rel.index')), [
+      path.join(dir, 'sub/x.tfrecords'),
+      '/abs/y.tfrecords',
+      'gs://b/z.tfrecords',
+    ]);
   });
 
   void it('names the record file when a record is corrupt', async () => {
@@ -192,16 +234,22 @@ void describe('writing and reading records', () => {
     const bytes = readFileSync(file);
     bytes[bytes.length - 10] ^= 0x55;
     writeFileSync(file, bytes);
-    await assert.rejects(readRecordsIndex(path.join(dir, 'bad.index')), new RegExp(`${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} at byte \\d+: data CRC mismatch`));
+    await assert.rejects(
+      readRecordsIndex(path.join(dir, 'bad.index')),
+      new RegExp(`${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} at byte \\d+: data CRC mismatch`),
+    );
   });
 
   void it('refuses both or neither of texts and textFileUris', async () => {
-    await assert.rejects(writeTfRecords({ tokenizer: charTokenizer, outputPrefixUri: path.join(tempDir(), 'x') }), /exactly one of texts, textFileUris or textFileUri/);
+    await assert.rejects(
+      writeTfRecords({ tokenizer: charTokenizer, outputPrefixUri: path.join(tempDir(), 'x') }),
+      /exactly one of texts, textFileUris or textFileUri/,
+    );
   });
 });
 
 void describe('memoised GPT-2 encode', () => {
-  void it('equals js-tiktoken\'s own encode on whitespace, digits, unicode and repeats', () => {
+  void it("equals js-tiktoken's own encode on whitespace, digits, unicode and repeats", () => {
     const samples = [
       'a  b   c\n\n\nd \n e\t\tf  ',
       'Q: 12,345 + 6.78 = <<12345+6.78=12351.78>>12351.78\n#### 12351.78',

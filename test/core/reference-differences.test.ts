@@ -59,7 +59,10 @@ void describe('matched: gsm answer checking', () => {
       sample,
       options: { rationalize: false, pRationalization: 1, pShowHintSave: 0, direct: false, noPrompt: true, fewShotTrain: false, seed: 0 },
     });
-    assert.deepEqual(kept.map((k) => k.text), [`Q: Q\nA:18${EOT}`]);
+    assert.deepEqual(
+      kept.map((k) => k.text),
+      [`Q: Q\nA:18${EOT}`],
+    );
   });
 
   void it("strips with Python's str.strip() set: \\x85 and \\x1c yes, \\ufeff no", () => {
@@ -86,29 +89,51 @@ void describe('matched: arithmetic answer checking', () => {
 
   void it('lets a later end-of-text line decide, as the reference does (the reverse case)', () => {
     const output = `\n<scratch>\n6 + 3 , C: 0\n, 9 C: 0\n0 9\n</scratch>\n9${EOT}Input:\n1 2 + 3 4\nTarget:\n${EOT}`;
-    assert.deepEqual(checkArithmetic(sum, output), { correct: false, prediction: 'Target:', answerText: output.slice(0, output.indexOf(EOT)) });
+    assert.deepEqual(checkArithmetic(sum, output), {
+      correct: false,
+      prediction: 'Target:',
+      answerText: output.slice(0, output.indexOf(EOT)),
+    });
   });
 });
 
 void describe('matched: records', () => {
   const written = async (texts: string[], seq: number) => {
     const dir = tempDir();
-    const result = await writeTfRecords({ texts, tokenizer: gpt2Tokenizer, seq, preserveOrder: true, outputPrefixUri: path.join(dir, 'r') });
+    const result = await writeTfRecords({
+      texts,
+      tokenizer: gpt2Tokenizer,
+      seq,
+      preserveOrder: true,
+      outputPrefixUri: path.join(dir, 'r'),
+    });
     return { result, chunks: (await readRecordsIndex(path.join(dir, 'r.index'))).map((c) => Array.from(c)) };
   };
 
   void it('drops a last chunk that is exactly full: 2 docs of 5 tokens at seq 9 give 0 records, 4 give 1', async () => {
     assert.equal(gpt2Tokenizer.encode('Q: a b').length + 1, 5);
-    const two = await written(Array.from({ length: 2 }, () => `Q: a b${EOT}`), 9);
+    const two = await written(
+      Array.from({ length: 2 }, () => `Q: a b${EOT}`),
+      9,
+    );
     assert.deepEqual([two.result.chunkCount, two.result.droppedTokens, two.chunks.length], [0, 10, 0]);
-    const four = await written(Array.from({ length: 4 }, () => `Q: a b${EOT}`), 9);
+    const four = await written(
+      Array.from({ length: 4 }, () => `Q: a b${EOT}`),
+      9,
+    );
     assert.deepEqual([four.result.chunkCount, four.result.droppedTokens, four.chunks.length], [1, 10, 1]);
   });
 
   void it('reads \\r\\n as \\n, as text mode does', async () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, 'e_0.txt'), `Q: x\r\nA: y z${EOT}`);
-    const result = await writeTfRecords({ textFileUris: [path.join(dir, 'e_0.txt')], tokenizer: gpt2Tokenizer, seq: 3, preserveOrder: true, outputPrefixUri: path.join(dir, 'r') });
+    const result = await writeTfRecords({
+      textFileUris: [path.join(dir, 'e_0.txt')],
+      tokenizer: gpt2Tokenizer,
+      seq: 3,
+      preserveOrder: true,
+      outputPrefixUri: path.join(dir, 'r'),
+    });
     const ids = (await readRecordsIndex(path.join(dir, 'r.index'))).flatMap((c) => Array.from(c));
     // 9 tokens: two chunks of 4, the last token dropped.
     assert.equal(result.tokenCount, 9);
@@ -118,7 +143,14 @@ void describe('matched: records', () => {
 
 void describe('matched: few_shot_train with no_prompt', () => {
   void it('keeps the leading blank line of every saved example, the first one included', async () => {
-    const cqa: Example[] = ['a', 'b'].map((q) => ({ id: q, answer: 'A', cls: 'commonsenseqa', hint: 'A', question: q, choices: [{ label: 'A', text: 'x' }] }));
+    const cqa: Example[] = ['a', 'b'].map((q) => ({
+      id: q,
+      answer: 'A',
+      cls: 'commonsenseqa',
+      hint: 'A',
+      question: q,
+      choices: [{ label: 'A', text: 'x' }],
+    }));
     const sample: Sampler = async (requests) => requests.map(() => ` x (a).${EOT}`);
     const { kept } = await runGenerationPass({
       task: getTask('commonsenseqa'),
@@ -129,7 +161,10 @@ void describe('matched: few_shot_train with no_prompt', () => {
     });
     assert.ok(kept.every((k) => k.text.startsWith('\n\nQ: ')));
     const docs = splitSavedText(kept.map((k) => k.text).join('\n\n'));
-    assert.deepEqual(docs, kept.map((k) => k.text.slice(0, -EOT.length)));
+    assert.deepEqual(
+      docs,
+      kept.map((k) => k.text.slice(0, -EOT.length)),
+    );
     assert.deepEqual(splitSavedText(`\n\nQ: a${EOT}\n\n\n\nQ: b${EOT}`), ['\n\nQ: a', '\n\nQ: b']);
   });
 });
@@ -139,17 +174,35 @@ void describe('matched: index files', () => {
     const root = tempDir();
     mkdirSync(path.join(root, 'data/exp'), { recursive: true });
     mkdirSync(path.join(root, 'commonsenseqa/exp'), { recursive: true });
-    const tokenizer: Tokenizer = { name: 'chars', vocabSize: 256, eotId: 0, encode: (s) => Array.from(s, (c) => c.charCodeAt(0) % 256), decode: () => '' };
-    await writeTfRecords({ texts: [`ab${EOT}`, `cd${EOT}`], tokenizer, seq: 2, preserveOrder: true, outputPrefixUri: path.join(root, 'commonsenseqa/exp/exp_0') });
+    const tokenizer: Tokenizer = {
+      name: 'chars',
+      vocabSize: 256,
+      eotId: 0,
+      encode: (s) => Array.from(s, (c) => c.charCodeAt(0) % 256),
+      decode: () => '',
+    };
+    await writeTfRecords({
+      texts: [`ab${EOT}`, `cd${EOT}`],
+      tokenizer,
+      seq: 2,
+      preserveOrder: true,
+      outputPrefixUri: path.join(root, 'commonsenseqa/exp/exp_0'),
+    });
     const index = path.join(root, 'data/exp/exp_1.index');
     writeFileSync(index, 'commonsenseqa/exp/exp_0.tfrecords');
     const cwd = process.cwd();
     process.chdir(root);
     t.after(() => process.chdir(cwd));
     assert.deepEqual(await readIndexEntries(index), [path.join(root, 'commonsenseqa/exp/exp_0.tfrecords')]);
-    assert.deepEqual((await readRecordsIndex(index)).map((c) => Array.from(c)), [[97, 98, 0]]);
+    assert.deepEqual(
+      (await readRecordsIndex(index)).map((c) => Array.from(c)),
+      [[97, 98, 0]],
+    );
     writeFileSync(index, 'commonsenseqa/exp/missing.tfrecords');
-    await assert.rejects(readIndexEntries(index), /exists neither against the index's folder \(.*data\/exp\/commonsenseqa\/exp\/missing\.tfrecords\) nor against the working directory \(.*\/commonsenseqa\/exp\/missing\.tfrecords\)/);
+    await assert.rejects(
+      readIndexEntries(index),
+      /exists neither against the index's folder \(.*data\/exp\/commonsenseqa\/exp\/missing\.tfrecords\) nor against the working directory \(.*\/commonsenseqa\/exp\/missing\.tfrecords\)/,
+    );
   });
 });
 
@@ -164,8 +217,17 @@ void describe('kept: epoch rule counting', () => {
 void describe('kept: eval of the last partial batch', () => {
   void it('evaluates all 9 dev examples (the reference: 8, one full batch)', async () => {
     const dev = Array.from({ length: 9 }, (_, k) => arithmeticExample(String(k + 1), '1', `arith-dev-1d-${k}`));
-    const counts = await runEvalPass({ task: createArithmeticTask(), examples: dev, fewShot: [], sample: async (r) => r.map(() => '\n0'), options: { direct: false, noPrompt: false, seed: 0 } });
-    assert.equal(Object.values(counts).reduce((sum, c) => sum + c.total, 0), 9);
+    const counts = await runEvalPass({
+      task: createArithmeticTask(),
+      examples: dev,
+      fewShot: [],
+      sample: async (r) => r.map(() => '\n0'),
+      options: { direct: false, noPrompt: false, seed: 0 },
+    });
+    assert.equal(
+      Object.values(counts).reduce((sum, c) => sum + c.total, 0),
+      9,
+    );
   });
 });
 
@@ -185,9 +247,15 @@ void describe('kept: arithmetic dev split', () => {
     const task = createArithmeticTask({ trainDigits: [1], devDigits: [1], countPerDigit: 3, seed: 0 });
     const dev = await task.loadSplit('', 'dev');
     const train = await task.loadSplit('', 'train');
-    assert.deepEqual(dev.map((e) => e.id), ['arith-dev-1d-0', 'arith-dev-1d-1', 'arith-dev-1d-2']);
+    assert.deepEqual(
+      dev.map((e) => e.id),
+      ['arith-dev-1d-0', 'arith-dev-1d-1', 'arith-dev-1d-2'],
+    );
     assert.ok(dev.every((e) => e.question !== '' && e.answer !== ''));
-    assert.notDeepEqual(dev.map((e) => e.question), train.map((e) => e.question));
+    assert.notDeepEqual(
+      dev.map((e) => e.question),
+      train.map((e) => e.question),
+    );
   });
 });
 
@@ -218,7 +286,8 @@ void describe('kept: gsm hint', () => {
   });
 
   void it('takes gsmHint in the input, "answer" by default, and names the choices when it is wrong', () => {
-    const parsed = (gsmHint?: string) => parseExperimentInput({ experiment: 'x', task: 'gsm', datasetDir: '/d', ...(gsmHint ? { gsmHint } : {}) });
+    const parsed = (gsmHint?: string) =>
+      parseExperimentInput({ experiment: 'x', task: 'gsm', datasetDir: '/d', ...(gsmHint ? { gsmHint } : {}) });
     const byDefault = parsed();
     assert.ok(byDefault.ok && byDefault.options.gsmHint === 'answer');
     const solution = parsed('solution');
@@ -262,7 +331,13 @@ void describe('matched: decoding cleans up spaces before punctuation', () => {
     assert.equal(gpt2Tokenizer.decode(ids), ' So the answer is (e) .');
     assert.equal(cleanUpTokenization(gpt2Tokenizer.decode(ids)), ' So the answer is (e).');
     const sample: Sampler = async (requests) => requests.map(() => gpt2Tokenizer.decode(ids));
-    const counts = await runEvalPass({ task: getTask('commonsenseqa'), examples: [cqa], fewShot: [], sample, options: { direct: false, noPrompt: true, seed: 0 } });
+    const counts = await runEvalPass({
+      task: getTask('commonsenseqa'),
+      examples: [cqa],
+      fewShot: [],
+      sample,
+      options: { direct: false, noPrompt: true, seed: 0 },
+    });
     assert.deepEqual(counts.commonsenseqa, { correct: 1, total: 1 });
   });
 
@@ -276,17 +351,29 @@ void describe('matched: decoding cleans up spaces before punctuation', () => {
       sample,
       options: { rationalize: false, pRationalization: 1, pShowHintSave: 0, direct: false, noPrompt: true, fewShotTrain: false, seed: 0 },
     });
-    assert.deepEqual(kept.map((k) => k.text), [`Q: Q\nA: The cost is.5 dollars.\n####.5${EOT}`]);
+    assert.deepEqual(
+      kept.map((k) => k.text),
+      [`Q: Q\nA: The cost is.5 dollars.\n####.5${EOT}`],
+    );
   });
 
   void it("replaces transformers' ten patterns in its order, and nothing else", () => {
-    assert.equal(cleanUpTokenization("a . b ? c ! d , e ' f do n't I 'm it 's we 've they 're ( g ) : h"), "a. b? c! d, e'f don't I'm it's we've they're ( g ) : h");
+    assert.equal(
+      cleanUpTokenization("a . b ? c ! d , e ' f do n't I 'm it 's we 've they 're ( g ) : h"),
+      "a. b? c! d, e'f don't I'm it's we've they're ( g ) : h",
+    );
     assert.equal(cleanUpTokenization('  .'), ' .', 'one pass, as str.replace');
   });
 
   void it('can be turned off (cleanUpTokenizationSpaces: false) for a tokenizer that never cleaned up', async () => {
     const sample: Sampler = async (requests) => requests.map(() => gpt2Tokenizer.decode(ids));
-    const counts = await runEvalPass({ task: getTask('commonsenseqa'), examples: [cqa], fewShot: [], sample, options: { direct: false, noPrompt: true, seed: 0, cleanUpTokenizationSpaces: false } });
+    const counts = await runEvalPass({
+      task: getTask('commonsenseqa'),
+      examples: [cqa],
+      fewShot: [],
+      sample,
+      options: { direct: false, noPrompt: true, seed: 0, cleanUpTokenizationSpaces: false },
+    });
     assert.deepEqual(counts.commonsenseqa, { correct: 0, total: 1 });
   });
 });
@@ -303,7 +390,10 @@ void describe('matched: the clean-up reaches arithmetic scratchpads too', () => 
       options: { rationalize: false, pRationalization: 1, pShowHintSave: 0, direct: false, noPrompt: false, fewShotTrain: false, seed: 0 },
     });
     assert.deepEqual(counts, { '2': { correct: 1, total: 1 } });
-    assert.deepEqual(kept.map((k) => k.text), [`Input:\n2 9 + 5 7\nTarget:\n<scratch>\n2 9 + 5 7, C: 0\n2 + 5, 6 C: 1\n, 8 6 C: 0\n0 8 6\n</scratch>\n8 6${EOT}`]);
+    assert.deepEqual(
+      kept.map((k) => k.text),
+      [`Input:\n2 9 + 5 7\nTarget:\n<scratch>\n2 9 + 5 7, C: 0\n2 + 5, 6 C: 1\n, 8 6 C: 0\n0 8 6\n</scratch>\n8 6${EOT}`],
+    );
   });
 });
 
@@ -322,11 +412,26 @@ void describe('matched: the no-prompt context length', () => {
   void it('cuts generation input from iteration 2 on, plain and hinted, and eval input to 128 + gen_length tokens', async () => {
     const options = parseExperimentInput({ experiment: 'x', task: 'arithmetic', noPrompt: true, rationalize: true, genLength: 96 });
     assert.ok(options.ok);
-    assert.deepEqual((await requestsOf(generationPassOptions(options.options, 1))).map((r) => r.maxPromptTokens), [undefined, undefined]);
-    assert.deepEqual((await requestsOf(generationPassOptions(options.options, 2))).map((r) => r.maxPromptTokens), [224, 224]);
+    assert.deepEqual(
+      (await requestsOf(generationPassOptions(options.options, 1))).map((r) => r.maxPromptTokens),
+      [undefined, undefined],
+    );
+    assert.deepEqual(
+      (await requestsOf(generationPassOptions(options.options, 2))).map((r) => r.maxPromptTokens),
+      [224, 224],
+    );
     const seen: SampleRequest[] = [];
-    await runEvalPass({ task: createArithmeticTask(), examples: [sum], fewShot: [], sample: async (r) => (seen.push(...r), r.map(() => '\n9')), options: { direct: false, noPrompt: true, seed: 0, maxPromptTokens: promptTokenLimit(true, 96) } });
-    assert.deepEqual(seen.map((r) => r.maxPromptTokens), [224]);
+    await runEvalPass({
+      task: createArithmeticTask(),
+      examples: [sum],
+      fewShot: [],
+      sample: async (r) => (seen.push(...r), r.map(() => '\n9')),
+      options: { direct: false, noPrompt: true, seed: 0, maxPromptTokens: promptTokenLimit(true, 96) },
+    });
+    assert.deepEqual(
+      seen.map((r) => r.maxPromptTokens),
+      [224],
+    );
     assert.equal(promptTokenLimit(false, 96), undefined);
   });
 
@@ -338,13 +443,17 @@ void describe('matched: the no-prompt context length', () => {
     assert.equal(keepLastTokens(context, gpt2Tokenizer, total - 1), context.slice(1));
   });
 
-  void it('gsm train row 798, hinted with the whole solution, starts ": Patsy is gearing" as the reference\'s input does', { skip: realDataSkip }, async () => {
-    const examples = await createGsmTask({ hint: 'solution' }).loadSplit(REAL_DATA_DIR, 'train');
-    const row = examples[798] as Example;
-    const context = createGsmTask({ hint: 'solution' }).context(row, { hint: true });
-    assert.ok(context.startsWith('Q: Patsy is gearing'));
-    assert.ok(cutPrompt({ prompt: context, seed: 0, maxPromptTokens: 224 }).prompt.startsWith(': Patsy is gearing'));
-  });
+  void it(
+    'gsm train row 798, hinted with the whole solution, starts ": Patsy is gearing" as the reference\'s input does',
+    { skip: realDataSkip },
+    async () => {
+      const examples = await createGsmTask({ hint: 'solution' }).loadSplit(REAL_DATA_DIR, 'train');
+      const row = examples[798] as Example;
+      const context = createGsmTask({ hint: 'solution' }).context(row, { hint: true });
+      assert.ok(context.startsWith('Q: Patsy is gearing'));
+      assert.ok(cutPrompt({ prompt: context, seed: 0, maxPromptTokens: 224 }).prompt.startsWith(': Patsy is gearing'));
+    },
+  );
 });
 
 void describe('matched: CRLF prompt files', () => {
@@ -394,7 +503,10 @@ void describe('kept: where a completion stops', () => {
     const cqa: Example = { id: 'c', answer: 'E', cls: 'commonsenseqa', hint: 'E', question: 'q', choices: [{ label: 'E', text: 'x' }] };
     for (const output of [' So (e) .\nQ: (a).', ` So (e) .${EOT}x (a).`, ` (a)${EOT}\n (e).`, ' x (e).\n\n']) {
       const cut = cutAtStop(output, taskStopStrings('commonsenseqa')).text;
-      assert.deepEqual(getTask('commonsenseqa').check(cqa, cleanUpTokenization(cut)), getTask('commonsenseqa').check(cqa, cleanUpTokenization(output)));
+      assert.deepEqual(
+        getTask('commonsenseqa').check(cqa, cleanUpTokenization(cut)),
+        getTask('commonsenseqa').check(cqa, cleanUpTokenization(output)),
+      );
     }
   });
 });
@@ -413,19 +525,28 @@ void describe('kept: record length', () => {
     const texts = Array.from({ length: 3 }, () => `${' a'.repeat(2100)}${EOT}`);
     await writeTfRecords({ texts, tokenizer: gpt2Tokenizer, seq: 2048, preserveOrder: true, outputPrefixUri: path.join(dir, 'r') });
     const chunks = await readRecordsIndex(path.join(dir, 'r.index'));
-    assert.deepEqual(chunks.map((c) => c.length), [2049, 2049, 2049]);
+    assert.deepEqual(
+      chunks.map((c) => c.length),
+      [2049, 2049, 2049],
+    );
   });
 });
 
 void describe('kept: order of rationalized examples', () => {
-  void it('saves a rationalization at its question\'s place (the reference: after the plain batches it waited for)', async () => {
+  void it("saves a rationalization at its question's place (the reference: after the plain batches it waited for)", async () => {
     // Problems 11 + 10 .. 26 + 10; the plain pass gets every second one (k even) wrong, the hinted retry right.
     const examples = Array.from({ length: 16 }, (_, k) => arithmeticExample(String(11 + k), '10', `arith-train-${k}`));
     const sample: Sampler = async (requests) =>
       requests.map((r) => {
         const a = Number(/Input:\n(\d) (\d) \+/.exec(r.prompt)?.slice(1, 3).join(''));
         const right = r.prompt.includes('Target: ') || (a - 11) % 2 === 1;
-        return `\n${right ? String(a + 10).split('').join(' ') : 'x'}\n${EOT}`;
+        return `\n${
+          right
+            ? String(a + 10)
+                .split('')
+                .join(' ')
+            : 'x'
+        }\n${EOT}`;
       });
     const { kept } = await runGenerationPass({
       task: createArithmeticTask(),
@@ -434,8 +555,14 @@ void describe('kept: order of rationalized examples', () => {
       sample,
       options: { rationalize: true, pRationalization: 1, pShowHintSave: 0, direct: false, noPrompt: false, fewShotTrain: false, seed: 0 },
     });
-    assert.deepEqual(kept.map((k) => k.exampleId), examples.map((e) => e.id));
-    assert.deepEqual(kept.map((k) => k.rationalized), examples.map((_, k) => k % 2 === 0));
+    assert.deepEqual(
+      kept.map((k) => k.exampleId),
+      examples.map((e) => e.id),
+    );
+    assert.deepEqual(
+      kept.map((k) => k.rationalized),
+      examples.map((_, k) => k % 2 === 0),
+    );
   });
 });
 

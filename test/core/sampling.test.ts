@@ -34,7 +34,15 @@ const examples: Example[] = Array.from({ length: 10 }, (_, i) => ({
   ],
 }));
 const fewShot = { plain: ['PLAIN'], answerKey: ['KEY'] };
-const base: GenerationOptions = { rationalize: false, pRationalization: 1, pShowHintSave: 0, direct: false, noPrompt: false, fewShotTrain: false, seed: 7 };
+const base: GenerationOptions = {
+  rationalize: false,
+  pRationalization: 1,
+  pShowHintSave: 0,
+  direct: false,
+  noPrompt: false,
+  fewShotTrain: false,
+  seed: 7,
+};
 const VERIFIERS = join(__dirname, '..', 'fixtures', 'verifiers');
 
 /**
@@ -48,7 +56,9 @@ function seededModel(log: SampleRequest[][] = []): Sampler {
       if (prompt.includes('(CORRECT)')) return ' Hinted: blood, 1,000 drops. So the answer is blood (b).';
       const r = seed % 3;
       if (r === 0) return ' The sky. So the answer is sky (a).';
-      return r === 1 ? ' Blood is red, 1000 drops. So the answer is blood (b).' : ' Blood  is red, 1,000.0 drops. So the answer is blood (b).';
+      return r === 1
+        ? ' Blood is red, 1000 drops. So the answer is blood (b).'
+        : ' Blood  is red, 1,000.0 drops. So the answer is blood (b).';
     });
   };
 }
@@ -61,14 +71,24 @@ void describe('k samples per question', () => {
     const log: SampleRequest[][] = [];
     await run({ samplesPerQuestion: 3 }, seededModel(log));
     assert.equal(log[0]?.length, 30);
-    assert.deepEqual(log[0]?.slice(0, 3).map((r) => r.seed), [sampleSeed(7, 'q0'), keyedSeed(7, 'sample#1', 'q0'), keyedSeed(7, 'sample#2', 'q0')]);
+    assert.deepEqual(
+      log[0]?.slice(0, 3).map((r) => r.seed),
+      [sampleSeed(7, 'q0'), keyedSeed(7, 'sample#1', 'q0'), keyedSeed(7, 'sample#2', 'q0')],
+    );
     assert.equal(log[0]?.[0]?.seed, keyedSeed(7, 'sample', 'q0'));
     assert.equal(new Set(log[0]?.map((r) => r.seed)).size, 30, 'every draw has its own seed');
   });
 
   void it('gives with k = 1 and the defaults exactly what the options without them give', async () => {
     const plain = await run({ rationalize: true, pRationalization: 0.6 });
-    const explicit = await run({ rationalize: true, pRationalization: 0.6, samplesPerQuestion: 1, keepPerQuestion: 1, dedup: 'none', rationalizeOnlyIfAllFail: false });
+    const explicit = await run({
+      rationalize: true,
+      pRationalization: 0.6,
+      samplesPerQuestion: 1,
+      keepPerQuestion: 1,
+      dedup: 'none',
+      rationalizeOnlyIfAllFail: false,
+    });
     assert.deepEqual(explicit.kept, plain.kept);
     assert.deepEqual(explicit.counts, plain.counts);
   });
@@ -89,11 +109,19 @@ void describe('k samples per question', () => {
     assert.equal(none.kept.length, none.sampling?.correctSamples, 'no dedup keeps every correct sample up to the cap');
     assert.ok(exact.kept.length < none.kept.length, 'exact dedup drops repeated identical rationales');
     assert.ok(normalized.kept.length <= exact.kept.length);
-    assert.equal(normalized.kept.length, normalized.sampling?.questionsWithCorrect, 'the two correct spellings are one rationale once normalized');
+    assert.equal(
+      normalized.kept.length,
+      normalized.sampling?.questionsWithCorrect,
+      'the two correct spellings are one rationale once normalized',
+    );
     assert.equal(exact.kept.length + (exact.sampling?.duplicates ?? 0), none.kept.length);
     for (const result of [none, exact, normalized]) {
       const indices = result.kept.map((k) => k.index as number);
-      assert.deepEqual(indices, [...indices].sort((a, b) => a - b), 'kept in question order');
+      assert.deepEqual(
+        indices,
+        [...indices].sort((a, b) => a - b),
+        'kept in question order',
+      );
     }
   });
 
@@ -108,10 +136,21 @@ void describe('k samples per question', () => {
   });
 
   void it('keeps the same rationales for any shard split and chunking with k > 1', async () => {
-    const options = { samplesPerQuestion: 3, keepPerQuestion: 2, dedup: 'normalized' as const, rationalize: true, rationalizeOnlyIfAllFail: false };
+    const options = {
+      samplesPerQuestion: 3,
+      keepPerQuestion: 2,
+      dedup: 'normalized' as const,
+      rationalize: true,
+      rationalizeOnlyIfAllFail: false,
+    };
     const whole = await run(options);
     const parts: GenerationResult[] = [];
-    for (const [from, to] of [[6, 10], [0, 3], [3, 6]] as const) parts.push(await run(options, seededModel(), examples.slice(from, to), from));
+    for (const [from, to] of [
+      [6, 10],
+      [0, 3],
+      [3, 6],
+    ] as const)
+      parts.push(await run(options, seededModel(), examples.slice(from, to), from));
     const merged = mergeGenerationResults(parts);
     assert.deepEqual(merged.kept, whole.kept);
     assert.deepEqual(merged.counts, whole.counts);
@@ -121,7 +160,11 @@ void describe('k samples per question', () => {
   void it('merges results from before sampling counts without inventing them', () => {
     const old: GenerationResult = { kept: [], counts: { commonsenseqa: { correct: 1, total: 2 } } };
     assert.equal(mergeGenerationResults([old]).sampling, undefined);
-    assert.deepEqual(Object.keys(mergeGenerationResults([old])), ['kept', 'counts', 'failures'], 'an old result merges to the same JSON as before');
+    assert.deepEqual(
+      Object.keys(mergeGenerationResults([old])),
+      ['kept', 'counts', 'failures'],
+      'an old result merges to the same JSON as before',
+    );
   });
 });
 
@@ -132,15 +175,23 @@ void describe('dedup', () => {
   });
   void it('keeps the first of duplicates, in order, up to the cap', () => {
     const texts = ['x 1', 'x  1', 'x 1', 'y', 'z'].map((text) => ({ text }));
-    assert.deepEqual(keepDistinct(texts, 'exact', 9).kept.map((t) => t.text), ['x 1', 'x  1', 'y', 'z']);
+    assert.deepEqual(
+      keepDistinct(texts, 'exact', 9).kept.map((t) => t.text),
+      ['x 1', 'x  1', 'y', 'z'],
+    );
     assert.deepEqual(keepDistinct(texts, 'normalized', 9), { kept: [{ text: 'x 1' }, { text: 'y' }, { text: 'z' }], duplicates: 2 });
-    assert.deepEqual(keepDistinct(texts, 'none', 2).kept.map((t) => t.text), ['x 1', 'x  1']);
+    assert.deepEqual(
+      keepDistinct(texts, 'none', 2).kept.map((t) => t.text),
+      ['x 1', 'x  1'],
+    );
   });
 });
 
 void describe('command verifier', () => {
-  const verifier = (script: string, timeoutSeconds = 30) => (items: Parameters<typeof runVerifierCommand>[1]) =>
-    runVerifierCommand([process.execPath, join(VERIFIERS, script)], items, { timeoutSeconds });
+  const verifier =
+    (script: string, timeoutSeconds = 30) =>
+    (items: Parameters<typeof runVerifierCommand>[1]) =>
+      runVerifierCommand([process.execPath, join(VERIFIERS, script)], items, { timeoutSeconds });
 
   void it('judges every sample by the program, which sees id, question, answer and output', async () => {
     const result = await runGenerationPass({
@@ -186,22 +237,37 @@ void describe('command verifier', () => {
 
   void it('kills the program when its step is cancelled', async () => {
     const controller = new AbortController();
-    const running = runVerifierCommand([process.execPath, join(VERIFIERS, 'hang.js')], [{ id: 'a#0', question: 'q', answer: 'B', output: 'x' }], { timeoutSeconds: 600, signal: controller.signal });
+    const running = runVerifierCommand(
+      [process.execPath, join(VERIFIERS, 'hang.js')],
+      [{ id: 'a#0', question: 'q', answer: 'B', output: 'x' }],
+      { timeoutSeconds: 600, signal: controller.signal },
+    );
     controller.abort();
     await assert.rejects(running, /was stopped: the step was cancelled/);
   });
 
   void it('names a missing program', async () => {
-    await assert.rejects(runVerifierCommand(['/nonexistent/verifier'], [{ id: 'a#0', question: 'q', answer: 'B', output: 'x' }], { timeoutSeconds: 5 }), /was not found/);
+    await assert.rejects(
+      runVerifierCommand(['/nonexistent/verifier'], [{ id: 'a#0', question: 'q', answer: 'B', output: 'x' }], { timeoutSeconds: 5 }),
+      /was not found/,
+    );
   });
 
   void it('refuses answers for unknown or missing ids', async () => {
     await assert.rejects(
-      runVerifierCommand([process.execPath, '-e', 'process.stdin.resume();process.stdin.on("end",()=>console.log(JSON.stringify({id:"zz",correct:true})))'], [{ id: 'a#0', question: 'q', answer: 'B', output: 'x' }], { timeoutSeconds: 10 }),
+      runVerifierCommand(
+        [process.execPath, '-e', 'process.stdin.resume();process.stdin.on("end",()=>console.log(JSON.stringify({id:"zz",correct:true})))'],
+        [{ id: 'a#0', question: 'q', answer: 'B', output: 'x' }],
+        { timeoutSeconds: 10 },
+      ),
       /answered for id "zz"/,
     );
     await assert.rejects(
-      runVerifierCommand([process.execPath, '-e', 'process.stdin.resume();process.stdin.on("end",()=>{})'], [{ id: 'a#0', question: 'q', answer: 'B', output: 'x' }], { timeoutSeconds: 10 }),
+      runVerifierCommand(
+        [process.execPath, '-e', 'process.stdin.resume();process.stdin.on("end",()=>{})'],
+        [{ id: 'a#0', question: 'q', answer: 'B', output: 'x' }],
+        { timeoutSeconds: 10 },
+      ),
       /no verdict for 1 of 1 samples/,
     );
   });

@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_GROWTH, GROWTH_RULE_FAILURES, growthLimitProblem, growthRuleOf, pyFloorDiv, pyPowInt, TooManyTrainingStepsError, totalSteps, ZeroTrainingStepsError, type GrowthSettings } from '../../core';
+import {
+  DEFAULT_GROWTH,
+  GROWTH_RULE_FAILURES,
+  growthLimitProblem,
+  growthRuleOf,
+  pyFloorDiv,
+  pyPowInt,
+  TooManyTrainingStepsError,
+  totalSteps,
+  ZeroTrainingStepsError,
+  type GrowthSettings,
+} from '../../core';
 import { BadInputError } from '../../core/errors';
 
 const steady: GrowthSettings = { ...DEFAULT_GROWTH, rule: 'steady' };
@@ -11,13 +22,19 @@ const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 void describe('step growth', () => {
   // Expected values computed with CPython from the reference's expressions.
   void it('grows steadily: int(start_steps + add_steps * (i - 1))', () => {
-    assert.deepEqual(range(7).map((i) => totalSteps(steady, i, 0)), [40, 60, 80, 100, 120, 140, 160]);
+    assert.deepEqual(
+      range(7).map((i) => totalSteps(steady, i, 0)),
+      [40, 60, 80, 100, 120, 140, 160],
+    );
   });
 
-  void it('grows exponentially: int(start_steps * grow_steps ** (i - 1)), the paper\'s 20% a round', () => {
+  void it("grows exponentially: int(start_steps * grow_steps ** (i - 1)), the paper's 20% a round", () => {
     assert.deepEqual(
       range(29).map((i) => totalSteps(exponential, i, 0)),
-      [40, 48, 57, 69, 82, 99, 119, 143, 171, 206, 247, 297, 356, 427, 513, 616, 739, 887, 1064, 1277, 1533, 1840, 2208, 2649, 3179, 3815, 4579, 5494, 6593],
+      [
+        40, 48, 57, 69, 82, 99, 119, 143, 171, 206, 247, 297, 356, 427, 513, 616, 739, 887, 1064, 1277, 1533, 1840, 2208, 2649, 3179, 3815,
+        4579, 5494, 6593,
+      ],
     );
   });
 
@@ -30,7 +47,8 @@ void describe('step growth', () => {
       [400, 2, 6],
       [5000, 16, 250],
     ];
-    for (const [count, iteration, expected] of cases) assert.equal(totalSteps(epoch, iteration, count), expected, `count ${count}, iteration ${iteration}`);
+    for (const [count, iteration, expected] of cases)
+      assert.equal(totalSteps(epoch, iteration, count), expected, `count ${count}, iteration ${iteration}`);
   });
 
   void it('floors float products the way Python does (3 * 1.6 is 4.800000000000001)', () => {
@@ -41,7 +59,8 @@ void describe('step growth', () => {
   void it('reports zero kept examples as ZeroTrainingStepsError instead of training for 0 steps', () => {
     assert.throws(
       () => totalSteps(epoch, 1, 0),
-      (err: unknown) => err instanceof ZeroTrainingStepsError && err.steps === 0 && err.rule === 'epoch' && /no examples were kept/.test(err.message),
+      (err: unknown) =>
+        err instanceof ZeroTrainingStepsError && err.steps === 0 && err.rule === 'epoch' && /no examples were kept/.test(err.message),
     );
   });
 
@@ -57,7 +76,7 @@ void describe('step growth', () => {
     assert.throws(() => totalSteps(steady, 0, 0), /iteration 0/);
   });
 
-  void it('picks steady over exponential over epoch, as the reference\'s flags do', () => {
+  void it("picks steady over exponential over epoch, as the reference's flags do", () => {
     assert.equal(growthRuleOf({ steadyGrow: true, exponentialGrow: true }), 'steady');
     assert.equal(growthRuleOf({ steadyGrow: false, exponentialGrow: true }), 'exponential');
     assert.equal(growthRuleOf({ steadyGrow: false, exponentialGrow: false }), 'epoch');
@@ -69,7 +88,14 @@ void describe('step growth past 2^53', () => {
 
   void it('refuses an iteration that would train more than 2^53 - 1 steps, as bad input', () => {
     assert.equal(totalSteps(exponential, 48, 0), 40 * 2 ** 47);
-    assert.throws(() => totalSteps(exponential, 49, 0), (err: unknown) => err instanceof TooManyTrainingStepsError && err instanceof BadInputError && err.iteration === 49 && /more than 9007199254740991/.test(err.message));
+    assert.throws(
+      () => totalSteps(exponential, 49, 0),
+      (err: unknown) =>
+        err instanceof TooManyTrainingStepsError &&
+        err instanceof BadInputError &&
+        err.iteration === 49 &&
+        /more than 9007199254740991/.test(err.message),
+    );
     assert.throws(() => totalSteps({ ...exponential, growSteps: 1e300 }, 3, 0), TooManyTrainingStepsError);
     assert.throws(() => totalSteps({ ...DEFAULT_GROWTH, rule: 'steady', addSteps: 2 ** 53 }, 2, 0), TooManyTrainingStepsError);
   });

@@ -13,7 +13,8 @@ import { tempDir } from './helpers';
  */
 const python = process.env.STAR_PYTHON ?? 'python3';
 const probe = spawnSync(python, ['-c', 'import tensorflow'], { encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } });
-const skip = probe.status === 0 ? false : `Python TensorFlow is not importable with ${python} (pip install -r requirements-dev.txt to run this test)`;
+const skip =
+  probe.status === 0 ? false : `Python TensorFlow is not importable with ${python} (pip install -r requirements-dev.txt to run this test)`;
 
 const READER = `
 import json, sys
@@ -26,7 +27,11 @@ print(json.dumps(out))
 `;
 
 function readWithTensorflow(file: string): { status: number | null; stdout: string; stderr: string } {
-  const run = spawnSync(python, ['-c', READER, file], { encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' }, maxBuffer: 1 << 28 });
+  const run = spawnSync(python, ['-c', READER, file], {
+    encoding: 'utf8',
+    env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' },
+    maxBuffer: 1 << 28,
+  });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -45,7 +50,12 @@ void describe('records read by TensorFlow', { skip }, () => {
 
   void it('are checked by TensorFlow, which rejects a corrupted copy', async () => {
     const dir = tempDir();
-    await writeTfRecords({ texts: ['Q: a\nA: b<|endoftext|>'.repeat(30)], tokenizer: gpt2Tokenizer, seq: 15, outputPrefixUri: path.join(dir, 'bad') });
+    await writeTfRecords({
+      texts: ['Q: a\nA: b<|endoftext|>'.repeat(30)],
+      tokenizer: gpt2Tokenizer,
+      seq: 15,
+      outputPrefixUri: path.join(dir, 'bad'),
+    });
     const file = path.join(dir, 'bad.tfrecords');
     const bytes = readFileSync(file);
     bytes[20] ^= 0x01;

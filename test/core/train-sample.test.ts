@@ -16,7 +16,10 @@ void describe('train sample selection', () => {
   void it('keeps everything, shuffled, when n exceeds the split', () => {
     const all = selectTrainExamples(examples, 10_000, 1);
     assert.equal(all.length, 200);
-    assert.notDeepEqual(all.map((e) => e.id), examples.map((e) => e.id));
+    assert.notDeepEqual(
+      all.map((e) => e.id),
+      examples.map((e) => e.id),
+    );
   });
 
   void it('gives each iteration its own seed', () => {

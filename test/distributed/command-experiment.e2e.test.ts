@@ -40,10 +40,15 @@ void describe('an experiment with the command trainer on two hosts', { timeout: 
     env = await startDevServer();
     worker = await startWorker(env);
     for (const host of hosts) {
-      const process_ = startWorkerProcess(host, 'workers/host.ts', ['--host', host, '--workdir', workdirs.get(host)!, '--state-dir', scratch, '--quiet'], {
-        ...process.env,
-        TEMPORAL_ADDRESS: env.address,
-      });
+      const process_ = startWorkerProcess(
+        host,
+        'workers/host.ts',
+        ['--host', host, '--workdir', workdirs.get(host)!, '--state-dir', scratch, '--quiet'],
+        {
+          ...process.env,
+          TEMPORAL_ADDRESS: env.address,
+        },
+      );
       hostWorkers.push(process_);
     }
     await Promise.all(hostWorkers.map((w) => w.waitFor(/star host worker/, 60_000)));
@@ -84,7 +89,11 @@ void describe('an experiment with the command trainer on two hosts', { timeout: 
       const log = await readText(joinUri(it.work, 'train', `${host}.log`));
       // Both hosts train the same model_dir (as a TPU pod's hosts do): a host that starts after the other
       // has saved step_N finds it and ends at once, so either line shows it reached the last step.
-      assert.match(log, new RegExp(`^(step ${row.totalSteps} loss \\d|checkpoint .*/step_${row.totalSteps}$)`, 'm'), `${host} reached the last step`);
+      assert.match(
+        log,
+        new RegExp(`^(step ${row.totalSteps} loss \\d|checkpoint .*/step_${row.totalSteps}$)`, 'm'),
+        `${host} reached the last step`,
+      );
       assert.equal(
         readFileSync(join(workdirs.get(host)!, 'data', experiment, `${experiment}_1.index`), 'utf8'),
         await readText(it.index),

@@ -20,14 +20,28 @@ const never = new Promise<never>(() => undefined);
 void describe('convertCommandTemplate', () => {
   void it('is checked with the input: placeholders, {checkpoint} and {output}, the command trainer', () => {
     const base = { experiment: 'x', task: 'arithmetic', trainer: 'command', hosts: ['tpu-0'] };
-    assert.ok(parseExperimentInput({ ...base, convertCommandTemplate: 'python3 to_hf_weights.py --input_ckpt {checkpoint} --output_path {output} --cpu' }).ok);
+    assert.ok(
+      parseExperimentInput({
+        ...base,
+        convertCommandTemplate: 'python3 to_hf_weights.py --input_ckpt {checkpoint} --output_path {output} --cpu',
+      }).ok,
+    );
     const problems = (input: object) => {
       const result = parseExperimentInput(input);
       return result.ok ? [] : result.problems.map((p) => `${p.field}: ${p.expected}`);
     };
-    assert.match(problems({ ...base, convertCommandTemplate: 'convert {checkpoint}' }).join('\n'), /convertCommandTemplate: .*has no \{output\}/);
-    assert.match(problems({ ...base, convertCommandTemplate: 'convert {ckpt} {output}' }).join('\n'), /convertCommandTemplate: .*\{ckpt\}, which is not a placeholder/);
-    assert.match(problems({ experiment: 'x', task: 'arithmetic', convertCommandTemplate: 'c {checkpoint} {output}' }).join('\n'), /convertCommandTemplate: convertCommandTemplate needs trainer "command"/);
+    assert.match(
+      problems({ ...base, convertCommandTemplate: 'convert {checkpoint}' }).join('\n'),
+      /convertCommandTemplate: .*has no \{output\}/,
+    );
+    assert.match(
+      problems({ ...base, convertCommandTemplate: 'convert {ckpt} {output}' }).join('\n'),
+      /convertCommandTemplate: .*\{ckpt\}, which is not a placeholder/,
+    );
+    assert.match(
+      problems({ experiment: 'x', task: 'arithmetic', convertCommandTemplate: 'c {checkpoint} {output}' }).join('\n'),
+      /convertCommandTemplate: convertCommandTemplate needs trainer "command"/,
+    );
     assert.equal(convertTemplateProblem('c {checkpoint} {output} {iteration} {total_steps}'), undefined);
   });
 
@@ -38,13 +52,29 @@ void describe('convertCommandTemplate', () => {
     writeFileSync(join(modelDir, 'step_4', 'weights.bin'), 'trained');
     const logUri = join(dir, 'train.log');
     const settings = { workdir: dir, env: process.env, killGraceMs: 1000, say: () => undefined };
-    const request = { template: COPY, checkpointUri: join(modelDir, 'step_4'), configUri: join(dir, 'c.json'), modelDir, iteration: 1, totalSteps: 4, logUri };
+    const request = {
+      template: COPY,
+      checkpointUri: join(modelDir, 'step_4'),
+      configUri: join(dir, 'c.json'),
+      modelDir,
+      iteration: 1,
+      totalSteps: 4,
+      logUri,
+    };
     const out = await convertCheckpoint(settings, request, () => undefined, never);
     assert.equal(out, join(modelDir, 'step_4_converted'));
     assert.equal(readFileSync(join(out, 'weights.bin'), 'utf8'), 'trained');
     assert.match(readFileSync(logUri, 'utf8'), /converting .*step_4 into .*step_4_converted[\s\S]*copied[\s\S]*converted into/);
     // A retry after the conversion finished returns the folder without running anything (this command would fail).
-    assert.equal(await convertCheckpoint(settings, { ...request, template: `${node} -e "process.exit(1)" {checkpoint} {output}` }, () => undefined, never), out);
+    assert.equal(
+      await convertCheckpoint(
+        settings,
+        { ...request, template: `${node} -e "process.exit(1)" {checkpoint} {output}` },
+        () => undefined,
+        never,
+      ),
+      out,
+    );
     assert.ok(existsSync(`${out}.done.json`));
   });
 
@@ -53,7 +83,12 @@ void describe('convertCommandTemplate', () => {
     const settings = { workdir: dir, env: process.env, killGraceMs: 1000, say: () => undefined };
     const request = (code: number) => ({
       template: `${node} -e "console.log('bad flag'); process.exit(${code})" {checkpoint} {output}`,
-      checkpointUri: join(dir, 'step_1'), configUri: join(dir, 'c.json'), modelDir: join(dir, `m${code}`), iteration: 1, totalSteps: 1, logUri: join(dir, 'log'),
+      checkpointUri: join(dir, 'step_1'),
+      configUri: join(dir, 'c.json'),
+      modelDir: join(dir, `m${code}`),
+      iteration: 1,
+      totalSteps: 1,
+      logUri: join(dir, 'log'),
     });
     const usage = await convertCheckpoint(settings, request(2), () => undefined, never).catch((e: unknown) => e);
     assert.ok(usage instanceof ApplicationFailure && usage.nonRetryable, String(usage));

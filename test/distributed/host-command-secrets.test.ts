@@ -17,7 +17,7 @@ import { scratchDir } from '../../test-support/experiment-input';
 const SECRET = `sk-live-"host"\\key-${'z'.repeat(60)}`;
 
 void describe('a ${NAME} in the training command', () => {
-  void it('reaches the trainer from the host\'s environment and is shown as ${NAME} in the stored log and the failure', async () => {
+  void it("reaches the trainer from the host's environment and is shown as ${NAME} in the stored log and the failure", async () => {
     const dir = scratchDir('host-secret');
     const workdir = join(dir, 'work');
     mkdirSync(workdir);
@@ -35,7 +35,8 @@ void describe('a ${NAME} in the training command', () => {
       echo: false,
     };
     // Prints its arguments, says whether --key was the secret, exits 2 (a usage error).
-    const trainer = 'console.log("args:", process.argv.slice(1).join(" ")); console.log("key ok:", process.argv[2] === process.env.STAR_TEST_KEY); process.exit(2)';
+    const trainer =
+      'console.log("args:", process.argv.slice(1).join(" ")); console.log("key ok:", process.argv[2] === process.env.STAR_TEST_KEY); process.exit(2)';
     const input: TrainOnHostInput = {
       host: 'h0',
       hostIndex: 0,
@@ -59,7 +60,7 @@ void describe('a ${NAME} in the training command', () => {
     const log = readFileSync(input.logUri, 'utf8');
     assert.match(log, /key ok: true/, 'the trainer was given the value');
     assert.match(log, /"--key" "\$\{STAR_TEST_KEY\}"/, 'the command line as written');
-    assert.match(log, /args: .*--key \$\{STAR_TEST_KEY\} --config/, 'the trainer\'s output, masked');
+    assert.match(log, /args: .*--key \$\{STAR_TEST_KEY\} --config/, "the trainer's output, masked");
     for (const text of [log, failure.message]) {
       assert.ok(!text.includes(SECRET) && !text.includes('z'.repeat(30)), text);
     }

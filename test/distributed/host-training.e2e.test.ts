@@ -72,7 +72,12 @@ void describe('command trainer on two host workers', { timeout: 600_000 }, () =>
     baseModel = joinUri(root, 'base');
     await saveCheckpoint(createModel(TINY, { seed: 2 }), baseModel, { step: 0 });
     const texts = Array.from({ length: 30 }, (_, i) => scratchpadExample(10 + i, 40 + 2 * i));
-    ({ indexUri } = await writeTfRecords({ texts, tokenizer: arithmeticTokenizer(), seq: TINY.seq, outputPrefixUri: joinUri(root, 'records', 'train') }));
+    ({ indexUri } = await writeTfRecords({
+      texts,
+      tokenizer: arithmeticTokenizer(),
+      seq: TINY.seq,
+      outputPrefixUri: joinUri(root, 'records', 'train'),
+    }));
 
     taskQueue = `host-training-${randomUUID()}`;
     workflowWorker = await Worker.create({
@@ -113,7 +118,13 @@ void describe('command trainer on two host workers', { timeout: 600_000 }, () =>
     return { dir, modelDir, configUri, logDir: joinUri(dir, 'logs'), trainSet: `${name}/${name}.index` };
   }
 
-  function start(name: string, it: Awaited<ReturnType<typeof iteration>>, totalSteps: number, commandTemplate: string, overrides: Partial<HostTrainingInput['base']> = {}) {
+  function start(
+    name: string,
+    it: Awaited<ReturnType<typeof iteration>>,
+    totalSteps: number,
+    commandTemplate: string,
+    overrides: Partial<HostTrainingInput['base']> = {},
+  ) {
     const input: HostTrainingInput = {
       hosts,
       heartbeatTimeoutSeconds: HEARTBEAT_SECONDS,
@@ -136,7 +147,9 @@ void describe('command trainer on two host workers', { timeout: 600_000 }, () =>
   async function startedEvents(workflowId: string) {
     const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
     const events = history.events ?? [];
-    const scheduled = new Map(events.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => [String(e.eventId), e.activityTaskScheduledEventAttributes!]));
+    const scheduled = new Map(
+      events.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => [String(e.eventId), e.activityTaskScheduledEventAttributes!]),
+    );
     return events
       .filter((e) => e.activityTaskStartedEventAttributes)
       .map((e) => {
@@ -158,7 +171,11 @@ void describe('command trainer on two host workers', { timeout: 600_000 }, () =>
     assert.deepEqual(started.map((s) => s.scheduled.taskQueue?.name).sort(), hosts.map(hostTaskQueue).sort());
     for (const host of hosts) {
       const run = started.find((s) => s.scheduled.taskQueue?.name === hostTaskQueue(host));
-      assert.match(run?.started.identity ?? '', new RegExp(`^host ${host} ${workers.get(host)?.pid}@`), `host ${host} ran in its own worker process`);
+      assert.match(
+        run?.started.identity ?? '',
+        new RegExp(`^host ${host} ${workers.get(host)?.pid}@`),
+        `host ${host} ran in its own worker process`,
+      );
       const log = await readText(joinUri(it.logDir, `${host}.log`));
       assert.match(log, /^step 4 loss \d+\.\d+$/m, `the log of ${host} holds the trainer's output`);
       assert.match(log, /"--config"/, 'the log names the command');
@@ -173,23 +190,43 @@ void describe('command trainer on two host workers', { timeout: 600_000 }, () =>
   void it('gives the command the copied index as {train_index}', async () => {
     const it = await iteration('train-index', 2);
     // The config names no training set: only --train-set {train_index} does.
-    await writeJson(it.configUri, { train_set: 'nowhere/missing.index', total_steps: 2, lr: 3e-3, warmup_steps: 1, ckpt_every: 1000, per_replica_batch: 2, model_dir: it.modelDir });
+    await writeJson(it.configUri, {
+      train_set: 'nowhere/missing.index',
+      total_steps: 2,
+      lr: 3e-3,
+      warmup_steps: 1,
+      ckpt_every: 1000,
+      per_replica_batch: 2,
+      model_dir: it.modelDir,
+    });
     const result = await (await start('train-index', it, 2, `${TRAIN_CLI} --train-set {train_index}`)).result();
     assert.equal((await readManifest(result.checkpointUri)).step, 2);
   });
 
-  void it('stops every trainer process in both hosts\' process groups when the workflow is cancelled', async () => {
+  void it("stops every trainer process in both hosts' process groups when the workflow is cancelled", async () => {
     const it = await iteration('cancel', 1_000_000);
     const handle = await start('cancel', it, 1_000_000, TRAIN_CLI);
     // Both trainers are running (and training) once each log shows a step.
     const groups: number[] = [];
     for (const host of hosts) {
       const logUri = joinUri(it.logDir, `${host}.log`);
-      await waitUntil(async () => (await exists(logUri)) && /^step \d+ loss/m.test(await readText(logUri)), 120_000, `${host} to train a step`);
-      const started = [...workers.get(host)!.output().matchAll(/started npx \(process group (\d+)\)/g)].map((m) => Number(m[1]));
+      await waitUntil(
+        async () => (await exists(logUri)) && /^step \d+ loss/m.test(await readText(logUri)),
+        120_000,
+        `${host} to train a step`,
+      );
+      const started = [
+        ...workers
+          .get(host)!
+          .output()
+          .matchAll(/started npx \(process group (\d+)\)/g),
+      ].map((m) => Number(m[1]));
       groups.push(started[started.length - 1]);
     }
-    assert.ok(groups.every((g) => groupAlive(g)), 'both trainers run before the cancellation');
+    assert.ok(
+      groups.every((g) => groupAlive(g)),
+      'both trainers run before the cancellation',
+    );
     const progress = await pendingActivityProgress(env.client, handle.workflowId);
     assert.deepEqual(
       progress.map((p) => (p.progress?.kind === 'training' ? p.progress.host : undefined)).sort(),
@@ -204,7 +241,11 @@ void describe('command trainer on two host workers', { timeout: 600_000 }, () =>
     await waitUntil(() => groups.every((g) => !groupAlive(g)), 60_000, 'both trainer process groups to be gone');
     assert.deepEqual(processesMentioning(it.configUri), [], 'no process with the config in its arguments is left');
     for (const host of hosts) {
-      await waitUntil(async () => /process group \d+ stopped/.test(await readText(joinUri(it.logDir, `${host}.log`))), 20_000, `${host}'s log to record the stop`);
+      await waitUntil(
+        async () => /process group \d+ stopped/.test(await readText(joinUri(it.logDir, `${host}.log`))),
+        20_000,
+        `${host}'s log to record the stop`,
+      );
     }
   });
 
@@ -228,7 +269,10 @@ void describe('command trainer on two host workers', { timeout: 600_000 }, () =>
     }
     for (const host of hosts) {
       const log = await readText(joinUri(it.logDir, `${host}.log`));
-      assert.match(log, /attempt 1[\s\S]*simulated crash after training[\s\S]*attempt 2: the final checkpoint .*step_3 is complete \(manifest\.json\); nothing to run/);
+      assert.match(
+        log,
+        /attempt 1[\s\S]*simulated crash after training[\s\S]*attempt 2: the final checkpoint .*step_3 is complete \(manifest\.json\); nothing to run/,
+      );
     }
   });
 
@@ -251,7 +295,15 @@ void describe('command trainer on two host workers', { timeout: 600_000 }, () =>
     });
     // The trainer itself refuses the config (train-cli exits 2, like argparse on bad arguments).
     const badConfig = await iteration('bad-config', 2);
-    await writeJson(badConfig.configUri, { train_set: indexUri, total_steps: 2, lr: 'fast', warmup_steps: 0, ckpt_every: 2, per_replica_batch: 2, model_dir: badConfig.modelDir });
+    await writeJson(badConfig.configUri, {
+      train_set: indexUri,
+      total_steps: 2,
+      lr: 'fast',
+      warmup_steps: 0,
+      ckpt_every: 2,
+      per_replica_batch: 2,
+      model_dir: badConfig.modelDir,
+    });
     const usage = await start('bad-config', badConfig, 2, TRAIN_CLI);
     await assert.rejects(usage.result(), (err: unknown) => {
       assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ActivityFailure);
@@ -268,7 +320,10 @@ void describe('command trainer on two host workers', { timeout: 600_000 }, () =>
     });
     for (const handle of [noBase, noProgram, usage, noIndex]) {
       const started = await startedEvents(handle.workflowId);
-      assert.ok(started.every((s) => s.started.attempt === 1), 'bad input is not retried');
+      assert.ok(
+        started.every((s) => s.started.attempt === 1),
+        'bad input is not retried',
+      );
     }
   });
 
@@ -277,14 +332,28 @@ void describe('command trainer on two host workers', { timeout: 600_000 }, () =>
     const handle = await start('shutdown', it, 1_000_000, TRAIN_CLI);
     const host = hosts[1];
     const logUri = joinUri(it.logDir, `${host}.log`);
-    await waitUntil(async () => (await exists(logUri)) && /^step \d+ loss/m.test(await readText(logUri)), 120_000, `${host} to train a step`);
-    const group = Number([...workers.get(host)!.output().matchAll(/started npx \(process group (\d+)\)/g)].pop()?.[1]);
+    await waitUntil(
+      async () => (await exists(logUri)) && /^step \d+ loss/m.test(await readText(logUri)),
+      120_000,
+      `${host} to train a step`,
+    );
+    const group = Number(
+      [
+        ...workers
+          .get(host)!
+          .output()
+          .matchAll(/started npx \(process group (\d+)\)/g),
+      ].pop()?.[1],
+    );
     assert.ok(groupAlive(group));
 
     await workers.get(host)!.stop(); // SIGTERM: the worker shuts down, cancelling its activity
     assert.equal(groupAlive(group), false, 'the trainer stopped with its worker');
     // The trainer may still print a line between the SIGTERM and its exit.
-    assert.match(await readText(logUri), /cancelled \(WORKER_SHUTDOWN\): stopping process group (\d+)\n(?:[^=\n][^\n]*\n)*=== process group \1 stopped/);
+    assert.match(
+      await readText(logUri),
+      /cancelled \(WORKER_SHUTDOWN\): stopping process group (\d+)\n(?:[^=\n][^\n]*\n)*=== process group \1 stopped/,
+    );
 
     const restarted = await startHost(host);
     await restarted.waitFor(/started npx \(process group \d+\)/, 90_000);

@@ -9,7 +9,10 @@ void describe('host worker arguments', () => {
   });
 
   void it('refuses to start without a host name, or with one that cannot name a task queue', () => {
-    assert.throws(() => parseHostWorkerArgs([], {}), (err: Error) => err instanceof HostWorkerUsageError && /--host is required/.test(err.message));
+    assert.throws(
+      () => parseHostWorkerArgs([], {}),
+      (err: Error) => err instanceof HostWorkerUsageError && /--host is required/.test(err.message),
+    );
     assert.throws(() => parseHostWorkerArgs(['--host', 'tpu 0'], {}), /letters, digits/);
   });
 
@@ -22,6 +25,9 @@ void describe('host worker arguments', () => {
   });
 
   void it('names an unknown flag with the usage', () => {
-    assert.throws(() => parseHostWorkerArgs(['--host', 'h', '--hosts', 'x'], {}), /Unknown option '--hosts'[\s\S]*usage: npx tsx workers\/host.ts/);
+    assert.throws(
+      () => parseHostWorkerArgs(['--host', 'h', '--hosts', 'x'], {}),
+      /Unknown option '--hosts'[\s\S]*usage: npx tsx workers\/host.ts/,
+    );
   });
 });

@@ -19,7 +19,15 @@ const SERVE = `${process.execPath} ${join(repoRoot, 'bin', 'star.js')} serve --c
 void describe('inference servers on a host', { timeout: 180_000 }, () => {
   const dir = scratchDir('servers');
   const pool = (lingerMs = 100) =>
-    new InferenceServers({ host: 'h', workdir: repoRoot, stateDir: join(dir, 'state'), killGraceMs: 2000, env: process.env, say: () => undefined, lingerMs });
+    new InferenceServers({
+      host: 'h',
+      workdir: repoRoot,
+      stateDir: join(dir, 'state'),
+      killGraceMs: 2000,
+      env: process.env,
+      say: () => undefined,
+      lingerMs,
+    });
   const note = join(dir, 'state', 'host-h.server.json');
   const pgidOf = () => (JSON.parse(readFileSync(note, 'utf8')) as { pgid: number }).pgid;
 
@@ -27,7 +35,10 @@ void describe('inference servers on a host', { timeout: 180_000 }, () => {
     const servers = pool();
     const served = await servers.acquire({ checkpointUri: await tinyBaseModel(), template: SERVE, startTimeoutMs: 120_000, logDir: dir });
     const models = (await (await fetch(`${served.url}/models`)).json()) as { data: { id: string }[] };
-    assert.deepEqual(models.data.map((m) => m.id), ['star']);
+    assert.deepEqual(
+      models.data.map((m) => m.id),
+      ['star'],
+    );
     const pgid = pgidOf();
     assert.ok(groupAlive(pgid));
     served.release();

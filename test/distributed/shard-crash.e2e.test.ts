@@ -85,12 +85,21 @@ void describe('sharded generation on two worker processes with gs:// storage', {
   /** Who ran each generation shard's last attempt, from the history. */
   async function shardRuns(handle: WorkflowHandle) {
     const events = (await handle.fetchHistory()).events ?? [];
-    const scheduled = new Map(events.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => [String(e.eventId), e.activityTaskScheduledEventAttributes!]));
+    const scheduled = new Map(
+      events.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => [String(e.eventId), e.activityTaskScheduledEventAttributes!]),
+    );
     return events
       .filter((e) => e.activityTaskStartedEventAttributes)
-      .map((e) => ({ started: e.activityTaskStartedEventAttributes!, scheduled: scheduled.get(String(e.activityTaskStartedEventAttributes!.scheduledEventId))! }))
+      .map((e) => ({
+        started: e.activityTaskStartedEventAttributes!,
+        scheduled: scheduled.get(String(e.activityTaskStartedEventAttributes!.scheduledEventId))!,
+      }))
       .filter((run) => run.scheduled.activityType?.name === 'generateShard')
-      .map((run) => ({ identity: run.started.identity ?? '', attempt: run.started.attempt ?? 1, lastFailure: run.started.lastFailure?.message ?? undefined }));
+      .map((run) => ({
+        identity: run.started.identity ?? '',
+        attempt: run.started.attempt ?? 1,
+        lastFailure: run.started.lastFailure?.message ?? undefined,
+      }));
   }
 
   const keptText = async (experiment: string) => readText(iterationLayout(root, experiment, 1).keptText);
@@ -123,7 +132,8 @@ void describe('sharded generation on two worker processes with gs:// storage', {
     await waitUntil(
       async () => {
         const description = await handle.describe();
-        if (description.status.name !== 'RUNNING') throw new Error(`the experiment ended (${description.status.name}) before worker A was seen mid-shard`);
+        if (description.status.name !== 'RUNNING')
+          throw new Error(`the experiment ended (${description.status.name}) before worker A was seen mid-shard`);
         for (const activity of description.raw.pendingActivities ?? []) {
           if (activity.activityType?.name !== 'generateShard' || activity.lastWorkerIdentity !== a.identity) continue;
           const payload = activity.heartbeatDetails?.payloads?.[0];
@@ -148,12 +158,17 @@ void describe('sharded generation on two worker processes with gs:// storage', {
     assert.equal(result.outcome, 'finished');
     const runs = await shardRuns(handle);
     const retried = runs.find((r) => r.attempt > 1);
-    assert.ok(retried, `the shard worker A was running (shard ${killedShard?.shard}, ${killedShard?.done} of ${killedShard?.total} done) was retried`);
+    assert.ok(
+      retried,
+      `the shard worker A was running (shard ${killedShard?.shard}, ${killedShard?.done} of ${killedShard?.total} done) was retried`,
+    );
     assert.equal(retried.identity, b.identity, 'worker B finished the shard');
     assert.match(retried.lastFailure ?? '', /heartbeat/i, 'the retry followed the heartbeat timeout of the dead worker');
     assert.equal(await keptText(experiment), uninterruptedKept, 'the kept set equals the uninterrupted run');
     // The retry resumed: the first chunk the dead worker saved was read back, not generated again.
-    const chunkUri = `${iterationLayout(root, experiment, 1).generateShard(killedShard!.shard, 2).replace(/\.json$/, '.chunks')}/chunk-0.json`;
+    const chunkUri = `${iterationLayout(root, experiment, 1)
+      .generateShard(killedShard!.shard, 2)
+      .replace(/\.json$/, '.chunks')}/chunk-0.json`;
     const written = await objectUpdated(chunkUri);
     assert.ok(written < killedAt, `${chunkUri} was written at ${new Date(written).toISOString()}, before the kill, and not rewritten`);
   });

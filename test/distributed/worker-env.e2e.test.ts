@@ -8,7 +8,12 @@ import { repoRoot } from '../../test-support/processes';
 void describe('experiment worker settings from the environment', () => {
   void it('reads the task queue, bundle, concurrent activities and chunk size', () => {
     assert.deepEqual(
-      workerSettingsFromEnv({ STAR_TASK_QUEUE: 'q', STAR_WORKFLOW_BUNDLE: '/b.js', STAR_MAX_CONCURRENT_ACTIVITIES: '1', STAR_CHUNK_SIZE: ' 16 ' }),
+      workerSettingsFromEnv({
+        STAR_TASK_QUEUE: 'q',
+        STAR_WORKFLOW_BUNDLE: '/b.js',
+        STAR_MAX_CONCURRENT_ACTIVITIES: '1',
+        STAR_CHUNK_SIZE: ' 16 ',
+      }),
       { taskQueue: 'q', workflowBundlePath: '/b.js', maxConcurrentActivityTaskExecutions: 1, chunkSize: 16 },
     );
   });
@@ -26,10 +31,16 @@ void describe('experiment worker settings from the environment', () => {
     for (const bad of ['0', '-2', '4.5', '1e3', '0x10', 'many']) {
       assert.throws(
         () => workerSettingsFromEnv({ STAR_CHUNK_SIZE: bad }),
-        (err: Error) => err instanceof WorkerEnvError && err.message.includes(`STAR_CHUNK_SIZE="${bad}" is not a positive integer`) && /examples per saved chunk/.test(err.message),
+        (err: Error) =>
+          err instanceof WorkerEnvError &&
+          err.message.includes(`STAR_CHUNK_SIZE="${bad}" is not a positive integer`) &&
+          /examples per saved chunk/.test(err.message),
       );
     }
-    assert.throws(() => workerSettingsFromEnv({ STAR_MAX_CONCURRENT_ACTIVITIES: 'two' }), /STAR_MAX_CONCURRENT_ACTIVITIES="two" is not a positive integer: set it to the activities one worker runs at once/);
+    assert.throws(
+      () => workerSettingsFromEnv({ STAR_MAX_CONCURRENT_ACTIVITIES: 'two' }),
+      /STAR_MAX_CONCURRENT_ACTIVITIES="two" is not a positive integer: set it to the activities one worker runs at once/,
+    );
   });
 
   void it('makes workers/main.ts exit 1 with that message before it connects', () => {

@@ -16,7 +16,9 @@ export function chromiumBinary(): string {
     const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
     if (found) return found;
   }
-  throw new Error('no headless Chromium found: run `bash scripts/install-chromium.sh` (Debian: apt-get install chromium), or set CHROMIUM=/path/to/chrome');
+  throw new Error(
+    'no headless Chromium found: run `bash scripts/install-chromium.sh` (Debian: apt-get install chromium), or set CHROMIUM=/path/to/chrome',
+  );
 }
 
 function runChromium(args: string[]): string {
@@ -24,7 +26,16 @@ function runChromium(args: string[]): string {
   try {
     const run = spawnSync(
       chromiumBinary(),
-      ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--hide-scrollbars', '--no-first-run', `--user-data-dir=${profile}`, ...args],
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-dev-shm-usage',
+        '--hide-scrollbars',
+        '--no-first-run',
+        `--user-data-dir=${profile}`,
+        ...args,
+      ],
       { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 },
     );
     if (run.status !== 0) throw new Error(`chromium ${args.join(' ')} exited ${run.status ?? run.signal}: ${run.stderr.slice(-2000)}`);

@@ -80,7 +80,20 @@ async function waitForGroupExit(pgid: number, ms: number): Promise<boolean> {
 
 async function launch(binary: string, port: number): Promise<{ child: ChildProcess; endpoint: string }> {
   const endpoint = `http://127.0.0.1:${port}`;
-  const args = ['-scheme', 'http', '-host', '127.0.0.1', '-port', String(port), '-backend', 'memory', '-external-url', endpoint, '-log-level', 'warn'];
+  const args = [
+    '-scheme',
+    'http',
+    '-host',
+    '127.0.0.1',
+    '-port',
+    String(port),
+    '-backend',
+    'memory',
+    '-external-url',
+    endpoint,
+    '-log-level',
+    'warn',
+  ];
   // The emulator runs under a small bash guard that leads its own process group. A reader on the guard's
   // stdin pipe kills the emulator when that pipe closes: stop() closes it, and if this test process dies
   // without stop() (even by SIGKILL) the kernel closes it, so no emulator outlives its test. The guard

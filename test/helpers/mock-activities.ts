@@ -43,7 +43,11 @@ export function answeringActivities(): StarActivities {
     }),
     trainModel: async ({ modelDir, totalSteps: steps }) => ({ checkpointUri: checkpointUri(modelDir, steps), step: steps, loss: 1.5 }),
     evalShard: async ({ outputUri }) => ({ outputUri, tally: { '1': { correct: 3, total: 6 } } }),
-    mergeEval: async ({ summaryUri }) => ({ summaryUri, accuracy: { '1': { correct: 6, total: 12, accuracy: 0.5 } }, overallAccuracy: 0.5 }),
+    mergeEval: async ({ summaryUri }) => ({
+      summaryUri,
+      accuracy: { '1': { correct: 6, total: 12, accuracy: 0.5 } },
+      overallAccuracy: 0.5,
+    }),
     copyRecords: async () => ({ copied: [] }),
     recordMetrics: async ({ row }) => row as IterationMetrics,
     syncTracking: async ({ trackers }) => ({ runs: Object.fromEntries(trackers.map((t) => [t, { runId: `mock-${t}`, logged: 1 }])) }),
@@ -105,7 +109,9 @@ export class CallLog {
   next<T = unknown>(name: string, match: (input: T) => boolean = () => true): Promise<T> {
     const seen = this.calls.find((c) => c.name === name && match(c.input as T));
     if (seen) return Promise.resolve(seen.input as T);
-    return new Promise((resolve) => this.waiters.push({ name, match: (input) => match(input as T), resolve: (input) => resolve(input as T) }));
+    return new Promise((resolve) =>
+      this.waiters.push({ name, match: (input) => match(input as T), resolve: (input) => resolve(input as T) }),
+    );
   }
 }
 

@@ -14,7 +14,18 @@ function recordingChatServer(): { server: Server; requests: { url: string; body:
       const body = JSON.parse(text) as Record<string, unknown>;
       requests.push({ url: req.url ?? '', body });
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: ` The answer is (b).\n\nQ: seed ${String(body.seed)}` }, finish_reason: 'stop' }] }));
+      res.end(
+        JSON.stringify({
+          object: 'chat.completion',
+          choices: [
+            {
+              index: 0,
+              message: { role: 'assistant', content: ` The answer is (b).\n\nQ: seed ${String(body.seed)}` },
+              finish_reason: 'stop',
+            },
+          ],
+        }),
+      );
     });
   });
   return { server, requests };
@@ -39,17 +50,53 @@ void describe('inferenceApi "chat"', () => {
     assert.deepEqual(await client.complete(prompts, settings), [' The answer is (b).', ' The answer is (b).']);
     const bySeed = [...requests].sort((a, b) => Number(a.body.seed) - Number(b.body.seed));
     assert.deepEqual(bySeed, [
-      { url: '/v1/chat/completions', body: { model: 'smol', messages: [{ role: 'user', content: prompts[0]!.prompt }], max_tokens: 40, temperature: 0.01, top_p: 0.9, stop: settings.stop, seed: 11 } },
-      { url: '/v1/chat/completions', body: { model: 'smol', messages: [{ role: 'user', content: prompts[1]!.prompt }], max_tokens: 40, temperature: 0.01, top_p: 0.9, stop: settings.stop, seed: 12 } },
+      {
+        url: '/v1/chat/completions',
+        body: {
+          model: 'smol',
+          messages: [{ role: 'user', content: prompts[0]!.prompt }],
+          max_tokens: 40,
+          temperature: 0.01,
+          top_p: 0.9,
+          stop: settings.stop,
+          seed: 11,
+        },
+      },
+      {
+        url: '/v1/chat/completions',
+        body: {
+          model: 'smol',
+          messages: [{ role: 'user', content: prompts[1]!.prompt }],
+          max_tokens: 40,
+          temperature: 0.01,
+          top_p: 0.9,
+          stop: settings.stop,
+          seed: 12,
+        },
+      },
     ]);
   });
 
   void it('refuses prompt lists, which chat has not', () => {
-    assert.throws(() => new CompletionsClient({ url: 'http://127.0.0.1:1', concurrency: 1, promptsPerRequest: 4, api: 'chat' }), /the chat API takes one prompt per request \(got promptsPerRequest 4\): set inferenceBatchPrompts to 1/);
-    const parsed = parseExperimentInput({ experiment: 'x', task: 'arithmetic', inference: 'openai', inferenceUrl: 'http://127.0.0.1:8000', inferenceApi: 'chat', inferenceBatchPrompts: 8 });
+    assert.throws(
+      () => new CompletionsClient({ url: 'http://127.0.0.1:1', concurrency: 1, promptsPerRequest: 4, api: 'chat' }),
+      /the chat API takes one prompt per request \(got promptsPerRequest 4\): set inferenceBatchPrompts to 1/,
+    );
+    const parsed = parseExperimentInput({
+      experiment: 'x',
+      task: 'arithmetic',
+      inference: 'openai',
+      inferenceUrl: 'http://127.0.0.1:8000',
+      inferenceApi: 'chat',
+      inferenceBatchPrompts: 8,
+    });
     assert.equal(parsed.ok, false);
     assert.deepEqual(!parsed.ok && parsed.problems, [
-      { field: 'inferenceBatchPrompts', value: 8, expected: 'the chat API takes one prompt per request: set inferenceBatchPrompts to 1 with inferenceApi "chat"' },
+      {
+        field: 'inferenceBatchPrompts',
+        value: 8,
+        expected: 'the chat API takes one prompt per request: set inferenceBatchPrompts to 1 with inferenceApi "chat"',
+      },
     ]);
   });
 });

@@ -37,7 +37,10 @@ void describe('server messages', () => {
   void it('reads OpenAI, llama.cpp and FastAPI error bodies', () => {
     assert.equal(serverMessage('{"error":{"message":"temperature: too big","type":"invalid_request_error"}}'), 'temperature: too big');
     assert.equal(serverMessage('{"message":"bad prompt","code":400}'), 'bad prompt');
-    assert.equal(serverMessage('{"detail":[{"loc":["body","n"],"msg":"extra fields not permitted"}]}'), '[{"loc":["body","n"],"msg":"extra fields not permitted"}]');
+    assert.equal(
+      serverMessage('{"detail":[{"loc":["body","n"],"msg":"extra fields not permitted"}]}'),
+      '[{"loc":["body","n"],"msg":"extra fields not permitted"}]',
+    );
     assert.equal(serverMessage('Internal Server Error'), 'Internal Server Error');
   });
 });
@@ -65,12 +68,18 @@ void describe('server URLs and model names', () => {
   void it('asks the server for its one model when no template is given', async () => {
     const vars = { experiment: 'e', iteration: 0, checkpoint: 'c' };
     assert.equal(await resolveModelName(undefined, vars, async () => ['star']), 'star');
-    await assert.rejects(resolveModelName(undefined, vars, async () => ['a', 'b']), /serves 2 models \(a, b\): set inferenceModelTemplate/);
+    await assert.rejects(
+      resolveModelName(undefined, vars, async () => ['a', 'b']),
+      /serves 2 models \(a, b\): set inferenceModelTemplate/,
+    );
   });
 
   void it('reads the API key from the named variable and says which one is missing', () => {
     assert.equal(apiKeyFromEnv('MY_KEY', { MY_KEY: 'sk-1' }), 'sk-1');
     assert.equal(apiKeyFromEnv(undefined, {}), undefined);
-    assert.throws(() => apiKeyFromEnv('MY_KEY', {}), (err: Error) => err instanceof InferenceSettingsError && /MY_KEY/.test(err.message) && !/sk-/.test(err.message));
+    assert.throws(
+      () => apiKeyFromEnv('MY_KEY', {}),
+      (err: Error) => err instanceof InferenceSettingsError && /MY_KEY/.test(err.message) && !/sk-/.test(err.message),
+    );
   });
 });

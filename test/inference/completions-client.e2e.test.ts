@@ -53,9 +53,15 @@ void describe('the completions client against star serve', { timeout: 300_000 },
     const client = new CompletionsClient({ url: serve.url, concurrency: 3, promptsPerRequest: 1 });
     const viaHttp = await client.complete(requests, settings([END_OF_TEXT]));
     const local = await sample(model, requests, { genLength: 30, temperature: 1, topP: 1 });
-    assert.deepEqual(viaHttp, local.map((text) => cutAtStop(text, [END_OF_TEXT]).text));
+    assert.deepEqual(
+      viaHttp,
+      local.map((text) => cutAtStop(text, [END_OF_TEXT]).text),
+    );
     // At temperature 1 the seed matters: other seeds give other texts, so equality above is not luck.
-    const reseeded = await client.complete(PROMPTS.map((prompt, i) => ({ prompt, seed: 2000 + i })), settings([END_OF_TEXT]));
+    const reseeded = await client.complete(
+      PROMPTS.map((prompt, i) => ({ prompt, seed: 2000 + i })),
+      settings([END_OF_TEXT]),
+    );
     assert.notDeepEqual(reseeded, viaHttp);
   });
 
@@ -64,8 +70,15 @@ void describe('the completions client against star serve', { timeout: 300_000 },
     const requests = PROMPTS.map((prompt, i) => ({ prompt, seed: 7 + i }));
     const viaHttp = await client.complete(requests, settings([END_OF_TEXT]));
     // Each list of three carries its first prompt's seed.
-    const local = await sample(model, requests.map((r, i) => ({ prompt: r.prompt, seed: requests[i - (i % 3)].seed })), { genLength: 30, temperature: 1, topP: 1 });
-    assert.deepEqual(viaHttp, local.map((text) => cutAtStop(text, [END_OF_TEXT]).text));
+    const local = await sample(
+      model,
+      requests.map((r, i) => ({ prompt: r.prompt, seed: requests[i - (i % 3)].seed })),
+      { genLength: 30, temperature: 1, topP: 1 },
+    );
+    assert.deepEqual(
+      viaHttp,
+      local.map((text) => cutAtStop(text, [END_OF_TEXT]).text),
+    );
   });
 
   void it('ends each text before its first stop string', async () => {
@@ -73,8 +86,14 @@ void describe('the completions client against star serve', { timeout: 300_000 },
     const requests = PROMPTS.map((prompt, i) => ({ prompt, seed: i }));
     const texts = await client.complete(requests, settings(['</scratch>', END_OF_TEXT], 0.01));
     const local = await sample(model, requests, { genLength: 30, temperature: 0.01, topP: 1 });
-    assert.ok(local.some((text) => text.includes('</scratch>')), 'the tiny model writes scratchpads');
-    assert.deepEqual(texts, local.map((text) => cutAtStop(text, ['</scratch>', END_OF_TEXT]).text));
+    assert.ok(
+      local.some((text) => text.includes('</scratch>')),
+      'the tiny model writes scratchpads',
+    );
+    assert.deepEqual(
+      texts,
+      local.map((text) => cutAtStop(text, ['</scratch>', END_OF_TEXT]).text),
+    );
     assert.ok(texts.every((text) => !text.includes('</scratch>') && !text.includes(END_OF_TEXT)));
   });
 
@@ -96,7 +115,13 @@ void describe('the completions client against star serve', { timeout: 300_000 },
   void it('fails naming the URL when nothing listens there', async () => {
     const url = `http://127.0.0.1:${await closedPort()}`;
     const waits: string[] = [];
-    const client = new CompletionsClient({ url, concurrency: 1, promptsPerRequest: 1, retry: { budgetMs: 1_500 }, hooks: { onWait: (r) => waits.push(r) } });
+    const client = new CompletionsClient({
+      url,
+      concurrency: 1,
+      promptsPerRequest: 1,
+      retry: { budgetMs: 1_500 },
+      hooks: { onWait: (r) => waits.push(r) },
+    });
     const err = await client.complete([{ prompt: 'x', seed: 1 }], settings([])).catch((e: unknown) => e);
     assert.ok(err instanceof InferenceUnreachableError && err instanceof BadInputError, String(err));
     assert.ok(err.message.includes(`${url}/v1/completions`), err.message);
@@ -108,7 +133,10 @@ void describe('the completions client against star serve', { timeout: 300_000 },
     const victim = await startServe(checkpoint);
     const client = new CompletionsClient({ url: victim.url, concurrency: 1, promptsPerRequest: 256, retry: { budgetMs: 120_000 } });
     const requests = Array.from({ length: 256 }, (_, i) => ({ prompt: PROMPTS[i % PROMPTS.length] as string, seed: i }));
-    const expected = await new CompletionsClient({ url: serve.url, concurrency: 1, promptsPerRequest: 256 }).complete(requests, settings([END_OF_TEXT]));
+    const expected = await new CompletionsClient({ url: serve.url, concurrency: 1, promptsPerRequest: 256 }).complete(
+      requests,
+      settings([END_OF_TEXT]),
+    );
     const before = victim.process.output().length;
     const pending = client.complete(requests, settings([END_OF_TEXT]));
     // Killed as soon as it has the request, while it samples 256 prompts.

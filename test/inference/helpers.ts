@@ -9,10 +9,15 @@ export interface ServeProcess {
 }
 
 export async function startServe(checkpoint: string, extra: string[] = [], port = 0): Promise<ServeProcess> {
-  const process = startWorkerProcess('star serve', 'cli/main.ts', ['serve', '--checkpoint', checkpoint, '--port', String(port), '--log-requests', ...extra], {
-    ...globalThis.process.env,
-    TEMPORAL_ADDRESS: undefined,
-  });
+  const process = startWorkerProcess(
+    'star serve',
+    'cli/main.ts',
+    ['serve', '--checkpoint', checkpoint, '--port', String(port), '--log-requests', ...extra],
+    {
+      ...globalThis.process.env,
+      TEMPORAL_ADDRESS: undefined,
+    },
+  );
   const match = await process.waitFor(/listening on (http:\/\/127\.0\.0\.1:(\d+)\/v1)/, 120_000);
   return { process, url: match[1] as string, port: Number(match[2]) };
 }

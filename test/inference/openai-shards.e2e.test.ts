@@ -35,23 +35,41 @@ void describe('generation and eval shards through an OpenAI-compatible server', 
 
   const optionsFor = (overrides: Partial<ExperimentInput>): ExperimentOptions =>
     parseExperimentInputOrThrow(tinyExperiment('oai', root, baseModel, baseConfig, { temperature: 0.7, topP: 0.95, ...overrides }));
-  const openai = (extra: Partial<ExperimentInput> = {}) => optionsFor({ inference: 'openai', inferenceUrl: serve.url, inferenceConcurrency: 3, ...extra });
+  const openai = (extra: Partial<ExperimentInput> = {}) =>
+    optionsFor({ inference: 'openai', inferenceUrl: serve.url, inferenceConcurrency: 3, ...extra });
 
   async function generate(options: ExperimentOptions, folder: string, K = 2) {
     const it = iterationLayout(join(root, folder), 'oai', 1);
     const shards = await Promise.all(
       Array.from({ length: K }, (_, shard) =>
-        acts.generateShard({ options, datasetDir: '', iteration: 1, shard, shards: K, checkpointUri: baseModel, outputUri: it.generateShard(shard, K) }),
+        acts.generateShard({
+          options,
+          datasetDir: '',
+          iteration: 1,
+          shard,
+          shards: K,
+          checkpointUri: baseModel,
+          outputUri: it.generateShard(shard, K),
+        }),
       ),
     );
-    const merged = await acts.mergeGeneration({ options, iteration: 1, shardUris: shards.map((s) => s.outputUri), keptTextUri: it.keptText, manifestUri: it.done.generate });
+    const merged = await acts.mergeGeneration({
+      options,
+      iteration: 1,
+      shardUris: shards.map((s) => s.outputUri),
+      keptTextUri: it.keptText,
+      manifestUri: it.done.generate,
+    });
     return { counts: merged.counts, text: readFileSync(it.keptText, 'utf8'), layout: it };
   }
 
   void it('keeps the same examples, with the same text, as the embedded sampler', async () => {
     const embedded = await generate(optionsFor({}), 'embedded', 3);
     const viaServer = await generate(openai(), 'openai', 2);
-    assert.ok(embedded.counts.kept > 0 && embedded.counts.hinted > 0, `the tiny model keeps some and fails some: ${JSON.stringify(embedded.counts)}`);
+    assert.ok(
+      embedded.counts.kept > 0 && embedded.counts.hinted > 0,
+      `the tiny model keeps some and fails some: ${JSON.stringify(embedded.counts)}`,
+    );
     assert.deepEqual(viaServer.counts, embedded.counts);
     assert.equal(viaServer.text, embedded.text);
   });
@@ -59,7 +77,17 @@ void describe('generation and eval shards through an OpenAI-compatible server', 
   void it('evaluates to the same accuracy as the embedded sampler', async () => {
     const evalWith = async (options: ExperimentOptions, folder: string) => {
       const it = iterationLayout(join(root, folder), 'oai', 1);
-      return (await acts.evalShard({ options, datasetDir: '', iteration: 1, shard: 0, shards: 1, checkpointUri: baseModel, outputUri: it.evalShard(0, 1) })).tally;
+      return (
+        await acts.evalShard({
+          options,
+          datasetDir: '',
+          iteration: 1,
+          shard: 0,
+          shards: 1,
+          checkpointUri: baseModel,
+          outputUri: it.evalShard(0, 1),
+        })
+      ).tally;
     };
     const embedded = await evalWith(optionsFor({}), 'embedded');
     assert.deepEqual(await evalWith(openai(), 'openai'), embedded);
@@ -68,13 +96,27 @@ void describe('generation and eval shards through an OpenAI-compatible server', 
   void it('evaluates at evalTemperature when it is set, through either sampler', async () => {
     const evalWith = async (options: ExperimentOptions, folder: string) => {
       const it = iterationLayout(join(root, folder), 'oai', 1);
-      return (await acts.evalShard({ options, datasetDir: '', iteration: 1, shard: 0, shards: 1, checkpointUri: baseModel, outputUri: it.evalShard(0, 1) })).tally;
+      return (
+        await acts.evalShard({
+          options,
+          datasetDir: '',
+          iteration: 1,
+          shard: 0,
+          shards: 1,
+          checkpointUri: baseModel,
+          outputUri: it.evalShard(0, 1),
+        })
+      ).tally;
     };
     const cold = await evalWith(optionsFor({ temperature: 0.01 }), 'eval-cold');
     assert.deepEqual(await evalWith(optionsFor({ evalTemperature: 0.01 }), 'eval-embedded-cold'), cold);
     const seen = serve.process.output().length;
     assert.deepEqual(await evalWith(openai({ evalTemperature: 0.01 }), 'eval-openai-cold'), cold);
-    const requests = serve.process.output().slice(seen).split('\n').filter((line) => line.includes('completions:'));
+    const requests = serve.process
+      .output()
+      .slice(seen)
+      .split('\n')
+      .filter((line) => line.includes('completions:'));
     assert.ok(requests.length > 0, 'the eval sent its prompts to the server');
     assert.ok(
       requests.every((line) => line.endsWith('temperature 0.01')),
@@ -97,14 +139,25 @@ void describe('generation and eval shards through an OpenAI-compatible server', 
     const before = serve.process.output().split('completions:').length;
     await acts.generateShard({ options, datasetDir: '', iteration: 1, shard: 0, shards: 2, checkpointUri: baseModel, outputUri: shard });
     const output = JSON.parse(readFileSync(shard, 'utf8')) as { kept: { text: string }[] };
-    assert.ok(output.kept.some((k) => k.text === 'from the saved chunk'), 'the saved chunk was used, not recomputed');
+    assert.ok(
+      output.kept.some((k) => k.text === 'from the saved chunk'),
+      'the saved chunk was used, not recomputed',
+    );
     assert.ok(serve.process.output().split('completions:').length > before, 'the chunk after it was sampled through the server');
   });
 
   void it('fails non-retryably, naming the field, when the server refuses a request', async () => {
     const it = iterationLayout(join(root, 'refused'), 'oai', 1);
     const err = await acts
-      .generateShard({ options: openai({ temperature: 3 }), datasetDir: '', iteration: 1, shard: 0, shards: 1, checkpointUri: baseModel, outputUri: it.generateShard(0, 1) })
+      .generateShard({
+        options: openai({ temperature: 3 }),
+        datasetDir: '',
+        iteration: 1,
+        shard: 0,
+        shards: 1,
+        checkpointUri: baseModel,
+        outputUri: it.generateShard(0, 1),
+      })
       .catch((e: unknown) => e);
     assert.ok(err instanceof ApplicationFailure && err.nonRetryable, String(err));
     assert.match(err.message, /generation shard 0 of 1 \(iteration 1\): POST .* answered HTTP 400: temperature: /);
@@ -117,7 +170,15 @@ void describe('generation and eval shards through an OpenAI-compatible server', 
     await new Promise<void>((resolve) => probe.close(() => resolve()));
     const it = iterationLayout(join(root, 'unreachable'), 'oai', 1);
     const err = await acts
-      .evalShard({ options: openai({ inferenceUrl: url, inferenceRetrySeconds: 1 }), datasetDir: '', iteration: 1, shard: 0, shards: 1, checkpointUri: baseModel, outputUri: it.evalShard(0, 1) })
+      .evalShard({
+        options: openai({ inferenceUrl: url, inferenceRetrySeconds: 1 }),
+        datasetDir: '',
+        iteration: 1,
+        shard: 0,
+        shards: 1,
+        checkpointUri: baseModel,
+        outputUri: it.evalShard(0, 1),
+      })
       .catch((e: unknown) => e);
     assert.ok(err instanceof ApplicationFailure && err.nonRetryable, String(err));
     assert.ok(err.message.includes(`could not reach the inference server at ${url}/models`), err.message);

@@ -56,11 +56,25 @@ void describe('sampling fields stated to each server kind', () => {
   };
 
   void it('tells llama.cpp no repeat penalty, no top_k and no min_p, in its own field names', async () => {
-    assert.deepEqual(await sentFor(serverSamplingFields('llama.cpp')), { ...BASE_BODY, presence_penalty: 0, frequency_penalty: 0, repeat_penalty: 1, top_k: 0, min_p: 0 });
+    assert.deepEqual(await sentFor(serverSamplingFields('llama.cpp')), {
+      ...BASE_BODY,
+      presence_penalty: 0,
+      frequency_penalty: 0,
+      repeat_penalty: 1,
+      top_k: 0,
+      min_p: 0,
+    });
   });
 
   void it('tells vLLM the same in its field names, top_k -1 being off there', async () => {
-    assert.deepEqual(await sentFor(serverSamplingFields('vllm')), { ...BASE_BODY, presence_penalty: 0, frequency_penalty: 0, repetition_penalty: 1, top_k: -1, min_p: 0 });
+    assert.deepEqual(await sentFor(serverSamplingFields('vllm')), {
+      ...BASE_BODY,
+      presence_penalty: 0,
+      frequency_penalty: 0,
+      repetition_penalty: 1,
+      top_k: -1,
+      min_p: 0,
+    });
   });
 
   void it('sends servers that refuse unknown fields nothing beyond temperature and top_p', async () => {
@@ -82,17 +96,32 @@ void describe('sampling fields stated to each server kind', () => {
   });
 
   void it('takes the server kind and a JSON inferenceExtraBody from --set', () => {
-    const { options } = resolveExperimentInput({ sets: ['inference=openai', 'inferenceUrl=http://127.0.0.1:8000', 'inferenceServer=llama.cpp', 'inferenceExtraBody={"repeat_penalty":1.1}'] });
+    const { options } = resolveExperimentInput({
+      sets: [
+        'inference=openai',
+        'inferenceUrl=http://127.0.0.1:8000',
+        'inferenceServer=llama.cpp',
+        'inferenceExtraBody={"repeat_penalty":1.1}',
+      ],
+    });
     assert.deepEqual([options.inferenceServer, options.inferenceExtraBody], ['llama.cpp', { repeat_penalty: 1.1 }]);
   });
 
   void it('refuses an inferenceExtraBody that sets what the project sets, naming the option to use', () => {
-    const parsed = parseExperimentInput({ experiment: 'x', task: 'arithmetic', inference: 'openai', inferenceUrl: 'http://127.0.0.1:8000', inferenceExtraBody: { temperature: 0.5 } });
+    const parsed = parseExperimentInput({
+      experiment: 'x',
+      task: 'arithmetic',
+      inference: 'openai',
+      inferenceUrl: 'http://127.0.0.1:8000',
+      inferenceExtraBody: { temperature: 0.5 },
+    });
     assert.equal(parsed.ok, false);
-    assert.deepEqual(!parsed.ok && parsed.problems.map((p) => [p.field, p.expected]), [['inferenceExtraBody.temperature', 'inferenceExtraBody may not set "temperature": it is set from temperature']]);
+    assert.deepEqual(!parsed.ok && parsed.problems.map((p) => [p.field, p.expected]), [
+      ['inferenceExtraBody.temperature', 'inferenceExtraBody may not set "temperature": it is set from temperature'],
+    ]);
   });
 
-  void it('states the fields in every request an eval shard sends, so the server\'s defaults cannot leak in', async () => {
+  void it("states the fields in every request an eval shard sends, so the server's defaults cannot leak in", async () => {
     const root = scratchDir('server-fields');
     const options = parseExperimentInputOrThrow(
       tinyExperiment('fields', root, join(root, 'unused-model'), writeBaseConfig(root), {
@@ -104,8 +133,17 @@ void describe('sampling fields stated to each server kind', () => {
     );
     bodies.length = 0;
     const layout = iterationLayout(root, 'fields', 0);
-    await createActivities({ chunkSize: 4 }).evalShard({ options, datasetDir: '', iteration: 0, shard: 0, shards: 1, checkpointUri: join(root, 'unused-model'), outputUri: layout.evalShard(0, 1) });
+    await createActivities({ chunkSize: 4 }).evalShard({
+      options,
+      datasetDir: '',
+      iteration: 0,
+      shard: 0,
+      shards: 1,
+      checkpointUri: join(root, 'unused-model'),
+      outputUri: layout.evalShard(0, 1),
+    });
     assert.equal(bodies.length, 12, 'one request per dev problem');
-    for (const body of bodies) assert.deepEqual([body.repeat_penalty, body.top_k, body.min_p, body.presence_penalty, body.frequency_penalty], [1, 0, 0.02, 0, 0]);
+    for (const body of bodies)
+      assert.deepEqual([body.repeat_penalty, body.top_k, body.min_p, body.presence_penalty, body.frequency_penalty], [1, 0, 0.02, 0, 0]);
   });
 });

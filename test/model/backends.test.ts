@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { arithmeticTokenizer, createModel, createModelBackend, gradientSum, initBackend, loadModel, sampleWithCount, type EmbeddedModel } from '../../model';
+import {
+  arithmeticTokenizer,
+  createModel,
+  createModelBackend,
+  gradientSum,
+  initBackend,
+  loadModel,
+  sampleWithCount,
+  type EmbeddedModel,
+} from '../../model';
 import { TINY, packedChunks, scratchpadExample } from './fixtures';
 
 /**
@@ -68,16 +77,31 @@ void describe('native TensorFlow and WebAssembly give the same results', { skip:
 
   void it('samples the same texts from the arithmetic base model, batched and alone', async () => {
     const model: EmbeddedModel = await loadModel('pretrained/arithmetic-base');
-    const problems = [[3, 4], [27, 58], [345, 678], [12, 9], [4021, 597], [88, 13]];
-    const requests = problems.map(([a, b], i) => ({ prompt: `Input:\n${String(a).split('').join(' ')} + ${String(b).split('').join(' ')}\nTarget:\n`, seed: i }));
+    const problems = [
+      [3, 4],
+      [27, 58],
+      [345, 678],
+      [12, 9],
+      [4021, 597],
+      [88, 13],
+    ];
+    const requests = problems.map(([a, b], i) => ({
+      prompt: `Input:\n${String(a).split('').join(' ')} + ${String(b).split('').join(' ')}\nTarget:\n`,
+      seed: i,
+    }));
     const options = { genLength: 90, temperature: 0.01, topP: 0.9, batchSize: 4 };
     try {
       const wasm = await on('wasm', () => sampleWithCount(model, requests, options, backends.wasm));
       const native = await on('tensorflow', () => sampleWithCount(model, requests, options, backends.tensorflow));
-      const alone = await on('tensorflow', () => sampleWithCount(model, requests.slice(4, 5), { ...options, batchSize: 1 }, backends.tensorflow));
+      const alone = await on('tensorflow', () =>
+        sampleWithCount(model, requests.slice(4, 5), { ...options, batchSize: 1 }, backends.tensorflow),
+      );
       assert.deepEqual(native.texts, wasm.texts);
       assert.equal(alone.texts[0], wasm.texts[4]);
-      assert.ok(wasm.texts.some((t) => t.includes('</scratch>')), `the base model should write scratchpads: ${wasm.texts[0]}`);
+      assert.ok(
+        wasm.texts.some((t) => t.includes('</scratch>')),
+        `the base model should write scratchpads: ${wasm.texts[0]}`,
+      );
     } finally {
       model.dispose();
       await tf.setBackend('tensorflow');

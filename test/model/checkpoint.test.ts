@@ -54,7 +54,10 @@ void describe('embedded model checkpoints', () => {
     const dir = join(tempDir(), 'bad');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ format: 'star-embedded-checkpoint', version: 1, step: -1 }));
-    await assert.rejects(loadModel(dir), (err: Error) => err instanceof CheckpointError && /manifest\.json is malformed:[\s\S]*step/.test(err.message));
+    await assert.rejects(
+      loadModel(dir),
+      (err: Error) => err instanceof CheckpointError && /manifest\.json is malformed:[\s\S]*step/.test(err.message),
+    );
   });
 
   void it('rejects a weights file that is too short', async () => {

@@ -1,7 +1,18 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { arithmeticTokenizer, createModel, initBackend, loadModel, modelBackend, sample, saveCheckpoint, train, workerCount, type TrainOptions } from '../../model';
+import {
+  arithmeticTokenizer,
+  createModel,
+  initBackend,
+  loadModel,
+  modelBackend,
+  sample,
+  saveCheckpoint,
+  train,
+  workerCount,
+  type TrainOptions,
+} from '../../model';
 import { TINY, packedChunks, scratchpadExample, tempDir } from './fixtures';
 
 /**
@@ -46,12 +57,15 @@ void describe('embedded model under concurrent use in one process', () => {
 
   async function samples(uri: string): Promise<string[]> {
     const model = await loadModel(uri);
-    return (await sample(model, prompts, { genLength: 24, temperature: 0.7, topP: 0.9, batchSize: 4 }));
+    return await sample(model, prompts, { genLength: 24, temperature: 0.7, topP: 0.9, batchSize: 4 });
   }
 
   void it('trains and samples two models at once to the same bytes as alone', async () => {
     // On WebAssembly the runs share the compute threads; natively they interleave on TensorFlow's pool.
-    assert.ok(modelBackend().name === 'native-tf' || workerCount() >= 2, 'on WebAssembly this test needs the compute thread pool (STAR_MODEL_WORKERS unset or >= 2)');
+    assert.ok(
+      modelBackend().name === 'native-tf' || workerCount() >= 2,
+      'on WebAssembly this test needs the compute thread pool (STAR_MODEL_WORKERS unset or >= 2)',
+    );
     const soloA = await train(options(bases[0], join(tempDir(), 'solo-a'), 1));
     const soloB = await train(options(bases[1], join(tempDir(), 'solo-b'), 2));
     const soloSamplesA = await samples(bases[0]);
@@ -63,7 +77,12 @@ void describe('embedded model under concurrent use in one process', () => {
       samples(bases[0]),
       samples(bases[1]),
     ]);
-    const [wa, wb, wsa, wsb] = await Promise.all([weightsOf(a.checkpointUri), weightsOf(b.checkpointUri), weightsOf(soloA.checkpointUri), weightsOf(soloB.checkpointUri)]);
+    const [wa, wb, wsa, wsb] = await Promise.all([
+      weightsOf(a.checkpointUri),
+      weightsOf(b.checkpointUri),
+      weightsOf(soloA.checkpointUri),
+      weightsOf(soloB.checkpointUri),
+    ]);
     wsa.forEach((w, i) => assert.deepEqual(wa[i], w, `model A's weight ${i} differs from its solo run`));
     wsb.forEach((w, i) => assert.deepEqual(wb[i], w, `model B's weight ${i} differs from its solo run`));
     assert.deepEqual(sa, soloSamplesA);

@@ -24,7 +24,9 @@ void describe('example rows (records longer than the model context)', () => {
   });
 
   void it('starts a new row when the next example does not fit, padding with end-of-text the loss never counts', () => {
-    const chunk = new Int32Array(tokenizer.encode(EOT + example('1 2', '3 4', '4 6') + example('5 5', '1 1', '6 6') + example('7', '1', '8')));
+    const chunk = new Int32Array(
+      tokenizer.encode(EOT + example('1 2', '3 4', '4 6') + example('5 5', '1 1', '6 6') + example('7', '1', '8')),
+    );
     const rowLength = tokenizer.encode(example('1 2', '3 4', '4 6')).length + 3;
     const { rows } = exampleRows([chunk], tokenizer, rowLength);
     assert.equal(rows.length, 3);
@@ -59,13 +61,35 @@ void describe('example rows (records longer than the model context)', () => {
     await saveCheckpoint(createModel({ ...TINY, seq: 32 }, { seed: 1 }), base, { step: 0 });
     const text = Array.from({ length: 30 }, (_, k) => example(String(k % 10), '1', String((k % 10) + 1))).join('');
     const { chunks } = packChunks(new Int32Array(tokenizer.encode(text)), 200);
-    const trained = await train({ baseCheckpointUri: base, chunks, totalSteps: 2, outputDirUri: joinUri(dir, 'out'), checkpointEvery: 2, lr: 1e-3, warmupSteps: 0, batchSize: 2, gradientAccumulationSteps: 1, seed: 0 });
+    const trained = await train({
+      baseCheckpointUri: base,
+      chunks,
+      totalSteps: 2,
+      outputDirUri: joinUri(dir, 'out'),
+      checkpointEvery: 2,
+      lr: 1e-3,
+      warmupSteps: 0,
+      batchSize: 2,
+      gradientAccumulationSteps: 1,
+      seed: 0,
+    });
     assert.equal(trained.step, 2);
     assert.ok(Number.isFinite(trained.loss) && trained.loss > 0);
 
     const noWhole = [new Int32Array(tokenizer.encode('1 2 3 + 4 5 6 , C: 0\n'.repeat(12)).slice(0, 100))];
     await assert.rejects(
-      train({ baseCheckpointUri: base, chunks: noWhole, totalSteps: 1, outputDirUri: joinUri(dir, 'out2'), checkpointEvery: 1, lr: 1e-3, warmupSteps: 0, batchSize: 1, gradientAccumulationSteps: 1, seed: 0 }),
+      train({
+        baseCheckpointUri: base,
+        chunks: noWhole,
+        totalSteps: 1,
+        outputDirUri: joinUri(dir, 'out2'),
+        checkpointEvery: 1,
+        lr: 1e-3,
+        warmupSteps: 0,
+        batchSize: 1,
+        gradientAccumulationSteps: 1,
+        seed: 0,
+      }),
       /hold no whole example/,
     );
   });

@@ -28,7 +28,9 @@ export function scratchpadExample(a: number, b: number): string {
     lines.push(`${left}, ${sum.join(' ')} C: ${carry}`);
   }
   lines.push(`${carry} ${sum.join(' ')}`);
-  return `Input:\n${da.join(' ')} + ${db.join(' ')}\nTarget:\n<scratch>\n${lines.join('\n')}\n</scratch>\n${String(a + b).split('').join(' ')}\n<|endoftext|>`;
+  return `Input:\n${da.join(' ')} + ${db.join(' ')}\nTarget:\n<scratch>\n${lines.join('\n')}\n</scratch>\n${String(a + b)
+    .split('')
+    .join(' ')}\n<|endoftext|>`;
 }
 
 /** Packs examples back to back into chunks of `len` ids (the remainder is dropped), like the records. */

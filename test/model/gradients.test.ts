@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { arithmeticTokenizer, createModel, createModelBackend, gradientSum, initBackend, modelBackend, type ModelBackend } from '../../model';
+import {
+  arithmeticTokenizer,
+  createModel,
+  createModelBackend,
+  gradientSum,
+  initBackend,
+  modelBackend,
+  type ModelBackend,
+} from '../../model';
 import { TINY, packedChunks, scratchpadExample } from './fixtures';
 
 void describe('hand-written and native gradients', () => {
@@ -30,7 +38,10 @@ void describe('hand-written and native gradients', () => {
       for (const backend of formulations()) {
         const other = gradientSum(backend.layers, model.config, tokenizer, names, model.tensors(), rows);
         assert.equal(other.tokens, plain.tokens);
-        assert.ok(Math.abs(other.lossSum - plain.lossSum) < 1e-3 * Math.abs(plain.lossSum), `${backend.name} loss ${other.lossSum} vs ${plain.lossSum}`);
+        assert.ok(
+          Math.abs(other.lossSum - plain.lossSum) < 1e-3 * Math.abs(plain.lossSum),
+          `${backend.name} loss ${other.lossSum} vs ${plain.lossSum}`,
+        );
         names.forEach((name, p) => {
           const a = other.grads[p];
           const b = plain.grads[p];

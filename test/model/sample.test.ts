@@ -2,7 +2,17 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { END_OF_TEXT } from '../../core/tokenizer';
-import { arithmeticTokenizer, createModel, initBackend, loadModel, sample, sampleUncached, saveCheckpoint, train, type LoadedModel } from '../../model';
+import {
+  arithmeticTokenizer,
+  createModel,
+  initBackend,
+  loadModel,
+  sample,
+  sampleUncached,
+  saveCheckpoint,
+  train,
+  type LoadedModel,
+} from '../../model';
 import { TINY, packedChunks, scratchpadExample, tempDir } from './fixtures';
 
 void describe('embedded model sampling', () => {
@@ -30,7 +40,7 @@ void describe('embedded model sampling', () => {
     model = await loadModel(result.checkpointUri);
   });
 
-  void it('keeps only the last maxPromptTokens tokens of a prompt (the reference\'s eval_seq under no_prompt)', async () => {
+  void it("keeps only the last maxPromptTokens tokens of a prompt (the reference's eval_seq under no_prompt)", async () => {
     const tail = 'Input:\n2 9 + 5 7\nTarget:\n';
     const limit = model.tokenizer.encode(tail).length;
     const opts = { genLength: 20, temperature: 0.5, topP: 0.9 };
@@ -62,7 +72,11 @@ void describe('embedded model sampling', () => {
     const opts = { genLength: 30, temperature: 1.5, topP: 1 };
     const a = await sample(model, [{ prompt: 'Input:\n', seed: 1 }], opts);
     const b = await sample(model, [{ prompt: 'Input:\n', seed: 1 }], opts);
-    const others = await sample(model, [2, 3, 4, 5].map((seed) => ({ prompt: 'Input:\n', seed })), opts);
+    const others = await sample(
+      model,
+      [2, 3, 4, 5].map((seed) => ({ prompt: 'Input:\n', seed })),
+      opts,
+    );
     assert.deepEqual(a, b);
     assert.ok(others.some((text) => text !== a[0]));
   });
@@ -85,7 +99,11 @@ void describe('embedded model sampling', () => {
 
   void it('reports progress as requests finish', async () => {
     const seen: number[] = [];
-    await sample(model, prompts.map((prompt, seed) => ({ prompt, seed })), { genLength: 5, temperature: 0, topP: 1, batchSize: 2, onProgress: (n) => seen.push(n) });
+    await sample(
+      model,
+      prompts.map((prompt, seed) => ({ prompt, seed })),
+      { genLength: 5, temperature: 0, topP: 1, batchSize: 2, onProgress: (n) => seen.push(n) },
+    );
     // Batches of at most 2 may finish in any order across worker threads; counts only grow.
     assert.equal(seen.at(-1), 5);
     seen.forEach((n, i) => assert.ok(n - (seen[i - 1] ?? 0) >= 1 && n - (seen[i - 1] ?? 0) <= 2, `progress ${seen.join(', ')}`));

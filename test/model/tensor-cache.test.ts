@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { createModelBackend, initBackend, loadModel, sampleUncached, sampleWithCount, type EmbeddedModel, type ModelBackend, type SampleOptions, type SampleRequest } from '../../model';
+import {
+  createModelBackend,
+  initBackend,
+  loadModel,
+  sampleUncached,
+  sampleWithCount,
+  type EmbeddedModel,
+  type ModelBackend,
+  type SampleOptions,
+  type SampleRequest,
+} from '../../model';
 
 /**
  * Cached decoding with the cache held as TensorFlow tensors (the tensorflow backend's default)
@@ -20,7 +30,8 @@ try {
 // Both native TensorFlow: the cache as TensorFlow tensors (the default) and as host arrays.
 const tensorCache = createModelBackend('native-tf');
 const hostCache = createModelBackend('native-tf', { decodeCache: 'host' });
-const sampleIn = (backend: ModelBackend, model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions) => sampleWithCount(model, requests, options, backend);
+const sampleIn = (backend: ModelBackend, model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions) =>
+  sampleWithCount(model, requests, options, backend);
 
 const digits = (n: number) => String(n).split('').join(' ');
 const problem = (a: number, b: number) => `Input:\n${digits(a)} + ${digits(b)}\nTarget:\n`;
@@ -47,7 +58,10 @@ void describe('decoding with the cache as TensorFlow tensors', { skip: nativeMis
     assert.deepEqual(tensors.texts, host.texts);
     assert.deepEqual(tensors.texts, uncached);
     assert.equal(tensors.tokens, host.tokens);
-    assert.ok(tensors.texts.some((t) => t.includes('</scratch>')), `the base model should write scratchpads: ${tensors.texts[2]}`);
+    assert.ok(
+      tensors.texts.some((t) => t.includes('</scratch>')),
+      `the base model should write scratchpads: ${tensors.texts[2]}`,
+    );
     assert.ok(new Set(tensors.texts.map((t) => t.length)).size > 1, 'rows should finish at different steps');
   });
 
@@ -57,7 +71,11 @@ void describe('decoding with the cache as TensorFlow tensors', { skip: nativeMis
     const host = await sampleIn(hostCache, model, requests, opts);
     for (const elementwiseAttentionMax of [0, Infinity]) {
       const backend = createModelBackend('native-tf', { elementwiseAttentionMax });
-      assert.deepEqual((await sampleIn(backend, model, requests, opts)).texts, host.texts, `elementwiseAttentionMax ${elementwiseAttentionMax}`);
+      assert.deepEqual(
+        (await sampleIn(backend, model, requests, opts)).texts,
+        host.texts,
+        `elementwiseAttentionMax ${elementwiseAttentionMax}`,
+      );
     }
   });
 
@@ -113,10 +131,17 @@ void describe('decoding with the cache as TensorFlow tensors', { skip: nativeMis
     const opts = { genLength: 60, temperature: 0.8, topP: 0.9 };
     const together = await sampleIn(tensorCache, model, requests, { ...opts, batchSize: 8 });
     const host = await sampleIn(hostCache, model, requests, { ...opts, batchSize: 8 });
-    const alone = await Promise.all(requests.map(async (r) => (await sampleIn(tensorCache, model, [r], { ...opts, batchSize: 1 })).texts[0]));
+    const alone = await Promise.all(
+      requests.map(async (r) => (await sampleIn(tensorCache, model, [r], { ...opts, batchSize: 1 })).texts[0]),
+    );
     assert.deepEqual(together.texts, host.texts);
     assert.deepEqual(together.texts, alone);
-    const reseeded = await sampleIn(tensorCache, model, requests.map((r) => ({ ...r, seed: r.seed + 1 })), { ...opts, batchSize: 8 });
+    const reseeded = await sampleIn(
+      tensorCache,
+      model,
+      requests.map((r) => ({ ...r, seed: r.seed + 1 })),
+      { ...opts, batchSize: 8 },
+    );
     assert.notDeepEqual(reseeded.texts, together.texts);
   });
 

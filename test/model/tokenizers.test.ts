@@ -24,7 +24,24 @@ void describe('embedded tokenizers', () => {
 
   void it('gives every scratchpad symbol one token', () => {
     const pieces = arithmetic.encode('Input:\n2 9 + 5 7 , C: 0\nTarget:\n<scratch>\n</scratch>').map((id) => arithmetic.decode([id]));
-    assert.deepEqual(pieces, ['Input:', '\n', '2', ' 9', ' +', ' 5', ' 7', ' ,', ' C:', ' 0', '\n', 'Target:', '\n', '<scratch>', '\n', '</scratch>']);
+    assert.deepEqual(pieces, [
+      'Input:',
+      '\n',
+      '2',
+      ' 9',
+      ' +',
+      ' 5',
+      ' 7',
+      ' ,',
+      ' C:',
+      ' 0',
+      '\n',
+      'Target:',
+      '\n',
+      '<scratch>',
+      '\n',
+      '</scratch>',
+    ]);
   });
 
   void it('keeps a 5-digit scratchpad problem well inside the default context', () => {

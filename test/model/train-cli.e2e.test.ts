@@ -17,7 +17,16 @@ void describe('train-cli', () => {
   const dir = tempDir('train-cli-');
   const base = join(dir, 'base');
   const configPath = join(dir, 'iter.json');
-  const config = { train_set: 'records.index', total_steps: 4, lr: 3e-3, warmup_steps: 1, ckpt_every: 2, per_replica_batch: 2, gradient_accumulation_steps: 1, model_dir: 'run_1' };
+  const config = {
+    train_set: 'records.index',
+    total_steps: 4,
+    lr: 3e-3,
+    warmup_steps: 1,
+    ckpt_every: 2,
+    per_replica_batch: 2,
+    gradient_accumulation_steps: 1,
+    model_dir: 'run_1',
+  };
 
   before(async () => {
     await initBackend(() => {});

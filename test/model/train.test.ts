@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { arithmeticTokenizer, CheckpointError, createModel, initBackend, loadModel, newestCheckpoint, saveCheckpoint, train, type TrainOptions } from '../../model';
+import {
+  arithmeticTokenizer,
+  CheckpointError,
+  createModel,
+  initBackend,
+  loadModel,
+  newestCheckpoint,
+  saveCheckpoint,
+  train,
+  type TrainOptions,
+} from '../../model';
 import { TINY, packedChunks, scratchpadExample, tempDir } from './fixtures';
 
 void describe('embedded model training', () => {
@@ -32,7 +42,9 @@ void describe('embedded model training', () => {
 
   void it('lowers the answer loss on a small scratchpad corpus', async () => {
     const losses: number[] = [];
-    const result = await train(options(join(tempDir(), 'fall'), { totalSteps: 40, checkpointEvery: 40, lr: 1e-2, onProgress: (_s, l) => void losses.push(l) }));
+    const result = await train(
+      options(join(tempDir(), 'fall'), { totalSteps: 40, checkpointEvery: 40, lr: 1e-2, onProgress: (_s, l) => void losses.push(l) }),
+    );
     const first = losses.slice(0, 3).reduce((a, b) => a + b) / 3;
     const last = losses.slice(-3).reduce((a, b) => a + b) / 3;
     assert.equal(result.step, 40);
@@ -68,7 +80,10 @@ void describe('embedded model training', () => {
   void it('refuses to resume with a different data seed', async () => {
     const out = join(tempDir(), 'seed');
     await train(options(out, { totalSteps: 3 }));
-    await assert.rejects(train(options(out, { seed: 6 })), /cannot resume from .*step_3: it was trained with seed=5 but this run has seed=6/);
+    await assert.rejects(
+      train(options(out, { seed: 6 })),
+      /cannot resume from .*step_3: it was trained with seed=5 but this run has seed=6/,
+    );
   });
 
   void it('rejects zero total steps with a clear message', async () => {
@@ -83,6 +98,9 @@ void describe('embedded model training', () => {
   });
 
   void it('names a missing base checkpoint', async () => {
-    await assert.rejects(train(options(join(tempDir(), 'nobase'), { baseCheckpointUri: join(tempDir(), 'missing') })), (err: Error) => err instanceof CheckpointError && /missing is not a checkpoint/.test(err.message));
+    await assert.rejects(
+      train(options(join(tempDir(), 'nobase'), { baseCheckpointUri: join(tempDir(), 'missing') })),
+      (err: Error) => err instanceof CheckpointError && /missing is not a checkpoint/.test(err.message),
+    );
   });
 });

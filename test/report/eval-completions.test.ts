@@ -21,10 +21,17 @@ function save(uri: string, completions: EvalCompletion[]): void {
 }
 
 const completion = (id: string, correct: boolean) =>
-  evalCompletion(0, { exampleId: id, cls: '2', correct, context: `Input: ${id}`, answer: '42', output: correct ? ' <scratch> 42' : ' <scratch> <scratch> <scratch>' });
+  evalCompletion(0, {
+    exampleId: id,
+    cls: '2',
+    correct,
+    context: `Input: ${id}`,
+    answer: '42',
+    output: correct ? ' <scratch> 42' : ' <scratch> <scratch> <scratch>',
+  });
 
 void describe('eval completions in the report', () => {
-  void it('merges the shards\' samples of the base eval and of each iteration, and shows right and wrong ones', async () => {
+  void it("merges the shards' samples of the base eval and of each iteration, and shows right and wrong ones", async () => {
     const root = pathToFileURL(scratchDir('eval-completions')).href;
     const base = iterationLayout(root, 'exp', 0);
     const one = iterationLayout(root, 'exp', 1);
@@ -33,8 +40,17 @@ void describe('eval completions in the report', () => {
     save(evalSampleUriOf(one.evalShard(1, 2)), [completion('dev-2', false)]);
 
     const data = await collectReport(root, 'exp');
-    assert.deepEqual(data.baseEvalCompletions?.map((c) => [c.exampleId, c.correct]), [['dev-1', false]]);
-    assert.deepEqual(data.iterations[0]?.evalCompletions?.map((c) => [c.exampleId, c.correct]), [['dev-1', true], ['dev-2', false]]);
+    assert.deepEqual(
+      data.baseEvalCompletions?.map((c) => [c.exampleId, c.correct]),
+      [['dev-1', false]],
+    );
+    assert.deepEqual(
+      data.iterations[0]?.evalCompletions?.map((c) => [c.exampleId, c.correct]),
+      [
+        ['dev-1', true],
+        ['dev-2', false],
+      ],
+    );
 
     const html = reportPage(data, []);
     assert.match(html, /Base model \(iteration 0\)<\/h3><h4>Eval completions <span class="meta">0 right, 1 wrong shown/);

@@ -37,7 +37,10 @@ void describe('a report of a store with a damaged file', () => {
 
   void it('names a generation shard file that is not JSON', async () => {
     const { root, dir } = store({ 'metrics/exp_1.json': goodRow, 'iterations/1/generate/shard-0-of-1.json': '[' });
-    await assert.rejects(collectReport(root, 'exp'), (err: Error) => err instanceof BadInputError && err.message.includes(join(dir, 'iterations', '1', 'generate', 'shard-0-of-1.json')));
+    await assert.rejects(
+      collectReport(root, 'exp'),
+      (err: Error) => err instanceof BadInputError && err.message.includes(join(dir, 'iterations', '1', 'generate', 'shard-0-of-1.json')),
+    );
   });
 
   void it('names the file and the field of a metrics row with a wrong type', async () => {

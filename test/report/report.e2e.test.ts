@@ -20,7 +20,13 @@ import { startDevServer, startWorker, uniqueExperiment } from '../../test-suppor
 import { scratchDir, tinyExperiment, writeBaseConfig } from '../../test-support/experiment-input';
 import { tinyBaseModel } from '../../test-support/tiny-model';
 
-const CHART_TITLES = ['Dev accuracy', 'Attempted, kept and rationalized examples', 'Training steps per iteration', 'Training loss per step', 'Time per phase'];
+const CHART_TITLES = [
+  'Dev accuracy',
+  'Attempted, kept and rationalized examples',
+  'Training steps per iteration',
+  'Training loss per step',
+  'Time per phase',
+];
 const PNGS = ['accuracy.png', 'examples.png', 'steps.png', 'loss.png', 'time.png'];
 /** vega's default category colours, as Chromium paints them. */
 const PALETTE = ['76,120,168', '245,133,24', '228,87,86', '114,183,178', '84,162,75'];
@@ -63,11 +69,20 @@ void describe('star report', { timeout: 600_000 }, () => {
 
   void it('writes one HTML file and a PNG per chart from the store alone, with every iteration in it', () => {
     assert.deepEqual(readdirSync(report.dir).sort(), ['index.html', ...PNGS].sort());
-    assert.deepEqual(report.data.iterations.map((i) => i.iteration), [1, 2]);
+    assert.deepEqual(
+      report.data.iterations.map((i) => i.iteration),
+      [1, 2],
+    );
     const its = report.data.iterations;
-    assert.deepEqual(its.map((i) => i.metrics?.kept), metrics.map((m) => m.kept));
+    assert.deepEqual(
+      its.map((i) => i.metrics?.kept),
+      metrics.map((m) => m.kept),
+    );
     // The loss of every step was saved while training: 4 then 6 steps.
-    assert.deepEqual(its.map((i) => i.loss.map((p) => p.step)), metrics.map((m) => Array.from({ length: m.totalSteps }, (_, s) => s + 1)));
+    assert.deepEqual(
+      its.map((i) => i.loss.map((p) => p.step)),
+      metrics.map((m) => Array.from({ length: m.totalSteps }, (_, s) => s + 1)),
+    );
     assert.equal(its[1]?.loss.at(-1)?.loss, metrics[1]?.loss, 'the last saved loss is the one the metrics row reports');
 
     const html = readFileSync(report.html, 'utf8');
@@ -82,7 +97,10 @@ void describe('star report', { timeout: 600_000 }, () => {
       const samples = it.samples!;
       assert.ok(samples.kept.length > 0 && samples.kept.every((s) => !s.rationalized && s.text.includes('Target:')));
       assert.equal(samples.rationalized.length > 0, row.rationalized > 0);
-      assert.ok(samples.rationalized.every((s) => s.rationalized && s.hint !== undefined), 'a rationalization shows its hint');
+      assert.ok(
+        samples.rationalized.every((s) => s.rationalized && s.hint !== undefined),
+        'a rationalization shows its hint',
+      );
       assert.equal(samples.failures.length > 0, row.attempted > row.kept, 'failures are shown when there were any');
       for (const f of samples.failures) assert.ok(f.context.includes('Input:') && f.answer.length > 0);
     }
@@ -103,7 +121,8 @@ void describe('star report', { timeout: 600_000 }, () => {
 
   void it('opens in headless Chromium with the chart titles in the DOM and drawn charts on screen', () => {
     const dom = renderedDom(report.html);
-    for (const title of CHART_TITLES) assert.ok(dom.includes(`data-title="${title}`) && dom.includes(`>${title}</text>`), `"${title}" is drawn in the page`);
+    for (const title of CHART_TITLES)
+      assert.ok(dom.includes(`data-title="${title}`) && dom.includes(`>${title}</text>`), `"${title}" is drawn in the page`);
     const shot = join(root, 'screenshot.png');
     screenshot(report.html, shot, 1280, 1600);
     // Below the page's heading: the five charts, two side by side.
@@ -119,7 +138,13 @@ void describe('star report', { timeout: 600_000 }, () => {
     // Iteration 2 as while it evaluates: trained, no metrics row yet.
     rmSync(localPathOf(iterationLayout(normaliseRoot(copy), exp, 2).metrics));
     const running = await writeReport(copy, exp, join(copy, 'out'));
-    assert.deepEqual(running.data.iterations.map((i) => [i.iteration, i.metrics !== undefined]), [[1, true], [2, false]]);
+    assert.deepEqual(
+      running.data.iterations.map((i) => [i.iteration, i.metrics !== undefined]),
+      [
+        [1, true],
+        [2, false],
+      ],
+    );
     assert.equal(running.data.iterations[1]?.loss.length, metrics[1]?.totalSteps, 'its loss so far is plotted');
     const html = readFileSync(running.html, 'utf8');
     assert.match(html, /1 iteration finished, iteration 2 running/);

@@ -37,7 +37,7 @@ void describe('with_progress (the setup scripts)', () => {
     assert.match(run.stderr(), /^compiling: still working, 0 min so far\n/);
   });
 
-  void it('returns the step\'s own exit status', async () => {
+  void it("returns the step's own exit status", async () => {
     assert.equal(await runStep('exit 3').exit, 3);
   });
 });

@@ -64,7 +64,13 @@ void describe('star serve refuses requests not meant for it', () => {
   });
 
   void it('refuses a browser request (Origin) to a server without a key', async () => {
-    const post = await send(openPort, 'POST', '/v1/completions', { host: `127.0.0.1:${openPort}`, origin: 'http://attacker.example', 'content-type': 'text/plain' }, '{"model":"star","prompt":"1+1"}');
+    const post = await send(
+      openPort,
+      'POST',
+      '/v1/completions',
+      { host: `127.0.0.1:${openPort}`, origin: 'http://attacker.example', 'content-type': 'text/plain' },
+      '{"model":"star","prompt":"1+1"}',
+    );
     assert.equal(post.status, 403);
     assert.match(post.body, /browser.*--api-key-env/);
     const get = await send(openPort, 'GET', '/v1/models', { host: `127.0.0.1:${openPort}`, origin: 'null' });
@@ -72,7 +78,11 @@ void describe('star serve refuses requests not meant for it', () => {
   });
 
   void it('lets a browser request with the key through to the key check', async () => {
-    const withKey = await send(keyedPort, 'GET', '/v1/models', { host: `127.0.0.1:${keyedPort}`, origin: 'http://my-ui.example', authorization: 'Bearer sk-test' });
+    const withKey = await send(keyedPort, 'GET', '/v1/models', {
+      host: `127.0.0.1:${keyedPort}`,
+      origin: 'http://my-ui.example',
+      authorization: 'Bearer sk-test',
+    });
     assert.equal(withKey.status, 200, withKey.body);
     const without = await send(keyedPort, 'GET', '/v1/models', { host: `127.0.0.1:${keyedPort}`, origin: 'http://attacker.example' });
     assert.equal(without.status, 401);

@@ -173,7 +173,10 @@ for (const backend of backends) {
 
     void it('uploads a local file and downloads it to a new folder without leaving temporary files', async () => {
       const dir = fresh();
-      for (const [label, size] of [['small', 3000], ['large', 12 * 1024 * 1024]] as const) {
+      for (const [label, size] of [
+        ['small', 3000],
+        ['large', 12 * 1024 * 1024],
+      ] as const) {
         const data = patterned(size, size);
         const source = join(scratch, `${label}-source.bin`);
         await writeFile(source, data);

@@ -19,7 +19,10 @@ void describe('gs:// URIs', () => {
 
   void it('rejects a bucket name Cloud Storage would refuse, naming the URI', () => {
     for (const bad of ['gs://Star/x', 'gs://ab/x', 'gs:///x', 'gs://-lead/x', 'gs://under score/x']) {
-      assert.throws(() => parseGsUri(bad), (err: Error) => err.message.includes(bad) && /invalid bucket name/.test(err.message));
+      assert.throws(
+        () => parseGsUri(bad),
+        (err: Error) => err.message.includes(bad) && /invalid bucket name/.test(err.message),
+      );
     }
   });
 
@@ -49,7 +52,9 @@ void describe('Cloud Storage error translation', () => {
 
   void it('turns a credentials failure into StorageAccessError that says how to provide credentials', async () => {
     const err = await translateGcsError(
-      new Error('Could not load the default credentials. Browse to https://cloud.google.com/docs/authentication/getting-started for more information.'),
+      new Error(
+        'Could not load the default credentials. Browse to https://cloud.google.com/docs/authentication/getting-started for more information.',
+      ),
       'gs://star-runs/a.json',
       'star-runs',
       bucketThere,
@@ -81,7 +86,9 @@ void describe('Cloud Storage error translation', () => {
 });
 
 /** A loopback HTTP server that answers every request with the given status, counting requests. */
-async function fakeGcs(respond: (n: number, req: IncomingMessage, res: ServerResponse) => void): Promise<{ endpoint: string; requests: () => number; close: () => Promise<void> }> {
+async function fakeGcs(
+  respond: (n: number, req: IncomingMessage, res: ServerResponse) => void,
+): Promise<{ endpoint: string; requests: () => number; close: () => Promise<void> }> {
   let count = 0;
   const server: Server = createServer((req, res) => {
     count++;

@@ -22,7 +22,11 @@ void describe('checkStorageReachable on a local root', () => {
   });
 
   void it('refuses /proc, /sys and /dev folders, naming the file system', async () => {
-    for (const [root, kind] of [['/proc/sys/star', 'proc'], ['/sys/star', 'sysfs'], ['file:///dev/star', 'dev']] as const) {
+    for (const [root, kind] of [
+      ['/proc/sys/star', 'proc'],
+      ['/sys/star', 'sysfs'],
+      ['file:///dev/star', 'dev'],
+    ] as const) {
       await assert.rejects(checkStorageReachable(root), (err: unknown) => {
         assert.ok(err instanceof StorageAccessError, String(err));
         assert.match(err.message, new RegExp(`is on a pseudo-filesystem \\(${kind}\\)`));

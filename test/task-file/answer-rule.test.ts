@@ -6,12 +6,23 @@ import { checkWithRule, taskFileSchema, type AnswerRule } from '../../task-file'
 const rule = (answer: Record<string, unknown>): AnswerRule =>
   taskFileSchema.parse({ name: 't', data: { train: 'a', dev: 'b' }, answer }).answer;
 
-const example = (answer: string, extra: Partial<Example> = {}): Example => ({ id: 'x', answer, cls: 't', hint: answer, question: 'q', ...extra });
+const example = (answer: string, extra: Partial<Example> = {}): Example => ({
+  id: 'x',
+  answer,
+  cls: 't',
+  hint: answer,
+  question: 'q',
+  ...extra,
+});
 
 void describe('the answer rules of a task file', () => {
   void it('reads a regex capture group, the first or the last match', () => {
     const first = rule({ read: 'regex', pattern: 'is (\\d+)' });
-    assert.deepEqual(checkWithRule(first, [], example('3'), ' 1 is 3, 2 is 4\nmore'), { correct: true, prediction: '3', answerText: ' 1 is 3, 2 is 4' });
+    assert.deepEqual(checkWithRule(first, [], example('3'), ' 1 is 3, 2 is 4\nmore'), {
+      correct: true,
+      prediction: '3',
+      answerText: ' 1 is 3, 2 is 4',
+    });
     const last = rule({ read: 'regex', pattern: 'is (\\d+)', match: 'last' });
     assert.equal(checkWithRule(last, [], example('3'), ' 1 is 3, 2 is 4').prediction, '4');
   });
@@ -39,7 +50,11 @@ void describe('the answer rules of a task file', () => {
 
   void it('reads the text after a marker on the first line holding it, and saves through that line', () => {
     const marker = rule({ read: 'after-marker', marker: '####' });
-    assert.deepEqual(checkWithRule(marker, [], example('18'), ' 9 + 9 = 18\n#### 18 \nQ: next'), { correct: true, prediction: ' 18 ', answerText: ' 9 + 9 = 18\n#### 18 ' });
+    assert.deepEqual(checkWithRule(marker, [], example('18'), ' 9 + 9 = 18\n#### 18 \nQ: next'), {
+      correct: true,
+      prediction: ' 18 ',
+      answerText: ' 9 + 9 = 18\n#### 18 ',
+    });
     const whole = rule({ read: 'after-marker', marker: '####', save: 'output' });
     assert.equal(checkWithRule(whole, [], example('18'), ' 9 + 9 = 18\n#### 18 \nQ: next').answerText, ' 9 + 9 = 18\n#### 18 \nQ: next');
   });

@@ -19,7 +19,11 @@ void describe('the example task files', () => {
     assert.equal(loaded.task.context(example, { hint: false }), 'Input:\n4 6 + 8 1\nTarget:');
     assert.equal(loaded.task.context(example, { hint: true }), 'Input:\n4 6 + 8 1\nTarget: 1 2 7');
     const output = '\n<scratch>\n4 6 + 8 1 , C: 0\n4 + 8 , 7 C: 0\n, 2 7 C: 1\n1 2 7\n</scratch>\n1 2 7\n<|endoftext|>';
-    assert.deepEqual(loaded.task.check(example, output), { correct: true, prediction: '1 2 7', answerText: output.slice(0, output.indexOf('\n<|endoftext|>')) });
+    assert.deepEqual(loaded.task.check(example, output), {
+      correct: true,
+      prediction: '1 2 7',
+      answerText: output.slice(0, output.indexOf('\n<|endoftext|>')),
+    });
   });
 
   void it("coin-flip: generated data, people classes, and its prompts' worked examples answer correctly under its own rule", async () => {
@@ -31,7 +35,17 @@ void describe('the example task files', () => {
       const answer = (loaded.rationalization[n] as string).match(/^\(([ab])\) .* \(CORRECT\)$/m)?.[1];
       assert.ok(answer, `rationalization example ${n} marks its correct choice`);
       const at = prompt.lastIndexOf('\nA:') + 3;
-      const example = { id: 'p', answer, cls: 'x', hint: answer, question: '', choices: [{ label: 'A', text: 'yes' }, { label: 'B', text: 'no' }] };
+      const example = {
+        id: 'p',
+        answer,
+        cls: 'x',
+        hint: answer,
+        question: '',
+        choices: [
+          { label: 'A', text: 'yes' },
+          { label: 'B', text: 'no' },
+        ],
+      };
       assert.equal(loaded.task.check(example, prompt.slice(at)).correct, true, `prompt example ${n}`);
     }
   });
@@ -48,14 +62,22 @@ void describe('the example task files', () => {
   void it('says which generator failed and how, when it cannot write the data', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'star-generate-'));
     const write = (generate: string) =>
-      writeFileSync(join(dir, 'task.json'), JSON.stringify({ name: 'g', data: { train: 'train.jsonl', dev: 'dev.jsonl', generate }, answer: { read: 'last-number' } }, null, 2));
+      writeFileSync(
+        join(dir, 'task.json'),
+        JSON.stringify({ name: 'g', data: { train: 'train.jsonl', dev: 'dev.jsonl', generate }, answer: { read: 'last-number' } }, null, 2),
+      );
     write('no-such-generator-program');
     await assert.rejects(loadTaskFile(join(dir, 'task.json'), { generate: true }), {
       message: `${dir}/task.json:6: data.generate: the program "no-such-generator-program" was not found; give its full path or put it on PATH`,
     });
     write(`${process.execPath} -e "process.stderr.write('no room'); process.exit(3)"`);
     await assert.rejects(loadTaskFile(join(dir, 'task.json'), { generate: true }), (err: Error) => {
-      assert.match(err.message, new RegExp(`^${dir}/task.json:6: data.generate: ".*" failed in ${dir} \\(Command failed: .*\\); it must write the train and dev files. Its last output:\\nno room$`));
+      assert.match(
+        err.message,
+        new RegExp(
+          `^${dir}/task.json:6: data.generate: ".*" failed in ${dir} \\(Command failed: .*\\); it must write the train and dev files. Its last output:\\nno room$`,
+        ),
+      );
       return true;
     });
   });

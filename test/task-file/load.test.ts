@@ -40,17 +40,24 @@ void describe('loading a task file', () => {
   void it('reads the data, prompts and defaults of a minimal task file', async () => {
     const dir = taskFolder(sums);
     const loaded = await loadTaskFile(join(dir, 'task.json'));
-    assert.deepEqual(loaded.train.map((e) => [e.id, e.question, e.answer, e.cls]), [
-      ['t1', '3 + 4?', '7', 'sums'],
-      ['t2', '5 + 1?', '6', 'sums'],
-    ]);
+    assert.deepEqual(
+      loaded.train.map((e) => [e.id, e.question, e.answer, e.cls]),
+      [
+        ['t1', '3 + 4?', '7', 'sums'],
+        ['t2', '5 + 1?', '6', 'sums'],
+      ],
+    );
     assert.equal(loaded.fewShot.length, 2);
     assert.deepEqual(loaded.rationalization, loaded.fewShot, 'without a rationalization prompt the few-shot prompt is used');
     assert.equal(loaded.task.context(loaded.train[0]!, { hint: false }), 'Q: 3 + 4?\nA:');
     assert.equal(loaded.task.context(loaded.train[0]!, { hint: true }), 'Q: 3 + 4? (7)\nA:');
     assert.deepEqual(loaded.task.stopStrings, ['\n\n']);
     const check = loaded.task.check(loaded.train[0]!, ' Three and four make 7. The answer is 7.\n\nQ: next');
-    assert.deepEqual(check, { correct: false, prediction: ' 7.', answerText: ' Three and four make 7. The answer is 7.' }, 'without numeric, "7." is not "7"');
+    assert.deepEqual(
+      check,
+      { correct: false, prediction: ' 7.', answerText: ' Three and four make 7. The answer is 7.' },
+      'without numeric, "7." is not "7"',
+    );
   });
 
   void it('refuses an unknown field, naming the file, line and field', async () => {
@@ -73,11 +80,16 @@ void describe('loading a task file', () => {
 
   void it('refuses a regex without a capture group', async () => {
     const dir = taskFolder({ ...sums, answer: { read: 'regex', pattern: 'answer is \\d+' } });
-    assert.equal(await loadError(dir), `${dir}/task.json:12: answer.pattern: has no capture group: put the answer in parentheses, e.g. "answer is (\\\\S+)"`);
+    assert.equal(
+      await loadError(dir),
+      `${dir}/task.json:12: answer.pattern: has no capture group: put the answer in parentheses, e.g. "answer is (\\\\S+)"`,
+    );
   });
 
   void it('refuses a JSONL row without the answer field', async () => {
-    const dir = taskFolder(sums, { 'train.jsonl': '{"id": "t1", "question": "3 + 4?", "answer": "7"}\n{"id": "t2", "question": "5 + 1?", "label": "6"}\n' });
+    const dir = taskFolder(sums, {
+      'train.jsonl': '{"id": "t1", "question": "3 + 4?", "answer": "7"}\n{"id": "t2", "question": "5 + 1?", "label": "6"}\n',
+    });
     assert.equal(
       await loadError(dir),
       `${dir}/train.jsonl:2: answer: the row has no "answer" field (the task file's data.fields.answer); every row needs one: add it, or point data.fields.answer at the field that holds it`,
@@ -85,7 +97,9 @@ void describe('loading a task file', () => {
   });
 
   void it('refuses a duplicate id', async () => {
-    const dir = taskFolder(sums, { 'train.jsonl': '{"id": "t1", "question": "3 + 4?", "answer": "7"}\n\n{"id": "t1", "question": "5 + 1?", "answer": "6"}\n' });
+    const dir = taskFolder(sums, {
+      'train.jsonl': '{"id": "t1", "question": "3 + 4?", "answer": "7"}\n\n{"id": "t1", "question": "5 + 1?", "answer": "6"}\n',
+    });
     assert.equal(
       await loadError(dir),
       `${dir}/train.jsonl:3: id: id "t1" appears again (first on line 1); ids key every random choice and must be unique: remove or renumber one`,
@@ -93,7 +107,9 @@ void describe('loading a task file', () => {
   });
 
   void it('refuses a dev row that is also in train, by id or by question', async () => {
-    const sameId = taskFolder(sums, { 'dev.jsonl': '{"id": "d1", "question": "2 + 2?", "answer": "4"}\n{"id": "t2", "question": "9 + 9?", "answer": "18"}\n' });
+    const sameId = taskFolder(sums, {
+      'dev.jsonl': '{"id": "d1", "question": "2 + 2?", "answer": "4"}\n{"id": "t2", "question": "9 + 9?", "answer": "18"}\n',
+    });
     assert.equal(
       await loadError(sameId),
       `${sameId}/dev.jsonl:2: id: id "t2" is also in the train split (${sameId}/train.jsonl:2); a dev example must not be trained on: remove it from one split`,
@@ -128,13 +144,28 @@ void describe('loading a task file', () => {
   void it('takes a multiple-choice answer as a label or a choice text, and refuses one that is neither', async () => {
     const choices = { ...sums, data: { ...sums.data, fields: { choices: 'options' } }, answer: { read: 'choice-letter' } };
     const dir = taskFolder(choices, {
-      'train.jsonl': '{"id": "t1", "question": "3 + 4?", "options": ["6", "7"], "answer": "B"}\n{"id": "t2", "question": "5 + 1?", "options": ["6", "7"], "answer": "6"}\n',
+      'train.jsonl':
+        '{"id": "t1", "question": "3 + 4?", "options": ["6", "7"], "answer": "B"}\n{"id": "t2", "question": "5 + 1?", "options": ["6", "7"], "answer": "6"}\n',
       'dev.jsonl': '{"id": "d1", "question": "2 + 2?", "options": {"x": "4", "y": "5"}, "answer": "X"}\n',
     });
     const loaded = await loadTaskFile(join(dir, 'task.json'));
-    assert.deepEqual([...loaded.train, ...loaded.dev].map((e) => [e.answer, e.hint]), [['B', 'B'], ['A', 'A'], ['X', 'X']]);
-    assert.equal(loaded.task.context(loaded.train[0]!, { hint: true }), 'Q: 3 + 4?\nAnswer Choices:\n(a) 6\n(b) 7 (CORRECT)\nA:', 'with choices, the default templates show and mark them');
-    const bad = taskFolder(choices, { 'train.jsonl': '{"id": "t1", "question": "3 + 4?", "options": ["6", "7"], "answer": "B"}\n', 'dev.jsonl': '{"id": "d1", "question": "2 + 2?", "options": ["4", "5"], "answer": "four"}\n' });
+    assert.deepEqual(
+      [...loaded.train, ...loaded.dev].map((e) => [e.answer, e.hint]),
+      [
+        ['B', 'B'],
+        ['A', 'A'],
+        ['X', 'X'],
+      ],
+    );
+    assert.equal(
+      loaded.task.context(loaded.train[0]!, { hint: true }),
+      'Q: 3 + 4?\nAnswer Choices:\n(a) 6\n(b) 7 (CORRECT)\nA:',
+      'with choices, the default templates show and mark them',
+    );
+    const bad = taskFolder(choices, {
+      'train.jsonl': '{"id": "t1", "question": "3 + 4?", "options": ["6", "7"], "answer": "B"}\n',
+      'dev.jsonl': '{"id": "d1", "question": "2 + 2?", "options": ["4", "5"], "answer": "four"}\n',
+    });
     assert.equal(
       await loadError(bad),
       `${bad}/dev.jsonl:1: answer: "four" is neither a label nor a text of the row's choices (A, B): the answer of a multiple-choice row names its correct choice`,
@@ -142,10 +173,20 @@ void describe('loading a task file', () => {
   });
 
   void it('refuses choices the question does not show, and a marked choice without choices', async () => {
-    const hidden = taskFolder({ ...sums, data: { ...sums.data, fields: { choices: 'options' } }, prompts: { question: 'Q: {question}\nA:' } });
-    assert.equal(await loadError(hidden), `${hidden}/task.json:11: prompts.question: the rows have choices (data.fields.choices) that this template does not show: add {choices}`);
+    const hidden = taskFolder({
+      ...sums,
+      data: { ...sums.data, fields: { choices: 'options' } },
+      prompts: { question: 'Q: {question}\nA:' },
+    });
+    assert.equal(
+      await loadError(hidden),
+      `${hidden}/task.json:11: prompts.question: the rows have choices (data.fields.choices) that this template does not show: add {choices}`,
+    );
     const unmarked = taskFolder({ ...sums, prompts: { hint: { markChoice: ' (CORRECT)' } } });
-    assert.equal(await loadError(unmarked), `${unmarked}/task.json:8: prompts.hint: markChoice marks the correct choice, but the rows have none: set data.fields.choices, or give a hint template`);
+    assert.equal(
+      await loadError(unmarked),
+      `${unmarked}/task.json:8: prompts.hint: markChoice marks the correct choice, but the rows have none: set data.fields.choices, or give a hint template`,
+    );
   });
 
   void it('refuses a file that is not JSON, naming the line', async () => {

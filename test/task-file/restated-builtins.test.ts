@@ -87,14 +87,20 @@ for (const [name, builtin, outputs] of [
       for (const split of ['train', 'dev'] as const) {
         const examples = await builtin.loadSplit(dataDir, split);
         const fromFile = await loaded.task.loadSplit('', split);
-        assert.deepEqual(fromFile.map(({ id, answer, cls, hint, question, choices }) => ({ id, answer, cls, hint, question, choices })),
-          examples.map(({ id, answer, cls, hint, question, choices }) => ({ id, answer, cls, hint, question, choices })));
+        assert.deepEqual(
+          fromFile.map(({ id, answer, cls, hint, question, choices }) => ({ id, answer, cls, hint, question, choices })),
+          examples.map(({ id, answer, cls, hint, question, choices }) => ({ id, answer, cls, hint, question, choices })),
+        );
         for (const [i, example] of examples.entries()) {
-          for (const hint of [false, true]) assert.equal(loaded.task.context(fromFile[i] as Example, { hint }), builtin.context(example, { hint }));
+          for (const hint of [false, true])
+            assert.equal(loaded.task.context(fromFile[i] as Example, { hint }), builtin.context(example, { hint }));
         }
       }
       for (const answerKey of [false, true]) {
-        assert.deepEqual(await loaded.task.loadFewShot('', { answerKey, direct: false }), await builtin.loadFewShot(dataDir, { answerKey, direct: false }));
+        assert.deepEqual(
+          await loaded.task.loadFewShot('', { answerKey, direct: false }),
+          await builtin.loadFewShot(dataDir, { answerKey, direct: false }),
+        );
       }
     });
 
@@ -103,17 +109,44 @@ for (const [name, builtin, outputs] of [
       const run = async (task: Task, datasetDir: string) => {
         const train = await task.loadSplit(datasetDir, 'train');
         const dev = await task.loadSplit(datasetDir, 'dev');
-        const sample = scriptedSampler(builtin, [...(await builtin.loadSplit(dataDir, 'train')), ...(await builtin.loadSplit(dataDir, 'dev'))], outputs);
-        const fewShot = { plain: await task.loadFewShot(datasetDir, { answerKey: false, direct: false }), answerKey: await task.loadFewShot(datasetDir, { answerKey: true, direct: false }) };
-        const options = { rationalize: true, pRationalization: 1, pShowHintSave: 0.3, direct: false, noPrompt: false, fewShotTrain: false, seed: 3 };
+        const sample = scriptedSampler(
+          builtin,
+          [...(await builtin.loadSplit(dataDir, 'train')), ...(await builtin.loadSplit(dataDir, 'dev'))],
+          outputs,
+        );
+        const fewShot = {
+          plain: await task.loadFewShot(datasetDir, { answerKey: false, direct: false }),
+          answerKey: await task.loadFewShot(datasetDir, { answerKey: true, direct: false }),
+        };
+        const options = {
+          rationalize: true,
+          pRationalization: 1,
+          pShowHintSave: 0.3,
+          direct: false,
+          noPrompt: false,
+          fewShotTrain: false,
+          seed: 3,
+        };
         const generation = await runGenerationPass({ task, examples: train, fewShot, sample, options });
-        const accuracy = await runEvalPass({ task, examples: dev, fewShot: fewShot.plain, sample, options: { direct: false, noPrompt: false, seed: 3 } });
+        const accuracy = await runEvalPass({
+          task,
+          examples: dev,
+          fewShot: fewShot.plain,
+          sample,
+          options: { direct: false, noPrompt: false, seed: 3 },
+        });
         return { kept: generation.kept, counts: generation.counts, accuracy };
       };
       const expected = await run(builtin, dataDir);
       const actual = await run(loaded.task, '');
-      assert.ok(expected.kept.length > 0 && expected.kept.some((k) => k.rationalized), 'the outputs keep some examples, rationalized ones among them');
-      assert.ok(Object.values(expected.counts).some((c) => c.correct < c.total), 'and fail others');
+      assert.ok(
+        expected.kept.length > 0 && expected.kept.some((k) => k.rationalized),
+        'the outputs keep some examples, rationalized ones among them',
+      );
+      assert.ok(
+        Object.values(expected.counts).some((c) => c.correct < c.total),
+        'and fail others',
+      );
       assert.deepEqual(actual, expected);
     });
   });

@@ -64,11 +64,14 @@ void describe('what a tracker is given', () => {
     assert.deepEqual(metrics, { 'dev/accuracy': 0.4, 'seconds/eval': 2 });
   });
   void it('the options as flat params: nested settings dotted, lists as JSON', () => {
-    assert.deepEqual(trackedParams({ nIters: 3, task: 'arithmetic', arithmetic: { trainDigits: [1, 2] }, earlyStop: undefined, hosts: [] }), {
-      nIters: '3',
-      task: 'arithmetic',
-      'arithmetic.trainDigits': '[1,2]',
-      hosts: '[]',
-    });
+    assert.deepEqual(
+      trackedParams({ nIters: 3, task: 'arithmetic', arithmetic: { trainDigits: [1, 2] }, earlyStop: undefined, hosts: [] }),
+      {
+        nIters: '3',
+        task: 'arithmetic',
+        'arithmetic.trainDigits': '[1,2]',
+        hosts: '[]',
+      },
+    );
   });
 });

@@ -22,7 +22,11 @@ void describe('starExperiment with the command trainer', { timeout: 240_000 }, (
   const workdir = trainerWorkdir('star-command-workdir-');
   const suite = devServerSuite({
     baseModel: true,
-    alongside: ({ env }) => startHostWorker(env, hostSettings({ host: `h0-${process.pid}`, workdir, killGraceSeconds: 5, stateDir: join(dir, 'host-state'), quiet: true })),
+    alongside: ({ env }) =>
+      startHostWorker(
+        env,
+        hostSettings({ host: `h0-${process.pid}`, workdir, killGraceSeconds: 5, stateDir: join(dir, 'host-state'), quiet: true }),
+      ),
   });
 
   void it('trains each iteration on the host and generates the next with the checkpoint it wrote', async () => {
@@ -43,7 +47,10 @@ void describe('starExperiment with the command trainer', { timeout: 240_000 }, (
     const result = await handle.result();
     await captureHistories(suite.env, handle, 'command-trainer');
     assert.equal(result.outcome, 'finished');
-    assert.deepEqual(result.metrics.map((m) => m.totalSteps), [4, 6]);
+    assert.deepEqual(
+      result.metrics.map((m) => m.totalSteps),
+      [4, 6],
+    );
     const root = normaliseRoot(join(dir, 'runs'));
     for (const row of result.metrics) {
       const it = iterationLayout(root, exp, row.iteration);

@@ -51,7 +51,11 @@ void describe('concurrent experiments in one worker process', { timeout: 600_000
 
   type Finished = Exclude<ExperimentResult, { outcome: 'dry-run' }>;
   const run = async (experiment: string): Promise<Finished> => {
-    const result = await env.client.workflow.execute<typeof starExperiment>('starExperiment', { taskQueue, workflowId: experiment, args: [input(experiment)] });
+    const result = await env.client.workflow.execute<typeof starExperiment>('starExperiment', {
+      taskQueue,
+      workflowId: experiment,
+      args: [input(experiment)],
+    });
     assert.equal(result.outcome, 'finished', `${experiment} finished`);
     return result as Finished;
   };
@@ -67,11 +71,18 @@ void describe('concurrent experiments in one worker process', { timeout: 600_000
     const solo = await run(`solo-${randomUUID().slice(0, 6)}`);
     const suffix = randomUUID().slice(0, 6);
     const [x1, x2] = await Promise.all([run(`x1-${suffix}`), run(`x2-${suffix}`)]);
-    const strip = (r: Finished) => r.metrics.map(({ kept, rationalized, accuracy, totalSteps }) => ({ kept, rationalized, accuracy, totalSteps }));
-    assert.deepEqual(strip(x1), strip(solo), 'x1 has the solo run\'s metrics');
-    assert.deepEqual(strip(x2), strip(solo), 'x2 has the solo run\'s metrics');
+    const strip = (r: Finished) =>
+      r.metrics.map(({ kept, rationalized, accuracy, totalSteps }) => ({ kept, rationalized, accuracy, totalSteps }));
+    assert.deepEqual(strip(x1), strip(solo), "x1 has the solo run's metrics");
+    assert.deepEqual(strip(x2), strip(solo), "x2 has the solo run's metrics");
     const soloBytes = checkpointBytes(solo);
-    assert.ok(checkpointBytes(x1).every((b, i) => b === soloBytes[i]), 'x1\'s checkpoints are byte-identical to the solo run\'s');
-    assert.ok(checkpointBytes(x2).every((b, i) => b === soloBytes[i]), 'x2\'s checkpoints are byte-identical to the solo run\'s');
+    assert.ok(
+      checkpointBytes(x1).every((b, i) => b === soloBytes[i]),
+      "x1's checkpoints are byte-identical to the solo run's",
+    );
+    assert.ok(
+      checkpointBytes(x2).every((b, i) => b === soloBytes[i]),
+      "x2's checkpoints are byte-identical to the solo run's",
+    );
   });
 });

@@ -37,8 +37,14 @@ void describe('starExperiment on a dev server', { timeout: 240_000 }, () => {
 
     assert.equal(result.outcome, 'finished');
     assert.equal(result.iterations, 2);
-    assert.deepEqual(result.metrics.map((m) => m.iteration), [1, 2]);
-    assert.deepEqual(result.metrics.map((m) => m.totalSteps), [4, 6]);
+    assert.deepEqual(
+      result.metrics.map((m) => m.iteration),
+      [1, 2],
+    );
+    assert.deepEqual(
+      result.metrics.map((m) => m.totalSteps),
+      [4, 6],
+    );
 
     const rootUri = normaliseRoot(root);
     for (const row of result.metrics) {
@@ -66,28 +72,47 @@ void describe('starExperiment on a dev server', { timeout: 240_000 }, () => {
       assert.ok(existsSync(path(it.generateShard(0, 2))) && existsSync(path(it.generateShard(1, 2))), 'two generation shards');
       assert.ok(existsSync(path(it.metrics)));
     }
-    const log = readFileSync(new URL(experimentLayout(rootUri, exp).resultLog), 'utf8').trim().split('\n');
-    assert.deepEqual(log.map((line) => line.split(':')[0]), ['iteration 1', 'iteration 2']);
+    const log = readFileSync(new URL(experimentLayout(rootUri, exp).resultLog), 'utf8')
+      .trim()
+      .split('\n');
+    assert.deepEqual(
+      log.map((line) => line.split(':')[0]),
+      ['iteration 1', 'iteration 2'],
+    );
     assert.match(log[0] ?? '', /kept=\d+ rationalized=\d+ .*total_steps=4 .*accuracy: 1=/);
     // Iteration 2 generated with iteration 1's model, and both trained from the base model.
-    const secondConfig = JSON.parse(readFileSync(new URL(iterationLayout(rootUri, exp, 2).config).pathname, 'utf8')) as Record<string, unknown>;
+    const secondConfig = JSON.parse(readFileSync(new URL(iterationLayout(rootUri, exp, 2).config).pathname, 'utf8')) as Record<
+      string,
+      unknown
+    >;
     assert.equal(secondConfig.model_dir, iterationLayout(rootUri, exp, 2).modelDir);
   });
 
-  void it('keeps the finished iterations\' metrics, times included, when the experiment is continued with a higher nIters', async () => {
+  void it("keeps the finished iterations' metrics, times included, when the experiment is continued with a higher nIters", async () => {
     const exp = uniqueExperiment('continued');
     const input = tinyExperiment(exp, root, suite.baseModel, baseConfig, { nIters: 2, shards: 1 });
-    const first = await suite.env.client.workflow.execute(starExperiment, { taskQueue: suite.worker.taskQueue, workflowId: exp, args: [input] });
+    const first = await suite.env.client.workflow.execute(starExperiment, {
+      taskQueue: suite.worker.taskQueue,
+      workflowId: exp,
+      args: [input],
+    });
     assert.equal(first.outcome, 'finished');
     const metricsUri = iterationLayout(normaliseRoot(root), exp, 1).metrics;
     const storedRow = readFileSync(new URL(metricsUri), 'utf8');
 
-    const handle = await suite.env.client.workflow.start(starExperiment, { taskQueue: suite.worker.taskQueue, workflowId: exp, args: [{ ...input, nIters: 3 }] });
+    const handle = await suite.env.client.workflow.start(starExperiment, {
+      taskQueue: suite.worker.taskQueue,
+      workflowId: exp,
+      args: [{ ...input, nIters: 3 }],
+    });
     const continued = await handle.result();
     await captureHistories(suite.env, handle, 'continued-experiment');
     assert.equal(continued.outcome, 'finished');
-    assert.deepEqual(continued.metrics.map((m) => m.iteration), [1, 2]);
-    assert.deepEqual(continued.metrics[0], first.metrics[0], 'iteration 1\'s row, its seconds included, is the first run\'s');
+    assert.deepEqual(
+      continued.metrics.map((m) => m.iteration),
+      [1, 2],
+    );
+    assert.deepEqual(continued.metrics[0], first.metrics[0], "iteration 1's row, its seconds included, is the first run's");
     assert.equal(readFileSync(new URL(metricsUri), 'utf8'), storedRow, 'metrics/{exp}_1.json is kept as it was');
   });
 });

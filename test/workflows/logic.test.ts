@@ -143,10 +143,13 @@ void describe('starExperiment logic with mock activities', { timeout: 180_000 },
       ]);
       const it1 = iterationLayout(MOCK_ROOT, exp, 1);
       const shards = log.inputs('generateShard').sort((a, b) => a.shard - b.shard);
-      assert.deepEqual(shards.map((g) => [g.shard, g.shards, g.outputUri, g.checkpointUri]), [
-        [0, 2, it1.generateShard(0, 2), BASE_MODEL],
-        [1, 2, it1.generateShard(1, 2), BASE_MODEL],
-      ]);
+      assert.deepEqual(
+        shards.map((g) => [g.shard, g.shards, g.outputUri, g.checkpointUri]),
+        [
+          [0, 2, it1.generateShard(0, 2), BASE_MODEL],
+          [1, 2, it1.generateShard(1, 2), BASE_MODEL],
+        ],
+      );
       assert.deepEqual(log.inputs('mergeGeneration')[0]?.shardUris, [it1.generateShard(0, 2), it1.generateShard(1, 2)]);
       const records = log.inputs('writeRecords')[0];
       assert.equal(records?.recordFolder, it1.recordFolder);
@@ -154,7 +157,11 @@ void describe('starExperiment logic with mock activities', { timeout: 180_000 },
       const train = log.inputs('trainModel')[0];
       assert.equal(train?.baseCheckpointUri, BASE_MODEL, 'training starts from the base model');
       assert.equal(train?.totalSteps, 4);
-      assert.deepEqual(log.inputs('evalShard').map((e) => e.checkpointUri), [`${it1.modelDir}/step_4`, `${it1.modelDir}/step_4`], 'eval uses the trained model');
+      assert.deepEqual(
+        log.inputs('evalShard').map((e) => e.checkpointUri),
+        [`${it1.modelDir}/step_4`, `${it1.modelDir}/step_4`],
+        'eval uses the trained model',
+      );
 
       assert.equal(result.outcome, 'finished');
       if (result.outcome !== 'finished') return;
@@ -162,7 +169,14 @@ void describe('starExperiment logic with mock activities', { timeout: 180_000 },
       assert.equal(result.lastCheckpointUri, `${it1.modelDir}/step_4`);
       const row = result.metrics[0];
       assert.deepEqual(
-        { attempted: row?.attempted, kept: row?.kept, rationalized: row?.rationalized, trainExamples: row?.trainExamples, totalSteps: row?.totalSteps, loss: row?.loss },
+        {
+          attempted: row?.attempted,
+          kept: row?.kept,
+          rationalized: row?.rationalized,
+          trainExamples: row?.trainExamples,
+          totalSteps: row?.totalSteps,
+          loss: row?.loss,
+        },
         { attempted: 12, kept: 8, rationalized: 2, trainExamples: 8, totalSteps: 4, loss: 1.5 },
       );
       assert.equal(row?.overallAccuracy, 0.5);
@@ -189,13 +203,26 @@ void describe('starExperiment logic with mock activities', { timeout: 180_000 },
       const result = await handle.result();
       await captureHistories(env, handle, 'base-eval');
 
-      assert.deepEqual(log.names().slice(0, 6), ['prepareExperiment', 'evalShard', 'evalShard', 'mergeEval', 'recordMetrics', 'generateShard']);
-      const it0 = iterationLayout(MOCK_ROOT, exp, 0);
-      const baseShards = log.inputs('evalShard').filter((e) => e.iteration === 0).sort((a, b) => a.shard - b.shard);
-      assert.deepEqual(baseShards.map((e) => [e.shard, e.checkpointUri, e.outputUri]), [
-        [0, BASE_MODEL, it0.evalShard(0, 2)],
-        [1, BASE_MODEL, it0.evalShard(1, 2)],
+      assert.deepEqual(log.names().slice(0, 6), [
+        'prepareExperiment',
+        'evalShard',
+        'evalShard',
+        'mergeEval',
+        'recordMetrics',
+        'generateShard',
       ]);
+      const it0 = iterationLayout(MOCK_ROOT, exp, 0);
+      const baseShards = log
+        .inputs('evalShard')
+        .filter((e) => e.iteration === 0)
+        .sort((a, b) => a.shard - b.shard);
+      assert.deepEqual(
+        baseShards.map((e) => [e.shard, e.checkpointUri, e.outputUri]),
+        [
+          [0, BASE_MODEL, it0.evalShard(0, 2)],
+          [1, BASE_MODEL, it0.evalShard(1, 2)],
+        ],
+      );
       const merge = log.inputs('mergeEval')[0];
       assert.deepEqual([merge?.iteration, merge?.summaryUri, merge?.manifestUri], [0, it0.evalSummary, it0.done.eval]);
       const recorded = log.inputs('recordMetrics')[0];
@@ -203,11 +230,19 @@ void describe('starExperiment logic with mock activities', { timeout: 180_000 },
       assert.equal(recorded?.metricsUri.endsWith(`metrics/${exp}_0.json`), true);
       const row = recorded?.row as IterationMetrics | undefined;
       assert.deepEqual([row?.iteration, row?.checkpointUri, row?.kept, row?.overallAccuracy], [0, BASE_MODEL, 0, 0.5]);
-      assert.equal(log.inputs('evalShard').filter((e) => e.iteration === 0).length, 2, 'the base is evaluated once, not again in later runs');
+      assert.equal(
+        log.inputs('evalShard').filter((e) => e.iteration === 0).length,
+        2,
+        'the base is evaluated once, not again in later runs',
+      );
 
       assert.equal(result.outcome, 'finished');
       if (result.outcome !== 'finished') return;
-      assert.deepEqual(result.metrics.map((m) => m.iteration), [1, 2], 'the base row is not an iteration');
+      assert.deepEqual(
+        result.metrics.map((m) => m.iteration),
+        [1, 2],
+        'the base row is not an iteration',
+      );
       assert.deepEqual([result.base?.iteration, result.base?.overallAccuracy], [0, 0.5], 'the base row survives continue-as-new');
     });
 
@@ -230,14 +265,21 @@ void describe('starExperiment logic with mock activities', { timeout: 180_000 },
           if (input.iteration === 3) await third.promise;
           return answering.trainModel(input);
         },
-        prepareExperiment: async (input) => ({ ...(await answering.prepareExperiment(input)), datasetDir: `${MOCK_ROOT}/prepared-dataset` }),
+        prepareExperiment: async (input) => ({
+          ...(await answering.prepareExperiment(input)),
+          datasetDir: `${MOCK_ROOT}/prepared-dataset`,
+        }),
       });
       const exp = uniqueExperiment('carried');
       const handle = await start(exp, activities, { nIters: 4, shards: 1 });
       await log.next('trainModel', (input: { iteration: number }) => input.iteration === 3);
       const progress = await handle.query(progressQuery);
       assert.deepEqual([progress.iteration, progress.phase, progress.totalSteps], [3, 'training', 8]);
-      assert.deepEqual(progress.metrics.map((m) => m.iteration), [1, 2], 'the metrics of earlier runs are carried');
+      assert.deepEqual(
+        progress.metrics.map((m) => m.iteration),
+        [1, 2],
+        'the metrics of earlier runs are carried',
+      );
       third.open();
       const result = await handle.result();
 
@@ -254,12 +296,22 @@ void describe('starExperiment logic with mock activities', { timeout: 180_000 },
         [experimentLayout(MOCK_ROOT, exp).baseConfig, layout(1).config, layout(2).config],
         "each config copies the previous iteration's",
       );
-      assert.deepEqual(log.inputs('trainModel').map((t) => t.baseCheckpointUri), [BASE_MODEL, BASE_MODEL, BASE_MODEL]);
+      assert.deepEqual(
+        log.inputs('trainModel').map((t) => t.baseCheckpointUri),
+        [BASE_MODEL, BASE_MODEL, BASE_MODEL],
+      );
 
       assert.equal(result.outcome, 'finished');
       if (result.outcome !== 'finished') return;
       assert.equal(result.iterations, 3);
-      assert.deepEqual(result.metrics.map((m) => [m.iteration, m.totalSteps]), [[1, 4], [2, 6], [3, 8]]);
+      assert.deepEqual(
+        result.metrics.map((m) => [m.iteration, m.totalSteps]),
+        [
+          [1, 4],
+          [2, 6],
+          [3, 8],
+        ],
+      );
       const runs = await historiesOf(env.client, handle);
       assert.equal(runs.length, 3, 'one run per iteration');
       for (const { history } of runs.slice(0, 2)) {
@@ -289,12 +341,18 @@ void describe('starExperiment logic with mock activities', { timeout: 180_000 },
       await assert.rejects(handle.executeUpdate(setNItersUpdate, { args: [2.5] }), refused(2));
       await assert.rejects(handle.executeUpdate(setNItersUpdate, { args: [2 ** 52] }), (err: unknown) => {
         assert.ok(err instanceof WorkflowUpdateFailedError, String(err));
-        assert.match(String((err.cause as Error).message), /^nIters 4503599627370496: the steady growth rule gives \d+ training steps .* more than 2\^53 - 1/);
+        assert.match(
+          String((err.cause as Error).message),
+          /^nIters 4503599627370496: the steady growth rule gives \d+ training steps .* more than 2\^53 - 1/,
+        );
         return true;
       });
       await assert.rejects(handle.executeUpdate(setNItersUpdate, { args: [MAX_ITERATIONS + 1] }), (err: unknown) => {
         assert.ok(err instanceof WorkflowUpdateFailedError, String(err));
-        assert.match(String((err.cause as Error).message), new RegExp(`^nIters ${MAX_ITERATIONS + 1}: at most ${MAX_ITERATIONS} iterations`));
+        assert.match(
+          String((err.cause as Error).message),
+          new RegExp(`^nIters ${MAX_ITERATIONS + 1}: at most ${MAX_ITERATIONS} iterations`),
+        );
         return true;
       });
       assert.deepEqual(await handle.executeUpdate(setNItersUpdate, { args: [4] }), { previous: 3, nIters: 4 });
@@ -347,10 +405,16 @@ void describe('starExperiment logic with mock activities', { timeout: 180_000 },
       const result = await handle.result();
       assert.equal(result.outcome, 'dry-run');
       if (result.outcome !== 'dry-run') return;
-      assert.deepEqual(result.plan.iterations.map((p) => p.totalSteps), [4, 6, 8]);
+      assert.deepEqual(
+        result.plan.iterations.map((p) => p.totalSteps),
+        [4, 6, 8],
+      );
       assert.equal(result.plan.iterations[1]?.generateWith, result.plan.iterations[0]?.checkpoint);
       assert.deepEqual(log.calls, []);
-      assert.equal((await eventsOf(handle)).some((e) => e.activityTaskScheduledEventAttributes), false);
+      assert.equal(
+        (await eventsOf(handle)).some((e) => e.activityTaskScheduledEventAttributes),
+        false,
+      );
     });
 
     void it('returns the plan of a dry run of 64 iterations of 2,000 shards within the payload limit, the shards as a pattern', async () => {
@@ -360,7 +424,10 @@ void describe('starExperiment logic with mock activities', { timeout: 180_000 },
       assert.equal(result.outcome, 'dry-run');
       if (result.outcome !== 'dry-run') return;
       assert.equal(result.plan.iterations.length, 64);
-      assert.deepEqual(result.plan.iterations[63]?.generateShards, { count: 2000, uris: iterationLayout(MOCK_ROOT, exp, 64).generateShard(0, 2000).replace('shard-0-', 'shard-{k}-') });
+      assert.deepEqual(result.plan.iterations[63]?.generateShards, {
+        count: 2000,
+        uris: iterationLayout(MOCK_ROOT, exp, 64).generateShard(0, 2000).replace('shard-0-', 'shard-{k}-'),
+      });
       // Temporal refuses payloads over 2 MB (and warns past 512 kB): a list of every shard's file was 9 MB here.
       assert.ok(JSON.stringify(result).length < 512_000, `the plan is ${JSON.stringify(result).length} bytes`);
     });
@@ -368,7 +435,9 @@ void describe('starExperiment logic with mock activities', { timeout: 180_000 },
     void it('keeps the result of a dry run of the most iterations small: the first iterations listed, the rest counted', async () => {
       const { activities } = mockActivities();
       const exp = uniqueExperiment('dry-long');
-      const result = await (await start(exp, activities, { dryRun: true, nIters: MAX_ITERATIONS, shards: 2000, steadyGrow: true })).result();
+      const result = await (
+        await start(exp, activities, { dryRun: true, nIters: MAX_ITERATIONS, shards: 2000, steadyGrow: true })
+      ).result();
       assert.equal(result.outcome, 'dry-run');
       if (result.outcome !== 'dry-run') return;
       assert.equal(result.plan.iterationCount, MAX_ITERATIONS - 1);
@@ -391,7 +460,8 @@ void describe('starExperiment logic with mock activities', { timeout: 180_000 },
         assert.ok(err.cause instanceof ApplicationFailure);
         assert.equal(err.cause.type, 'InvalidExperimentInput');
         assert.equal(err.cause.nonRetryable, true);
-        for (const field of ['nIters', 'pRationalization', 'nIter', 'exponentialGrow']) assert.match(err.cause.message, new RegExp(`at ${field}`));
+        for (const field of ['nIters', 'pRationalization', 'nIter', 'exponentialGrow'])
+          assert.match(err.cause.message, new RegExp(`at ${field}`));
         assert.match(err.cause.message, /4 problems/);
         return true;
       });
@@ -442,25 +512,37 @@ void describe('starExperiment logic with mock activities', { timeout: 180_000 },
     void it('says to start a new experiment, not to resume, when the step fails because of the options (0 training steps)', async () => {
       const { activities } = mockActivities({
         writeIterationConfig: async () => {
-          throw ApplicationFailure.nonRetryable('iteration 1: the epoch growth rule gives 0 training steps (only 2 examples were kept); nothing would be trained', 'ZeroTrainingStepsError');
+          throw ApplicationFailure.nonRetryable(
+            'iteration 1: the epoch growth rule gives 0 training steps (only 2 examples were kept); nothing would be trained',
+            'ZeroTrainingStepsError',
+          );
         },
       });
       const exp = uniqueExperiment('zero-steps');
       const failure = await stepFailure(await start(exp, activities, { nIters: 2 }));
       assert.match(failure.message, /gives 0 training steps .*\. This follows from the experiment's options, which a run keeps/);
-      assert.ok(failure.message.includes(`\`star resume ${exp}\` would fail the same way): start a new experiment with the options changed`), failure.message);
+      assert.ok(
+        failure.message.includes(`\`star resume ${exp}\` would fail the same way): start a new experiment with the options changed`),
+        failure.message,
+      );
       assert.doesNotMatch(failure.message, /Fix the cause, then run/);
     });
 
     void it('leaves the cure to the cause, not `star resume`, when a trained checkpoint is lost (a redo cures it)', async () => {
       const { activities } = mockActivities({
         evalShard: async () => {
-          throw ApplicationFailure.nonRetryable('weights.bin not found. It is the model iteration 1 trained: `star redo x --iteration 1 --step train` trains it again', 'LostCheckpointError');
+          throw ApplicationFailure.nonRetryable(
+            'weights.bin not found. It is the model iteration 1 trained: `star redo x --iteration 1 --step train` trains it again',
+            'LostCheckpointError',
+          );
         },
       });
       const exp = uniqueExperiment('lost-checkpoint');
       const failure = await stepFailure(await start(exp, activities, { nIters: 2 }));
-      assert.match(failure.message, /^iteration 1, evaluating \(evalShard\) failed: .*`star redo x --iteration 1 --step train` trains it again\.$/);
+      assert.match(
+        failure.message,
+        /^iteration 1, evaluating \(evalShard\) failed: .*`star redo x --iteration 1 --step train` trains it again\.$/,
+      );
       assert.doesNotMatch(failure.message, /star resume/);
     });
 
@@ -472,7 +554,10 @@ void describe('starExperiment logic with mock activities', { timeout: 180_000 },
       });
       const exp = uniqueExperiment('prepare-fails');
       const failure = await stepFailure(await start(exp, activities));
-      assert.match(failure.message, /^iteration 1, preparing \(prepareExperiment\) failed: base checkpoint file:\/\/\/nowhere has no manifest\.json\./);
+      assert.match(
+        failure.message,
+        /^iteration 1, preparing \(prepareExperiment\) failed: base checkpoint file:\/\/\/nowhere has no manifest\.json\./,
+      );
     });
 
     void it('retries a transient failure and goes on; fails the step once the attempts are used up', async () => {
@@ -517,7 +602,11 @@ void describe('starExperiment logic with mock activities', { timeout: 180_000 },
       assert.deepEqual([...cancelled.keys()].sort(), [1, 2]);
       // The run failed in the same workflow task, so the siblings may hear "not found" rather than
       // "cancel requested"; the history says whether the workflow asked.
-      assert.deepEqual(await cancelRequestedActivities(handle), ['generateShard', 'generateShard'], 'the workflow asked to cancel both siblings');
+      assert.deepEqual(
+        await cancelRequestedActivities(handle),
+        ['generateShard', 'generateShard'],
+        'the workflow asked to cancel both siblings',
+      );
       assert.equal(log.inputs('mergeGeneration').length, 0);
     });
   });
@@ -526,13 +615,18 @@ void describe('starExperiment logic with mock activities', { timeout: 180_000 },
     /** The most activities of `type` pending at once: scheduled and not yet closed, event by event. */
     async function maxPending(handle: Handle, type: string): Promise<number> {
       const events = await eventsOf(handle);
-      const ofType = new Set(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type).map((e) => String(e.eventId)));
+      const ofType = new Set(
+        events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type).map((e) => String(e.eventId)),
+      );
       let pending = 0;
       let most = 0;
       for (const e of events) {
         if (ofType.has(String(e.eventId))) pending += 1;
         const closed =
-          e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes ?? e.activityTaskCanceledEventAttributes;
+          e.activityTaskCompletedEventAttributes ??
+          e.activityTaskFailedEventAttributes ??
+          e.activityTaskTimedOutEventAttributes ??
+          e.activityTaskCanceledEventAttributes;
         if (closed && ofType.has(String(closed.scheduledEventId))) pending -= 1;
         most = Math.max(most, pending);
       }
@@ -554,9 +648,21 @@ void describe('starExperiment logic with mock activities', { timeout: 180_000 },
       assert.equal(await maxPending(handle, 'generateShard'), 3);
       assert.equal(await maxPending(handle, 'evalShard'), 3);
       const it1 = iterationLayout(MOCK_ROOT, exp, 1);
-      assert.deepEqual(log.inputs('generateShard').map((g) => g.shard).sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6]);
-      assert.deepEqual(log.inputs('mergeGeneration')[0]?.shardUris, Array.from({ length: 7 }, (_, k) => it1.generateShard(k, 7)));
-      assert.deepEqual(log.inputs('mergeEval')[0]?.shardUris, Array.from({ length: 7 }, (_, k) => it1.evalShard(k, 7)));
+      assert.deepEqual(
+        log
+          .inputs('generateShard')
+          .map((g) => g.shard)
+          .sort((a, b) => a - b),
+        [0, 1, 2, 3, 4, 5, 6],
+      );
+      assert.deepEqual(
+        log.inputs('mergeGeneration')[0]?.shardUris,
+        Array.from({ length: 7 }, (_, k) => it1.generateShard(k, 7)),
+      );
+      assert.deepEqual(
+        log.inputs('mergeEval')[0]?.shardUris,
+        Array.from({ length: 7 }, (_, k) => it1.evalShard(k, 7)),
+      );
     });
 
     void it('starts no further shard once one has failed, and cancels the running ones', async () => {
@@ -573,7 +679,9 @@ void describe('starExperiment logic with mock activities', { timeout: 180_000 },
       assert.match(failure.message, /generating \(generateShard\) failed: shard 1: corrupt line 3/);
       await until(() => cancelled.length >= 1);
       assert.deepEqual(cancelled, [0]);
-      const scheduled = (await eventsOf(handle)).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'generateShard');
+      const scheduled = (await eventsOf(handle)).filter(
+        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'generateShard',
+      );
       assert.equal(scheduled.length, 2, 'shards 2..5 never started');
       assert.deepEqual(await cancelRequestedActivities(handle), ['generateShard']);
     });
@@ -665,7 +773,11 @@ void describe('starExperiment logic with mock activities', { timeout: 180_000 },
       assert.equal(result.outcome, 'finished');
       const names = log.names();
       const recordsThenSync = names.flatMap((name, i) => (name === 'recordMetrics' ? [names[i + 1]] : []));
-      assert.deepEqual(recordsThenSync, ['syncTracking', 'syncTracking', 'syncTracking'], 'each stored row (base, 1, 2) is followed by a sync');
+      assert.deepEqual(
+        recordsThenSync,
+        ['syncTracking', 'syncTracking', 'syncTracking'],
+        'each stored row (base, 1, 2) is followed by a sync',
+      );
       assert.deepEqual(log.inputs('syncTracking')[0], { root: MOCK_ROOT, experiment: exp, trackers: ['mlflow', 'wandb'] });
 
       const plain = mockActivities();

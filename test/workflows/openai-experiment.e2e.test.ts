@@ -27,7 +27,14 @@ const SERVE = `${process.execPath} ${join(repoRoot, 'bin', 'star.js')} serve --c
 
 /** What must match between the embedded and the openai run (timings and losses aside). */
 function outcomeOf(metrics: IterationMetrics[]) {
-  return metrics.map((m) => ({ iteration: m.iteration, attempted: m.attempted, kept: m.kept, rationalized: m.rationalized, totalSteps: m.totalSteps, accuracy: m.accuracy }));
+  return metrics.map((m) => ({
+    iteration: m.iteration,
+    attempted: m.attempted,
+    kept: m.kept,
+    rationalized: m.rationalized,
+    totalSteps: m.totalSteps,
+    accuracy: m.accuracy,
+  }));
 }
 
 void describe('starExperiment sampling through OpenAI-compatible servers', { timeout: 600_000 }, () => {
@@ -40,7 +47,10 @@ void describe('starExperiment sampling through OpenAI-compatible servers', { tim
     baseModel: true,
     // One example per saved chunk, so a killed server leaves a shard part-done.
     alongside: ({ env }) =>
-      startHostWorker(env, hostSettings({ host: hostName, workdir: repoRoot, killGraceSeconds: 5, stateDir, quiet: true }), { serve: true, shardDeps: { chunkSize: 1 } }),
+      startHostWorker(env, hostSettings({ host: hostName, workdir: repoRoot, killGraceSeconds: 5, stateDir, quiet: true }), {
+        serve: true,
+        shardDeps: { chunkSize: 1 },
+      }),
   });
 
   before(() => {
@@ -51,7 +61,8 @@ void describe('starExperiment sampling through OpenAI-compatible servers', { tim
     tinyExperiment(exp, join(dir, 'runs'), suite.baseModel, baseConfig, { shards: 2, ...overrides });
   const served = (exp: string, overrides: Partial<ExperimentInput> = {}) =>
     input(exp, { inference: 'openai', serveCommandTemplate: SERVE, hosts: [hostName], inferenceRetrySeconds: 3, ...overrides });
-  const run = async (args: ExperimentInput) => suite.env.client.workflow.start(starExperiment, { taskQueue: suite.worker.taskQueue, workflowId: args.experiment, args: [args] });
+  const run = async (args: ExperimentInput) =>
+    suite.env.client.workflow.start(starExperiment, { taskQueue: suite.worker.taskQueue, workflowId: args.experiment, args: [args] });
   const finished = async (handle: Awaited<ReturnType<typeof run>>) => {
     const result = await handle.result();
     assert.ok(result.outcome === 'finished', `the run finished: ${result.outcome}`);
@@ -61,7 +72,10 @@ void describe('starExperiment sampling through OpenAI-compatible servers', { tim
   void it('keeps the same examples and reaches the same accuracy as the embedded sampler', async () => {
     const base = await finished(await run(input(uniqueExperiment('embedded'))));
     embedded = base.metrics;
-    assert.ok(embedded.every((m) => m.kept > 0), 'the tiny model keeps examples each iteration');
+    assert.ok(
+      embedded.every((m) => m.kept > 0),
+      'the tiny model keeps examples each iteration',
+    );
     const exp = uniqueExperiment('openai');
     const handle = await run(served(exp));
     const result = await finished(handle);
@@ -71,9 +85,14 @@ void describe('starExperiment sampling through OpenAI-compatible servers', { tim
     // also serves iteration i+1's generation: the same checkpoint), logged to the store.
     const root = normaliseRoot(join(dir, 'runs'));
     const logs = result.metrics.flatMap((row) =>
-      ['generate', 'eval'].map((pass) => join(new URL(iterationLayout(root, exp, row.iteration).work).pathname, pass, `serve-${hostName}.log`)),
+      ['generate', 'eval'].map((pass) =>
+        join(new URL(iterationLayout(root, exp, row.iteration).work).pathname, pass, `serve-${hostName}.log`),
+      ),
     );
-    const text = logs.filter((file) => existsSync(file)).map((file) => readFileSync(file, 'utf8')).join('\n');
+    const text = logs
+      .filter((file) => existsSync(file))
+      .map((file) => readFileSync(file, 'utf8'))
+      .join('\n');
     for (const checkpoint of [suite.baseModel, ...result.metrics.map((row) => row.checkpointUri)]) {
       assert.ok(text.includes(`serving ${checkpoint} on port`), `a server served ${checkpoint}:\n${text}`);
     }
@@ -84,7 +103,9 @@ void describe('starExperiment sampling through OpenAI-compatible servers', { tim
   void it('restarts a server killed mid-generation; the shard resumes and nothing is lost', async () => {
     const exp = uniqueExperiment('killed');
     const handle = await run(served(exp, { shards: 1 }));
-    const chunks = join(new URL(iterationLayout(normaliseRoot(join(dir, 'runs')), exp, 1).generateShard(0, 1)).pathname.replace(/\.json$/, '.chunks'));
+    const chunks = join(
+      new URL(iterationLayout(normaliseRoot(join(dir, 'runs')), exp, 1).generateShard(0, 1)).pathname.replace(/\.json$/, '.chunks'),
+    );
     const note = join(stateDir, `host-${hostName}.server.json`);
     // As soon as the first chunk is saved, the server serving the rest dies.
     await waitUntil(() => existsSync(chunks) && readdirSync(chunks).length > 0, 120_000, 'the first saved chunk');
@@ -105,8 +126,12 @@ void describe('starExperiment sampling through OpenAI-compatible servers', { tim
     assert.match(message, /generating/);
     assert.match(message, /answered HTTP 400: temperature: /);
     const history = await handle.fetchHistory();
-    const attempts = history.events?.filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes?.attempt) ?? [];
-    assert.ok(attempts.every((a) => a === 1), `no activity was retried: ${attempts.join(',')}`);
+    const attempts =
+      history.events?.filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes?.attempt) ?? [];
+    assert.ok(
+      attempts.every((a) => a === 1),
+      `no activity was retried: ${attempts.join(',')}`,
+    );
   });
 
   void it('fails without retrying, naming the URL, when no server answers there', async () => {

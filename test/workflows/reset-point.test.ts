@@ -19,15 +19,24 @@ void describe('findResetPoint', () => {
       event(5, T.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, { activityTaskScheduledEventAttributes: { activityType: { name: 'generateShard' } } }),
       event(9, T.EVENT_TYPE_WORKFLOW_TASK_COMPLETED),
       event(10, T.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, { activityTaskScheduledEventAttributes: { activityType: { name: 'writeRecords' } } }),
-      event(12, T.EVENT_TYPE_ACTIVITY_TASK_FAILED, { activityTaskFailedEventAttributes: { scheduledEventId: Long.fromNumber(10), failure: { message: 'missing file' } } }),
+      event(12, T.EVENT_TYPE_ACTIVITY_TASK_FAILED, {
+        activityTaskFailedEventAttributes: { scheduledEventId: Long.fromNumber(10), failure: { message: 'missing file' } },
+      }),
       event(15, T.EVENT_TYPE_WORKFLOW_TASK_COMPLETED),
       event(16, T.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED),
     ];
-    assert.deepEqual(findResetPoint(events), { eventId: 9, failedActivity: { activityType: 'writeRecords', scheduledEventId: 10, failure: 'missing file' } });
+    assert.deepEqual(findResetPoint(events), {
+      eventId: 9,
+      failedActivity: { activityType: 'writeRecords', scheduledEventId: 10, failure: 'missing file' },
+    });
   });
 
   void it('continues from the last completed workflow task when no step failed', () => {
-    const events = [event(1, T.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED), event(4, T.EVENT_TYPE_WORKFLOW_TASK_COMPLETED), event(7, T.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED)];
+    const events = [
+      event(1, T.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED),
+      event(4, T.EVENT_TYPE_WORKFLOW_TASK_COMPLETED),
+      event(7, T.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED),
+    ];
     assert.deepEqual(findResetPoint(events), { eventId: 4 });
   });
 

@@ -48,7 +48,8 @@ void describe('resuming a failed experiment', { timeout: 240_000 }, () => {
     // What iteration 1 completed before failing, and when.
     const it1 = iterationLayout(normaliseRoot(root), exp, 1);
     const manifests = [doneUriOf(it1.generateShard(0, 2)), doneUriOf(it1.generateShard(1, 2)), it1.done.generate, it1.done.records];
-    const completedAt = () => manifests.map((uri) => (JSON.parse(readFileSync(new URL(uri), 'utf8')) as { completedAt: string }).completedAt);
+    const completedAt = () =>
+      manifests.map((uri) => (JSON.parse(readFileSync(new URL(uri), 'utf8')) as { completedAt: string }).completedAt);
     const before = completedAt();
 
     renameSync(hidden, baseConfig);

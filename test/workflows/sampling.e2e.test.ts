@@ -80,6 +80,9 @@ void describe('several samples per question and early stop on a dev server', { t
     assert.equal(result.outcome, 'plateau');
     if (result.outcome !== 'plateau') return;
     assert.equal(result.iterations, 2);
-    assert.deepEqual(result.metrics.map((m) => m.iteration), [1, 2]);
+    assert.deepEqual(
+      result.metrics.map((m) => m.iteration),
+      [1, 2],
+    );
   });
 });

@@ -54,7 +54,9 @@ void describe('a simulated experiment on a dev server', { timeout: 180_000 }, ()
       baseConfig: writeBaseConfig(root),
       arithmetic: { trainDigits: [1, 2, 3], devDigits: [1, 2], trainPerDigit: 60, devPerDigit: 25 },
     };
-    const result = await (await suite.env.client.workflow.start(starExperiment, { taskQueue: suite.worker.taskQueue, workflowId: exp, args: [input] })).result();
+    const result = await (
+      await suite.env.client.workflow.start(starExperiment, { taskQueue: suite.worker.taskQueue, workflowId: exp, args: [input] })
+    ).result();
     assert.equal(result.outcome, 'finished');
     assert.equal(result.iterations, 2);
 
@@ -84,7 +86,7 @@ void describe('a simulated experiment on a dev server', { timeout: 180_000 }, ()
     assert.notEqual(result.metrics[0]?.kept, result.metrics[1]?.kept, 'each iteration draws its own pattern');
   });
 
-  void it('gives every run the commands start a 60 s workflow task timeout, room to replay a large iteration\'s history', async () => {
+  void it("gives every run the commands start a 60 s workflow task timeout, room to replay a large iteration's history", async () => {
     const exp = uniqueExperiment('sim-wft');
     const options = parseExperimentInputOrThrow({
       experiment: exp,

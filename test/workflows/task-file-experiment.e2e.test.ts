@@ -22,7 +22,14 @@ import { writeAdditionTask } from './fixtures/addition-task';
 const SERVE = `${process.execPath} ${join(repoRoot, 'bin', 'star.js')} serve --checkpoint {checkpoint} --port {port} --host {host}`;
 
 function outcomeOf(metrics: IterationMetrics[]) {
-  return metrics.map((m) => ({ iteration: m.iteration, attempted: m.attempted, kept: m.kept, rationalized: m.rationalized, totalSteps: m.totalSteps, accuracy: m.accuracy }));
+  return metrics.map((m) => ({
+    iteration: m.iteration,
+    attempted: m.attempted,
+    kept: m.kept,
+    rationalized: m.rationalized,
+    totalSteps: m.totalSteps,
+    accuracy: m.accuracy,
+  }));
 }
 
 void describe('starExperiment on a task file', { timeout: 600_000 }, () => {
@@ -41,7 +48,11 @@ void describe('starExperiment on a task file', { timeout: 600_000 }, () => {
     baseConfig = writeBaseConfig(dir);
     taskFile = writeAdditionTask(dir);
     worker = await startWorker(env);
-    host = await startHostWorker(env, hostSettings({ host: hostName, workdir: repoRoot, killGraceSeconds: 5, stateDir: join(dir, 'host-state'), quiet: true }), { serve: true });
+    host = await startHostWorker(
+      env,
+      hostSettings({ host: hostName, workdir: repoRoot, killGraceSeconds: 5, stateDir: join(dir, 'host-state'), quiet: true }),
+      { serve: true },
+    );
   });
   after(async () => {
     await host?.stop();
@@ -54,7 +65,11 @@ void describe('starExperiment on a task file', { timeout: 600_000 }, () => {
     return { ...rest, task: 'file', taskFile };
   };
   const finished = async (args: ExperimentInput) => {
-    const handle = await env.client.workflow.start(starExperiment, { taskQueue: worker.taskQueue, workflowId: args.experiment, args: [args] });
+    const handle = await env.client.workflow.start(starExperiment, {
+      taskQueue: worker.taskQueue,
+      workflowId: args.experiment,
+      args: [args],
+    });
     const result = await handle.result();
     assert.equal(result.outcome, 'finished');
     return result.metrics;
@@ -62,24 +77,50 @@ void describe('starExperiment on a task file', { timeout: 600_000 }, () => {
 
   void it('runs two iterations on the embedded model: kept counts and per-class accuracy in the metrics', async () => {
     embedded = await finished(input(uniqueExperiment('task-file')));
-    assert.deepEqual(embedded.map((m) => m.iteration), [1, 2]);
-    assert.ok(embedded.every((m) => m.attempted === 12 && m.kept > 0), `every iteration keeps examples: ${JSON.stringify(outcomeOf(embedded))}`);
-    assert.ok(embedded.some((m) => m.kept < m.attempted), 'and not all of them');
+    assert.deepEqual(
+      embedded.map((m) => m.iteration),
+      [1, 2],
+    );
+    assert.ok(
+      embedded.every((m) => m.attempted === 12 && m.kept > 0),
+      `every iteration keeps examples: ${JSON.stringify(outcomeOf(embedded))}`,
+    );
+    assert.ok(
+      embedded.some((m) => m.kept < m.attempted),
+      'and not all of them',
+    );
     for (const m of embedded) {
-      assert.deepEqual(Object.keys(m.accuracy ?? {}), ['digits=1'], 'dev accuracy per class, from the class field (a number named by its field)');
+      assert.deepEqual(
+        Object.keys(m.accuracy ?? {}),
+        ['digits=1'],
+        'dev accuracy per class, from the class field (a number named by its field)',
+      );
       assert.ok((m.accuracy?.['digits=1']?.total ?? 0) > 0 && m.overallAccuracy !== undefined);
     }
   });
 
   void it('keeps the same examples and reaches the same accuracy through the openai path (star serve)', async () => {
     assert.ok(embedded, 'the embedded run finished first');
-    const metrics = await finished(input(uniqueExperiment('task-file-openai'), { inference: 'openai', serveCommandTemplate: SERVE, hosts: [hostName], inferenceRetrySeconds: 3 }));
+    const metrics = await finished(
+      input(uniqueExperiment('task-file-openai'), {
+        inference: 'openai',
+        serveCommandTemplate: SERVE,
+        hosts: [hostName],
+        inferenceRetrySeconds: 3,
+      }),
+    );
     assert.deepEqual(outcomeOf(metrics), outcomeOf(embedded));
   });
 
   void it('and through the chat API of star serve (the prompt as one user message)', async () => {
     assert.ok(embedded, 'the embedded run finished first');
-    const chat: Partial<ExperimentInput> = { inference: 'openai', inferenceApi: 'chat', serveCommandTemplate: `${SERVE} --log-requests`, hosts: [hostName], inferenceRetrySeconds: 3 };
+    const chat: Partial<ExperimentInput> = {
+      inference: 'openai',
+      inferenceApi: 'chat',
+      serveCommandTemplate: `${SERVE} --log-requests`,
+      hosts: [hostName],
+      inferenceRetrySeconds: 3,
+    };
     const metrics = await finished(input(uniqueExperiment('task-file-chat'), chat));
     assert.deepEqual(outcomeOf(metrics), outcomeOf(embedded));
   });

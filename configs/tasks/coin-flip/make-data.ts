@@ -8,7 +8,34 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mulberry32 } from '../../../core/prng';
 
-const NAMES = ['Ana', 'Ben', 'Carla', 'Dev', 'Elif', 'Femi', 'Gus', 'Hana', 'Ivo', 'Jun', 'Kai', 'Lena', 'Milo', 'Nia', 'Omar', 'Pia', 'Quinn', 'Rosa', 'Sami', 'Tara', 'Uma', 'Vik', 'Wen', 'Xavi', 'Yara', 'Zeno'];
+const NAMES = [
+  'Ana',
+  'Ben',
+  'Carla',
+  'Dev',
+  'Elif',
+  'Femi',
+  'Gus',
+  'Hana',
+  'Ivo',
+  'Jun',
+  'Kai',
+  'Lena',
+  'Milo',
+  'Nia',
+  'Omar',
+  'Pia',
+  'Quinn',
+  'Rosa',
+  'Sami',
+  'Tara',
+  'Uma',
+  'Vik',
+  'Wen',
+  'Xavi',
+  'Yara',
+  'Zeno',
+];
 
 function problem(people: number, next: () => number) {
   const names: string[] = [];

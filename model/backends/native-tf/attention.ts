@@ -37,7 +37,10 @@ export function nativeCausalAttention(qkv: tf.Tensor2D, batch: number, len: numb
         const dq = e.mul(e.batchMatMul(dscores, sk), scale);
         const dk = e.batchMatMul(dscores, sqs, true, false);
         const dv = e.batchMatMul(sprobs, dout, true, false);
-        const stacked = e.concat([dq, dk, dv].map((t) => e.reshape(t, [batch, heads, len, dh])), 1); // [B, 3H, T, dh]
+        const stacked = e.concat(
+          [dq, dk, dv].map((t) => e.reshape(t, [batch, heads, len, dh])),
+          1,
+        ); // [B, 3H, T, dh]
         return [e.reshape(e.transpose(stacked, [0, 2, 1, 3]), [batch * len, 3 * D])];
       },
     };

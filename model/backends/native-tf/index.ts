@@ -23,7 +23,10 @@ export function createNativeTfBackend(options: ModelBackendOptions = {}): ModelB
   return {
     name: 'native-tf',
     layers: nativeLayers,
-    decoder: options.decodeCache === 'host' ? (model) => hostCacheDecoder(nativeLayers, model) : (model) => tensorCacheDecoder(model, elementwiseMax),
+    decoder:
+      options.decodeCache === 'host'
+        ? (model) => hostCacheDecoder(nativeLayers, model)
+        : (model) => tensorCacheDecoder(model, elementwiseMax),
     workerCount: () => 0,
     pool: () => undefined,
   };

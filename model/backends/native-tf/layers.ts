@@ -31,7 +31,10 @@ const nativeMatMul = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, save: tf.Gr
 
 const nativeDenseBias = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
   save([x, w]);
-  return { value: eager.biasAdd(eager.matMul(x, w), b), gradFunc: (dy: tf.Tensor2D, [sx, sw]: tf.Tensor[]) => nativeDenseGrads(dy, sx, sw, true) };
+  return {
+    value: eager.biasAdd(eager.matMul(x, w), b),
+    gradFunc: (dy: tf.Tensor2D, [sx, sw]: tf.Tensor[]) => nativeDenseGrads(dy, sx, sw, true),
+  };
 }) as unknown as CustomGradientFunc);
 
 const nativeDenseBiasRelu = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {

@@ -50,7 +50,11 @@ export interface DecodeWeights {
 
 /** The model's weights rearranged for decoding, made once per weights version and kept with the model. */
 export function decodeWeights(model: EmbeddedModel): DecodeWeights {
-  return model.derived('tensor-cache', () => foldWeights(model), (w) => tf.dispose([...w.layers.flatMap((l) => Object.values(l)), w.head, w.headBias]));
+  return model.derived(
+    'tensor-cache',
+    () => foldWeights(model),
+    (w) => tf.dispose([...w.layers.flatMap((l) => Object.values(l)), w.head, w.headBias]),
+  );
 }
 
 function foldWeights(model: EmbeddedModel): DecodeWeights {
@@ -188,7 +192,15 @@ const logitsOf = (w: DecodeWeights, x: tf.Tensor) => affine(normalize(x), w.head
  * model: the logits of the last position [B, V] and a cache with room for `capacity` positions.
  * Call inside `tf.tidy`; the cache's tensors are kept (free them with `disposeCache`).
  */
-export function prefillTensors(c: ModelConfig, w: DecodeWeights, ids: Int32Array, batch: number, len: number, pad: number[], capacity: number) {
+export function prefillTensors(
+  c: ModelConfig,
+  w: DecodeWeights,
+  ids: Int32Array,
+  batch: number,
+  len: number,
+  pad: number[],
+  capacity: number,
+) {
   const H = c.n_heads;
   const D = c.d_model;
   const dh = D / H;
@@ -248,7 +260,10 @@ export function decodeTensors(
   // dominates a small step; at large sizes the matmul wins (docs/performance.md).
   const small = B * H * capacity * dh <= elementwiseMax;
   const maskBias = small ? tf.tensor3d(bias, [B, 1, capacity]) : tf.tensor4d(bias, [B, 1, 1, capacity]);
-  const written = tf.tensor1d(Int32Array.from({ length: B * H }, (_, bh) => bh * capacity + at), 'int32');
+  const written = tf.tensor1d(
+    Int32Array.from({ length: B * H }, (_, bh) => bh * capacity + at),
+    'int32',
+  );
   let x = embed(w, ids, positions, D);
   for (let l = 0; l < c.layers; l++) {
     x = block(w.layers[l], x, (q, k, v) => {
@@ -278,7 +293,14 @@ export function selectTensorRows(cache: TensorCache, rows: number[]): TensorCach
   const layers = cache.keys.length;
   // Interleave back to key, value per layer, as makeCache reads them.
   const buffers = Array.from({ length: layers }, (_, l) => [next[l], next[layers + l]]).flat();
-  const out = makeCache(buffers, { batch: rows.length, heads: H, headDim: dh, capacity, pad: rows.map((r) => cache.pad[r]), length: cache.length });
+  const out = makeCache(buffers, {
+    batch: rows.length,
+    heads: H,
+    headDim: dh,
+    capacity,
+    pad: rows.map((r) => cache.pad[r]),
+    length: cache.length,
+  });
   tf.dispose(next);
   disposeCache(cache);
   return out;

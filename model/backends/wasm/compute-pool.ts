@@ -119,7 +119,10 @@ function pool(n: number): ComputeWorker[] {
 export function computePool(threads: number): ComputePool | undefined {
   const ws = threads > 1 ? pool(threads) : [];
   if (ws.length <= 1) return undefined;
-  return { gradientSum: (model, rows) => parallelGradientSum(ws, model, rows), sample: (model, requests, options) => parallelSample(ws, model, requests, options) };
+  return {
+    gradientSum: (model, rows) => parallelGradientSum(ws, model, rows),
+    sample: (model, requests, options) => parallelSample(ws, model, requests, options),
+  };
 }
 
 /** Stops the workers (tests, benchmarks); the next call starts new ones. */
@@ -164,7 +167,12 @@ async function parallelGradientSum(ws: ComputeWorker[], model: EmbeddedModel, ro
  * (at most `batchSize`, small enough that every worker gets one), which idle workers take in turn.
  * Each request's text depends only on its own seed, so the split does not change any output.
  */
-async function parallelSample(ws: ComputeWorker[], model: EmbeddedModel, requests: SampleRequest[], options: SampleOptions): Promise<SampleResult> {
+async function parallelSample(
+  ws: ComputeWorker[],
+  model: EmbeddedModel,
+  requests: SampleRequest[],
+  options: SampleOptions,
+): Promise<SampleResult> {
   const { onProgress, ...rest } = options;
   const lengths = requests.map((r) => model.tokenizer.encode(r.prompt).length);
   const order = requests.map((_, i) => i).sort((a, b) => lengths[a] - lengths[b] || a - b);

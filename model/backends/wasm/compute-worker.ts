@@ -17,9 +17,7 @@ export type WorkerRequest =
   | { id: number; kind: 'grads'; key: string; rows: Int32Array[] }
   | { id: number; kind: 'sample'; key: string; requests: SampleRequest[]; options: Omit<SampleOptions, 'onProgress'> };
 
-export type WorkerReply =
-  | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: string };
+export type WorkerReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
 
 let model: EmbeddedModel | undefined;
 let modelKey = '';
@@ -39,9 +37,17 @@ async function handle(msg: WorkerRequest): Promise<{ result: unknown; transfer?:
   }
   // The pool loads before every compute of a new model version; a mismatch is a bug in the pool,
   // and computing anyway would return numbers from the wrong weights without any error.
-  if (!model || modelKey !== msg.key) throw new Error(`compute worker holds model ${modelKey || '(none)'} but was asked to compute with ${msg.key}`);
+  if (!model || modelKey !== msg.key)
+    throw new Error(`compute worker holds model ${modelKey || '(none)'} but was asked to compute with ${msg.key}`);
   if (msg.kind === 'grads') {
-    const r = gradientSum(modelBackend().layers, model.config, model.tokenizer, model.weights.map((w) => w.name), model.tensors(), msg.rows);
+    const r = gradientSum(
+      modelBackend().layers,
+      model.config,
+      model.tokenizer,
+      model.weights.map((w) => w.name),
+      model.tensors(),
+      msg.rows,
+    );
     const grads = r.grads.map((g) => g.slice());
     return { result: { ...r, grads }, transfer: grads.map((g) => g.buffer as ArrayBuffer) };
   }
@@ -52,8 +58,10 @@ async function handle(msg: WorkerRequest): Promise<{ result: unknown; transfer?:
 // under it.
 let tail: Promise<void> = Promise.resolve();
 parentPort?.on('message', (msg: WorkerRequest) => {
-  tail = tail.then(() => handle(msg)).then(
-    ({ result, transfer }) => parentPort!.postMessage({ id: msg.id, ok: true, result } satisfies WorkerReply, transfer ?? []),
-    (err: Error) => parentPort!.postMessage({ id: msg.id, ok: false, error: err.stack ?? err.message } satisfies WorkerReply),
-  );
+  tail = tail
+    .then(() => handle(msg))
+    .then(
+      ({ result, transfer }) => parentPort!.postMessage({ id: msg.id, ok: true, result } satisfies WorkerReply, transfer ?? []),
+      (err: Error) => parentPort!.postMessage({ id: msg.id, ok: false, error: err.stack ?? err.message } satisfies WorkerReply),
+    );
 });

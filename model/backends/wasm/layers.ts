@@ -83,18 +83,11 @@ const layerNormFast = tf.customGrad(((x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tens
     gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
       const [sxhat, srstd, sg] = saved;
       const dxhat = tf.mul(dy, sg);
-      const dx = tf.mul(
-        srstd,
-        tf.sub(tf.sub(dxhat, tf.mean(dxhat, 1, true)), tf.mul(sxhat, tf.mean(tf.mul(dxhat, sxhat), 1, true))),
-      );
+      const dx = tf.mul(srstd, tf.sub(tf.sub(dxhat, tf.mean(dxhat, 1, true)), tf.mul(sxhat, tf.mean(tf.mul(dxhat, sxhat), 1, true))));
       return [dx, columnSum(tf.mul(dy, sxhat) as tf.Tensor2D), columnSum(dy as tf.Tensor2D)];
     },
   };
-}) as unknown as CustomGradientFunc) as (
-  x: tf.Tensor2D,
-  g: tf.Tensor1D,
-  b: tf.Tensor1D,
-) => tf.Tensor2D;
+}) as unknown as CustomGradientFunc) as (x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D) => tf.Tensor2D;
 
 /**
  * Token embedding rows of `table` [V, D] for `ids`: a gather whose gradient is a scatter-add done on
