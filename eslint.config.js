@@ -12,13 +12,13 @@ const MODEL_BACKENDS = {
   message:
     'Import the embedded model from model/ (model/index.ts); model/backends/ is internal to model/. Use createModelBackend to pick a backend explicitly.',
 };
-const CORE_MESSAGE = 'core/ is pure: no Node built-ins and no other layer; read files in datasets/, start processes in processes/.';
+const CORE_MESSAGE = 'core/ is pure: no Node built-ins and no other layer; read files in dataset-files/, start processes in processes/.';
 const OTHER_LAYERS = [
   'activities',
   'activity-context',
   'cli',
   'connection',
-  'datasets',
+  'dataset-files',
   'host',
   'inference',
   'model',
@@ -96,7 +96,7 @@ module.exports = tseslint.config(
   },
   {
     // core/ is the pure leaf (the STaR rules): no Node built-ins, no storage, no processes, no other
-    // layer. Reading files belongs in datasets/, child processes in processes/ (test/layers.test.ts
+    // layer. Reading files belongs in dataset-files/, child processes in processes/ (test/layers.test.ts
     // holds the whole table of which folder may import which).
     files: ['core/**/*.ts'],
     rules: {

@@ -6,7 +6,7 @@
 import type { Example, Split, Task } from '../core/example';
 import { keyedSeed, seededShuffle } from '../core/prng';
 import { createArithmeticTask } from '../core/tasks';
-import { createGsmTask, getTask } from '../datasets';
+import { createGsmTask, getTask } from '../dataset-files';
 import { iterationSeed, selectTrainExamples } from '../core/train-sample';
 import type { ExperimentOptions } from '../contracts/experiment-input';
 import type { SelectionCache } from './selection-cache';

@@ -6,7 +6,7 @@
  */
 import { parseTextExample } from '../core/tf-example';
 import { readTfRecords } from '../core/tfrecord';
-import { readIndexEntries } from '../datasets/records';
+import { readIndexEntries } from '../dataset-files/records';
 import {
   CheckpointError,
   exampleRows,

@@ -8,7 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
-import { readIndexEntries } from '../datasets/records';
+import { readIndexEntries } from '../dataset-files/records';
 import { exists } from '../storage';
 import { checkpointUri } from '../contracts/layout';
 import type { TrainingProgress } from '../contracts/heartbeats';

@@ -7,7 +7,7 @@
  */
 import { gpt2Tokenizer } from '../core/gpt2-tokenizer';
 import { promptCompletionJsonl, trainingJsonlUri } from '../core/prompt-completion';
-import { writeTfRecords } from '../datasets/records';
+import { writeTfRecords } from '../dataset-files/records';
 import { DEFAULT_RECORD_SEQ } from '../core/record-chunks';
 import type { Tokenizer } from '../core/tokenizer';
 import { readManifest as readCheckpointManifest, tokenizerByName } from '../model';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { encodeInt64Example, frameRecords, gpt2Tokenizer, joinSavedExamples, packChunks, splitSavedText, tokenizeExamples } from '../core';
-import { gsmTask, writeTfRecords } from '../datasets';
+import { gsmTask, writeTfRecords } from '../dataset-files';
 
 function bestOf<T>(runs: number, work: () => T): { seconds: number; value: T } {
   let best = Infinity;

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_RECORD_SEED, DEFAULT_RECORD_SEQ, gpt2TokenizerNamed } from '../core';
-import { writeTfRecords, type TfRecordsResult } from '../datasets';
+import { writeTfRecords, type TfRecordsResult } from '../dataset-files';
 import { joinUri, list, schemeOf } from '../storage';
 import { parseCommandArgs } from './args';
 import { UsageError } from './errors';

@@ -1,6 +1,6 @@
 /**
  * The token stream of the training records, as the reference converter cuts it: examples tokenized
- * with an end-of-text id after each, then chunks of `seq + 1`. Pure; datasets/records.ts writes and
+ * with an end-of-text id after each, then chunks of `seq + 1`. Pure; dataset-files/records.ts writes and
  * reads the files.
  */
 import type { Tokenizer } from './tokenizer';

@@ -19,7 +19,7 @@ import { mergeCounts, type ClassCounts } from '../core/accuracy';
 import type { Example } from '../core/example';
 import { keyedSeed } from '../core/prng';
 import { runGenerationPass, type KeptExample } from '../core/rationale-selection';
-import { writeTfRecords } from '../datasets/records';
+import { writeTfRecords } from '../dataset-files/records';
 import { joinSavedExamples } from '../core/saved-text';
 import { totalSteps } from '../core/step-growth';
 import { taskFor, selectExamples } from '../activities/examples';

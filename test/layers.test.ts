@@ -17,7 +17,7 @@ const LAYERS = {
   contracts: ['core'],
   storage: ['core', 'contracts'],
   // Reading and writing the tasks' data: splits, prompt files, JSONL, training records.
-  datasets: ['core', 'storage'],
+  'dataset-files': ['core', 'storage'],
   // Child processes: process groups, the `command` verifier.
   processes: ['core'],
   // Heartbeats, cancellation and failure classes of code running inside an activity.
@@ -28,14 +28,14 @@ const LAYERS = {
   'task-file': ['core', 'storage'],
   inference: ['core', 'contracts'],
   connection: ['core'],
-  model: ['core', 'storage', 'datasets'],
+  model: ['core', 'storage', 'dataset-files'],
   // One machine's trainer and inference server processes, and its trainOnHost activity.
   host: ['core', 'contracts', 'storage', 'processes', 'activity-context'],
   activities: [
     'core',
     'contracts',
     'storage',
-    'datasets',
+    'dataset-files',
     'processes',
     'activity-context',
     'trainers',
@@ -55,7 +55,7 @@ const LAYERS = {
     'core',
     'contracts',
     'storage',
-    'datasets',
+    'dataset-files',
     'processes',
     'trainers',
     'task-file',
@@ -173,7 +173,7 @@ void describe('the layers between top-level folders', () => {
       "import { type C, type D } from './c';",
       "export * from '../storage';",
       "const e = require('../processes/process-group');",
-      "void import('../datasets');",
+      "void import('../dataset-files');",
       "type F = import('../model').F;",
       "import { readFileSync } from 'node:fs';",
     ].join('\n');
@@ -183,7 +183,7 @@ void describe('the layers between top-level folders', () => {
       { specifier: './c', typeOnly: true },
       { specifier: '../storage', typeOnly: false },
       { specifier: '../processes/process-group', typeOnly: false },
-      { specifier: '../datasets', typeOnly: false },
+      { specifier: '../dataset-files', typeOnly: false },
       { specifier: '../model', typeOnly: true },
     ]);
   });

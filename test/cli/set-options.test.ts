@@ -8,7 +8,7 @@ import { closestNames } from '../../cli/suggest';
 import { optionKeys } from '../../cli/option-catalog';
 import { listPresets, resolveExperimentInput } from '../../cli/experiment-input';
 import { InvalidInputError, UsageError } from '../../cli/errors';
-import { getTask } from '../../datasets';
+import { getTask } from '../../dataset-files';
 import { taskFor } from '../../activities/examples';
 import { parseExperimentInputOrThrow } from '../../contracts/experiment-input';
 

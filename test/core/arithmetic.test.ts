@@ -16,7 +16,7 @@ import {
   createArithmeticTask,
   scratchpadLines,
 } from '../../core';
-import { getTask } from '../../datasets';
+import { getTask } from '../../dataset-files';
 import { REAL_DATA_DIR } from './helpers';
 
 const WORKED = 'Input:\n2 9 + 5 7\nTarget:\n<scratch>\n2 9 + 5 7 , C: 0\n2 + 5 , 6 C: 1\n, 8 6 C: 0\n0 8 6\n</scratch>\n8 6';

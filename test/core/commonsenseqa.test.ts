@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkCommonsenseQa, type Example } from '../../core';
-import { commonsenseQaTask } from '../../datasets';
+import { commonsenseQaTask } from '../../dataset-files';
 import { FIXTURE_DATA_DIR } from './helpers';
 
 const example: Example = {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkGsm, gsmFinalAnswer, type Example } from '../../core';
-import { gsmTask } from '../../datasets';
+import { gsmTask } from '../../dataset-files';
 import { FIXTURE_DATA_DIR } from './helpers';
 
 const example: Example = {

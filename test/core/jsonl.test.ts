@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { gsmRowSchema, JsonlLineError, parseJsonl } from '../../core';
-import { loadJsonl } from '../../datasets';
+import { loadJsonl } from '../../dataset-files';
 import { FIXTURES } from './helpers';
 
 void describe('JSONL loading', () => {

@@ -18,7 +18,7 @@ import {
   type SampleRequest,
   type Sampler,
 } from '../../core';
-import { commonsenseQaTask } from '../../datasets';
+import { commonsenseQaTask } from '../../dataset-files';
 
 const examples: Example[] = Array.from({ length: 12 }, (_, i) => ({
   id: `q${i}`,

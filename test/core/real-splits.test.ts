@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gpt2EncodeUncached, gpt2Tokenizer, gsmFinalAnswer, type Example } from '../../core';
-import { commonsenseQaTask, gsmTask } from '../../datasets';
+import { commonsenseQaTask, gsmTask } from '../../dataset-files';
 import { REAL_DATA_DIR, realDataSkip } from './helpers';
 
 /** Splits a prompt example into its context (through the last `A:`) and the rationale after it. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, it, mock } from 'node:test';
 import { recordsCommand } from '../../cli/records';
 import { gpt2Tokenizer } from '../../core';
-import { readRecordsIndex } from '../../datasets';
+import { readRecordsIndex } from '../../dataset-files';
 import { tempDir } from './helpers';
 
 function savedTextFolder(): string {

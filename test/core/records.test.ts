@@ -18,7 +18,7 @@ import {
   TfRecordCorruptError,
   type Tokenizer,
 } from '../../core';
-import { readIndexEntries, readRecordsIndex, resolveIndexLine, writeTfRecords } from '../../datasets';
+import { readIndexEntries, readRecordsIndex, resolveIndexLine, writeTfRecords } from '../../dataset-files';
 import { tempDir } from './helpers';
 
 /** A tiny tokenizer (one id per character, eot 0), standing in for the embedded model's vocabulary. */

@@ -31,7 +31,7 @@ import {
   type Sampler,
   type Tokenizer,
 } from '../../core';
-import { createGsmTask, getTask, readIndexEntries, readRecordsIndex, writeTfRecords } from '../../datasets';
+import { createGsmTask, getTask, readIndexEntries, readRecordsIndex, writeTfRecords } from '../../dataset-files';
 import { parseExperimentInput } from '../../contracts/experiment-input';
 import { iterationLayout } from '../../contracts/layout';
 import { generationPassOptions } from '../../activities/generate-shard';

@@ -19,7 +19,7 @@ import {
   type Sampler,
 } from '../../core';
 import { runVerifierCommand, VerifierError } from '../../processes/verifier-command';
-import { commonsenseQaTask } from '../../datasets';
+import { commonsenseQaTask } from '../../dataset-files';
 import { keyedSeed } from '../../core/prng';
 
 const examples: Example[] = Array.from({ length: 10 }, (_, i) => ({

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { gpt2Tokenizer } from '../../core';
-import { readRecordsIndex, writeTfRecords } from '../../datasets';
+import { readRecordsIndex, writeTfRecords } from '../../dataset-files';
 import { tempDir } from './helpers';
 
 /**

@@ -15,7 +15,7 @@ import { ActivityFailure, ApplicationFailure, CancelledFailure } from '@temporal
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { hostTaskQueue } from '../../contracts/task-queues';
-import { writeTfRecords } from '../../datasets/records';
+import { writeTfRecords } from '../../dataset-files/records';
 import { arithmeticTokenizer, createModel, initBackend, readManifest, saveCheckpoint } from '../../model';
 import { groupAlive } from '../../processes/process-group';
 import { pendingActivityProgress } from '../../cli/activity-progress';

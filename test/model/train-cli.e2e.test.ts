@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { writeTfRecords } from '../../datasets/records';
+import { writeTfRecords } from '../../dataset-files/records';
 import { arithmeticTokenizer, createModel, initBackend, loadModel, saveCheckpoint } from '../../model';
 import { TINY, scratchpadExample, tempDir } from './fixtures';
 

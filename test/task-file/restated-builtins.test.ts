@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import { keyedUnit } from '../../core/prng';
 import { runEvalPass, runGenerationPass, type Sampler } from '../../core/rationale-selection';
 import type { Example, Task } from '../../core/example';
-import { commonsenseQaTask, gsmTask } from '../../datasets';
+import { commonsenseQaTask, gsmTask } from '../../dataset-files';
 import { loadTaskFile } from '../../task-file';
 import { FIXTURE_DATA_DIR, REAL_DATA_DIR, realDataSkip, tempDir } from '../core/helpers';
 

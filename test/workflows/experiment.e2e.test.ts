@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { readRecordsIndex } from '../../datasets/records';
+import { readRecordsIndex } from '../../dataset-files/records';
 import { countExamples } from '../../core/saved-text';
 import { normaliseRoot } from '../../storage';
 import { experimentLayout, iterationLayout } from '../../contracts/layout';

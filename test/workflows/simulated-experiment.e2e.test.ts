@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import { SIMULATED_MARKER } from '../../activities/simulated-checkpoint';
 import { selectExamples, taskFor } from '../../activities/examples';
-import { readRecordsIndex } from '../../datasets/records';
+import { readRecordsIndex } from '../../dataset-files/records';
 import { keyedUnit } from '../../core/prng';
 import { sampleSeed } from '../../core/rationale-selection';
 import { iterationSeed } from '../../core/train-sample';
