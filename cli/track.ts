@@ -1,4 +1,5 @@
-import { TRACKERS, type Tracker } from '../contracts/experiment-input';
+import { z } from 'zod';
+import { TRACKERS, trackingSchema, type Tracker } from '../contracts/experiment-input';
 import { experimentLayout } from '../contracts/layout';
 import { BadInputError } from '../core/errors';
 import { exists, normaliseRoot, readText } from '../storage';
@@ -25,7 +26,8 @@ export async function trackCommand(argv: string[]): Promise<number> {
   }
   const experiment = onePositional(positionals, 'experiment name', USAGE);
   const root = normaliseRoot(values['storage-root'] ?? 'runs');
-  const trackers = values.tracking !== undefined ? parseTrackers(values.tracking) : await trackersOf(root, experiment);
+  const trackers =
+    values.tracking !== undefined ? parseTrackers(values.tracking, `--tracking ${values.tracking}`) : await trackersOf(root, experiment);
   if (trackers.length === 0) {
     throw new BadInputError(`${experiment} has no tracking option: name the trackers with --tracking ${TRACKERS.join(',')}`);
   }
@@ -41,14 +43,11 @@ export async function trackCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-function parseTrackers(list: string): Tracker[] {
-  const names = list
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s && s !== 'none');
-  const unknown = names.filter((n) => !(TRACKERS as readonly string[]).includes(n));
-  if (unknown.length > 0) throw new BadInputError(`--tracking ${list}: unknown tracker ${unknown.join(', ')}; use ${TRACKERS.join(', ')}`);
-  return names as Tracker[];
+/** The same parsing as the input's `tracking` option. */
+function parseTrackers(value: unknown, where: string): Tracker[] {
+  const parsed = trackingSchema.safeParse(value);
+  if (!parsed.success) throw new BadInputError(`${where}: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
 }
 
 async function trackersOf(root: string, experiment: string): Promise<Tracker[]> {
@@ -56,5 +55,5 @@ async function trackersOf(root: string, experiment: string): Promise<Tracker[]> 
   if (!(await exists(input)))
     throw new BadInputError(`no experiment ${experiment} under ${root} (${input} is missing): check the name and --storage-root`);
   const { tracking } = JSON.parse(await readText(input)) as { tracking?: unknown };
-  return Array.isArray(tracking) ? parseTrackers(tracking.join(',')) : typeof tracking === 'string' ? parseTrackers(tracking) : [];
+  return tracking === undefined ? [] : parseTrackers(tracking, `tracking in ${input}`);
 }

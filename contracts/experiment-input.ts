@@ -43,6 +43,13 @@ export const TASK_FILE = 'file';
 /** The experiment trackers `tracking` may name (docs/tracking.md). */
 export const TRACKERS = ['mlflow', 'wandb'] as const;
 export type Tracker = (typeof TRACKERS)[number];
+/** `tracking`: `none`, one tracker, a comma-separated list (as `--set` and `star track --tracking` give it) or a list. */
+export const trackingSchema = z.preprocess(
+  (value) => (typeof value === 'string' ? (value === 'none' ? [] : value.split(',').map((s) => s.trim())) : value),
+  z
+    .array(z.enum(TRACKERS, { message: `one of ${TRACKERS.join(', ')} (or none)` }))
+    .refine((list) => new Set(list).size === list.length, 'name each tracker once'),
+);
 
 /** The reference trainer's command line: `{config}` and `{base_model}` are filled per iteration. */
 /** The trainers (trainers/ describes each one). */
@@ -202,14 +209,7 @@ const inputSchema = z
      * (`mlflow,wandb` or a list). The trackers' settings come from their own environment variables
      * where the worker runs (MLFLOW_TRACKING_URI, WANDB_PROJECT, WANDB_MODE, WANDB_API_KEY), never from here.
      */
-    tracking: z
-      .preprocess(
-        (value) => (typeof value === 'string' ? (value === 'none' ? [] : value.split(',').map((s) => s.trim())) : value),
-        z
-          .array(z.enum(TRACKERS, { message: `one of ${TRACKERS.join(', ')} (or none)` }))
-          .refine((list) => new Set(list).size === list.length, 'name each tracker once'),
-      )
-      .default([]),
+    tracking: trackingSchema.default([]),
 
     /** The base trainer config JSON (the reference's `configs/qa_base.json`); each iteration's config copies it. */
     baseConfig: z.string().min(1).default('configs/qa_base.json'),
