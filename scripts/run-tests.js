@@ -4,11 +4,12 @@
 // listed here. Usage: node scripts/run-tests.js [--dir FOLDER] [--fast] [--list] [part of a path ...]
 // --fast (npm run test:fast) leaves out the end-to-end files, named *.e2e.test.ts: the ones that run
 // the pipeline on a dev server with real workers, or start our own programs as processes (star, star
-// serve, workers, train-cli), and runs a file per core. --list prints the files it would run and runs none.
+// serve, workers, train-cli), and runs the rest in one process per core. --list prints the files it
+// would run and runs none.
 'use strict';
-const { readdirSync, statSync } = require('node:fs');
-const { join, relative } = require('node:path');
-const { spawnSync } = require('node:child_process');
+const { readdirSync, readFileSync, statSync } = require('node:fs');
+const { join, relative, resolve } = require('node:path');
+const { spawn, spawnSync } = require('node:child_process');
 const { availableParallelism } = require('node:os');
 
 function findTests(dir) {
@@ -40,24 +41,59 @@ function takeFlag(name) {
 const fast = takeFlag('--fast');
 const list = takeFlag('--list');
 const filter = args;
-const files = findTests(join(__dirname, '..', dir))
+const found = findTests(resolve(__dirname, '..', dir))
   .filter((f) => !(fast && f.endsWith('.e2e.test.ts')))
   .filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)));
-if (files.length === 0) {
-  console.error(`no test files match ${filter.join(' ')}${fast ? ' outside the end-to-end (*.e2e.test.ts) files' : ''}`);
-  process.exit(1);
-}
+const files = found;
 if (list) {
   console.log(files.map((f) => relative(join(__dirname, '..'), f)).join('\n'));
   process.exit(0);
 }
-// The fast tier's files are independent (temporary folders, free ports, the tiny model's cache written
-// atomically), so they run one per core; the full tier stays one file at a time, as CI runs it, since
-// its end-to-end files each keep a dev server, workers and training busy.
-const concurrency = fast ? availableParallelism() : 1;
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
-  { stdio: 'inherit' },
-);
-process.exit(result.status ?? 1);
+if (!fast) {
+  // The full tier runs each file in its own process, one file at a time, as CI runs it: its end-to-end
+  // files each keep a dev server, workers and training busy, and a file cannot see another's state.
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
+    stdio: 'inherit',
+  });
+  process.exit(result.status ?? 1);
+}
+
+// The fast tier runs its files in one process per core (scripts/test-group.js), each process taking the
+// next file when it has finished the last: a process of its own per file would spend more on loading
+// tsx, Temporal and TensorFlow than most files spend testing. The files are independent (temporary
+// folders, free ports, the tiny model's cache written atomically), and the full tier still runs each
+// alone, so a file that passes there and fails here has left state behind for the next one. A process's
+// report is printed when it ends, so two reports never interleave. The files that start a dev server
+// (the long ones) are handed out first.
+const startsServer = (f) => /\bstartDevServer\(/.test(readFileSync(f, 'utf8'));
+const queue = [...files.filter(startsServer), ...files.filter((f) => !startsServer(f))];
+const processCount = Math.min(availableParallelism(), queue.length);
+const totals = new Map();
+let failed = false;
+let running = processCount;
+for (let p = 0; p < processCount; p++) {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--test-reporter=spec', join(__dirname, 'test-group.js')], {
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    // Set when this runner itself runs under `node --test`; the child would then report in the runner's
+    // binary protocol instead of as text.
+    env: { ...process.env, NODE_TEST_CONTEXT: undefined },
+  });
+  child.on('message', () => child.send({ file: queue.shift() ?? null }));
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  child.on('close', (code) => {
+    process.stdout.write(output);
+    for (const [, key, value] of output.matchAll(/^ℹ (\w+) ([\d.]+)$/gm)) {
+      totals.set(key, key === 'duration_ms' ? Math.max(totals.get(key) ?? 0, Number(value)) : (totals.get(key) ?? 0) + Number(value));
+    }
+    if (code !== 0) failed = true;
+    if (--running === 0) {
+      console.log(`\nall ${processCount} processes (${files.length} files):`);
+      // Less the one `<file> finished` marker test per file (scripts/test-group.js).
+      for (const key of ['tests', 'pass']) totals.set(key, (totals.get(key) ?? 0) - files.length);
+      for (const [key, value] of totals) console.log(`ℹ ${key} ${key === 'duration_ms' ? value.toFixed(0) : value}`);
+      process.exit(failed ? 1 : 0);
+    }
+  });
+}
