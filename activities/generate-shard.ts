@@ -70,6 +70,7 @@ export function generationPassOptions(options: ExperimentOptions, iteration: num
     keepPerQuestion: options.keepPerQuestion,
     dedup: options.dedup,
     rationalizeOnlyIfAllFail: options.rationalizeOnlyIfAllFail,
+    keepAll: options.keepAll,
     cleanUpTokenizationSpaces: options.cleanUpTokenizationSpaces,
     maxPromptTokens: promptTokenLimit(noPromptForGeneration(options.noPrompt, iteration), options.genLength),
   };

@@ -12,7 +12,8 @@ import { cancellationSignal, whileHeartbeating } from '../activity-context/progr
  * kept, the task's checker), so shards of runs from before these options keep their digests.
  */
 export function samplingSettings(o: ExperimentOptions) {
-  const isDefault = o.samplesPerQuestion === 1 && o.keepPerQuestion === 1 && o.rationalizeOnlyIfAllFail && o.verifier === 'exact';
+  const isDefault =
+    o.samplesPerQuestion === 1 && o.keepPerQuestion === 1 && o.rationalizeOnlyIfAllFail && o.verifier === 'exact' && !o.keepAll;
   if (isDefault) return undefined;
   return {
     samplesPerQuestion: o.samplesPerQuestion,
@@ -20,6 +21,8 @@ export function samplingSettings(o: ExperimentOptions) {
     dedup: o.dedup,
     rationalizeOnlyIfAllFail: o.rationalizeOnlyIfAllFail,
     verifier: o.verifier === 'command' ? { command: o.verifierCommand } : undefined,
+    // Only when on, so the digests of shards saved before the option existed stay as they were.
+    ...(o.keepAll ? { keepAll: true } : {}),
   };
 }
 

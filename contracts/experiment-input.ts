@@ -195,6 +195,8 @@ const inputSchema = z
     dedup: z.enum(DEDUP_MODES).default('exact'),
     /** Hint only questions where every sample failed; off: every failed sample gets a hinted retry. */
     rationalizeOnlyIfAllFail: flag(true),
+    /** The control run without the correctness filter: keep every sample whose answer line can be read, right or wrong. */
+    keepAll: flag(false),
     /** Who judges a sample: the task's answer checking (`exact`) or `verifierCommand` (`command`). */
     verifier: z.enum(['exact', 'command']).default('exact'),
     /** The verifier program and its arguments, split like commandTemplate and run without a shell; JSONL {id, question, answer, output} in, {id, correct} out. */
@@ -437,6 +439,15 @@ const inputSchema = z
             ? commandProblem(value.verifierCommand)
             : 'verifier "command" needs verifierCommand: the program and its arguments, e.g. "python3 check.py --strict"';
         if (problem) ctx.addIssue({ code: 'custom', path: ['verifierCommand'], input: value.verifierCommand, message: problem });
+      }
+      if (value.keepAll === true && value.rationalize === true) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['keepAll'],
+          input: value.keepAll,
+          message:
+            'keepAll keeps every sample, so none fails and rationalization has nothing to retry: set rationalize to false for the control run',
+        });
       }
       if (value.baseEval === true && value.skipEval === true) {
         ctx.addIssue({

@@ -48,6 +48,11 @@ export interface GenerationOptions {
   dedup?: DedupMode;
   /** Hint only questions where every plain sample failed (default true); else each failed sample gets a hinted retry. */
   rationalizeOnlyIfAllFail?: boolean;
+  /**
+   * Keep every plain sample whose answer line can be read, right or wrong (default false): the control
+   * run that shows what the correctness filter adds. Counts still say which were right.
+   */
+  keepAll?: boolean;
   /** Read continuations through transformers' clean-up of spaces before punctuation, as the reference did (default true; core/decode-cleanup.ts). */
   cleanUpTokenizationSpaces?: boolean;
   /** Prompts are cut to their last this many tokens (the reference's eval_seq under no_prompt; core/prompt.ts). */
@@ -151,6 +156,11 @@ function checkOptions(input: GenerationPassInput): void {
     if (!(Number.isInteger(value) && value >= 1))
       throw new GenerationOptionsError(`${key} is ${value}; it must be a whole number of at least 1`);
   }
+  if (options.keepAll && options.rationalize) {
+    throw new GenerationOptionsError(
+      'keepAll keeps every sample, so no sample fails and rationalization has nothing to retry: set rationalize to false for the control run',
+    );
+  }
   if (options.fewShotTrain && task.name === 'arithmetic') {
     throw new GenerationOptionsError(
       'few_shot_train is not supported for arithmetic (the reference raises NotImplementedError): turn it off',
@@ -187,7 +197,7 @@ interface Draw {
 
 interface Verdict {
   correct: boolean;
-  /** What is saved after the context, or null when nothing can be (no answer line). */
+  /** What is saved after the context when kept (a wrong one only under keepAll), or null when nothing can be (no answer line). */
   answerText: string | null;
 }
 
@@ -211,7 +221,7 @@ async function judge(input: GenerationPassInput, draws: Draw[], outputs: string[
   // A verifier may accept an output the task cannot read an answer line from: then the whole output is saved.
   return verdicts.map((correct, n) => ({
     correct,
-    answerText: correct ? (checked[n]?.answerText ?? (items[n] as VerifyItem).output) : null,
+    answerText: correct ? (checked[n]?.answerText ?? (items[n] as VerifyItem).output) : (checked[n]?.answerText ?? null),
   }));
 }
 
@@ -305,7 +315,7 @@ function tallyPlainSamples(pass: GenerationPass, plain: JudgedSamples): Draw[] {
       sampling.correctSamples += 1;
       anyJudgedCorrect[draw.at] = true;
     }
-    if (verdict.correct && verdict.answerText !== null) {
+    if ((verdict.correct || options.keepAll) && verdict.answerText !== null) {
       anyCorrect[draw.at] = true;
       pass.candidates[draw.at]?.push({
         text: pass.savePrefix + task.context(example, { hint: false }) + verdict.answerText + END_OF_TEXT,

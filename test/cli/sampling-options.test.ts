@@ -17,6 +17,8 @@ void describe('sampling options', () => {
       [1, 1, 'exact', true, 'exact', undefined],
     );
     assert.equal(samplingSettings(o), undefined);
+    const all = parseExperimentInput({ ...minimal, keepAll: true });
+    assert.ok(all.ok && samplingSettings(all.options)?.keepAll === true, 'keepAll changes what a shard keeps, so its digest');
     const k2 = parseExperimentInput({ ...minimal, samplesPerQuestion: 2 });
     assert.ok(k2.ok && samplingSettings(k2.options)?.samplesPerQuestion === 2);
   });
@@ -55,6 +57,7 @@ void describe('sampling options', () => {
     assert.match(problems({ verifier: 'command', verifierCommand: 'check $HOME' }).join('\n'), /verifierCommand: .*shell expansion/);
     assert.match(problems({ earlyStop: { patience: 1 }, skipEval: true }).join('\n'), /earlyStop: .*skipEval/);
     assert.match(problems({ dedup: 'fuzzy' }).join('\n'), /dedup/);
+    assert.match(problems({ keepAll: true, rationalize: true }).join('\n'), /keepAll: .*set rationalize to false/);
     assert.match(problems({ samplesPerQuestion: 0 }).join('\n'), /samplesPerQuestion/);
   });
 });

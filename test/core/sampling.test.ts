@@ -135,6 +135,19 @@ void describe('k samples per question', () => {
     assert.ok(failedSamples > failedQuestions, 'the fixture has questions with both right and wrong samples');
   });
 
+  void it('keeps wrong samples too under keepAll, the control without the correctness filter, and counts them as wrong', async () => {
+    const filtered = await run({});
+    const all = await run({ keepAll: true });
+    assert.equal(all.kept.length, 10, 'every sample has a readable answer here, so every one is kept');
+    assert.ok(filtered.kept.length < all.kept.length, 'the fixture has wrong samples');
+    assert.deepEqual(all.counts, filtered.counts, 'the counts still judge each sample');
+    assert.ok(all.kept.some((k) => k.text.includes('So the answer is sky (a).')));
+    // Too short for commonsenseqa's answer (the third-to-last character of the first line).
+    const unreadable: Sampler = async (requests) => requests.map(() => 'x');
+    assert.equal((await run({ keepAll: true }, unreadable)).kept.length, 0, 'an output with no answer line is still not kept');
+    await assert.rejects(run({ keepAll: true, rationalize: true }), /keepAll .* set rationalize to false/);
+  });
+
   void it('keeps the same rationales for any shard split and chunking with k > 1', async () => {
     const options = {
       samplesPerQuestion: 3,
