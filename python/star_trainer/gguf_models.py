@@ -9,6 +9,7 @@ by llama.cpp again:
 into the same folder, converted back from those weights, so one folder is both what the trainer's
 `--tune-model-path` reads and what `llama_cpp.server --model {checkpoint}/model.gguf` serves: the base
 model and every fine-tuned one are then served from the same weights, through the same converter.
+Without `--converter`, `from-gguf` writes only the HF folder: vLLM serves the safetensors themselves.
 `to-gguf` is the `convertCommandTemplate` of the -smollm2-star preset: it writes `{output}/model.gguf`
 from a trained `step_N` folder.
 
@@ -76,14 +77,16 @@ def convert_to_gguf(checkpoint: Path, gguf: Path, converter: Path, outtype: str)
     return gguf
 
 
-def from_gguf(source: Path, output: Path, converter: Path, outtype: str) -> Path:
-    """An HF folder dequantised from the GGUF file `source`, with `model.gguf` converted back into it."""
-    if (output / "config.json").is_file() and (output / GGUF_NAME).is_file():
+def from_gguf(source: Path, output: Path, converter: Path | None, outtype: str) -> Path:
+    """An HF folder dequantised from the GGUF file `source`, with `model.gguf` converted back into it
+    when `converter` is given."""
+    if (output / "config.json").is_file() and (converter is None or (output / GGUF_NAME).is_file()):
         say(f"{output} is complete; nothing to do")
         return output
     if not source.is_file():
-        raise BadInputError(f"the GGUF file {source} is not there: for SmolLM2, run scripts/setup-llama.sh first")
-    require_converter(converter)
+        raise BadInputError(f"the GGUF file {source} is not there: for SmolLM2, run scripts/setup-llama.sh or scripts/setup-vllm.sh first")
+    if converter is not None:
+        require_converter(converter)
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
@@ -111,7 +114,8 @@ def from_gguf(source: Path, output: Path, converter: Path, outtype: str) -> Path
         output.parent.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(output, ignore_errors=True)
         os.replace(partial, output)
-    convert_to_gguf(output, output / GGUF_NAME, converter, outtype)
+    if converter is not None:
+        convert_to_gguf(output, output / GGUF_NAME, converter, outtype)
     return output
 
 
@@ -132,8 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     up = commands.add_parser("to-gguf", help="an HF folder (a trained step_N) -> OUTPUT/model.gguf")
     up.add_argument("--checkpoint", required=True, type=Path)
     up.add_argument("--output", required=True, type=Path)
+    down.add_argument("--converter", type=Path, help="llama.cpp's convert_hf_to_gguf.py (leave out for the HF folder alone)")
+    up.add_argument("--converter", required=True, type=Path, help="llama.cpp's convert_hf_to_gguf.py")
     for command in (down, up):
-        command.add_argument("--converter", required=True, type=Path, help="llama.cpp's convert_hf_to_gguf.py")
         command.add_argument("--outtype", default=DEFAULT_OUTTYPE, choices=OUTTYPES)
     args = parser.parse_args(argv)
 
