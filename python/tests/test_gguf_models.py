@@ -91,3 +91,17 @@ def test_the_saved_config_forgets_the_gguf_quantisation(tmp_path):
     config.write_text(json.dumps({"model_type": "llama", "quantization_config": {"quant_method": "gguf"}}))
     drop_quantization_config(config)
     assert json.loads(config.read_text()) == {"model_type": "llama"}
+
+
+def test_from_gguf_without_a_converter_takes_a_complete_hf_folder_as_done(tmp_path, capsys):
+    """For vLLM, which serves the safetensors: no converter, and no model.gguf asked of the folder."""
+    hf = tmp_path / "hf"
+    hf.mkdir()
+    (hf / "config.json").write_text("{}")
+    assert main(["from-gguf", "--gguf", str(tmp_path / "missing.gguf"), "--output", str(hf)]) == 0
+    assert "is complete" in capsys.readouterr().out
+    assert not (hf / "model.gguf").exists()
+    script = converter(tmp_path, WRITES)
+    (tmp_path / "base.gguf").write_text("")
+    assert main(["from-gguf", "--gguf", str(tmp_path / "base.gguf"), "--output", str(hf), "--converter", str(script)]) == 0
+    assert (hf / "model.gguf").read_text() == "vendored q8_0", "with a converter, the folder gets its model.gguf"
