@@ -12,7 +12,7 @@ const values: CommandValues = {
   config: '/runs/exp/configs/exp_1.json',
   base_model: '/models/smollm2',
   model_dir: '/runs/exp/models/exp_1',
-  train_index: '/work/data/exp/exp_1.index',
+  train_index: '/home/me/star/data/exp/exp_1.index',
   total_steps: 40,
   iteration: 1,
   host: 'gpu-1',
