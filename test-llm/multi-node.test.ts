@@ -1,6 +1,6 @@
 /**
  * Two host workers on this machine acting as two nodes (`npm run test:llm`): the real `trainOnHosts`
- * step (test/distributed/workflows/host-training.ts) runs `torchrun --nnodes 2 --node_rank
+ * step (test-support/workflows/host-training.ts) runs `torchrun --nnodes 2 --node_rank
  * {host_index} --master_addr {master_addr} --master_port {master_port}` on each, one process per node,
  * gloo on CPU, on the tiny model of scripts/make-tiny-lm.ts. Host 0 picks the rendezvous; the two
  * ranks must train what one process trains with the same step batch, within the tolerance of
@@ -23,7 +23,7 @@ import { startDevServer, uniqueExperiment } from '../test-support/temporal';
 import { scratchDir } from '../test-support/experiment-input';
 import { createHostWorker, hostSettings } from '../workers/host-worker';
 import { RunningTrainerFile } from '../host/running-trainer';
-import type { HostTrainingInput } from '../test/distributed/workflows/host-training';
+import type { HostTrainingInput } from '../test-support/workflows/host-training';
 
 const python = llmPython();
 const LOSS_TOLERANCE = 1e-4;
@@ -109,7 +109,7 @@ void describe('the Hugging Face trainer on two host workers acting as two nodes 
       connection: env.nativeConnection,
       namespace: 'default',
       taskQueue,
-      workflowsPath: require.resolve('../test/distributed/workflows/host-training'),
+      workflowsPath: require.resolve('../test-support/workflows/host-training'),
     });
     workers.push(workflows);
     runs.push(workflows.run());

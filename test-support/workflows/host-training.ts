@@ -3,8 +3,8 @@
  * workflows/train-on-hosts.ts (one `trainOnHost` per host, on each host's task queue), without the
  * generation and records steps around it, so the host tests take seconds.
  */
-import type { TrainModelResult, TrainOnHostInput } from '../../../contracts/activities';
-import { trainOnHosts } from '../../../workflows/train-on-hosts';
+import type { TrainModelResult, TrainOnHostInput } from '../../contracts/activities';
+import { trainOnHosts } from '../../workflows/train-on-hosts';
 
 export interface HostTrainingInput {
   hosts: string[];
