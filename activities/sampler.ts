@@ -7,7 +7,7 @@ import type { ExperimentOptions } from '../contracts/experiment-input';
 /** Whether `completionStop` stops anything (`{afterAnswer: false}` is the same as no rule). */
 export function completionStopOn(options: ExperimentOptions): boolean {
   const stop = options.completionStop;
-  return stop !== undefined && (stop.afterAnswer || stop.repeatedLines !== undefined);
+  return stop !== undefined && (stop.afterAnswer || stop.repeatedLines !== undefined || stop.repeatedTail !== undefined);
 }
 
 /**
@@ -20,6 +20,7 @@ export function completionStopRule(options: ExperimentOptions, task: Task): Comp
   return {
     ...(stop.afterAnswer ? { afterAnswer: { task: task.name, ...(task.stopStrings ? { taskStops: task.stopStrings } : {}) } } : {}),
     ...(stop.repeatedLines !== undefined ? { repeatedLines: stop.repeatedLines } : {}),
+    ...(stop.repeatedTail !== undefined ? { repeatedTail: stop.repeatedTail } : {}),
   };
 }
 

@@ -189,9 +189,12 @@ const inputSchema = z
      * Where the embedded model stops a completion before end-of-text or genLength
      * (docs/completion-stop.md): `afterAnswer` once the task's checker can no longer decide otherwise
      * (never changes a decision); `repeatedLines` once this many complete lines in a row are the same
-     * line (a loop; can change a decision, rarely). Absent: neither.
+     * line, `repeatedTail` once this many last characters repeat one short piece (loops; these can
+     * change a decision, rarely). Absent: none.
      */
-    completionStop: z.strictObject({ afterAnswer: flag(false), repeatedLines: int(2).optional() }).optional(),
+    completionStop: z
+      .strictObject({ afterAnswer: flag(false), repeatedLines: int(2).optional(), repeatedTail: int(8).optional() })
+      .optional(),
 
     // Several rationales per question, a verifier, early stopping; the defaults are STaR's pass.
     /** k: rationales sampled per train question in one generation pass (use a temperature above 0 for k > 1). */

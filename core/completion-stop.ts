@@ -3,11 +3,12 @@
  * argument in full):
  * - `afterAnswer`: the checker's result (decision, prediction and saved text) can no longer change,
  *   whatever follows. This never changes what the checker decides, by construction.
- * - `repeatedLines`: the last N complete lines are the same line, the loop a failing completion of a
- *   real model often runs to genLength in. This one can change a decision: a completion that leaves
- *   the loop later and then writes a right answer is judged on the cut text, which has none. No rule
- *   that cuts before the answer is read can avoid that with the reference's checkers (they do not
- *   read the rationale), so it is opt-in, and its effect is measured rather than proven.
+ * - `repeatedLines`: the last N complete lines are the same line; `repeatedTail`: the last N
+ *   characters are one short piece written over and over (`2 2 2 2 …` within a line). These are the
+ *   loops a failing completion of a real model runs to genLength in. They can change a decision: a
+ *   completion that leaves the loop later and then writes a right answer is judged on the cut text,
+ *   which has none. No rule that cuts before the answer is read can avoid that with the reference's
+ *   checkers (they do not read the rationale), so they are opt-in, and their effect is measured.
  * Plain data, so the rule crosses to the compute pool's worker threads with the sampling options.
  */
 import type { TaskName } from './example';
@@ -25,14 +26,17 @@ export interface CompletionStopRule {
   afterAnswer?: AnswerReading;
   /** Stop once this many complete lines in a row are the same line (at least 2). */
   repeatedLines?: number;
+  /** Stop once the last this many characters repeat one piece of at most a quarter of them (`endsInRepeatedTail`). */
+  repeatedTail?: number;
 }
 
-export type CompletionStopReason = 'answer-settled' | 'repeated-lines';
+export type CompletionStopReason = 'answer-settled' | 'repeated-lines' | 'repeated-tail';
 
 /** Why the rule stops the completion `text` now, or undefined to go on. */
 export function completionStopReason(text: string, rule: CompletionStopRule): CompletionStopReason | undefined {
   if (rule.afterAnswer && answerSettled(text, rule.afterAnswer)) return 'answer-settled';
   if (rule.repeatedLines !== undefined && endsInRepeatedLines(text, rule.repeatedLines)) return 'repeated-lines';
+  if (rule.repeatedTail !== undefined && endsInRepeatedTail(text, rule.repeatedTail)) return 'repeated-tail';
   return undefined;
 }
 
@@ -97,4 +101,20 @@ export function endsInRepeatedLines(text: string, count: number): boolean {
   const last = lines[lines.length - 1];
   for (let i = lines.length - count; i < lines.length - 1; i++) if (lines[i] !== last) return false;
   return true;
+}
+
+/**
+ * Whether the last `span` characters of `text` are one piece of at most `span / 4` characters
+ * written at least four times in a row (the last copy may be partial): `, 1 2 2 2 2 2 2 …` has the
+ * piece ` 2`, `7 9 3 7 9 3 …` the piece `7 9 3 `. A line loop is one too once the lines are short.
+ */
+export function endsInRepeatedTail(text: string, span: number): boolean {
+  if (span < 4 || text.length < span) return false;
+  const start = text.length - span;
+  for (let period = 1; period <= Math.floor(span / 4); period++) {
+    let periodic = true;
+    for (let i = start + period; i < text.length && periodic; i++) periodic = text[i] === text[i - period];
+    if (periodic) return true;
+  }
+  return false;
 }

@@ -51,6 +51,8 @@ void describe('completionStop', () => {
   void it("gives the sampler the pass's task's reading, and a task file's stop strings", () => {
     const options = parseExperimentInputOrThrow({ ...minimal, completionStop: { afterAnswer: true, repeatedLines: 4 } });
     assert.deepEqual(completionStopRule(options, commonsenseQaTask), { afterAnswer: { task: 'commonsenseqa' }, repeatedLines: 4 });
+    const tail = parseExperimentInputOrThrow({ ...minimal, completionStop: { repeatedTail: 48 } });
+    assert.deepEqual(completionStopRule(tail, commonsenseQaTask), { repeatedTail: 48 });
     const file = { ...arithmeticTask, name: 'file', stopStrings: ['\n\n'] } as Task;
     assert.deepEqual(completionStopRule(options, file), { afterAnswer: { task: 'file', taskStops: ['\n\n'] }, repeatedLines: 4 });
     assert.equal(completionStopRule(parseExperimentInputOrThrow(minimal), commonsenseQaTask), undefined);

@@ -13,6 +13,7 @@ import {
   cleanUpTokenization,
   completionStopReason,
   endsInRepeatedLines,
+  endsInRepeatedTail,
   mulberry32,
   type AnswerReading,
   type CheckResult,
@@ -172,7 +173,7 @@ void describe('completion stop: afterAnswer', () => {
   });
 });
 
-void describe('completion stop: repeatedLines', () => {
+void describe('completion stop: loops', () => {
   void it('stops once the last N complete lines are one line', () => {
     assert.equal(endsInRepeatedLines('<scratch>\n2 + 5 , 6 C: 1\n2 + 5 , 6 C: 1\n', 3), false);
     assert.equal(endsInRepeatedLines('<scratch>\n2 + 5 , 6 C: 1\n2 + 5 , 6 C: 1\n2 + 5 , 6 C: 1', 3), false, 'the third is not complete');
@@ -187,6 +188,17 @@ void describe('completion stop: repeatedLines', () => {
     assert.equal(completionStopReason(full.slice(0, at), { repeatedLines: 3 }), 'repeated-lines');
     assert.equal(checkGsm(example('7'), full).correct, true);
     assert.equal(checkGsm(example('7'), full.slice(0, at)).correct, false);
+  });
+
+  void it('repeatedTail stops a piece written over and over within a line, once it fills the span', () => {
+    const loop = `<scratch>\n1 2 + 2 9 , C: 0\n2 + 2 , 2 C: 1\n, 1${' 2'.repeat(40)}`;
+    assert.equal(endsInRepeatedTail(loop, 32), true);
+    assert.equal(endsInRepeatedTail(`, 7${' 9 3 7'.repeat(12)}`, 48), true, 'a piece of six characters');
+    assert.equal(endsInRepeatedTail(`, 1${' 2'.repeat(10)}`, 32), false, 'shorter than the span');
+    const scratchpad = '<scratch>\n6 8 7 5 7 + 5 9 3 0 5 , C: 0\n7 + 3 , 7 C: 0\n9 + 8 , 0 7 C: 1\n, 1 0 0 0 0 0 7 C: 1\n';
+    for (let end = 1; end <= scratchpad.length; end++)
+      assert.equal(endsInRepeatedTail(scratchpad.slice(0, end), 32), false, scratchpad.slice(0, end));
+    assert.equal(completionStopReason(loop, { repeatedTail: 32 }), 'repeated-tail');
   });
 
   void it('names the settled answer first when both rules hold', () => {
