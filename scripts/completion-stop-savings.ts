@@ -215,6 +215,13 @@ async function main(): Promise<void> {
   const repeated = values['repeated-lines'] === undefined ? undefined : Number(values['repeated-lines']);
   const tail = values['repeated-tail'] === undefined ? undefined : Number(values['repeated-tail']);
   // A placeholder reading: measure() puts in the task of each split.
+  const ruleName = [
+    values['after-answer'] ? 'afterAnswer' : '',
+    repeated ? `repeatedLines ${repeated}` : '',
+    tail ? `repeatedTail ${tail}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
   const rule: CompletionStopRule = {
     ...(values['after-answer'] ? { afterAnswer: { task: 'file' } } : {}),
     ...(repeated === undefined ? {} : { repeatedLines: repeated }),
@@ -228,13 +235,13 @@ async function main(): Promise<void> {
     return;
   }
   if (values.completions) {
-    const label = `${values.preset} dev, server completions ${values.completions}, rule ${JSON.stringify(rule)}`;
+    const label = `${values.preset} dev, server completions ${values.completions}, rule ${ruleName}`;
     report(label, await measureServer(options, values.completions, rule), options.genLength);
     return;
   }
   await initBackend();
   for (const split of ['train', 'dev'] as const) {
-    const label = `${values.preset} ${split}, model ${modelDir}, rule ${JSON.stringify(rule)}`;
+    const label = `${values.preset} ${split}, model ${modelDir}, rule ${ruleName}`;
     report(label, await measure(options, modelDir, split, rule), options.genLength);
   }
   await shutdownComputePool();
