@@ -196,6 +196,16 @@ const inputSchema = z
      * read ` (e).`), as the reference's decode did; off for a tokenizer that never cleaned up.
      */
     cleanUpTokenizationSpaces: flag(true),
+    /**
+     * Where the embedded model stops a completion before end-of-text or genLength
+     * (docs/completion-stop.md): `afterAnswer` once the task's checker can no longer decide otherwise
+     * (never changes a decision); `repeatedLines` once this many complete lines in a row are the same
+     * line, `repeatedTail` once this many last characters repeat one short piece (loops; these can
+     * change a decision, rarely). Absent: none.
+     */
+    completionStop: z
+      .strictObject({ afterAnswer: flag(false), repeatedLines: int(2).optional(), repeatedTail: int(8).optional() })
+      .optional(),
 
     // Several rationales per question, a verifier, early stopping; the defaults are STaR's pass.
     /** k: rationales sampled per train question in one generation pass (use a temperature above 0 for k > 1). */
@@ -470,6 +480,15 @@ const inputSchema = z
           path: ['nIters'],
           input: value.nIters,
           message: 'nIters 1 runs no iteration (they run 1..nIters-1): use nIters >= 2, or set baseEval to only evaluate the base model',
+        });
+      }
+      if (value.completionStop !== undefined && value.inference !== undefined && value.inference !== 'embedded') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['completionStop'],
+          input: value.completionStop,
+          message:
+            'completionStop applies to the embedded model\'s sampler; a server stops at the task\'s stop strings only (docs/completion-stop.md says why): drop completionStop, or use inference "embedded"',
         });
       }
       if (value.earlyStop !== undefined && value.skipEval === true) {
