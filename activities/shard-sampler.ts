@@ -16,7 +16,7 @@ import type { ActivityDeps } from './deps';
 import { loadTrainedCheckpoint } from './lost-checkpoint';
 import { checkCheckpoint } from './prepare-experiment';
 import { cancellationSignal, heartbeatAgain } from '../activity-context/progress';
-import { embeddedSampler } from './sampler';
+import { completionStopOn, embeddedSampler } from './sampler';
 import { requireSimulatedCheckpoint } from './simulated-checkpoint';
 import { simulatedSampler, type SampledPass } from './simulated-sampler';
 import type { ShardInput } from '../contracts/activities';
@@ -41,8 +41,8 @@ function stopStringsOf(task: Task): string[] {
 
 export interface ShardSampling {
   /**
-   * What changes the texts beyond the experiment's own settings, for the shard's input key: nothing
-   * for the embedded model (keys of earlier runs stay valid); the model name and prompts per
+   * What changes the texts beyond the experiment's own settings, for the shard's input key: for the
+   * embedded model, completionStop when on (else nothing: keys of earlier runs stay valid); the model name and prompts per
    * request (one seed per request) for openai. Not the URL: a server restarted on another port
    * serves the same checkpoint, and its saved chunks stay valid.
    */
@@ -80,14 +80,15 @@ export function shardSampling(
   }
   if (o.inference === 'embedded') {
     return {
-      key: {},
-      run: async (work) => {
+      // completionStop only when on, so the keys of runs made before it existed stay the same.
+      key: completionStopOn(o) ? { completionStop: o.completionStop } : {},
+      run: async (work, pass) => {
         const { model, release } = await loadTrainedCheckpoint(o.experiment, modelIteration, input.checkpointUri, async () => {
           await checkCheckpoint(input.checkpointUri, 'the sampling checkpoint');
           return deps.models.acquire(input.checkpointUri);
         });
         try {
-          return await work(embeddedSampler(model, o, deps.sampleBatchSize, temperature));
+          return await work(embeddedSampler(model, o, deps.sampleBatchSize, temperature, pass.task));
         } finally {
           release();
         }

@@ -147,6 +147,23 @@ export interface TrainModelResult {
 }
 
 /**
+ * Where the hosts of one distributed training job meet: host 0's address and a port on it. `picked`
+ * by host 0 (`pickRendezvous`) for this attempt of the step, or given by the user (`input`, the
+ * experiment option `rendezvous`), which decides whether a port in use is worth a new attempt.
+ */
+export interface Rendezvous {
+  addr: string;
+  port: number;
+  chosenBy: 'host' | 'input';
+}
+
+/** Host 0's activity that picks the rendezvous, on its own task queue, before each attempt of a step. */
+export const PICK_RENDEZVOUS = 'pickRendezvous';
+export interface PickRendezvousInput {
+  host: string;
+}
+
+/**
  * The per-host training activity: `workers/host.ts` registers an activity of this name on its host's
  * task queue (`hostTaskQueue`); the workflow starts one per host, all at once.
  */
@@ -172,6 +189,10 @@ export interface TrainOnHostInput {
   trainSet: string;
   /** Where the host writes the command's output. */
   logUri: string;
+  /** `{master_addr}` and `{master_port}`; only when the command template names them. */
+  rendezvous?: Rendezvous;
+  /** `{nproc_per_node}`; only when the command template names it. */
+  nprocPerNode?: number;
 }
 export interface TrainOnHostResult {
   host: string;

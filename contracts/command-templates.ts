@@ -4,7 +4,7 @@
  * and the inference server's (`serveCommandTemplate`, e.g. `vllm serve {checkpoint} --port {port}`).
  * The input schema checks them as the input is read; the host expands them with the same code.
  */
-import { CommandTemplateError, expandTemplate } from '../core/command-line';
+import { CommandTemplateError, expandTemplate, templatePlaceholders } from '../core/command-line';
 
 /** What a template may name. URIs of local files are given as plain paths (trainers take paths). */
 export interface CommandValues {
@@ -18,6 +18,14 @@ export interface CommandValues {
   host: string;
   host_index: number;
   host_count: number;
+  /**
+   * The multi-node rendezvous: host 0's address and a port on it that every host's launcher (torchrun
+   * `--master_addr`/`--master_port`) meets at. Absent when the template names neither.
+   */
+  master_addr?: string;
+  master_port?: number;
+  /** Processes each host starts (the experiment option nprocPerNode); absent when the template does not name it. */
+  nproc_per_node?: number;
 }
 
 export const PLACEHOLDERS: readonly (keyof CommandValues)[] = [
@@ -30,11 +38,40 @@ export const PLACEHOLDERS: readonly (keyof CommandValues)[] = [
   'host',
   'host_index',
   'host_count',
+  'master_addr',
+  'master_port',
+  'nproc_per_node',
 ];
+
+/** The placeholders that make the hosts one distributed job, meeting at host 0's address and port. */
+const RENDEZVOUS_PLACEHOLDERS = ['master_addr', 'master_port'] as const;
+
+/**
+ * Whether the training command meets at a rendezvous (`{master_addr}` or `{master_port}`): then the
+ * hosts run one job, host 0 (or the experiment option `rendezvous`) gives the endpoint, and a host
+ * that fails fails every host's attempt.
+ */
+export function usesRendezvous(template: string): boolean {
+  const used = templatePlaceholders(template);
+  return RENDEZVOUS_PLACEHOLDERS.some((name) => used.includes(name));
+}
+
+export function usesNprocPerNode(template: string): boolean {
+  return templatePlaceholders(template).includes('nproc_per_node');
+}
 
 /** The argument vector of `template` with every `{name}` replaced by its value, word by word. */
 export function expandCommand(template: string, values: CommandValues): string[] {
-  return expandTemplate(template, values, PLACEHOLDERS);
+  const unset = templatePlaceholders(template).find(
+    (name) => PLACEHOLDERS.includes(name as keyof CommandValues) && values[name as keyof CommandValues] === undefined,
+  );
+  if (unset) {
+    throw new CommandTemplateError(
+      `command template ${JSON.stringify(template)} names {${unset}}, which has no value for this command; ` +
+        '{master_addr} and {master_port} come from the rendezvous the workflow publishes, {nproc_per_node} from the experiment option nprocPerNode',
+    );
+  }
+  return expandTemplate(template, values as Required<CommandValues>, PLACEHOLDERS);
 }
 
 /**

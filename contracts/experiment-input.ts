@@ -14,7 +14,7 @@ import { growthLimitProblem } from '../core/step-growth';
 import { convertTemplateProblem } from './convert-command';
 import { DEDUP_MODES } from '../core/sample-dedup';
 import { commandWords } from '../core/command-line';
-import { checkCommandTemplate, serveTemplateProblem } from './command-templates';
+import { checkCommandTemplate, serveTemplateProblem, usesNprocPerNode, usesRendezvous } from './command-templates';
 import { HOST_NAME, HOST_NAME_RULE } from './task-queues';
 import { INFERENCE_SERVERS, inferenceExtraBodySchema } from './inference-server';
 
@@ -63,6 +63,17 @@ const num = (schema: z.ZodNumber) =>
   z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : v), schema);
 const int = (min: number) => num(z.number().int().min(min));
 const probability = num(z.number().min(0).max(1));
+
+/**
+ * A rendezvous endpoint the user fixes (experiment option `rendezvous`), for clusters where host 0
+ * cannot pick one: a name or IP address of host 0 the other hosts reach, and a port there.
+ */
+const rendezvousSchema = z.strictObject({
+  addr: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]+$/, "host 0's name or IP address as the other hosts reach it, e.g. 10.0.0.10 or gpu-0.cluster.local"),
+  port: num(z.number().int().min(1).max(65535, 'a TCP port, 1-65535')),
+});
 
 /** Digit counts: `[1,2,3]`, `"1-5"` or `"1,3,5"`; sorted and unique. */
 const digitList = z.preprocess(
@@ -185,6 +196,16 @@ const inputSchema = z
      * read ` (e).`), as the reference's decode did; off for a tokenizer that never cleaned up.
      */
     cleanUpTokenizationSpaces: flag(true),
+    /**
+     * Where the embedded model stops a completion before end-of-text or genLength
+     * (docs/completion-stop.md): `afterAnswer` once the task's checker can no longer decide otherwise
+     * (never changes a decision); `repeatedLines` once this many complete lines in a row are the same
+     * line, `repeatedTail` once this many last characters repeat one short piece (loops; these can
+     * change a decision, rarely). Absent: none.
+     */
+    completionStop: z
+      .strictObject({ afterAnswer: flag(false), repeatedLines: int(2).optional(), repeatedTail: int(8).optional() })
+      .optional(),
 
     // Several rationales per question, a verifier, early stopping; the defaults are STaR's pass.
     /** k: rationales sampled per train question in one generation pass (use a temperature above 0 for k > 1). */
@@ -248,7 +269,13 @@ const inputSchema = z
           ctx.addIssue({ code: 'custom', input: template, message: (err as Error).message });
         }
       }),
-    // Where generation and eval sample: the embedded model in the worker, or an
+    /** Processes each host starts (`{nproc_per_node}` in commandTemplate): its accelerators, e.g. 8 on an 8-GPU node. */
+    nprocPerNode: int(1).default(1),
+    /**
+     * The endpoint every host's launcher meets at (`{master_addr}`, `{master_port}`); absent, host 0
+     * gives its address and a port it found free, anew for every attempt of the training step.
+     */
+    rendezvous: rendezvousSchema.optional(),
     /**
      * Run by the first host after training (`{checkpoint}`, `{output}`, `{config}`, `{iteration}`,
      * `{total_steps}`), e.g. mesh-transformer-jax's `to_hf_weights.py`; the iteration's model is then
@@ -364,6 +391,7 @@ const inputSchema = z
           message: 'trainer "command" needs at least one host, e.g. hosts: ["tpu-0"] (each runs workers/host.ts)',
         });
       }
+      for (const problem of rendezvousProblems(value)) ctx.addIssue({ code: 'custom', ...problem });
       const convert = typeof value.convertCommandTemplate === 'string' ? value.convertCommandTemplate : undefined;
       if (convert !== undefined) {
         const problem = convertTemplateProblem(convert);
@@ -465,6 +493,15 @@ const inputSchema = z
           message: 'nIters 1 runs no iteration (they run 1..nIters-1): use nIters >= 2, or set baseEval to only evaluate the base model',
         });
       }
+      if (value.completionStop !== undefined && value.inference !== undefined && value.inference !== 'embedded') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['completionStop'],
+          input: value.completionStop,
+          message:
+            'completionStop applies to the embedded model\'s sampler; a server stops at the task\'s stop strings only (docs/completion-stop.md says why): drop completionStop, or use inference "embedded"',
+        });
+      }
       if (value.earlyStop !== undefined && value.skipEval === true) {
         ctx.addIssue({
           code: 'custom',
@@ -479,6 +516,43 @@ const inputSchema = z
     },
     { when: (payload) => payload.value !== null && typeof payload.value === 'object' },
   );
+
+/** How `rendezvous` and `nprocPerNode` combine with the trainer and its command template. */
+function rendezvousProblems(value: Record<string, unknown>): { path: string[]; input: unknown; message: string }[] {
+  const template = typeof value.commandTemplate === 'string' ? value.commandTemplate : undefined;
+  const problems: { path: string[]; input: unknown; message: string }[] = [];
+  let meets = false;
+  let names = false;
+  try {
+    meets = template !== undefined && usesRendezvous(template);
+    names = template !== undefined && usesNprocPerNode(template);
+  } catch {
+    return problems; // the template's own problem is reported on commandTemplate
+  }
+  if (value.rendezvous !== undefined && value.trainer !== 'command') {
+    problems.push({
+      path: ['rendezvous'],
+      input: value.rendezvous,
+      message: 'rendezvous is for trainer "command": the hosts\' training command meets there ({master_addr}, {master_port})',
+    });
+  } else if (value.rendezvous !== undefined && template !== undefined && !meets) {
+    problems.push({
+      path: ['rendezvous'],
+      input: value.rendezvous,
+      message:
+        'rendezvous is given but commandTemplate names neither {master_addr} nor {master_port}, so no command would use it: ' +
+        'add them to the launcher, e.g. torchrun --master_addr {master_addr} --master_port {master_port} ...',
+    });
+  }
+  if (typeof value.nprocPerNode === 'number' && value.nprocPerNode !== 1 && template !== undefined && !names) {
+    problems.push({
+      path: ['nprocPerNode'],
+      input: value.nprocPerNode,
+      message: `nprocPerNode is ${value.nprocPerNode} but commandTemplate does not name {nproc_per_node}: give it to the launcher, e.g. torchrun --nproc_per_node {nproc_per_node} ...`,
+    });
+  }
+  return problems;
+}
 
 /** How a task file combines with the other options. */
 function taskFileOptionProblems(value: Record<string, unknown>): { field: string; message: string }[] {

@@ -103,6 +103,14 @@ export function expandTemplate<V extends { [K in keyof V]: string | number }>(
   );
 }
 
+/** The placeholder names a template uses, in order of first use (a `${NAME}` reference is not one). */
+export function templatePlaceholders(template: string): string[] {
+  const names = splitTemplate(template).flatMap((word) =>
+    [...word.matchAll(new RegExp(PLACEHOLDER.source, 'g'))].map((m) => m[1] as string),
+  );
+  return [...new Set(names)];
+}
+
 /** Shells whose `-c` takes a command string of code. */
 const SHELL = /^(?:ba|da|z|k|a|mk)?sh$/;
 

@@ -21,6 +21,7 @@ export * from './python-text';
 export * from './rationale-selection';
 export * from './sample-dedup';
 export * from './step-parser';
+export * from './completion-stop';
 export * from './early-stop';
 export * from './record-chunks';
 export * from './saved-text';

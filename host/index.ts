@@ -8,6 +8,7 @@ import type { HostSettings } from './train-on-host';
 
 export { killRunningTrainers, trainOnHost, type HostSettings } from './train-on-host';
 export { InferenceServers } from './inference-servers';
+export { pickRendezvous } from './rendezvous';
 
 export function hostInferenceServers(settings: HostSettings): InferenceServers {
   return new InferenceServers({

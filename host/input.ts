@@ -26,6 +26,10 @@ export const trainOnHostInputSchema = z.object({
       message: 'must be a relative path inside data/ (like exp/exp_1.index), without "..", a leading "/" or empty parts',
     }),
   logUri: z.string().min(1),
+  rendezvous: z
+    .object({ addr: z.string().min(1), port: z.number().int().min(1).max(65535), chosenBy: z.enum(['host', 'input']) })
+    .optional(),
+  nprocPerNode: z.number().int().positive().optional(),
 }) satisfies z.ZodType<TrainOnHostInput>;
 
 export class HostInputError extends BadInputError {

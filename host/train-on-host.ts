@@ -5,7 +5,8 @@
  * 2. Bad input (invalid fields, a missing config or base checkpoint, an unknown placeholder, a program
  *    that is not installed) fails non-retryably, naming what to fix.
  * 3. Otherwise the command runs as an argument vector in its own process group; its output goes to the
- *    log URI; the step parsed from it is heartbeated.
+ *    log URI; the step parsed from it is heartbeated. Host 0 of a command with a rendezvous checks
+ *    first that it can listen on the port (host/rendezvous.ts).
  * 4. Cancellation (the workflow's, or the worker shutting down) stops the whole group, then rethrows.
  * 5. Exit status 2 (a usage error, for argparse and model/train-cli.ts alike) is bad input; any other
  *    failure is retried, and a retry starts by checking for the final checkpoint again.
@@ -26,6 +27,7 @@ import { completedCheckpoint, finalCheckpointUri } from './final-checkpoint';
 import { parseTrainOnHostInput } from './input';
 import { OutputLog } from './output-log';
 import { resolveProgram } from './resolve-command';
+import { checkRendezvousPort, rendezvousPortFailure, saysPortInUse } from './rendezvous';
 import { RunningTrainerFile } from './running-trainer';
 import { StepTracker } from '../core/step-parser';
 import { copyTrainingIndex, trainingIndexPath } from './training-index';
@@ -48,6 +50,8 @@ export interface HostSettings {
   say: (message: string) => void;
   /** Also print the trainer's output lines on the worker's console. */
   echo: boolean;
+  /** The address other hosts reach this one at, published as `{master_addr}` when it is host 0; its host name when unset. */
+  rendezvousAddr?: string;
 }
 
 /** Trainers running in this process, so a dying worker can take them down with it. */
@@ -130,14 +134,17 @@ async function train(settings: HostSettings, input: TrainOnHostInput): Promise<T
     note.clear();
   }
 
-  // After the leftover trainer is stopped: it may still be reading the old copy.
+  // After the leftover trainer is stopped: it may still be reading the old copy, or holding the port.
   await copyTrainingIndex(input.indexUri, settings.workdir, input.trainSet);
+  // Host 0's launcher listens on the rendezvous port; the others only connect to it.
+  if (input.rendezvous && input.hostIndex === 0) await checkRendezvousPort(input.rendezvous, input.host);
 
   await log.open(
     `=== ${new Date().toISOString()} host ${input.host} (${input.hostIndex + 1} of ${input.hostCount}), iteration ${input.iteration}, attempt ${attempt}\n` +
       `=== cwd ${settings.workdir}, index ${input.indexUri} copied to ${trainIndex}\n=== ${command.shown.map((a) => JSON.stringify(a)).join(' ')}`,
   );
   const steps = new StepTracker(totalSteps);
+  let portInUse = false;
   let trainer: TrainerProcess;
   try {
     trainer = await TrainerProcess.start({
@@ -149,6 +156,7 @@ async function train(settings: HostSettings, input: TrainOnHostInput): Promise<T
         const line = command.mask(output);
         log.append(line);
         if (settings.echo) settings.say(`[${input.host}] ${line}`);
+        if (input.rendezvous && input.hostIndex === 0 && saysPortInUse(line)) portInUse = true;
         if (steps.see(line)) ctx.heartbeat({ ...progress, step: steps.step, loss: steps.loss });
       },
     });
@@ -182,6 +190,9 @@ async function train(settings: HostSettings, input: TrainOnHostInput): Promise<T
       note.clear();
     }
     await log.close();
+  }
+  if (portInUse && exit.code !== 0 && input.rendezvous) {
+    throw rendezvousPortFailure(input.rendezvous, input.host, `its launcher reported EADDRINUSE; see ${input.logUri}`);
   }
   return finished(input, exit, steps, log);
 }
@@ -224,6 +235,8 @@ function commandValues(input: TrainOnHostInput, trainIndex: string): CommandValu
     host: input.host,
     host_index: input.hostIndex,
     host_count: input.hostCount,
+    ...(input.rendezvous ? { master_addr: input.rendezvous.addr, master_port: input.rendezvous.port } : {}),
+    ...(input.nprocPerNode !== undefined ? { nproc_per_node: input.nprocPerNode } : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { completionStopReason, type CompletionStopRule } from '../core/completion-stop';
 import type { EmbeddedModel } from './embedded-model';
 import { mixSeed, Rng } from './rng';
 import { initBackend, modelBackend } from './backend';
@@ -23,6 +24,11 @@ export interface SampleOptions {
    * reference's sampler did: its checkers can read past an end-of-text (docs/reference-differences.md).
    */
   stopAtEndOfText?: boolean;
+  /**
+   * Stop a row early where this rule says (core/completion-stop.ts), checked on its text after every
+   * token; other rows of the batch go on as they would.
+   */
+  stopRule?: CompletionStopRule;
   /** Rows decoded together (default 128; with worker threads, at most an even share per worker). */
   batchSize?: number;
   /** Called with the number of requests finished so far. */
@@ -33,6 +39,8 @@ export interface SampleOptions {
 export interface SampleResult {
   texts: string[];
   tokens: number;
+  /** Rows the stop rule ended before end-of-text or genLength. */
+  stoppedByRule: number;
 }
 
 /**
@@ -129,9 +137,10 @@ async function generate(
   const results = new Array<string>(requests.length);
   let finished = 0;
   let tokens = 0;
+  let stoppedByRule = 0;
   for (let start = 0; start < order.length; start += batchSize) {
     const rows = order.slice(start, start + batchSize);
-    const outputs = decodeBatch(
+    const { outputs, stopped } = decodeBatch(
       model,
       layers,
       rows.map((i) => prompts[i]),
@@ -141,11 +150,12 @@ async function generate(
     );
     rows.forEach((row, j) => (results[row] = tokenizer.decode(outputs[j])));
     tokens += outputs.reduce((n, o) => n + o.length, 0);
+    stoppedByRule += stopped;
     finished += rows.length;
     options.onProgress?.(finished);
     await new Promise((resolve) => setImmediate(resolve)); // let heartbeats and timers run between batches
   }
-  return { texts: results, tokens };
+  return { texts: results, tokens, stoppedByRule };
 }
 
 function decodeBatch(
@@ -155,7 +165,7 @@ function decodeBatch(
   seeds: number[],
   options: SampleOptions,
   decoding: DecoderSource,
-): number[][] {
+): { outputs: number[][]; stopped: number } {
   const { config: c, tokenizer } = model;
   const batch = prompts.length;
   const len = Math.max(...prompts.map((p) => p.length));
@@ -166,6 +176,15 @@ function decodeBatch(
   const rngs = seeds.map((s) => new Rng(mixSeed(s, 0x5a4d)));
   const outputs: number[][] = prompts.map(() => []);
   const done = prompts.map(() => false);
+  let stopped = 0;
+  /** Whether row b is finished after its latest token `id`, `step` steps in. */
+  const finished = (b: number, id: number, step: number): boolean => {
+    if (id === tokenizer.eotId && options.stopAtEndOfText !== false) return true;
+    if (outputs[b].length >= options.genLength || len + step + 1 - pad[b] >= c.seq) return true;
+    if (options.stopRule === undefined || completionStopReason(tokenizer.decode(outputs[b]), options.stopRule) === undefined) return false;
+    stopped++;
+    return true;
+  };
   if (decoding === 'uncached') {
     // Reference path for tests: the whole sequence again for every token, no compaction.
     const w = model.tensors();
@@ -178,18 +197,13 @@ function decodeBatch(
         const id = pickToken(values.subarray(b * c.n_vocab, (b + 1) * c.n_vocab), tokenizer.vocabSize, options, rngs[b]);
         outputs[b].push(id);
         tokens[b * width + len + step] = id;
-        if (
-          (id === tokenizer.eotId && options.stopAtEndOfText !== false) ||
-          outputs[b].length >= options.genLength ||
-          len + step + 1 - pad[b] >= c.seq
-        )
-          done[b] = true;
+        if (finished(b, id, step)) done[b] = true;
       }
       if (done.every(Boolean)) break;
       const t = len + step + 1;
       logits = tf.tidy(() => prefill(layers, c, w, sliceColumns(tokens, batch, width, t), batch, t, pad).logits);
     }
-    return outputs;
+    return { outputs, stopped };
   }
   const decoder = decoding();
   try {
@@ -205,12 +219,7 @@ function decodeBatch(
         const id = pickToken(values.subarray(i * c.n_vocab, (i + 1) * c.n_vocab), tokenizer.vocabSize, options, rngs[b]);
         next[i] = id;
         outputs[b].push(id);
-        if (
-          (id === tokenizer.eotId && options.stopAtEndOfText !== false) ||
-          outputs[b].length >= options.genLength ||
-          len + step + 1 - pad[b] >= c.seq
-        )
-          done[b] = true;
+        if (finished(b, id, step)) done[b] = true;
       });
       const active = rows.map((b, i) => (done[b] ? -1 : i)).filter((i) => i >= 0);
       if (active.length === 0) break;
@@ -226,7 +235,7 @@ function decodeBatch(
   } finally {
     decoder.dispose();
   }
-  return outputs;
+  return { outputs, stopped };
 }
 
 function sliceColumns(tokens: Int32Array, batch: number, width: number, len: number): Int32Array {

@@ -21,11 +21,12 @@ import { workerSettingsFromEnv } from './worker-env';
 /** How the host worker is started: `star host`, or `npx tsx workers/host.ts` where the CLI is not installed. */
 export function hostWorkerUsage(command: string): string {
   return (
-    `usage: ${command} --host NAME [--workdir DIR] [--kill-grace-seconds N] [--state-dir DIR] [--quiet]\n` +
+    `usage: ${command} --host NAME [--workdir DIR] [--kill-grace-seconds N] [--state-dir DIR] [--rendezvous-addr ADDR] [--quiet]\n` +
     "  --host NAME              this host's name, as listed in the experiment option hosts (task queue star-host-NAME)\n" +
     '  --workdir DIR            where the training command runs (e.g. the STaR checkout with device_train.py); default: here\n' +
     '  --kill-grace-seconds N   between SIGTERM and SIGKILL when a trainer is stopped (default 30)\n' +
     '  --state-dir DIR          local folder for the note of the running trainer (default $STAR_STATE_DIR or .state/)\n' +
+    "  --rendezvous-addr ADDR   as host 0 of a multi-node command, the address other hosts reach for {master_addr} (default: this machine's host name)\n" +
     "  --quiet                  do not copy the trainer's output to this console (it always goes to the store)"
   );
 }
@@ -40,6 +41,7 @@ export interface HostWorkerArgs {
   killGraceSeconds: number;
   stateDir: string;
   quiet: boolean;
+  rendezvousAddr?: string;
 }
 
 export function parseHostWorkerArgs(
@@ -57,6 +59,7 @@ export function parseHostWorkerArgs(
         workdir: { type: 'string' },
         'kill-grace-seconds': { type: 'string' },
         'state-dir': { type: 'string' },
+        'rendezvous-addr': { type: 'string' },
         quiet: { type: 'boolean' },
       },
     }).values;
@@ -69,12 +72,16 @@ export function parseHostWorkerArgs(
   const grace = Number(values['kill-grace-seconds'] ?? 30);
   if (!Number.isFinite(grace) || grace < 0)
     throw new HostWorkerUsageError(`--kill-grace-seconds must be a number of seconds >= 0, got ${values['kill-grace-seconds']}`);
+  const rendezvousAddr = values['rendezvous-addr'];
+  if (rendezvousAddr !== undefined && !/^[A-Za-z0-9_.:-]+$/.test(rendezvousAddr))
+    throw new HostWorkerUsageError(`--rendezvous-addr ${JSON.stringify(rendezvousAddr)}: give a host name or IP address, e.g. 10.0.0.10`);
   return {
     host,
     workdir: resolve(values.workdir ?? process.cwd()),
     killGraceSeconds: grace,
     stateDir: resolve(values['state-dir'] ?? stateDir(env)),
     quiet: values.quiet ?? false,
+    ...(rendezvousAddr ? { rendezvousAddr } : {}),
   };
 }
 
@@ -88,6 +95,7 @@ export function hostSettings(args: HostWorkerArgs, env: NodeJS.ProcessEnv = proc
     env,
     say: (message) => console.log(`${new Date().toISOString()} ${message}`),
     echo: !args.quiet,
+    ...(args.rendezvousAddr ? { rendezvousAddr: args.rendezvousAddr } : {}),
   };
 }
 

@@ -33,8 +33,11 @@ export const ACTIVITY_LIMITS = {
   syncTracking: { startToCloseTimeout: '10m', attempts: 3 },
 } as const satisfies Record<keyof StarActivities, { startToCloseTimeout: string; attempts: number }>;
 
-/** Per-host training: each host retries on its own a few times; the workflow then retries the whole step. */
-export const HOST_TRAINING_LIMITS = { startToCloseTimeout: '72h', attempts: 3, wholeStepAttempts: 3 } as const;
+/**
+ * Per-host training: each host retries on its own a few times; the workflow then retries the whole step.
+ * Host 0 picks a rendezvous (a name and a free port) in well under a minute.
+ */
+export const HOST_TRAINING_LIMITS = { startToCloseTimeout: '72h', attempts: 3, wholeStepAttempts: 3, rendezvousTimeout: '1m' } as const;
 
 export function activityProxies(heartbeatTimeoutSeconds: number): StarActivities {
   const out: Partial<Record<keyof StarActivities, unknown>> = {};

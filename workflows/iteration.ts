@@ -22,6 +22,7 @@ import { evaluateOnDev, pendingShardCap, shardActivities } from './dev-evaluatio
 import { stepFailure } from './step-failure';
 import { stepTimer, type LiveProgress, type StepTimer } from './step-timer';
 import { trainOnHosts } from './train-on-hosts';
+import { usesNprocPerNode } from '../contracts/command-templates';
 
 export type { LiveProgress } from './step-timer';
 
@@ -150,11 +151,13 @@ function trainFromBase(run: IterationRun, records: WriteRecordsResult, config: W
           commandTemplate: options.commandTemplate,
           // Only an activity argument: histories of runs without it replay unchanged.
           ...(options.convertCommandTemplate ? { convertCommandTemplate: options.convertCommandTemplate } : {}),
+          ...(usesNprocPerNode(options.commandTemplate) ? { nprocPerNode: options.nprocPerNode } : {}),
           totalSteps: config.totalSteps,
           modelDir: it.modelDir,
           indexUri: records.indexUri,
           trainSet: it.trainSet,
         },
+        ...(options.rendezvous ? { rendezvous: options.rendezvous } : {}),
         logUri: (host) => it.hostLog(host),
         onHostDone: run.oneDone,
       });

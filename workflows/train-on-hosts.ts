@@ -2,6 +2,13 @@
  * The `command` trainer: one `trainOnHost` activity per host, each on its host's own task
  * queue, all at once. If one host fails, the others are cancelled and the whole step is retried, since
  * a multi-host trainer cannot continue with a host missing.
+ *
+ * A command that names `{master_addr}`/`{master_port}` is one torch.distributed job over the hosts:
+ * before each attempt host 0 picks the rendezvous (`pickRendezvous`: its address and a free port;
+ * or the experiment option `rendezvous` is used), every host gets the same one, and a host's failure
+ * is not retried on that host alone (a new process cannot join a running job): it ends the attempt on
+ * every host, and the next attempt meets at a new port. Commands without those placeholders schedule
+ * exactly what they did before, so their histories replay unchanged.
  */
 import {
   ActivityCancellationType,
@@ -12,18 +19,32 @@ import {
   patched,
   proxyActivities,
 } from '@temporalio/workflow';
-import { TRAIN_ON_HOST, type TrainModelResult, type TrainOnHostInput, type TrainOnHostResult } from '../contracts/activities';
+import {
+  PICK_RENDEZVOUS,
+  TRAIN_ON_HOST,
+  type PickRendezvousInput,
+  type Rendezvous,
+  type TrainModelResult,
+  type TrainOnHostInput,
+  type TrainOnHostResult,
+} from '../contracts/activities';
+import { usesRendezvous } from '../contracts/command-templates';
 import { hostTaskQueue } from '../contracts/task-queues';
 import { HOST_TRAINING_LIMITS, hostRetry } from './activity-proxies';
 import { checkpointUri } from '../contracts/layout';
 import { allOrCancel } from './parallel';
 
-type HostActivities = { [TRAIN_ON_HOST]: (input: TrainOnHostInput) => Promise<TrainOnHostResult> };
+type HostActivities = {
+  [TRAIN_ON_HOST]: (input: TrainOnHostInput) => Promise<TrainOnHostResult>;
+  [PICK_RENDEZVOUS]: (input: PickRendezvousInput) => Promise<Rendezvous>;
+};
 
 export interface HostTrainingRequest {
   hosts: string[];
   heartbeatTimeoutSeconds: number;
-  base: Omit<TrainOnHostInput, 'host' | 'hostIndex' | 'hostCount' | 'logUri'>;
+  base: Omit<TrainOnHostInput, 'host' | 'hostIndex' | 'hostCount' | 'logUri' | 'rendezvous'>;
+  /** The experiment option `rendezvous`: the endpoint the user fixed; absent, host 0 picks one per attempt. */
+  rendezvous?: { addr: string; port: number };
   logUri: (host: string) => string;
   onHostDone: () => void;
 }
@@ -38,16 +59,18 @@ export async function trainOnHosts(request: HostTrainingRequest): Promise<TrainM
   const cancellationType = patched(WAIT_FOR_CANCELLED_HOSTS)
     ? ActivityCancellationType.WAIT_CANCELLATION_COMPLETED
     : ActivityCancellationType.TRY_CANCEL;
+  const oneJob = usesRendezvous(request.base.commandTemplate);
   let lastError: unknown;
   for (let attempt = 1; attempt <= HOST_TRAINING_LIMITS.wholeStepAttempts; attempt += 1) {
     try {
+      const rendezvous = oneJob ? await meetingPoint(request) : undefined;
       const results = await allOrCancel(
         hosts.map((host, hostIndex) => async () => {
           const act = proxyActivities<HostActivities>({
             taskQueue: hostTaskQueue(host),
             startToCloseTimeout: HOST_TRAINING_LIMITS.startToCloseTimeout,
             heartbeatTimeout: `${request.heartbeatTimeoutSeconds}s`,
-            retry: hostRetry(),
+            retry: oneJob ? { ...hostRetry(), maximumAttempts: 1 } : hostRetry(),
             cancellationType,
           });
           const result = await act[TRAIN_ON_HOST]({
@@ -56,6 +79,7 @@ export async function trainOnHosts(request: HostTrainingRequest): Promise<TrainM
             hostIndex,
             hostCount: hosts.length,
             logUri: request.logUri(host),
+            ...(rendezvous ? { rendezvous } : {}),
           });
           request.onHostDone();
           return result;
@@ -73,4 +97,16 @@ export async function trainOnHosts(request: HostTrainingRequest): Promise<TrainM
     }
   }
   throw lastError;
+}
+
+/** Where this attempt's job meets: the user's endpoint, or the address and free port host 0 gives. */
+async function meetingPoint(request: HostTrainingRequest): Promise<Rendezvous> {
+  if (request.rendezvous) return { ...request.rendezvous, chosenBy: 'input' };
+  const host = request.hosts[0] as string;
+  const act = proxyActivities<HostActivities>({
+    taskQueue: hostTaskQueue(host),
+    startToCloseTimeout: HOST_TRAINING_LIMITS.rendezvousTimeout,
+    retry: hostRetry(),
+  });
+  return act[PICK_RENDEZVOUS]({ host });
 }

@@ -2,7 +2,7 @@
  * The `command` trainer across hosts, for real: a Temporal dev server, two host workers as separate
  * processes (`workers/host.ts --host …`, task queues `star-host-…`), the embedded trainer's own command
  * line (`npx tsx model/train-cli.ts`) as the trainer, and gs:// storage on the GCS emulator
- * (file:// with SKIP_GCS=1). The workflow is the real `trainOnHosts` step (test/distributed/workflows).
+ * (file:// with SKIP_GCS=1). The workflow is the real `trainOnHosts` step (test-support/workflows/host-training.ts).
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -24,7 +24,7 @@ import { gcsSkipReason, startGcsEmulator, type GcsEmulator } from '../helpers/gc
 import { startDevServer } from '../../test-support/temporal';
 import { TINY, scratchpadExample } from '../model/fixtures';
 import { processesMentioning, startWorkerProcess, trainerWorkdir, waitUntil, type WorkerProcess } from '../../test-support/processes';
-import type { HostTrainingInput } from './workflows/host-training';
+import type { HostTrainingInput } from '../../test-support/workflows/host-training';
 
 const TRAIN_CLI = 'npx tsx model/train-cli.ts --config {config} --tune-model-path {base_model}';
 const CRASH_AFTER_TRAINING = 'npx tsx test/distributed/fixtures/train-then-crash.ts --config {config} --tune-model-path {base_model}';
@@ -84,7 +84,7 @@ void describe('command trainer on two host workers', { timeout: 600_000 }, () =>
       connection: env.nativeConnection,
       namespace: 'default',
       taskQueue,
-      workflowsPath: require.resolve('./workflows/host-training'),
+      workflowsPath: require.resolve('../../test-support/workflows/host-training'),
     });
     workflowWorkerRun = workflowWorker.run();
     await Promise.all(hosts.map(startHost));

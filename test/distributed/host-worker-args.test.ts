@@ -24,6 +24,15 @@ void describe('host worker arguments', () => {
     assert.throws(() => parseHostWorkerArgs(['--host', 'h', '--kill-grace-seconds=-1'], {}), /--kill-grace-seconds must be/);
   });
 
+  void it('takes the address host 0 publishes for {master_addr} from --rendezvous-addr, and refuses one with spaces', () => {
+    assert.equal(parseHostWorkerArgs(['--host', 'h'], {}).rendezvousAddr, undefined, "unset: the machine's host name");
+    assert.equal(parseHostWorkerArgs(['--host', 'h', '--rendezvous-addr', '10.0.0.10'], {}).rendezvousAddr, '10.0.0.10');
+    assert.throws(
+      () => parseHostWorkerArgs(['--host', 'h', '--rendezvous-addr', '10.0.0.10 x'], {}),
+      /--rendezvous-addr .*host name or IP/,
+    );
+  });
+
   void it('names an unknown flag with the usage', () => {
     assert.throws(
       () => parseHostWorkerArgs(['--host', 'h', '--hosts', 'x'], {}),

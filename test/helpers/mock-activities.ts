@@ -8,7 +8,14 @@
 import { activityInfo, cancellationDetails, cancelled, heartbeat } from '@temporalio/activity';
 import type { ActivityCancellationDetails } from '@temporalio/common';
 import type { createActivities } from '../../activities';
-import { TRAIN_ON_HOST, type TrainOnHostInput, type TrainOnHostResult } from '../../contracts/activities';
+import {
+  PICK_RENDEZVOUS,
+  TRAIN_ON_HOST,
+  type PickRendezvousInput,
+  type Rendezvous,
+  type TrainOnHostInput,
+  type TrainOnHostResult,
+} from '../../contracts/activities';
 import { growthSettings, totalSteps } from '../../core/step-growth';
 import { checkpointUri, experimentLayout } from '../../contracts/layout';
 import type { IterationMetrics } from '../../contracts/metrics';
@@ -143,6 +150,7 @@ export function gate(): { promise: Promise<void>; open: () => void } {
 }
 
 export type TrainOnHost = (input: TrainOnHostInput) => Promise<TrainOnHostResult>;
+export type PickRendezvous = (input: PickRendezvousInput) => Promise<Rendezvous>;
 
 /**
  * The activities of one long-lived worker (and of host workers), handing each call to the mocks a
@@ -150,15 +158,29 @@ export type TrainOnHost = (input: TrainOnHostInput) => Promise<TrainOnHostResult
  * costs seconds; one worker for a whole file and a registration per test costs nothing, and tests
  * cannot see each other's calls.
  */
-export class MockRegistry {
-  private readonly byExperiment = new Map<string, { activities: StarActivities; hosts: Record<string, TrainOnHost> }>();
+interface Mocks {
+  activities: StarActivities;
+  hosts: Record<string, TrainOnHost>;
+  rendezvous: Record<string, PickRendezvous>;
+}
 
-  /** Mocks for one experiment; `hosts` answer the `command` trainer's `trainOnHost`, by host name. */
-  register(experiment: string, activities: StarActivities, hosts: Record<string, TrainOnHost> = {}): void {
-    this.byExperiment.set(experiment, { activities, hosts });
+export class MockRegistry {
+  private readonly byExperiment = new Map<string, Mocks>();
+
+  /**
+   * Mocks for one experiment; `hosts` answer the `command` trainer's `trainOnHost`, by host name, and
+   * `rendezvous` its `pickRendezvous`.
+   */
+  register(
+    experiment: string,
+    activities: StarActivities,
+    hosts: Record<string, TrainOnHost> = {},
+    rendezvous: Record<string, PickRendezvous> = {},
+  ): void {
+    this.byExperiment.set(experiment, { activities, hosts, rendezvous });
   }
 
-  private mocksOf(): { activities: StarActivities; hosts: Record<string, TrainOnHost> } {
+  private mocksOf(): Mocks {
     const workflowId = activityInfo().workflowExecution?.workflowId ?? '(none)';
     const mocks = this.byExperiment.get(workflowId);
     if (!mocks) throw new Error(`no mock activities registered for experiment ${workflowId}: call register() before starting it`);
@@ -175,11 +197,16 @@ export class MockRegistry {
   }
 
   /** For a host worker (task queue `star-host-{host}`). */
-  hostActivities(): Record<typeof TRAIN_ON_HOST, TrainOnHost> {
+  hostActivities(): { [TRAIN_ON_HOST]: TrainOnHost; [PICK_RENDEZVOUS]: PickRendezvous } {
     return {
       [TRAIN_ON_HOST]: (input: TrainOnHostInput) => {
         const fn = this.mocksOf().hosts[input.host];
         if (!fn) throw new Error(`no mock trainOnHost registered for host ${input.host}`);
+        return fn(input);
+      },
+      [PICK_RENDEZVOUS]: (input: PickRendezvousInput) => {
+        const fn = this.mocksOf().rendezvous[input.host];
+        if (!fn) throw new Error(`no mock pickRendezvous registered for host ${input.host}`);
         return fn(input);
       },
     };

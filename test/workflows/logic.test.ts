@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure, type ActivityCancellationDetails } from '@temporalio/common';
+import type { TrainOnHostInput } from '../../contracts/activities';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { experimentLayout, iterationLayout } from '../../contracts/layout';
 import { progressQuery, setNItersUpdate, stopAfterIterationSignal } from '../../contracts/messages';
@@ -29,6 +30,7 @@ import {
   MockRegistry,
   MOCK_ROOT,
   untilCancelled,
+  type PickRendezvous,
   type StarActivities,
   type TrainOnHost,
 } from '../helpers/mock-activities';
@@ -83,8 +85,9 @@ void describe('starExperiment logic with mock activities', { timeout: 180_000 },
     activities: StarActivities,
     overrides: Parameters<typeof tinyExperiment>[4] = {},
     hosts: Record<string, TrainOnHost> = {},
+    rendezvous: Record<string, PickRendezvous> = {},
   ): Promise<Handle> => {
-    registry.register(exp, activities, hosts);
+    registry.register(exp, activities, hosts, rendezvous);
     return env.client.workflow.start(starExperiment, {
       taskQueue: workers[0]!.taskQueue,
       workflowId: exp,
@@ -760,6 +763,116 @@ void describe('starExperiment logic with mock activities', { timeout: 180_000 },
       assert.match(failure.message, /^iteration 1, training \(trainOnHost\) failed: command template has no \{config\}\./);
       assert.deepEqual(calls, { a: 1, b: 1 }, 'one attempt, no whole-step retry');
       assert.deepEqual(await cancelRequestedActivities(handle), ['trainOnHost'], "the workflow asked to cancel host a's training");
+    });
+  });
+
+  void describe('the command trainer across nodes (a rendezvous)', () => {
+    const TORCHRUN =
+      'torchrun --nnodes {host_count} --node_rank {host_index} --nproc_per_node {nproc_per_node} ' +
+      '--master_addr {master_addr} --master_port {master_port} -m star_trainer.train --config {config}';
+    const multiNode = { nIters: 2, shards: 1, trainer: 'command' as const, hosts: [...HOSTS], commandTemplate: TORCHRUN, nprocPerNode: 4 };
+
+    /** The task queue each activity of `name` was scheduled on, in history order. */
+    async function taskQueuesOf(handle: Handle, name: string): Promise<string[]> {
+      return (await eventsOf(handle)).flatMap((e) => {
+        const scheduled = e.activityTaskScheduledEventAttributes;
+        return scheduled?.activityType?.name === name ? [scheduled.taskQueue?.name ?? '?'] : [];
+      });
+    }
+
+    void it('publishes the rendezvous host 0 picks to every host, and a retried step meets at a newly picked one', async () => {
+      const { activities } = mockActivities();
+      const picked: string[] = [];
+      const inputs: TrainOnHostInput[] = [];
+      const calls = { a: 0, b: 0 };
+      const aCancelled: unknown[] = [];
+      const aRunning = gate();
+      const rendezvous: Record<string, PickRendezvous> = {
+        [hostA]: async (input) => {
+          picked.push(input.host);
+          return { addr: `${input.host}.internal`, port: 29500 + picked.length, chosenBy: 'host' };
+        },
+      };
+      const hosts: Record<string, TrainOnHost> = {
+        [hostA]: async (input) => {
+          inputs.push(input);
+          calls.a += 1;
+          if (calls.a > 1) return answerTrainOnHost(input);
+          aRunning.open();
+          return untilCancelled((details) => aCancelled.push(details));
+        },
+        [hostB]: async (input) => {
+          inputs.push(input);
+          calls.b += 1;
+          // Its rank dies once: a new process cannot join the running job, so the whole step goes again.
+          await aRunning.promise;
+          if (calls.b === 1) throw transient(`host ${input.host}: rank 5 exited with signal SIGKILL`);
+          return answerTrainOnHost(input);
+        },
+      };
+      const exp = uniqueExperiment('rendezvous');
+      const handle = await start(exp, activities, multiNode, hosts, rendezvous);
+      const result = await handle.result();
+      assert.equal(result.outcome, 'finished');
+      await captureHistories(env, handle, 'rendezvous');
+
+      assert.deepEqual(picked, [hostA, hostA], 'host 0 picked once per attempt of the step');
+      assert.deepEqual(await taskQueuesOf(handle, 'pickRendezvous'), [hostTaskQueue(hostA), hostTaskQueue(hostA)]);
+      assert.deepEqual(calls, { a: 2, b: 2 }, 'host b was not retried alone: the whole step was, once');
+      assert.equal(aCancelled.length, 1, "host a's first attempt was cancelled when host b failed");
+      const meeting = (attempt: number) =>
+        inputs
+          .filter((input) => input.rendezvous?.port === 29500 + attempt)
+          .map((input) => [input.host, input.hostIndex, input.rendezvous?.addr, input.nprocPerNode])
+          .sort();
+      const both = [
+        [hostA, 0, `${hostA}.internal`, 4],
+        [hostB, 1, `${hostA}.internal`, 4],
+      ];
+      assert.deepEqual(meeting(1), both, "both hosts of the first attempt met at host a's first port");
+      assert.deepEqual(meeting(2), both, 'both hosts of the retried step met at the port picked for it');
+      assert.equal(inputs.length, 4);
+    });
+
+    void it('uses the rendezvous the experiment fixes without asking host 0, and gives no rendezvous to a command without one', async () => {
+      const { activities } = mockActivities();
+      const inputs: TrainOnHostInput[] = [];
+      const hosts = Object.fromEntries(
+        HOSTS.map((host) => [
+          host,
+          async (input: TrainOnHostInput) => {
+            inputs.push(input);
+            return answerTrainOnHost(input);
+          },
+        ]),
+      );
+      const fixed = await start(
+        uniqueExperiment('rendezvous-fixed'),
+        activities,
+        { ...multiNode, rendezvous: { addr: '10.0.0.10', port: 29400 } },
+        hosts,
+      );
+      assert.equal((await fixed.result()).outcome, 'finished');
+      assert.deepEqual(await taskQueuesOf(fixed, 'pickRendezvous'), []);
+      assert.deepEqual(
+        inputs.map((input) => input.rendezvous),
+        HOSTS.map(() => ({ addr: '10.0.0.10', port: 29400, chosenBy: 'input' })),
+      );
+
+      inputs.length = 0;
+      const standalone = await start(
+        uniqueExperiment('no-rendezvous'),
+        activities,
+        { ...multiNode, commandTemplate: 'python3 device_train.py --config {config}', nprocPerNode: 1 },
+        hosts,
+      );
+      assert.equal((await standalone.result()).outcome, 'finished');
+      assert.deepEqual(await taskQueuesOf(standalone, 'pickRendezvous'), []);
+      assert.deepEqual(
+        inputs.map((input) => [input.rendezvous, input.nprocPerNode]),
+        HOSTS.map(() => [undefined, undefined]),
+        'the activity input of a command without the placeholders is what it was before them',
+      );
     });
   });
 

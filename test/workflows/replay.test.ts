@@ -6,6 +6,8 @@
  * (One file, so the workflows are bundled once.)
  */
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
@@ -27,6 +29,13 @@ void describe('replaying committed histories', { timeout: 120_000 }, () => {
       assert.equal(result.error, undefined, `${result.workflowId}: ${String(result.error)}`);
     }
     assert.equal(replayed, histories.length);
+  });
+
+  void it('keeps no stack trace in a committed history (they name the folders of the machine that captured it)', () => {
+    const withStacks = readdirSync(HISTORIES_DIR)
+      .filter((name) => name.endsWith('.json'))
+      .filter((name) => /"stackTrace": "(?:[^"\\]|\\.)+"/.test(readFileSync(join(HISTORIES_DIR, name), 'utf8')));
+    assert.deepEqual(withStacks, [], 'capture again (test-support/temporal.ts clears them) or clear their stackTrace fields');
   });
 });
 

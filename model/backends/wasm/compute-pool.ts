@@ -183,6 +183,7 @@ async function parallelSample(
   let next = 0;
   let done = 0;
   let tokens = 0;
+  let stoppedByRule = 0;
   await Promise.all(
     ws.map(async (w) => {
       while (next < batches.length) {
@@ -192,10 +193,11 @@ async function parallelSample(
         );
         batch.forEach((row, j) => (results[row] = out.texts[j]));
         tokens += out.tokens;
+        stoppedByRule += out.stoppedByRule;
         done += batch.length;
         onProgress?.(done);
       }
     }),
   );
-  return { texts: results, tokens };
+  return { texts: results, tokens, stoppedByRule };
 }

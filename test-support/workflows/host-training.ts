@@ -3,15 +3,17 @@
  * workflows/train-on-hosts.ts (one `trainOnHost` per host, on each host's task queue), without the
  * generation and records steps around it, so the host tests take seconds.
  */
-import type { TrainModelResult, TrainOnHostInput } from '../../../contracts/activities';
-import { trainOnHosts } from '../../../workflows/train-on-hosts';
+import type { TrainModelResult, TrainOnHostInput } from '../../contracts/activities';
+import { trainOnHosts } from '../../workflows/train-on-hosts';
 
 export interface HostTrainingInput {
   hosts: string[];
   heartbeatTimeoutSeconds: number;
-  base: Omit<TrainOnHostInput, 'host' | 'hostIndex' | 'hostCount' | 'logUri'>;
+  base: Omit<TrainOnHostInput, 'host' | 'hostIndex' | 'hostCount' | 'logUri' | 'rendezvous'>;
   /** Each host's log is `{logDir}/{host}.log`. */
   logDir: string;
+  /** The experiment option `rendezvous`, for a command with `{master_addr}`/`{master_port}`. */
+  rendezvous?: { addr: string; port: number };
 }
 
 export async function hostTraining(input: HostTrainingInput): Promise<TrainModelResult> {
@@ -19,6 +21,7 @@ export async function hostTraining(input: HostTrainingInput): Promise<TrainModel
     hosts: input.hosts,
     heartbeatTimeoutSeconds: input.heartbeatTimeoutSeconds,
     base: input.base,
+    ...(input.rendezvous ? { rendezvous: input.rendezvous } : {}),
     logUri: (host) => `${input.logDir}/${host}.log`,
     onHostDone: () => undefined,
   });
