@@ -41,12 +41,13 @@ function takeFlag(name) {
 const fast = takeFlag('--fast');
 const list = takeFlag('--list');
 const filter = args;
-const found = findTests(resolve(__dirname, '..', dir))
+const root = join(__dirname, '..');
+// A part is matched against the path from the checkout, so the checkout's own folder name matches nothing.
+const files = findTests(resolve(root, dir))
   .filter((f) => !(fast && f.endsWith('.e2e.test.ts')))
-  .filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)));
-const files = found;
+  .filter((f) => filter.length === 0 || filter.some((part) => relative(root, f).includes(part)));
 if (list) {
-  console.log(files.map((f) => relative(join(__dirname, '..'), f)).join('\n'));
+  console.log(files.map((f) => relative(root, f)).join('\n'));
   process.exit(0);
 }
 if (!fast) {
