@@ -80,7 +80,8 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   configs: PRODUCTION,
   'test-support': PRODUCTION,
   bench: [...PRODUCTION, 'test-support'],
-  test: [...PRODUCTION, 'test-support'],
+  // Tests may also import the example task files' own scripts (their verifiers), to check them.
+  test: [...PRODUCTION, 'test-support', 'configs'],
   'test-chaos': [...PRODUCTION, 'test-support'],
   'test-llm': [...PRODUCTION, 'test-support', 'scripts'],
   'test-tracking': [...PRODUCTION, 'test-support'],
