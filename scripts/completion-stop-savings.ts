@@ -18,16 +18,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { cleanUpTokenization } from '../core/decode-cleanup';
 import { completionStopReason, type CompletionStopRule } from '../core/completion-stop';
-import type { Example, Task, TaskName } from '../core/example';
-import { buildPrompt, noPromptForGeneration, promptTokenLimit } from '../core/prompt';
-import { sampleSeed } from '../core/rationale-selection';
+import type { Task, TaskName } from '../core/example';
 import { END_OF_TEXT } from '../core/tokenizer';
-import { iterationSeed } from '../core/train-sample';
-import { loadTaskFor, selectExamples } from '../activities/examples';
 import { resolveExperimentInput } from '../cli/experiment-input';
 import { cutAtStop, taskStopStrings } from '../inference/stop-strings';
 import { initBackend, loadModel, sampleWithCount, shutdownComputePool } from '../model';
 import type { ExperimentOptions } from '../contracts/experiment-input';
+import { firstPass } from './first-pass';
 
 interface Tally {
   rows: number;
@@ -44,30 +41,13 @@ interface Tally {
   examples: string[];
 }
 
-/** The pass's task, examples and requests, as the workflow's first generation pass (train) or base eval (dev) builds them. */
-async function passOf(options: ExperimentOptions, split: 'train' | 'dev') {
-  const task: Task = await loadTaskFor(options, split);
-  const iteration = split === 'train' ? 1 : 0;
-  const examples: Example[] = selectExamples(options, split, iteration, await task.loadSplit(options.datasetDir ?? '', split));
-  const noPrompt = split === 'train' ? noPromptForGeneration(options.noPrompt, 1) : options.noPrompt;
-  const fewShot = noPrompt ? [] : await task.loadFewShot(options.datasetDir ?? '', { answerKey: false, direct: options.direct });
-  const seed = split === 'train' ? iterationSeed(options.seed, 1) : options.seed;
-  const limit = promptTokenLimit(noPrompt, options.genLength);
-  const requests = examples.map((e) => ({
-    prompt: buildPrompt(fewShot, task.context(e, { hint: false }), { noPrompt }),
-    seed: sampleSeed(seed, e.id),
-    ...(limit === undefined ? {} : { maxPromptTokens: limit }),
-  }));
-  return { task, examples, requests };
-}
-
 /** The rule with the task's own reading in place of the placeholder. */
 function ruleFor(rule: CompletionStopRule, task: Task): CompletionStopRule {
   return rule.afterAnswer ? { ...rule, afterAnswer: { task: task.name, taskStops: task.stopStrings } } : rule;
 }
 
 async function measure(options: ExperimentOptions, modelDir: string, split: 'train' | 'dev', rule: CompletionStopRule): Promise<Tally> {
-  const { task, examples, requests } = await passOf(options, split);
+  const { task, examples, requests } = await firstPass(options, split);
   const model = await loadModel(modelDir);
   const temperature = split === 'dev' ? (options.evalTemperature ?? options.temperature) : options.temperature;
   const settings = { genLength: options.genLength, temperature, topP: options.topP, batchSize: 64 };
@@ -120,7 +100,7 @@ interface GreedyCompletion {
 
 /** Server completions (bench/greedy_completions.py): tokens to each server stop, and to where the rule would close the stream. */
 async function measureServer(options: ExperimentOptions, file: string, rule: CompletionStopRule): Promise<Tally> {
-  const { task, examples } = await passOf(options, 'dev');
+  const { task, examples } = await firstPass(options, 'dev');
   const byId = new Map(examples.map((e) => [e.id, e]));
   const stops = task.stopStrings ? [...task.stopStrings, END_OF_TEXT] : taskStopStrings(task.name as TaskName);
   const reading = ruleFor(rule, task);
@@ -228,7 +208,7 @@ async function main(): Promise<void> {
     ...(tail === undefined ? {} : { repeatedTail: tail }),
   };
   if (values['write-prompts']) {
-    const { examples, requests } = await passOf(options, 'dev');
+    const { examples, requests } = await firstPass(options, 'dev');
     const lines = examples.map((e, i) => JSON.stringify({ id: e.id, prompt: requests[i]?.prompt }));
     writeFileSync(values['write-prompts'], `${lines.join('\n')}\n`);
     console.log(`[completion-stop] wrote ${lines.length} dev prompts of ${values.preset} to ${values['write-prompts']}`);

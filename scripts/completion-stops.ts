@@ -11,16 +11,13 @@
  */
 import { parseArgs } from 'node:util';
 import { cleanUpTokenization } from '../core/decode-cleanup';
-import type { Example, Task, TaskName } from '../core/example';
-import { buildPrompt, noPromptForGeneration, promptTokenLimit } from '../core/prompt';
-import { sampleSeed } from '../core/rationale-selection';
+import type { TaskName } from '../core/example';
 import { END_OF_TEXT } from '../core/tokenizer';
-import { iterationSeed } from '../core/train-sample';
-import { selectExamples, taskFor } from '../activities/examples';
 import { resolveExperimentInput } from '../cli/experiment-input';
 import { cutAtStop, taskStopStrings } from '../inference/stop-strings';
 import { initBackend, loadModel, sample, shutdownComputePool } from '../model';
 import type { ExperimentOptions } from '../contracts/experiment-input';
+import { firstPass } from './first-pass';
 
 interface Tally {
   outputs: number;
@@ -41,18 +38,7 @@ function stoppedAtEndOfText(text: string): string {
 }
 
 async function measure(options: ExperimentOptions, modelDir: string, split: 'train' | 'dev'): Promise<Tally> {
-  const task: Task = taskFor(options, split);
-  const iteration = split === 'train' ? 1 : 0;
-  const examples: Example[] = selectExamples(options, split, iteration, await task.loadSplit(options.datasetDir ?? '', split));
-  const noPrompt = split === 'train' ? noPromptForGeneration(options.noPrompt, 1) : options.noPrompt;
-  const fewShot = noPrompt ? [] : await task.loadFewShot(options.datasetDir ?? '', { answerKey: false, direct: options.direct });
-  const seed = split === 'train' ? iterationSeed(options.seed, 1) : options.seed;
-  const limit = promptTokenLimit(noPrompt, options.genLength);
-  const requests = examples.map((e) => ({
-    prompt: buildPrompt(fewShot, task.context(e, { hint: false }), { noPrompt }),
-    seed: sampleSeed(seed, e.id),
-    ...(limit === undefined ? {} : { maxPromptTokens: limit }),
-  }));
+  const { task, examples, requests } = await firstPass(options, split);
   const model = await loadModel(modelDir);
   const temperature = split === 'dev' ? (options.evalTemperature ?? options.temperature) : options.temperature;
   const raw = await sample(model, requests, {
