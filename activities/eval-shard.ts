@@ -59,19 +59,20 @@ export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<
       // The chunks sampled in this attempt; chunks an earlier attempt saved keep only their counts.
       const completions: EvalCompletion[][] = [];
       const parts: EvalPassResult[] = await sampling.run(
-        (sample) =>
+        (sampler) =>
           runChunks({
             dir: input.outputUri.replace(/\.json$/, '.chunks'),
             key,
             total: examples.length,
             chunkSize: deps.chunkSize,
+            chunksAtOnce: sampler.chunksAtOnce,
             progress: { pass: 'eval', shard: input.shard, shards: input.shards },
-            run: (start, end, onProgress) =>
+            run: (start, end, onProgress, index) =>
               runEvalPassKeeping({
                 task,
                 examples: examples.slice(start, end),
                 fewShot,
-                sample,
+                sample: sampler.forChunk(index),
                 options: {
                   direct: o.direct,
                   noPrompt: o.noPrompt,

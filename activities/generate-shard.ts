@@ -100,19 +100,20 @@ export async function generateShard(deps: ActivityDeps, input: ShardInput): Prom
             : [],
       };
       const parts: GenerationResult[] = await sampling.run(
-        (sample) =>
+        (sampler) =>
           runChunks({
             dir: input.outputUri.replace(/\.json$/, '.chunks'),
             key,
             total: examples.length,
             chunkSize: deps.chunkSize,
+            chunksAtOnce: sampler.chunksAtOnce,
             progress: { pass: 'generate', shard: input.shard, shards: input.shards },
-            run: (start, end, onProgress) =>
+            run: (start, end, onProgress, index) =>
               runGenerationPass({
                 task,
                 examples: examples.slice(start, end),
                 fewShot,
-                sample,
+                sample: sampler.forChunk(index),
                 options: generationPassOptions(options, input.iteration),
                 verify: commandVerifier(options),
                 firstIndex: firstIndex + start,

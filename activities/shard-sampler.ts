@@ -39,6 +39,30 @@ function stopStringsOf(task: Task): string[] {
   return task.stopStrings ? [...task.stopStrings, END_OF_TEXT] : taskStopStrings(task.name as TaskName);
 }
 
+/**
+ * The sampler of each chunk of a pass (activities/chunks.ts) and how many chunks may sample at once:
+ * one for the embedded model and the simulation (each takes a chunk as one batch), and through a
+ * server enough that the next chunk's requests keep `inferenceConcurrency` in flight while the
+ * previous chunk's last ones finish.
+ */
+export interface ChunkSampler {
+  chunksAtOnce: number;
+  /** The sampler for chunk `index`: a server serves an earlier chunk's waiting requests first. */
+  forChunk(index: number): Sampler;
+}
+
+function oneChunkAtATime(sample: Sampler): ChunkSampler {
+  return { chunksAtOnce: 1, forChunk: () => sample };
+}
+
+/**
+ * Chunks sampling at once through a server: the one finishing and as many as fill the requests in
+ * flight (16 in flight, 64 examples a chunk: 2).
+ */
+export function chunksAtOnceThrough(concurrency: number, promptsPerRequest: number, chunkSize: number): number {
+  return 1 + Math.ceil((concurrency * promptsPerRequest) / chunkSize);
+}
+
 export interface ShardSampling {
   /**
    * What changes the texts beyond the experiment's own settings, for the shard's input key: for the
@@ -48,7 +72,7 @@ export interface ShardSampling {
    */
   key: Record<string, unknown>;
   /** `pass`: what the shard prompts with (the simulated sampler answers from its examples). */
-  run<T>(work: (sample: Sampler) => Promise<T>, pass: SampledPass): Promise<T>;
+  run<T>(work: (sampler: ChunkSampler) => Promise<T>, pass: SampledPass): Promise<T>;
 }
 
 /**
@@ -74,7 +98,7 @@ export function shardSampling(
           sampleMs: o.simulatedSampleMs,
           signal: cancellationSignal(),
         };
-        return work(simulatedSampler(pass, settings));
+        return work(oneChunkAtATime(simulatedSampler(pass, settings)));
       },
     };
   }
@@ -88,7 +112,7 @@ export function shardSampling(
           return deps.models.acquire(input.checkpointUri);
         });
         try {
-          return await work(embeddedSampler(model, o, deps.sampleBatchSize, temperature, pass.task));
+          return await work(oneChunkAtATime(embeddedSampler(model, o, deps.sampleBatchSize, temperature, pass.task)));
         } finally {
           release();
         }
@@ -132,7 +156,7 @@ export function shardSampling(
     },
   };
 
-  async function sampleThrough<T>(url: string, work: (sample: Sampler) => Promise<T>, task: Task): Promise<T> {
+  async function sampleThrough<T>(url: string, work: (sampler: ChunkSampler) => Promise<T>, task: Task): Promise<T> {
     const client = new CompletionsClient({
       url,
       apiKey: apiKeyFromEnv(o.inferenceApiKeyEnv),
@@ -152,7 +176,10 @@ export function shardSampling(
       stop: stopStringsOf(task),
       extraFields: serverSamplingFields(o.inferenceServer, o.inferenceExtraBody),
     };
-    return work((requests, onProgress) => client.complete(requests.map(cutPrompt), settings, onProgress));
+    return work({
+      chunksAtOnce: chunksAtOnceThrough(o.inferenceConcurrency, o.inferenceBatchPrompts, deps.chunkSize),
+      forChunk: (index) => (requests, onProgress) => client.complete(requests.map(cutPrompt), settings, onProgress, index),
+    });
   }
 }
 

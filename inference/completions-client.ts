@@ -7,6 +7,7 @@
 import { chatResponseSchema, completionResponseSchema, modelListSchema, type ChatRequest, type CompletionRequest } from './completions-api';
 import { InferenceProtocolError } from './errors';
 import { DEFAULT_RETRY_POLICY, RetryingHttp, type HttpHooks, type RetryPolicy } from './retrying-http';
+import { RequestSlots } from './request-slots';
 import { cutAtStop } from './stop-strings';
 
 export interface CompletionsClientOptions {
@@ -91,6 +92,7 @@ export function apiBase(url: string): string {
 export class CompletionsClient {
   readonly base: string;
   private readonly http: RetryingHttp;
+  private readonly slots: RequestSlots;
 
   constructor(private readonly options: CompletionsClientOptions) {
     if (!(options.concurrency >= 1) || !(options.promptsPerRequest >= 1)) {
@@ -104,6 +106,7 @@ export class CompletionsClient {
       );
     }
     this.base = apiBase(options.url);
+    this.slots = new RequestSlots(options.concurrency);
     this.http = new RetryingHttp(options.apiKey, { ...DEFAULT_RETRY_POLICY, ...options.retry }, options.hooks);
   }
 
@@ -118,25 +121,41 @@ export class CompletionsClient {
     return parsed.data.data.map((m) => m.id);
   }
 
-  /** One continuation per prompt, in order, each cut at its first stop string. */
-  async complete(prompts: PromptRequest[], settings: CompletionSettings, onProgress?: (done: number) => void): Promise<string[]> {
+  /**
+   * One continuation per prompt, in order, each cut at its first stop string. Calls share the
+   * client's `concurrency` slots; `order` ranks a call's requests against other calls' waiting
+   * ones (lower first: a shard passes its chunk's index, so an earlier chunk finishes first).
+   */
+  async complete(
+    prompts: PromptRequest[],
+    settings: CompletionSettings,
+    onProgress?: (done: number) => void,
+    order = 0,
+  ): Promise<string[]> {
     const groups: { start: number; items: PromptRequest[] }[] = [];
     for (let start = 0; start < prompts.length; start += this.options.promptsPerRequest) {
       groups.push({ start, items: prompts.slice(start, start + this.options.promptsPerRequest) });
     }
     const texts = new Array<string>(prompts.length);
     let done = 0;
-    let next = 0;
-    const worker = async () => {
-      while (next < groups.length) {
-        const group = groups[next++];
-        const out = await this.request(group.items, settings);
-        out.forEach((text, k) => (texts[group.start + k] = text));
-        done += out.length;
-        onProgress?.(done);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.options.concurrency, groups.length) }, worker));
+    // After a failure the call's waiting requests are not sent: the call is failing anyway.
+    let failed = false;
+    await Promise.all(
+      groups.map((group) =>
+        this.slots.run(order, async () => {
+          if (failed) return;
+          try {
+            const out = await this.request(group.items, settings);
+            out.forEach((text, k) => (texts[group.start + k] = text));
+            done += out.length;
+            onProgress?.(done);
+          } catch (err) {
+            failed = true;
+            throw err;
+          }
+        }),
+      ),
+    );
     return texts;
   }
 
