@@ -8,6 +8,10 @@
  * running at `--url` (vLLM: it takes prompt lists). Prompts are arithmetic problems as the
  * generation pass builds them. Tokens are counted the same way for both: with the checkpoint's
  * tokenizer, or for a server at `--url` by its `/tokenize` endpoint (vLLM's).
+ *
+ * `--preset P [--set key=value …] [--prompts N]`: the project's generation pass instead, as a shard
+ * runs it (bench/generation-pass.ts): the preset's task, prompts, concurrency and chunks through the
+ * generation-shard activity, against every prompt it sent in one request, both on the same server.
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -20,6 +24,7 @@ import { serverSamplingFields } from '../inference/server-sampling-fields';
 import { taskStopStrings } from '../inference/stop-strings';
 import { tokenizerByName, readManifest } from '../model';
 import { repoRoot, startWorkerProcess } from '../test-support/processes';
+import { benchGenerationPass, type PassRun } from './generation-pass';
 
 interface Run {
   seconds: number;
@@ -37,6 +42,8 @@ async function main(): Promise<void> {
       url: { type: 'string' },
       model: { type: 'string' },
       server: { type: 'string' },
+      preset: { type: 'string' },
+      set: { type: 'string', multiple: true },
     },
   });
   const n = Number(values.prompts ?? 256);
@@ -85,6 +92,10 @@ async function main(): Promise<void> {
     serving = `star serve on ${checkpoint}`;
   }
   try {
+    if (values.preset) {
+      await reportGenerationPass(values.preset, values.set ?? [], { url, kind }, values.prompts === undefined ? undefined : n);
+      return;
+    }
     const client = new CompletionsClient({ url, concurrency, promptsPerRequest: 1 });
     // Warm-up: worker threads and kernels start on the first request.
     await client.complete(requests.slice(0, 8), settings);
@@ -130,6 +141,25 @@ async function main(): Promise<void> {
   } finally {
     await server?.stop();
   }
+}
+
+async function reportGenerationPass(
+  preset: string,
+  sets: string[],
+  server: { url: string; kind: InferenceServer },
+  prompts: number | undefined,
+): Promise<void> {
+  const load = () => `load average ${loadavg()[0].toFixed(2)}`;
+  const loadBefore = load();
+  const bench = await benchGenerationPass(preset, sets, server, prompts);
+  const line = (name: string, r: PassRun) =>
+    `${name.padEnd(44)} ${(r.completions / r.seconds).toFixed(1).padStart(8)} completions/s ${(r.tokens / r.seconds).toFixed(0).padStart(8)} tokens/s  (${r.completions} in ${r.seconds.toFixed(2)} s)`;
+  console.log(bench.description);
+  console.log(line('warm-up: the generation shard, first run', bench.warmUp));
+  console.log(line('direct: one request, every prompt it sent', bench.ideal));
+  console.log(line('the generation shard, measured', bench.shard));
+  const ratio = bench.shard.tokens / bench.shard.seconds / (bench.ideal.tokens / bench.ideal.seconds);
+  console.log(`ratio (shard / direct, tokens/s): ${ratio.toFixed(2)}  (${loadBefore} before, ${load()} after)`);
 }
 
 void main().catch((err) => {
