@@ -16,7 +16,7 @@ import type { ActivityDeps } from './deps';
 import { loadTrainedCheckpoint } from './lost-checkpoint';
 import { checkCheckpoint } from './prepare-experiment';
 import { cancellationSignal, heartbeatAgain } from '../activity-context/progress';
-import { completionStopOn, embeddedSampler } from './sampler';
+import { completionStopOn, completionStopRule, embeddedSampler } from './sampler';
 import { requireSimulatedCheckpoint } from './simulated-checkpoint';
 import { simulatedSampler, type SampledPass } from './simulated-sampler';
 import type { ShardInput } from '../contracts/activities';
@@ -128,6 +128,8 @@ export function shardSampling(
       inferenceBatchPrompts: o.inferenceBatchPrompts,
       inferenceApi: o.inferenceApi === 'chat' ? 'chat' : undefined,
       requestFields: nonEmpty(serverSamplingFields(o.inferenceServer, o.inferenceExtraBody)),
+      // Only when on, as for the embedded model.
+      completionStop: completionStopOn(o) ? o.completionStop : undefined,
     },
     run: async (work, pass) => {
       if (!o.serveCommandTemplate) {
@@ -166,6 +168,7 @@ export function shardSampling(
       retry: { budgetMs: o.inferenceRetrySeconds * 1000 },
       hooks: { onWait: heartbeatAgain, signal: cancellationSignal() },
     });
+    const stopRule = completionStopRule(o, task);
     const vars = { experiment: o.experiment, iteration: modelIteration, checkpoint: servedCheckpoint(input.checkpointUri) };
     const model = await resolveModelName(o.inferenceModelTemplate, vars, () => client.models());
     const settings = {
@@ -175,6 +178,7 @@ export function shardSampling(
       topP: o.topP,
       stop: stopStringsOf(task),
       extraFields: serverSamplingFields(o.inferenceServer, o.inferenceExtraBody),
+      ...(stopRule ? { stopRule } : {}),
     };
     return work({
       chunksAtOnce: chunksAtOnceThrough(o.inferenceConcurrency, o.inferenceBatchPrompts, deps.chunkSize),

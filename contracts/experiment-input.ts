@@ -197,8 +197,8 @@ const inputSchema = z
      */
     cleanUpTokenizationSpaces: flag(true),
     /**
-     * Where the embedded model stops a completion before end-of-text or genLength
-     * (docs/completion-stop.md): `afterAnswer` once the task's checker can no longer decide otherwise
+     * Where a completion stops before end-of-text or genLength (docs/completion-stop.md; through a
+     * server, by streaming and closing the request): `afterAnswer` once the task's checker can no longer decide otherwise
      * (never changes a decision); `repeatedLines` once this many complete lines in a row are the same
      * line, `repeatedTail` once this many last characters repeat one short piece (loops; these can
      * change a decision, rarely). Absent: none.
@@ -493,13 +493,22 @@ const inputSchema = z
           message: 'nIters 1 runs no iteration (they run 1..nIters-1): use nIters >= 2, or set baseEval to only evaluate the base model',
         });
       }
-      if (value.completionStop !== undefined && value.inference !== undefined && value.inference !== 'embedded') {
+      if (value.completionStop !== undefined && value.inference === 'simulated') {
         ctx.addIssue({
           code: 'custom',
           path: ['completionStop'],
           input: value.completionStop,
           message:
-            'completionStop applies to the embedded model\'s sampler; a server stops at the task\'s stop strings only (docs/completion-stop.md says why): drop completionStop, or use inference "embedded"',
+            'completionStop stops a model\'s completions; the simulation writes none: drop completionStop, or use inference "embedded" or "openai"',
+        });
+      }
+      if (value.completionStop !== undefined && value.inference === 'openai' && value.inferenceApi === 'chat') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['completionStop'],
+          input: value.completionStop,
+          message:
+            'completionStop through a server streams the completions API only (the chat API streams its reply in another shape, not read here): drop completionStop, or use inferenceApi "completions"',
         });
       }
       if (value.earlyStop !== undefined && value.skipEval === true) {

@@ -62,6 +62,17 @@ export const completionResponseSchema = z.looseObject({
     .nullish(),
 });
 
+/** One event of a streamed completion (`stream: true`): the pieces of text generated since the last. */
+export const completionChunkSchema = z.looseObject({
+  choices: z.array(
+    z.looseObject({
+      index: z.number().int().min(0),
+      text: z.string().nullish(),
+      finish_reason: z.string().nullish(),
+    }),
+  ),
+});
+
 /** A chat completion's answer (`POST /v1/chat/completions`): the reply's text is `message.content`. */
 export const chatResponseSchema = z.looseObject({
   choices: z.array(

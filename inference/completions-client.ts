@@ -4,11 +4,21 @@
  * most `concurrency` requests are in flight. STaR draws one sample per example, so `n` is never
  * sent (`transformers serve` and llama.cpp ignore it anyway).
  */
-import { chatResponseSchema, completionResponseSchema, modelListSchema, type ChatRequest, type CompletionRequest } from './completions-api';
+import type { CompletionStopRule } from '../core/completion-stop';
+import {
+  chatResponseSchema,
+  completionChunkSchema,
+  completionResponseSchema,
+  modelListSchema,
+  serverMessage,
+  type ChatRequest,
+  type CompletionRequest,
+} from './completions-api';
 import { InferenceProtocolError } from './errors';
 import { DEFAULT_RETRY_POLICY, RetryingHttp, type HttpHooks, type RetryPolicy } from './retrying-http';
 import { RequestSlots } from './request-slots';
 import { cutAtStop } from './stop-strings';
+import { StoppingStream } from './stopping-stream';
 
 export interface CompletionsClientOptions {
   /** The server's base URL, with or without the trailing `/v1`. */
@@ -66,6 +76,13 @@ export interface CompletionSettings {
    * and cut-offs, then inferenceExtraBody), so a server's own defaults cannot change the sampling.
    */
   extraFields?: Record<string, unknown>;
+  /**
+   * Where a completion stops early (core/completion-stop.ts): the request streams (`stream: true`)
+   * and each completion is checked after every piece of text the server sends, as the embedded
+   * sampler checks after every token; once every completion of the request has stopped or ended,
+   * the connection is closed and the server stops generating. Completions API only.
+   */
+  stopRule?: CompletionStopRule;
 }
 
 export interface PromptRequest {
@@ -87,6 +104,19 @@ export function apiBase(url: string): string {
   const path = parsed.pathname.replace(/\/+$/, '');
   parsed.pathname = path.endsWith('/v1') ? path : `${path}/v1`;
   return parsed.toString().replace(/\/+$/, '');
+}
+
+function completionBody(items: PromptRequest[], settings: CompletionSettings): CompletionRequest {
+  return {
+    model: settings.model,
+    prompt: items.length === 1 ? (items[0] as PromptRequest).prompt : items.map((item) => item.prompt),
+    max_tokens: settings.maxTokens,
+    temperature: settings.temperature,
+    top_p: settings.topP,
+    stop: settings.stop,
+    seed: (items[0] as PromptRequest).seed,
+    ...settings.extraFields,
+  };
 }
 
 export class CompletionsClient {
@@ -162,17 +192,8 @@ export class CompletionsClient {
   private async request(items: PromptRequest[], settings: CompletionSettings): Promise<string[]> {
     if (this.options.api === 'chat') return [await this.chat(items[0] as PromptRequest, settings)];
     const url = `${this.base}/completions`;
-    const body: CompletionRequest = {
-      model: settings.model,
-      prompt: items.length === 1 ? items[0].prompt : items.map((item) => item.prompt),
-      max_tokens: settings.maxTokens,
-      temperature: settings.temperature,
-      top_p: settings.topP,
-      stop: settings.stop,
-      seed: items[0].seed,
-      ...settings.extraFields,
-    };
-    const parsed = completionResponseSchema.safeParse(await this.http.postJson(url, body));
+    if (settings.stopRule) return this.streamed(url, items, settings, settings.stopRule);
+    const parsed = completionResponseSchema.safeParse(await this.http.postJson(url, completionBody(items, settings)));
     if (!parsed.success) {
       throw new InferenceProtocolError(
         `POST ${url} did not answer with completions ({choices: [{index, text}]}): ${parsed.error.issues[0]?.message ?? ''}`,
@@ -185,6 +206,35 @@ export class CompletionsClient {
       );
     }
     return choices.map((choice) => cutAtStop(choice.text, settings.stop).text);
+  }
+
+  /** The completions of one request, streamed and cut where `rule` stops each (`CompletionSettings.stopRule`). */
+  private async streamed(url: string, items: PromptRequest[], settings: CompletionSettings, rule: CompletionStopRule): Promise<string[]> {
+    const stream = new StoppingStream(items.length, rule);
+    await this.http.postStream(
+      url,
+      { ...completionBody(items, settings), stream: true },
+      () => stream.restart(),
+      (data) => {
+        if (data.trim() === '[DONE]') return true;
+        let json: unknown;
+        try {
+          json = JSON.parse(data);
+        } catch {
+          throw new InferenceProtocolError(
+            `POST ${url} streamed an event that is not JSON (${data.slice(0, 120)}): is this an OpenAI-compatible server?`,
+          );
+        }
+        const parsed = completionChunkSchema.safeParse(json);
+        if (!parsed.success) {
+          throw new InferenceProtocolError(
+            `POST ${url} streamed an event without completions ({choices: [{index, text}]}): ${serverMessage(data)}`,
+          );
+        }
+        return stream.add(parsed.data.choices);
+      },
+    );
+    return stream.texts.map((text) => cutAtStop(text, settings.stop).text);
   }
 
   private async chat(item: PromptRequest, settings: CompletionSettings): Promise<string> {

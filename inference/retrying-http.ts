@@ -8,6 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { serverMessage } from './completions-api';
 import { InferenceProtocolError, InferenceRejectedError, InferenceUnreachableError } from './errors';
+import { SseParser } from './sse';
 
 export interface RetryPolicy {
   /** Longest time one request keeps retrying before it gives up. */
@@ -55,12 +56,47 @@ export class RetryingHttp {
     return this.call('POST', url, body);
   }
 
-  private async call(method: 'GET' | 'POST', url: string, body: unknown): Promise<unknown> {
+  /**
+   * POSTs `body` and reads the answer as server-sent events, handing each event's data to `onData`
+   * until the stream ends or `onData` returns true: then the connection is closed, and a server
+   * that sees its client go stops generating. A stream broken midway is retried like any request
+   * from its start (`onStart` is called before each attempt reads: the caller forgets what it read).
+   */
+  async postStream(url: string, body: unknown, onStart: () => void, onData: (data: string) => boolean): Promise<void> {
+    await this.call('POST', url, body, async (response, close) => {
+      onStart();
+      if (!response.body) throw new InferenceProtocolError(`POST ${url} answered a stream without a body`);
+      const reader = response.body.getReader();
+      const decoder = new TextDecoder();
+      const sse = new SseParser();
+      for (;;) {
+        const { done, value } = await reader.read();
+        const events = done ? [...sse.push(decoder.decode()), ...sse.end()] : sse.push(decoder.decode(value, { stream: true }));
+        for (const data of events) {
+          if (onData(data)) {
+            close();
+            await reader.cancel().catch(() => undefined);
+            return undefined;
+          }
+        }
+        if (done) return undefined;
+      }
+    });
+  }
+
+  private async call(
+    method: 'GET' | 'POST',
+    url: string,
+    body: unknown,
+    read?: (response: Response, close: () => void) => Promise<unknown>,
+  ): Promise<unknown> {
     const started = Date.now();
     let delay = this.policy.initialDelayMs;
     for (;;) {
       let reason: string;
       let retryAfterMs: number | undefined;
+      // Closes this attempt's connection once a streamed answer has been read far enough.
+      const closing = new AbortController();
       try {
         const response = await fetch(url, {
           method,
@@ -70,9 +106,10 @@ export class RetryingHttp {
             ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}),
           },
           body: body === undefined ? undefined : JSON.stringify(body),
-          signal: this.attemptSignal(),
+          signal: AbortSignal.any([this.attemptSignal(), closing.signal]),
         });
         this.reached = true;
+        if (response.ok && read) return await read(response, () => closing.abort());
         const text = await response.text();
         if (response.ok) return parseJson(method, url, text);
         reason = `HTTP ${response.status}: ${serverMessage(text)}`;

@@ -1,5 +1,5 @@
 /**
- * The experiment's `completionStop`: accepted for the embedded model only, part of a shard's input
+ * The experiment's `completionStop`: accepted for the embedded model and a server's completions API, part of a shard's input
  * key only when it stops something, and handed to the sampler as the pass's task reads answers.
  */
 import assert from 'node:assert/strict';
@@ -21,15 +21,26 @@ function keyOf(input: ExperimentInput): Record<string, unknown> {
 }
 
 void describe('completionStop', () => {
-  void it('is refused with a server, saying why and what to do', () => {
-    const result = parseExperimentInput({
-      ...minimal,
-      inference: 'openai',
-      inferenceUrl: 'http://127.0.0.1:8000',
-      completionStop: { repeatedLines: 3 },
+  const server = { ...minimal, inference: 'openai', inferenceUrl: 'http://127.0.0.1:8000' } as const;
+
+  void it('is taken through a server on the completions API, and refused with chat or the simulation, saying why and what to do', () => {
+    assert.equal(parseExperimentInput({ ...server, completionStop: { repeatedLines: 3 } }).ok, true);
+    const chat = parseExperimentInput({ ...server, inferenceApi: 'chat', completionStop: { repeatedLines: 3 } });
+    assert.equal(chat.ok, false);
+    assert.match(chat.ok ? '' : chat.message, /streams the completions API only.*drop completionStop, or use inferenceApi "completions"/);
+    const simulated = parseExperimentInput({ ...minimal, inference: 'simulated', completionStop: { repeatedTail: 32 } });
+    assert.equal(simulated.ok, false);
+    assert.match(simulated.ok ? '' : simulated.message, /the simulation writes none: drop completionStop/);
+  });
+
+  void it("enters a server shard's key only when it stops something", () => {
+    const plain = keyOf(server);
+    assert.equal(plain.completionStop, undefined);
+    assert.deepEqual(keyOf({ ...server, completionStop: { afterAnswer: false } }), plain);
+    assert.deepEqual(keyOf({ ...server, completionStop: { repeatedTail: 32 } }), {
+      ...plain,
+      completionStop: { afterAnswer: false, repeatedTail: 32 },
     });
-    assert.equal(result.ok, false);
-    assert.match(result.ok ? '' : result.message, /completionStop applies to the embedded model's sampler.*drop completionStop/);
   });
 
   void it('refuses a repeatedLines below 2 (one line is no loop)', () => {
