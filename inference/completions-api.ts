@@ -35,7 +35,7 @@ export const completionRequestSchema = z.strictObject({
     .min(0)
     .max(2 ** 53 - 1)
     .nullish(),
-  stream: z.literal(false, 'streaming is not supported: leave stream out or set it to false').optional(),
+  stream: z.boolean().optional(),
   echo: z.literal(false, 'echo is not supported: leave it out or set it to false').optional(),
   logprobs: z.null('logprobs are not supported: leave logprobs out or set it to null').optional(),
   best_of: z.literal(1, 'best_of is not supported: leave it out or set it to 1').nullish(),

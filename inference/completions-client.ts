@@ -123,6 +123,8 @@ export class CompletionsClient {
   readonly base: string;
   private readonly http: RetryingHttp;
   private readonly slots: RequestSlots;
+  /** Completions the stop rule ended (`CompletionSettings.stopRule`), and the requests closed before the server ended them. */
+  readonly stopped = { completions: 0, requestsClosed: 0 };
 
   constructor(private readonly options: CompletionsClientOptions) {
     if (!(options.concurrency >= 1) || !(options.promptsPerRequest >= 1)) {
@@ -216,7 +218,7 @@ export class CompletionsClient {
       { ...completionBody(items, settings), stream: true },
       () => stream.restart(),
       (data) => {
-        if (data.trim() === '[DONE]') return true;
+        if (data.trim() === '[DONE]') return stream.finish();
         let json: unknown;
         try {
           json = JSON.parse(data);
@@ -234,6 +236,8 @@ export class CompletionsClient {
         return stream.add(parsed.data.choices);
       },
     );
+    this.stopped.completions += stream.stoppedByRule;
+    if (stream.stoppedByRule > 0 && stream.closedEarly) this.stopped.requestsClosed++;
     return stream.texts.map((text) => cutAtStop(text, settings.stop).text);
   }
 

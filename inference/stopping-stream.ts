@@ -17,6 +17,8 @@ export class StoppingStream {
   texts: string[];
   /** Completions the rule stopped. */
   stoppedByRule = 0;
+  /** Whether the request is closed before the server ended the stream (with `[DONE]` or by closing it). */
+  closedEarly = false;
   private ended: boolean[];
 
   constructor(
@@ -32,6 +34,13 @@ export class StoppingStream {
     this.texts = this.texts.map(() => '');
     this.ended = this.ended.map(() => false);
     this.stoppedByRule = 0;
+    this.closedEarly = false;
+  }
+
+  /** The server ended the stream (`[DONE]`): nothing is closed early. */
+  finish(): true {
+    this.closedEarly = false;
+    return true;
   }
 
   /** Takes one event's choices; true once every completion has stopped or ended (the request may be closed). */
@@ -48,6 +57,7 @@ export class StoppingStream {
       }
       if (choice.finish_reason) this.ended[choice.index] = true;
     }
-    return this.ended.every(Boolean);
+    this.closedEarly = this.ended.every(Boolean);
+    return this.closedEarly;
   }
 }

@@ -17,7 +17,7 @@ export const chatRequestSchema = z.strictObject({
   n: completionRequestSchema.shape.n,
   stop: completionRequestSchema.shape.stop,
   seed: completionRequestSchema.shape.seed,
-  stream: completionRequestSchema.shape.stream,
+  stream: z.literal(false, 'streaming chat is not supported (stream the completions API): leave stream out or set it to false').optional(),
   user: completionRequestSchema.shape.user,
 });
 

@@ -1,6 +1,6 @@
 /**
  * The embedded model behind the OpenAI-compatible API: `GET /v1/models` and `POST /v1/completions`
- * (prompt lists, `n`, `seed`, `stop`, `max_tokens`, `temperature`, `top_p`), and `POST
+ * (prompt lists, `n`, `seed`, `stop`, `max_tokens`, `temperature`, `top_p`, `stream`), and `POST
  * /v1/chat/completions` (serve/chat-completions.ts). A request's `seed`
  * seeds its prompt's sampler exactly as the embedded path seeds an example, so the same seed gives
  * the same text through HTTP as in-process. Bad requests get 400 (a wrong value) or 422 (an unknown
@@ -17,6 +17,7 @@ import { cutAtStop } from '../inference/stop-strings';
 import type { LoadedModel } from '../model';
 import { refusal, type GuardSettings } from './request-guard';
 import { SamplingQueue } from './sampling-queue';
+import { writeCompletionStream } from './completion-stream';
 import { chatAsCompletion, chatRequestSchema, completionAsChat } from './chat-completions';
 
 export interface CompletionsServerOptions {
@@ -89,7 +90,14 @@ export class CompletionsServer {
       }
       if (path === '/v1/completions') {
         if (req.method !== 'POST') throw new HttpError(405, '/v1/completions answers POST only');
-        send(res, 200, await this.complete(parseRequest(await readBody(req), completionRequestSchema, COMPLETION_FIELDS)));
+        const request = parseRequest(await readBody(req), completionRequestSchema, COMPLETION_FIELDS);
+        const response = await this.complete(request);
+        if (!request.stream) {
+          send(res, 200, response);
+          return;
+        }
+        const { sent, total } = await writeCompletionStream(res, response, response.choices, this.options.model.tokenizer);
+        if (sent < total) this.options.onRequest?.(`completions: stream closed by the client after ${sent} of ${total} events`);
         return;
       }
       if (path === CHAT) {
@@ -179,7 +187,7 @@ function sampleSeed(seed: number | null | undefined, j: number): number {
 }
 
 const CHAT = '/v1/chat/completions';
-const COMPLETION_FIELDS = '/v1/completions takes model, prompt, max_tokens, temperature, top_p, n, stop, seed';
+const COMPLETION_FIELDS = '/v1/completions takes model, prompt, max_tokens, temperature, top_p, n, stop, seed, stream';
 const CHAT_FIELDS = `${CHAT} takes model, messages, max_tokens, temperature, top_p, n, stop, seed`;
 
 function parseRequest<S extends z.ZodType>(body: string, schema: S, fields: string): z.output<S> {
