@@ -124,6 +124,16 @@ void describe('generation and eval shards through an OpenAI-compatible server', 
     );
   });
 
+  void it('keeps the same examples as the embedded sampler with completionStop, streamed and cut by the client', async () => {
+    const completionStop = { repeatedLines: 2, repeatedTail: 8 };
+    const embedded = await generate(optionsFor({ completionStop }), 'embedded-stop', 3);
+    const viaServer = await generate(openai({ completionStop }), 'openai-stop', 2);
+    const without = await generate(optionsFor({}), 'embedded-free', 3);
+    assert.notEqual(embedded.text, without.text, "the rule cuts some of the tiny model's completions");
+    assert.deepEqual(viaServer.counts, embedded.counts);
+    assert.equal(viaServer.text, embedded.text);
+  });
+
   void it('resumes after the chunks an earlier attempt saved', async () => {
     const options = openai();
     const it = iterationLayout(join(root, 'openai'), 'oai', 1);
