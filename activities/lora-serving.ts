@@ -13,9 +13,9 @@ import { servedCheckpoint } from '../host/served-checkpoint';
  * passes, so the experiment keeps one start; past it, the next shard starts the server again and
  * loads what it needs.
  */
-export const ADAPTER_SERVER_LINGER_MS = 60 * 60_000;
+const ADAPTER_SERVER_LINGER_MS = 60 * 60_000;
 
-export interface LoraServing {
+interface LoraServing {
   /** The checkpoint the server is started on: the base model. */
   serverCheckpointUri: string;
   /** Absent for the base model (iteration 0). */
@@ -25,7 +25,7 @@ export interface LoraServing {
   lingerMs: number;
 }
 
-export function loraAdapterName(experiment: string, iteration: number): string {
+function loraAdapterName(experiment: string, iteration: number): string {
   return `${experiment}_${iteration}`;
 }
 
