@@ -10,7 +10,8 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { loadavg } from 'node:os';
+import { describe, it, type TestContext } from 'node:test';
 import { arithmeticProblems, arithmeticWorkedExample, joinSavedExamples } from '../core';
 import { servedCheckpoint } from '../host/served-checkpoint';
 import { makeTinyLm, ROOT } from '../scripts/make-tiny-lm';
@@ -30,6 +31,10 @@ const PRESET = JSON.parse(
   serveCommandTemplate: string;
   baseConfig: string;
 };
+/** The per-checkpoint preset's server: no LoRA. */
+const PLAIN_SERVE = (
+  JSON.parse(readFileSync(join(ROOT, 'configs', 'presets', 'larger-number-smollm2-vllm.json'), 'utf8')) as { serveCommandTemplate: string }
+).serveCommandTemplate;
 const vllmPython = join(process.env.STAR_VLLM_VENV ?? join(ROOT, '.tools', 'vllm-venv'), 'bin', 'python');
 const skip = existsSync(vllmPython) ? false : 'the vLLM venv is not set up: run `bash scripts/setup-vllm.sh` once (about 6 GB)';
 const DEV_PER_DIGIT = 3;
@@ -50,10 +55,17 @@ void describe(
     });
 
     /** The preset's LoRA config (adapters saved unmerged) with what a tiny model takes a few steps of. */
-    function writeBaseConfig(): string {
+    function writeBaseConfig(save: 'adapter' | 'merged'): string {
       const preset = JSON.parse(readFileSync(join(ROOT, PRESET.baseConfig), 'utf8')) as { lora: object };
-      const base = { ...preset, lora: { ...preset.lora, r: 8, alpha: 16 }, lr: 3e-3, end_lr: 3e-3, per_replica_batch: 4, ckpt_every: 5 };
-      const path = join(dir, 'lora-base.json');
+      const base = {
+        ...preset,
+        lora: { ...preset.lora, r: 8, alpha: 16, save },
+        lr: 3e-3,
+        end_lr: 3e-3,
+        per_replica_batch: 4,
+        ckpt_every: 5,
+      };
+      const path = join(dir, `lora-${save}.json`);
       writeFileSync(path, JSON.stringify(base));
       return path;
     }
@@ -67,10 +79,12 @@ void describe(
       writeFileSync(join(folder, 'seed_0.txt'), joinSavedExamples(examples));
     }
 
-    void it('keeps one server process from the base eval through both iterations; its log shows each adapter loaded', async () => {
-      const exp = uniqueExperiment('lora');
+    /** The tiny experiment both ways: LoRA adapters loaded into one server, or merged and a server per checkpoint. */
+    function inputFor(exp: string, adapters: boolean): ExperimentInput {
       seedRecords(exp);
-      const input: ExperimentInput = {
+      // Eager: no compile and warm-up at a start (the test asserts the mechanics, not speed).
+      const serve = adapters ? PRESET.serveCommandTemplate : PLAIN_SERVE;
+      return {
         experiment: exp,
         task: 'arithmetic',
         storageRoot: root,
@@ -86,24 +100,41 @@ void describe(
         copyN: 2,
         arithmetic: { trainDigits: [1], devDigits: [1], trainPerDigit: 4, devPerDigit: DEV_PER_DIGIT },
         baseModelLocation: tiny,
-        baseConfig: writeBaseConfig(),
+        baseConfig: writeBaseConfig(adapters ? 'adapter' : 'merged'),
         trainer: 'command',
         hosts: [hostName],
         commandTemplate: PRESET.commandTemplate,
         inference: 'openai',
         inferenceServer: 'vllm',
-        // Eager: no compile and warm-up at the one start (the test asserts the mechanics, not speed).
-        serveCommandTemplate: `${PRESET.serveCommandTemplate} --enforce-eager`,
+        serveCommandTemplate: `${serve} --enforce-eager`,
         serveStartTimeoutSeconds: 1800,
-        serveLoraAdapters: true,
+        serveLoraAdapters: adapters,
         inferenceConcurrency: 4,
       };
+    }
+
+    async function run(input: ExperimentInput, t: TestContext) {
+      const started = Date.now();
+      const load = loadavg().map((n) => n.toFixed(1));
       const handle = await suite.env.client.workflow.start(starExperiment, {
         taskQueue: suite.worker.taskQueue,
-        workflowId: exp,
+        workflowId: input.experiment,
         args: [input],
       });
       const result = await handle.result();
+      // The figure docs/inference-servers.md quotes, with the machine's load beside it.
+      t.diagnostic(
+        `${input.serveLoraAdapters ? 'one server, adapters loaded' : 'a server per checkpoint'}: ${((Date.now() - started) / 1000).toFixed(0)} s ` +
+          `(load average ${load.join(' ')} at the start, ${loadavg()
+            .map((n) => n.toFixed(1))
+            .join(' ')} at the end)`,
+      );
+      return result;
+    }
+
+    void it('keeps one server process from the base eval through both iterations; its log shows each adapter loaded', async (t) => {
+      const exp = uniqueExperiment('lora');
+      const result = await run(inputFor(exp, true), t);
       assert.equal(result.outcome, 'finished', JSON.stringify(result));
       if (result.outcome !== 'finished') return;
       assert.deepEqual(
@@ -150,5 +181,26 @@ void describe(
       );
       assert.ok(log.indexOf(`name '${exp}_1'`) < log.indexOf(`name '${exp}_2'`), 'the adapters were loaded in iteration order');
     });
+
+    void it(
+      'times the same experiment with a server per checkpoint, the adapters merged (STAR_LORA_COMPARE=1)',
+      { skip: process.env.STAR_LORA_COMPARE ? false : 'set STAR_LORA_COMPARE=1 to time the per-checkpoint path too' },
+      async (t) => {
+        const exp = uniqueExperiment('merged');
+        const result = await run(inputFor(exp, false), t);
+        assert.equal(result.outcome, 'finished', JSON.stringify(result));
+        const logs = [0, 1, 2].flatMap((i) =>
+          ['generate', 'eval'].map((pass) =>
+            join(servedCheckpoint(iterationLayout(normaliseRoot(root), exp, i).work), pass, `serve-${hostName}.log`),
+          ),
+        );
+        await waitUntil(() => !existsSync(join(dir, 'host-state', `host-${hostName}.server.json`)), 120_000, 'the last server to stop');
+        const starts = logs
+          .filter((file) => existsSync(file))
+          .flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/: serving \S+ on port/g)]);
+        t.diagnostic(`${starts.length} server starts`);
+        assert.ok(starts.length >= 3, `a server for the base and for each iteration's model (${starts.length})`);
+      },
+    );
   },
 );
