@@ -20,6 +20,7 @@ import { asActivity, badInput } from '../activity-context/failures';
 import { requireCheckpoint } from './model-checks';
 import { whileHeartbeating } from '../activity-context/progress';
 import type { PrepareExperimentInput, PreparedExperiment } from '../contracts/activities';
+import { loraSavingProblem } from './lora-serving';
 
 export async function prepareExperiment(_deps: ActivityDeps, input: PrepareExperimentInput): Promise<PreparedExperiment> {
   return asActivity('preparing the experiment', () =>
@@ -67,6 +68,8 @@ async function writeFirstConfig(options: ExperimentOptions, root: string): Promi
   if (!(await exists(given))) return given;
   const base = await readJson<unknown>(given).catch(() => undefined);
   if (!base || typeof base !== 'object' || Array.isArray(base)) return given;
+  const lora = loraSavingProblem(options, base as Record<string, unknown>);
+  if (lora) throw badInput(lora);
   const uri = experimentLayout(root, options.experiment).baseConfig;
   const first = firstIterationConfig(base as BaseConfig, {
     experiment: options.experiment,

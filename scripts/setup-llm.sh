@@ -13,7 +13,9 @@
 # .tools/llm-venv; the -hf presets' commandTemplate names .tools/llm-venv/bin/python, so set it too).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-venv=${STAR_LLM_VENV:-$root/.tools/llm-venv}
+# shellcheck source=venv-lib.sh
+. "$root/scripts/venv-lib.sh"
+venv=$(venv_path "${STAR_LLM_VENV:-$root/.tools/llm-venv}")
 python=${PYTHON:-python3}
 lock="$root/python/requirements.lock"
 stamp="$venv/.star-stamp"
@@ -26,50 +28,27 @@ package_hash=$(
 )
 wanted="lock=$lock_hash package=$package_hash"
 
-mkdir -p "$(dirname "$venv")"
-# Two setups at once (two checkouts sharing .tools) would install over each other.
-exec 9>"$venv.lock"
-flock 9
+venv_lock "$venv"
 
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
   echo "$venv/bin/python"
   exit 0
 fi
 
-if [ ! -x "$venv/bin/python" ]; then
-  "$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' || {
-    say "$python is $("$python" --version 2>&1); the trainer needs Python 3.10 or newer: set PYTHON=/path/to/python3.11"
-    exit 1
-  }
-  say "creating the venv $venv"
-  "$python" -m venv "$venv"
-fi
-
+venv_create "$venv" "$python" 10 "the trainer"
 vpy="$venv/bin/python"
-pip_quiet=(--quiet --disable-pip-version-check)
-if [ ! -x "$venv/bin/uv" ]; then
-  PIP_ROOT_USER_ACTION=ignore "$vpy" -m pip install "${pip_quiet[@]}" uv==0.13.9 >&2 || say "uv is not installable here; using pip (slower)"
-fi
-
-install() { # args: what pip/uv install takes
-  if [ -x "$venv/bin/uv" ]; then
-    "$venv/bin/uv" pip install --quiet --python "$vpy" "$@" >&2
-  else
-    PIP_ROOT_USER_ACTION=ignore "$vpy" -m pip install "${pip_quiet[@]}" "$@" >&2
-  fi
-}
 reinstall_package() { # the package from python/, replacing an older copy
   if [ -x "$venv/bin/uv" ]; then
-    "$venv/bin/uv" pip install --quiet --python "$vpy" --no-deps --reinstall-package star-trainer "$root/python" >&2
+    venv_install "$venv" --no-deps --reinstall-package star-trainer "$root/python"
   else
-    PIP_ROOT_USER_ACTION=ignore "$vpy" -m pip install "${pip_quiet[@]}" --no-deps --force-reinstall "$root/python" >&2
+    venv_install "$venv" --no-deps --force-reinstall "$root/python"
   fi
 }
 
 old_lock=$(sed -n 's/^lock=\([^ ]*\).*/\1/p' "$stamp" 2>/dev/null || true)
 if [ "$old_lock" != "$lock_hash" ]; then
   say "installing python/requirements.lock into $venv (about 5 GB; a minute with uv)"
-  install -r "$lock"
+  venv_install "$venv" -r "$lock"
 fi
 say "installing the star_trainer package from python/"
 # A copy, not an editable install: the venv may be shared by several checkouts of the project.

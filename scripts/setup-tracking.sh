@@ -8,35 +8,24 @@
 # Environment: PYTHON (default python3), STAR_TRACKING_VENV (default .tools/tracking-venv).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-venv=${STAR_TRACKING_VENV:-$root/.tools/tracking-venv}
+# shellcheck source=venv-lib.sh
+. "$root/scripts/venv-lib.sh"
+venv=$(venv_path "${STAR_TRACKING_VENV:-$root/.tools/tracking-venv}")
 python=${PYTHON:-python3}
 lock="$root/python/tracking/tracking.lock"
 stamp="$venv/.star-stamp"
 say() { printf '[setup-tracking] %s\n' "$*" >&2; }
 
 wanted="lock=$(sha256sum <"$lock" | cut -d' ' -f1)"
-mkdir -p "$(dirname "$venv")"
-exec 9>"$venv.lock"
-flock 9
+venv_lock "$venv"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
   echo "$venv/bin/python"
   exit 0
 fi
-if [ ! -x "$venv/bin/python" ]; then
-  say "creating the venv $venv"
-  "$python" -m venv "$venv"
-fi
+venv_create "$venv" "$python" 9 "the trackers' SDKs"
 vpy="$venv/bin/python"
-if [ ! -x "$venv/bin/uv" ]; then
-  say "installing uv"
-  PIP_ROOT_USER_ACTION=ignore "$vpy" -m pip install --quiet --disable-pip-version-check uv==0.13.9 >&2 || say "uv is not installable here; using pip (slower)"
-fi
 say "installing python/tracking/tracking.lock (mlflow, wandb: about 750 MB)"
-if [ -x "$venv/bin/uv" ]; then
-  "$venv/bin/uv" pip install --quiet --python "$vpy" -r "$lock" >&2
-else
-  PIP_ROOT_USER_ACTION=ignore "$vpy" -m pip install --quiet --disable-pip-version-check -r "$lock" >&2
-fi
+venv_install "$venv" -r "$lock"
 "$vpy" -c 'import mlflow, wandb' >&2
 echo "$wanted" >"$stamp"
 say "done"

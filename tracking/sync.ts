@@ -19,6 +19,8 @@ import { BadInputError } from '../core/errors';
 import type { MetricsRow } from '../report/schemas';
 import { exists, localPathOf, readText, schemeOf, writeJson } from '../storage';
 import { writeReport } from '../report/write-report';
+import { ending } from '../report/page';
+import { KeyedQueue } from '../core/keyed-queue';
 
 const PROJECT_ROOT = resolve(__dirname, '..');
 
@@ -88,7 +90,18 @@ export interface SyncContext {
   beat: () => void;
 }
 
-export async function syncExperimentTrackers(input: SyncTrackingInput, context: SyncContext): Promise<SyncTrackingResult> {
+/**
+ * One sync of an experiment at a time in this worker. A sync whose heartbeats came late (a loaded
+ * machine) is retried while its first attempt still runs; the retry waits for it here, then reads the
+ * W&B ledger the first attempt wrote, instead of logging the same iterations beside it.
+ */
+const syncs = new KeyedQueue();
+
+export function syncExperimentTrackers(input: SyncTrackingInput, context: SyncContext): Promise<SyncTrackingResult> {
+  return syncs.run(experimentLayout(input.root, input.experiment).dir, () => syncOnce(input, context));
+}
+
+async function syncOnce(input: SyncTrackingInput, context: SyncContext): Promise<SyncTrackingResult> {
   {
     const layout = experimentLayout(input.root, input.experiment);
     const ledgerUri = joinUri(layout.dir, 'tracking', 'wandb.json');
@@ -119,6 +132,8 @@ export async function syncExperimentTrackers(input: SyncTrackingInput, context: 
           .filter((i) => finished.has(i.iteration))
           .flatMap((i) => i.loss.map((p) => ({ iteration: i.iteration, step: p.step, loss: p.loss }))),
         artifactsDir: report.dir,
+        // The loop's end as the report reads it from the store: the trackers mark the run finished.
+        ended: ending(report.data) !== '',
         wandbDir:
           schemeOf(layout.dir) === 'file' ? join(localPathOf(layout.dir), 'tracking') : join(tmpdir(), 'star-wandb', input.experiment),
         wandbLedger:

@@ -1,9 +1,9 @@
 """Brings an experiment's tracker runs up to date with what its store holds, once per fact.
 
-Reads one JSON document on stdin (written by activities/sync-tracking.ts: the options as params, the
-tags, one metrics dict per finished iteration, the training loss per step, the report folder) and
-logs what each tracker does not have yet. Prints one JSON document on stdout: per tracker, the run
-and what was logged. Exit status 2 names bad input; 3 a tracker that cannot be reached (the caller
+Reads one JSON document on stdin (written by tracking/sync.ts: the options as params, the tags, one
+metrics dict per finished iteration, the training loss per step, the report folder, whether the loop
+has ended) and logs what each tracker does not have yet. Prints one JSON document on stdout: per
+tracker, the run and what was logged. Exit status 2 names bad input; 3 a tracker that cannot be reached (the caller
 retries a few times, then goes on: the next sync logs what this one missed).
 
 The trackers' own settings come from their usual environment variables (MLFLOW_TRACKING_URI,
@@ -89,6 +89,12 @@ def sync_mlflow(payload: dict[str, Any]) -> dict[str, Any]:
     artifacts = payload.get("artifactsDir")
     if artifacts and os.path.isdir(artifacts):
         client.log_artifacts(run_id, artifacts, "report")
+    # FINISHED once the loop has ended (every planned iteration, or the early-stop rule), and RUNNING
+    # again when `star extend` gives it more: the tracker's run list shows which experiments go on.
+    if payload.get("ended") and run.info.status != "FINISHED":
+        client.set_terminated(run_id, "FINISHED")
+    elif not payload.get("ended") and run.info.status == "FINISHED":
+        client.update_run(run_id, status="RUNNING")
     return {"runId": run_id, "experimentId": experiment_id, "logged": len(missing), "skipped": skipped}
 
 
@@ -187,6 +193,10 @@ def main() -> int:
         print(f"star_tracking.sync: the input is not JSON: {err}", file=sys.stderr)
         return BAD_INPUT
     out: dict[str, Any] = {}
+    # stdout carries the one JSON answer: what the SDKs print there (MLflow writes "View run ... at"
+    # when a run ends) goes to stderr instead.
+    answer = sys.stdout
+    sys.stdout = sys.stderr
     for tracker in payload["trackers"]:
         sync = SYNCS.get(tracker)
         if sync is None:
@@ -203,7 +213,7 @@ def main() -> int:
         except TrackerUnreachable as err:
             print(str(err), file=sys.stderr)
             return UNREACHABLE
-    json.dump(out, sys.stdout)
+    json.dump(out, answer)
     return 0
 
 

@@ -1,7 +1,8 @@
 """Where the trainer keeps its state inside `model_dir`:
 
-- `step_{N}/`: the final model as a Hugging Face folder (safetensors + tokenizer), what a server loads;
-  saved into `.step_{N}.partial/` and renamed, so the folder is never half written.
+- `step_{N}/`: the final model as a Hugging Face folder (safetensors + tokenizer), what a server loads,
+  or with `lora.save` "adapter" the PEFT adapter alone (adapter_config.json, adapter_model.safetensors,
+  the tokenizer), what a server started on the base model loads at run time; saved into `.step_{N}.partial/` and renamed, so the folder is never half written.
 - `meta.json`: `{"step": N, "checkpoints": [..., N]}` written last, as the reference trainer does;
   the host worker (host/final-checkpoint.ts) takes N in `checkpoints` to mean `step_N` is complete.
 - `resume/checkpoint-{K}/`: the Trainer's state every `ckpt_every` steps (weights, optimizer,

@@ -12,6 +12,9 @@ from urllib.parse import unquote, urlparse
 from .errors import BadInputError
 
 PRECISIONS = ("fp32", "bf16", "fp16")
+# How `step_N/` holds a LoRA fine-tune: `merged` into full weights (any server loads it), or the
+# `adapter` alone, unmerged (PEFT's files), for a server that loads each iteration's adapter at run time.
+LORA_SAVES = ("merged", "adapter")
 
 
 @dataclass(frozen=True)
@@ -20,6 +23,7 @@ class LoraSettings:
     alpha: int
     dropout: float
     target_modules: str | list[str]
+    save: str = "merged"
 
 
 @dataclass(frozen=True)
@@ -85,9 +89,14 @@ def _lora(value: Any) -> LoraSettings | None:
         value = {}
     if not isinstance(value, dict):
         raise BadInputError(f"config field lora is {value!r}; expected null or an object like {{\"r\": 8, \"alpha\": 16}}")
-    unknown = set(value) - {"r", "alpha", "dropout", "target_modules"}
+    unknown = set(value) - {"r", "alpha", "dropout", "target_modules", "save"}
     if unknown:
-        raise BadInputError(f"config field lora has unknown keys {sorted(unknown)}; known: r, alpha, dropout, target_modules")
+        raise BadInputError(f"config field lora has unknown keys {sorted(unknown)}; known: r, alpha, dropout, target_modules, save")
+    save = value.get("save", "merged")
+    if save not in LORA_SAVES:
+        raise BadInputError(
+            f"config field lora.save is {save!r}; expected \"merged\" (full weights in step_N/) or \"adapter\" (the adapter alone, for a server that loads it at run time)"
+        )
     targets = value.get("target_modules", "all-linear")
     if not (isinstance(targets, str) or (isinstance(targets, list) and all(isinstance(t, str) for t in targets))):
         raise BadInputError(f"config field lora.target_modules is {targets!r}; expected \"all-linear\" or a list of module names")
@@ -96,6 +105,7 @@ def _lora(value: Any) -> LoraSettings | None:
         alpha=_number(value, "alpha", 16, int, 1),
         dropout=_number(value, "dropout", 0.0, float, 0.0),
         target_modules=targets,
+        save=save,
     )
 
 

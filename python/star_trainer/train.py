@@ -227,7 +227,7 @@ def train(settings: TrainSettings, base: str) -> Path:
         say(f"state will be restored from checkpoint {resume[0]}")
     trainer.train(resume_from_checkpoint=str(resume[1]) if resume else None)
     model = trainer.accelerator.unwrap_model(trainer.model)
-    if settings.lora is not None:
+    if settings.lora is not None and settings.lora.save == "merged":
         model = model.merge_and_unload()
     sharded = trainer.is_fsdp_enabled or trainer.is_deepspeed_enabled
     if sharded and not final.is_dir():

@@ -21,7 +21,8 @@ def test_reads_the_reference_fields_of_an_iteration_config():
 def test_lora_true_takes_the_defaults_and_an_object_its_fields():
     assert settings_from_config({**ITERATION, "lora": True}).lora.r == 8
     lora = settings_from_config({**ITERATION, "lora": {"r": 4, "alpha": 8, "target_modules": ["c_attn"]}}).lora
-    assert (lora.r, lora.alpha, lora.target_modules) == (4, 8, ["c_attn"])
+    assert (lora.r, lora.alpha, lora.target_modules, lora.save) == (4, 8, ["c_attn"], "merged")
+    assert settings_from_config({**ITERATION, "lora": {"save": "adapter"}}).lora.save == "adapter"
 
 
 @pytest.mark.parametrize(
@@ -33,6 +34,7 @@ def test_lora_true_takes_the_defaults_and_an_object_its_fields():
         ({"total_steps": 0}, "total_steps is 0; expected at least 1"),
         ({"lr": "fast"}, "lr is 'fast'; expected a number"),
         ({"lora": {"rank": 4}}, "unknown keys \\['rank'\\]"),
+        ({"lora": {"save": "gguf"}}, "lora.save is 'gguf'; expected \"merged\""),
         ({"precision": "fp8"}, "precision is 'fp8'"),
     ],
 )

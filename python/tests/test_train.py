@@ -40,6 +40,23 @@ def test_lora_trains_an_adapter_and_saves_it_merged_into_a_plain_model(tmp_path,
     assert (final / "tokenizer.json").is_file()
 
 
+def test_lora_saved_as_an_adapter_is_left_unmerged_for_a_server_to_load_at_run_time(tmp_path, examples, tiny, capsys):
+    from safetensors.torch import load_file
+
+    settings = config(tmp_path, examples, lora={"r": 4, "alpha": 8, "save": "adapter"})
+    final = train(settings, str(tiny))
+    assert sorted(p.name for p in final.glob("*.safetensors")) == ["adapter_model.safetensors"], "the adapter alone, no full weights"
+    adapter = json.loads((final / "adapter_config.json").read_text())
+    assert (adapter["r"], adapter["lora_alpha"], adapter["peft_type"]) == (4, 8, "LORA")
+    tensors = load_file(final / "adapter_model.safetensors")
+    assert tensors and all("lora_" in name for name in tensors)
+    assert any(name.endswith("lora_B.weight") and tensor.abs().sum() > 0 for name, tensor in tensors.items()), "trained: B moved off zero"
+    assert (final / "tokenizer.json").is_file()
+    capsys.readouterr()
+    train(settings, str(tiny))
+    assert "nothing to train" in capsys.readouterr().out, "an adapter folder listed in meta.json is a complete final checkpoint"
+
+
 def test_a_finished_run_is_not_trained_again(tmp_path, examples, tiny, capsys):
     settings = config(tmp_path, examples)
     train(settings, str(tiny))

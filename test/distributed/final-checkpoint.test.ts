@@ -22,6 +22,14 @@ void describe('final checkpoint', () => {
     assert.equal(await completedCheckpoint(dir, 40), 'meta.json');
   });
 
+  void it('is complete when step_N holds a LoRA adapter alone (lora.save "adapter") and meta.json lists it', async () => {
+    const dir = modelDir();
+    await writeJson(joinUri(dir, 'step_6', 'adapter_config.json'), { peft_type: 'LORA', r: 8 });
+    await writeBytes(joinUri(dir, 'step_6', 'adapter_model.safetensors'), 'adapter');
+    await writeJson(joinUri(dir, 'meta.json'), { step: 6, checkpoints: [6] });
+    assert.equal(await completedCheckpoint(dir, 6), 'meta.json');
+  });
+
   void it('is not complete when step_N holds files but no trainer marked it done', async () => {
     const dir = modelDir();
     await writeBytes(joinUri(dir, 'step_40', 'weights.bin'), 'half');
