@@ -8,8 +8,9 @@
  *    log URI; the step parsed from it is heartbeated. Host 0 of a command with a rendezvous checks
  *    first that it can listen on the port (host/rendezvous.ts).
  * 4. Cancellation (the workflow's, or the worker shutting down) stops the whole group, then rethrows.
- * 5. Exit status 2 (a usage error, for argparse and model/train-cli.ts alike) is bad input; any other
- *    failure is retried, and a retry starts by checking for the final checkpoint again.
+ * 5. Exit status 2 (a usage error, for argparse and model/train-cli.ts alike) is bad input, also when
+ *    torchrun reports it of a rank (host/launcher-report.ts); any other failure is retried, and a
+ *    retry starts by checking for the final checkpoint again.
  * 6. With `convertCommandTemplate`, the host holding the final checkpoint converts it
  *    (host/convert-checkpoint.ts) and returns the converted folder instead.
  */
@@ -28,6 +29,7 @@ import { parseTrainOnHostInput } from './input';
 import { OutputLog } from './output-log';
 import { resolveProgram } from './resolve-command';
 import { checkRendezvousPort, rendezvousPortFailure, saysPortInUse } from './rendezvous';
+import { LauncherReport } from './launcher-report';
 import { RunningTrainerFile } from './running-trainer';
 import { StepTracker } from '../core/step-parser';
 import { copyTrainingIndex, trainingIndexPath } from './training-index';
@@ -145,6 +147,7 @@ async function train(settings: HostSettings, input: TrainOnHostInput): Promise<T
   );
   const steps = new StepTracker(totalSteps);
   let portInUse = false;
+  const launcher = new LauncherReport();
   let trainer: TrainerProcess;
   try {
     trainer = await TrainerProcess.start({
@@ -157,6 +160,7 @@ async function train(settings: HostSettings, input: TrainOnHostInput): Promise<T
         log.append(line);
         if (settings.echo) settings.say(`[${input.host}] ${line}`);
         if (input.rendezvous && input.hostIndex === 0 && saysPortInUse(line)) portInUse = true;
+        launcher.see(line);
         if (steps.see(line)) ctx.heartbeat({ ...progress, step: steps.step, loss: steps.loss });
       },
     });
@@ -194,11 +198,20 @@ async function train(settings: HostSettings, input: TrainOnHostInput): Promise<T
   if (portInUse && exit.code !== 0 && input.rendezvous) {
     throw rendezvousPortFailure(input.rendezvous, input.host, `its launcher reported EADDRINUSE; see ${input.logUri}`);
   }
-  return finished(input, exit, steps, log);
+  return finished(input, exit, steps, log, launcher);
 }
 
-async function finished(input: TrainOnHostInput, exit: TrainerExit, steps: StepTracker, log: OutputLog): Promise<TrainOnHostResult> {
-  const how = exit.signal ? `was killed by ${exit.signal}` : `exited with status ${exit.code}`;
+async function finished(
+  input: TrainOnHostInput,
+  exit: TrainerExit,
+  steps: StepTracker,
+  log: OutputLog,
+  launcher: LauncherReport,
+): Promise<TrainOnHostResult> {
+  const rankUsageError = exit.code !== 0 && exit.code !== 2 && launcher.rootCauseExit === 2;
+  const how = exit.signal
+    ? `was killed by ${exit.signal}`
+    : `exited with status ${exit.code}${rankUsageError ? ' (its launcher reports a rank that exited with status 2)' : ''}`;
   const tail = log.lastLines(15).join('\n');
   if (exit.code === 0) {
     const checkpointUri = finalCheckpointUri(input.modelDir, input.totalSteps);
@@ -210,7 +223,7 @@ async function finished(input: TrainOnHostInput, exit: TrainerExit, steps: StepT
       message: `the training command exited with status 0 at step ${steps.step} but ${checkpointUri} is not complete (no manifest.json, no meta.json entry); see ${input.logUri}. Last output:\n${tail}`,
     });
   }
-  if (exit.code === 2) {
+  if (exit.code === 2 || rankUsageError) {
     throw ApplicationFailure.create({
       type: 'TrainerUsageError',
       nonRetryable: true,

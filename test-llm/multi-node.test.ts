@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -21,34 +21,19 @@ import { llmPython, makeTinyLm, ROOT } from '../scripts/make-tiny-lm';
 import { normaliseRoot } from '../storage';
 import { startDevServer, uniqueExperiment } from '../test-support/temporal';
 import { scratchDir } from '../test-support/experiment-input';
-import { createHostWorker, hostSettings } from '../workers/host-worker';
 import { RunningTrainerFile } from '../host/running-trainer';
 import type { HostTrainingInput } from '../test-support/workflows/host-training';
+import {
+  largestWeightDifference,
+  LOSS_TOLERANCE,
+  startHostNodes,
+  stepLosses as losses,
+  TORCHRUN_NODES as TORCHRUN,
+  WEIGHT_TOLERANCE,
+} from './helpers/host-nodes';
 
 const python = llmPython();
-const LOSS_TOLERANCE = 1e-4;
-const WEIGHT_TOLERANCE = 1e-3;
 const TOTAL_STEPS = 8;
-const STEP_LINE = /^step (\d+) loss ([0-9.]+)$/gm;
-// torchrun as `python -m torch.distributed.run`: the same launcher, and it does not depend on the
-// venv's bin/torchrun script, whose first line names the python of the folder the venv was made in.
-const TORCHRUN =
-  '.tools/llm-venv/bin/python -m torch.distributed.run --nnodes {host_count} --node_rank {host_index} --nproc_per_node {nproc_per_node} ' +
-  '--master_addr {master_addr} --master_port {master_port} -m star_trainer.train --config {config} --tune-model-path {base_model}';
-
-function losses(text: string): Map<number, number> {
-  return new Map([...text.matchAll(STEP_LINE)].map((m) => [Number(m[1]), Number(m[2])]));
-}
-
-/** The largest absolute difference between the two checkpoints' tensors (safetensors, read by torch). */
-function largestWeightDifference(a: string, b: string): number {
-  const script =
-    'import sys\nfrom safetensors.torch import load_file\na, b = load_file(sys.argv[1]), load_file(sys.argv[2])\n' +
-    'assert set(a) == set(b), (sorted(a), sorted(b))\nprint(max((a[k].float() - b[k].float()).abs().max().item() for k in a))';
-  const done = spawnSync(python, ['-c', script, join(a, 'model.safetensors'), join(b, 'model.safetensors')], { encoding: 'utf8' });
-  assert.equal(done.status, 0, done.stderr);
-  return Number(done.stdout.trim());
-}
 
 void describe('the Hugging Face trainer on two host workers acting as two nodes (torchrun, gloo on CPU)', { timeout: 30 * 60_000 }, () => {
   const dir = scratchDir('multi-node');
@@ -61,6 +46,7 @@ void describe('the Hugging Face trainer on two host workers acting as two nodes 
   /** Lines of every trainer's output, as each host worker echoes them (`[host] line`). */
   const watchers: ((host: string, line: string) => void)[] = [];
   let env: TestWorkflowEnvironment;
+  let nodes: { stop(): Promise<void> } | undefined;
   const workers: Worker[] = [];
   const runs: Promise<void>[] = [];
   let taskQueue: string;
@@ -113,26 +99,17 @@ void describe('the Hugging Face trainer on two host workers acting as two nodes 
     });
     workers.push(workflows);
     runs.push(workflows.run());
-    for (const host of hosts) {
-      // Each node its own working directory with the project's .tools, as a checkout on its machine.
-      const workdir = join(dir, `${host}-workdir`);
-      mkdirSync(workdir, { recursive: true });
-      symlinkSync(join(ROOT, '.tools'), join(workdir, '.tools'));
-      const settings = hostSettings({ host, workdir, killGraceSeconds: 10, stateDir, quiet: false, rendezvousAddr: '127.0.0.1' }, hostEnv);
-      const echoing = {
-        ...settings,
-        say: (message: string) => {
-          const line = message.startsWith(`[${host}] `) ? message.slice(host.length + 3) : undefined;
-          if (line !== undefined) for (const watch of watchers) watch(host, line);
-        },
-      };
-      const worker = await createHostWorker(env.nativeConnection, 'default', echoing);
-      workers.push(worker);
-      runs.push(worker.run());
-    }
+    nodes = await startHostNodes(env, dir, hosts, {
+      environment: hostEnv,
+      stateDir,
+      onLine: (host, line) => {
+        for (const watch of watchers) watch(host, line);
+      },
+    });
   });
 
   after(async () => {
+    await nodes?.stop();
     for (const worker of workers) worker.shutdown();
     await Promise.allSettled(runs);
     await env?.teardown();

@@ -94,6 +94,22 @@ def sharding_arguments(settings: TrainSettings) -> dict[str, Any]:
     return arguments
 
 
+def check_sharding_applied(trainer: Any, settings: TrainSettings) -> None:
+    """accelerate applies FSDP and DeepSpeed only on accelerators: on CPU processes it drops the plugin
+    without a word and trains plain data parallel, which would pass for a sharded run. Refused, so the
+    config says what actually trains."""
+    import accelerate
+
+    dropped = [name for name, asked, applied in (("fsdp", settings.fsdp, trainer.is_fsdp_enabled), ("deepspeed", settings.deepspeed, trainer.is_deepspeed_enabled)) if asked and not applied]
+    if dropped:
+        device = "CUDA devices" if cuda_device_count() else "no CUDA device (CPU processes)"
+        raise BadInputError(
+            f"the config sets {dropped[0]} but the installed accelerate {accelerate.__version__} did not apply it on this host, which has {device}: "
+            f"it shards only on GPUs (and other accelerators) and would train plain data parallel instead. Drop {dropped[0]} from the iteration config "
+            "to train data parallel, or run on GPUs"
+        )
+
+
 def replica_arguments() -> dict[str, Any]:
     if REPLICAS.count == 1:
         return {}
@@ -170,7 +186,14 @@ def build_trainer(settings: TrainSettings, model: Any, tokenizer: Any, dataset: 
         **sharding_arguments(settings),
     )
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    trainer = ReferenceScheduleTrainer(model=model, args=args, train_dataset=dataset, data_collator=PadCollator(pad_id), callbacks=[StepLines()])
+    try:
+        trainer = ReferenceScheduleTrainer(model=model, args=args, train_dataset=dataset, data_collator=PadCollator(pad_id), callbacks=[StepLines()])
+    except ValueError as err:
+        sharding = sharding_arguments(settings)
+        if not sharding:
+            raise
+        # e.g. "Using fsdp only works in distributed training." for fsdp in one process.
+        raise BadInputError(f"the installed transformers refuses the training arguments (sharding {sharding}): ValueError: {err}. Fix the iteration config's fsdp / fsdp_config / deepspeed fields, or start the command under torchrun") from err
     trainer.remove_callback(PrinterCallback)
     trainer.remove_callback(ProgressCallback)
     return trainer
@@ -194,6 +217,7 @@ def train(settings: TrainSettings, base: str) -> Path:
     model = with_lora(model, settings)
     settings.model_dir.mkdir(parents=True, exist_ok=True)
     trainer = build_trainer(settings, model, tokenizer, dataset)
+    check_sharding_applied(trainer, settings)
     resume = newest_save_for_all_ranks(trainer, settings)
     say(
         f"training {settings.name}: {base} on {len(dataset)} examples from {settings.train_jsonl}, {settings.total_steps} steps of "

@@ -122,6 +122,42 @@ def test_an_fsdp_config_transformers_rejects_is_bad_input(tmp_path, tiny, exampl
     assert "refuses the training arguments" in done.stderr and "fsdp" in done.stderr
 
 
+def test_fsdp_in_one_process_is_bad_input(tmp_path, tiny, examples):
+    config = write_config(tmp_path, examples, "model", fsdp="full_shard")
+    done = subprocess.run(command(config, tiny, 1), capture_output=True, text=True, env=environment(), timeout=900)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "refuses the training arguments" in done.stderr and "Using fsdp only works in distributed training" in done.stderr, done.stderr
+
+
+def test_fsdp_on_cpu_processes_is_refused_before_training_naming_it(tmp_path, tiny, examples):
+    # accelerate drops FSDP on CPU without a word and would train plain DDP: the trainer says so instead.
+    config = write_config(tmp_path, examples, "model", fsdp="full_shard auto_wrap", fsdp_config={"transformer_layer_cls_to_wrap": ["GPT2Block"]})
+    done = subprocess.run(command(config, tiny, 2), capture_output=True, text=True, env=environment(), timeout=900)
+    assert done.returncode != 0, done.stdout + done.stderr
+    assert "the config sets fsdp but the installed accelerate" in done.stderr and "no CUDA device" in done.stderr, done.stderr
+    assert "step 1 loss" not in done.stdout and not (tmp_path / "model" / "meta.json").exists()
+    # torchrun itself exits 1; its report names the rank's status 2, which the host reads as bad input.
+    assert re.search(r"Root Cause \(first observed failure\):[\s\S]*?exitcode\s*:\s*2\b", done.stderr), done.stderr
+
+
+def test_deepspeed_zero2_on_two_cpu_processes_trains_what_one_process_does(tmp_path, tiny, examples, one_process):
+    # deepspeed is not among the venv's pinned packages; `pip install deepspeed` (0.19.8: a pure-Python
+    # wheel built from the sdist, its ops compiled on first use) makes this test run.
+    pytest.importorskip("deepspeed")
+    single_out, single_dir = one_process
+    zero2 = {"zero_optimization": {"stage": 2}, "train_micro_batch_size_per_gpu": "auto", "gradient_accumulation_steps": "auto", "train_batch_size": "auto"}
+    out = run(write_config(tmp_path, examples, "model", deepspeed=zero2), tiny, 2)
+    assert out.count("training completed!") == 1, "only rank 0 prints"
+    for step, loss in losses(single_out).items():
+        assert losses(out)[step] == pytest.approx(loss, abs=LOSS_TOLERANCE), f"step {step}"
+    # DeepSpeed's gathered save also writes the tied lm_head.weight; the tensors both hold must agree.
+    single, sharded = weights(single_dir), weights(tmp_path / "model")
+    assert set(single) <= set(sharded)
+    assert_same_weights(single, {name: sharded[name] for name in single})
+    meta = json.loads((tmp_path / "model" / "meta.json").read_text())
+    assert meta["checkpoints"] == [8] and not (tmp_path / "model" / "resume").exists()
+
+
 def rank_pids(launcher_pid):
     children = Path(f"/proc/{launcher_pid}/task/{launcher_pid}/children").read_text().split()
     return [int(pid) for pid in children]
