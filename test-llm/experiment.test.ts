@@ -8,10 +8,9 @@
  * for to_hf_weights.py, so the served checkpoints are the converted folders.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { arithmeticProblems, arithmeticWorkedExample, joinSavedExamples } from '../core';
 import { servedCheckpoint } from '../host/served-checkpoint';
 import { llmPython, makeTinyLm, ROOT } from '../scripts/make-tiny-lm';
 import { normaliseRoot } from '../storage';
@@ -24,6 +23,7 @@ import { uniqueExperiment } from '../test-support/temporal';
 import { projectHostSuite } from './helpers/project-host';
 import { scratchDir } from '../test-support/experiment-input';
 import { presetCommandTemplate, presetField } from './helpers/trainer-command';
+import { seedWorkedRecords, writeTinyBaseConfig } from './helpers/tiny-hf-experiment';
 
 const python = llmPython();
 
@@ -43,40 +43,9 @@ void describe('a 2-iteration experiment on a real Hugging Face model, trained an
     },
   });
 
-  /** The preset's base config with settings a 150k-parameter model takes a few steps of without fuss. */
-  function writeBaseConfig(): string {
-    const base = {
-      ...(JSON.parse(readFileSync(join(ROOT, 'configs', 'hf_base.json'), 'utf8')) as object),
-      lr: 3e-3,
-      end_lr: 3e-3,
-      warmup_steps: 2,
-      per_replica_batch: 4,
-      gradient_accumulation_steps: 1,
-      ckpt_every: 5,
-      seq: 256,
-    };
-    const path = join(dir, 'base.json');
-    writeFileSync(path, JSON.stringify(base));
-    return path;
-  }
-
-  /**
-   * A random model keeps (almost) nothing, and the trainer refuses an empty training set; so the first
-   * record folder starts with worked examples (as a carried-over record file), and copyN carries them
-   * into the second.
-   */
-  function seedRecords(exp: string): void {
-    const folder = join(root, exp, 'records', `${exp}_0`);
-    mkdirSync(folder, { recursive: true });
-    const examples = arithmeticProblems({ digits: [1], countPerDigit: 16, seed: 5 }).map(
-      (p) => `${arithmeticWorkedExample(p.question)}<|endoftext|>`,
-    );
-    writeFileSync(join(folder, 'seed_0.txt'), joinSavedExamples(examples));
-  }
-
   void it('finishes both iterations; each converted checkpoint is served by a new transformers serve; the metrics rows exist', async () => {
     const exp = uniqueExperiment('llm');
-    seedRecords(exp);
+    seedWorkedRecords(root, exp);
     const input: ExperimentInput = {
       experiment: exp,
       task: 'arithmetic',
@@ -92,7 +61,7 @@ void describe('a 2-iteration experiment on a real Hugging Face model, trained an
       addSteps: 2,
       copyN: 2,
       baseModelLocation: tiny,
-      baseConfig: writeBaseConfig(),
+      baseConfig: writeTinyBaseConfig(dir),
       shards: 1,
       arithmetic: { trainDigits: [1], devDigits: [1], trainPerDigit: 8, devPerDigit: 6 },
       trainer: 'command',

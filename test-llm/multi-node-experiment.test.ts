@@ -25,12 +25,11 @@
  * check still passes: that is sampling, not a training difference.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { arithmeticProblems, arithmeticWorkedExample, joinSavedExamples } from '../core';
 import { servedCheckpoint } from '../host/served-checkpoint';
-import { llmPython, makeTinyLm, ROOT } from '../scripts/make-tiny-lm';
+import { llmPython, makeTinyLm } from '../scripts/make-tiny-lm';
 import type { ExperimentInput } from '../contracts/experiment-input';
 import { iterationLayout } from '../contracts/layout';
 import type { IterationMetrics } from '../contracts/metrics';
@@ -49,6 +48,7 @@ import {
   WEIGHT_TOLERANCE,
 } from './helpers/host-nodes';
 import { presetCommandTemplate, presetField } from './helpers/trainer-command';
+import { seedWorkedRecords, writeTinyBaseConfig } from './helpers/tiny-hf-experiment';
 
 const python = llmPython();
 
@@ -94,39 +94,9 @@ void describe(
       alongside: ({ env }) => startHostNodes(env, dir, hosts, { environment: hostEnv, stateDir: join(dir, 'host-state'), serve: true }),
     });
 
-    /** The preset's base config at a step batch of 4, which 2 processes share as 2 each. */
-    function writeBaseConfig(): string {
-      const base = {
-        ...(JSON.parse(readFileSync(join(ROOT, 'configs', 'hf_base.json'), 'utf8')) as object),
-        lr: 3e-3,
-        end_lr: 3e-3,
-        warmup_steps: 2,
-        per_replica_batch: 4,
-        gradient_accumulation_steps: 1,
-        ckpt_every: 5,
-        seq: 256,
-      };
-      const path = join(dir, 'base.json');
-      writeFileSync(path, JSON.stringify(base));
-      return path;
-    }
-
-    /**
-     * A random model keeps (almost) nothing, and the trainer refuses an empty training set; so the record
-     * folder starts with 16 worked examples, 4 full steps of 4 an epoch: no launcher pads a short step.
-     */
-    function seedRecords(exp: string): void {
-      const folder = join(root, exp, 'records', `${exp}_0`);
-      mkdirSync(folder, { recursive: true });
-      const examples = arithmeticProblems({ digits: [1], countPerDigit: 16, seed: 5 }).map(
-        (p) => `${arithmeticWorkedExample(p.question)}<|endoftext|>`,
-      );
-      writeFileSync(join(folder, 'seed_0.txt'), joinSavedExamples(examples));
-    }
-
     async function runExperiment(way: Way, baseConfig: string): Promise<Outcome> {
       const exp = uniqueExperiment(way.name);
-      seedRecords(exp);
+      seedWorkedRecords(root, exp);
       const input: ExperimentInput = {
         experiment: exp,
         task: 'arithmetic',
@@ -178,7 +148,7 @@ void describe(
     }
 
     void it('ends with the same metrics rows, the same eval samples and the same weights, within the tolerance', async () => {
-      const baseConfig = writeBaseConfig();
+      const baseConfig = writeTinyBaseConfig(dir);
       const ways: Way[] = [
         { name: 'one-process', hosts: [hosts[0]!], commandTemplate: presetCommandTemplate('gsm-hf'), nprocPerNode: 1 },
         { name: 'one-host-2-processes', hosts: [hosts[0]!], commandTemplate: TORCHRUN_ONE_NODE, nprocPerNode: 2 },
