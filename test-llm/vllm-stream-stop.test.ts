@@ -1,9 +1,13 @@
 /**
  * The completion stop rule against vLLM (`npm run test:llm`, when `scripts/setup-vllm.sh` has been
  * run; skipped otherwise): on a tiny random model, which loops readily, a greedy completion streamed
- * with `repeatedTail` is closed once the rule fires; vLLM stops generating it (the cut run generates
- * fewer tokens than the whole one), and the text kept is the start of the whole completion, cut
- * where the rule fires.
+ * with `repeatedTail` is closed once the rule fires, and the text kept is the start of the whole
+ * completion, cut where the rule fires.
+ *
+ * Whether vLLM still generates the rest of a closed request is a race between the close and the
+ * server's own speed (a tiny model can finish 256 tokens before the close arrives: a run at load 10
+ * generated 1024 tokens both ways, another at load 3-6 saved some), so the tokens each run generated
+ * are printed, not asserted.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -34,7 +38,7 @@ void describe('a completion stop rule through vLLM, on a tiny model', { skip, ti
     await server?.stop();
   });
 
-  void it('closes a looping stream once the rule fires, vLLM stops generating it, and the text kept is the loop cut where the rule says', async () => {
+  void it('closes a looping stream once the rule fires, and the text kept is the loop cut where the rule says', async (t) => {
     const client = new CompletionsClient({ url: server.baseUrl, concurrency: 4, promptsPerRequest: 1 });
     const prompts = ['2 + 2 =', 'Q: Where would you put a cup?\nA:', '1 2 3', 'Input:\n7 9\nTarget:\n'].map((prompt, seed) => ({
       prompt,
@@ -66,12 +70,9 @@ void describe('a completion stop rule through vLLM, on a tiny model', { skip, ti
     const shorter = cut.filter((text, i) => text.length < (whole[i] as string).length).length;
     assert.ok(shorter > 0, `the tiny model loops on at least one prompt, and the rule cuts it:\n${whole.join('\n---\n')}`);
     assert.ok(client.stopped.requestsClosed >= shorter, JSON.stringify(client.stopped));
-    // vLLM stops generating a request whose client went away (it does not count it as finished, and
-    // `finished_reason="abort"` stays 0 in this build): the cut run generates fewer tokens. A request
-    // vLLM finishes before the close reaches it still counts in full, so this asks for less, not none.
     await idle(server.baseUrl);
     const cutTokens = (await generatedTokens(server.baseUrl)) - between;
-    assert.ok(cutTokens < between - before, `the cut run generated ${cutTokens} tokens, the whole run ${between - before}`);
+    t.diagnostic(`tokens vLLM generated: ${between - before} for the whole completions, ${cutTokens} with the rule`);
   });
 });
 
