@@ -48,6 +48,7 @@ void describe('tracking to MLflow and W&B', { timeout: 1_200_000 }, () => {
     await Promise.all(workers.map((w) => w.stop()));
     await mlflow?.stop();
     await cluster?.connection.close();
+    await cluster?.server.stop();
   });
 
   const history = (runId: string, key: string) =>
