@@ -4,27 +4,13 @@
  * the embedded sampler keeps with the same rule and seed: the same cut, piece for token.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CompletionsClient } from '../../inference/completions-client';
 import { cutAtStop } from '../../inference/stop-strings';
-import {
-  arithmeticTokenizer,
-  createModel,
-  createModelBackend,
-  initBackend,
-  loadModel,
-  sampleWithCount,
-  saveCheckpoint,
-  train,
-  type LoadedModel,
-} from '../../model';
+import { createModelBackend, initBackend, loadModel, sampleWithCount, type LoadedModel } from '../../model';
 import { END_OF_TEXT } from '../../core/tokenizer';
-import { TINY, packedChunks, tempDir } from '../model/fixtures';
+import { ENDING, LOOPING, trainLoopingModel } from '../model/looping-model';
 import { startServe, type ServeProcess } from './helpers';
-
-const LOOPING = 'Input:\n9\nTarget:\n';
-const ENDING = 'Input:\n1\nTarget:\n';
 
 void describe('a completion stop rule through star serve', { timeout: 300_000 }, () => {
   let model: LoadedModel;
@@ -32,24 +18,9 @@ void describe('a completion stop rule through star serve', { timeout: 300_000 },
 
   before(async () => {
     await initBackend(() => {});
-    const dir = tempDir();
-    await saveCheckpoint(createModel(TINY, { seed: 5 }), join(dir, 'base'), { step: 0 });
-    // As in test/model/sample-stop-rule.test.ts: one prompt loops on a line, the other ends.
-    const texts = Array.from({ length: 24 }, (_, i) => (i % 2 === 0 ? `${LOOPING}${'7 7\n'.repeat(30)}` : `${ENDING}1 2 3<|endoftext|>`));
-    const result = await train({
-      baseCheckpointUri: join(dir, 'base'),
-      chunks: packedChunks(arithmeticTokenizer(), texts, TINY.seq + 1),
-      totalSteps: 100,
-      outputDirUri: join(dir, 'run'),
-      checkpointEvery: 100,
-      lr: 1e-2,
-      warmupSteps: 0,
-      batchSize: 8,
-      gradientAccumulationSteps: 1,
-      seed: 1,
-    });
-    model = await loadModel(result.checkpointUri);
-    serve = await startServe(result.checkpointUri);
+    const checkpointUri = await trainLoopingModel();
+    model = await loadModel(checkpointUri);
+    serve = await startServe(checkpointUri);
   });
   after(async () => {
     model?.dispose();

@@ -3,48 +3,25 @@
  * other rows of its batch come out as they would without it; on this thread and in the compute pool.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  arithmeticTokenizer,
-  createModel,
   createModelBackend,
   initBackend,
   loadModel,
   sampleWithCount,
-  saveCheckpoint,
   shutdownComputePool,
-  train,
   type LoadedModel,
   type ModelBackend,
 } from '../../model';
-import { TINY, packedChunks, tempDir } from './fixtures';
-
-const LOOPING = 'Input:\n9\nTarget:\n';
-const ENDING = 'Input:\n1\nTarget:\n';
+import { ENDING, LOOPING, trainLoopingModel } from './looping-model';
 
 void describe('embedded sampling with a completion stop rule', () => {
   let model: LoadedModel;
 
   before(async () => {
     await initBackend(() => {});
-    const dir = tempDir();
-    await saveCheckpoint(createModel(TINY, { seed: 5 }), join(dir, 'base'), { step: 0 });
-    // One prompt is followed by a line repeated past any genLength, the other by one line and end-of-text.
-    const texts = Array.from({ length: 24 }, (_, i) => (i % 2 === 0 ? `${LOOPING}${'7 7\n'.repeat(30)}` : `${ENDING}1 2 3<|endoftext|>`));
-    const result = await train({
-      baseCheckpointUri: join(dir, 'base'),
-      chunks: packedChunks(arithmeticTokenizer(), texts, TINY.seq + 1),
-      totalSteps: 100,
-      outputDirUri: join(dir, 'run'),
-      checkpointEvery: 100,
-      lr: 1e-2,
-      warmupSteps: 0,
-      batchSize: 8,
-      gradientAccumulationSteps: 1,
-      seed: 1,
-    });
-    model = await loadModel(result.checkpointUri);
+    const checkpointUri = await trainLoopingModel();
+    model = await loadModel(checkpointUri);
   });
 
   after(async () => {
