@@ -5,35 +5,20 @@
  * and exits with a usage error, whose message quotes the log's last lines.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { TrainOnHostInput } from '../../contracts/activities';
-import { trainOnHost, type HostSettings } from '../../host/train-on-host';
-import { scratchDir } from '../../test-support/experiment-input';
+import { trainOnHost } from '../../host/train-on-host';
+import { hostFolders } from './fixtures/host-folders';
 
 const SECRET = `sk-live-"host"\\key-${'z'.repeat(60)}`;
 
 void describe('a ${NAME} in the training command', () => {
   void it("reaches the trainer from the host's environment and is shown as ${NAME} in the stored log and the failure", async () => {
-    const dir = scratchDir('host-secret');
-    const workdir = join(dir, 'work');
-    mkdirSync(workdir);
-    mkdirSync(join(dir, 'base'));
-    writeFileSync(join(dir, 'config.json'), '{}');
-    writeFileSync(join(dir, 'train.index'), '');
-    const settings: HostSettings = {
-      host: 'h0',
-      workdir,
-      stateDir: dir,
-      killGraceMs: 1000,
-      logFlushMs: 50,
-      env: { PATH: process.env.PATH, STAR_TEST_KEY: SECRET },
-      say: () => undefined,
-      echo: false,
-    };
+    const { dir, settings } = hostFolders('host-secret', { env: { PATH: process.env.PATH, STAR_TEST_KEY: SECRET } });
     // Prints its arguments, says whether --key was the secret, exits 2 (a usage error).
     const trainer =
       'console.log("args:", process.argv.slice(1).join(" ")); console.log("key ok:", process.argv[2] === process.env.STAR_TEST_KEY); process.exit(2)';

@@ -4,14 +4,13 @@
  * "launcher" here prints torchrun's report, as torch 2.15 words it, and exits 1.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { TrainOnHostInput } from '../../contracts/activities';
-import { trainOnHost, type HostSettings } from '../../host/train-on-host';
-import { scratchDir } from '../../test-support/experiment-input';
+import { trainOnHost } from '../../host/train-on-host';
+import { hostFolders } from './fixtures/host-folders';
 
 function report(rootCauseExit: string): string {
   return [
@@ -31,22 +30,7 @@ function report(rootCauseExit: string): string {
 }
 
 async function failureOfLauncher(rootCauseExit: string): Promise<ApplicationFailure> {
-  const dir = scratchDir('launcher-report');
-  const workdir = join(dir, 'work');
-  mkdirSync(workdir);
-  mkdirSync(join(dir, 'base'));
-  writeFileSync(join(dir, 'config.json'), '{}');
-  writeFileSync(join(dir, 'train.index'), '');
-  const settings: HostSettings = {
-    host: 'h0',
-    workdir,
-    stateDir: dir,
-    killGraceMs: 1000,
-    logFlushMs: 50,
-    env: { PATH: process.env.PATH },
-    say: () => undefined,
-    echo: false,
-  };
+  const { dir, settings } = hostFolders('launcher-report');
   const launcher = `console.error(${JSON.stringify(report(rootCauseExit))}); process.exit(1)`;
   const input: TrainOnHostInput = {
     host: 'h0',

@@ -5,15 +5,15 @@
  * The launcher here is a one-line node program standing in for torchrun.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { Rendezvous, TrainOnHostInput } from '../../contracts/activities';
-import { trainOnHost, type HostSettings } from '../../host/train-on-host';
-import { scratchDir } from '../../test-support/experiment-input';
+import { trainOnHost } from '../../host/train-on-host';
+import { hostFolders } from './fixtures/host-folders';
 
 /** Prints its arguments and, with --taken, what torchrun's store prints when its port is in use, then exits 1. */
 const LAUNCHER =
@@ -33,24 +33,9 @@ async function freePort(): Promise<number> {
 }
 
 void describe('trainOnHost with a rendezvous', () => {
-  const dir = scratchDir('rendezvous-host');
-  const workdir = join(dir, 'work');
-  mkdirSync(workdir);
-  mkdirSync(join(dir, 'base'));
-  writeFileSync(join(dir, 'config.json'), '{}');
-  writeFileSync(join(dir, 'train.index'), '');
+  const { dir, settings } = hostFolders('rendezvous-host', { host: 'gpu-0' });
   const held: Server[] = [];
   after(() => held.forEach((server) => server.close()));
-  const settings: HostSettings = {
-    host: 'gpu-0',
-    workdir,
-    stateDir: dir,
-    killGraceMs: 1000,
-    logFlushMs: 50,
-    env: { PATH: process.env.PATH },
-    say: () => undefined,
-    echo: false,
-  };
 
   function input(name: string, rendezvous: Rendezvous, extra = ''): TrainOnHostInput {
     return {
