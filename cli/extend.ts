@@ -1,4 +1,4 @@
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { setNItersUpdate } from '../contracts/messages';
 import { parseCommandArgs } from './args';
 import { UsageError } from './errors';
@@ -7,7 +7,13 @@ import { withExperiment } from './with-experiment';
 const USAGE = 'star extend <experiment> <nIters>';
 const ANSWER_SECONDS = 20;
 
-function isDeadlineExceeded(err: unknown): boolean {
+/**
+ * True when the update call ended before any worker answered: the server still holds the update. The
+ * SDK reports our deadline as DEADLINE_EXCEEDED or CANCELLED (the CI machine saw "Call cancelled"),
+ * both as WorkflowUpdateRPCTimeoutOrCancelledError; Ctrl-C ends the process, so nothing else cancels it.
+ */
+export function isUpdatePending(err: unknown): boolean {
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
   const text = `${(err as Error)?.message ?? ''} ${(err as { cause?: Error })?.cause?.message ?? ''}`;
   return /deadline/i.test(text) || (err as { code?: number })?.code === 4;
 }
@@ -38,7 +44,7 @@ export async function extendCommand(argv: string[]): Promise<number> {
         console.error(`Refused: ${err.cause?.message ?? err.message}`);
         return 2;
       }
-      if (isDeadlineExceeded(err)) {
+      if (isUpdatePending(err)) {
         // The server keeps the update and hands it to the next worker that runs the experiment, which
         // checks it then: saying "failed, try again" here made people send it twice.
         console.log(
