@@ -10,15 +10,18 @@ import type { InferenceExtraBody, InferenceServer } from '../contracts/inference
 
 /**
  * The neutral value of every penalty and cut-off the kind takes: repetition penalty 1.0 (none),
- * top_k off, min_p 0, presence and frequency penalties 0. `generic`, `transformers` and `star` get
- * nothing beyond temperature and top_p: no field is safe to send a server that refuses unknown ones.
+ * top_k off, min_p 0, presence and frequency penalties 0. `generic` and `star` get nothing beyond
+ * temperature and top_p: no field is safe to send a server that refuses unknown ones.
  */
-const NEUTRAL_FIELDS: Record<InferenceServer, Record<string, number>> = {
+const NEUTRAL_FIELDS: Record<InferenceServer, Record<string, number | string>> = {
   generic: {},
   star: {},
-  // `transformers serve` refuses fields outside its request type and takes its cut-offs from the
-  // model's generation_config.json: set them there, or in inferenceExtraBody where the build takes them.
-  transformers: {},
+  // `transformers serve` refuses fields outside its request type, and samples only when the model's
+  // generation_config.json says do_sample: a temperature above 0 alone decodes greedily, and sampling
+  // there means GenerationConfig's top_k 50. Its `generation_config` field (a JSON string) replaces the
+  // model's: the fields it leaves out (eos and pad tokens) still come from the model's, and temperature
+  // 0 still turns sampling off.
+  transformers: { generation_config: JSON.stringify({ do_sample: true, top_k: 0, min_p: 0, repetition_penalty: 1.0 }) },
   // vLLM: top_k -1 is "all tokens" (0 is refused by older releases).
   vllm: { presence_penalty: 0, frequency_penalty: 0, repetition_penalty: 1, top_k: -1, min_p: 0 },
   // llama.cpp's server and llama-cpp-python: top_k 0 is "all tokens".

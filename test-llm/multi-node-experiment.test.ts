@@ -13,9 +13,9 @@
  * Generation after training: a weight difference can flip a sampled token only where the sampler sits
  * on a boundary between two tokens, which 4e-6 in the weights makes very unlikely, but possible. What
  * the trained model generates is compared directly: the eval samples at temperature 1 with the
- * request's seed (one request in flight, so the server's seeding is the request's; the base model's
- * generation config says do_sample, without which transformers serve decodes greedily whatever the
- * request's temperature, and the generation pass keeps temperature 0, greedy). Greedy decoding
+ * request's seed (one request in flight, so the server's seeding is the request's; the preset's
+ * inferenceServer "transformers" makes each request ask transformers serve to sample, which the tiny
+ * model's generation config does not, and the generation pass keeps temperature 0, greedy). Greedy decoding
  * says nothing here: 6 steps leave the tiny model predicting a blank line first, and the arithmetic
  * stop ends every greedy sample empty. Measured: the three runs' eval samples are the same text, so the
  * test asserts it, and with it the equal metrics rows (kept counts, training examples and steps, dev
@@ -25,7 +25,7 @@
  * check still passes: that is sampling, not a training difference.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { servedCheckpoint } from '../host/served-checkpoint';
@@ -83,13 +83,6 @@ void describe(
       prepare: () => {
         assert.ok(existsSync(python), `${python} does not exist: run \`bash scripts/setup-llm.sh\` (npm run test:llm does)`);
         makeTinyLm(tiny);
-        // transformers serve samples only when the model's generation config says do_sample (a request's
-        // temperature above 0 does not turn it on); the trained checkpoints inherit this file.
-        const generationConfig = join(tiny, 'generation_config.json');
-        writeFileSync(
-          generationConfig,
-          JSON.stringify({ ...(JSON.parse(readFileSync(generationConfig, 'utf8')) as object), do_sample: true }),
-        );
       },
       alongside: ({ env }) => startHostNodes(env, dir, hosts, { environment: hostEnv, stateDir: join(dir, 'host-state'), serve: true }),
     });
@@ -123,6 +116,7 @@ void describe(
         nprocPerNode: way.nprocPerNode,
         inference: 'openai',
         serveCommandTemplate: `${presetField('gsm-hf', 'serveCommandTemplate')} --device cpu`,
+        inferenceServer: presetField('gsm-hf', 'inferenceServer'),
         inferenceModelTemplate: presetField('gsm-hf', 'inferenceModelTemplate'),
         inferenceBatchPrompts: presetField('gsm-hf', 'inferenceBatchPrompts'),
         inferenceConcurrency: 1,

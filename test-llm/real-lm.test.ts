@@ -15,6 +15,8 @@ import { completedCheckpoint, finalCheckpointUri } from '../host/final-checkpoin
 import { llmPython, makeTinyLm, ROOT } from '../scripts/make-tiny-lm';
 import { parseExperimentInputOrThrow } from '../contracts/experiment-input';
 import { scratchDir } from '../test-support/experiment-input';
+import { CompletionsClient } from '../inference/completions-client';
+import { serverSamplingFields } from '../inference/server-sampling-fields';
 import { complete, startTransformersServe, type Completion, type RunningServer } from './helpers/openai-server';
 import { presetCommandTemplate, startTrainer } from './helpers/trainer-command';
 
@@ -99,6 +101,32 @@ void describe('a real Hugging Face model: served, fine-tuned by the trainer comm
     return config.configUri;
   }
 
+  /**
+   * The project's requests (inferenceServer "transformers") sample at a temperature above 0 and decode
+   * greedily at 0, whatever the model's generation_config.json says: the tiny model's has no do_sample,
+   * with which transformers serve decodes greedily at any temperature.
+   */
+  async function assertSamples(server: RunningServer): Promise<void> {
+    const generationConfig = JSON.parse(readFileSync(join(tiny, 'generation_config.json'), 'utf8')) as { do_sample?: boolean };
+    assert.notEqual(generationConfig.do_sample, true, "the case under test: the model's own config does not sample");
+    const client = new CompletionsClient({ url: server.baseUrl, concurrency: 1, promptsPerRequest: 1 });
+    const prompts = [1, 2, 3, 4, 5, 6].map((seed) => ({ prompt: 'Input:\n2 + 3\nTarget:', seed }));
+    const texts = (temperature: number) =>
+      client.complete(prompts, {
+        model: server.model,
+        maxTokens: 12,
+        temperature,
+        topP: 1,
+        stop: ['</scratch>'],
+        extraFields: serverSamplingFields('transformers'),
+      });
+    const sampled = await texts(1);
+    assert.ok(new Set(sampled).size > 1, `six seeds at temperature 1 gave one text: ${JSON.stringify(sampled)}`);
+    assert.deepEqual(await texts(1), sampled, 'the same seeds give the same samples');
+    const greedy = await texts(0);
+    assert.equal(new Set(greedy).size, 1, `temperature 0 is greedy: ${JSON.stringify(greedy)}`);
+  }
+
   async function assertServes(modelDir: string): Promise<void> {
     const server = await startTransformersServe(python, modelDir);
     servers.push(server);
@@ -123,6 +151,7 @@ void describe('a real Hugging Face model: served, fine-tuned by the trainer comm
         `completion_tokens ${answer.usage.completion_tokens}`,
       );
     }
+    await assertSamples(server);
     const { status, json } = await complete(server, { prompt: ['a', 'b'], max_tokens: 4 });
     assert.ok(
       status >= 400 && status < 500,

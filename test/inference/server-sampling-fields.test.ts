@@ -77,8 +77,13 @@ void describe('sampling fields stated to each server kind', () => {
     });
   });
 
+  void it('tells transformers serve to sample, with no top_k and no repetition penalty, in the generation config it takes', async () => {
+    const body = await sentFor(serverSamplingFields('transformers'));
+    assert.deepEqual(Object.keys(body).sort(), [...Object.keys(BASE_BODY), 'generation_config'].sort());
+    assert.deepEqual(JSON.parse(body.generation_config as string), { do_sample: true, top_k: 0, min_p: 0, repetition_penalty: 1 });
+  });
+
   void it('sends servers that refuse unknown fields nothing beyond temperature and top_p', async () => {
-    assert.deepEqual(await sentFor(serverSamplingFields('transformers')), BASE_BODY);
     assert.deepEqual(await sentFor(serverSamplingFields('star')), BASE_BODY);
     assert.deepEqual(await sentFor(serverSamplingFields('generic')), BASE_BODY);
   });
