@@ -13,9 +13,9 @@ import { optionCatalog } from '../cli/option-catalog';
 const root = join(__dirname, '..');
 const ARCHITECTURE = 'docs/ARCHITECTURE.md';
 
-/** Folders that are not the project's own: installed packages, tools, run state. */
+/** Folders that are not the project's own: installed packages, tools, run state (`data/`: the training indexes a host worker copies). */
 function isProjectFolder(name: string): boolean {
-  return !name.startsWith('.') && name !== 'node_modules' && name !== 'runs';
+  return !name.startsWith('.') && !['node_modules', 'runs', 'data'].includes(name);
 }
 
 function topFolders(): string[] {

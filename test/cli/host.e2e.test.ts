@@ -76,6 +76,10 @@ void describe('star host on a dev server', { timeout: 300_000 }, () => {
     );
     const running = worker;
     await running.stop();
-    assert.equal(running.child.exitCode, 0, running.output());
+    assert.equal(
+      running.child.exitCode,
+      0,
+      `exit code ${running.child.exitCode}, signal ${running.child.signalCode}:\n${running.output()}`,
+    );
   });
 });
