@@ -6,7 +6,7 @@ import { mergeCounts } from '../core/accuracy';
 import { runEvalPassKeeping, type EvalPassResult } from '../core/rationale-selection';
 import { sampleEvalCompletions, type EvalCompletion } from '../core/eval-sample';
 import { joinSavedExamples } from '../core/saved-text';
-import { promptTokenLimit } from '../core/prompt';
+import { noPromptForEval, promptTokenLimit } from '../core/prompt';
 import { doneUriOf, evalSampleUriOf, newDevUriOf } from '../contracts/layout';
 import { runChunks } from './chunks';
 import type { ActivityDeps } from './deps';
@@ -34,6 +34,8 @@ export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<
       nDevSamples: o.nDevSamples,
       direct: o.direct,
       noPrompt: o.noPrompt,
+      // Under noPrompt the base eval keeps the few-shot prompt (core/prompt.ts).
+      promptedBase: o.noPrompt && input.iteration === 0 ? true : undefined,
       genLength: o.genLength,
       // The temperature the pass uses: without evalTemperature, the key finished shards were saved under.
       temperature,
@@ -55,7 +57,10 @@ export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<
         input.shards,
         deps.selections,
       );
-      const fewShot = o.noPrompt ? [] : await task.loadFewShot(input.datasetDir, { answerKey: false, direct: o.direct });
+      const prompted = !o.noPrompt || input.iteration === 0;
+      const loaded = prompted ? await task.loadFewShot(input.datasetDir, { answerKey: false, direct: o.direct }) : [];
+      const noPrompt = noPromptForEval(o.noPrompt, input.iteration, loaded);
+      const fewShot = noPrompt ? [] : loaded;
       // The chunks sampled in this attempt; chunks an earlier attempt saved keep only their counts.
       const completions: EvalCompletion[][] = [];
       const parts: EvalPassResult[] = await sampling.run(
@@ -75,10 +80,10 @@ export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<
                 sample: sampler.forChunk(index),
                 options: {
                   direct: o.direct,
-                  noPrompt: o.noPrompt,
+                  noPrompt,
                   seed: o.seed,
                   cleanUpTokenizationSpaces: o.cleanUpTokenizationSpaces,
-                  maxPromptTokens: promptTokenLimit(o.noPrompt, o.genLength),
+                  maxPromptTokens: promptTokenLimit(noPrompt, o.genLength),
                   fewShotTrain: o.fewShotTrain,
                 },
                 onProgress,

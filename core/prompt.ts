@@ -19,6 +19,16 @@ export function noPromptForGeneration(noPrompt: boolean, iteration: number): boo
   return noPrompt && iteration > 1;
 }
 
+/**
+ * The reference passes `--no_prompt` to every eval, and it evaluates only fine-tuned models. The base
+ * eval (iteration 0, our addition) keeps a task's few-shot prompt: the base has not been taught to
+ * answer without one, and iteration 1's generation prompts it so, while the bare question would measure
+ * the format. A task without few-shot examples (the arithmetic demo) keeps the bare context.
+ */
+export function noPromptForEval(noPrompt: boolean, iteration: number, fewShot: readonly string[]): boolean {
+  return noPrompt && (iteration > 0 || fewShot.length === 0);
+}
+
 /** Under `no_prompt` the reference evaluates with sequence length `128 + gen_length`. */
 export function noPromptEvalSeq(genLength: number): number {
   return 128 + genLength;
