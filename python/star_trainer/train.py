@@ -74,7 +74,12 @@ def with_lora(model: Any, settings: TrainSettings) -> Any:
         from peft import LoraConfig, get_peft_model
     except ImportError as err:
         raise BadInputError("the config asks for LoRA but peft is not installed: install star-trainer[lora] (scripts/setup-llm.sh does)") from err
+    from transformers import set_seed
+
     lora = settings.lora
+    # The adapter's A matrices start random, drawn before the Trainer seeds itself: seed here, so the
+    # config's seed fixes the adapter and a rerun (a resumed host, a fresh clone) trains the same one.
+    set_seed(settings.seed)
     config = LoraConfig(r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout, target_modules=lora.target_modules, task_type="CAUSAL_LM")
     return get_peft_model(model, config)
 

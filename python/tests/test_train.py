@@ -79,3 +79,18 @@ def test_sharding_the_trainer_cannot_do_is_refused_before_training(tmp_path, exa
     with pytest.raises(BadInputError, match=message):
         train(config(tmp_path, examples, **fields), str(tiny))
     assert not (tmp_path / "model" / "meta.json").exists()
+
+
+def test_the_config_seed_fixes_the_adapter_so_a_rerun_trains_the_same_one(tmp_path, examples, tiny, capsys):
+    """LoRA's A matrices start random: unseeded, two runs of one config trained different adapters."""
+    import torch
+    from safetensors.torch import load_file
+
+    adapters = []
+    for run, process_state in enumerate([1, 2]):
+        torch.manual_seed(process_state)  # what else ran in the process before: nothing the seed may depend on
+        settings = config(tmp_path / f"run-{run}", examples, lora={"r": 4, "alpha": 8, "save": "adapter"}, seed=7)
+        adapters.append(load_file(train(settings, str(tiny)) / "adapter_model.safetensors"))
+    capsys.readouterr()
+    assert set(adapters[0]) == set(adapters[1])
+    assert all(torch.equal(adapters[0][name], adapters[1][name]) for name in adapters[0])
