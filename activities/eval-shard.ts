@@ -57,10 +57,10 @@ export async function evalShard(deps: ActivityDeps, input: ShardInput): Promise<
         input.shards,
         deps.selections,
       );
-      const prompted = !o.noPrompt || input.iteration === 0;
-      const loaded = prompted ? await task.loadFewShot(input.datasetDir, { answerKey: false, direct: o.direct }) : [];
-      const noPrompt = noPromptForEval(o.noPrompt, input.iteration, loaded);
-      const fewShot = noPrompt ? [] : loaded;
+      // A fine-tuned model's eval under noPrompt needs no prompt files; the base eval decides by its list.
+      const fewShot =
+        o.noPrompt && input.iteration > 0 ? [] : await task.loadFewShot(input.datasetDir, { answerKey: false, direct: o.direct });
+      const noPrompt = noPromptForEval(o.noPrompt, input.iteration, fewShot);
       // The chunks sampled in this attempt; chunks an earlier attempt saved keep only their counts.
       const completions: EvalCompletion[][] = [];
       const parts: EvalPassResult[] = await sampling.run(
