@@ -5,13 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createActivities } from '../../activities';
 import { parseExperimentInputOrThrow } from '../../contracts/experiment-input';
 import { iterationLayout } from '../../contracts/layout';
 import { scratchDir, tinyExperiment, writeBaseConfig } from '../../test-support/experiment-input';
+import { recordingCompletionsServer } from '../helpers/recording-completions-server';
 
 const FEW_SHOT = 'Q: 1 + 1?\nA: 2';
 
@@ -32,22 +32,7 @@ function writeTask(dir: string): string {
 }
 
 void describe('the eval prompt under noPrompt', () => {
-  const prompts: string[] = [];
-  const server = createServer((req, res) => {
-    let text = '';
-    req.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-    req.on('end', () => {
-      if (req.url?.endsWith('/models')) {
-        res.end(JSON.stringify({ data: [{ id: 'recorded' }] }));
-        return;
-      }
-      const body = JSON.parse(text) as { prompt: string | string[] };
-      const sent = Array.isArray(body.prompt) ? body.prompt : [body.prompt];
-      prompts.push(...sent);
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ choices: sent.map((_, index) => ({ index, text: ' 4', finish_reason: 'stop' })) }));
-    });
-  });
+  const { server, bodies } = recordingCompletionsServer(' 4');
   let url = '';
   before(async () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -66,7 +51,7 @@ void describe('the eval prompt under noPrompt', () => {
         inferenceUrl: url,
       }),
     );
-    prompts.length = 0;
+    bodies.length = 0;
     await createActivities({ chunkSize: 4 }).evalShard({
       options,
       datasetDir: '',
@@ -76,7 +61,7 @@ void describe('the eval prompt under noPrompt', () => {
       checkpointUri: join(root, 'unused-model'),
       outputUri: iterationLayout(root, 'eval-prompt', iteration).evalShard(0, 1),
     });
-    return [...prompts].sort();
+    return bodies.flatMap((body) => (Array.isArray(body.prompt) ? body.prompt : [body.prompt]) as string[]).sort();
   };
 
   void it('prompts the base model with the few-shot examples', async () => {

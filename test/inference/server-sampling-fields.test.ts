@@ -4,7 +4,6 @@
  * inferenceExtraBody over them; a fake server records what it was sent.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createActivities } from '../../activities';
@@ -14,33 +13,13 @@ import { iterationLayout } from '../../contracts/layout';
 import { CompletionsClient } from '../../inference/completions-client';
 import { serverSamplingFields } from '../../inference/server-sampling-fields';
 import { scratchDir, tinyExperiment, writeBaseConfig } from '../../test-support/experiment-input';
-
-/** A completions server that records each request body and answers every prompt with the same text. */
-function recordingServer(): { server: Server; bodies: Record<string, unknown>[] } {
-  const bodies: Record<string, unknown>[] = [];
-  const server = createServer((req, res) => {
-    let text = '';
-    req.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-    req.on('end', () => {
-      if (req.url?.endsWith('/models')) {
-        res.end(JSON.stringify({ data: [{ id: 'recorded' }] }));
-        return;
-      }
-      const body = JSON.parse(text) as Record<string, unknown>;
-      bodies.push(body);
-      const prompts = Array.isArray(body.prompt) ? body.prompt : [body.prompt];
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ choices: prompts.map((_, index) => ({ index, text: ' 7\n', finish_reason: 'stop' })) }));
-    });
-  });
-  return { server, bodies };
-}
+import { recordingCompletionsServer } from '../helpers/recording-completions-server';
 
 const settings = { model: 'm', maxTokens: 8, temperature: 0.01, topP: 0.9, stop: ['\n'] };
 const BASE_BODY = { model: 'm', prompt: 'Q: 3 + 4?\nA:', max_tokens: 8, temperature: 0.01, top_p: 0.9, stop: ['\n'], seed: 5 };
 
 void describe('sampling fields stated to each server kind', () => {
-  const { server, bodies } = recordingServer();
+  const { server, bodies } = recordingCompletionsServer(' 7\n');
   let url = '';
   before(async () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
